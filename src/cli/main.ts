@@ -1,0 +1,132 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { BACKEND_NAMES, probeBackends, type BackendName } from '../engine/backend.js';
+import { UserError } from '../errors.js';
+import { COLORMAPS } from '../io/colormap.js';
+import { RANGES, type Range } from '../losses/range.js';
+import { getLoss, LOSS_NAMES } from '../losses/registry.js';
+import { compare, type CompareOptions } from './compare.js';
+import { makeProgress } from './progress.js';
+
+/** Exit codes (fixed by issue 2): 0 ok, 1 mean above --max, 2 usage or input error. */
+export const EXIT = { OK: 0, OVER: 1, USAGE: 2 } as const;
+
+const EXAMPLES = `
+Examples:
+  $ nectar-loss sobel real.png fake.png                 print the mean, write maps to ./nectar-loss-out
+  $ nectar-loss laplacian real.png fake.png --json      one JSON object on stdout
+  $ nectar-loss l1 real.png fake.png --no-maps --max 0.05 || echo regressed
+  $ nectar-loss sobel real.png fake.png --range signed  the value NectarGAN logs during training
+  $ cat fake.png | nectar-loss sobel real.png -          fake read from stdin
+  $ nectar-loss sobel a.png b.png --colormap magma --scale max --raw --out maps/
+  $ nectar-loss backends                                which TensorFlow.js backends load here`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function parseScale(v: string): number | 'max' {
+  if (v === 'max') return 'max';
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number or "max".');
+  return n;
+}
+
+function parseMax(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number.');
+  return n;
+}
+
+/** Thrown by the actions to carry an exit code out of commander's parseAsync. */
+class Exit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('nectar-loss');
+  program
+    .description("Where two images differ structurally: NectarGAN's Sobel, Laplacian, L1 and L2 losses as a mean and per-pixel heatmaps.")
+    .version(version(), '-V, --version')
+    .argument('<loss>', `loss: ${LOSS_NAMES.join(', ')}`)
+    .argument('<real>', 'ground-truth image (any format sharp reads), or - for stdin')
+    .argument('<fake>', 'generated image, same size, or - for stdin')
+    .option('-o, --out <dir>', 'folder for heatmap, filtered maps, figure (created if missing)', 'nectar-loss-out')
+    .option('--no-maps', 'write no files, only print the mean')
+    .option('--raw', 'also write the float32 loss map as NumPy .npy (H x W, <f4)', false)
+    .option('--json', 'print one JSON object instead of the bare mean', false)
+    .option('--max <number>', 'exit 1 when the mean is above this (everything is still printed and written)', parseMax)
+    .addOption(new Option('--range <range>', 'unit: x = v/max in [0,1]; signed: 2*unit-1, NectarGAN training tensors').choices(RANGES).default('unit'))
+    .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKEND_NAMES).default('auto'))
+    .option('--scale <number|max>', 'heatmap level = 255*clamp(map/scale, 0, 1); max = the map maximum', parseScale, 1)
+    .addOption(new Option('--colormap <name>', 'heatmap colours (gray writes a 1-channel PNG)').choices(COLORMAPS).default('gray'))
+    .option('--resize', "resize fake to real's size instead of refusing a size mismatch", false)
+    .addHelpText('after', EXAMPLES)
+    .showSuggestionAfterError(true)
+    .action(async (lossName: string, real: string, fake: string, o: Record<string, unknown>) => {
+      const loss = getLoss(lossName);
+      if (!loss) throw new UserError(`unknown loss '${lossName}' (choose one of ${LOSS_NAMES.join(', ')})`);
+      const opt: CompareOptions = {
+        out: o.out as string,
+        maps: o.maps as boolean,
+        raw: o.raw as boolean,
+        json: o.json as boolean,
+        max: o.max as number | undefined,
+        range: o.range as Range,
+        backend: o.backend as BackendName,
+        scale: o.scale as number | 'max',
+        colormap: o.colormap as string,
+        resize: o.resize as boolean,
+      };
+      const progress = makeProgress();
+      try {
+        const { stdout, code } = await compare(loss, real, fake, opt, progress);
+        progress.stop();
+        process.stdout.write(stdout);
+        if (code) throw new Exit(code);
+      } finally {
+        progress.stop();
+      }
+    });
+  program
+    .command('backends')
+    .description('list the TensorFlow.js backends, in auto order, with loaded / not loaded and why')
+    .option('--json', 'print a JSON array', false)
+    .action(async (o: { json: boolean }) => {
+      const list = await probeBackends();
+      if (o.json) process.stdout.write(JSON.stringify(list) + '\n');
+      else for (const b of list) process.stdout.write(`${b.package.padEnd(30)} ${b.backend.padEnd(10)} ${b.loaded ? 'loaded    ' : 'not loaded'}  ${b.detail}\n`);
+    });
+  return program;
+}
+
+/** Runs the CLI and returns its exit code; user errors become one stderr line, never a stack trace. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  let usage = '';
+  program.exitOverride();
+  program.configureOutput({ writeErr: (s) => (usage += s), outputError: (s) => (usage += s) });
+  for (const c of program.commands) c.exitOverride().configureOutput({ writeErr: (s) => (usage += s), outputError: (s) => (usage += s) });
+  try {
+    await program.parseAsync(argv);
+    return EXIT.OK;
+  } catch (err) {
+    if (err instanceof Exit) return err.code;
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return EXIT.OK;
+      const line = (usage || err.message).split('\n').map((s) => s.trim()).filter(Boolean).join(' ');
+      process.stderr.write(`nectar-loss: ${line.replace(/^error: /, '')}\n`);
+      return EXIT.USAGE;
+    }
+    if (err instanceof UserError) {
+      process.stderr.write(`nectar-loss: ${err.message}\n`);
+      return EXIT.USAGE;
+    }
+    process.stderr.write(`nectar-loss: internal error: ${err instanceof Error ? err.message : String(err)} (please report this)\n`);
+    if (process.env.NECTAR_LOSS_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    return EXIT.USAGE;
+  }
+}

@@ -1,0 +1,23 @@
+import ora, { type Ora } from 'ora';
+
+/** Progress on stderr: an ora spinner when stderr is a terminal, silence otherwise (pipes, CI logs). */
+export interface Progress {
+  step(text: string): void;
+  stop(): void;
+}
+
+export function makeProgress(): Progress {
+  const enabled = Boolean(process.stderr.isTTY) && !process.env.CI;
+  let spinner: Ora | undefined;
+  return {
+    step(text) {
+      if (!enabled) return;
+      spinner ??= ora({ stream: process.stderr, color: 'green' }).start();
+      spinner.text = text;
+    },
+    stop() {
+      spinner?.stop();
+      spinner = undefined;
+    },
+  };
+}

@@ -1,0 +1,22 @@
+/**
+ * nectar-loss as a library: NectarGAN's losses as differentiable TensorFlow.js functions.
+ *
+ *   import * as tf from '@tensorflow/tfjs-core';
+ *   import { sobel } from 'nectar-loss';
+ *   const { map, mean } = sobel(real, fake);        // real, fake: float32 [H,W,3] or [N,H,W,3]
+ *   const g = tf.grad((f) => sobel(real, f as tf.Tensor3D).mean)(fake);
+ *
+ * Every function returns new tensors that the caller disposes (or wraps the call in tf.tidy).
+ */
+export { sobel } from './losses/sobel.js';
+export { laplacian } from './losses/laplacian.js';
+export { l1 } from './losses/l1.js';
+export { l2 } from './losses/l2.js';
+export { LOSSES, LOSS_NAMES, getLoss } from './losses/registry.js';
+export { toRange, RANGES } from './losses/range.js';
+export type { Range } from './losses/range.js';
+export type { Image, LossDefinition, LossResult } from './losses/types.js';
+export { useBackend, probeBackends, BACKEND_NAMES } from './engine/backend.js';
+export type { BackendName, BackendProbe } from './engine/backend.js';
+export { decodeImage } from './io/decode.js';
+export type { DecodedImage } from './io/decode.js';

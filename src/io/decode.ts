@@ -1,0 +1,66 @@
+import sharp from 'sharp';
+import type { UnitImage } from '../engine/compute.js';
+import { UserError } from '../errors.js';
+
+/** A decoded image: values as stored, scaled to [0, 1]; what it was before that, for figures and JSON. */
+export interface DecodedImage extends UnitImage {
+  /** Bits per stored sample: 8 or 16. */
+  bitDepth: 8 | 16;
+  /** Channels in the file (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA; palette images report their expansion). */
+  channels: number;
+  format: string;
+}
+
+export interface DecodeOptions {
+  /** Shown in messages: the path, or `stdin`. */
+  label: string;
+  /** Resize to this size (sharp's default Lanczos-3, aspect ratio not kept) before use. */
+  resizeTo?: { width: number; height: number };
+}
+
+/**
+ * Decodes like PIL's `Image.open(p).convert('RGB')`, which NectarGAN's dataset uses: pixel values as stored,
+ * with no ICC-profile conversion (sharp converts embedded profiles unless `ignoreIcc`), no gamma, no EXIF
+ * rotation (sharp rotates only when asked); alpha dropped, not composited; gray replicated to RGB; palettes
+ * expanded. Unlike PIL, which keeps only the high byte of 16-bit RGB, 16-bit images keep all 16 bits:
+ * x = v / 65535 (issue 2's rule); 8-bit x = v / 255.
+ */
+export async function decodeImage(input: Buffer | string, opts: DecodeOptions): Promise<DecodedImage> {
+  try {
+    const meta = await sharp(input, { ignoreIcc: true, failOn: 'error' }).metadata();
+    const sixteen = meta.depth === 'ushort';
+    let pipe = sharp(input, { ignoreIcc: true, failOn: 'error' });
+    if (opts.resizeTo) pipe = pipe.resize(opts.resizeTo.width, opts.resizeTo.height, { fit: 'fill' });
+    // rgb16 / srgb replicate a single gray band to three; removeAlpha drops band 4 (or 2) without blending.
+    pipe = pipe.removeAlpha().toColourspace(sixteen ? 'rgb16' : 'srgb');
+    const { data, info } = await pipe.raw({ depth: sixteen ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
+    const n = info.width * info.height * 3;
+    const out = new Float32Array(n);
+    if (sixteen) {
+      // Native-endian samples; copy first if the Buffer sits at an odd offset in its pool.
+      const bytes = data.byteOffset % 2 === 0 ? data : Buffer.from(data);
+      const v = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
+      for (let i = 0; i < n; i++) out[i] = v[i]! / 65535;
+    } else {
+      for (let i = 0; i < n; i++) out[i] = data[i]! / 255;
+    }
+    return {
+      width: info.width,
+      height: info.height,
+      data: out,
+      bitDepth: sixteen ? 16 : 8,
+      channels: meta.channels ?? 3,
+      format: meta.format ?? 'unknown',
+    };
+  } catch (err) {
+    throw new UserError(`${opts.label}: cannot decode image (${conciseSharpError(err)})`);
+  }
+}
+
+/** sharp/libvips messages can span lines; keep the first meaningful one. */
+export function conciseSharpError(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  const line = msg.split('\n').map((s) => s.trim()).find(Boolean) ?? 'unknown error';
+  return line.replace(/^Input (buffer|file) /, '').replace(/^Error: /, '');
+}

@@ -1,0 +1,60 @@
+import type { PairResult } from '../engine/compute.js';
+import type { LossDefinition } from '../losses/types.js';
+import { colormapLut } from './colormap.js';
+import type { DecodedImage } from './decode.js';
+import { composeFigure } from './figure.js';
+import { encodeNpy } from './npy.js';
+import { encodePng } from './png.js';
+import { colorize, maxScale, toLevels, unitToRgb8, type Raster } from './raster.js';
+
+/** Kinds of file the CLI writes, as named in its JSON `files` object. */
+export type FileKind = 'heatmap' | 'real' | 'fake' | 'figure' | 'raw';
+
+export interface RenderOptions {
+  /** Divide the map by this before 0..255 (1 = absolute scale); 'max' = the map's own maximum. */
+  scale: number | 'max';
+  colormap: string;
+  /** Also the float32 map as .npy. */
+  raw: boolean;
+}
+
+export interface RenderedFile {
+  kind: FileKind;
+  /** File name inside --out. */
+  name: string;
+  bytes: Buffer;
+}
+
+/** Six decimals, as NectarGAN's figure captions print the mean. */
+export function captionFor(loss: LossDefinition, mean: number): string {
+  return `${loss.title} Heatmap - Mean: ${mean.toFixed(6)}`;
+}
+
+/**
+ * Encodes every file of one comparison in memory, so that nothing is written until all of it succeeded.
+ * Names: `<stem>.<loss>.<kind>.png` and `<stem>.<loss>.map.npy`, stem being the fake image's base name.
+ */
+export async function renderFiles(loss: LossDefinition, res: PairResult, real: DecodedImage, fake: DecodedImage, stem: string, opt: RenderOptions): Promise<RenderedFile[]> {
+  const { width: W, height: H } = real;
+  const heatScale = opt.scale === 'max' ? maxScale(res.map) : opt.scale;
+  const heatmap = colorize(toLevels(res.map, heatScale), W, H, colormapLut(opt.colormap));
+  const out: RenderedFile[] = [{ kind: 'heatmap', name: `${stem}.${loss.name}.heatmap.png`, bytes: encodePng(heatmap) }];
+  let filtered: { real: Raster; fake: Raster; label: string } | undefined;
+  if (res.filtered && loss.filterLabel) {
+    const s = opt.scale === 'max' ? maxScale(res.filtered.real, res.filtered.fake) : opt.scale;
+    const gray = (m: Float32Array): Raster => ({ width: W, height: H, channels: 1, data: toLevels(m, s) });
+    filtered = { real: gray(res.filtered.real), fake: gray(res.filtered.fake), label: loss.filterLabel };
+    out.push({ kind: 'real', name: `${stem}.${loss.name}.real.png`, bytes: encodePng(filtered.real) });
+    out.push({ kind: 'fake', name: `${stem}.${loss.name}.fake.png`, bytes: encodePng(filtered.fake) });
+  }
+  const figure = await composeFigure({
+    real: unitToRgb8(real.data, W, H),
+    fake: unitToRgb8(fake.data, W, H),
+    filtered,
+    heatmap,
+    caption: captionFor(loss, res.mean),
+  });
+  out.push({ kind: 'figure', name: `${stem}.${loss.name}.figure.png`, bytes: encodePng(figure) });
+  if (opt.raw) out.push({ kind: 'raw', name: `${stem}.${loss.name}.map.npy`, bytes: encodeNpy(res.map, [H, W]) });
+  return out;
+}

@@ -1,0 +1,48 @@
+/** An 8-bit raster: 1 (gray) or 3 (RGB) interleaved channels, row-major. */
+export interface Raster {
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  data: Uint8Array;
+}
+
+/**
+ * The heatmap rule: level = round(255 * clamp(v / scale, 0, 1)). Scale 1 shows the map as is in unit range
+ * (values >= 1 saturate); `max` divides by the largest value so the peak is white.
+ */
+export function toLevels(map: Float32Array, scale: number): Uint8Array {
+  const out = new Uint8Array(map.length);
+  const inv = scale > 0 ? 1 / scale : 0;
+  for (let i = 0; i < map.length; i++) {
+    const v = map[i]! * inv;
+    out[i] = v >= 1 ? 255 : v > 0 ? Math.round(v * 255) : 0;
+  }
+  return out;
+}
+
+/** Largest value of one or more maps; 1 when all are zero, so a zero map stays black. */
+export function maxScale(...maps: Float32Array[]): number {
+  let m = 0;
+  for (const a of maps) for (let i = 0; i < a.length; i++) if (a[i]! > m) m = a[i]!;
+  return m > 0 ? m : 1;
+}
+
+/** Gray levels through a colour map's LUT (null: stay one-channel gray). */
+export function colorize(levels: Uint8Array, width: number, height: number, lut: Uint8Array | null): Raster {
+  if (!lut) return { width, height, channels: 1, data: levels };
+  const data = new Uint8Array(levels.length * 3);
+  for (let i = 0; i < levels.length; i++) {
+    const j = levels[i]! * 3;
+    data[i * 3] = lut[j]!;
+    data[i * 3 + 1] = lut[j + 1]!;
+    data[i * 3 + 2] = lut[j + 2]!;
+  }
+  return { width, height, channels: 3, data };
+}
+
+/** unit RGB float image -> 8-bit RGB for display: round(255 * x). */
+export function unitToRgb8(data: Float32Array, width: number, height: number): Raster {
+  const out = new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = Math.round(Math.min(1, Math.max(0, data[i]!)) * 255);
+  return { width, height, channels: 3, data: out };
+}

@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import opentype from 'opentype.js';
+import sharp from 'sharp';
+import type { Raster } from './raster.js';
+
+/**
+ * Figure text. Glyph outlines come from Lato Regular (the face of NectarGAN's figures), shipped by the
+ * @fontsource/lato package (SIL OFL 1.1) and parsed by opentype.js; librsvg inside sharp fills the outline
+ * paths. No system font or fontconfig lookup is involved, so text renders the same on every machine.
+ */
+const require = createRequire(import.meta.url);
+let font: opentype.Font | undefined;
+
+function lato(): opentype.Font {
+  if (!font) {
+    const buf = readFileSync(require.resolve('@fontsource/lato/files/lato-latin-400-normal.woff'));
+    font = opentype.parse(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  }
+  return font;
+}
+
+export function textWidth(text: string, size: number): number {
+  return lato().getAdvanceWidth(text, size);
+}
+
+/**
+ * Draws `text` in colour `rgb` onto an RGB raster, the left end of its baseline at (x, baseline), clipped to
+ * the raster; coverage from the rasterised outline blends the colour over what is there.
+ */
+export async function drawText(canvas: Raster, text: string, x: number, baseline: number, size: number, rgb: [number, number, number]): Promise<void> {
+  const ascent = Math.ceil(size * 1.05);
+  const w = Math.max(1, Math.ceil(textWidth(text, size)) + 2);
+  const h = Math.max(1, ascent + Math.ceil(size * 0.35));
+  const d = lato().getPath(text, 1, ascent, size).toPathData(3);
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><path d="${d}" fill="#fff"/></svg>`;
+  const { data, info } = await sharp(Buffer.from(svg)).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const ox = Math.round(x) - 1, oy = Math.round(baseline) - ascent;
+  for (let y = 0; y < info.height; y++) {
+    const cy = oy + y;
+    if (cy < 0 || cy >= canvas.height) continue;
+    for (let xx = 0; xx < info.width; xx++) {
+      const cx = ox + xx;
+      if (cx < 0 || cx >= canvas.width) continue;
+      const a = data[(y * info.width + xx) * info.channels + info.channels - 1]!;
+      if (!a) continue;
+      const o = (cy * canvas.width + cx) * 3;
+      for (let c = 0; c < 3; c++) canvas.data[o + c] = Math.round((rgb[c]! * a + canvas.data[o + c]! * (255 - a)) / 255);
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../errors.js';
+
+/**
+ * Writes a set of files into `dir` (created if missing) all or nothing: each goes to a temporary name in
+ * the same folder and is renamed into place; if any write fails, the temporaries and the files this call
+ * already renamed are removed. Returns the final paths.
+ */
+export function writeAllOrNothing(dir: string, files: { name: string; bytes: Buffer }[]): string[] {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new UserError(`--out ${dir}: cannot create folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const tag = `${process.pid}.${randomBytes(4).toString('hex')}`;
+  const staged: { tmp: string; final: string }[] = [];
+  const done: string[] = [];
+  try {
+    for (const f of files) {
+      const final = path.join(dir, f.name);
+      const tmp = path.join(dir, `.${f.name}.${tag}.tmp`);
+      staged.push({ tmp, final });
+      writeFileSync(tmp, f.bytes);
+    }
+    for (const s of staged) {
+      renameSync(s.tmp, s.final);
+      done.push(s.final);
+    }
+    return done;
+  } catch (err) {
+    for (const s of staged) rmSync(s.tmp, { force: true });
+    for (const d of done) rmSync(d, { force: true });
+    throw new UserError(`--out ${dir}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}

@@ -1,0 +1,38 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Image } from './types.js';
+
+/** [H,W,C] -> [1,H,W,3]; [N,H,W,C] -> [N,H,W,3]. Drops channels past the third. */
+export function rgb4d(x: Image): tf.Tensor4D {
+  const b: tf.Tensor4D = x.rank === 3 ? tf.expandDims(x as tf.Tensor3D, 0) : (x as tf.Tensor4D);
+  if (b.shape[3] < 3) throw new Error(`expected at least 3 channels, got ${b.shape[3]}`);
+  return b.shape[3] === 3 ? b : tf.slice(b, [0, 0, 0, 0], [-1, -1, -1, 3]);
+}
+
+/** NectarGAN KernelLoss.to_grayscale: gray(x) = mean over the 3 channels, keepdim -> [N,H,W,1]. */
+export function gray(x: Image): tf.Tensor4D {
+  return tf.mean(rgb4d(x), 3, true);
+}
+
+/**
+ * F.conv2d(g, k.view(1,1,3,3), padding=1): 2-D cross-correlation (no kernel flip, as in PyTorch and
+ * tf.conv2d) with zero padding 1, so the output has the input's size ('same' for a 3x3, stride 1).
+ */
+export function conv3x3(g: tf.Tensor4D, k: readonly (readonly number[])[]): tf.Tensor4D {
+  const kernel = tf.tensor4d(k.flat(), [3, 3, 1, 1], 'float32');
+  return tf.conv2d(g, kernel, 1, 'same');
+}
+
+/** Drops the channel axis of an [N,H,W,1] map, and the batch axis too when the inputs were single images. */
+export function toMap(x: tf.Tensor4D, single: boolean): tf.Tensor {
+  const m = tf.squeeze(x, [3]);
+  return single ? tf.squeeze(m, [0]) : m;
+}
+
+export function checkPair(real: Image, fake: Image): boolean {
+  const a: readonly number[] = real.shape, b: readonly number[] = fake.shape;
+  if (a.length !== b.length || a.some((d, i) => d !== b[i])) {
+    throw new Error(`real and fake differ in shape: [${a.join(',')}] vs [${b.join(',')}]`);
+  }
+  if (a.length !== 3 && a.length !== 4) throw new Error(`expected [H,W,C] or [N,H,W,C] images, got rank ${a.length}`);
+  return a.length === 3;
+}

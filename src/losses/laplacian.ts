@@ -1,0 +1,24 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { checkPair, conv3x3, gray, toMap } from './common.js';
+import type { Image, LossDefinition, LossResult } from './types.js';
+
+// NectarGAN Laplacian's single 4-neighbour kernel.
+const K = [[0, 1, 0], [1, -4, 1], [0, 1, 0]];
+
+/**
+ * Laplacian texture loss: lap(x) = conv(gray x, k); map = |lap(fake) - lap(real)|, loss = mean(map).
+ * Filtered maps for figures are |lap(real)| and |lap(fake)| (the Laplacian is signed).
+ */
+export function laplacian(real: Image, fake: Image): LossResult {
+  const single = checkPair(real, fake);
+  const lr = conv3x3(gray(real), K);
+  const lf = conv3x3(gray(fake), K);
+  const d = tf.abs(tf.sub(lf, lr)) as tf.Tensor4D;
+  return {
+    map: toMap(d, single),
+    mean: tf.mean(d),
+    filtered: { real: toMap(tf.abs(lr), single), fake: toMap(tf.abs(lf), single) },
+  };
+}
+
+export const laplacianLoss: LossDefinition = { name: 'laplacian', title: 'Laplacian', filterLabel: 'laplacian', compute: laplacian };

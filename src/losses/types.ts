@@ -1,0 +1,29 @@
+import type * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Images enter every loss as float32 NHWC tensors: [N, H, W, C] or a single [H, W, C] image, C >= 3
+ * (only the first three channels are read, as NectarGAN's VGG path does with `[:, :3]`).
+ * Values are in the caller's range: unit [0, 1] or NectarGAN's training range [-1, 1].
+ */
+export type Image = tf.Tensor3D | tf.Tensor4D;
+
+/** What every loss returns. All tensors are new; the caller owns them (tf.tidy or dispose). */
+export interface LossResult {
+  /** Per-pixel loss map, [H, W] for a single image or [N, H, W] for a batch. */
+  map: tf.Tensor;
+  /** mean(map): the scalar NectarGAN's module returns with reduction='mean'. Differentiable. */
+  mean: tf.Scalar;
+  /** The filtered images the docs' figures show below real and fake (shape of `map`), if the loss has them. */
+  filtered?: { real: tf.Tensor; fake: tf.Tensor };
+}
+
+/** One loss: its math plus the names its figure uses. */
+export interface LossDefinition {
+  /** CLI and registry name, e.g. `sobel`. */
+  name: string;
+  /** Caption title, e.g. `Sobel` for `Sobel Heatmap - Mean: 0.365425`. */
+  title: string;
+  /** Suffix of the filtered-map labels (`y_real_sobel`); absent when the loss has no filtered maps. */
+  filterLabel?: string;
+  compute(real: Image, fake: Image): LossResult;
+}
