@@ -19,7 +19,8 @@ Examples:
   $ nectar-loss sobel real.png fake.png --range signed  the value NectarGAN logs during training
   $ cat fake.png | nectar-loss sobel real.png -          fake read from stdin
   $ nectar-loss sobel a.png b.png --colormap magma --scale max --raw --out maps/
-  $ nectar-loss backends                                which TensorFlow.js backends load here`;
+  $ nectar-loss backends                                which TensorFlow.js backends load here
+`;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -56,30 +57,31 @@ export function buildProgram(): Command {
     .argument('<fake>', 'generated image, same size, or - for stdin')
     .option('-o, --out <dir>', 'folder for heatmap, filtered maps, figure (created if missing)', 'nectar-loss-out')
     .option('--no-maps', 'write no files, only print the mean')
-    .option('--raw', 'also write the float32 loss map as NumPy .npy (H x W, <f4)', false)
-    .option('--json', 'print one JSON object instead of the bare mean', false)
+    .option('--raw', 'also write the float32 loss map as NumPy .npy (H x W, <f4)')
+    .option('--json', 'print one JSON object instead of the bare mean')
     .option('--max <number>', 'exit 1 when the mean is above this (everything is still printed and written)', parseMax)
     .addOption(new Option('--range <range>', 'unit: x = v/max in [0,1]; signed: 2*unit-1, NectarGAN training tensors').choices(RANGES).default('unit'))
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKEND_NAMES).default('auto'))
     .option('--scale <number|max>', 'heatmap level = 255*clamp(map/scale, 0, 1); max = the map maximum', parseScale, 1)
     .addOption(new Option('--colormap <name>', 'heatmap colours (gray writes a 1-channel PNG)').choices(COLORMAPS).default('gray'))
-    .option('--resize', "resize fake to real's size instead of refusing a size mismatch", false)
+    .option('--resize', "resize fake to real's size instead of refusing a size mismatch")
     .addHelpText('after', EXAMPLES)
     .showSuggestionAfterError(true)
+    .enablePositionalOptions()
     .action(async (lossName: string, real: string, fake: string, o: Record<string, unknown>) => {
       const loss = getLoss(lossName);
       if (!loss) throw new UserError(`unknown loss '${lossName}' (choose one of ${LOSS_NAMES.join(', ')})`);
       const opt: CompareOptions = {
         out: o.out as string,
         maps: o.maps as boolean,
-        raw: o.raw as boolean,
-        json: o.json as boolean,
+        raw: Boolean(o.raw),
+        json: Boolean(o.json),
         max: o.max as number | undefined,
         range: o.range as Range,
         backend: o.backend as BackendName,
         scale: o.scale as number | 'max',
         colormap: o.colormap as string,
-        resize: o.resize as boolean,
+        resize: Boolean(o.resize),
       };
       const progress = makeProgress();
       try {
@@ -94,8 +96,8 @@ export function buildProgram(): Command {
   program
     .command('backends')
     .description('list the TensorFlow.js backends, in auto order, with loaded / not loaded and why')
-    .option('--json', 'print a JSON array', false)
-    .action(async (o: { json: boolean }) => {
+    .option('--json', 'print a JSON array')
+    .action(async (o: { json?: boolean }) => {
       const list = await probeBackends();
       if (o.json) process.stdout.write(JSON.stringify(list) + '\n');
       else for (const b of list) process.stdout.write(`${b.package.padEnd(30)} ${b.backend.padEnd(10)} ${b.loaded ? 'loaded    ' : 'not loaded'}  ${b.detail}\n`);

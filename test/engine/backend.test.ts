@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { computePair, type PairResult } from '../../src/engine/compute.js';
+import { probeBackends, useBackend } from '../../src/engine/backend.js';
+import { decodeImage } from '../../src/io/decode.js';
+import { LOSSES } from '../../src/losses/registry.js';
+import { fixture, maxAbsDiff, REFERENCE, relErr } from '../helpers.js';
+
+test('every backend present agrees with the others to 1e-5 relative', async (t) => {
+  const c = REFERENCE.cases.rgb8!;
+  const real = await decodeImage(readFileSync(fixture(c.real)), { label: 'real' });
+  const fake = await decodeImage(readFileSync(fixture(c.fake)), { label: 'fake' });
+  const results = new Map<string, Record<string, PairResult>>();
+  for (const b of ['tensorflow', 'wasm', 'cpu'] as const) {
+    try {
+      await useBackend(b);
+    } catch (err) {
+      t.diagnostic(`skipping ${b}: ${(err as Error).message}`);
+      continue;
+    }
+    const r: Record<string, PairResult> = {};
+    for (const [name, loss] of Object.entries(LOSSES)) r[name] = computePair(loss, real, fake, 'signed');
+    results.set(b, r);
+  }
+  if (results.size < 2) {
+    t.skip(`only ${[...results.keys()].join(', ')} loaded: nothing to compare`);
+    return;
+  }
+  const [first, ...rest] = [...results.entries()];
+  for (const [b, r] of rest) {
+    for (const name of Object.keys(LOSSES)) {
+      const a = first![1][name]!, x = r[name]!;
+      assert.ok(relErr(x.mean, a.mean) <= 1e-5, `${name}: ${b} ${x.mean} vs ${first![0]} ${a.mean}`);
+      assert.ok(maxAbsDiff(x.map, a.map) <= 1e-5, `${name}: ${b} map`);
+    }
+  }
+});
+
+test('auto picks the first backend that loads; `backends` gives a reason for each one not loaded', async () => {
+  const probes = await probeBackends();
+  const first = probes.find((p) => p.loaded)!;
+  assert.equal(await useBackend('auto'), first.backend);
+  for (const p of probes.filter((x) => !x.loaded)) assert.match(p.detail, /not installed|libtensorflow|failed|missing|not loaded|no /);
+});

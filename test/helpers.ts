@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Repository root (tests run from dist/test/...). */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const fixture = (p: string): string => path.join(ROOT, p);
+export const BIN = path.join(ROOT, 'bin/nectar-loss.js');
+
+export interface RefLoss {
+  mean: number;
+  max: number;
+  map?: string;
+  filteredRealMean?: number;
+  filteredFakeMean?: number;
+}
+export interface RefCase {
+  real: string;
+  fake: string;
+  width: number;
+  height: number;
+  losses: Record<string, Record<'unit' | 'signed', RefLoss>>;
+}
+/** Values written by fixtures/make_fixtures.py with PyTorch: the independent reference. */
+export const REFERENCE = JSON.parse(readFileSync(fixture('fixtures/reference/reference.json'), 'utf8')) as { torch: string; cases: Record<string, RefCase> };
+
+export function relErr(a: number, b: number): number {
+  return Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}

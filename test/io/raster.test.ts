@@ -1,0 +1,26 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rgb } from 'd3-color';
+import { interpolateMagma } from 'd3-scale-chromatic';
+import { colormapLut, COLORMAPS } from '../../src/io/colormap.js';
+import { colorize, maxScale, toLevels } from '../../src/io/raster.js';
+
+test('heatmap levels: 255 * clamp(v / scale, 0, 1), rounded', () => {
+  const m = Float32Array.from([0, 0.5, 1, 2, -1, 0.25]);
+  assert.deepEqual(Array.from(toLevels(m, 1)), [0, 128, 255, 255, 0, 64]);
+  assert.deepEqual(Array.from(toLevels(m, maxScale(m))), [0, 64, 128, 255, 0, 32]);
+  assert.equal(maxScale(new Float32Array(4)), 1, 'an all-zero map stays black');
+});
+
+test('colour maps: gray stays one channel, the others follow d3-scale-chromatic', () => {
+  assert.equal(colorize(new Uint8Array([0, 255]), 2, 1, colormapLut('gray')).channels, 1);
+  for (const name of COLORMAPS.filter((n) => n !== 'gray')) {
+    const lut = colormapLut(name)!;
+    assert.equal(lut.length, 768, name);
+  }
+  const lut = colormapLut('magma')!;
+  const c = rgb(interpolateMagma(200 / 255));
+  assert.deepEqual(Array.from(lut.subarray(600, 603)), [Math.round(c.r), Math.round(c.g), Math.round(c.b)]);
+  const r = colorize(new Uint8Array([200]), 1, 1, lut);
+  assert.deepEqual(Array.from(r.data), Array.from(lut.subarray(600, 603)));
+});

@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+// As in a training script: the @tensorflow/tfjs bundle (or tfjs-node) registers tfjs's gradient functions.
+import '@tensorflow/tfjs';
+import { l1, l2, laplacian, sobel, useBackend } from '../../src/index.js';
+import { maxAbsDiff, relErr } from '../helpers.js';
+
+const FNS = { sobel, laplacian, l1, l2 };
+
+function randomImage(seed: number, h: number, w: number): tf.Tensor3D {
+  return tf.randomUniform([h, w, 3], 0, 1, 'float32', seed) as tf.Tensor3D;
+}
+
+test('library functions: map shape, mean = mean(map), batches, rank checks, no leaks', async () => {
+  await useBackend('cpu');
+  const before = tf.memory().numTensors;
+  for (const [name, fn] of Object.entries(FNS)) {
+    tf.tidy(() => {
+      const a = randomImage(1, 9, 7), b = randomImage(2, 9, 7);
+      const r = fn(a, b);
+      assert.deepEqual(r.map.shape, [9, 7], `${name} map shape`);
+      assert.ok(relErr(r.mean.dataSync()[0]!, tf.mean(r.map).dataSync()[0]!) < 1e-6, `${name} mean`);
+      // A batch of two gives the two single maps stacked.
+      const c = randomImage(3, 9, 7), d = randomImage(4, 9, 7);
+      const batch = fn(tf.stack([a, c]) as tf.Tensor4D, tf.stack([b, d]) as tf.Tensor4D);
+      assert.deepEqual(batch.map.shape, [2, 9, 7]);
+      assert.ok(maxAbsDiff(batch.map.dataSync(), tf.concat([r.map, fn(c, d).map]).dataSync()) < 1e-6, `${name} batch`);
+      // An alpha channel is ignored, as NectarGAN slices [:, :3].
+      const alpha = fn(tf.concat([a, tf.ones([9, 7, 1])], 2) as tf.Tensor3D, tf.concat([b, tf.zeros([9, 7, 1])], 2) as tf.Tensor3D);
+      assert.ok(maxAbsDiff(alpha.map.dataSync(), r.map.dataSync()) < 1e-7, `${name} alpha`);
+      assert.throws(() => fn(a, randomImage(5, 9, 8)), /differ in shape/);
+    });
+  }
+  assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+});
+
+test('sobel of a constant image is sqrt(1e-6) inside and the zero-padding edge response at the border', async () => {
+  await useBackend('cpu');
+  tf.tidy(() => {
+    const v = 0.5;
+    const { filtered } = sobel(tf.fill([5, 5, 3], v) as tf.Tensor3D, tf.fill([5, 5, 3], v) as tf.Tensor3D);
+    const m = filtered!.real.arraySync() as number[][];
+    assert.ok(Math.abs(m[2]![2]! - Math.sqrt(1e-6)) < 1e-7);
+    // Left border: the kx column [1,2,1] meets zeros: |gx| = 4 v, gy = 0.
+    assert.ok(Math.abs(m[2]![0]! - Math.sqrt((4 * v) ** 2 + 1e-6)) < 1e-6);
+  });
+});
+
+test('every loss is differentiable: tf.grad matches a central finite difference', async () => {
+  await useBackend('cpu');
+  for (const [name, fn] of Object.entries(FNS)) {
+    tf.tidy(() => {
+      const real = randomImage(11, 6, 5);
+      const fake = randomImage(12, 6, 5);
+      const dir = tf.randomNormal([6, 5, 3], 0, 1, 'float32', 13) as tf.Tensor3D;
+      const f = (x: tf.Tensor) => fn(real, x as tf.Tensor3D).mean;
+      const g = tf.grad(f)(fake);
+      const analytic = tf.sum(tf.mul(g, dir)).dataSync()[0]!;
+      const h = 1e-3;
+      const plus = f(tf.add(fake, tf.mul(dir, h)) as tf.Tensor3D).dataSync()[0]!;
+      const minus = f(tf.sub(fake, tf.mul(dir, h)) as tf.Tensor3D).dataSync()[0]!;
+      const numeric = (plus - minus) / (2 * h);
+      assert.ok(Math.abs(analytic) > 1e-4, `${name}: gradient is not trivially zero`);
+      assert.ok(Math.abs(analytic - numeric) <= 2e-2 * Math.abs(numeric) + 1e-4, `${name}: grad·v ${analytic} vs finite difference ${numeric}`);
+    });
+  }
+});
