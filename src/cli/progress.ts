@@ -12,7 +12,8 @@ export function makeProgress(): Progress {
   return {
     step(text) {
       if (!enabled) return;
-      spinner ??= ora({ stream: process.stderr, color: 'green' }).start();
+      // NO_COLOR (no-color.org): any non-empty value turns colour off.
+      spinner ??= ora({ stream: process.stderr, color: process.env.NO_COLOR ? false : 'green' }).start();
       spinner.text = text;
     },
     stop() {
