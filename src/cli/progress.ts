@@ -7,7 +7,8 @@ export interface Progress {
 }
 
 export function makeProgress(): Progress {
-  const enabled = Boolean(process.stderr.isTTY) && !process.env.CI;
+  // A terminal that reports no width (e.g. under `script`) would make the spinner's redraw misbehave.
+  const enabled = Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0 && !process.env.CI;
   let spinner: Ora | undefined;
   return {
     step(text) {

@@ -1,0 +1,102 @@
+/**
+ * `npm run bench`: loss x size x backend. For each row: compute ms (in process, median after a warm-up),
+ * end-to-end wall ms of the CLI (`--no-maps`, process start to exit, median) and its peak RSS; and, where
+ * /usr/bin/python3 has torch, the same for NectarGAN's path (PIL + PyTorch CPU) with the ratio, the two
+ * measured interleaved in the same rounds. Writes bench/results.md.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { computePair } from '../src/engine/compute.js';
+import { useBackend } from '../src/engine/backend.js';
+import { decodeImage } from '../src/io/decode.js';
+import { getLoss } from '../src/losses/registry.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(ROOT, 'bin/nectar-loss.js');
+const RSS = path.join(ROOT, 'dist/bench/rss.js');
+const PY = '/usr/bin/python3';
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SIZES = (process.env.BENCH_SIZES ?? '512,1024').split(',').map(Number);
+const LOSSES = ['sobel', 'laplacian'];
+const BACKENDS = ['wasm', 'cpu'];
+
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+
+/** A deterministic pair: smooth colour noise with edges, and a shifted, noisier copy. */
+async function makePair(dir: string, n: number): Promise<[string, string]> {
+  const raw = Buffer.alloc(n * n * 3);
+  let s = 12345;
+  const rnd = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) for (let c = 0; c < 3; c++) raw[(y * n + x) * 3 + c] = (((x >> 4) + (y >> 5) + c) % 3) * 80 + rnd() * 60;
+  const fake = Buffer.from(raw.map((v, i) => Math.min(255, Math.max(0, raw[(i + 3 * n + 3) % raw.length]! + (rnd() - 0.5) * 40))));
+  const real = path.join(dir, `real${n}.png`), fk = path.join(dir, `fake${n}.png`);
+  await sharp(raw, { raw: { width: n, height: n, channels: 3 } }).png().toFile(real);
+  await sharp(fake, { raw: { width: n, height: n, channels: 3 } }).png().toFile(fk);
+  return [real, fk];
+}
+
+function timed(cmd: string, args: string[]): { ms: number; out: string; err: string; ok: boolean } {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return { ms: Number(process.hrtime.bigint() - t) / 1e6, out: r.stdout, err: r.stderr, ok: r.status === 0 };
+}
+
+async function main() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'nl-bench-'));
+  const hasTorch = spawnSync(PY, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+  const rows: string[] = [];
+  const header = '| loss | size | backend | compute ms | CLI wall ms | CLI peak RSS MB | PyTorch compute ms | PyTorch wall ms | PyTorch peak RSS MB | wall ratio (ours / PyTorch) |';
+  rows.push(header, '|' + ' --- |'.repeat(10));
+  for (const n of SIZES) {
+    const [real, fake] = await makePair(dir, n);
+    const [r, f] = [await decodeImage(real, { label: 'real' }), await decodeImage(fake, { label: 'fake' })];
+    for (const lossName of LOSSES) {
+      for (const backend of BACKENDS) {
+        await useBackend(backend as 'wasm' | 'cpu');
+        const loss = getLoss(lossName)!;
+        computePair(loss, r, f, 'unit');
+        const compute: number[] = [];
+        for (let i = 0; i < ROUNDS; i++) {
+          const t = process.hrtime.bigint();
+          computePair(loss, r, f, 'unit');
+          compute.push(Number(process.hrtime.bigint() - t) / 1e6);
+        }
+        const wall: number[] = [], rss: number[] = [], pyWall: number[] = [], pyCompute: number[] = [], pyRss: number[] = [];
+        for (let i = 0; i < ROUNDS; i++) {
+          const ours = () => {
+            const x = timed(process.execPath, ['--import', RSS, BIN, lossName, real, fake, '--no-maps', '--backend', backend]);
+            if (!x.ok) throw new Error(x.err);
+            wall.push(x.ms);
+            rss.push(Number(/__RSS_KB__ (\d+)/.exec(x.err)?.[1] ?? NaN) / 1024);
+          };
+          const theirs = () => {
+            if (!hasTorch) return;
+            const x = timed(PY, [path.join(ROOT, 'bench/torch_ref.py'), lossName, real, fake]);
+            if (!x.ok) throw new Error(x.err);
+            const j = JSON.parse(x.out) as { compute_ms: number; maxrss_kb: number };
+            pyWall.push(x.ms);
+            pyCompute.push(j.compute_ms);
+            pyRss.push(j.maxrss_kb / 1024);
+          };
+          // Interleaved, alternating which goes first, so drift on a shared machine hits both alike.
+          if (i % 2) { theirs(); ours(); } else { ours(); theirs(); }
+        }
+        const f1 = (x: number) => x.toFixed(1);
+        const py = hasTorch ? [f1(median(pyCompute)), f1(median(pyWall)), f1(median(pyRss)), (median(wall) / median(pyWall)).toFixed(2)] : ['–', '–', '–', '–'];
+        const row = `| ${lossName} | ${n}² | ${backend} | ${f1(median(compute))} | ${f1(median(wall))} | ${f1(median(rss))} | ${py.join(' | ')} |`;
+        rows.push(row);
+        console.log(row);
+      }
+    }
+  }
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${hasTorch ? `, PyTorch ${spawnSync(PY, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim()}` : ', no PyTorch'}`;
+  const md = `# Benchmark results\n\nMachine: ${machine}. ${ROUNDS} interleaved rounds, medians. Made by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.\n\n${rows.join('\n')}\n`;
+  writeFileSync(path.join(ROOT, 'bench/results.md'), md);
+  console.log(`\n${header}\n${machine}\nwritten to bench/results.md`);
+}
+
+await main();

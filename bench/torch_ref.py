@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""The PyTorch side of `npm run bench`: NectarGAN's path, PIL decode + PyTorch on the CPU, same definitions
+as fixtures/make_fixtures.py. Prints one JSON line: mean, compute_ms, maxrss_kb.
+Usage: torch_ref.py LOSS REAL FAKE [--maps OUTDIR]"""
+import json
+import resource
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+KERNELS = {'x': [[1, 0, -1], [2, 0, -2], [1, 0, -1]], 'y': [[1, 2, 1], [0, 0, 0], [-1, -2, -1]], 'lap': [[0, 1, 0], [1, -4, 1], [0, 1, 0]]}
+
+
+def load(p):
+    a = np.asarray(Image.open(p).convert('RGB'), dtype=np.float32) / np.float32(255)
+    return torch.from_numpy(a.transpose(2, 0, 1).copy())[None]
+
+
+def conv(g, k):
+    return F.conv2d(g, torch.tensor(KERNELS[k], dtype=torch.float32).view(1, 1, 3, 3), padding=1)
+
+
+def main():
+    loss, real_p, fake_p = sys.argv[1:4]
+    maps = sys.argv[5] if len(sys.argv) > 5 and sys.argv[4] == '--maps' else None
+    real, fake = load(real_p), load(fake_p)
+    t0 = time.perf_counter()
+    with torch.no_grad():
+        gr, gf = real.mean(1, keepdim=True), fake.mean(1, keepdim=True)
+        if loss == 'sobel':
+            mr = torch.sqrt(conv(gr, 'x') ** 2 + conv(gr, 'y') ** 2 + 1e-6)
+            mf = torch.sqrt(conv(gf, 'x') ** 2 + conv(gf, 'y') ** 2 + 1e-6)
+        else:
+            mr, mf = conv(gr, 'lap'), conv(gf, 'lap')
+        m = (mf - mr).abs()
+        mean = float(m.mean())
+    ms = (time.perf_counter() - t0) * 1000
+    if maps:
+        lv = (m[0, 0].clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+        Image.fromarray(lv, 'L').save(f'{maps}/heatmap.png')
+    print(json.dumps({'mean': mean, 'compute_ms': ms, 'maxrss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+
+
+if __name__ == '__main__':
+    main()
