@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /**
  * Backend choice. `tensorflow` is the native libtensorflow binding: @tensorflow/tfjs-node-gpu if installed
@@ -56,7 +57,8 @@ async function loadNative(): Promise<string | undefined> {
       continue;
     }
     try {
-      await import(pkg);
+      // Imported by resolved path so that the same lookup (node_modules, NODE_PATH) finds and loads it.
+      await import(pathToFileURL(require.resolve(pkg)).href);
       if (tf.findBackendFactory('tensorflow')) {
         nativeLoaded = pkg;
         return pkg;
