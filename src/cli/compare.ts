@@ -5,8 +5,10 @@ import { UserError } from '../errors.js';
 import { decodeImage, type DecodedImage } from '../io/decode.js';
 import { renderFiles, type FileKind } from '../io/outputs.js';
 import { writeAllOrNothing } from '../io/write.js';
+import { loadVgg19, locateVgg19 } from '../io/weights/vgg19.js';
+import { vgg19Weights } from '../losses/vgg.js';
 import type { Range } from '../losses/range.js';
-import type { LossDefinition } from '../losses/types.js';
+import type { LossContext, LossDefinition } from '../losses/types.js';
 import { formatFloat32 } from './format.js';
 import type { Progress } from './progress.js';
 import { readInput } from './stdin.js';
@@ -22,6 +24,9 @@ export interface CompareOptions {
   scale: number | 'max';
   colormap: string;
   resize: boolean;
+  /** vgg: --weights FILE, and whether a missing file may be downloaded. */
+  weights?: string;
+  download: boolean;
 }
 
 /** What one comparison prints with --json (fields fixed by issue 2; scripts read them). */
@@ -59,10 +64,18 @@ export async function compare(loss: LossDefinition, realArg: string, fakeArg: st
     }
     fake = await decodeImage(fakeBuf, { label: label('fake', fakeArg), resizeTo: { width: real.width, height: real.height } });
   }
+  const convs = loss.requires === 'vgg19' ? await loadVgg19(await locateVgg19({ file: opt.weights, download: opt.download, onProgress: (f, b) => progress.step(`downloading VGG19 weights: ${Number.isFinite(f) ? `${(100 * f).toFixed(0)}%` : `${(b / 2 ** 20).toFixed(0)} MB`}`) })) : undefined;
   const backend = await backendP;
   if (backend instanceof UserError) throw backend;
   progress.step(`computing ${loss.name} on ${backend}`);
-  const res = computePair(loss, real, fake, opt.range);
+  const ctx: LossContext = {};
+  if (convs) ctx.vgg19 = vgg19Weights(convs);
+  let res;
+  try {
+    res = computePair(loss, real, fake, opt.range, ctx);
+  } finally {
+    ctx.vgg19?.dispose();
+  }
   const files: Partial<Record<FileKind, string>> = {};
   if (opt.maps) {
     progress.step('writing maps');

@@ -6,6 +6,7 @@ import { COLORMAPS } from '../io/colormap.js';
 import { RANGES, type Range } from '../losses/range.js';
 import { getLoss, LOSS_NAMES } from '../losses/registry.js';
 import { compare, type CompareOptions } from './compare.js';
+import { ENV_NO_DOWNLOAD, ENV_WEIGHTS } from '../io/weights/vgg19.js';
 import { makeProgress } from './progress.js';
 
 /** Exit codes (fixed by issue 2): 0 ok, 1 mean above --max, 2 usage or input error. */
@@ -19,6 +20,7 @@ Examples:
   $ nectar-loss sobel real.png fake.png --range signed  the value NectarGAN logs during training
   $ cat fake.png | nectar-loss sobel real.png -          fake read from stdin
   $ nectar-loss sobel a.png b.png --colormap magma --scale max --raw --out maps/
+  $ nectar-loss vgg real.png fake.png --weights ~/.cache/torch/hub/checkpoints/vgg19-dcbb9e9d.pth
   $ nectar-loss backends                                which TensorFlow.js backends load here
 `;
 
@@ -50,7 +52,7 @@ class Exit extends Error {
 export function buildProgram(): Command {
   const program = new Command('nectar-loss');
   program
-    .description("Where two images differ structurally: NectarGAN's Sobel, Laplacian, L1 and L2 losses as a mean and per-pixel heatmaps.")
+    .description("Where two images differ structurally: NectarGAN's Sobel, Laplacian, VGG19-perceptual, L1 and L2 losses as a mean and per-pixel heatmaps.")
     .version(version(), '-V, --version')
     .argument('<loss>', `loss: ${LOSS_NAMES.join(', ')}`)
     .argument('<real>', 'ground-truth image (any format sharp reads), or - for stdin')
@@ -65,6 +67,8 @@ export function buildProgram(): Command {
     .option('--scale <number|max>', 'heatmap level = 255*clamp(map/scale, 0, 1); max = the map maximum', parseScale, 1)
     .addOption(new Option('--colormap <name>', 'heatmap colours (gray writes a 1-channel PNG)').choices(COLORMAPS).default('gray'))
     .option('--resize', "resize fake to real's size instead of refusing a size mismatch")
+    .option('--weights <file>', `vgg: VGG19 weights (.pth of any torch version, or .safetensors); default $${ENV_WEIGHTS}, else torch.hub's cache`)
+    .option('--no-download', `vgg: never download missing weights (also: $${ENV_NO_DOWNLOAD}=1)`)
     .addHelpText('after', EXAMPLES)
     .showSuggestionAfterError(true)
     .enablePositionalOptions()
@@ -82,6 +86,8 @@ export function buildProgram(): Command {
         scale: o.scale as number | 'max',
         colormap: o.colormap as string,
         resize: Boolean(o.resize),
+        weights: o.weights as string | undefined,
+        download: o.download !== false,
       };
       const progress = makeProgress();
       try {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { LossDefinition } from '../losses/types.js';
+import type { LossContext, LossDefinition } from '../losses/types.js';
 import { toRange, type Range } from '../losses/range.js';
 
 /** A decoded image as the engine takes it: HWC float32 RGB in [0, 1]. */
@@ -14,13 +14,14 @@ export interface UnitImage {
 export interface PairResult {
   /** H*W float32 loss map, row-major. */
   map: Float32Array;
-  /** mean(map), accumulated in float64 so the printed value does not depend on a backend's reduction order. */
+  /** The loss: mean(map) accumulated in float64, so the printed value does not depend on a backend's
+   *  reduction order; for losses whose value is not the map's mean (vgg), the loss's own scalar. */
   mean: number;
   filtered?: { real: Float32Array; fake: Float32Array };
 }
 
 /** Runs one loss on one pair in the chosen range; every tensor it creates is disposed before it returns. */
-export function computePair(loss: LossDefinition, real: UnitImage, fake: UnitImage, range: Range): PairResult {
+export function computePair(loss: LossDefinition, real: UnitImage, fake: UnitImage, range: Range, ctx?: LossContext): PairResult {
   if (real.width !== fake.width || real.height !== fake.height) {
     throw new Error(`real is ${real.width}x${real.height} but fake is ${fake.width}x${fake.height}`);
   }
@@ -28,14 +29,17 @@ export function computePair(loss: LossDefinition, real: UnitImage, fake: UnitIma
   const tensors = tf.tidy(() => {
     const r = toRange(tf.tensor3d(real.data, shape, 'float32'), range);
     const f = toRange(tf.tensor3d(fake.data, shape, 'float32'), range);
-    const res = loss.compute(r, f);
-    return res.filtered ? [res.map, res.filtered.real, res.filtered.fake] : [res.map];
+    const res = loss.compute(r, f, ctx);
+    return { map: res.map, filtered: res.filtered ? [res.filtered.real, res.filtered.fake] : [], terms: res.terms ?? [] };
   });
   try {
-    const [map, fr, ff] = tensors.map((t) => t.dataSync() as Float32Array);
-    return { map: map!, mean: mean64(map!), filtered: fr && ff ? { real: fr, fake: ff } : undefined };
+    const map = tensors.map.dataSync() as Float32Array;
+    const [fr, ff] = tensors.filtered.map((t) => t.dataSync() as Float32Array);
+    // loss = mean(map), or sum_i mean(term_i) when the loss gives terms; both accumulated in float64.
+    const mean = tensors.terms.length ? tensors.terms.reduce((s, t) => s + mean64(t.dataSync() as Float32Array), 0) : mean64(map);
+    return { map, mean, filtered: fr && ff ? { real: fr, fake: ff } : undefined };
   } finally {
-    tf.dispose(tensors);
+    tf.dispose([tensors.map, ...tensors.filtered, ...tensors.terms]);
   }
 }
 

@@ -3,6 +3,7 @@ import { l2Loss } from './l2.js';
 import { laplacianLoss } from './laplacian.js';
 import { sobelLoss } from './sobel.js';
 import type { LossDefinition } from './types.js';
+import { vggLoss } from './vgg.js';
 
 /** Every loss the CLI offers, by name. A new loss is one file plus one line here. */
 export const LOSSES: Readonly<Record<string, LossDefinition>> = {
@@ -10,6 +11,7 @@ export const LOSSES: Readonly<Record<string, LossDefinition>> = {
   laplacian: laplacianLoss,
   l1: l1Loss,
   l2: l2Loss,
+  vgg: vggLoss,
 };
 
 export const LOSS_NAMES = Object.keys(LOSSES);

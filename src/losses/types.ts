@@ -15,6 +15,17 @@ export interface LossResult {
   mean: tf.Scalar;
   /** The filtered images the docs' figures show below real and fake (shape of `map`), if the loss has them. */
   filtered?: { real: tf.Tensor; fake: tf.Tensor };
+  /**
+   * When the loss is not mean(map): maps whose means add up to the loss (vgg: each block's channel-mean
+   * |difference| at its own resolution). Callers can then sum in float64 rather than trust a float32
+   * reduction over millions of elements.
+   */
+  terms?: tf.Tensor[];
+}
+
+/** Parameters a loss needs beyond the two images (loaded by the caller: losses do no I/O). */
+export interface LossContext {
+  vgg19?: import('./vgg.js').Vgg19Weights;
 }
 
 /** One loss: its math plus the names its figure uses. */
@@ -25,5 +36,7 @@ export interface LossDefinition {
   title: string;
   /** Suffix of the filtered-map labels (`y_real_sobel`); absent when the loss has no filtered maps. */
   filterLabel?: string;
-  compute(real: Image, fake: Image): LossResult;
+  /** What `compute` needs in its context, if anything. */
+  requires?: 'vgg19';
+  compute(real: Image, fake: Image, ctx?: LossContext): LossResult;
 }

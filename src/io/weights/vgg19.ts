@@ -1,0 +1,147 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { UserError } from '../../errors.js';
+import { VGG19_ALL_CONV_INDICES, VGG19_CONVS, type TorchConv } from '../../losses/vgg.js';
+import { openCheckpoint } from './checkpoint.js';
+
+/** torchvision's IMAGENET1K_V1 VGG19 weights, as torch.hub caches them. */
+export const VGG19_URL = 'https://download.pytorch.org/models/vgg19-dcbb9e9d.pth';
+/** Environment: a weights file to use; a download URL to use instead of PyTorch's; any value forbids downloading. */
+export const ENV_WEIGHTS = 'NECTAR_LOSS_VGG19_WEIGHTS';
+export const ENV_URL = 'NECTAR_LOSS_VGG19_URL';
+export const ENV_NO_DOWNLOAD = 'NECTAR_LOSS_NO_DOWNLOAD';
+
+export interface WeightsOptions {
+  /** --weights FILE */
+  file?: string;
+  /** false: never download (--no-download or NECTAR_LOSS_NO_DOWNLOAD). */
+  download?: boolean;
+  env?: NodeJS.ProcessEnv;
+  /** Download progress, fraction 0..1 (or NaN when the size is unknown) and bytes. */
+  onProgress?: (fraction: number, bytes: number) => void;
+}
+
+/** torch.hub.get_dir(): $TORCH_HOME, else $XDG_CACHE_HOME/torch, else ~/.cache/torch; then /hub/checkpoints. */
+export function torchCheckpointDir(env: NodeJS.ProcessEnv = process.env): string {
+  const torchHome = env.TORCH_HOME || path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'torch');
+  return path.join(torchHome, 'hub', 'checkpoints');
+}
+
+/** torch.hub's rule: the cached file is the URL's base name, and `-<hex>.` in that name is a SHA-256 prefix. */
+export function cacheTarget(url: string, env: NodeJS.ProcessEnv = process.env): { file: string; hashPrefix?: string } {
+  const name = path.basename(new URL(url).pathname);
+  return { file: path.join(torchCheckpointDir(env), name), hashPrefix: /-([a-f0-9]+)\./.exec(name)?.[1] };
+}
+
+/** Where the weights are: --weights, then $NECTAR_LOSS_VGG19_WEIGHTS, then torch.hub's cache (downloading into it). */
+export async function locateVgg19(opt: WeightsOptions = {}): Promise<string> {
+  const env = opt.env ?? process.env;
+  const given = opt.file ?? env[ENV_WEIGHTS];
+  if (given) {
+    if (!existsSync(given)) throw new UserError(`VGG19 weights ${given}: no such file${opt.file ? '' : ` (from $${ENV_WEIGHTS})`}`);
+    return given;
+  }
+  const url = env[ENV_URL] || VGG19_URL;
+  const { file, hashPrefix } = cacheTarget(url, env);
+  if (existsSync(file)) return file;
+  const where = `download ${url} and put it at ${file}, or pass --weights FILE`;
+  if (opt.download === false || env[ENV_NO_DOWNLOAD]) throw new UserError(`VGG19 weights not found at ${file} and downloading is off: ${where}`);
+  await download(url, file, hashPrefix, where, opt.onProgress);
+  return file;
+}
+
+/**
+ * Streams `url` to a temporary file beside `dest`, hashing as it goes; renames it into place only when the
+ * SHA-256 starts with `hashPrefix`. Any failure, and SIGINT/SIGTERM meanwhile, removes the temporary file.
+ */
+export async function download(url: string, dest: string, hashPrefix: string | undefined, where: string, onProgress?: (f: number, b: number) => void): Promise<void> {
+  try {
+    mkdirSync(path.dirname(dest), { recursive: true });
+  } catch (err) {
+    throw new UserError(`cannot create ${path.dirname(dest)} for the VGG19 weights (${(err as NodeJS.ErrnoException).code}): ${where}`);
+  }
+  const tmp = `${dest}.${process.pid}.${randomBytes(4).toString('hex')}.partial`;
+  const cleanup = () => rmSync(tmp, { force: true });
+  const onSignal = (sig: NodeJS.Signals) => {
+    cleanup();
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    let res: Response;
+    try {
+      res = await fetch(url);
+    } catch (err) {
+      throw new UserError(`cannot download VGG19 weights from ${url} (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}): ${where}`);
+    }
+    if (!res.ok || !res.body) throw new UserError(`cannot download VGG19 weights: ${url} answered ${res.status}: ${where}`);
+    const total = Number(res.headers.get('content-length') ?? NaN);
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+    body.on('data', (c: Buffer) => {
+      hash.update(c);
+      bytes += c.length;
+      onProgress?.(total > 0 ? bytes / total : NaN, bytes);
+    });
+    try {
+      await pipeline(body, createWriteStream(tmp));
+    } catch (err) {
+      throw new UserError(`download of ${url} broke off after ${bytes} bytes (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}): ${where}`);
+    }
+    if (Number.isFinite(total) && bytes !== total) throw new UserError(`download of ${url} ended after ${bytes} of ${total} bytes: ${where}`);
+    const digest = hash.digest('hex');
+    if (hashPrefix && !digest.startsWith(hashPrefix)) throw new UserError(`downloaded ${url} has SHA-256 ${digest.slice(0, 16)}…, expected it to start with ${hashPrefix}: nothing was kept`);
+    renameSync(tmp, dest);
+  } finally {
+    cleanup();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Accepts state_dict keys as `features.N.*` (torchvision's whole model) or `N.*` (a saved `features`). */
+function featureKeys(names: Iterable<string>): Map<number, { weight?: string; bias?: string }> {
+  const out = new Map<number, { weight?: string; bias?: string }>();
+  for (const n of names) {
+    const m = /^(?:module\.)?(?:features\.)?(\d+)\.(weight|bias)$/.exec(n);
+    if (!m) continue;
+    const e = out.get(Number(m[1])) ?? {};
+    e[m[2] as 'weight' | 'bias'] = n;
+    out.set(Number(m[1]), e);
+  }
+  return out;
+}
+
+/**
+ * Reads the seven convs the loss needs from a VGG19 weights file, after checking from the file's index alone
+ * that it is VGG19: every needed weight and bias present with its shape, and no conv where VGG19 has none
+ * (which is how VGG11/13/16 and the batch-norm variants differ).
+ */
+export async function loadVgg19(file: string): Promise<TorchConv[]> {
+  const label = `VGG19 weights ${file}`;
+  const ck = await openCheckpoint(file, label);
+  try {
+    const keys = featureKeys(ck.tensors.keys());
+    const stray = [...keys.keys()].filter((i) => !VGG19_ALL_CONV_INDICES.includes(i)).sort((a, b) => a - b);
+    if (stray.length) throw new UserError(`${label}: not VGG19: it has a layer at features.${stray[0]}, where VGG19 has none (VGG16 or another variant?)`);
+    const deep = keys.get(16);
+    if (deep?.weight && ck.tensors.get(deep.weight)!.shape.join() !== '256,256,3,3') throw new UserError(`${label}: not VGG19: features.16 is not VGG19's conv3_4`);
+    return VGG19_CONVS.map(({ index, cin, cout }) => {
+      const k = keys.get(index);
+      if (!k?.weight || !k.bias) throw new UserError(`${label}: not VGG19 weights: features.${index}.${k?.weight ? 'bias' : 'weight'} missing`);
+      const ws = ck.tensors.get(k.weight)!.shape, bs = ck.tensors.get(k.bias)!.shape;
+      if (ws.join() !== [cout, cin, 3, 3].join() || bs.join() !== String(cout)) {
+        throw new UserError(`${label}: not VGG19: features.${index} has weight [${ws.join(', ')}] and bias [${bs.join(', ')}], expected [${cout}, ${cin}, 3, 3] and [${cout}]`);
+      }
+      return { index, weight: ck.read(k.weight), bias: ck.read(k.bias) };
+    });
+  } finally {
+    ck.close();
+  }
+}

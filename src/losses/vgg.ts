@@ -1,0 +1,111 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { checkPair, rgb4d } from './common.js';
+import type { Image, LossContext, LossDefinition, LossResult } from './types.js';
+
+/**
+ * VGG19 perceptual loss, NectarGAN's VGGPerceptual: torchvision's vgg19 `features` (configuration E: 3x3
+ * convs with padding 1, each followed by ReLU; 2x2 max-pool, stride 2, floor on odd sizes) cut into
+ *   B1 = features[0:4]  conv1_1 relu conv1_2 relu
+ *   B2 = features[4:9]  pool conv2_1 relu conv2_2 relu
+ *   B3 = features[9:16] pool conv3_1 relu conv3_2 relu conv3_3 relu
+ * real and fake each pass through B1, B2, B3 in turn; loss = sum_i mean|B_i(fake) - B_i(real)| with layer
+ * weights 1, 1, 1. No ImageNet mean/std normalisation: NectarGAN feeds its [-1, 1] tensors directly.
+ */
+
+/** The conv layers the three blocks use: torchvision `features` index, in and out channels. */
+export const VGG19_CONVS = [
+  { index: 0, cin: 3, cout: 64 },
+  { index: 2, cin: 64, cout: 64 },
+  { index: 5, cin: 64, cout: 128 },
+  { index: 7, cin: 128, cout: 128 },
+  { index: 10, cin: 128, cout: 256 },
+  { index: 12, cin: 256, cout: 256 },
+  { index: 14, cin: 256, cout: 256 },
+] as const;
+
+/** Indices of every conv in torchvision's VGG19 `features` (configuration E), to tell VGG19 from VGG11/13/16. */
+export const VGG19_ALL_CONV_INDICES = [0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34];
+
+/** One conv's parameters as PyTorch stores them: weight [out, in, 3, 3] row-major, bias [out]. */
+export interface TorchConv {
+  index: number;
+  weight: Float32Array;
+  bias: Float32Array;
+}
+
+/** The seven convs as tfjs tensors: kernels [3, 3, in, out] (transposed from PyTorch's [out, in, 3, 3]). */
+export interface Vgg19Weights {
+  convs: { kernel: tf.Tensor4D; bias: tf.Tensor1D }[];
+  dispose(): void;
+}
+
+export function vgg19Weights(convs: TorchConv[]): Vgg19Weights {
+  const list = VGG19_CONVS.map((spec) => {
+    const c = convs.find((x) => x.index === spec.index);
+    if (!c) throw new Error(`VGG19 conv features.${spec.index} missing`);
+    return tf.tidy(() => ({
+      kernel: tf.transpose(tf.tensor4d(c.weight, [spec.cout, spec.cin, 3, 3]), [2, 3, 1, 0]) as tf.Tensor4D,
+      bias: tf.tensor1d(c.bias),
+    }));
+  });
+  return { convs: list, dispose: () => list.forEach((c) => tf.dispose([c.kernel, c.bias])) };
+}
+
+/** conv 3x3, padding 1, + bias, ReLU; each layer in its own tidy so only its output outlives it. */
+const conv = (x: tf.Tensor4D, c: { kernel: tf.Tensor4D; bias: tf.Tensor1D }) =>
+  tf.tidy(() => tf.relu(tf.add(tf.conv2d(x, c.kernel, 1, 'same'), c.bias)) as tf.Tensor4D);
+/** MaxPool2d(2, 2): floor on odd sizes, as 'valid' padding does. */
+const pool = (x: tf.Tensor4D) => tf.maxPool(x, 2, 2, 'valid');
+
+/** B1, B2, B3, each mapping the previous block's output to its own; intermediates are freed as it goes. */
+function blocks(w: Vgg19Weights): ((x: tf.Tensor4D) => tf.Tensor4D)[] {
+  const [c11, c12, c21, c22, c31, c32, c33] = w.convs;
+  const chain = (x: tf.Tensor4D, ...steps: ((t: tf.Tensor4D) => tf.Tensor4D)[]) =>
+    steps.reduce((t, step) => {
+      const next = step(t);
+      if (t !== x) t.dispose();
+      return next;
+    }, x);
+  return [
+    (x) => chain(x, (t) => conv(t, c11!), (t) => conv(t, c12!)),
+    (x) => chain(x, pool, (t) => conv(t, c21!), (t) => conv(t, c22!)),
+    (x) => chain(x, pool, (t) => conv(t, c31!), (t) => conv(t, c32!), (t) => conv(t, c33!)),
+  ];
+}
+
+/**
+ * Per-pixel map: for each block the channel mean of |B_i(fake) - B_i(real)| at that block's resolution
+ * (these are the `terms`: mean(term_i) = mean|B_i(fake) - B_i(real)|), enlarged to the input size by nearest
+ * neighbour (F.interpolate's 'nearest': source = floor(dst * in / out)) and summed over blocks.
+ * `mean` is the loss, sum_i mean(term_i); for odd sizes it differs slightly from mean(map).
+ */
+export function vgg(real: Image, fake: Image, weights: Vgg19Weights): LossResult {
+  const single = checkPair(real, fake);
+  let r = rgb4d(real), f = rgb4d(fake);
+  const inputs = [r, f];
+  const [, h, w] = r.shape;
+  const terms: tf.Tensor4D[] = [];
+  for (const block of blocks(weights)) {
+    const [r2, f2] = [block(r), block(f)];
+    if (!inputs.includes(r)) tf.dispose([r, f]);
+    [r, f] = [r2, f2];
+    terms.push(tf.tidy(() => tf.mean(tf.abs(tf.sub(f, r)), 3, true)) as tf.Tensor4D);
+  }
+  if (!inputs.includes(r)) tf.dispose([r, f]);
+  const map = tf.tidy(() => {
+    const m = tf.squeeze(tf.addN(terms.map((t) => tf.image.resizeNearestNeighbor(t, [h, w], false, false))), [3]);
+    return single ? tf.squeeze(m, [0]) : m;
+  });
+  const mean = tf.tidy(() => tf.addN(terms.map((t) => tf.mean(t))) as tf.Scalar);
+  return { map, mean, terms: terms.map((t) => (single ? tf.squeeze(t, [0, 3]) : tf.squeeze(t, [3]))) };
+}
+
+export const vggLoss: LossDefinition = {
+  name: 'vgg',
+  title: 'VGG',
+  requires: 'vgg19',
+  compute(real, fake, ctx?: LossContext) {
+    if (!ctx?.vgg19) throw new Error('the vgg loss needs VGG19 weights (ctx.vgg19)');
+    return vgg(real, fake, ctx.vgg19);
+  },
+};
