@@ -2,7 +2,7 @@
  * `npm run bench`: loss x size x backend. For each row: compute ms (in process, median after a warm-up),
  * end-to-end wall ms of the CLI (`--no-maps`, process start to exit, median) and its peak RSS; and, where
  * /usr/bin/python3 has torch, the same for NectarGAN's path (PIL + PyTorch CPU) with the ratio, the two
- * measured interleaved in the same rounds. Writes bench/results.md.
+ * measured interleaved in the same rounds. VGG reads a full-size (548 MiB) weights file. Writes bench/results.md.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,9 @@ import { computePair } from '../src/engine/compute.js';
 import { useBackend } from '../src/engine/backend.js';
 import { decodeImage } from '../src/io/decode.js';
 import { getLoss } from '../src/losses/registry.js';
+import { loadVgg19 } from '../src/io/weights/vgg19.js';
+import { vgg19Weights } from '../src/losses/vgg.js';
+import { writeFullSizeLegacy } from '../test/io/weights/fullsize.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin/nectar-loss.js');
@@ -21,7 +24,9 @@ const RSS = path.join(ROOT, 'dist/bench/rss.js');
 const PY = '/usr/bin/python3';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SIZES = (process.env.BENCH_SIZES ?? '512,1024').split(',').map(Number);
-const LOSSES = ['sobel', 'laplacian'];
+const LOSSES = ['sobel', 'laplacian', 'vgg'];
+/** VGG runs at these sizes only (it is ~100x the work of the filters). */
+const VGG_SIZES = new Set((process.env.BENCH_VGG_SIZES ?? '256').split(',').map(Number));
 const BACKENDS = ['wasm', 'cpu'];
 
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
@@ -48,6 +53,10 @@ function timed(cmd: string, args: string[]): { ms: number; out: string; err: str
 async function main() {
   const dir = mkdtempSync(path.join(tmpdir(), 'nl-bench-'));
   const hasTorch = spawnSync(PY, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+  // A full-size (548 MiB) VGG19 file in torchvision's 2017 layout, sparse, holding the fixture's convs.
+  const weights = path.join(dir, 'vgg19-full.pth');
+  await writeFullSizeLegacy(weights, path.join(ROOT, 'fixtures/weights/vgg19-zip.pth'));
+  const vggCtx = { vgg19: undefined as ReturnType<typeof vgg19Weights> | undefined };
   const rows: string[] = [];
   const header = '| loss | size | backend | compute ms | CLI wall ms | CLI peak RSS MB | PyTorch compute ms | PyTorch wall ms | PyTorch peak RSS MB | wall ratio (ours / PyTorch) |';
   rows.push(header, '|' + ' --- |'.repeat(10));
@@ -55,27 +64,31 @@ async function main() {
     const [real, fake] = await makePair(dir, n);
     const [r, f] = [await decodeImage(real, { label: 'real' }), await decodeImage(fake, { label: 'fake' })];
     for (const lossName of LOSSES) {
+      if (lossName === 'vgg' && !VGG_SIZES.has(n)) continue;
       for (const backend of BACKENDS) {
+        if (lossName === 'vgg' && backend === 'cpu') continue; // minutes per run: not a configuration anyone should use
         await useBackend(backend as 'wasm' | 'cpu');
         const loss = getLoss(lossName)!;
-        computePair(loss, r, f, 'unit');
+        vggCtx.vgg19?.dispose();
+        vggCtx.vgg19 = lossName === 'vgg' ? vgg19Weights(await loadVgg19(weights)) : undefined;
+        computePair(loss, r, f, 'unit', vggCtx);
         const compute: number[] = [];
         for (let i = 0; i < ROUNDS; i++) {
           const t = process.hrtime.bigint();
-          computePair(loss, r, f, 'unit');
+          computePair(loss, r, f, 'unit', vggCtx);
           compute.push(Number(process.hrtime.bigint() - t) / 1e6);
         }
         const wall: number[] = [], rss: number[] = [], pyWall: number[] = [], pyCompute: number[] = [], pyRss: number[] = [];
         for (let i = 0; i < ROUNDS; i++) {
           const ours = () => {
-            const x = timed(process.execPath, ['--import', RSS, BIN, lossName, real, fake, '--no-maps', '--backend', backend]);
+            const x = timed(process.execPath, ['--import', RSS, BIN, lossName, real, fake, '--no-maps', '--backend', backend, '--weights', weights]);
             if (!x.ok) throw new Error(x.err);
             wall.push(x.ms);
             rss.push(Number(/__RSS_KB__ (\d+)/.exec(x.err)?.[1] ?? NaN) / 1024);
           };
           const theirs = () => {
             if (!hasTorch) return;
-            const x = timed(PY, [path.join(ROOT, 'bench/torch_ref.py'), lossName, real, fake]);
+            const x = timed(PY, [path.join(ROOT, 'bench/torch_ref.py'), lossName, real, fake, '--weights', weights]);
             if (!x.ok) throw new Error(x.err);
             const j = JSON.parse(x.out) as { compute_ms: number; maxrss_kb: number };
             pyWall.push(x.ms);

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The PyTorch side of `npm run bench`: NectarGAN's path, PIL decode + PyTorch on the CPU, same definitions
 as fixtures/make_fixtures.py. Prints one JSON line: mean, compute_ms, maxrss_kb.
-Usage: torch_ref.py LOSS REAL FAKE [--maps OUTDIR]"""
+Usage: torch_ref.py LOSS REAL FAKE [--maps OUTDIR] [--weights VGG19.pth]
+For vgg, like NectarGAN's VGGPerceptual: torch.load of the whole weights file into torchvision's vgg19."""
 import json
 import resource
 import sys
@@ -10,6 +11,7 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
+import torchvision
 from PIL import Image
 
 KERNELS = {'x': [[1, 0, -1], [2, 0, -2], [1, 0, -1]], 'y': [[1, 2, 1], [0, 0, 0], [-1, -2, -1]], 'lap': [[0, 1, 0], [1, -4, 1], [0, 1, 0]]}
@@ -26,9 +28,23 @@ def conv(g, k):
 
 def main():
     loss, real_p, fake_p = sys.argv[1:4]
-    maps = sys.argv[5] if len(sys.argv) > 5 and sys.argv[4] == '--maps' else None
+    opts = dict(zip(sys.argv[4::2], sys.argv[5::2]))
+    maps = opts.get('--maps')
     real, fake = load(real_p), load(fake_p)
     t0 = time.perf_counter()
+    if loss == 'vgg':
+        model = torchvision.models.vgg19()
+        model.load_state_dict(torch.load(opts['--weights']))
+        feats = model.features.eval()
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            total, r, f = 0.0, real, fake
+            for b in (feats[:4], feats[4:9], feats[9:16]):
+                r, f = b(r), b(f)
+                total += float(F.l1_loss(f, r))
+        ms = (time.perf_counter() - t0) * 1000
+        print(json.dumps({'mean': total, 'compute_ms': ms, 'maxrss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+        return
     with torch.no_grad():
         gr, gf = real.mean(1, keepdim=True), fake.mean(1, keepdim=True)
         if loss == 'sobel':

@@ -66,3 +66,23 @@ test('every loss is differentiable: tf.grad matches a central finite difference'
     });
   }
 });
+
+test('vgg is differentiable too: tf.grad matches a central finite difference', async () => {
+  await useBackend('cpu');
+  const { vgg19Weights, VGG19_CONVS, vgg } = await import('../../src/losses/vgg.js');
+  const rnd = (n: number, seed: number, scale: number) => Float32Array.from(tf.tidy(() => tf.randomNormal([n], 0, scale, 'float32', seed).dataSync()));
+  const w = vgg19Weights(VGG19_CONVS.map((c, i) => ({ index: c.index, weight: rnd(c.cout * c.cin * 9, 100 + i, Math.sqrt(2 / (9 * c.cin))), bias: rnd(c.cout, 200 + i, 0.05) })));
+  const before = tf.memory().numTensors;
+  tf.tidy(() => {
+    const real = randomImage(21, 8, 6), fake = randomImage(22, 8, 6);
+    const dir = tf.randomNormal([8, 6, 3], 0, 1, 'float32', 23);
+    const f = (x: tf.Tensor) => vgg(real, x as tf.Tensor3D, w).mean;
+    const analytic = tf.sum(tf.mul(tf.grad(f)(fake), dir)).dataSync()[0]!;
+    const h = 1e-3;
+    const numeric = (f(tf.add(fake, tf.mul(dir, h))).dataSync()[0]! - f(tf.sub(fake, tf.mul(dir, h))).dataSync()[0]!) / (2 * h);
+    assert.ok(Math.abs(analytic) > 1e-4, 'gradient is not trivially zero');
+    assert.ok(Math.abs(analytic - numeric) <= 2e-2 * Math.abs(numeric) + 1e-4, `grad·v ${analytic} vs finite difference ${numeric}`);
+  });
+  assert.equal(tf.memory().numTensors, before, 'vgg leaked tensors');
+  w.dispose();
+});
