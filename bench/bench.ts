@@ -24,9 +24,10 @@ const RSS = path.join(ROOT, 'dist/bench/rss.js');
 const PY = '/usr/bin/python3';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SIZES = (process.env.BENCH_SIZES ?? '512,1024').split(',').map(Number);
-const LOSSES = ['sobel', 'laplacian', 'vgg'];
 /** VGG runs at these sizes only (it is ~100x the work of the filters). */
-const VGG_SIZES = new Set((process.env.BENCH_VGG_SIZES ?? '256').split(',').map(Number));
+const VGG_SIZES = (process.env.BENCH_VGG_SIZES ?? '256,512').split(',').map(Number);
+const LOSSES = ['sobel', 'laplacian', 'vgg'];
+
 const BACKENDS = ['wasm', 'cpu'];
 
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
@@ -60,11 +61,11 @@ async function main() {
   const rows: string[] = [];
   const header = '| loss | size | backend | compute ms | CLI wall ms | CLI peak RSS MB | PyTorch compute ms | PyTorch wall ms | PyTorch peak RSS MB | wall ratio (ours / PyTorch) |';
   rows.push(header, '|' + ' --- |'.repeat(10));
-  for (const n of SIZES) {
+  for (const n of [...new Set([...SIZES, ...VGG_SIZES])].sort((a, b) => a - b)) {
     const [real, fake] = await makePair(dir, n);
     const [r, f] = [await decodeImage(real, { label: 'real' }), await decodeImage(fake, { label: 'fake' })];
     for (const lossName of LOSSES) {
-      if (lossName === 'vgg' && !VGG_SIZES.has(n)) continue;
+      if (lossName === 'vgg' ? !VGG_SIZES.includes(n) : !SIZES.includes(n)) continue;
       for (const backend of BACKENDS) {
         if (lossName === 'vgg' && backend === 'cpu') continue; // minutes per run: not a configuration anyone should use
         await useBackend(backend as 'wasm' | 'cpu');

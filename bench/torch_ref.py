@@ -2,6 +2,7 @@
 """The PyTorch side of `npm run bench`: NectarGAN's path, PIL decode + PyTorch on the CPU, same definitions
 as fixtures/make_fixtures.py. Prints one JSON line: mean, compute_ms, maxrss_kb.
 Usage: torch_ref.py LOSS REAL FAKE [--maps OUTDIR] [--weights VGG19.pth]
+torchvision is imported for every loss, as NectarGAN's nectargan/losses/losses.py does at import time.
 For vgg, like NectarGAN's VGGPerceptual: torch.load of the whole weights file into torchvision's vgg19."""
 import json
 import resource
