@@ -1,0 +1,85 @@
+import { UserError } from '../errors.js';
+import { decodeImage, type DecodedImage } from '../io/decode.js';
+import { renderFiles, type FileKind, type RenderedFile } from '../io/outputs.js';
+import { loadVgg19 } from '../io/weights/vgg19.js';
+import { writeAllOrNothing } from '../io/write.js';
+import type { Range } from '../losses/range.js';
+import { getLoss } from '../losses/registry.js';
+import type { LossContext } from '../losses/types.js';
+import { vgg19Weights } from '../losses/vgg.js';
+import { computePair } from './compute.js';
+
+/** How every pair is compared and drawn (the per-pair options of the single and batch commands). */
+export interface PairSettings {
+  range: Range;
+  scale: number | 'max';
+  colormap: string;
+  raw: boolean;
+  /** Write files at all (false: --no-maps). */
+  maps: boolean;
+  resize: boolean;
+}
+
+/** One image as handed to runPair: its bytes and how messages name it. */
+export interface PairInput {
+  bytes: Buffer;
+  /** `real path/to/x.png`, `fake (stdin)` */
+  label: string;
+  /** For the size-mismatch message. */
+  name: string;
+}
+
+export interface PairOutcome {
+  width: number;
+  height: number;
+  /** loss -> its value */
+  losses: Record<string, number>;
+  /** loss -> kind -> path written */
+  files: Record<string, Partial<Record<FileKind, string>>>;
+}
+
+/** Weights and other parameters the losses need, made into tensors once and reused for many pairs. */
+export class LossResources {
+  private ctx: LossContext = {};
+  constructor(private readonly weightsFile?: string) {}
+  async forLosses(names: string[]): Promise<LossContext> {
+    if (names.some((n) => getLoss(n)?.requires === 'vgg19') && !this.ctx.vgg19) {
+      if (!this.weightsFile) throw new UserError('the vgg loss needs VGG19 weights');
+      this.ctx.vgg19 = vgg19Weights(await loadVgg19(this.weightsFile));
+    }
+    return this.ctx;
+  }
+  dispose(): void {
+    this.ctx.vgg19?.dispose();
+    this.ctx = {};
+  }
+}
+
+/**
+ * Decodes a pair, checks sizes, computes every loss, and writes all files of the pair into `outDir` at once
+ * (all or nothing), named `<stem>.<loss>.<kind>`. The active tfjs backend is used; no tensor survives.
+ */
+export async function runPair(real: PairInput, fake: PairInput, losses: string[], s: PairSettings, res: LossResources, outDir: string, stem: string): Promise<PairOutcome> {
+  const r = await decodeImage(real.bytes, { label: real.label });
+  let f: DecodedImage = await decodeImage(fake.bytes, { label: fake.label });
+  if (f.width !== r.width || f.height !== r.height) {
+    if (!s.resize) throw new UserError(`size mismatch: real ${real.name} is ${r.width}x${r.height}, fake ${fake.name} is ${f.width}x${f.height} (--resize resizes fake to real's size)`);
+    f = await decodeImage(fake.bytes, { label: fake.label, resizeTo: { width: r.width, height: r.height } });
+  }
+  const ctx = await res.forLosses(losses);
+  const out: PairOutcome = { width: r.width, height: r.height, losses: {}, files: {} };
+  const rendered: { loss: string; file: RenderedFile }[] = [];
+  for (const name of losses) {
+    const loss = getLoss(name);
+    if (!loss) throw new UserError(`unknown loss '${name}'`);
+    const result = computePair(loss, r, f, s.range, ctx);
+    out.losses[name] = result.mean;
+    out.files[name] = {};
+    if (s.maps) for (const file of await renderFiles(loss, result, r, f, stem, s)) rendered.push({ loss: name, file });
+  }
+  if (rendered.length) {
+    const paths = writeAllOrNothing(outDir, rendered.map((x) => x.file));
+    rendered.forEach((x, i) => (out.files[x.loss]![x.file.kind] = paths[i]));
+  }
+  return out;
+}
