@@ -6,6 +6,8 @@ import { COLORMAPS } from '../io/colormap.js';
 import { RANGES, type Range } from '../losses/range.js';
 import { getLoss, LOSS_NAMES } from '../losses/registry.js';
 import { compare, type CompareOptions } from './compare.js';
+import { batch, parseThreshold, type BatchOptions } from './batch.js';
+import { defaultJobs } from '../engine/pool.js';
 import { ENV_NO_DOWNLOAD, ENV_WEIGHTS } from '../io/weights/vgg19.js';
 import { makeProgress } from './progress.js';
 
@@ -21,6 +23,8 @@ Examples:
   $ cat fake.png | nectar-loss sobel real.png -          fake read from stdin
   $ nectar-loss sobel a.png b.png --colormap magma --scale max --raw --out maps/
   $ nectar-loss vgg real.png fake.png --weights ~/.cache/torch/hub/checkpoints/vgg19-dcbb9e9d.pth
+  $ nectar-loss batch snapshots/ renders/ --loss sobel,l1 --max sobel=0.05 --junit junit.xml
+  $ nectar-loss batch results/experiment1/examples --plot epochs.png --report report.html
   $ nectar-loss backends                                which TensorFlow.js backends load here
 `;
 
@@ -49,51 +53,103 @@ class Exit extends Error {
   }
 }
 
-export function buildProgram(): Command {
-  const program = new Command('nectar-loss');
-  program
-    .description("Where two images differ structurally: NectarGAN's Sobel, Laplacian, VGG19-perceptual, L1 and L2 losses as a mean and per-pixel heatmaps.")
-    .version(version(), '-V, --version')
-    .argument('<loss>', `loss: ${LOSS_NAMES.join(', ')}`)
-    .argument('<real>', 'ground-truth image (any format sharp reads), or - for stdin')
-    .argument('<fake>', 'generated image, same size, or - for stdin')
+/** The options every comparison takes, in the single and the batch command alike. */
+function addPairOptions(cmd: Command): Command {
+  return cmd
     .option('-o, --out <dir>', 'folder for heatmap, filtered maps, figure (created if missing)', 'nectar-loss-out')
     .option('--no-maps', 'write no files, only print the mean')
     .option('--raw', 'also write the float32 loss map as NumPy .npy (H x W, <f4)')
-    .option('--json', 'print one JSON object instead of the bare mean')
-    .option('--max <number>', 'exit 1 when the mean is above this (everything is still printed and written)', parseMax)
     .addOption(new Option('--range <range>', 'unit: x = v/max in [0,1]; signed: 2*unit-1, NectarGAN training tensors').choices(RANGES).default('unit'))
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKEND_NAMES).default('auto'))
     .option('--scale <number|max>', 'heatmap level = 255*clamp(map/scale, 0, 1); max = the map maximum', parseScale, 1)
     .addOption(new Option('--colormap <name>', 'heatmap colours (gray writes a 1-channel PNG)').choices(COLORMAPS).default('gray'))
     .option('--resize', "resize fake to real's size instead of refusing a size mismatch")
     .option('--weights <file>', `vgg: VGG19 weights (.pth of any torch version, or .safetensors); default $${ENV_WEIGHTS}, else torch.hub's cache`)
-    .option('--no-download', `vgg: never download missing weights (also: $${ENV_NO_DOWNLOAD}=1)`)
+    .option('--no-download', `vgg: never download missing weights (also: $${ENV_NO_DOWNLOAD}=1)`);
+}
+
+function pairSettings(o: Record<string, unknown>) {
+  return {
+    out: o.out as string,
+    maps: o.maps as boolean,
+    raw: Boolean(o.raw),
+    range: o.range as Range,
+    backend: o.backend as BackendName,
+    scale: o.scale as number | 'max',
+    colormap: o.colormap as string,
+    resize: Boolean(o.resize),
+    weights: o.weights as string | undefined,
+    download: o.download !== false,
+  };
+}
+
+function parseJobs(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('expected a whole number from 1 to 256.');
+  return n;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('nectar-loss');
+  addPairOptions(program)
+    .description("Where two images differ structurally: NectarGAN's Sobel, Laplacian, VGG19-perceptual, L1 and L2 losses as a mean and per-pixel heatmaps.")
+    .version(version(), '-V, --version')
+    .argument('<loss>', `loss: ${LOSS_NAMES.join(', ')}`)
+    .argument('<real>', 'ground-truth image (any format sharp reads), or - for stdin')
+    .argument('<fake>', 'generated image, same size, or - for stdin')
+    .option('--json', 'print one JSON object instead of the bare mean')
+    .option('--max <number>', 'exit 1 when the mean is above this (everything is still printed and written)', parseMax)
     .addHelpText('after', EXAMPLES)
     .showSuggestionAfterError(true)
     .enablePositionalOptions()
     .action(async (lossName: string, real: string, fake: string, o: Record<string, unknown>) => {
       const loss = getLoss(lossName);
       if (!loss) throw new UserError(`unknown loss '${lossName}' (choose one of ${LOSS_NAMES.join(', ')})`);
-      const opt: CompareOptions = {
-        out: o.out as string,
-        maps: o.maps as boolean,
-        raw: Boolean(o.raw),
-        json: Boolean(o.json),
-        max: o.max as number | undefined,
-        range: o.range as Range,
-        backend: o.backend as BackendName,
-        scale: o.scale as number | 'max',
-        colormap: o.colormap as string,
-        resize: Boolean(o.resize),
-        weights: o.weights as string | undefined,
-        download: o.download !== false,
-      };
+      const opt: CompareOptions = { ...pairSettings(o), json: Boolean(o.json), max: o.max as number | undefined };
       const progress = makeProgress();
       try {
         const { stdout, code } = await compare(loss, real, fake, opt, progress);
         progress.stop();
         process.stdout.write(stdout);
+        if (code) throw new Exit(code);
+      } finally {
+        progress.stop();
+      }
+    });
+  addPairOptions(
+    program
+      .command('batch')
+      .description('compare many pairs: <realDir> <fakeDir> by relative path, or one NectarGAN output folder (N_B_real/N_B_fake, epochE_i_B_real/fake)')
+      .argument('<dir>', 'folder of real images, or a NectarGAN test/train output folder')
+      .argument('[fakeDir]', 'folder of fake images, paired with <dir> by relative path'),
+  )
+    .option('--loss <list>', `comma-separated losses (${LOSS_NAMES.join(', ')})`, 'sobel')
+    .option('--max <loss=value>', 'threshold for one loss, repeatable: exit 1 if any pair is above any', (v: string, prev: Record<string, number>) => {
+      try {
+        return parseThreshold(v, prev);
+      } catch (err) {
+        throw new InvalidArgumentError((err as Error).message.replace(/^--max [^:]*: /, ''));
+      }
+    }, {})
+    .option('--json', 'NDJSON: one object per pair as it finishes, then a summary object')
+    .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', parseJobs, defaultJobs())
+    .option('--junit <file>', 'also write JUnit XML (one testcase per pair)')
+    .option('--report <file>', 'also write an HTML report, worst pairs first')
+    .option('--plot <file>', 'trainer folders: also plot each loss\'s mean per epoch as PNG')
+    .action(async (dir: string, fakeDir: string | undefined, o: Record<string, unknown>) => {
+      const opt: BatchOptions = {
+        ...pairSettings(o),
+        losses: String(o.loss).split(',').map((s) => s.trim()).filter(Boolean),
+        max: o.max as Record<string, number>,
+        json: Boolean(o.json),
+        jobs: o.jobs as number,
+        junit: o.junit as string | undefined,
+        report: o.report as string | undefined,
+        plot: o.plot as string | undefined,
+      };
+      const progress = makeProgress();
+      try {
+        const code = await batch(dir, fakeDir, opt, progress, (s) => process.stdout.write(s));
         if (code) throw new Exit(code);
       } finally {
         progress.stop();

@@ -20,6 +20,29 @@ function lato(): opentype.Font {
   return font;
 }
 
+/**
+ * SVG path data from opentype.js path commands. (opentype.js 1.3's own toPathData emits NaN for some
+ * strings, which makes librsvg stop drawing mid-text.)
+ */
+function pathData(p: opentype.Path): string {
+  const n = (v: number) => String(Math.round(v * 100) / 100);
+  return p.commands
+    .map((c) => {
+      switch (c.type) {
+        case 'M':
+        case 'L':
+          return `${c.type}${n(c.x)} ${n(c.y)}`;
+        case 'Q':
+          return `Q${n(c.x1)} ${n(c.y1)} ${n(c.x)} ${n(c.y)}`;
+        case 'C':
+          return `C${n(c.x1)} ${n(c.y1)} ${n(c.x2)} ${n(c.y2)} ${n(c.x)} ${n(c.y)}`;
+        default:
+          return 'Z';
+      }
+    })
+    .join('');
+}
+
 export function textWidth(text: string, size: number): number {
   return lato().getAdvanceWidth(text, size);
 }
@@ -32,7 +55,7 @@ export async function drawText(canvas: Raster, text: string, x: number, baseline
   const ascent = Math.ceil(size * 1.05);
   const w = Math.max(1, Math.ceil(textWidth(text, size)) + 2);
   const h = Math.max(1, ascent + Math.ceil(size * 0.35));
-  const d = lato().getPath(text, 1, ascent, size).toPathData(3);
+  const d = pathData(lato().getPath(text, 1, ascent, size));
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><path d="${d}" fill="#fff"/></svg>`;
   const { data, info } = await sharp(Buffer.from(svg)).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   const ox = Math.round(x) - 1, oy = Math.round(baseline) - ascent;
@@ -48,4 +71,11 @@ export async function drawText(canvas: Raster, text: string, x: number, baseline
       for (let c = 0; c < 3; c++) canvas.data[o + c] = Math.round((rgb[c]! * a + canvas.data[o + c]! * (255 - a)) / 255);
     }
   }
+}
+
+/** SVG path data for `text` in Lato, its baseline's left end at (x, y); `anchor` end/middle shifts it left. */
+export function textPathData(text: string, x: number, y: number, size: number, anchor: 'start' | 'middle' | 'end' = 'start'): string {
+  const w = textWidth(text, size);
+  const dx = anchor === 'end' ? w : anchor === 'middle' ? w / 2 : 0;
+  return pathData(lato().getPath(text, x - dx, y, size));
 }

@@ -8,11 +8,11 @@ import { UserError } from '../errors.js';
  * the same folder and is renamed into place; if any write fails, the temporaries and the files this call
  * already renamed are removed. Returns the final paths.
  */
-export function writeAllOrNothing(dir: string, files: { name: string; bytes: Buffer }[]): string[] {
+export function writeAllOrNothing(dir: string, files: { name: string; bytes: Buffer }[], what = `--out ${dir}`): string[] {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
-    throw new UserError(`--out ${dir}: cannot create folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new UserError(`${what}: cannot create folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   const tag = `${process.pid}.${randomBytes(4).toString('hex')}`;
   const staged: { tmp: string; final: string }[] = [];
@@ -32,6 +32,6 @@ export function writeAllOrNothing(dir: string, files: { name: string; bytes: Buf
   } catch (err) {
     for (const s of staged) rmSync(s.tmp, { force: true });
     for (const d of done) rmSync(d, { force: true });
-    throw new UserError(`--out ${dir}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new UserError(`${what}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
 }

@@ -1,0 +1,66 @@
+/**
+ * A batch worker thread: loads its own tfjs backend (tfjs-wasm threads do not run in Node, so pairs run in
+ * parallel one per worker), then compares the pairs it is sent, one at a time, with the same runPair as the
+ * single command. Messages: in {id, pair, outDir, stem}; out {id, outcome} or {id, error, user}.
+ */
+import { readFile } from 'node:fs/promises';
+import { parentPort, workerData } from 'node:worker_threads';
+import { UserError } from '../errors.js';
+import { useBackend, type BackendName } from './backend.js';
+import { LossResources, runPair, type PairSettings } from './pair.js';
+import type { Pair } from '../io/pairs.js';
+
+export interface WorkerInit {
+  backend: BackendName;
+  settings: PairSettings;
+  losses: string[];
+  weights?: string;
+}
+export interface WorkerJob {
+  id: number;
+  pair: Pair;
+  outDir: string;
+  stem: string;
+}
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const resources = new LossResources(init.weights);
+
+async function read(p: string, role: string): Promise<Buffer> {
+  try {
+    const b = await readFile(p);
+    if (!b.length) throw new UserError(`${role} ${p}: empty file`);
+    return b;
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`${role} ${p}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+try {
+  const backend = await useBackend(init.backend);
+  port.postMessage({ ready: true, backend });
+} catch (err) {
+  port.postMessage({ fatal: (err as Error).message });
+}
+
+port.on('message', async (job: WorkerJob | 'close') => {
+  if (job === 'close') {
+    resources.dispose();
+    port.close();
+    return;
+  }
+  const t0 = performance.now();
+  try {
+    const [real, fake] = await Promise.all([read(job.pair.real, 'real'), read(job.pair.fake, 'fake')]);
+    const outcome = await runPair(
+      { bytes: real, label: `real ${job.pair.real}`, name: job.pair.real },
+      { bytes: fake, label: `fake ${job.pair.fake}`, name: job.pair.fake },
+      init.losses, init.settings, resources, job.outDir, job.stem,
+    );
+    port.postMessage({ id: job.id, outcome, ms: performance.now() - t0 });
+  } catch (err) {
+    port.postMessage({ id: job.id, error: err instanceof Error ? err.message : String(err), user: err instanceof UserError, ms: performance.now() - t0 });
+  }
+});
