@@ -63,7 +63,9 @@ export function htmlReport(records: PairRecord[], losses: string[], reportFile: 
     const values = losses.map((l) => `<td class="num">${r.losses[l] === undefined ? '–' : r.losses[l]!.toPrecision(6)}</td>`).join('');
     const heat = losses.map((l) => img(r.files[l]?.heatmap, `${l} heatmap`)).join('');
     const note = r.status === 'error' ? `<div class="err">${esc(r.error ?? '')}</div>` : r.status === 'over' ? `<div class="over">${esc(r.over!.join('; '))}</div>` : '';
-    return `<tr class="${r.status}"><td><b>${esc(r.name)}</b><br><span class="st">${r.status}</span>${note}</td>${values}<td class="imgs">${img(r.real, 'real')}${img(r.fake, 'fake')}${heat}</td></tr>`;
+        // A pair that failed may have inputs a browser cannot show either: list only what was compared.
+    const inputs = r.status === 'error' ? '' : img(r.real, 'real') + img(r.fake, 'fake');
+    return `<tr class="${r.status}"><td><b>${esc(r.name)}</b><br><span class="st">${r.status}</span>${note}</td>${values}<td class="imgs">${inputs}${heat}</td></tr>`;
   });
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(summary.title)}</title>
