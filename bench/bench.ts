@@ -13,7 +13,7 @@ import sharp from 'sharp';
 import { computePair } from '../src/engine/compute.js';
 import { useBackend } from '../src/engine/backend.js';
 import { decodeImage } from '../src/io/decode.js';
-import { getLoss } from '../src/losses/registry.js';
+import { loadLoss } from '../src/losses/registry.js';
 import { loadVgg19 } from '../src/io/weights/vgg19.js';
 import { vgg19Weights } from '../src/losses/vgg.js';
 import { writeFullSizeLegacy } from '../test/io/weights/fullsize.js';
@@ -69,7 +69,7 @@ async function main() {
       for (const backend of BACKENDS) {
         if (lossName === 'vgg' && backend === 'cpu') continue; // minutes per run: not a configuration anyone should use
         await useBackend(backend as 'wasm' | 'cpu');
-        const loss = getLoss(lossName)!;
+        const loss = (await loadLoss(lossName))!;
         vggCtx.vgg19?.dispose();
         vggCtx.vgg19 = lossName === 'vgg' ? vgg19Weights(await loadVgg19(weights)) : undefined;
         computePair(loss, r, f, 'unit', vggCtx);

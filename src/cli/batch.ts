@@ -9,7 +9,7 @@ import { lineChart } from '../io/plot.js';
 import { htmlReport, junitXml, worstFirst, type PairRecord } from '../io/report.js';
 import { locateVgg19 } from '../io/weights/vgg19.js';
 import { writeAllOrNothing } from '../io/write.js';
-import { getLoss, LOSS_NAMES } from '../losses/registry.js';
+import { isLoss, loadLoss, LOSS_NAMES } from '../losses/registry.js';
 import { formatFloat32 } from './format.js';
 import type { Progress } from './progress.js';
 
@@ -28,14 +28,6 @@ export interface BatchOptions extends PairSettings {
   download: boolean;
 }
 
-/** `--max loss=value`, repeatable. */
-export function parseThreshold(v: string, prev: Record<string, number> = {}): Record<string, number> {
-  const m = /^([a-z0-9]+)=(.+)$/i.exec(v);
-  const n = m ? Number(m[2]) : NaN;
-  if (!m || !Number.isFinite(n)) throw new UserError(`--max ${v}: expected loss=number, e.g. sobel=0.1`);
-  return { ...prev, [m[1]!]: n };
-}
-
 function inside(child: string, parent: string): boolean {
   const rel = path.relative(path.resolve(parent), path.resolve(child));
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
@@ -48,7 +40,7 @@ const round = (v: number) => Number(formatFloat32(v));
  * Exit 2 if any pair could not be compared, else 1 if any is over a threshold, else 0.
  */
 export async function batch(dirA: string, dirB: string | undefined, opt: BatchOptions, progress: Progress, out: (s: string) => void): Promise<number> {
-  for (const l of opt.losses) if (!getLoss(l)) throw new UserError(`unknown loss '${l}' (choose from ${LOSS_NAMES.join(', ')})`);
+  for (const l of opt.losses) if (!isLoss(l)) throw new UserError(`unknown loss '${l}' (choose from ${LOSS_NAMES.join(', ')})`);
   for (const l of Object.keys(opt.max)) if (!opt.losses.includes(l)) throw new UserError(`--max ${l}=…: ${l} is not among --loss ${opt.losses.join(',')}`);
   const pairing: Pairing = dirB === undefined ? pairNectarGAN(dirA) : pairFolders(dirA, dirB);
   for (const d of dirB === undefined ? [dirA] : [dirA, dirB]) {
@@ -56,7 +48,8 @@ export async function batch(dirA: string, dirB: string | undefined, opt: BatchOp
   }
   const epochs = pairing.pairs.some((p) => p.epoch !== undefined);
   if (opt.plot && !epochs) throw new UserError(`--plot needs NectarGAN trainer outputs (epochE_i_B_real/fake) in ${dirA}`);
-  const weights = opt.losses.some((l) => getLoss(l)!.requires === 'vgg19') ? await locateVgg19({ file: opt.weights, download: opt.download, onProgress: (f) => progress.step(`downloading VGG19 weights ${(100 * f).toFixed(0)}%`) }) : undefined;
+  const needsVgg = (await Promise.all(opt.losses.map(loadLoss))).some((l) => l!.requires === 'vgg19');
+  const weights = needsVgg ? await locateVgg19({ file: opt.weights, download: opt.download, onProgress: (f) => progress.step(`downloading VGG19 weights ${(100 * f).toFixed(0)}%`) }) : undefined;
 
   const started = performance.now();
   const records: PairRecord[] = [];

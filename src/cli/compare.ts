@@ -3,7 +3,6 @@ import { useBackend, type BackendName } from '../engine/backend.js';
 import { LossResources, runPair, type PairInput, type PairSettings } from '../engine/pair.js';
 import { UserError } from '../errors.js';
 import type { FileKind } from '../io/outputs.js';
-import { locateVgg19 } from '../io/weights/vgg19.js';
 import type { Range } from '../losses/range.js';
 import type { LossDefinition } from '../losses/types.js';
 import { formatFloat32 } from './format.js';
@@ -47,7 +46,7 @@ export async function compare(loss: LossDefinition, realArg: string, fakeArg: st
   const input = (role: string, arg: string, bytes: Buffer): PairInput => ({ bytes, label: arg === '-' ? `${role} (stdin)` : `${role} ${arg}`, name: arg === '-' ? 'stdin' : arg });
   // The backend loads while the weights are located and the images decode on sharp's threads.
   const backendP = useBackend(opt.backend).catch((err: Error) => new UserError(err.message));
-  const weights = loss.requires === 'vgg19' ? await locateVgg19({ file: opt.weights, download: opt.download, onProgress: (f, b) => progress.step(`downloading VGG19 weights: ${Number.isFinite(f) ? `${(100 * f).toFixed(0)}%` : `${(b / 2 ** 20).toFixed(0)} MB`}`) }) : undefined;
+  const weights = loss.requires === 'vgg19' ? await (await import('../io/weights/vgg19.js')).locateVgg19({ file: opt.weights, download: opt.download, onProgress: (f, b) => progress.step(`downloading VGG19 weights: ${Number.isFinite(f) ? `${(100 * f).toFixed(0)}%` : `${(b / 2 ** 20).toFixed(0)} MB`}`) }) : undefined;
   const backend = await backendP;
   if (backend instanceof UserError) throw backend;
   progress.step(`computing ${loss.name} on ${backend}`);

@@ -1,14 +1,16 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { BACKEND_NAMES, probeBackends, type BackendName } from '../engine/backend.js';
+// Only light modules here: --help, --version and `backends` must not load what they do not use.
+// The commands import their machinery (TensorFlow.js, sharp, fonts) when they run.
+import { BACKEND_NAMES, type BackendName } from '../engine/backend.js';
+import { defaultJobs } from '../engine/pool.js';
 import { UserError } from '../errors.js';
 import { COLORMAPS } from '../io/colormap.js';
+import { ENV_NO_DOWNLOAD, ENV_WEIGHTS } from '../io/weights/env.js';
 import { RANGES, type Range } from '../losses/range.js';
-import { getLoss, LOSS_NAMES } from '../losses/registry.js';
-import { compare, type CompareOptions } from './compare.js';
-import { batch, parseThreshold, type BatchOptions } from './batch.js';
-import { defaultJobs } from '../engine/pool.js';
-import { ENV_NO_DOWNLOAD, ENV_WEIGHTS } from '../io/weights/vgg19.js';
+import { isLoss, loadLoss, LOSS_NAMES } from '../losses/registry.js';
+import type { BatchOptions } from './batch.js';
+import type { CompareOptions } from './compare.js';
 import { makeProgress } from './progress.js';
 
 /** Exit codes (fixed by issue 2): 0 ok, 1 mean above --max, 2 usage or input error. */
@@ -103,12 +105,12 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .enablePositionalOptions()
     .action(async (lossName: string, real: string, fake: string, o: Record<string, unknown>) => {
-      const loss = getLoss(lossName);
-      if (!loss) throw new UserError(`unknown loss '${lossName}' (choose one of ${LOSS_NAMES.join(', ')})`);
+      if (!isLoss(lossName)) throw new UserError(`unknown loss '${lossName}' (choose one of ${LOSS_NAMES.join(', ')})`);
       const opt: CompareOptions = { ...pairSettings(o), json: Boolean(o.json), max: o.max as number | undefined };
       const progress = makeProgress();
       try {
-        const { stdout, code } = await compare(loss, real, fake, opt, progress);
+        const { compare } = await import('./compare.js');
+        const { stdout, code } = await compare((await loadLoss(lossName))!, real, fake, opt, progress);
         progress.stop();
         process.stdout.write(stdout);
         if (code) throw new Exit(code);
@@ -126,9 +128,11 @@ export function buildProgram(): Command {
     .option('--loss <list>', `comma-separated losses (${LOSS_NAMES.join(', ')})`, 'sobel')
     .option('--max <loss=value>', 'threshold for one loss, repeatable: exit 1 if any pair is above any', (v: string, prev: Record<string, number>) => {
       try {
-        return parseThreshold(v, prev);
+        const m = /^([a-z0-9]+)=(.+)$/i.exec(v);
+        if (!m || m[2]!.trim() === '' || !Number.isFinite(Number(m[2]))) throw new Error('expected loss=number, e.g. sobel=0.1');
+        return { ...prev, [m[1]!]: Number(m[2]) };
       } catch (err) {
-        throw new InvalidArgumentError((err as Error).message.replace(/^--max [^:]*: /, ''));
+        throw new InvalidArgumentError((err as Error).message);
       }
     }, {})
     .option('--json', 'NDJSON: one object per pair as it finishes, then a summary object')
@@ -149,6 +153,7 @@ export function buildProgram(): Command {
       };
       const progress = makeProgress();
       try {
+        const { batch } = await import('./batch.js');
         const code = await batch(dir, fakeDir, opt, progress, (s) => process.stdout.write(s));
         if (code) throw new Exit(code);
       } finally {
@@ -160,6 +165,7 @@ export function buildProgram(): Command {
     .description('list the TensorFlow.js backends, in auto order, with loaded / not loaded and why')
     .option('--json', 'print a JSON array')
     .action(async (o: { json?: boolean }) => {
+      const { probeBackends } = await import('../engine/backend.js');
       const list = await probeBackends();
       if (o.json) process.stdout.write(JSON.stringify(list) + '\n');
       else for (const b of list) process.stdout.write(`${b.package.padEnd(30)} ${b.backend.padEnd(10)} ${b.loaded ? 'loaded    ' : 'not loaded'}  ${b.detail}\n`);

@@ -1,4 +1,4 @@
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
 
 /** Progress on stderr: an ora spinner when stderr is a terminal, silence otherwise (pipes, CI logs). */
 export interface Progress {
@@ -10,14 +10,22 @@ export function makeProgress(): Progress {
   // A terminal that reports no width (e.g. under `script`) would make the spinner's redraw misbehave.
   const enabled = Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0 && !process.env.CI;
   let spinner: Ora | undefined;
+  let loading: Promise<void> | undefined;
+  let text = '';
+  let stopped = false;
   return {
-    step(text) {
+    step(t) {
       if (!enabled) return;
-      // NO_COLOR (no-color.org): any non-empty value turns colour off.
-      spinner ??= ora({ stream: process.stderr, color: process.env.NO_COLOR ? false : 'green' }).start();
-      spinner.text = text;
+      text = t;
+      if (spinner) spinner.text = t;
+      // ora is loaded on the first step, on terminals only.
+      loading ??= import('ora').then(({ default: ora }) => {
+        // NO_COLOR (no-color.org): any non-empty value turns colour off.
+        if (!stopped) spinner = ora({ stream: process.stderr, color: process.env.NO_COLOR ? false : 'green', text }).start();
+      });
     },
     stop() {
+      stopped = true;
       spinner?.stop();
       spinner = undefined;
     },

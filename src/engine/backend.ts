@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -25,6 +24,8 @@ export interface BackendProbe {
 }
 
 const require = createRequire(import.meta.url);
+/** tfjs-core, loaded when a backend is first needed (not for --help). */
+const core = async () => (await import('../tf.js')).tf;
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 /** tfjs-node-gpu 4.x links against CUDA 11 and cuDNN 8; without them TensorFlow silently runs on the CPU. */
 const CUDA_LIBS = ['libcudart.so.11.0', 'libcudnn.so.8'];
@@ -59,7 +60,7 @@ async function loadNative(): Promise<string | undefined> {
     try {
       // Imported by resolved path so that the same lookup (node_modules, NODE_PATH) finds and loads it.
       await import(pathToFileURL(require.resolve(pkg)).href);
-      if (tf.findBackendFactory('tensorflow')) {
+      if ((await core()).findBackendFactory('tensorflow')) {
         nativeLoaded = pkg;
         return pkg;
       }
@@ -74,7 +75,7 @@ async function loadNative(): Promise<string | undefined> {
 async function loadWasm(): Promise<boolean> {
   wasmReady ??= (async () => {
     try {
-      const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
       // In Node the .wasm files are read from disk: point tfjs at its own dist folder.
       const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
       wasm.setWasmPaths(dir + path.sep);
@@ -89,7 +90,7 @@ async function loadWasm(): Promise<boolean> {
 
 async function loadCpu(): Promise<boolean> {
   try {
-    await import('@tensorflow/tfjs-backend-cpu');
+    require('@tensorflow/tfjs-backend-cpu');
     return true;
   } catch (err) {
     loadErrors.set('@tensorflow/tfjs-backend-cpu', describeLoadError(err));
@@ -100,6 +101,7 @@ async function loadCpu(): Promise<boolean> {
 async function trySet(name: 'tensorflow' | 'wasm' | 'cpu'): Promise<boolean> {
   const ok = name === 'tensorflow' ? (await loadNative()) !== undefined : name === 'wasm' ? await loadWasm() : await loadCpu();
   if (!ok) return false;
+  const tf = await core();
   try {
     if (!(await tf.setBackend(name))) return false;
   } catch {
@@ -174,7 +176,7 @@ export async function probeBackends(): Promise<BackendProbe[]> {
     out.push({ package: pkg, backend: 'tensorflow', loaded, detail });
   }
   const wasm = await trySet('wasm');
-  const simd = wasm && (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+  const simd = wasm && (await (await core()).env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   out.push({ package: '@tensorflow/tfjs-backend-wasm', backend: 'wasm', loaded: wasm, detail: wasm ? `loaded (${simd ? 'SIMD' : 'no SIMD'}, one thread: tfjs-wasm threads do not run in Node)` : reasonFor('wasm') });
   const cpu = await trySet('cpu');
   out.push({ package: '@tensorflow/tfjs-backend-cpu', backend: 'cpu', loaded: cpu, detail: cpu ? 'loaded' : reasonFor('cpu') });

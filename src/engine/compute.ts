@@ -1,6 +1,7 @@
-import * as tf from '@tensorflow/tfjs-core';
+import { tf } from '../tf.js';
 import type { LossContext, LossDefinition } from '../losses/types.js';
-import { toRange, type Range } from '../losses/range.js';
+import { toRange } from '../losses/common.js';
+import type { Range } from '../losses/range.js';
 
 /** A decoded image as the engine takes it: HWC float32 RGB in [0, 1]. */
 export interface UnitImage {
@@ -21,7 +22,8 @@ export interface PairResult {
 }
 
 /** Runs one loss on one pair in the chosen range; every tensor it creates is disposed before it returns. */
-export function computePair(loss: LossDefinition, real: UnitImage, fake: UnitImage, range: Range, ctx?: LossContext): PairResult {
+/** `filtered: false` skips downloading the filtered maps (nothing will draw them). */
+export function computePair(loss: LossDefinition, real: UnitImage, fake: UnitImage, range: Range, ctx?: LossContext, want = { filtered: true }): PairResult {
   if (real.width !== fake.width || real.height !== fake.height) {
     throw new Error(`real is ${real.width}x${real.height} but fake is ${fake.width}x${fake.height}`);
   }
@@ -30,7 +32,7 @@ export function computePair(loss: LossDefinition, real: UnitImage, fake: UnitIma
     const r = toRange(tf.tensor3d(real.data, shape, 'float32'), range);
     const f = toRange(tf.tensor3d(fake.data, shape, 'float32'), range);
     const res = loss.compute(r, f, ctx);
-    return { map: res.map, filtered: res.filtered ? [res.filtered.real, res.filtered.fake] : [], terms: res.terms ?? [] };
+    return { map: res.map, filtered: res.filtered && want.filtered ? [res.filtered.real, res.filtered.fake] : [], terms: res.terms ?? [] };
   });
   try {
     const map = tensors.map.dataSync() as Float32Array;

@@ -1,12 +1,14 @@
 import { UserError } from '../errors.js';
 import { decodeImage, type DecodedImage } from '../io/decode.js';
-import { renderFiles, type FileKind, type RenderedFile } from '../io/outputs.js';
-import { loadVgg19 } from '../io/weights/vgg19.js';
+import type { FileKind, RenderedFile } from '../io/outputs.js';
 import { writeAllOrNothing } from '../io/write.js';
 import type { Range } from '../losses/range.js';
-import { getLoss } from '../losses/registry.js';
+import { loadLoss } from '../losses/registry.js';
 import type { LossContext } from '../losses/types.js';
 import { vgg19Weights } from '../losses/vgg.js';
+
+// Figures need fonts and encoders: loaded only when files are written.
+const outputs = () => import('../io/outputs.js');
 import { computePair } from './compute.js';
 
 /** How every pair is compared and drawn (the per-pair options of the single and batch commands). */
@@ -43,8 +45,10 @@ export class LossResources {
   private ctx: LossContext = {};
   constructor(private readonly weightsFile?: string) {}
   async forLosses(names: string[]): Promise<LossContext> {
-    if (names.some((n) => getLoss(n)?.requires === 'vgg19') && !this.ctx.vgg19) {
+    const defs = await Promise.all(names.map(loadLoss));
+    if (defs.some((d) => d?.requires === 'vgg19') && !this.ctx.vgg19) {
       if (!this.weightsFile) throw new UserError('the vgg loss needs VGG19 weights');
+      const { loadVgg19 } = await import('../io/weights/vgg19.js');
       this.ctx.vgg19 = vgg19Weights(await loadVgg19(this.weightsFile));
     }
     return this.ctx;
@@ -70,12 +74,12 @@ export async function runPair(real: PairInput, fake: PairInput, losses: string[]
   const out: PairOutcome = { width: r.width, height: r.height, losses: {}, files: {} };
   const rendered: { loss: string; file: RenderedFile }[] = [];
   for (const name of losses) {
-    const loss = getLoss(name);
+    const loss = await loadLoss(name);
     if (!loss) throw new UserError(`unknown loss '${name}'`);
-    const result = computePair(loss, r, f, s.range, ctx);
+    const result = computePair(loss, r, f, s.range, ctx, { filtered: s.maps });
     out.losses[name] = result.mean;
     out.files[name] = {};
-    if (s.maps) for (const file of await renderFiles(loss, result, r, f, stem, s)) rendered.push({ loss: name, file });
+    if (s.maps) for (const file of await (await outputs()).renderFiles(loss, result, r, f, stem, s)) rendered.push({ loss: name, file });
   }
   if (rendered.length) {
     const paths = writeAllOrNothing(outDir, rendered.map((x) => x.file));

@@ -37,7 +37,7 @@ export function captionFor(loss: LossDefinition, mean: number): string {
 export async function renderFiles(loss: LossDefinition, res: PairResult, real: DecodedImage, fake: DecodedImage, stem: string, opt: RenderOptions): Promise<RenderedFile[]> {
   const { width: W, height: H } = real;
   const heatScale = opt.scale === 'max' ? maxScale(res.map) : opt.scale;
-  const heatmap = colorize(toLevels(res.map, heatScale), W, H, colormapLut(opt.colormap));
+  const heatmap = colorize(toLevels(res.map, heatScale), W, H, await colormapLut(opt.colormap));
   const out: RenderedFile[] = [{ kind: 'heatmap', name: `${stem}.${loss.name}.heatmap.png`, bytes: encodePng(heatmap) }];
   let filtered: { real: Raster; fake: Raster; label: string } | undefined;
   if (res.filtered && loss.filterLabel) {

@@ -1,15 +1,16 @@
-import * as tf from '@tensorflow/tfjs-core';
+import { tf } from '../tf.js';
+import type { Tensor, Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
 import type { Image } from './types.js';
 
 /** [H,W,C] -> [1,H,W,3]; [N,H,W,C] -> [N,H,W,3]. Drops channels past the third. */
-export function rgb4d(x: Image): tf.Tensor4D {
-  const b: tf.Tensor4D = x.rank === 3 ? tf.expandDims(x as tf.Tensor3D, 0) : (x as tf.Tensor4D);
+export function rgb4d(x: Image): Tensor4D {
+  const b: Tensor4D = x.rank === 3 ? tf.expandDims(x as Tensor3D, 0) : (x as Tensor4D);
   if (b.shape[3] < 3) throw new Error(`expected at least 3 channels, got ${b.shape[3]}`);
   return b.shape[3] === 3 ? b : tf.slice(b, [0, 0, 0, 0], [-1, -1, -1, 3]);
 }
 
 /** NectarGAN KernelLoss.to_grayscale: gray(x) = mean over the 3 channels, keepdim -> [N,H,W,1]. */
-export function gray(x: Image): tf.Tensor4D {
+export function gray(x: Image): Tensor4D {
   return tf.mean(rgb4d(x), 3, true);
 }
 
@@ -17,13 +18,13 @@ export function gray(x: Image): tf.Tensor4D {
  * F.conv2d(g, k.view(1,1,3,3), padding=1): 2-D cross-correlation (no kernel flip, as in PyTorch and
  * tf.conv2d) with zero padding 1, so the output has the input's size ('same' for a 3x3, stride 1).
  */
-export function conv3x3(g: tf.Tensor4D, k: readonly (readonly number[])[]): tf.Tensor4D {
+export function conv3x3(g: Tensor4D, k: readonly (readonly number[])[]): Tensor4D {
   const kernel = tf.tensor4d(k.flat(), [3, 3, 1, 1], 'float32');
   return tf.conv2d(g, kernel, 1, 'same');
 }
 
 /** Drops the channel axis of an [N,H,W,1] map, and the batch axis too when the inputs were single images. */
-export function toMap(x: tf.Tensor4D, single: boolean): tf.Tensor {
+export function toMap(x: Tensor4D, single: boolean): Tensor {
   const m = tf.squeeze(x, [3]);
   return single ? tf.squeeze(m, [0]) : m;
 }
@@ -35,4 +36,9 @@ export function checkPair(real: Image, fake: Image): boolean {
   }
   if (a.length !== 3 && a.length !== 4) throw new Error(`expected [H,W,C] or [N,H,W,C] images, got rank ${a.length}`);
   return a.length === 3;
+}
+
+/** unit -> the chosen range (see range.ts): signed = 2 * unit - 1. */
+export function toRange<T extends Tensor>(unit: T, range: 'unit' | 'signed'): T {
+  return range === 'unit' ? unit : (tf.sub(tf.mul(unit, 2), 1) as T);
 }

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import { tf } from '../tf.js';
 import { checkPair, rgb4d } from './common.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
 

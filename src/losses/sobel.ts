@@ -1,5 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { checkPair, conv3x3, gray, toMap } from './common.js';
+import { tf } from '../tf.js';
+import type { Tensor4D } from '@tensorflow/tfjs-core';
+import { checkPair, gray, toMap } from './common.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
 
 // NectarGAN Sobel.__init__ registers 'x' then 'y' in this order.
@@ -8,18 +9,21 @@ const KY = [[1, 2, 1], [0, 0, 0], [-1, -2, -1]];
 // KernelLoss.eval_kernels_sqrt's epsilon, added under the square root.
 const EPS = 1e-6;
 
-/** mag(x) = sqrt(conv(gray x, kx)^2 + conv(gray x, ky)^2 + 1e-6). */
-function magnitude(x: Image): tf.Tensor4D {
-  const g = gray(x);
-  return tf.sqrt(tf.add(tf.add(tf.square(conv3x3(g, KX)), tf.square(conv3x3(g, KY))), EPS)) as tf.Tensor4D;
+/**
+ * mag(g) = sqrt(conv(g, kx)^2 + conv(g, ky)^2 + 1e-6) for a gray batch g. Both kernels run as one
+ * two-channel convolution; the channel sum of squares is gx^2 + gy^2.
+ */
+function magnitude(g: Tensor4D): Tensor4D {
+  const k = tf.tensor4d(KX.flatMap((row, i) => row.flatMap((x, j) => [x, KY[i]![j]!])), [3, 3, 1, 2]);
+  return tf.sqrt(tf.add(tf.sum(tf.square(tf.conv2d(g, k, 1, 'same')), 3, true), EPS)) as Tensor4D;
 }
 
 /** Sobel structure loss: map = |mag(fake) - mag(real)|, loss = mean(map) = F.l1_loss(mag fake, mag real). */
 export function sobel(real: Image, fake: Image): LossResult {
   const single = checkPair(real, fake);
-  const mr = magnitude(real);
-  const mf = magnitude(fake);
-  const d = tf.abs(tf.sub(mf, mr)) as tf.Tensor4D;
+  // Real and fake go through each convolution together, as one batch (half the kernel launches).
+  const [mr, mf] = tf.split(magnitude(tf.concat([gray(real), gray(fake)], 0)), 2, 0) as [Tensor4D, Tensor4D];
+  const d = tf.abs(tf.sub(mf, mr)) as Tensor4D;
   return { map: toMap(d, single), mean: tf.mean(d), filtered: { real: toMap(mr, single), fake: toMap(mf, single) } };
 }
 

@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
+import { tf } from '../tf.js';
+import type { Scalar, Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
 import { checkPair, rgb4d } from './common.js';
 import type { Image, LossContext, LossDefinition, LossResult } from './types.js';
 
@@ -35,7 +36,7 @@ export interface TorchConv {
 
 /** The seven convs as tfjs tensors: kernels [3, 3, in, out] (transposed from PyTorch's [out, in, 3, 3]). */
 export interface Vgg19Weights {
-  convs: { kernel: tf.Tensor4D; bias: tf.Tensor1D }[];
+  convs: { kernel: Tensor4D; bias: Tensor1D }[];
   dispose(): void;
 }
 
@@ -44,7 +45,7 @@ export function vgg19Weights(convs: TorchConv[]): Vgg19Weights {
     const c = convs.find((x) => x.index === spec.index);
     if (!c) throw new Error(`VGG19 conv features.${spec.index} missing`);
     return tf.tidy(() => ({
-      kernel: tf.transpose(tf.tensor4d(c.weight, [spec.cout, spec.cin, 3, 3]), [2, 3, 1, 0]) as tf.Tensor4D,
+      kernel: tf.transpose(tf.tensor4d(c.weight, [spec.cout, spec.cin, 3, 3]), [2, 3, 1, 0]) as Tensor4D,
       bias: tf.tensor1d(c.bias),
     }));
   });
@@ -52,15 +53,15 @@ export function vgg19Weights(convs: TorchConv[]): Vgg19Weights {
 }
 
 /** conv 3x3, padding 1, + bias, ReLU; each layer in its own tidy so only its output outlives it. */
-const conv = (x: tf.Tensor4D, c: { kernel: tf.Tensor4D; bias: tf.Tensor1D }) =>
-  tf.tidy(() => tf.relu(tf.add(tf.conv2d(x, c.kernel, 1, 'same'), c.bias)) as tf.Tensor4D);
+const conv = (x: Tensor4D, c: { kernel: Tensor4D; bias: Tensor1D }) =>
+  tf.tidy(() => tf.relu(tf.add(tf.conv2d(x, c.kernel, 1, 'same'), c.bias)) as Tensor4D);
 /** MaxPool2d(2, 2): floor on odd sizes, as 'valid' padding does. */
-const pool = (x: tf.Tensor4D) => tf.maxPool(x, 2, 2, 'valid');
+const pool = (x: Tensor4D) => tf.maxPool(x, 2, 2, 'valid');
 
 /** B1, B2, B3, each mapping the previous block's output to its own; intermediates are freed as it goes. */
-function blocks(w: Vgg19Weights): ((x: tf.Tensor4D) => tf.Tensor4D)[] {
+function blocks(w: Vgg19Weights): ((x: Tensor4D) => Tensor4D)[] {
   const [c11, c12, c21, c22, c31, c32, c33] = w.convs;
-  const chain = (x: tf.Tensor4D, ...steps: ((t: tf.Tensor4D) => tf.Tensor4D)[]) =>
+  const chain = (x: Tensor4D, ...steps: ((t: Tensor4D) => Tensor4D)[]) =>
     steps.reduce((t, step) => {
       const next = step(t);
       if (t !== x) t.dispose();
@@ -84,19 +85,19 @@ export function vgg(real: Image, fake: Image, weights: Vgg19Weights): LossResult
   let r = rgb4d(real), f = rgb4d(fake);
   const inputs = [r, f];
   const [, h, w] = r.shape;
-  const terms: tf.Tensor4D[] = [];
+  const terms: Tensor4D[] = [];
   for (const block of blocks(weights)) {
     const [r2, f2] = [block(r), block(f)];
     if (!inputs.includes(r)) tf.dispose([r, f]);
     [r, f] = [r2, f2];
-    terms.push(tf.tidy(() => tf.mean(tf.abs(tf.sub(f, r)), 3, true)) as tf.Tensor4D);
+    terms.push(tf.tidy(() => tf.mean(tf.abs(tf.sub(f, r)), 3, true)) as Tensor4D);
   }
   if (!inputs.includes(r)) tf.dispose([r, f]);
   const map = tf.tidy(() => {
     const m = tf.squeeze(tf.addN(terms.map((t) => tf.image.resizeNearestNeighbor(t, [h, w], false, false))), [3]);
     return single ? tf.squeeze(m, [0]) : m;
   });
-  const mean = tf.tidy(() => tf.addN(terms.map((t) => tf.mean(t))) as tf.Scalar);
+  const mean = tf.tidy(() => tf.addN(terms.map((t) => tf.mean(t))) as Scalar);
   return { map, mean, terms: terms.map((t) => (single ? tf.squeeze(t, [0, 3]) : tf.squeeze(t, [3]))) };
 }
 

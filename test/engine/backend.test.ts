@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { computePair, type PairResult } from '../../src/engine/compute.js';
 import { probeBackends, useBackend } from '../../src/engine/backend.js';
 import { decodeImage } from '../../src/io/decode.js';
-import { LOSSES } from '../../src/losses/registry.js';
+import { loadLosses } from '../../src/losses/registry.js';
 
 /** The losses that need nothing but the two images (vgg has its own parity test, with weights). */
-const PLAIN = Object.fromEntries(Object.entries(LOSSES).filter(([, l]) => !l.requires));
+const PLAIN = Object.fromEntries(Object.entries(await loadLosses()).filter(([, l]) => !l.requires));
 import { fixture, maxAbsDiff, REFERENCE, relErr } from '../helpers.js';
 
 test('every backend present agrees with the others to 1e-5 relative', async (t) => {

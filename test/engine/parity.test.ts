@@ -6,10 +6,10 @@ import { computePair } from '../../src/engine/compute.js';
 import { useBackend } from '../../src/engine/backend.js';
 import { decodeImage, type DecodedImage } from '../../src/io/decode.js';
 import { decodeNpy } from '../../src/io/npy.js';
-import { LOSSES } from '../../src/losses/registry.js';
+import { loadLosses } from '../../src/losses/registry.js';
 
 /** The losses that need nothing but the two images (vgg has its own parity test, with weights). */
-const PLAIN = Object.fromEntries(Object.entries(LOSSES).filter(([, l]) => !l.requires));
+const PLAIN = Object.fromEntries(Object.entries(await loadLosses()).filter(([, l]) => !l.requires));
 import { RANGES } from '../../src/losses/range.js';
 import { fixture, maxAbsDiff, REFERENCE, relErr } from '../helpers.js';
 

@@ -12,13 +12,13 @@ test('heatmap levels: 255 * clamp(v / scale, 0, 1), rounded', () => {
   assert.equal(maxScale(new Float32Array(4)), 1, 'an all-zero map stays black');
 });
 
-test('colour maps: gray stays one channel, the others follow d3-scale-chromatic', () => {
-  assert.equal(colorize(new Uint8Array([0, 255]), 2, 1, colormapLut('gray')).channels, 1);
+test('colour maps: gray stays one channel, the others follow d3-scale-chromatic', async () => {
+  assert.equal(colorize(new Uint8Array([0, 255]), 2, 1, await colormapLut('gray')).channels, 1);
   for (const name of COLORMAPS.filter((n) => n !== 'gray')) {
-    const lut = colormapLut(name)!;
+    const lut = (await colormapLut(name))!;
     assert.equal(lut.length, 768, name);
   }
-  const lut = colormapLut('magma')!;
+  const lut = (await colormapLut('magma'))!;
   const c = rgb(interpolateMagma(200 / 255));
   assert.deepEqual(Array.from(lut.subarray(600, 603)), [Math.round(c.r), Math.round(c.g), Math.round(c.b)]);
   const r = colorize(new Uint8Array([200]), 1, 1, lut);

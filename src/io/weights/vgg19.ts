@@ -10,10 +10,8 @@ import { openCheckpoint } from './checkpoint.js';
 
 /** torchvision's IMAGENET1K_V1 VGG19 weights, as torch.hub caches them. */
 export const VGG19_URL = 'https://download.pytorch.org/models/vgg19-dcbb9e9d.pth';
-/** Environment: a weights file to use; a download URL to use instead of PyTorch's; any value forbids downloading. */
-export const ENV_WEIGHTS = 'NECTAR_LOSS_VGG19_WEIGHTS';
-export const ENV_URL = 'NECTAR_LOSS_VGG19_URL';
-export const ENV_NO_DOWNLOAD = 'NECTAR_LOSS_NO_DOWNLOAD';
+import { ENV_NO_DOWNLOAD, ENV_URL, ENV_WEIGHTS } from './env.js';
+export { ENV_NO_DOWNLOAD, ENV_URL, ENV_WEIGHTS };
 
 export interface WeightsOptions {
   /** --weights FILE */
