@@ -76,7 +76,7 @@ export async function runPair(real: PairInput, fake: PairInput, losses: string[]
   for (const name of losses) {
     const loss = await loadLoss(name);
     if (!loss) throw new UserError(`unknown loss '${name}'`);
-    const result = computePair(loss, r, f, s.range, ctx, { filtered: s.maps });
+    const result = computePair(loss, r, f, s.range, ctx, { map: s.maps, filtered: s.maps });
     out.losses[name] = result.mean;
     out.files[name] = {};
     if (s.maps) for (const file of await (await outputs()).renderFiles(loss, result, r, f, stem, s)) rendered.push({ loss: name, file });

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import type { UnitImage } from '../engine/compute.js';
 import { UserError } from '../errors.js';
 
-/** A decoded image: values as stored, scaled to [0, 1]; what it was before that, for figures and JSON. */
+/** A decoded image: RGB samples as stored (x = sample / max), and what the file held, for figures and JSON. */
 export interface DecodedImage extends UnitImage {
   /** Bits per stored sample: 8 or 16. */
   bitDepth: 8 | 16;
@@ -36,19 +36,14 @@ export async function decodeImage(input: Buffer | string, opts: DecodeOptions): 
     const { data, info } = await pipe.raw({ depth: sixteen ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
     const n = info.width * info.height * 3;
-    const out = new Float32Array(n);
-    if (sixteen) {
-      // Native-endian samples; copy first if the Buffer sits at an odd offset in its pool.
-      const bytes = data.byteOffset % 2 === 0 ? data : Buffer.from(data);
-      const v = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
-      for (let i = 0; i < n; i++) out[i] = v[i]! / 65535;
-    } else {
-      for (let i = 0; i < n; i++) out[i] = data[i]! / 255;
-    }
+    // Native-endian 16-bit samples; copied first if the Buffer sits at an odd offset in its pool.
+    const bytes = sixteen && data.byteOffset % 2 ? Buffer.from(data) : data;
+    const samples = sixteen ? new Uint16Array(bytes.buffer, bytes.byteOffset, n) : new Uint8Array(bytes.buffer, bytes.byteOffset, n);
     return {
       width: info.width,
       height: info.height,
-      data: out,
+      samples,
+      max: sixteen ? 65535 : 255,
       bitDepth: sixteen ? 16 : 8,
       channels: meta.channels ?? 3,
       format: meta.format ?? 'unknown',

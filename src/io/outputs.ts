@@ -5,7 +5,7 @@ import type { DecodedImage } from './decode.js';
 import { composeFigure } from './figure.js';
 import { encodeNpy } from './npy.js';
 import { encodePng } from './png.js';
-import { colorize, maxScale, toLevels, unitToRgb8, type Raster } from './raster.js';
+import { colorize, maxScale, toLevels, toRgb8, type Raster } from './raster.js';
 
 /** Kinds of file the CLI writes, as named in its JSON `files` object. */
 export type FileKind = 'heatmap' | 'real' | 'fake' | 'figure' | 'raw';
@@ -48,8 +48,8 @@ export async function renderFiles(loss: LossDefinition, res: PairResult, real: D
     out.push({ kind: 'fake', name: `${stem}.${loss.name}.fake.png`, bytes: encodePng(filtered.fake) });
   }
   const figure = await composeFigure({
-    real: unitToRgb8(real.data, W, H),
-    fake: unitToRgb8(fake.data, W, H),
+    real: toRgb8(real),
+    fake: toRgb8(fake),
     filtered,
     heatmap,
     caption: captionFor(loss, res.mean),

@@ -10,4 +10,4 @@ export function l2(real: Image, fake: Image): LossResult {
   return { map, mean: tf.mean(map) };
 }
 
-export const l2Loss: LossDefinition = { name: 'l2', title: 'L2', compute: l2 };
+export const l2Loss: LossDefinition = { name: 'l2', title: 'L2', halo: 0, compute: l2 };

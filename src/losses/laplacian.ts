@@ -22,4 +22,4 @@ export function laplacian(real: Image, fake: Image): LossResult {
   };
 }
 
-export const laplacianLoss: LossDefinition = { name: 'laplacian', title: 'Laplacian', filterLabel: 'laplacian', compute: laplacian };
+export const laplacianLoss: LossDefinition = { name: 'laplacian', title: 'Laplacian', filterLabel: 'laplacian', halo: 1, compute: laplacian };

@@ -27,4 +27,4 @@ export function sobel(real: Image, fake: Image): LossResult {
   return { map: toMap(d, single), mean: tf.mean(d), filtered: { real: toMap(mr, single), fake: toMap(mf, single) } };
 }
 
-export const sobelLoss: LossDefinition = { name: 'sobel', title: 'Sobel', filterLabel: 'sobel', compute: sobel };
+export const sobelLoss: LossDefinition = { name: 'sobel', title: 'Sobel', filterLabel: 'sobel', halo: 1, compute: sobel };

@@ -36,6 +36,12 @@ export interface LossDefinition {
   title: string;
   /** Suffix of the filtered-map labels (`y_real_sobel`); absent when the loss has no filtered maps. */
   filterLabel?: string;
+  /**
+   * For local losses: how many pixels of context each output pixel reads on every side (3x3 filters: 1;
+   * per-pixel losses: 0). The engine may then compute the map in strips overlapping by this much. Absent
+   * for losses that are not local (vgg), which always run on whole images.
+   */
+  halo?: number;
   /** What `compute` needs in its context, if anything. */
   requires?: 'vgg19';
   compute(real: Image, fake: Image, ctx?: LossContext): LossResult;

@@ -64,3 +64,20 @@ for (const backend of ['tensorflow', 'wasm', 'cpu'] as const) {
     }
   });
 }
+
+test('tiled = untiled: strips overlapping by the halo give the same map and mean as one pass', async () => {
+  await useBackend('wasm').catch(() => useBackend('cpu'));
+  const c = REFERENCE.cases.rgb8!;
+  const real = await load(c.real), fake = await load(c.fake);
+  for (const [name, loss] of Object.entries(PLAIN)) {
+    for (const range of RANGES) {
+      const whole = computePair(loss, real, fake, range);
+      for (const tileRows of [1, 7, 64, 216]) {
+        const tiled = computePair(loss, real, fake, range, undefined, { tileRows });
+        assert.ok(relErr(tiled.mean, whole.mean) <= 1e-9, `${name} ${range} rows ${tileRows}: mean ${tiled.mean} vs ${whole.mean}`);
+        assert.ok(maxAbsDiff(tiled.map, whole.map) <= 1e-6, `${name} ${range} rows ${tileRows}: map`);
+        assert.ok(maxAbsDiff(tiled.filtered?.real ?? [], whole.filtered?.real ?? []) <= 1e-6, `${name} filtered`);
+      }
+    }
+  }
+});
