@@ -43,7 +43,7 @@ export async function compare(loss: LossDefinition, realArg: string, fakeArg: st
   if (realArg === '-' && fakeArg === '-') throw new UserError('only one of real and fake can be read from stdin (-)');
   progress.step('reading images');
   const [realBuf, fakeBuf] = await Promise.all([readInput(realArg, 'real'), readInput(fakeArg, 'fake')]);
-  const input = (role: string, arg: string, bytes: Buffer): PairInput => ({ bytes, label: arg === '-' ? `${role} (stdin)` : `${role} ${arg}`, name: arg === '-' ? 'stdin' : arg });
+  const input = (role: string, arg: string, bytes: Buffer | string): PairInput => ({ bytes, label: arg === '-' ? `${role} (stdin)` : `${role} ${arg}`, name: arg === '-' ? 'stdin' : arg });
   // The backend loads while the weights are located and the images decode on sharp's threads.
   const backendP = useBackend(opt.backend).catch((err: Error) => new UserError(err.message));
   const weights = loss.requires === 'vgg19' ? await (await import('../io/weights/vgg19.js')).locateVgg19({ file: opt.weights, download: opt.download, onProgress: (f, b) => progress.step(`downloading VGG19 weights: ${Number.isFinite(f) ? `${(100 * f).toFixed(0)}%` : `${(b / 2 ** 20).toFixed(0)} MB`}`) }) : undefined;

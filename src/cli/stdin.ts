@@ -1,8 +1,12 @@
-import { readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 
-/** Reads an image argument: a path, or `-` for standard input. */
-export async function readInput(arg: string, role: 'real' | 'fake'): Promise<Buffer> {
+/**
+ * An image argument: `-` is read from standard input into memory; a path is checked (exists, is a file, not
+ * empty, readable) and returned as is, for the decoder to read.
+ */
+export async function readInput(arg: string, role: 'real' | 'fake'): Promise<Buffer | string> {
   if (arg === '-') {
     const chunks: Buffer[] = [];
     for await (const c of process.stdin) chunks.push(c as Buffer);
@@ -13,9 +17,9 @@ export async function readInput(arg: string, role: 'real' | 'fake'): Promise<Buf
   try {
     const st = await stat(arg);
     if (st.isDirectory()) throw new UserError(`${role} ${arg}: is a directory, not an image`);
-    const buf = await readFile(arg);
-    if (!buf.length) throw new UserError(`${role} ${arg}: empty file`);
-    return buf;
+    if (st.size === 0) throw new UserError(`${role} ${arg}: empty file`);
+    await access(arg, constants.R_OK);
+    return arg;
   } catch (err) {
     if (err instanceof UserError) throw err;
     const code = (err as NodeJS.ErrnoException).code;

@@ -30,11 +30,11 @@ export interface ComputeOptions {
   map?: boolean;
   /** Download the filtered maps (false: nothing will draw them). */
   filtered?: boolean;
-  /** Rows per tile for losses with a `halo`; default: whole images up to ~4 Mpixel, then 4 Mpixel strips. */
+  /** Rows per tile for losses with a `halo`; default: whole images up to ~1 Mpixel, then ~1 Mpixel strips. */
   tileRows?: number;
 }
 
-const TILE_PIXELS = 4 * 2 ** 20;
+const TILE_PIXELS = 2 ** 20;
 
 /** unit floats of rows [y0, y1): x = v / max (float64 division rounded to float32, as PIL-then-/255 is). */
 function unitRows(img: UnitImage, y0: number, y1: number): Float32Array {

@@ -22,9 +22,10 @@ export interface PairSettings {
   resize: boolean;
 }
 
-/** One image as handed to runPair: its bytes and how messages name it. */
+/** One image as handed to runPair: its bytes (or a checked file path, which sharp reads itself without a
+ *  copy of the whole file in memory) and how messages name it. */
 export interface PairInput {
-  bytes: Buffer;
+  bytes: Buffer | string;
   /** `real path/to/x.png`, `fake (stdin)` */
   label: string;
   /** For the size-mismatch message. */

@@ -3,7 +3,7 @@
  * parallel one per worker), then compares the pairs it is sent, one at a time, with the same runPair as the
  * single command. Messages: in {id, pair, outDir, stem}; out {id, outcome} or {id, error, user}.
  */
-import { readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { UserError } from '../errors.js';
 import { useBackend, type BackendName } from './backend.js';
@@ -27,11 +27,11 @@ const init = workerData as WorkerInit;
 const port = parentPort!;
 const resources = new LossResources(init.weights);
 
-async function read(p: string, role: string): Promise<Buffer> {
+/** Checks a pair's file (exists, not empty) and hands its path to the decoder. */
+async function read(p: string, role: string): Promise<string> {
   try {
-    const b = await readFile(p);
-    if (!b.length) throw new UserError(`${role} ${p}: empty file`);
-    return b;
+    if ((await stat(p)).size === 0) throw new UserError(`${role} ${p}: empty file`);
+    return p;
   } catch (err) {
     if (err instanceof UserError) throw err;
     throw new UserError(`${role} ${p}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);

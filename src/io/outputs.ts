@@ -25,6 +25,9 @@ export interface RenderedFile {
   bytes: Buffer;
 }
 
+/** Inputs above this many pixels get no figure (it would be 8x their size); the other files are written. */
+export const FIGURE_MAX_PIXELS = 4 * 2 ** 20;
+
 /** Six decimals, as NectarGAN's figure captions print the mean. */
 export function captionFor(loss: LossDefinition, mean: number): string {
   return `${loss.title} Heatmap - Mean: ${mean.toFixed(6)}`;
@@ -47,14 +50,10 @@ export async function renderFiles(loss: LossDefinition, res: PairResult, real: D
     out.push({ kind: 'real', name: `${stem}.${loss.name}.real.png`, bytes: encodePng(filtered.real) });
     out.push({ kind: 'fake', name: `${stem}.${loss.name}.fake.png`, bytes: encodePng(filtered.fake) });
   }
-  const figure = await composeFigure({
-    real: toRgb8(real),
-    fake: toRgb8(fake),
-    filtered,
-    heatmap,
-    caption: captionFor(loss, res.mean),
-  });
-  out.push({ kind: 'figure', name: `${stem}.${loss.name}.figure.png`, bytes: encodePng(figure) });
+  if (W * H <= FIGURE_MAX_PIXELS) {
+    const figure = await composeFigure({ real: toRgb8(real), fake: toRgb8(fake), filtered, heatmap, caption: captionFor(loss, res.mean) });
+    out.push({ kind: 'figure', name: `${stem}.${loss.name}.figure.png`, bytes: encodePng(figure) });
+  }
   if (opt.raw) out.push({ kind: 'raw', name: `${stem}.${loss.name}.map.npy`, bytes: encodeNpy(res.map, [H, W]) });
   return out;
 }
