@@ -50,7 +50,7 @@ export async function compare(loss: LossDefinition, realArg: string, fakeArg: st
   const backend = await backendP;
   if (backend instanceof UserError) throw backend;
   progress.step(`computing ${loss.name} on ${backend}`);
-  const resources = new LossResources(weights);
+  const resources = new LossResources(weights, opt.backend === 'auto' ? (backend as BackendName) : opt.backend);
   let res;
   try {
     res = await runPair(input('real', realArg, realBuf), input('fake', fakeArg, fakeBuf), [loss.name], opt, resources, opt.out, stemOf(fakeArg));

@@ -37,7 +37,7 @@ export interface ComputeOptions {
 const TILE_PIXELS = 2 ** 20;
 
 /** unit floats of rows [y0, y1): x = v / max (float64 division rounded to float32, as PIL-then-/255 is). */
-function unitRows(img: UnitImage, y0: number, y1: number): Float32Array {
+export function unitRows(img: UnitImage, y0: number, y1: number): Float32Array {
   const a = y0 * img.width * 3, b = y1 * img.width * 3;
   const out = new Float32Array(b - a);
   const s = img.samples, max = img.max;

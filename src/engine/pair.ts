@@ -9,6 +9,7 @@ import { vgg19Weights } from '../losses/vgg.js';
 
 // Figures need fonts and encoders: loaded only when files are written.
 const outputs = () => import('../io/outputs.js');
+import type { BackendName } from './backend.js';
 import { computePair } from './compute.js';
 
 /** How every pair is compared and drawn (the per-pair options of the single and batch commands). */
@@ -44,10 +45,14 @@ export interface PairOutcome {
 /** Weights and other parameters the losses need, made into tensors once and reused for many pairs. */
 export class LossResources {
   private ctx: LossContext = {};
-  constructor(private readonly weightsFile?: string) {}
+  /**
+   * `parallelVgg`: run VGG's two images in two worker threads on this backend (the single command, where
+   * the other core would idle; batches already run one pair per core).
+   */
+  constructor(readonly weightsFile?: string, readonly parallelVgg?: BackendName) {}
   async forLosses(names: string[]): Promise<LossContext> {
     const defs = await Promise.all(names.map(loadLoss));
-    if (defs.some((d) => d?.requires === 'vgg19') && !this.ctx.vgg19) {
+    if (defs.some((d) => d?.requires === 'vgg19') && !this.ctx.vgg19 && !this.parallelVgg) {
       if (!this.weightsFile) throw new UserError('the vgg loss needs VGG19 weights');
       const { loadVgg19 } = await import('../io/weights/vgg19.js');
       this.ctx.vgg19 = vgg19Weights(await loadVgg19(this.weightsFile));
@@ -77,7 +82,10 @@ export async function runPair(real: PairInput, fake: PairInput, losses: string[]
   for (const name of losses) {
     const loss = await loadLoss(name);
     if (!loss) throw new UserError(`unknown loss '${name}'`);
-    const result = computePair(loss, r, f, s.range, ctx, { map: s.maps, filtered: s.maps });
+    const result =
+      loss.requires === 'vgg19' && res.parallelVgg && res.weightsFile
+        ? await (await import('./vgg-parallel.js')).vggParallel(r, f, s.range, res.parallelVgg, res.weightsFile, { map: s.maps })
+        : computePair(loss, r, f, s.range, ctx, { map: s.maps, filtered: s.maps });
     out.losses[name] = result.mean;
     out.files[name] = {};
     if (s.maps) for (const file of await (await outputs()).renderFiles(loss, result, r, f, stem, s)) rendered.push({ loss: name, file });

@@ -74,31 +74,49 @@ function blocks(w: Vgg19Weights): ((x: Tensor4D) => Tensor4D)[] {
   ];
 }
 
+/** The three block outputs of one image (or batch): B1(x), B2(B1(x)), B3(B2(B1(x))). The caller owns them. */
+export function vggFeatures(x: Image, weights: Vgg19Weights): Tensor4D[] {
+  const out: Tensor4D[] = [];
+  let t = rgb4d(x);
+  for (const block of blocks(weights)) {
+    const next = block(t);
+    if (t !== x && !out.includes(t)) t.dispose();
+    out.push(next);
+    t = next;
+  }
+  return out;
+}
+
 /**
+ * The loss from both images' block outputs (shapes [N, h_i, w_i, C_i]), for an input of size h x w.
  * Per-pixel map: for each block the channel mean of |B_i(fake) - B_i(real)| at that block's resolution
  * (these are the `terms`: mean(term_i) = mean|B_i(fake) - B_i(real)|), enlarged to the input size by nearest
  * neighbour (F.interpolate's 'nearest': source = floor(dst * in / out)) and summed over blocks.
  * `mean` is the loss, sum_i mean(term_i); for odd sizes it differs slightly from mean(map).
  */
-export function vgg(real: Image, fake: Image, weights: Vgg19Weights): LossResult {
-  const single = checkPair(real, fake);
-  let r = rgb4d(real), f = rgb4d(fake);
-  const inputs = [r, f];
-  const [, h, w] = r.shape;
-  const terms: Tensor4D[] = [];
-  for (const block of blocks(weights)) {
-    const [r2, f2] = [block(r), block(f)];
-    if (!inputs.includes(r)) tf.dispose([r, f]);
-    [r, f] = [r2, f2];
-    terms.push(tf.tidy(() => tf.mean(tf.abs(tf.sub(f, r)), 3, true)) as Tensor4D);
-  }
-  if (!inputs.includes(r)) tf.dispose([r, f]);
+export function vggCompare(realFeatures: Tensor4D[], fakeFeatures: Tensor4D[], h: number, w: number, single: boolean): LossResult {
+  const terms = realFeatures.map((r, i) => tf.tidy(() => tf.mean(tf.abs(tf.sub(fakeFeatures[i]!, r)), 3, true)) as Tensor4D);
   const map = tf.tidy(() => {
     const m = tf.squeeze(tf.addN(terms.map((t) => tf.image.resizeNearestNeighbor(t, [h, w], false, false))), [3]);
     return single ? tf.squeeze(m, [0]) : m;
   });
   const mean = tf.tidy(() => tf.addN(terms.map((t) => tf.mean(t))) as Scalar);
-  return { map, mean, terms: terms.map((t) => (single ? tf.squeeze(t, [0, 3]) : tf.squeeze(t, [3]))) };
+  const out = terms.map((t) => (single ? tf.squeeze(t, [0, 3]) : tf.squeeze(t, [3])));
+  tf.dispose(terms);
+  return { map, mean, terms: out };
+}
+
+/** NectarGAN's VGGPerceptual on two images (see the top of this file). */
+export function vgg(real: Image, fake: Image, weights: Vgg19Weights): LossResult {
+  const single = checkPair(real, fake);
+  const [h, w] = real.rank === 3 ? real.shape : real.shape.slice(1, 3);
+  const rf = vggFeatures(real, weights);
+  const ff = vggFeatures(fake, weights);
+  try {
+    return vggCompare(rf, ff, h, w, single);
+  } finally {
+    tf.dispose([...rf, ...ff]);
+  }
 }
 
 export const vggLoss: LossDefinition = {

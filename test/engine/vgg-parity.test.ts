@@ -70,3 +70,15 @@ test('VGG parity on the tensorflow backend', async (t) => {
   }
   await check(t, 'vgg19-zip.pth', ['gray8', 'rgb8'], true);
 });
+
+test('VGG on two worker threads (the single command) gives the same numbers', async () => {
+  const { vggParallel } = await import('../../src/engine/vgg-parallel.js');
+  const [real, fake] = await pair('rgb8');
+  for (const range of RANGES) {
+    const ref = REF.cases.rgb8!.vgg[range];
+    const res = await vggParallel(real, fake, range, 'wasm', fixture('fixtures/weights/vgg19-legacy.pth'));
+    assert.ok(relErr(res.mean, ref.mean) <= 1e-4, `mean ${res.mean} vs torch ${ref.mean}`);
+    const d = maxAbsDiff(res.map, decodeNpy(readFileSync(fixture(ref.map!))).data);
+    assert.ok(d <= 1e-4, `map differs by ${d}`);
+  }
+});
