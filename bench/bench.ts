@@ -5,7 +5,7 @@
  * measured interleaved in the same rounds. VGG reads a full-size (548 MiB) weights file. Writes bench/results.md.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,8 +40,8 @@ async function makePair(dir: string, n: number): Promise<[string, string]> {
   for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) for (let c = 0; c < 3; c++) raw[(y * n + x) * 3 + c] = (((x >> 4) + (y >> 5) + c) % 3) * 80 + rnd() * 60;
   const fake = Buffer.from(raw.map((v, i) => Math.min(255, Math.max(0, raw[(i + 3 * n + 3) % raw.length]! + (rnd() - 0.5) * 40))));
   const real = path.join(dir, `real${n}.png`), fk = path.join(dir, `fake${n}.png`);
-  await sharp(raw, { raw: { width: n, height: n, channels: 3 } }).png().toFile(real);
-  await sharp(fake, { raw: { width: n, height: n, channels: 3 } }).png().toFile(fk);
+  await sharp(raw, { raw: { width: n, height: n, channels: 3 } }).png({ compressionLevel: n > 2048 ? 1 : 6 }).toFile(real);
+  await sharp(fake, { raw: { width: n, height: n, channels: 3 } }).png({ compressionLevel: n > 2048 ? 1 : 6 }).toFile(fk);
   return [real, fk];
 }
 
@@ -106,6 +106,56 @@ async function main() {
         console.log(row);
       }
     }
+  }
+  // One batch process over 64 pairs of 512², sobel and laplacian with heatmaps, against one PyTorch
+  // process looping over the same pairs and saving its heatmaps.
+  {
+    const n = 512, count = Number(process.env.BENCH_BATCH_PAIRS ?? 64);
+    const [real, fake] = await makePair(dir, n);
+    const rd = path.join(dir, 'batch-real'), fd = path.join(dir, 'batch-fake');
+    mkdirSync(rd);
+    mkdirSync(fd);
+    for (let i = 0; i < count; i++) {
+      copyFileSync(real, path.join(rd, `p${String(i).padStart(3, '0')}.png`));
+      copyFileSync(fake, path.join(fd, `p${String(i).padStart(3, '0')}.png`));
+    }
+    const wall: number[] = [], rss: number[] = [], pyWall: number[] = [], pyRss: number[] = [];
+    for (let i = 0; i < Math.min(ROUNDS, 3); i++) {
+      const ours = () => {
+        const out = mkdtempSync(path.join(dir, 'bo-'));
+        const x = timed(process.execPath, ['--import', RSS, BIN, 'batch', rd, fd, '--loss', 'sobel,laplacian', '--out', out]);
+        if (!x.ok) throw new Error(x.err);
+        wall.push(x.ms);
+        rss.push(Number(/__RSS_KB__ (\d+)/.exec(x.err)?.[1] ?? NaN) / 1024);
+      };
+      const theirs = () => {
+        if (!hasTorch) return;
+        const out = mkdtempSync(path.join(dir, 'bp-'));
+        const x = timed(PY, [path.join(ROOT, 'bench/torch_ref.py'), '--batch', rd, fd, out, 'sobel,laplacian']);
+        if (!x.ok) throw new Error(x.err);
+        pyWall.push(x.ms);
+        pyRss.push((JSON.parse(x.out) as { maxrss_kb: number }).maxrss_kb / 1024);
+      };
+      if (i % 2) { theirs(); ours(); } else { ours(); theirs(); }
+    }
+    const f1 = (x: number) => x.toFixed(0);
+    const py = hasTorch ? [f1(median(pyWall)), f1(median(pyRss)), (median(wall) / median(pyWall)).toFixed(2)] : ['–', '–', '–'];
+    const row = `| batch: ${count} pairs, sobel+laplacian, heatmaps | ${n}² | auto | – | ${f1(median(wall))} | ${f1(median(rss))} | – | ${py.join(' | ')} |`;
+    rows.push(row);
+    console.log(row);
+  }
+  // A huge pair, tiled: numbers only, one run each (BENCH_HUGE=0 to skip).
+  if (process.env.BENCH_HUGE !== '0') {
+    const n = 8192;
+    const [real, fake] = await makePair(dir, n);
+    const x = timed(process.execPath, ['--import', RSS, BIN, 'sobel', real, fake, '--no-maps']);
+    if (!x.ok) throw new Error(x.err);
+    const ours = [x.ms, Number(/__RSS_KB__ (\d+)/.exec(x.err)?.[1] ?? NaN) / 1024];
+    const y = hasTorch ? timed(PY, [path.join(ROOT, 'bench/torch_ref.py'), 'sobel', real, fake]) : undefined;
+    const py = y?.ok ? [(JSON.parse(y.out) as { compute_ms: number }).compute_ms.toFixed(0), y.ms.toFixed(0), ((JSON.parse(y.out) as { maxrss_kb: number }).maxrss_kb / 1024).toFixed(0), (ours[0]! / y.ms).toFixed(2)] : ['–', '–', '–', '–'];
+    const row = `| sobel (tiled, 1 run) | ${n}² | auto | – | ${ours[0]!.toFixed(0)} | ${ours[1]!.toFixed(0)} | ${py.join(' | ')} |`;
+    rows.push(row);
+    console.log(row);
   }
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${hasTorch ? `, PyTorch ${spawnSync(PY, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim()}` : ', no PyTorch'}`;
   const md = `# Benchmark results\n\nMachine: ${machine}. ${ROUNDS} interleaved rounds, medians. Made by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.\n\n${rows.join('\n')}\n`;

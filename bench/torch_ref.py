@@ -2,6 +2,7 @@
 """The PyTorch side of `npm run bench`: NectarGAN's path, PIL decode + PyTorch on the CPU, same definitions
 as fixtures/make_fixtures.py. Prints one JSON line: mean, compute_ms, maxrss_kb.
 Usage: torch_ref.py LOSS REAL FAKE [--maps OUTDIR] [--weights VGG19.pth]
+       torch_ref.py --batch REALDIR FAKEDIR OUTDIR sobel,laplacian
 torchvision is imported for every loss, as NectarGAN's nectargan/losses/losses.py does at import time.
 For vgg, like NectarGAN's VGGPerceptual: torch.load of the whole weights file into torchvision's vgg19."""
 import json
@@ -27,7 +28,34 @@ def conv(g, k):
     return F.conv2d(g, torch.tensor(KERNELS[k], dtype=torch.float32).view(1, 1, 3, 3), padding=1)
 
 
+def loss_map(loss, real, fake):
+    gr, gf = real.mean(1, keepdim=True), fake.mean(1, keepdim=True)
+    if loss == 'sobel':
+        mr = torch.sqrt(conv(gr, 'x') ** 2 + conv(gr, 'y') ** 2 + 1e-6)
+        mf = torch.sqrt(conv(gf, 'x') ** 2 + conv(gf, 'y') ** 2 + 1e-6)
+    else:
+        mr, mf = conv(gr, 'lap'), conv(gf, 'lap')
+    return (mf - mr).abs()
+
+
+def batch(real_dir, fake_dir, out_dir, losses):
+    """One process looping over pairs: decode, each loss, a heatmap PNG per pair and loss."""
+    import os
+    t0 = time.perf_counter()
+    for name in sorted(os.listdir(real_dir)):
+        real, fake = load(os.path.join(real_dir, name)), load(os.path.join(fake_dir, name))
+        with torch.no_grad():
+            for loss in losses:
+                m = loss_map(loss, real, fake)
+                lv = (m[0, 0].clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+                Image.fromarray(lv, 'L').save(os.path.join(out_dir, f'{name}.{loss}.heatmap.png'))
+    ms = (time.perf_counter() - t0) * 1000
+    print(json.dumps({'compute_ms': ms, 'maxrss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+
+
 def main():
+    if sys.argv[1] == '--batch':
+        return batch(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5].split(','))
     loss, real_p, fake_p = sys.argv[1:4]
     opts = dict(zip(sys.argv[4::2], sys.argv[5::2]))
     maps = opts.get('--maps')
@@ -47,13 +75,7 @@ def main():
         print(json.dumps({'mean': total, 'compute_ms': ms, 'maxrss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
         return
     with torch.no_grad():
-        gr, gf = real.mean(1, keepdim=True), fake.mean(1, keepdim=True)
-        if loss == 'sobel':
-            mr = torch.sqrt(conv(gr, 'x') ** 2 + conv(gr, 'y') ** 2 + 1e-6)
-            mf = torch.sqrt(conv(gf, 'x') ** 2 + conv(gf, 'y') ** 2 + 1e-6)
-        else:
-            mr, mf = conv(gr, 'lap'), conv(gf, 'lap')
-        m = (mf - mr).abs()
+        m = loss_map(loss, real, fake)
         mean = float(m.mean())
     ms = (time.perf_counter() - t0) * 1000
     if maps:
