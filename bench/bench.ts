@@ -123,7 +123,7 @@ async function main() {
     for (let i = 0; i < Math.min(ROUNDS, 3); i++) {
       const ours = () => {
         const out = mkdtempSync(path.join(dir, 'bo-'));
-        const x = timed(process.execPath, ['--import', RSS, BIN, 'batch', rd, fd, '--loss', 'sobel,laplacian', '--out', out]);
+        const x = timed(process.execPath, ['--import', RSS, BIN, 'batch', rd, fd, '--loss', 'sobel,laplacian', '--files', 'heatmap', '--out', out]);
         if (!x.ok) throw new Error(x.err);
         wall.push(x.ms);
         rss.push(Number(/__RSS_KB__ (\d+)/.exec(x.err)?.[1] ?? NaN) / 1024);

@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 // Only light modules here: --help, --version and `backends` must not load what they do not use.
 // The commands import their machinery (TensorFlow.js, sharp, fonts) when they run.
 import { BACKEND_NAMES, type BackendName } from '../engine/backend.js';
@@ -9,9 +10,11 @@ import { COLORMAPS } from '../io/colormap.js';
 import { ENV_NO_DOWNLOAD, ENV_WEIGHTS } from '../io/weights/env.js';
 import { RANGES, type Range } from '../losses/range.js';
 import { isLoss, loadLoss, LOSS_NAMES } from '../losses/registry.js';
+import type { FileKind } from '../io/outputs.js';
 import type { BatchOptions } from './batch.js';
 import type { CompareOptions } from './compare.js';
 import { makeProgress } from './progress.js';
+import { installSignalHandlers, watchFolder } from './signals.js';
 
 /** Exit codes (fixed by issue 2): 0 ok, 1 mean above --max, 2 usage or input error. */
 export const EXIT = { OK: 0, OVER: 1, USAGE: 2 } as const;
@@ -61,13 +64,15 @@ function addPairOptions(cmd: Command): Command {
     .option('-o, --out <dir>', 'folder for heatmap, filtered maps, figure (created if missing)', 'nectar-loss-out')
     .option('--no-maps', 'write no files, only print the mean')
     .option('--raw', 'also write the float32 loss map as NumPy .npy (H x W, <f4)')
+    .option('--files <kinds>', 'PNG files to write, comma-separated: heatmap, real, fake, figure (default: all)', parseKinds)
     .addOption(new Option('--range <range>', 'unit: x = v/max in [0,1]; signed: 2*unit-1, NectarGAN training tensors').choices(RANGES).default('unit'))
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKEND_NAMES).default('auto'))
     .option('--scale <number|max>', 'heatmap level = 255*clamp(map/scale, 0, 1); max = the map maximum', parseScale, 1)
     .addOption(new Option('--colormap <name>', 'heatmap colours (gray writes a 1-channel PNG)').choices(COLORMAPS).default('gray'))
     .option('--resize', "resize fake to real's size instead of refusing a size mismatch")
     .option('--weights <file>', `vgg: VGG19 weights (.pth of any torch version, or .safetensors); default $${ENV_WEIGHTS}, else torch.hub's cache`)
-    .option('--no-download', `vgg: never download missing weights (also: $${ENV_NO_DOWNLOAD}=1)`);
+    .option('--no-download', `vgg: never download missing weights (also: $${ENV_NO_DOWNLOAD}=1)`)
+    .option('--max-pixels <n>', 'refuse images with more pixels than this (default 268402689, sharp\'s limit)', parseMaxPixels);
 }
 
 function pairSettings(o: Record<string, unknown>) {
@@ -82,7 +87,23 @@ function pairSettings(o: Record<string, unknown>) {
     resize: Boolean(o.resize),
     weights: o.weights as string | undefined,
     download: o.download !== false,
+    maxPixels: o.maxPixels as number | undefined,
+    files: o.files as FileKind[] | undefined,
   };
+}
+
+const KINDS = ['heatmap', 'real', 'fake', 'figure'] as const;
+function parseKinds(v: string): FileKind[] {
+  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = list.find((k) => !(KINDS as readonly string[]).includes(k));
+  if (bad !== undefined || !list.length) throw new InvalidArgumentError(`expected a comma-separated list of ${KINDS.join(', ')}.`);
+  return list as FileKind[];
+}
+
+function parseMaxPixels(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of pixels.');
+  return n;
 }
 
 function parseJobs(v: string): number {
@@ -107,6 +128,7 @@ export function buildProgram(): Command {
     .action(async (lossName: string, real: string, fake: string, o: Record<string, unknown>) => {
       if (!isLoss(lossName)) throw new UserError(`unknown loss '${lossName}' (choose one of ${LOSS_NAMES.join(', ')})`);
       const opt: CompareOptions = { ...pairSettings(o), json: Boolean(o.json), max: o.max as number | undefined };
+      watchFolder(opt.out);
       const progress = makeProgress();
       try {
         const { compare } = await import('./compare.js');
@@ -151,6 +173,7 @@ export function buildProgram(): Command {
         report: o.report as string | undefined,
         plot: o.plot as string | undefined,
       };
+      for (const f of [opt.out, opt.junit, opt.report, opt.plot]) if (f) watchFolder(f === opt.out ? f : path.dirname(f));
       const progress = makeProgress();
       try {
         const { batch } = await import('./batch.js');
@@ -175,6 +198,7 @@ export function buildProgram(): Command {
 
 /** Runs the CLI and returns its exit code; user errors become one stderr line, never a stack trace. */
 export async function main(argv: string[]): Promise<number> {
+  installSignalHandlers();
   const program = buildProgram();
   let usage = '';
   program.exitOverride();

@@ -21,6 +21,10 @@ export interface PairSettings {
   /** Write files at all (false: --no-maps). */
   maps: boolean;
   resize: boolean;
+  /** PNG kinds to write (--files); default heatmap, real, fake, figure. */
+  files?: readonly FileKind[];
+  /** Pixel limit per image (--max-pixels); default sharp's 268402689. */
+  maxPixels?: number;
 }
 
 /** One image as handed to runPair: its bytes (or a checked file path, which sharp reads itself without a
@@ -70,11 +74,11 @@ export class LossResources {
  * (all or nothing), named `<stem>.<loss>.<kind>`. The active tfjs backend is used; no tensor survives.
  */
 export async function runPair(real: PairInput, fake: PairInput, losses: string[], s: PairSettings, res: LossResources, outDir: string, stem: string): Promise<PairOutcome> {
-  const r = await decodeImage(real.bytes, { label: real.label });
-  let f: DecodedImage = await decodeImage(fake.bytes, { label: fake.label });
+  const r = await decodeImage(real.bytes, { label: real.label, maxPixels: s.maxPixels });
+  let f: DecodedImage = await decodeImage(fake.bytes, { label: fake.label, maxPixels: s.maxPixels });
   if (f.width !== r.width || f.height !== r.height) {
     if (!s.resize) throw new UserError(`size mismatch: real ${real.name} is ${r.width}x${r.height}, fake ${fake.name} is ${f.width}x${f.height} (--resize resizes fake to real's size)`);
-    f = await decodeImage(fake.bytes, { label: fake.label, resizeTo: { width: r.width, height: r.height } });
+    f = await decodeImage(fake.bytes, { label: fake.label, maxPixels: s.maxPixels, resizeTo: { width: r.width, height: r.height } });
   }
   const ctx = await res.forLosses(losses);
   const out: PairOutcome = { width: r.width, height: r.height, losses: {}, files: {} };

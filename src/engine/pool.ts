@@ -5,6 +5,9 @@ import type { WorkerInit, WorkerJob } from './worker.js';
 
 export type JobResult = { job: WorkerJob; outcome?: PairOutcome; error?: string; ms: number };
 
+/** Workers now running, so that a signal handler can stop them before cleaning up. */
+export const liveWorkers = new Set<Worker>();
+
 /** Default --jobs: one worker per core. */
 export function defaultJobs(): number {
   return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
@@ -22,6 +25,7 @@ export async function runPool(jobs: WorkerJob[], size: number, init: WorkerInit,
   const lane = (): Promise<void> =>
     new Promise((resolve, reject) => {
       const w = new Worker(url, { workerData: init });
+      liveWorkers.add(w);
       let current: WorkerJob | undefined;
       let started = 0;
       const next = () => {
@@ -47,6 +51,7 @@ export async function runPool(jobs: WorkerJob[], size: number, init: WorkerInit,
         current = undefined; // 'exit' follows and replaces the worker
       });
       w.on('exit', (code) => {
+        liveWorkers.delete(w);
         if (current) onResult({ job: current, error: `worker exited with code ${code}`, ms: performance.now() - started });
         const died = current !== undefined || code !== 0 || queue.length > 0;
         current = undefined;

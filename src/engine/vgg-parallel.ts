@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { tf } from '../tf.js';
+import { UserError } from '../errors.js';
 import type { Range } from '../losses/range.js';
 import { vggCompare } from '../losses/vgg.js';
 import type { BackendName } from './backend.js';
@@ -11,7 +12,8 @@ type Features = { shape: number[]; data: Float32Array }[];
 function features(image: UnitImage, range: Range, backend: BackendName, weights: string): Promise<Features> {
   return new Promise((resolve, reject) => {
     const w = new Worker(new URL('./vgg-worker.js', import.meta.url), { workerData: { backend, weights } });
-    w.once('message', (m: { features?: Features; error?: string }) => (m.features ? resolve(m.features) : reject(new Error(m.error))));
+    // A user error in the worker (bad weights file) stays one: the CLI prints it and exits 2.
+    w.once('message', (m: { features?: Features; error?: string; user?: boolean }) => (m.features ? resolve(m.features) : reject(m.user ? new UserError(m.error!) : new Error(m.error))));
     w.once('error', reject);
     w.postMessage({ image, range });
   });

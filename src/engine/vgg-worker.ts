@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { tf } from '../tf.js';
+import { UserError } from '../errors.js';
 import { toRange } from '../losses/common.js';
 import type { Range } from '../losses/range.js';
 import { vgg19Weights, vggFeatures } from '../losses/vgg.js';
@@ -28,7 +29,7 @@ port.on('message', async (m: { image: UnitImage; range: Range }) => {
     tf.dispose(feats);
     port.postMessage({ features: out }, out.map((f) => f.data.buffer as ArrayBuffer));
   } catch (err) {
-    port.postMessage({ error: (err as Error).message });
+    port.postMessage({ error: (err as Error).message, user: err instanceof UserError });
   }
   port.close();
 });

@@ -16,7 +16,12 @@ export interface DecodeOptions {
   label: string;
   /** Resize to this size (sharp's default Lanczos-3, aspect ratio not kept) before use. */
   resizeTo?: { width: number; height: number };
+  /** Refuse images with more pixels than this, from the header, before decoding (--max-pixels). */
+  maxPixels?: number;
 }
+
+/** sharp's own default limit (0x3FFF x 0x3FFF): about 268 Mpixel, ~1.6 GB as 8-bit RGB for the pair. */
+export const DEFAULT_MAX_PIXELS = 268402689;
 
 /**
  * Decodes like PIL's `Image.open(p).convert('RGB')`, which NectarGAN's dataset uses: pixel values as stored,
@@ -27,9 +32,15 @@ export interface DecodeOptions {
  */
 export async function decodeImage(input: Buffer | string, opts: DecodeOptions): Promise<DecodedImage> {
   try {
-    const meta = await sharp(input, { ignoreIcc: true, failOn: 'error' }).metadata();
+    // Header only: the pixel limit is checked below, with a message that says how to raise it.
+    const meta = await sharp(input, { ignoreIcc: true, failOn: 'error', limitInputPixels: false }).metadata();
+    const limit = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+    const pixels = (meta.width ?? 0) * (meta.height ?? 0);
+    // Checked from the header alone, so a forged 200000x200000 PNG is refused before any allocation.
+    if (pixels > limit) throw new UserError(`${opts.label}: ${meta.width}x${meta.height} is ${pixels} pixels, over the limit of ${limit} (--max-pixels raises it)`);
     const sixteen = meta.depth === 'ushort';
-    let pipe = sharp(input, { ignoreIcc: true, failOn: 'error' });
+    // failOn 'error' also rejects truncated data (sharp's levels: none < truncated < error < warning).
+    let pipe = sharp(input, { ignoreIcc: true, failOn: 'error', limitInputPixels: Math.max(limit, 1) });
     if (opts.resizeTo) pipe = pipe.resize(opts.resizeTo.width, opts.resizeTo.height, { fit: 'fill' });
     // rgb16 / srgb replicate a single gray band to three; removeAlpha drops band 4 (or 2) without blending.
     pipe = pipe.removeAlpha().toColourspace(sixteen ? 'rgb16' : 'srgb');
@@ -49,6 +60,7 @@ export async function decodeImage(input: Buffer | string, opts: DecodeOptions): 
       format: meta.format ?? 'unknown',
     };
   } catch (err) {
+    if (err instanceof UserError) throw err;
     throw new UserError(`${opts.label}: cannot decode image (${conciseSharpError(err)})`);
   }
 }

@@ -16,7 +16,11 @@ export interface RenderOptions {
   colormap: string;
   /** Also the float32 map as .npy. */
   raw: boolean;
+  /** Which of heatmap, real, fake, figure to write (--files); default all four. */
+  files?: readonly FileKind[];
 }
+
+export const PNG_KINDS: readonly FileKind[] = ['heatmap', 'real', 'fake', 'figure'];
 
 export interface RenderedFile {
   kind: FileKind;
@@ -41,19 +45,22 @@ export async function renderFiles(loss: LossDefinition, res: PairResult, real: D
   const { width: W, height: H } = real;
   const heatScale = opt.scale === 'max' ? maxScale(res.map) : opt.scale;
   const heatmap = colorize(toLevels(res.map, heatScale), W, H, await colormapLut(opt.colormap));
-  const out: RenderedFile[] = [{ kind: 'heatmap', name: `${stem}.${loss.name}.heatmap.png`, bytes: encodePng(heatmap) }];
+  // Encodes run concurrently on sharp's threads; the list keeps a fixed order.
+  const out: Promise<RenderedFile>[] = [];
+  const wanted = new Set(opt.files ?? PNG_KINDS);
+  const png = (kind: FileKind, r: Raster) => wanted.has(kind) && out.push(encodePng(r).then((bytes) => ({ kind, name: `${stem}.${loss.name}.${kind}.png`, bytes })));
+  png('heatmap', heatmap);
   let filtered: { real: Raster; fake: Raster; label: string } | undefined;
   if (res.filtered && loss.filterLabel) {
     const s = opt.scale === 'max' ? maxScale(res.filtered.real, res.filtered.fake) : opt.scale;
     const gray = (m: Float32Array): Raster => ({ width: W, height: H, channels: 1, data: toLevels(m, s) });
     filtered = { real: gray(res.filtered.real), fake: gray(res.filtered.fake), label: loss.filterLabel };
-    out.push({ kind: 'real', name: `${stem}.${loss.name}.real.png`, bytes: encodePng(filtered.real) });
-    out.push({ kind: 'fake', name: `${stem}.${loss.name}.fake.png`, bytes: encodePng(filtered.fake) });
+    png('real', filtered.real);
+    png('fake', filtered.fake);
   }
-  if (W * H <= FIGURE_MAX_PIXELS) {
-    const figure = await composeFigure({ real: toRgb8(real), fake: toRgb8(fake), filtered, heatmap, caption: captionFor(loss, res.mean) });
-    out.push({ kind: 'figure', name: `${stem}.${loss.name}.figure.png`, bytes: encodePng(figure) });
+  if (wanted.has('figure') && W * H <= FIGURE_MAX_PIXELS) {
+    png('figure', await composeFigure({ real: toRgb8(real), fake: toRgb8(fake), filtered, heatmap, caption: captionFor(loss, res.mean) }));
   }
-  if (opt.raw) out.push({ kind: 'raw', name: `${stem}.${loss.name}.map.npy`, bytes: encodeNpy(res.map, [H, W]) });
-  return out;
+  if (opt.raw) out.push(Promise.resolve({ kind: 'raw', name: `${stem}.${loss.name}.map.npy`, bytes: encodeNpy(res.map, [H, W]) }));
+  return Promise.all(out);
 }

@@ -59,5 +59,5 @@ export async function lineChart(series: Series[], title: string, xLabel: string,
   });
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">${parts.join('')}</svg>`;
   const { data } = await sharp(Buffer.from(svg)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return encodePng({ width: W, height: H, channels: 3, data });
+  return await encodePng({ width: W, height: H, channels: 3, data });
 }

@@ -1,12 +1,15 @@
-import { PNG } from 'pngjs';
+import sharp from 'sharp';
 import type { Raster } from './raster.js';
 
 /**
- * 8-bit PNG, gray (colour type 0) or RGB (2), no ancillary chunks, fixed zlib settings: the same raster
- * always gives the same bytes, so heatmaps and figures can be committed as snapshots.
+ * 8-bit PNG, gray or RGB, encoded by libvips (sharp) with fixed settings — zlib level 6, no adaptive
+ * filtering, no palette, no metadata — so the same raster always gives the same bytes (heatmaps and
+ * figures can be committed as snapshots), and several times faster than a JavaScript encoder.
  */
-export function encodePng(r: Raster): Buffer {
-  const png = new PNG({ width: r.width, height: r.height, colorType: r.channels === 1 ? 0 : 2, inputColorType: r.channels === 1 ? 0 : 2, inputHasAlpha: false, bitDepth: 8 });
-  png.data = Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength);
-  return PNG.sync.write(png, { colorType: r.channels === 1 ? 0 : 2, inputColorType: r.channels === 1 ? 0 : 2, inputHasAlpha: false, bitDepth: 8, deflateLevel: 9, filterType: -1 });
+export async function encodePng(r: Raster): Promise<Buffer> {
+  const img = sharp(r.data, { raw: { width: r.width, height: r.height, channels: r.channels } });
+  // One channel stays one channel (libvips would otherwise write gray as RGB).
+  return (r.channels === 1 ? img.toColourspace('b-w') : img)
+    .png({ compressionLevel: 6, adaptiveFiltering: false, palette: false, force: true })
+    .toBuffer();
 }

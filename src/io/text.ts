@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import opentype from 'opentype.js';
+import type opentype from 'opentype.js';
 import sharp from 'sharp';
 import type { Raster } from './raster.js';
 
@@ -10,12 +10,14 @@ import type { Raster } from './raster.js';
  * paths. No system font or fontconfig lookup is involved, so text renders the same on every machine.
  */
 const require = createRequire(import.meta.url);
+// require(), not import: Node would first scan the CommonJS bundle for export names.
+const { parse } = require('opentype.js') as typeof opentype;
 let font: opentype.Font | undefined;
 
 function lato(): opentype.Font {
   if (!font) {
     const buf = readFileSync(require.resolve('@fontsource/lato/files/lato-latin-400-normal.woff'));
-    font = opentype.parse(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+    font = parse(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   }
   return font;
 }
