@@ -26,6 +26,7 @@ function interrupted(root: string, signal: NodeJS.Signals, afterMs: number): Pro
 test('SIGINT / SIGTERM at random moments of a batch: exit 130 / 143 and no partial file left', async () => {
   // Moments from a fixed seed, spread over start-up, the middle of the pairs and the end.
   const moments = [350, 900, 1600, 2300];
+  let interruptedRuns = 0;
   for (const [i, ms] of moments.entries()) {
     const root = mkdtempSync(path.join(tmpdir(), 'nl-sig-'));
     for (const side of ['real', 'fake'] as const) {
@@ -36,6 +37,7 @@ test('SIGINT / SIGTERM at random moments of a batch: exit 130 / 143 and no parti
     const code = await interrupted(root, signal, ms);
     if (code === 0) continue; // finished before the signal: nothing to check about interruption
     assert.equal(code, signal === 'SIGINT' ? 130 : 143, `${signal} after ${ms} ms`);
+    interruptedRuns++;
     const files = allFiles(root);
     assert.deepEqual(files.filter((f) => f.endsWith('.tmp')), [], 'temporary files left');
     for (const f of files.filter((f) => f.includes(`${path.sep}out${path.sep}`))) {
@@ -45,4 +47,5 @@ test('SIGINT / SIGTERM at random moments of a batch: exit 130 / 143 and no parti
       if (f.endsWith('.html')) assert.match(readFileSync(f, 'utf8'), /<\/html>\s*$/, `${f} is a whole page`);
     }
   }
+  assert.ok(interruptedRuns >= 2, `only ${interruptedRuns} runs were interrupted mid-way`);
 });
