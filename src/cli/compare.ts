@@ -7,7 +7,7 @@ import type { Range } from '../losses/range.js';
 import type { LossDefinition } from '../losses/types.js';
 import { formatFloat32 } from './format.js';
 import type { Progress } from './progress.js';
-import { readInput } from './stdin.js';
+import { readInput } from './input.js';
 
 export interface CompareOptions extends PairSettings {
   out: string;
