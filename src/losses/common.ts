@@ -1,6 +1,6 @@
 import { tf } from '../tf.js';
-import type { Tensor, Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
-import type { Image } from './types.js';
+import type { Tensor, Tensor3D, Tensor4D, TensorContainer } from '@tensorflow/tfjs-core';
+import type { Image, LossResult } from './types.js';
 
 /** [H,W,C] -> [1,H,W,3]; [N,H,W,C] -> [N,H,W,3]. Drops channels past the third. */
 export function rgb4d(x: Image): Tensor4D {
@@ -41,4 +41,12 @@ export function checkPair(real: Image, fake: Image): boolean {
 /** unit -> the chosen range (see range.ts): signed = 2 * unit - 1. */
 export function toRange<T extends Tensor>(unit: T, range: 'unit' | 'signed'): T {
   return range === 'unit' ? unit : (tf.sub(tf.mul(unit, 2), 1) as T);
+}
+
+/**
+ * Wraps a loss so that only the tensors it returns survive: library callers dispose the result and need no
+ * tf.tidy of their own. (Inside tf.grad, tensors needed for the backward pass are kept by the tape.)
+ */
+export function tidyLoss<A extends unknown[]>(f: (...args: A) => LossResult): (...args: A) => LossResult {
+  return (...args) => tf.tidy(() => f(...args) as unknown as TensorContainer) as unknown as LossResult;
 }

@@ -1,13 +1,13 @@
 import { tf } from '../tf.js';
-import { checkPair, rgb4d } from './common.js';
+import { checkPair, rgb4d, tidyLoss } from './common.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
 
 /** L1: map = channel mean of |fake - real|; mean(map) equals F.l1_loss(fake, real) over N, C, H, W. */
-export function l1(real: Image, fake: Image): LossResult {
+export const l1 = tidyLoss(function l1(real: Image, fake: Image): LossResult {
   const single = checkPair(real, fake);
   const d = tf.abs(tf.sub(rgb4d(fake), rgb4d(real)));
   const map = tf.mean(d, single ? [0, 3] : 3);
   return { map, mean: tf.mean(map) };
-}
+});
 
 export const l1Loss: LossDefinition = { name: 'l1', title: 'L1', halo: 0, compute: l1 };

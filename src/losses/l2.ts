@@ -1,13 +1,13 @@
 import { tf } from '../tf.js';
-import { checkPair, rgb4d } from './common.js';
+import { checkPair, rgb4d, tidyLoss } from './common.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
 
 /** L2: map = channel mean of (fake - real)^2; mean(map) equals F.mse_loss(fake, real). */
-export function l2(real: Image, fake: Image): LossResult {
+export const l2 = tidyLoss(function l2(real: Image, fake: Image): LossResult {
   const single = checkPair(real, fake);
   const d = tf.squaredDifference(rgb4d(fake), rgb4d(real));
   const map = tf.mean(d, single ? [0, 3] : 3);
   return { map, mean: tf.mean(map) };
-}
+});
 
 export const l2Loss: LossDefinition = { name: 'l2', title: 'L2', halo: 0, compute: l2 };

@@ -1,6 +1,6 @@
 import { tf } from '../tf.js';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
-import { checkPair, conv3x3, gray, toMap } from './common.js';
+import { checkPair, conv3x3, gray, toMap, tidyLoss } from './common.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
 
 // NectarGAN Laplacian's single 4-neighbour kernel.
@@ -10,7 +10,7 @@ const K = [[0, 1, 0], [1, -4, 1], [0, 1, 0]];
  * Laplacian texture loss: lap(x) = conv(gray x, k); map = |lap(fake) - lap(real)|, loss = mean(map).
  * Filtered maps for figures are |lap(real)| and |lap(fake)| (the Laplacian is signed).
  */
-export function laplacian(real: Image, fake: Image): LossResult {
+export const laplacian = tidyLoss(function laplacian(real: Image, fake: Image): LossResult {
   const single = checkPair(real, fake);
   // Real and fake convolved together, as one batch.
   const [lr, lf] = tf.split(conv3x3(tf.concat([gray(real), gray(fake)], 0), K), 2, 0) as [Tensor4D, Tensor4D];
@@ -20,6 +20,6 @@ export function laplacian(real: Image, fake: Image): LossResult {
     mean: tf.mean(d),
     filtered: { real: toMap(tf.abs(lr), single), fake: toMap(tf.abs(lf), single) },
   };
-}
+});
 
 export const laplacianLoss: LossDefinition = { name: 'laplacian', title: 'Laplacian', filterLabel: 'laplacian', halo: 1, compute: laplacian };

@@ -1,6 +1,6 @@
 import { tf } from '../tf.js';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
-import { checkPair, gray, toMap } from './common.js';
+import { checkPair, gray, toMap, tidyLoss } from './common.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
 
 // NectarGAN Sobel.__init__ registers 'x' then 'y' in this order.
@@ -19,12 +19,12 @@ function magnitude(g: Tensor4D): Tensor4D {
 }
 
 /** Sobel structure loss: map = |mag(fake) - mag(real)|, loss = mean(map) = F.l1_loss(mag fake, mag real). */
-export function sobel(real: Image, fake: Image): LossResult {
+export const sobel = tidyLoss(function sobel(real: Image, fake: Image): LossResult {
   const single = checkPair(real, fake);
   // Real and fake go through each convolution together, as one batch (half the kernel launches).
   const [mr, mf] = tf.split(magnitude(tf.concat([gray(real), gray(fake)], 0)), 2, 0) as [Tensor4D, Tensor4D];
   const d = tf.abs(tf.sub(mf, mr)) as Tensor4D;
   return { map: toMap(d, single), mean: tf.mean(d), filtered: { real: toMap(mr, single), fake: toMap(mf, single) } };
-}
+});
 
 export const sobelLoss: LossDefinition = { name: 'sobel', title: 'Sobel', filterLabel: 'sobel', halo: 1, compute: sobel };

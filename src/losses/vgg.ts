@@ -1,6 +1,6 @@
 import { tf } from '../tf.js';
 import type { Scalar, Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
-import { checkPair, rgb4d } from './common.js';
+import { checkPair, rgb4d, tidyLoss } from './common.js';
 import type { Image, LossContext, LossDefinition, LossResult } from './types.js';
 
 /**
@@ -107,7 +107,7 @@ export function vggCompare(realFeatures: Tensor4D[], fakeFeatures: Tensor4D[], h
 }
 
 /** NectarGAN's VGGPerceptual on two images (see the top of this file). */
-export function vgg(real: Image, fake: Image, weights: Vgg19Weights): LossResult {
+export const vgg = tidyLoss(function vgg(real: Image, fake: Image, weights: Vgg19Weights): LossResult {
   const single = checkPair(real, fake);
   const [h, w] = real.rank === 3 ? real.shape : real.shape.slice(1, 3);
   const rf = vggFeatures(real, weights);
@@ -117,7 +117,7 @@ export function vgg(real: Image, fake: Image, weights: Vgg19Weights): LossResult
   } finally {
     tf.dispose([...rf, ...ff]);
   }
-}
+});
 
 export const vggLoss: LossDefinition = {
   name: 'vgg',

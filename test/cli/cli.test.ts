@@ -145,3 +145,11 @@ test('--help shows examples, --version the package version, backends lists all f
   assert.equal(list[3]!.loaded, true);
   for (const x of list) assert.ok(x.detail.length > 0);
 });
+
+test('--files writes only the PNG kinds named; a bad kind is a usage error', () => {
+  const r = run(['sobel', REAL, FAKE, '--files', 'heatmap,figure', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(Object.keys(JSON.parse(r.stdout).files).sort(), ['figure', 'heatmap']);
+  assert.deepEqual(readdirSync(path.join(r.cwd, 'nectar-loss-out')).sort(), ['rgb8_301x217_fake.sobel.figure.png', 'rgb8_301x217_fake.sobel.heatmap.png']);
+  assertUsageError(['sobel', REAL, FAKE, '--files', 'heatmap,movie'], /--files.*heatmap,movie/);
+});

@@ -86,3 +86,15 @@ test('vgg is differentiable too: tf.grad matches a central finite difference', a
   assert.equal(tf.memory().numTensors, before, 'vgg leaked tensors');
   w.dispose();
 });
+
+test('without tf.tidy: disposing what a loss returns leaves no tensor behind', async () => {
+  await useBackend('cpu');
+  const a = randomImage(31, 9, 7), b = randomImage(32, 9, 7);
+  const before = tf.memory().numTensors;
+  for (const fn of Object.values(FNS)) {
+    const r = fn(a, b);
+    tf.dispose([r.map, r.mean, ...(r.filtered ? [r.filtered.real, r.filtered.fake] : [])]);
+    assert.equal(tf.memory().numTensors, before, `${fn.name} leaked intermediates`);
+  }
+  tf.dispose([a, b]);
+});
