@@ -198,6 +198,21 @@ function readTensor(f: FileReader, t: TensorRef, dataPos: number, storageBytes: 
   return out;
 }
 
+/** A checkpoint whose tensors come from a pickle: `locate` says where a storage's data starts and its size. */
+function pickled(format: 'zip' | 'legacy', f: FileReader, refs: Map<string, TensorRef>, locate: (s: Storage) => { pos: number; bytes: number }): Checkpoint {
+  return {
+    format,
+    tensors: new Map([...refs].map(([k, t]) => [k, { shape: t.shape }])),
+    read(name) {
+      const t = refs.get(name);
+      if (!t) throw new UserError(`${f.label}: no tensor ${name}`);
+      const { pos, bytes } = locate(t.storage);
+      return readTensor(f, t, pos, bytes);
+    },
+    close: () => f.close(),
+  };
+}
+
 function zipEntries(path: string, label: string): Promise<Map<string, yauzl.Entry>> {
   return new Promise((resolve, reject) => {
     yauzl.open(path, { lazyEntries: true, autoClose: true, validateEntrySizes: false }, (err, zip) => {
@@ -238,18 +253,11 @@ async function openZip(f: FileReader): Promise<Checkpoint> {
     label: f.label,
   });
   const refs = collect(value, f.label);
-  return {
-    format: 'zip',
-    tensors: new Map([...refs].map(([k, t]) => [k, { shape: t.shape }])),
-    read(name) {
-      const t = refs.get(name);
-      if (!t) throw new UserError(`${f.label}: no tensor ${name}`);
-      const e = entries.get(`${prefix}data/${t.storage.key}`);
-      if (!e) throw new UserError(`${f.label}: storage record ${t.storage.key} missing`);
-      return readTensor(f, t, zipDataOffset(f, e), e.uncompressedSize);
-    },
-    close: () => f.close(),
-  };
+  return pickled('zip', f, refs, (st) => {
+    const e = entries.get(`${prefix}data/${st.key}`);
+    if (!e) throw new UserError(`${f.label}: storage record ${st.key} missing`);
+    return { pos: zipDataOffset(f, e), bytes: e.uncompressedSize };
+  });
 }
 
 function openLegacy(f: FileReader, head: Buffer): Checkpoint {
@@ -276,20 +284,13 @@ function openLegacy(f: FileReader, head: Buffer): Checkpoint {
   }
   if (cursor > f.size) throw new UserError(`${f.label}: truncated (storages need ${cursor} bytes, file has ${f.size})`);
   const refs = collect(obj.value, f.label);
-  return {
-    format: 'legacy',
-    tensors: new Map([...refs].map(([k, t]) => [k, { shape: t.shape }])),
-    read(name) {
-      const t = refs.get(name);
-      if (!t) throw new UserError(`${f.label}: no tensor ${name}`);
-      const w = where.get(t.storage.key);
-      if (!w) throw new UserError(`${f.label}: storage ${t.storage.key} missing`);
-      const count = f.read(w.pos - 8, 8).readBigInt64LE(0);
-      if (Number(count) * ELEMENT_SIZE[t.storage.dtype] !== w.bytes) throw new UserError(`${f.label}: storage ${t.storage.key} header says ${count} elements, the pickle says ${w.bytes / ELEMENT_SIZE[t.storage.dtype]}`);
-      return readTensor(f, t, w.pos, w.bytes);
-    },
-    close: () => f.close(),
-  };
+  return pickled('legacy', f, refs, (st) => {
+    const w = where.get(st.key);
+    if (!w) throw new UserError(`${f.label}: storage ${st.key} missing`);
+    const count = f.read(w.pos - 8, 8).readBigInt64LE(0);
+    if (Number(count) * ELEMENT_SIZE[st.dtype] !== w.bytes) throw new UserError(`${f.label}: storage ${st.key} header says ${count} elements, the pickle says ${w.bytes / ELEMENT_SIZE[st.dtype]}`);
+    return w;
+  });
 }
 
 /** The legacy pickles are small but of unknown length: parse from a 1 MiB head, growing it if they run past. */
