@@ -11,7 +11,7 @@ import { locateVgg19 } from '../io/weights/vgg19.js';
 import { writeAllOrNothing } from '../io/write.js';
 import { isLoss, loadLoss, LOSS_NAMES } from '../losses/registry.js';
 import { formatFloat32 } from './format.js';
-import type { Progress } from './progress.js';
+import { downloadProgress, type Progress } from './progress.js';
 
 export interface BatchOptions extends PairSettings {
   out: string;
@@ -49,7 +49,7 @@ export async function batch(dirA: string, dirB: string | undefined, opt: BatchOp
   const epochs = pairing.pairs.some((p) => p.epoch !== undefined);
   if (opt.plot && !epochs) throw new UserError(`--plot needs NectarGAN trainer outputs (epochE_i_B_real/fake) in ${dirA}`);
   const needsVgg = (await Promise.all(opt.losses.map(loadLoss))).some((l) => l!.requires === 'vgg19');
-  const weights = needsVgg ? await locateVgg19({ file: opt.weights, download: opt.download, onProgress: (f) => progress.step(`downloading VGG19 weights ${(100 * f).toFixed(0)}%`) }) : undefined;
+  const weights = needsVgg ? await locateVgg19({ file: opt.weights, download: opt.download, onProgress: downloadProgress(progress) }) : undefined;
 
   const started = performance.now();
   const records: PairRecord[] = [];

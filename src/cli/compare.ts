@@ -6,8 +6,8 @@ import type { FileKind } from '../io/outputs.js';
 import type { Range } from '../losses/range.js';
 import type { LossDefinition } from '../losses/types.js';
 import { formatFloat32 } from './format.js';
-import type { Progress } from './progress.js';
-import { readInput } from './input.js';
+import { downloadProgress, type Progress } from './progress.js';
+import { readInput } from '../io/input.js';
 
 export interface CompareOptions extends PairSettings {
   out: string;
@@ -46,11 +46,11 @@ export async function compare(loss: LossDefinition, realArg: string, fakeArg: st
   const input = (role: string, arg: string, bytes: Buffer | string): PairInput => ({ bytes, label: arg === '-' ? `${role} (stdin)` : `${role} ${arg}`, name: arg === '-' ? 'stdin' : arg });
   // The backend loads while the weights are located and the images decode on sharp's threads.
   const backendP = useBackend(opt.backend).catch((err: Error) => new UserError(err.message));
-  const weights = loss.requires === 'vgg19' ? await (await import('../io/weights/vgg19.js')).locateVgg19({ file: opt.weights, download: opt.download, onProgress: (f, b) => progress.step(`downloading VGG19 weights: ${Number.isFinite(f) ? `${(100 * f).toFixed(0)}%` : `${(b / 2 ** 20).toFixed(0)} MB`}`) }) : undefined;
+  const weights = loss.requires === 'vgg19' ? await (await import('../io/weights/vgg19.js')).locateVgg19({ file: opt.weights, download: opt.download, onProgress: downloadProgress(progress) }) : undefined;
   const backend = await backendP;
   if (backend instanceof UserError) throw backend;
   progress.step(`computing ${loss.name} on ${backend}`);
-  const resources = new LossResources(weights, opt.backend === 'auto' ? (backend as BackendName) : opt.backend);
+  const resources = new LossResources(weights, backend as BackendName);
   let res;
   try {
     res = await runPair(input('real', realArg, realBuf), input('fake', fakeArg, fakeBuf), [loss.name], opt, resources, opt.out, stemOf(fakeArg));

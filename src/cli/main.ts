@@ -106,6 +106,13 @@ function parseMaxPixels(v: string): number {
   return n;
 }
 
+/** `--max loss=value`, repeatable: collects {loss: value}. */
+function parseThreshold(v: string, prev: Record<string, number>): Record<string, number> {
+  const m = /^([a-z0-9]+)=(.+)$/i.exec(v);
+  if (!m || m[2]!.trim() === '' || !Number.isFinite(Number(m[2]))) throw new InvalidArgumentError('expected loss=number, e.g. sobel=0.1');
+  return { ...prev, [m[1]!]: Number(m[2]) };
+}
+
 function parseJobs(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('expected a whole number from 1 to 256.');
@@ -148,15 +155,7 @@ export function buildProgram(): Command {
       .argument('[fakeDir]', 'folder of fake images, paired with <dir> by relative path'),
   )
     .option('--loss <list>', `comma-separated losses (${LOSS_NAMES.join(', ')})`, 'sobel')
-    .option('--max <loss=value>', 'threshold for one loss, repeatable: exit 1 if any pair is above any', (v: string, prev: Record<string, number>) => {
-      try {
-        const m = /^([a-z0-9]+)=(.+)$/i.exec(v);
-        if (!m || m[2]!.trim() === '' || !Number.isFinite(Number(m[2]))) throw new Error('expected loss=number, e.g. sobel=0.1');
-        return { ...prev, [m[1]!]: Number(m[2]) };
-      } catch (err) {
-        throw new InvalidArgumentError((err as Error).message);
-      }
-    }, {})
+    .option('--max <loss=value>', 'threshold for one loss, repeatable: exit 1 if any pair is above any', parseThreshold, {})
     .option('--json', 'NDJSON: one object per pair as it finishes, then a summary object')
     .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', parseJobs, defaultJobs())
     .option('--junit <file>', 'also write JUnit XML (one testcase per pair)')

@@ -31,3 +31,8 @@ export function makeProgress(): Progress {
     },
   };
 }
+
+/** A download-progress callback that reports on `p`: a percentage, or megabytes when the size is unknown. */
+export function downloadProgress(p: Progress): (fraction: number, bytes: number) => void {
+  return (f, b) => p.step(`downloading VGG19 weights: ${Number.isFinite(f) ? `${(100 * f).toFixed(0)}%` : `${(b / 2 ** 20).toFixed(0)} MB`}`);
+}

@@ -3,11 +3,11 @@
  * parallel one per worker), then compares the pairs it is sent, one at a time, with the same runPair as the
  * single command. Messages: in {id, pair, outDir, stem}; out {id, outcome} or {id, error, user}.
  */
-import { stat } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { UserError } from '../errors.js';
 import { useBackend, type BackendName } from './backend.js';
 import { LossResources, runPair, type PairSettings } from './pair.js';
+import { readInput } from '../io/input.js';
 import type { Pair } from '../io/pairs.js';
 
 export interface WorkerInit {
@@ -27,17 +27,6 @@ const init = workerData as WorkerInit;
 const port = parentPort!;
 const resources = new LossResources(init.weights);
 
-/** Checks a pair's file (exists, not empty) and hands its path to the decoder. */
-async function read(p: string, role: string): Promise<string> {
-  try {
-    if ((await stat(p)).size === 0) throw new UserError(`${role} ${p}: empty file`);
-    return p;
-  } catch (err) {
-    if (err instanceof UserError) throw err;
-    throw new UserError(`${role} ${p}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-}
-
 try {
   const backend = await useBackend(init.backend);
   port.postMessage({ ready: true, backend });
@@ -53,7 +42,7 @@ port.on('message', async (job: WorkerJob | 'close') => {
   }
   const t0 = performance.now();
   try {
-    const [real, fake] = await Promise.all([read(job.pair.real, 'real'), read(job.pair.fake, 'fake')]);
+    const [real, fake] = await Promise.all([readInput(job.pair.real, 'real'), readInput(job.pair.fake, 'fake')]);
     const outcome = await runPair(
       { bytes: real, label: `real ${job.pair.real}`, name: job.pair.real },
       { bytes: fake, label: `fake ${job.pair.fake}`, name: job.pair.fake },
