@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { keptKernels } from '../src/losses/kernels.js';
 
 /** Repository root (tests run from dist/test/...). */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -33,4 +35,9 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
+}
+
+/** Live tensors other than the filter kernels the losses keep on purpose (src/losses/kernels.ts). */
+export function liveTensors(): number {
+  return tf.memory().numTensors - keptKernels();
 }

@@ -14,15 +14,6 @@ export function gray(x: Image): Tensor4D {
   return tf.mean(rgb4d(x), 3, true);
 }
 
-/**
- * F.conv2d(g, k.view(1,1,3,3), padding=1): 2-D cross-correlation (no kernel flip, as in PyTorch and
- * tf.conv2d) with zero padding 1, so the output has the input's size ('same' for a 3x3, stride 1).
- */
-export function conv3x3(g: Tensor4D, k: readonly (readonly number[])[]): Tensor4D {
-  const kernel = tf.tensor4d(k.flat(), [3, 3, 1, 1], 'float32');
-  return tf.conv2d(g, kernel, 1, 'same');
-}
-
 /** Drops the channel axis of an [N,H,W,1] map, and the batch axis too when the inputs were single images. */
 export function toMap(x: Tensor4D, single: boolean): Tensor {
   const m = tf.squeeze(x, [3]);

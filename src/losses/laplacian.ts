@@ -1,10 +1,11 @@
 import { tf } from '../tf.js';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
-import { checkPair, conv3x3, gray, toMap, tidyLoss } from './common.js';
+import { checkPair, gray, toMap, tidyLoss } from './common.js';
+import { conv3x3 } from './kernels.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
 
 // NectarGAN Laplacian's single 4-neighbour kernel.
-const K = [[0, 1, 0], [1, -4, 1], [0, 1, 0]];
+const K = [0, 1, 0, 1, -4, 1, 0, 1, 0];
 
 /**
  * Laplacian texture loss: lap(x) = conv(gray x, k); map = |lap(fake) - lap(real)|, loss = mean(map).
@@ -12,8 +13,7 @@ const K = [[0, 1, 0], [1, -4, 1], [0, 1, 0]];
  */
 export const laplacian = tidyLoss(function laplacian(real: Image, fake: Image): LossResult {
   const single = checkPair(real, fake);
-  // Real and fake convolved together, as one batch.
-  const [lr, lf] = tf.split(conv3x3(tf.concat([gray(real), gray(fake)], 0), K), 2, 0) as [Tensor4D, Tensor4D];
+  const lr = conv3x3(gray(real), 'laplacian', [K]), lf = conv3x3(gray(fake), 'laplacian', [K]);
   const d = tf.abs(tf.sub(lf, lr)) as Tensor4D;
   return {
     map: toMap(d, single),

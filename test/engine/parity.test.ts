@@ -11,7 +11,7 @@ import { loadLosses } from '../../src/losses/registry.js';
 /** The losses that need nothing but the two images (vgg has its own parity test, with weights). */
 const PLAIN = Object.fromEntries(Object.entries(await loadLosses()).filter(([, l]) => !l.requires));
 import { RANGES } from '../../src/losses/range.js';
-import { fixture, maxAbsDiff, REFERENCE, relErr } from '../helpers.js';
+import { fixture, maxAbsDiff, REFERENCE, relErr, liveTensors } from '../helpers.js';
 
 /**
  * Parity with PyTorch (issue 2): every fixture (8-bit RGB 301x217, gray, 16-bit RGB and gray, RGBA with a
@@ -42,9 +42,9 @@ for (const backend of ['tensorflow', 'wasm', 'cpu'] as const) {
         for (const range of RANGES) {
           const ref = c.losses[lossName]![range];
           await t.test(`${name} ${lossName} ${range}`, () => {
-            const before = tf.memory().numTensors;
+            const before = liveTensors();
             const res = computePair(loss, real, fake, range);
-            assert.equal(tf.memory().numTensors, before, 'computePair leaked tensors');
+            assert.equal(liveTensors(), before, 'computePair leaked tensors');
             assert.ok(relErr(res.mean, ref.mean) <= 1e-5, `mean ${res.mean} vs torch ${ref.mean} (rel ${relErr(res.mean, ref.mean)})`);
             if (ref.map) {
               const npy = decodeNpy(readFileSync(fixture(ref.map)));

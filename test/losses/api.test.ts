@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // As in a training script: the @tensorflow/tfjs bundle (or tfjs-node) registers tfjs's gradient functions.
 import '@tensorflow/tfjs';
 import { l1, l2, laplacian, sobel, useBackend } from '../../src/index.js';
-import { maxAbsDiff, relErr } from '../helpers.js';
+import { maxAbsDiff, relErr, liveTensors } from '../helpers.js';
 
 const FNS = { sobel, laplacian, l1, l2 };
 
@@ -14,7 +14,7 @@ function randomImage(seed: number, h: number, w: number): tf.Tensor3D {
 
 test('library functions: map shape, mean = mean(map), batches, rank checks, no leaks', async () => {
   await useBackend('cpu');
-  const before = tf.memory().numTensors;
+  const before = liveTensors();
   for (const [name, fn] of Object.entries(FNS)) {
     tf.tidy(() => {
       const a = randomImage(1, 9, 7), b = randomImage(2, 9, 7);
@@ -32,7 +32,7 @@ test('library functions: map shape, mean = mean(map), batches, rank checks, no l
       assert.throws(() => fn(a, randomImage(5, 9, 8)), /differ in shape/);
     });
   }
-  assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+  assert.equal(liveTensors(), before, 'tensors leaked');
 });
 
 test('sobel of a constant image is sqrt(1e-6) inside and the zero-padding edge response at the border', async () => {
@@ -72,7 +72,7 @@ test('vgg is differentiable too: tf.grad matches a central finite difference', a
   const { vgg19Weights, VGG19_CONVS, vgg } = await import('../../src/losses/vgg.js');
   const rnd = (n: number, seed: number, scale: number) => Float32Array.from(tf.tidy(() => tf.randomNormal([n], 0, scale, 'float32', seed).dataSync()));
   const w = vgg19Weights(VGG19_CONVS.map((c, i) => ({ index: c.index, weight: rnd(c.cout * c.cin * 9, 100 + i, Math.sqrt(2 / (9 * c.cin))), bias: rnd(c.cout, 200 + i, 0.05) })));
-  const before = tf.memory().numTensors;
+  const before = liveTensors();
   tf.tidy(() => {
     const real = randomImage(21, 8, 6), fake = randomImage(22, 8, 6);
     const dir = tf.randomNormal([8, 6, 3], 0, 1, 'float32', 23);
@@ -83,18 +83,18 @@ test('vgg is differentiable too: tf.grad matches a central finite difference', a
     assert.ok(Math.abs(analytic) > 1e-4, 'gradient is not trivially zero');
     assert.ok(Math.abs(analytic - numeric) <= 2e-2 * Math.abs(numeric) + 1e-4, `grad·v ${analytic} vs finite difference ${numeric}`);
   });
-  assert.equal(tf.memory().numTensors, before, 'vgg leaked tensors');
+  assert.equal(liveTensors(), before, 'vgg leaked tensors');
   w.dispose();
 });
 
 test('without tf.tidy: disposing what a loss returns leaves no tensor behind', async () => {
   await useBackend('cpu');
   const a = randomImage(31, 9, 7), b = randomImage(32, 9, 7);
-  const before = tf.memory().numTensors;
+  const before = liveTensors();
   for (const fn of Object.values(FNS)) {
     const r = fn(a, b);
     tf.dispose([r.map, r.mean, ...(r.filtered ? [r.filtered.real, r.filtered.fake] : [])]);
-    assert.equal(tf.memory().numTensors, before, `${fn.name} leaked intermediates`);
+    assert.equal(liveTensors(), before, `${fn.name} leaked intermediates`);
   }
   tf.dispose([a, b]);
 });
