@@ -5,11 +5,9 @@ import { runPool, type JobResult } from '../engine/pool.js';
 import type { WorkerJob } from '../engine/worker.js';
 import { UserError } from '../errors.js';
 import { pairFolders, pairNectarGAN, type Pairing } from '../io/pairs.js';
-import { lineChart } from '../io/plot.js';
 import { htmlReport, junitXml, worstFirst, type PairRecord } from '../io/report.js';
-import { locateVgg19 } from '../io/weights/vgg19.js';
 import { writeAllOrNothing } from '../io/write.js';
-import { isLoss, loadLoss, LOSS_NAMES } from '../losses/registry.js';
+import { isLoss, lossRequires, LOSS_NAMES } from '../losses/registry.js';
 import { formatFloat32 } from './format.js';
 import { downloadProgress, type Progress } from './progress.js';
 
@@ -48,8 +46,9 @@ export async function batch(dirA: string, dirB: string | undefined, opt: BatchOp
   }
   const epochs = pairing.pairs.some((p) => p.epoch !== undefined);
   if (opt.plot && !epochs) throw new UserError(`--plot needs NectarGAN trainer outputs (epochE_i_B_real/fake) in ${dirA}`);
-  const needsVgg = (await Promise.all(opt.losses.map(loadLoss))).some((l) => l!.requires === 'vgg19');
-  const weights = needsVgg ? await locateVgg19({ file: opt.weights, download: opt.download, onProgress: downloadProgress(progress) }) : undefined;
+  // Located (or downloaded) once, before the workers start; the main thread loads no loss and no tfjs.
+  const needsVgg = opt.losses.some((l) => lossRequires(l) === 'vgg19');
+  const weights = needsVgg ? await (await import('../io/weights/vgg19.js')).locateVgg19({ file: opt.weights, download: opt.download, onProgress: downloadProgress(progress) }) : undefined;
 
   const started = performance.now();
   const records: PairRecord[] = [];
@@ -101,6 +100,7 @@ export async function batch(dirA: string, dirB: string | undefined, opt: BatchOp
       }
       return { name: l, points: [...acc].map(([x, v]) => ({ x, y: v.reduce((a, b) => a + b, 0) / v.length })) };
     });
+    const { lineChart } = await import('../io/plot.js');
     const png = await lineChart(series, `Mean loss per epoch: ${dirA}`, 'epoch', `mean loss (${opt.range})`);
     writeAllOrNothing(path.dirname(opt.plot), [{ name: path.basename(opt.plot), bytes: png }], `--plot ${opt.plot}`);
   }

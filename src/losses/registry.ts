@@ -1,25 +1,31 @@
 import type { LossDefinition } from './types.js';
 
 /**
- * Every loss the CLI offers, by name, each loaded on first use (so `--help` and `backends` load no
- * TensorFlow.js). A new loss is one file plus one line here.
+ * Every loss the CLI offers, by name, each loaded on first use (so `--help`, `backends` and the batch
+ * command's main thread load no TensorFlow.js). A new loss is one file plus one line here; `requires`
+ * repeats the definition's own, so that weights can be located before any loss is loaded.
  */
-const LOADERS: Readonly<Record<string, () => Promise<LossDefinition>>> = {
-  sobel: async () => (await import('./sobel.js')).sobelLoss,
-  laplacian: async () => (await import('./laplacian.js')).laplacianLoss,
-  vgg: async () => (await import('./vgg.js')).vggLoss,
-  l1: async () => (await import('./l1.js')).l1Loss,
-  l2: async () => (await import('./l2.js')).l2Loss,
+const LOSSES: Readonly<Record<string, { load: () => Promise<LossDefinition>; requires?: LossDefinition['requires'] }>> = {
+  sobel: { load: async () => (await import('./sobel.js')).sobelLoss },
+  laplacian: { load: async () => (await import('./laplacian.js')).laplacianLoss },
+  vgg: { load: async () => (await import('./vgg.js')).vggLoss, requires: 'vgg19' },
+  l1: { load: async () => (await import('./l1.js')).l1Loss },
+  l2: { load: async () => (await import('./l2.js')).l2Loss },
 };
 
-export const LOSS_NAMES = Object.keys(LOADERS);
+export const LOSS_NAMES = Object.keys(LOSSES);
 
 export function isLoss(name: string): boolean {
-  return Object.hasOwn(LOADERS, name);
+  return Object.hasOwn(LOSSES, name);
+}
+
+/** What a loss needs besides the two images (without loading it). */
+export function lossRequires(name: string): LossDefinition['requires'] {
+  return isLoss(name) ? LOSSES[name]!.requires : undefined;
 }
 
 export async function loadLoss(name: string): Promise<LossDefinition | undefined> {
-  return isLoss(name) ? LOADERS[name]!() : undefined;
+  return isLoss(name) ? LOSSES[name]!.load() : undefined;
 }
 
 /** All losses, by name. */
