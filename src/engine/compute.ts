@@ -1,5 +1,5 @@
 import { tf } from '../tf.js';
-import type { Tensor3D } from '@tensorflow/tfjs-core';
+import type { Tensor as TfTensor, Tensor3D } from '@tensorflow/tfjs-core';
 import { toRange } from '../losses/common.js';
 import type { Range } from '../losses/range.js';
 import type { LossContext, LossDefinition } from '../losses/types.js';
@@ -70,8 +70,10 @@ export function computeLosses(losses: LossDefinition[], real: UnitImage, fake: U
   const local = losses.filter((l) => l.halo !== undefined);
   const run = (group: LossDefinition[], halo: number | undefined) => {
     const rows = halo === undefined ? H : Math.max(1, opt.tileRows ?? Math.max(1, Math.floor(TILE_PIXELS / W)));
+    const whole = rows >= H;
     const acc = group.map(() => ({
-      map: new Float32Array(wantMap ? W * H : 0),
+      // A whole-image run adopts the downloaded arrays (fresh copies) instead of copying them again.
+      map: new Float32Array(wantMap && !whole ? W * H : 0) as Float32Array,
       filtered: undefined as { real: Float32Array; fake: Float32Array } | undefined,
       // loss = mean(map), or for losses that give terms (vgg, never tiled) sum_i mean(term_i); float64 either way.
       sum: 0,
@@ -91,16 +93,23 @@ export function computeLosses(losses: LossDefinition[], real: UnitImage, fake: U
       try {
         // Rows of this strip inside the computed window.
         const a = (y0 - t0) * W, b = (y1 - t0) * W;
+        const rowsOf = (t: TfTensor) => (t.dataSync() as Float32Array).subarray(a, b);
         outs.forEach((o, i) => {
           const s = acc[i]!;
-          const m = (o.map.dataSync() as Float32Array).subarray(a, b);
+          const m = rowsOf(o.map);
           if (o.terms.length) s.termLoss = o.terms.reduce((t, x) => t + mean64(x.dataSync() as Float32Array), 0);
-          else for (let j = 0; j < m.length; j++) s.sum += m[j]!;
-          if (wantMap) s.map.set(m, y0 * W);
+          else s.sum += sum64(m);
+          if (wantMap) {
+            if (whole) s.map = m;
+            else s.map.set(m, y0 * W);
+          }
           if (o.filtered.length) {
-            s.filtered ??= { real: new Float32Array(W * H), fake: new Float32Array(W * H) };
-            s.filtered.real.set((o.filtered[0]!.dataSync() as Float32Array).subarray(a, b), y0 * W);
-            s.filtered.fake.set((o.filtered[1]!.dataSync() as Float32Array).subarray(a, b), y0 * W);
+            if (whole) s.filtered = { real: rowsOf(o.filtered[0]!), fake: rowsOf(o.filtered[1]!) };
+            else {
+              s.filtered ??= { real: new Float32Array(W * H), fake: new Float32Array(W * H) };
+              s.filtered.real.set(rowsOf(o.filtered[0]!), y0 * W);
+              s.filtered.fake.set(rowsOf(o.filtered[1]!), y0 * W);
+            }
           }
         });
       } finally {
@@ -117,8 +126,13 @@ export function computeLosses(losses: LossDefinition[], real: UnitImage, fake: U
   return losses.map((l) => results.get(l)!);
 }
 
-export function mean64(a: Float32Array): number {
+/** Sum in float64 (a local accumulator: a double stored into an object field allocates on every add). */
+export function sum64(a: Float32Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]!;
-  return s / a.length;
+  return s;
+}
+
+export function mean64(a: Float32Array): number {
+  return sum64(a) / a.length;
 }

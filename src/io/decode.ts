@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { sharp } from './sharp.js';
 import type { UnitImage } from '../engine/compute.js';
 import { UserError } from '../errors.js';
 

@@ -2,7 +2,6 @@ import type { PairResult } from '../engine/compute.js';
 import type { LossDefinition } from '../losses/types.js';
 import { colormapLut } from './colormap.js';
 import type { DecodedImage } from './decode.js';
-import { composeFigure } from './figure.js';
 import { encodeNpy } from './npy.js';
 import { encodePng } from './png.js';
 import { colorize, maxScale, toLevels, toRgb8, type Raster } from './raster.js';
@@ -60,6 +59,8 @@ export async function renderFiles(loss: LossDefinition, res: PairResult, real: D
     png('fake', filtered.fake);
   }
   if (figure) {
+    // Figures need opentype.js and the font: loaded only when a figure is drawn.
+    const { composeFigure } = await import('./figure.js');
     png('figure', await composeFigure({ real: toRgb8(real), fake: toRgb8(fake), filtered, heatmap, caption: captionFor(loss, res.mean) }));
   }
   if (opt.raw) out.push(Promise.resolve({ kind: 'raw', name: `${stem}.${loss.name}.map.npy`, bytes: encodeNpy(res.map, [H, W]) }));

@@ -1,5 +1,5 @@
 import { schemeTableau10 } from 'd3-scale-chromatic';
-import sharp from 'sharp';
+import { sharp } from './sharp.js';
 import { encodePng } from './png.js';
 import { textPathData } from './text.js';
 

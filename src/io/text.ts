@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type opentype from 'opentype.js';
-import sharp from 'sharp';
+import { sharp } from './sharp.js';
 import type { Raster } from './raster.js';
 
 /**
