@@ -120,7 +120,7 @@ async function main() {
       copyFileSync(fake, path.join(fd, `p${String(i).padStart(3, '0')}.png`));
     }
     const wall: number[] = [], rss: number[] = [], pyWall: number[] = [], pyRss: number[] = [];
-    for (let i = 0; i < Math.min(ROUNDS, 3); i++) {
+    for (let i = 0; i < ROUNDS; i++) {
       const ours = () => {
         const out = mkdtempSync(path.join(dir, 'bo-'));
         const x = timed(process.execPath, ['--import', RSS, BIN, 'batch', rd, fd, '--loss', 'sobel,laplacian', '--files', 'heatmap', '--out', out]);

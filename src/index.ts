@@ -6,7 +6,8 @@
  *   const { map, mean } = sobel(real, fake);        // real, fake: float32 [H,W,3] or [N,H,W,3]
  *   const g = tf.grad((f) => sobel(real, f as tf.Tensor3D).mean)(fake);
  *
- * Every function returns new tensors that the caller disposes (or wraps the call in tf.tidy).
+ * Every function returns new tensors that the caller disposes (or wraps the call in tf.tidy). The filter
+ * losses keep their small kernel tensors between calls; releaseKernels() frees them.
  */
 export { sobel } from './losses/sobel.js';
 export { laplacian } from './losses/laplacian.js';
@@ -19,6 +20,7 @@ export { openCheckpoint } from './io/weights/checkpoint.js';
 export { LOSS_NAMES, loadLoss, loadLosses } from './losses/registry.js';
 export { RANGES } from './losses/range.js';
 export { toRange } from './losses/common.js';
+export { releaseKernels } from './losses/kernels.js';
 export type { Range } from './losses/range.js';
 export type { Image, LossContext, LossDefinition, LossResult } from './losses/types.js';
 export { useBackend, probeBackends, BACKEND_NAMES } from './engine/backend.js';
