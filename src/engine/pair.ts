@@ -69,17 +69,48 @@ export class LossResources {
   }
 }
 
-/**
- * Decodes a pair, checks sizes, computes every loss, and writes all files of the pair into `outDir` at once
- * (all or nothing), named `<stem>.<loss>.<kind>`. The active tfjs backend is used; no tensor survives.
- */
-export async function runPair(real: PairInput, fake: PairInput, losses: string[], s: PairSettings, res: LossResources, outDir: string, stem: string): Promise<PairOutcome> {
-  const r = await decodeImage(real.bytes, { label: real.label, maxPixels: s.maxPixels });
-  let f: DecodedImage = await decodeImage(fake.bytes, { label: fake.label, maxPixels: s.maxPixels });
+/** Runs `f` when it is this caller's turn (a batch worker computes one pair at a time while others decode
+ *  and encode); the single command runs it at once. */
+export type Serialize = <T>(f: () => Promise<T>) => Promise<T>;
+const atOnce: Serialize = (f) => f();
+
+/** Decodes both images of a pair at once and checks (or, with --resize, fixes) their sizes. */
+async function decodePair(real: PairInput, fake: PairInput, s: PairSettings): Promise<[DecodedImage, DecodedImage]> {
+  const [a, b] = await Promise.allSettled([real, fake].map((x) => decodeImage(x.bytes, { label: x.label, maxPixels: s.maxPixels })));
+  // Real's error first when both fail, so the message does not depend on which decoder finished first.
+  if (a.status === 'rejected') throw a.reason;
+  if (b.status === 'rejected') throw b.reason;
+  const r = a.value;
+  let f = b.value;
   if (f.width !== r.width || f.height !== r.height) {
     if (!s.resize) throw new UserError(`size mismatch: real ${real.name} is ${r.width}x${r.height}, fake ${fake.name} is ${f.width}x${f.height} (--resize resizes fake to real's size)`);
     f = await decodeImage(fake.bytes, { label: fake.label, maxPixels: s.maxPixels, resizeTo: { width: r.width, height: r.height } });
   }
+  return [r, f];
+}
+
+/**
+ * Decodes a pair, checks sizes, computes every loss, and writes all files of the pair into `outDir` at once
+ * (all or nothing), named `<stem>.<loss>.<kind>`. The active tfjs backend is used; no tensor survives.
+ * Only the computation goes through `serialize`: decoding and encoding (sharp, on libuv's threads) of
+ * other pairs can overlap it.
+ */
+export async function runPair(real: PairInput, fake: PairInput, losses: string[], s: PairSettings, res: LossResources, outDir: string, stem: string, serialize: Serialize = atOnce): Promise<PairOutcome> {
+  const [r, f] = await decodePair(real, fake, s);
+  const { out, defs, computed } = await serialize(() => computeAll(r, f, losses, s, res));
+  // Every loss's files are encoded at once (sharp runs them on libuv's threads).
+  const { renderFiles } = s.maps ? await outputs() : { renderFiles: undefined };
+  const rendered = renderFiles
+    ? (await Promise.all(defs.map(async (loss) => (await renderFiles(loss, computed.get(loss)!, r, f, stem, s)).map((file) => ({ loss: loss.name, file }))))).flat()
+    : [];
+  if (rendered.length) {
+    const paths = writeAllOrNothing(outDir, rendered.map((x) => x.file));
+    rendered.forEach((x, i) => (out.files[x.loss]![x.file.kind] = paths[i]));
+  }
+  return out;
+}
+
+async function computeAll(r: DecodedImage, f: DecodedImage, losses: string[], s: PairSettings, res: LossResources) {
   const ctx = await res.forLosses(losses);
   const out: PairOutcome = { width: r.width, height: r.height, losses: {}, files: {} };
   const defs = await Promise.all(losses.map(async (name) => {
@@ -94,16 +125,10 @@ export async function runPair(real: PairInput, fake: PairInput, losses: string[]
   // The losses run here share one upload of the pair; VGG on two threads runs on its own.
   const here = defs.filter((l) => !parallel(l));
   const computed = new Map(computeLosses(here, r, f, s.range, ctx, { map: s.maps, filtered }).map((x, i) => [here[i]!, x]));
-  const rendered: { loss: string; file: RenderedFile }[] = [];
   for (const loss of defs) {
-    const result = computed.get(loss) ?? (await (await import('./vgg-parallel.js')).vggParallel(r, f, s.range, res.parallelVgg!, res.weightsFile!, { map: s.maps }));
-    out.losses[loss.name] = result.mean;
+    if (!computed.has(loss)) computed.set(loss, await (await import('./vgg-parallel.js')).vggParallel(r, f, s.range, res.parallelVgg!, res.weightsFile!, { map: s.maps }));
+    out.losses[loss.name] = computed.get(loss)!.mean;
     out.files[loss.name] = {};
-    if (s.maps) for (const file of await (await outputs()).renderFiles(loss, result, r, f, stem, s)) rendered.push({ loss: loss.name, file });
   }
-  if (rendered.length) {
-    const paths = writeAllOrNothing(outDir, rendered.map((x) => x.file));
-    rendered.forEach((x, i) => (out.files[x.loss]![x.file.kind] = paths[i]));
-  }
-  return out;
+  return { out, defs, computed };
 }

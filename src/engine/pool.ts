@@ -14,9 +14,17 @@ export function defaultJobs(): number {
 }
 
 /**
- * Runs jobs on `size` worker threads, each handed the next job when it finishes one, so at most `size` pairs
- * are decoded at a time. A worker that dies fails its current job and is replaced. Calls `onResult` as jobs
- * finish (in completion order); resolves when all are done. Returns the backend the workers use.
+ * A worker holds a second pair (decoding it while it computes the first) only after a pair of at most this
+ * many pixels: for large images, two pairs per worker would double the memory for little gain.
+ * Measured with 64 pairs of 512² on 2 cores: the cores went from ~1.7 to ~1.9 busy.
+ */
+export const PIPELINE_MAX_PIXELS = 4 * 2 ** 20;
+
+/**
+ * Runs jobs on `size` worker threads, handing each the next job as it finishes one (and, once it has shown
+ * that pairs are small, one more in advance), so at most two pairs per worker are held at a time. A worker
+ * that dies fails the jobs it held and is replaced. Calls `onResult` as jobs finish (in completion order);
+ * resolves when all are done. Returns the backend the workers use.
  */
 export async function runPool(jobs: WorkerJob[], size: number, init: WorkerInit, onResult: (r: JobResult) => void): Promise<string> {
   const queue = [...jobs];
@@ -26,35 +34,45 @@ export async function runPool(jobs: WorkerJob[], size: number, init: WorkerInit,
     new Promise((resolve, reject) => {
       const w = new Worker(url, { workerData: init });
       liveWorkers.add(w);
-      let current: WorkerJob | undefined;
-      let started = 0;
-      const next = () => {
-        current = queue.shift();
-        if (!current) {
-          w.postMessage('close');
-          return;
+      const held = new Map<number, { job: WorkerJob; started: number }>();
+      let depth = 1;
+      let closed = false;
+      const feed = () => {
+        // The job in advance is taken only while there is more left than the other workers can start, so
+        // that at the end no worker waits while another still holds two.
+        while (queue.length && (held.size === 0 || (held.size < depth && queue.length >= size))) {
+          const job = queue.shift()!;
+          held.set(job.id, { job, started: performance.now() });
+          w.postMessage(job);
         }
-        started = performance.now();
-        w.postMessage(current);
+        if (!held.size && !queue.length && !closed) {
+          closed = true;
+          w.postMessage('close');
+        }
       };
       w.on('message', (m: { ready?: boolean; backend?: string; fatal?: string; id?: number; outcome?: PairOutcome; error?: string; ms: number }) => {
         if (m.fatal) return reject(new Error(m.fatal));
         if (m.ready) {
           backend = m.backend!;
-          return next();
+          return feed();
         }
-        onResult({ job: current!, outcome: m.outcome, error: m.error, ms: m.ms });
-        next();
+        const h = held.get(m.id!);
+        if (!h) return;
+        held.delete(m.id!);
+        onResult({ job: h.job, outcome: m.outcome, error: m.error, ms: m.ms });
+        // Failed pairs hold nothing; a successful one tells the size of what this folder holds.
+        depth = !m.outcome || m.outcome.width * m.outcome.height <= PIPELINE_MAX_PIXELS ? 2 : 1;
+        feed();
       });
-      w.on('error', (err) => {
-        if (current) onResult({ job: current, error: `worker crashed: ${err.message}`, ms: performance.now() - started });
-        current = undefined; // 'exit' follows and replaces the worker
-      });
+      const failHeld = (why: string) => {
+        for (const h of held.values()) onResult({ job: h.job, error: why, ms: performance.now() - h.started });
+        held.clear();
+      };
+      w.on('error', (err) => failHeld(`worker crashed: ${err.message}`)); // 'exit' follows and replaces the worker
       w.on('exit', (code) => {
         liveWorkers.delete(w);
-        if (current) onResult({ job: current, error: `worker exited with code ${code}`, ms: performance.now() - started });
-        const died = current !== undefined || code !== 0 || queue.length > 0;
-        current = undefined;
+        const died = held.size > 0 || code !== 0 || queue.length > 0;
+        failHeld(`worker exited with code ${code}`);
         // A worker that died mid-queue (not after 'close') is replaced by a fresh lane.
         if (died && queue.length) lane().then(resolve, reject);
         else resolve();

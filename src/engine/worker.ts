@@ -1,12 +1,14 @@
 /**
  * A batch worker thread: loads its own tfjs backend (tfjs-wasm threads do not run in Node, so pairs run in
- * parallel one per worker), then compares the pairs it is sent, one at a time, with the same runPair as the
- * single command. Messages: in {id, pair, outDir, stem}; out {id, outcome} or {id, error, user}.
+ * parallel one per worker), then compares the pairs it is sent with the same runPair as the single command.
+ * It may hold two pairs at once (the pool decides): their computations run one at a time, in arrival order,
+ * while the other pair is decoded or encoded by sharp on libuv's threads, so the core is not left idle.
+ * Messages: in {id, pair, outDir, stem}; out {id, outcome} or {id, error, user}.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { UserError } from '../errors.js';
 import { useBackend, type BackendName } from './backend.js';
-import { LossResources, runPair, type PairSettings } from './pair.js';
+import { LossResources, runPair, type PairSettings, type Serialize } from './pair.js';
 import { readInput } from '../io/input.js';
 import type { Pair } from '../io/pairs.js';
 
@@ -34,6 +36,14 @@ try {
   port.postMessage({ fatal: (err as Error).message });
 }
 
+// One computation at a time, first come first served.
+let turn: Promise<unknown> = Promise.resolve();
+const serialize: Serialize = (f) => {
+  const run = turn.then(f);
+  turn = run.catch(() => undefined);
+  return run;
+};
+
 port.on('message', async (job: WorkerJob | 'close') => {
   if (job === 'close') {
     resources.dispose();
@@ -46,7 +56,7 @@ port.on('message', async (job: WorkerJob | 'close') => {
     const outcome = await runPair(
       { bytes: real, label: `real ${job.pair.real}`, name: job.pair.real },
       { bytes: fake, label: `fake ${job.pair.fake}`, name: job.pair.fake },
-      init.losses, init.settings, resources, job.outDir, job.stem,
+      init.losses, init.settings, resources, job.outDir, job.stem, serialize,
     );
     port.postMessage({ id: job.id, outcome, ms: performance.now() - t0 });
   } catch (err) {
