@@ -1,6 +1,6 @@
 import { tf } from '../tf.js';
 import type { Tensor as TfTensor, Tensor3D } from '@tensorflow/tfjs-core';
-import { toRange } from '../losses/common.js';
+import { gray, toRange } from '../losses/common.js';
 import type { Range } from '../losses/range.js';
 import type { LossContext, LossDefinition } from '../losses/types.js';
 
@@ -85,8 +85,12 @@ export function computeLosses(losses: LossDefinition[], real: UnitImage, fake: U
       const outs = tf.tidy(() => {
         const r = toRange(unitTensor(real, t0, t1), range);
         const f = toRange(unitTensor(fake, t0, t1), range);
+        // Losses that read only gray(x) share one gray pair.
+        let g: [Tensor3D, Tensor3D] | undefined;
+        const gray3 = (x: Tensor3D) => tf.squeeze<Tensor3D>(gray(x), [0]);
         return group.map((loss) => {
-          const res = loss.compute(r, f, ctx);
+          const [a, b] = loss.grayOnly ? (g ??= [gray3(r), gray3(f)]) : [r, f];
+          const res = loss.compute(a, b, ctx);
           return { map: res.map, filtered: res.filtered && wantFiltered ? [res.filtered.real, res.filtered.fake] : [], terms: res.terms ?? [] };
         });
       });

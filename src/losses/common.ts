@@ -9,9 +9,14 @@ export function rgb4d(x: Image): Tensor4D {
   return b.shape[3] === 3 ? b : tf.slice(b, [0, 0, 0, 0], [-1, -1, -1, 3]);
 }
 
-/** NectarGAN KernelLoss.to_grayscale: gray(x) = mean over the 3 channels, keepdim -> [N,H,W,1]. */
+/**
+ * NectarGAN KernelLoss.to_grayscale: gray(x) = mean over the 3 channels, keepdim -> [N,H,W,1]. A
+ * one-channel image is already gray (the mean over one channel is itself): the engine computes gray once
+ * per pair for the losses that read only gray(x) and hands them that.
+ */
 export function gray(x: Image): Tensor4D {
-  return tf.mean(rgb4d(x), 3, true);
+  const b: Tensor4D = x.rank === 3 ? tf.expandDims(x as Tensor3D, 0) : (x as Tensor4D);
+  return b.shape[3] === 1 ? b : tf.mean(rgb4d(b), 3, true);
 }
 
 /** Drops the channel axis of an [N,H,W,1] map, and the batch axis too when the inputs were single images. */

@@ -22,4 +22,4 @@ export const laplacian = tidyLoss(function laplacian(real: Image, fake: Image): 
   };
 });
 
-export const laplacianLoss: LossDefinition = { name: 'laplacian', title: 'Laplacian', filterLabel: 'laplacian', halo: 1, compute: laplacian };
+export const laplacianLoss: LossDefinition = { name: 'laplacian', title: 'Laplacian', filterLabel: 'laplacian', halo: 1, grayOnly: true, compute: laplacian };

@@ -28,4 +28,4 @@ export const sobel = tidyLoss(function sobel(real: Image, fake: Image): LossResu
   return { map: toMap(d, single), mean: tf.mean(d), filtered: { real: toMap(mr, single), fake: toMap(mf, single) } };
 });
 
-export const sobelLoss: LossDefinition = { name: 'sobel', title: 'Sobel', filterLabel: 'sobel', halo: 1, compute: sobel };
+export const sobelLoss: LossDefinition = { name: 'sobel', title: 'Sobel', filterLabel: 'sobel', halo: 1, grayOnly: true, compute: sobel };

@@ -42,6 +42,11 @@ export interface LossDefinition {
    * for losses that are not local (vgg), which always run on whole images.
    */
   halo?: number;
+  /**
+   * True when `compute` reads its images only through gray(x) (sobel, laplacian): it then also takes
+   * one-channel images as already gray, and the engine computes gray once for all such losses of a pair.
+   */
+  grayOnly?: boolean;
   /** What `compute` needs in its context, if anything. */
   requires?: 'vgg19';
   compute(real: Image, fake: Image, ctx?: LossContext): LossResult;

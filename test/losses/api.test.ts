@@ -98,3 +98,16 @@ test('without tf.tidy: disposing what a loss returns leaves no tensor behind', a
   }
   tf.dispose([a, b]);
 });
+
+test('sobel and laplacian take a one-channel image as already gray (what the engine hands them)', async () => {
+  await useBackend('cpu');
+  for (const fn of [sobel, laplacian]) {
+    tf.tidy(() => {
+      const a = randomImage(41, 9, 8), b = randomImage(42, 9, 8);
+      const g = (x: tf.Tensor3D) => tf.mean(x, 2, true) as tf.Tensor3D;
+      const fromRgb = fn(a, b), fromGray = fn(g(a), g(b));
+      assert.deepEqual(fromGray.map.shape, [9, 8]);
+      assert.ok(maxAbsDiff(fromGray.map.dataSync(), fromRgb.map.dataSync()) === 0, `${fn.name}: gray input differs`);
+    });
+  }
+});
