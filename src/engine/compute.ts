@@ -38,11 +38,24 @@ export interface ComputeOptions {
 const TILE_PIXELS = 2 ** 20;
 
 /**
+ * tfjs-wasm copies a new tensor's values into its own heap when the tensor is made, so on wasm one
+ * conversion buffer serves every upload (fresh 3 MB buffers per 512² image kept V8's garbage collector
+ * busy: ~2 ms a pair). Other backends keep the array as the tensor's storage and get a fresh one.
+ */
+let scratch = new Float32Array(0);
+
+/**
  * Rows [y0, y1) as a [rows, W, 3] tensor of x = v / max. The integer samples are converted natively
  * (typed-array copy) and divided on the backend: IEEE float32 division, as the reference divides.
  */
-export function unitTensor(img: UnitImage, y0: number, y1: number) {
-  const v = new Float32Array(img.samples.subarray(y0 * img.width * 3, y1 * img.width * 3));
+export function unitTensor(img: UnitImage, y0: number, y1: number): Tensor3D {
+  const src = img.samples.subarray(y0 * img.width * 3, y1 * img.width * 3);
+  let v: Float32Array;
+  if (tf.getBackend() === 'wasm') {
+    if (scratch.length < src.length) scratch = new Float32Array(src.length);
+    v = scratch.subarray(0, src.length);
+  } else v = new Float32Array(src.length);
+  v.set(src);
   return tf.div<Tensor3D>(tf.tensor3d(v, [y1 - y0, img.width, 3], 'float32'), img.max);
 }
 
