@@ -1,6 +1,6 @@
 import { UserError } from '../errors.js';
 import { decodeImage, type DecodedImage } from '../io/decode.js';
-import type { FileKind, RenderedFile } from '../io/outputs.js';
+import type { FileKind } from '../io/outputs.js';
 import { writeAllOrNothing } from '../io/write.js';
 import type { Range } from '../losses/range.js';
 import { loadLoss } from '../losses/registry.js';
@@ -119,8 +119,7 @@ async function computeAll(r: DecodedImage, f: DecodedImage, losses: string[], s:
     return loss;
   }));
   // Filtered maps are downloaded only when a file draws them.
-  const kinds = s.files ?? (await outputs()).PNG_KINDS;
-  const filtered = s.maps && kinds.some((k) => k === 'real' || k === 'fake' || k === 'figure');
+  const filtered = s.maps && (s.files ?? (await outputs()).PNG_KINDS).some((k) => k === 'real' || k === 'fake' || k === 'figure');
   const parallel = (l: LossDefinition) => l.requires === 'vgg19' && res.parallelVgg !== undefined && res.weightsFile !== undefined;
   // The losses run here share one upload of the pair; VGG on two threads runs on its own.
   const here = defs.filter((l) => !parallel(l));

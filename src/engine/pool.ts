@@ -18,7 +18,7 @@ export function defaultJobs(): number {
  * many pixels: for large images, two pairs per worker would double the memory for little gain.
  * Measured with 64 pairs of 512² on 2 cores: the cores went from ~1.7 to ~1.9 busy.
  */
-export const PIPELINE_MAX_PIXELS = 4 * 2 ** 20;
+const PIPELINE_MAX_PIXELS = 4 * 2 ** 20;
 
 /**
  * Runs jobs on `size` worker threads, handing each the next job as it finishes one (and, once it has shown

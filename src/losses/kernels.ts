@@ -9,8 +9,8 @@ import type { Tensor4D } from '@tensorflow/tfjs-core';
  * Two facts of tfjs-wasm (XNNPACK) shape this file; both measured at 512x512 on this project's machine:
  * - It builds a convolution operator (packed weights, indirection setup) per kernel tensor and caches it
  *   under that tensor's id, so a kernel tensor made afresh on every call pays ~9.5 ms each time. Kernels
- *   are therefore made once per backend and kept (9 to 288 floats each); `releaseKernels` frees them.
- * - Its cost is per output pixel far more than per multiply: a one-channel image convolves ~2x faster
+ *   are therefore made once per backend and kept (at most 576 floats each); `releaseKernels` frees them.
+ * - Its cost is per output pixel far more than per multiply: a one-channel image convolves 1.4-2x faster
  *   when F neighbouring columns are folded into channels, [N,H,W,1] -> [N,H,W/F,F] (a free reshape),
  *   and convolved with a folded kernel [3,3,F,F*c] whose extra entries are zeros. The output reshapes
  *   back to [N,H,W,c] for free. Output column x = F*j + p reads input columns x-1..x+1, which lie in
