@@ -144,21 +144,30 @@ async function main() {
     rows.push(row);
     console.log(row);
   }
-  // A huge pair, tiled: numbers only, one run each (BENCH_HUGE=0 to skip).
+  // Large pairs, tiled: numbers only, one run each (BENCH_HUGE=0 to skip). Three sizes, 4x apart in
+  // pixels, show how time and memory grow with the pixel count.
+  const sizes: { n: number; ms: number; mb: number }[] = [];
   if (process.env.BENCH_HUGE !== '0') {
-    const n = 8192;
-    const [real, fake] = await makePair(dir, n);
-    const x = timed(process.execPath, ['--import', RSS, BIN, 'sobel', real, fake, '--no-maps']);
-    if (!x.ok) throw new Error(x.err);
-    const ours = [x.ms, Number(/__RSS_KB__ (\d+)/.exec(x.err)?.[1] ?? NaN) / 1024];
-    const y = hasTorch ? timed(PY, [path.join(ROOT, 'bench/torch_ref.py'), 'sobel', real, fake]) : undefined;
-    const py = y?.ok ? [(JSON.parse(y.out) as { compute_ms: number }).compute_ms.toFixed(0), y.ms.toFixed(0), ((JSON.parse(y.out) as { maxrss_kb: number }).maxrss_kb / 1024).toFixed(0), (ours[0]! / y.ms).toFixed(2)] : ['–', '–', '–', '–'];
-    const row = `| sobel (tiled, 1 run) | ${n}² | auto | – | ${ours[0]!.toFixed(0)} | ${ours[1]!.toFixed(0)} | ${py.join(' | ')} |`;
-    rows.push(row);
-    console.log(row);
+    for (const n of [2048, 4096, 8192]) {
+      const [real, fake] = await makePair(dir, n);
+      const x = timed(process.execPath, ['--import', RSS, BIN, 'sobel', real, fake, '--no-maps']);
+      if (!x.ok) throw new Error(x.err);
+      const ours = [x.ms, Number(/__RSS_KB__ (\d+)/.exec(x.err)?.[1] ?? NaN) / 1024];
+      const y = hasTorch ? timed(PY, [path.join(ROOT, 'bench/torch_ref.py'), 'sobel', real, fake]) : undefined;
+      const py = y?.ok ? [(JSON.parse(y.out) as { compute_ms: number }).compute_ms.toFixed(0), y.ms.toFixed(0), ((JSON.parse(y.out) as { maxrss_kb: number }).maxrss_kb / 1024).toFixed(0), (ours[0]! / y.ms).toFixed(2)] : ['–', '–', '–', '–'];
+      const row = `| sobel (tiled, 1 run) | ${n}² | auto | – | ${ours[0]!.toFixed(0)} | ${ours[1]!.toFixed(0)} | ${py.join(' | ')} |`;
+      rows.push(row);
+      console.log(row);
+      sizes.push({ n, ms: ours[0]!, mb: ours[1]! });
+    }
   }
+  // Linear in pixels: the cost of each added Mpixel between consecutive sizes (start-up cancels out).
+  const scaling = sizes.slice(1).map((b, i) => {
+    const a = sizes[i]!, mpx = (b.n * b.n - a.n * a.n) / 2 ** 20;
+    return `${a.n}² to ${b.n}²: ${((b.ms - a.ms) / mpx).toFixed(1)} ms and ${((b.mb - a.mb) / mpx).toFixed(1)} MB per added Mpixel`;
+  });
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${hasTorch ? `, PyTorch ${spawnSync(PY, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim()}` : ', no PyTorch'}`;
-  const md = `# Benchmark results\n\nMachine: ${machine}. ${ROUNDS} interleaved rounds, medians. Made by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.\n\n${rows.join('\n')}\n`;
+  const md = `# Benchmark results\n\nMachine: ${machine}. ${ROUNDS} interleaved rounds, medians. Made by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.\n\n${rows.join('\n')}\n${scaling.length ? `\nTiled Sobel, whole process: ${scaling.join('; ')}.\n` : ''}`;
   writeFileSync(path.join(ROOT, 'bench/results.md'), md);
   console.log(`\n${header}\n${machine}\nwritten to bench/results.md`);
 }
