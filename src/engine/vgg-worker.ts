@@ -23,7 +23,7 @@ ready.catch(() => undefined);
 port.on('message', async (m: { image: UnitImage; range: Range }) => {
   try {
     const weights = await ready;
-    const { width: W, height: H } = m.image;
+    const H = m.image.height;
     const feats = tf.tidy(() => vggFeatures(toRange(unitTensor(m.image, 0, H), m.range), weights));
     const out = feats.map((t) => ({ shape: t.shape, data: t.dataSync() as Float32Array }));
     tf.dispose(feats);
