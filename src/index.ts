@@ -26,4 +26,4 @@ export type { Image, LossContext, LossDefinition, LossResult } from './losses/ty
 export { useBackend, probeBackends, BACKEND_NAMES } from './engine/backend.js';
 export type { BackendName, BackendProbe } from './engine/backend.js';
 export { decodeImage } from './io/decode.js';
-export type { DecodedImage } from './io/decode.js';
+export type { DecodedImage, RawImage } from './model.js';

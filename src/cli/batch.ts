@@ -1,18 +1,19 @@
 import path from 'node:path';
-import type { BackendName } from '../engine/backend.js';
-import type { PairSettings } from '../engine/pair.js';
 import { runPool, type JobResult } from '../engine/pool.js';
-import type { WorkerJob } from '../engine/worker.js';
 import { UserError } from '../errors.js';
-import { pairFolders, pairNectarGAN, type Pairing } from '../io/pairs.js';
-import { htmlReport, junitXml, worstFirst, type PairRecord } from '../io/report.js';
+import { pairFolders, pairNectarGAN } from '../io/pairs.js';
+import { htmlReport, junitXml, worstFirst } from '../io/report.js';
+import { locateWeights } from '../io/weights/locate.js';
 import { writeAllOrNothing } from '../io/write.js';
 import { isLoss, lossRequires, LOSS_NAMES } from '../losses/registry.js';
-import { formatFloat32 } from './format.js';
+import type { Job, PairRecord, Pairing, WorkerInit } from '../model.js';
+import type { RunSettings } from './options.js';
 import { downloadProgress, type Progress } from './progress.js';
+import { epochSeries, jobRecord, summarise, unpairedRecord } from './records.js';
 
-export interface BatchOptions extends PairSettings {
-  out: string;
+/** The batch command's options beyond the per-pair settings. */
+export interface BatchOptions {
+  run: RunSettings;
   losses: string[];
   /** loss -> threshold */
   max: Record<string, number>;
@@ -21,9 +22,13 @@ export interface BatchOptions extends PairSettings {
   junit?: string;
   report?: string;
   plot?: string;
-  backend: BackendName;
-  weights?: string;
-  download: boolean;
+}
+
+/** What the folders hold and what each pair will be: the step before any image is read. */
+interface BatchPlan {
+  dirs: string[];
+  pairing: Pairing;
+  jobs: Job[];
 }
 
 function inside(child: string, parent: string): boolean {
@@ -31,89 +36,85 @@ function inside(child: string, parent: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-const round = (v: number) => Number(formatFloat32(v));
-
 /**
- * `nectar-loss batch`: pairs, runs them on worker threads, streams NDJSON, writes JUnit / HTML / plot.
- * Exit 2 if any pair could not be compared, else 1 if any is over a threshold, else 0.
+ * `nectar-loss batch`: validate → plan → run → summarise → report. Streams NDJSON as pairs finish.
+ * Returns the exit code: 2 if any pair could not be compared, else 1 if any is over a threshold, else 0.
+ * The main thread loads no loss and no TensorFlow.js: the workers do.
  */
 export async function batch(dirA: string, dirB: string | undefined, opt: BatchOptions, progress: Progress, out: (s: string) => void): Promise<number> {
-  for (const l of opt.losses) if (!isLoss(l)) throw new UserError(`unknown loss '${l}' (choose from ${LOSS_NAMES.join(', ')})`);
-  for (const l of Object.keys(opt.max)) if (!opt.losses.includes(l)) throw new UserError(`--max ${l}=…: ${l} is not among --loss ${opt.losses.join(',')}`);
-  const pairing: Pairing = dirB === undefined ? pairNectarGAN(dirA) : pairFolders(dirA, dirB);
-  for (const d of dirB === undefined ? [dirA] : [dirA, dirB]) {
-    if (opt.maps && inside(opt.out, d)) throw new UserError(`--out ${opt.out} is inside the input folder ${d}: choose a folder outside it`);
-  }
-  const epochs = pairing.pairs.some((p) => p.epoch !== undefined);
-  if (opt.plot && !epochs) throw new UserError(`--plot needs NectarGAN trainer outputs (epochE_i_B_real/fake) in ${dirA}`);
-  // Located (or downloaded) once, before the workers start; the main thread loads no loss and no tfjs.
-  const needsVgg = opt.losses.some((l) => lossRequires(l) === 'vgg19');
-  const weights = needsVgg ? await (await import('../io/weights/vgg19.js')).locateVgg19({ file: opt.weights, download: opt.download, onProgress: downloadProgress(progress) }) : undefined;
-
+  validate(opt);
+  const plan = planBatch(dirA, dirB, opt);
+  const weights = await locateWeights(opt.losses.map(lossRequires), { ...opt.run.weights, onProgress: downloadProgress(progress) });
   const started = performance.now();
   const records: PairRecord[] = [];
   const emit = (r: PairRecord) => {
     records.push(r);
     if (opt.json) out(JSON.stringify(r) + '\n');
   };
-  for (const u of pairing.unpaired) emit({ name: u.name, ...(u.real ? { real: u.real } : {}), ...(u.fake ? { fake: u.fake } : {}), losses: {}, files: {}, status: 'error', error: u.error });
-  const jobs: WorkerJob[] = pairing.pairs.map((pair, id) => {
-    const dir = path.posix.dirname(pair.name);
-    return { id, pair, outDir: path.join(opt.out, dir === '.' ? '' : dir), stem: path.posix.basename(pair.name, path.posix.extname(pair.name)) };
-  });
-  const total = jobs.length;
-  let done = 0;
-  const onResult = (r: JobResult) => {
-    done++;
-    const elapsed = (performance.now() - started) / 1000;
-    progress.step(`${done}/${total} pairs, ETA ${Math.round((elapsed / done) * (total - done))}s`);
-    const { pair } = r.job;
-    if (r.error !== undefined || !r.outcome) {
-      emit({ name: pair.name, real: pair.real, fake: pair.fake, losses: {}, files: {}, status: 'error', error: r.error ?? 'failed', ms: r.ms });
-      return;
-    }
-    const losses = Object.fromEntries(Object.entries(r.outcome.losses).map(([k, v]) => [k, round(v)]));
-    const over = Object.entries(opt.max).filter(([l, t]) => r.outcome!.losses[l]! > t).map(([l, t]) => `${l} ${losses[l]} > ${t}`);
-    emit({ name: pair.name, real: pair.real, fake: pair.fake, losses, files: r.outcome.files, status: over.length ? 'over' : 'ok', ...(over.length ? { over } : {}), ms: Math.round(r.ms) });
-  };
-  progress.step(`0/${total} pairs`);
-  const backend = total ? await runPool(jobs, opt.jobs, { backend: opt.backend, settings: opt, losses: opt.losses, weights }, onResult) : 'none';
-  progress.stop();
-
-  records.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const count = (s: PairRecord['status']) => records.filter((r) => r.status === s).length;
-  const counts = { pairs: records.length, ok: count('ok'), over: count('over'), error: count('error') };
-  const code = counts.error ? 2 : counts.over ? 1 : 0;
+  plan.pairing.unpaired.forEach((u) => emit(unpairedRecord(u)));
+  const init: WorkerInit = { losses: opt.losses, compute: { ...opt.run.compute, weights }, draw: opt.run.draw };
+  const backend = await runJobs(plan.jobs, opt.jobs, init, progress, (r) => emit(jobRecord(r, opt.max)));
+  const summary = summarise(records, opt.losses);
   const seconds = (performance.now() - started) / 1000;
-  const worst = Object.fromEntries(opt.losses.map((l) => [l, records.filter((r) => r.losses[l] !== undefined).sort((a, b) => b.losses[l]! - a.losses[l]! || (a.name < b.name ? -1 : 1)).slice(0, 5).map((r) => ({ name: r.name, value: r.losses[l] }))]));
-  const line = `${counts.pairs} pairs: ${counts.ok} ok, ${counts.over} over a threshold, ${counts.error} errors (${opt.losses.join(', ')}; ${backend}; ${seconds.toFixed(1)} s)`;
+  const line = `${summary.counts.pairs} pairs: ${summary.counts.ok} ok, ${summary.counts.over} over a threshold, ${summary.counts.error} errors (${opt.losses.join(', ')}; ${backend}; ${seconds.toFixed(1)} s)`;
+  await writeReports(plan, records, opt, seconds, line);
+  if (opt.json) out(JSON.stringify({ summary: true, ...summary.counts, losses: opt.losses, range: opt.run.compute.range, backend, seconds: Number(seconds.toFixed(3)), worst: summary.worst, exit: summary.exit }) + '\n');
+  else out(table(records, opt.losses, line));
+  return summary.exit;
+}
 
-  if (opt.junit) writeAllOrNothing(path.dirname(opt.junit), [{ name: path.basename(opt.junit), bytes: Buffer.from(junitXml(records, opt.losses, seconds)) }], `--junit ${opt.junit}`);
-  if (opt.report) writeAllOrNothing(path.dirname(opt.report), [{ name: path.basename(opt.report), bytes: Buffer.from(htmlReport(records, opt.losses, opt.report, { title: `nectar-loss: ${dirB === undefined ? dirA : `${dirA} vs ${dirB}`}`, line })) }], `--report ${opt.report}`);
+function validate(opt: BatchOptions): void {
+  for (const l of opt.losses) if (!isLoss(l)) throw new UserError(`unknown loss '${l}' (choose from ${LOSS_NAMES.join(', ')})`);
+  for (const l of Object.keys(opt.max)) if (!opt.losses.includes(l)) throw new UserError(`--max ${l}=…: ${l} is not among --loss ${opt.losses.join(',')}`);
+}
+
+function planBatch(dirA: string, dirB: string | undefined, opt: BatchOptions): BatchPlan {
+  const dirs = dirB === undefined ? [dirA] : [dirA, dirB];
+  const pairing = dirB === undefined ? pairNectarGAN(dirA) : pairFolders(dirA, dirB);
+  for (const d of dirs) if (opt.run.draw && inside(opt.run.out, d)) throw new UserError(`--out ${opt.run.out} is inside the input folder ${d}: choose a folder outside it`);
+  if (opt.plot && !pairing.pairs.some((p) => p.epoch !== undefined)) throw new UserError(`--plot needs NectarGAN trainer outputs (epochE_i_B_real/fake) in ${dirA}`);
+  const jobs = pairing.pairs.map((pair, id) => {
+    const dir = path.posix.dirname(pair.name);
+    return { id, pair, outDir: path.join(opt.run.out, dir === '.' ? '' : dir), stem: path.posix.basename(pair.name, path.posix.extname(pair.name)) };
+  });
+  return { dirs, pairing, jobs };
+}
+
+/** Runs the jobs on the worker pool with an ETA on the progress line; the backend the workers used. */
+async function runJobs(jobs: Job[], size: number, init: WorkerInit, progress: Progress, onResult: (r: JobResult) => void): Promise<string> {
+  const started = performance.now();
+  let done = 0;
+  progress.step(`0/${jobs.length} pairs`);
+  const backend = jobs.length
+    ? await runPool(jobs, size, init, (r) => {
+        done++;
+        const elapsed = (performance.now() - started) / 1000;
+        progress.step(`${done}/${jobs.length} pairs, ETA ${Math.round((elapsed / done) * (jobs.length - done))}s`);
+        onResult(r);
+      })
+    : 'none';
+  progress.stop();
+  return backend;
+}
+
+/** --junit, --report, --plot: each written all or nothing. */
+async function writeReports(plan: BatchPlan, records: PairRecord[], opt: BatchOptions, seconds: number, line: string): Promise<void> {
+  const write = (file: string, bytes: Buffer, flag: string) => writeAllOrNothing(path.dirname(file), [{ name: path.basename(file), bytes }], `${flag} ${file}`);
+  if (opt.junit) write(opt.junit, Buffer.from(junitXml(records, opt.losses, seconds)), '--junit');
+  if (opt.report) write(opt.report, Buffer.from(htmlReport(records, opt.losses, opt.report, { title: `nectar-loss: ${plan.dirs.join(' vs ')}`, line })), '--report');
   if (opt.plot) {
-    const byEpoch = new Map(pairing.pairs.map((p) => [p.name, p.epoch]));
-    const series = opt.losses.map((l) => {
-      const acc = new Map<number, number[]>();
-      for (const r of records) {
-        const e = byEpoch.get(r.name);
-        if (e !== undefined && r.losses[l] !== undefined) acc.set(e, [...(acc.get(e) ?? []), r.losses[l]!]);
-      }
-      return { name: l, points: [...acc].map(([x, v]) => ({ x, y: v.reduce((a, b) => a + b, 0) / v.length })) };
-    });
     const { lineChart } = await import('../io/plot.js');
-    const png = await lineChart(series, `Mean loss per epoch: ${dirA}`, 'epoch', `mean loss (${opt.range})`);
-    writeAllOrNothing(path.dirname(opt.plot), [{ name: path.basename(opt.plot), bytes: png }], `--plot ${opt.plot}`);
+    const png = await lineChart(epochSeries(records, plan.pairing.pairs, opt.losses), `Mean loss per epoch: ${plan.dirs[0]}`, 'epoch', `mean loss (${opt.run.compute.range})`);
+    write(opt.plot, png, '--plot');
   }
+}
 
-  if (opt.json) {
-    out(JSON.stringify({ summary: true, ...counts, losses: opt.losses, range: opt.range, backend, seconds: Number(seconds.toFixed(3)), worst, exit: code }) + '\n');
-  } else {
-    const w = Math.max(4, ...records.map((r) => r.name.length));
-    out(`${'pair'.padEnd(w)}  ${opt.losses.map((l) => l.padStart(12)).join('  ')}  status\n`);
-    for (const r of worstFirst(records, opt.losses)) {
-      out(`${r.name.padEnd(w)}  ${opt.losses.map((l) => (r.losses[l] === undefined ? '–' : String(r.losses[l])).padStart(12)).join('  ')}  ${r.status}${r.error ? `: ${r.error}` : r.over ? `: ${r.over.join('; ')}` : ''}\n`);
-    }
-    out(`${line}\n`);
-  }
-  return code;
+/** The human-readable table: worst first, then the summary line. */
+function table(records: PairRecord[], losses: readonly string[], line: string): string {
+  const w = Math.max(4, ...records.map((r) => r.name.length));
+  const rows = worstFirst(records, [...losses]).map((r) => {
+    const values = losses.map((l) => (r.losses[l] === undefined ? '–' : String(r.losses[l])).padStart(12)).join('  ');
+    return `${r.name.padEnd(w)}  ${values}  ${r.status}${r.error ? `: ${r.error}` : r.over ? `: ${r.over.join('; ')}` : ''}\n`;
+  });
+  return `${'pair'.padEnd(w)}  ${losses.map((l) => l.padStart(12)).join('  ')}  status\n${rows.join('')}${line}\n`;
 }

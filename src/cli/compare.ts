@@ -1,25 +1,24 @@
 import path from 'node:path';
-import { useBackend, type BackendName } from '../engine/backend.js';
-import { LossResources, runPair, type PairInput, type PairSettings } from '../engine/pair.js';
+import { traitsOf, useBackend } from '../engine/backend.js';
+import { Embedder } from '../engine/embedder.js';
+import { runPair, type PairInput, type PairRunner } from '../engine/pair.js';
+import { LossResources } from '../engine/resources.js';
 import { UserError } from '../errors.js';
-import type { FileKind } from '../io/outputs.js';
-import type { Range } from '../losses/range.js';
-import type { LossDefinition } from '../losses/types.js';
-import { formatFloat32 } from './format.js';
-import { downloadProgress, type Progress } from './progress.js';
 import { readInput } from '../io/input.js';
+import { locateWeights } from '../io/weights/locate.js';
+import type { LossDefinition } from '../losses/types.js';
+import type { FileKind, PairComparison, Range } from '../model.js';
+import { formatFloat32 } from './format.js';
+import type { RunSettings } from './options.js';
+import { downloadProgress, type Progress } from './progress.js';
 
-export interface CompareOptions extends PairSettings {
-  out: string;
+export interface CompareOptions {
+  run: RunSettings;
   json: boolean;
   max?: number;
-  backend: BackendName;
-  /** vgg: --weights FILE, and whether a missing file may be downloaded. */
-  weights?: string;
-  download: boolean;
 }
 
-/** What one comparison prints with --json (fields fixed by issue 2; scripts read them). */
+/** What one comparison prints with --json (fields fixed: scripts read them). */
 export interface CompareReport {
   loss: string;
   mean: number;
@@ -38,39 +37,48 @@ function stemOf(arg: string): string {
   return arg === '-' ? 'stdin' : path.basename(arg, path.extname(arg)) || 'image';
 }
 
+function input(role: 'real' | 'fake', arg: string, bytes: Buffer | string): PairInput {
+  return { bytes, label: arg === '-' ? `${role} (stdin)` : `${role} ${arg}`, name: arg === '-' ? 'stdin' : arg };
+}
+
 /** The single-pair command: read, decode, compute, write, and what to print. */
-export async function compare(loss: LossDefinition, realArg: string, fakeArg: string, opt: CompareOptions, progress: Progress): Promise<{ report: CompareReport; stdout: string; code: number }> {
+export async function compare(loss: LossDefinition, realArg: string, fakeArg: string, opt: CompareOptions, progress: Progress): Promise<{ stdout: string; code: number }> {
   if (realArg === '-' && fakeArg === '-') throw new UserError('only one of real and fake can be read from stdin (-)');
   progress.step('reading images');
-  const [realBuf, fakeBuf] = await Promise.all([readInput(realArg, 'real'), readInput(fakeArg, 'fake')]);
-  const input = (role: string, arg: string, bytes: Buffer | string): PairInput => ({ bytes, label: arg === '-' ? `${role} (stdin)` : `${role} ${arg}`, name: arg === '-' ? 'stdin' : arg });
+  const [realBytes, fakeBytes] = await Promise.all([readInput(realArg, 'real'), readInput(fakeArg, 'fake')]);
   // The backend loads while the weights are located and the images decode on sharp's threads.
-  const backendP = useBackend(opt.backend).catch((err: Error) => new UserError(err.message));
-  const weights = loss.requires === 'vgg19' ? await (await import('../io/weights/vgg19.js')).locateVgg19({ file: opt.weights, download: opt.download, onProgress: downloadProgress(progress) }) : undefined;
+  const backendP = useBackend(opt.run.compute.backend).catch((err: Error) => new UserError(err.message));
+  const weights = await locateWeights([loss.requires], { ...opt.run.weights, onProgress: downloadProgress(progress) });
   const backend = await backendP;
   if (backend instanceof UserError) throw backend;
   progress.step(`computing ${loss.name} on ${backend}`);
-  const resources = new LossResources(weights, backend as BackendName);
-  let res;
+  const compute = { ...opt.run.compute, weights };
+  // A two-stage loss embeds real and fake on two threads where the backend has one thread of its own.
+  const embedder = loss.embed && traitsOf(backend).parallelEmbed ? new Embedder(2, { backend, weights }) : undefined;
+  const runner: PairRunner = { losses: [loss.name], compute, draw: opt.run.draw, resources: new LossResources(embedder ? {} : weights), embedder };
+  let res: PairComparison;
   try {
-    res = await runPair(input('real', realArg, realBuf), input('fake', fakeArg, fakeBuf), [loss.name], opt, resources, opt.out, stemOf(fakeArg));
+    res = await runPair(input('real', realArg, realBytes), input('fake', fakeArg, fakeBytes), { outDir: opt.run.out, stem: stemOf(fakeArg) }, runner);
   } finally {
-    resources.dispose();
+    runner.resources.dispose();
+    embedder?.close();
   }
-  const value = res.losses[loss.name]!;
-  const over = opt.max !== undefined ? value > opt.max : undefined;
-  const report: CompareReport = {
-    loss: loss.name,
+  const report = reportOf(loss.name, res, opt, backend, realArg, fakeArg);
+  return { stdout: opt.json ? JSON.stringify(report) + '\n' : formatFloat32(res.values[loss.name]!) + '\n', code: report.over ? 1 : 0 };
+}
+
+function reportOf(loss: string, res: PairComparison, opt: CompareOptions, backend: string, real: string, fake: string): CompareReport {
+  const value = res.values[loss]!;
+  return {
+    loss,
     mean: Number(formatFloat32(value)),
     width: res.width,
     height: res.height,
-    range: opt.range,
+    range: opt.run.compute.range,
     backend,
-    files: res.files[loss.name] ?? {},
-    real: realArg,
-    fake: fakeArg,
-    ...(opt.max !== undefined ? { max: opt.max, over } : {}),
+    files: res.files[loss] ?? {},
+    real,
+    fake,
+    ...(opt.max !== undefined ? { max: opt.max, over: value > opt.max } : {}),
   };
-  const stdout = opt.json ? JSON.stringify(report) + '\n' : formatFloat32(value) + '\n';
-  return { report, stdout, code: over ? 1 : 0 };
 }

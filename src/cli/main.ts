@@ -1,18 +1,14 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 // Only light modules here: --help, --version and `backends` must not load what they do not use.
 // The commands import their machinery (TensorFlow.js, sharp, fonts) when they run.
-import { BACKEND_NAMES, type BackendName } from '../engine/backend.js';
 import { defaultJobs } from '../engine/pool.js';
 import { UserError } from '../errors.js';
-import { COLORMAPS } from '../io/colormap.js';
-import { ENV_NO_DOWNLOAD, ENV_WEIGHTS } from '../io/weights/env.js';
-import { RANGES, type Range } from '../losses/range.js';
 import { isLoss, loadLoss, LOSS_NAMES } from '../losses/registry.js';
-import type { FileKind } from '../io/outputs.js';
+import { DEFAULTS } from '../model.js';
 import type { BatchOptions } from './batch.js';
-import type { CompareOptions } from './compare.js';
+import { addPairOptions, runSettings, type PairOptionValues } from './options.js';
 import { makeProgress } from './progress.js';
 import { installSignalHandlers, watchFolder } from './signals.js';
 
@@ -38,13 +34,6 @@ function version(): string {
   return pkg.version;
 }
 
-function parseScale(v: string): number | 'max' {
-  if (v === 'max') return 'max';
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number or "max".');
-  return n;
-}
-
 function parseMax(v: string): number {
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number.');
@@ -56,54 +45,6 @@ class Exit extends Error {
   constructor(readonly code: number) {
     super(`exit ${code}`);
   }
-}
-
-/** The options every comparison takes, in the single and the batch command alike. */
-function addPairOptions(cmd: Command): Command {
-  return cmd
-    .option('-o, --out <dir>', 'folder for heatmap, filtered maps, figure (created if missing)', 'nectar-loss-out')
-    .option('--no-maps', 'write no files, only print the mean')
-    .option('--raw', 'also write the float32 loss map as NumPy .npy (H x W, <f4)')
-    .option('--files <kinds>', 'PNG files to write, comma-separated: heatmap, real, fake, figure (default: all)', parseKinds)
-    .addOption(new Option('--range <range>', 'unit: x = v/max in [0,1]; signed: 2*unit-1, NectarGAN training tensors').choices(RANGES).default('unit'))
-    .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKEND_NAMES).default('auto'))
-    .option('--scale <number|max>', 'heatmap level = 255*clamp(map/scale, 0, 1); max = the map maximum', parseScale, 1)
-    .addOption(new Option('--colormap <name>', 'heatmap colours (gray writes a 1-channel PNG)').choices(COLORMAPS).default('gray'))
-    .option('--resize', "resize fake to real's size instead of refusing a size mismatch")
-    .option('--weights <file>', `vgg: VGG19 weights (.pth of any torch version, or .safetensors); default $${ENV_WEIGHTS}, else torch.hub's cache`)
-    .option('--no-download', `vgg: never download missing weights (also: $${ENV_NO_DOWNLOAD}=1)`)
-    .option('--max-pixels <n>', 'refuse images with more pixels than this (default 268402689, sharp\'s limit)', parseMaxPixels);
-}
-
-function pairSettings(o: Record<string, unknown>) {
-  return {
-    out: o.out as string,
-    maps: o.maps as boolean,
-    raw: Boolean(o.raw),
-    range: o.range as Range,
-    backend: o.backend as BackendName,
-    scale: o.scale as number | 'max',
-    colormap: o.colormap as string,
-    resize: Boolean(o.resize),
-    weights: o.weights as string | undefined,
-    download: o.download !== false,
-    maxPixels: o.maxPixels as number | undefined,
-    files: o.files as FileKind[] | undefined,
-  };
-}
-
-const KINDS = ['heatmap', 'real', 'fake', 'figure'] as const;
-function parseKinds(v: string): FileKind[] {
-  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
-  const bad = list.find((k) => !(KINDS as readonly string[]).includes(k));
-  if (bad !== undefined || !list.length) throw new InvalidArgumentError(`expected a comma-separated list of ${KINDS.join(', ')}.`);
-  return list as FileKind[];
-}
-
-function parseMaxPixels(v: string): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of pixels.');
-  return n;
 }
 
 /** `--max loss=value`, repeatable: collects {loss: value}. */
@@ -119,23 +60,18 @@ function parseJobs(v: string): number {
   return n;
 }
 
-export function buildProgram(): Command {
-  const program = new Command('nectar-loss');
-  addPairOptions(program)
-    .description("Where two images differ structurally: NectarGAN's Sobel, Laplacian, VGG19-perceptual, L1 and L2 losses as a mean and per-pixel heatmaps.")
-    .version(version(), '-V, --version')
+/** The single command: `nectar-loss <loss> <real> <fake>`. */
+function singleCommand(program: Command): Command {
+  return addPairOptions(program)
     .argument('<loss>', `loss: ${LOSS_NAMES.join(', ')}`)
     .argument('<real>', 'ground-truth image (any format sharp reads), or - for stdin')
     .argument('<fake>', 'generated image, same size, or - for stdin')
     .option('--json', 'print one JSON object instead of the bare mean')
     .option('--max <number>', 'exit 1 when the mean is above this (everything is still printed and written)', parseMax)
-    .addHelpText('after', EXAMPLES)
-    .showSuggestionAfterError(true)
-    .enablePositionalOptions()
-    .action(async (lossName: string, real: string, fake: string, o: Record<string, unknown>) => {
+    .action(async (lossName: string, real: string, fake: string, o: PairOptionValues & { json?: boolean; max?: number }) => {
       if (!isLoss(lossName)) throw new UserError(`unknown loss '${lossName}' (choose one of ${LOSS_NAMES.join(', ')})`);
-      const opt: CompareOptions = { ...pairSettings(o), json: Boolean(o.json), max: o.max as number | undefined };
-      watchFolder(opt.out);
+      const opt = { run: runSettings(o), json: Boolean(o.json), max: o.max };
+      watchFolder(opt.run.out);
       const progress = makeProgress();
       try {
         const { compare } = await import('./compare.js');
@@ -147,6 +83,20 @@ export function buildProgram(): Command {
         progress.stop();
       }
     });
+}
+
+interface BatchOptionValues extends PairOptionValues {
+  loss: string;
+  max: Record<string, number>;
+  json?: boolean;
+  jobs: number;
+  junit?: string;
+  report?: string;
+  plot?: string;
+}
+
+/** `nectar-loss batch <dir> [fakeDir]`. */
+function batchCommand(program: Command): void {
   addPairOptions(
     program
       .command('batch')
@@ -154,25 +104,26 @@ export function buildProgram(): Command {
       .argument('<dir>', 'folder of real images, or a NectarGAN test/train output folder')
       .argument('[fakeDir]', 'folder of fake images, paired with <dir> by relative path'),
   )
-    .option('--loss <list>', `comma-separated losses (${LOSS_NAMES.join(', ')})`, 'sobel')
+    .option('--loss <list>', `comma-separated losses (${LOSS_NAMES.join(', ')})`, DEFAULTS.losses.join(','))
     .option('--max <loss=value>', 'threshold for one loss, repeatable: exit 1 if any pair is above any', parseThreshold, {})
     .option('--json', 'NDJSON: one object per pair as it finishes, then a summary object')
     .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', parseJobs, defaultJobs())
     .option('--junit <file>', 'also write JUnit XML (one testcase per pair)')
     .option('--report <file>', 'also write an HTML report, worst pairs first')
     .option('--plot <file>', 'trainer folders: also plot each loss\'s mean per epoch as PNG')
-    .action(async (dir: string, fakeDir: string | undefined, o: Record<string, unknown>) => {
+    .action(async (dir: string, fakeDir: string | undefined, o: BatchOptionValues) => {
       const opt: BatchOptions = {
-        ...pairSettings(o),
-        losses: String(o.loss).split(',').map((s) => s.trim()).filter(Boolean),
-        max: o.max as Record<string, number>,
+        run: runSettings(o),
+        losses: o.loss.split(',').map((s) => s.trim()).filter(Boolean),
+        max: o.max,
         json: Boolean(o.json),
-        jobs: o.jobs as number,
-        junit: o.junit as string | undefined,
-        report: o.report as string | undefined,
-        plot: o.plot as string | undefined,
+        jobs: o.jobs,
+        junit: o.junit,
+        report: o.report,
+        plot: o.plot,
       };
-      for (const f of [opt.out, opt.junit, opt.report, opt.plot]) if (f) watchFolder(f === opt.out ? f : path.dirname(f));
+      watchFolder(opt.run.out);
+      for (const f of [opt.junit, opt.report, opt.plot]) if (f) watchFolder(path.dirname(f));
       const progress = makeProgress();
       try {
         const { batch } = await import('./batch.js');
@@ -182,6 +133,10 @@ export function buildProgram(): Command {
         progress.stop();
       }
     });
+}
+
+/** `nectar-loss backends`: the doctor. */
+function backendsCommand(program: Command): void {
   program
     .command('backends')
     .description('list the TensorFlow.js backends, in auto order, with loaded / not loaded and why')
@@ -192,6 +147,18 @@ export function buildProgram(): Command {
       if (o.json) process.stdout.write(JSON.stringify(list) + '\n');
       else for (const b of list) process.stdout.write(`${b.package.padEnd(30)} ${b.backend.padEnd(10)} ${b.loaded ? 'loaded    ' : 'not loaded'}  ${b.detail}\n`);
     });
+}
+
+export function buildProgram(): Command {
+  const program = new Command('nectar-loss')
+    .description("Where two images differ structurally: NectarGAN's Sobel, Laplacian, VGG19-perceptual, L1 and L2 losses as a mean and per-pixel heatmaps.")
+    .version(version(), '-V, --version')
+    .addHelpText('after', EXAMPLES)
+    .showSuggestionAfterError(true)
+    .enablePositionalOptions();
+  singleCommand(program);
+  batchCommand(program);
+  backendsCommand(program);
   return program;
 }
 

@@ -1,31 +1,15 @@
 import { UserError } from '../errors.js';
-import { decodeImage, type DecodedImage } from '../io/decode.js';
-import type { FileKind } from '../io/outputs.js';
+import { decodeImage } from '../io/decode.js';
 import { writeAllOrNothing } from '../io/write.js';
-import type { Range } from '../losses/range.js';
 import { loadLoss } from '../losses/registry.js';
-import type { LossContext, LossDefinition } from '../losses/types.js';
-import { vgg19Weights } from '../losses/vgg.js';
+import type { LossDefinition } from '../losses/types.js';
+import type { ComputeSettings, DecodedImage, DrawSettings, LossOutput, PairComparison } from '../model.js';
+import { compareEmbedded, computeLosses, type ComputeOptions } from './compute.js';
+import type { Embedder } from './embedder.js';
+import type { LossResources } from './resources.js';
 
 // Figures need fonts and encoders: loaded only when files are written.
-const outputs = () => import('../io/outputs.js');
-import type { BackendName } from './backend.js';
-import { computeLosses } from './compute.js';
-
-/** How every pair is compared and drawn (the per-pair options of the single and batch commands). */
-export interface PairSettings {
-  range: Range;
-  scale: number | 'max';
-  colormap: string;
-  raw: boolean;
-  /** Write files at all (false: --no-maps). */
-  maps: boolean;
-  resize: boolean;
-  /** PNG kinds to write (--files); default heatmap, real, fake, figure. */
-  files?: readonly FileKind[];
-  /** Pixel limit per image (--max-pixels); default sharp's 268402689. */
-  maxPixels?: number;
-}
+const render = () => import('../io/render.js');
 
 /** One image as handed to runPair: its bytes (or a checked file path, which sharp reads itself without a
  *  copy of the whole file in memory) and how messages name it. */
@@ -37,45 +21,48 @@ export interface PairInput {
   name: string;
 }
 
-export interface PairOutcome {
-  width: number;
-  height: number;
-  /** loss -> its value */
-  losses: Record<string, number>;
-  /** loss -> kind -> path written */
-  files: Record<string, Partial<Record<FileKind, string>>>;
-}
-
-/** Weights and other parameters the losses need, made into tensors once and reused for many pairs. */
-export class LossResources {
-  private ctx: LossContext = {};
-  /**
-   * `parallelVgg`: run VGG's two images in two worker threads on this backend (the single command, where
-   * the other core would idle; batches already run one pair per core).
-   */
-  constructor(readonly weightsFile?: string, readonly parallelVgg?: BackendName) {}
-  async forLosses(names: string[]): Promise<LossContext> {
-    const defs = await Promise.all(names.map(loadLoss));
-    if (defs.some((d) => d?.requires === 'vgg19') && !this.ctx.vgg19 && !this.parallelVgg) {
-      if (!this.weightsFile) throw new UserError('the vgg loss needs VGG19 weights');
-      const { loadVgg19 } = await import('../io/weights/vgg19.js');
-      this.ctx.vgg19 = vgg19Weights(await loadVgg19(this.weightsFile));
-    }
-    return this.ctx;
-  }
-  dispose(): void {
-    this.ctx.vgg19?.dispose();
-    this.ctx = {};
-  }
-}
-
 /** Runs `f` when it is this caller's turn (a batch worker computes one pair at a time while others decode
  *  and encode); the single command runs it at once. */
 export type Serialize = <T>(f: () => Promise<T>) => Promise<T>;
-const atOnce: Serialize = (f) => f();
+
+/** Everything a pair runs with: the same for every pair of a run. */
+export interface PairRunner {
+  losses: readonly string[];
+  compute: ComputeSettings;
+  /** What to draw; absent: write no files (--no-maps). */
+  draw?: DrawSettings;
+  resources: LossResources;
+  serialize?: Serialize;
+  /** Threads that embed two-stage losses (vgg); absent: they run here with the others. */
+  embedder?: Embedder;
+}
+
+/** Where a pair's files go: `<outDir>/<stem>.<loss>.<kind>`. */
+export interface PairTarget {
+  outDir: string;
+  stem: string;
+}
+
+/**
+ * Decodes a pair, checks sizes, computes every loss, and writes all files of the pair at once (all or
+ * nothing). The active tfjs backend is used; no tensor survives. Only the computation goes through
+ * `serialize`: decoding and encoding (sharp, on libuv's threads) of other pairs can overlap it.
+ */
+export async function runPair(real: PairInput, fake: PairInput, target: PairTarget, run: PairRunner): Promise<PairComparison> {
+  const [r, f] = await decodePair(real, fake, run.compute);
+  const defs = await definitions(run.losses);
+  const outputs = await (run.serialize ?? ((g) => g()))(() => computeAll(defs, r, f, run));
+  const comparison: PairComparison = { width: r.width, height: r.height, values: {}, files: {} };
+  defs.forEach((d, i) => {
+    comparison.values[d.name] = outputs[i]!.value;
+    comparison.files[d.name] = {};
+  });
+  if (run.draw) await writeFiles(defs, outputs, r, f, target, run.draw, comparison);
+  return comparison;
+}
 
 /** Decodes both images of a pair at once and checks (or, with --resize, fixes) their sizes. */
-async function decodePair(real: PairInput, fake: PairInput, s: PairSettings): Promise<[DecodedImage, DecodedImage]> {
+async function decodePair(real: PairInput, fake: PairInput, s: ComputeSettings): Promise<[DecodedImage, DecodedImage]> {
   const [a, b] = await Promise.allSettled([real, fake].map((x) => decodeImage(x.bytes, { label: x.label, maxPixels: s.maxPixels })));
   // Real's error first when both fail, so the message does not depend on which decoder finished first.
   if (a.status === 'rejected') throw a.reason;
@@ -89,45 +76,33 @@ async function decodePair(real: PairInput, fake: PairInput, s: PairSettings): Pr
   return [r, f];
 }
 
-/**
- * Decodes a pair, checks sizes, computes every loss, and writes all files of the pair into `outDir` at once
- * (all or nothing), named `<stem>.<loss>.<kind>`. The active tfjs backend is used; no tensor survives.
- * Only the computation goes through `serialize`: decoding and encoding (sharp, on libuv's threads) of
- * other pairs can overlap it.
- */
-export async function runPair(real: PairInput, fake: PairInput, losses: string[], s: PairSettings, res: LossResources, outDir: string, stem: string, serialize: Serialize = atOnce): Promise<PairOutcome> {
-  const [r, f] = await decodePair(real, fake, s);
-  const { out, defs, computed } = await serialize(() => computeAll(r, f, losses, s, res));
-  // Every loss's files are encoded at once (sharp runs them on libuv's threads).
-  const { renderFiles } = s.maps ? await outputs() : { renderFiles: undefined };
-  const rendered = renderFiles
-    ? (await Promise.all(defs.map(async (loss) => (await renderFiles(loss, computed.get(loss)!, r, f, stem, s)).map((file) => ({ loss: loss.name, file }))))).flat()
-    : [];
-  if (rendered.length) {
-    const paths = writeAllOrNothing(outDir, rendered.map((x) => x.file));
-    rendered.forEach((x, i) => (out.files[x.loss]![x.file.kind] = paths[i]));
-  }
-  return out;
-}
-
-async function computeAll(r: DecodedImage, f: DecodedImage, losses: string[], s: PairSettings, res: LossResources) {
-  const ctx = await res.forLosses(losses);
-  const out: PairOutcome = { width: r.width, height: r.height, losses: {}, files: {} };
-  const defs = await Promise.all(losses.map(async (name) => {
+async function definitions(names: readonly string[]): Promise<LossDefinition[]> {
+  return Promise.all(names.map(async (name) => {
     const loss = await loadLoss(name);
     if (!loss) throw new UserError(`unknown loss '${name}'`);
     return loss;
   }));
-  // Filtered maps are downloaded only when a file draws them.
-  const filtered = s.maps && (s.files ?? (await outputs()).PNG_KINDS).some((k) => k === 'real' || k === 'fake' || k === 'figure');
-  const parallel = (l: LossDefinition) => l.requires === 'vgg19' && res.parallelVgg !== undefined && res.weightsFile !== undefined;
-  // The losses run here share one upload of the pair; VGG on two threads runs on its own.
-  const here = defs.filter((l) => !parallel(l));
-  const computed = new Map(computeLosses(here, r, f, s.range, ctx, { map: s.maps, filtered }).map((x, i) => [here[i]!, x]));
-  for (const loss of defs) {
-    if (!computed.has(loss)) computed.set(loss, await (await import('./vgg-parallel.js')).vggParallel(r, f, s.range, res.parallelVgg!, res.weightsFile!, { map: s.maps }));
-    out.losses[loss.name] = computed.get(loss)!.mean;
-    out.files[loss.name] = {};
-  }
-  return { out, defs, computed };
+}
+
+/** Every loss of the pair, in order: two-stage ones on the embedder's threads if there is one, the rest here. */
+async function computeAll(defs: LossDefinition[], r: DecodedImage, f: DecodedImage, run: PairRunner): Promise<LossOutput[]> {
+  const opt: ComputeOptions = { map: run.draw !== undefined, filtered: run.draw !== undefined && (await render()).drawsFiltered(run.draw) };
+  const remote = (d: LossDefinition) => run.embedder !== undefined && d.embed !== undefined;
+  const here = defs.filter((d) => !remote(d));
+  const local = computeLosses(here, r, f, run.compute.range, await run.resources.contextFor(here), opt);
+  return Promise.all(defs.map(async (d) => (remote(d) ? embedded(d, r, f, run, opt) : local[here.indexOf(d)]!)));
+}
+
+async function embedded(loss: LossDefinition, r: DecodedImage, f: DecodedImage, run: PairRunner, opt: ComputeOptions): Promise<LossOutput> {
+  const range = run.compute.range;
+  const [rf, ff] = await Promise.all([run.embedder!.features(loss.name, r, range), run.embedder!.features(loss.name, f, range)]);
+  return compareEmbedded(loss, rf, ff, r.height, r.width, opt);
+}
+
+/** Renders and writes every file of the pair at once, and records their paths in `comparison.files`. */
+async function writeFiles(defs: LossDefinition[], outputs: LossOutput[], r: DecodedImage, f: DecodedImage, target: PairTarget, draw: DrawSettings, comparison: PairComparison): Promise<void> {
+  const files = await (await render()).renderPair(defs, outputs, r, f, target.stem, draw);
+  if (!files.length) return;
+  const paths = writeAllOrNothing(target.outDir, files);
+  files.forEach((file, i) => (comparison.files[file.loss]![file.kind] = paths[i]));
 }

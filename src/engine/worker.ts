@@ -1,40 +1,20 @@
 /**
  * A batch worker thread: loads its own tfjs backend (tfjs-wasm threads do not run in Node, so pairs run in
- * parallel one per worker), then compares the pairs it is sent with the same runPair as the single command.
- * It may hold two pairs at once (the pool decides): their computations run one at a time, in arrival order,
- * while the other pair is decoded or encoded by sharp on libuv's threads, so the core is not left idle.
- * Messages: in {id, pair, outDir, stem}; out {id, outcome} or {id, error, user}.
+ * parallel one per worker) and its weights once, then compares the pairs it is sent with the same runPair
+ * as the single command. It may hold two pairs at once (the pool decides): their computations run one at a
+ * time, in arrival order, while the other pair is decoded or encoded by sharp on libuv's threads.
+ * Protocol: WorkerRequest in, WorkerReply out (src/model.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { UserError } from '../errors.js';
-import { useBackend, type BackendName } from './backend.js';
-import { LossResources, runPair, type PairSettings, type Serialize } from './pair.js';
 import { readInput } from '../io/input.js';
-import type { Pair } from '../io/pairs.js';
-
-export interface WorkerInit {
-  backend: BackendName;
-  settings: PairSettings;
-  losses: string[];
-  weights?: string;
-}
-export interface WorkerJob {
-  id: number;
-  pair: Pair;
-  outDir: string;
-  stem: string;
-}
+import type { Job, WorkerInit, WorkerReply, WorkerRequest } from '../model.js';
+import { useBackend } from './backend.js';
+import { runPair, type PairRunner, type Serialize } from './pair.js';
+import { LossResources } from './resources.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
-const resources = new LossResources(init.weights);
-
-try {
-  const backend = await useBackend(init.backend);
-  port.postMessage({ ready: true, backend });
-} catch (err) {
-  port.postMessage({ fatal: (err as Error).message });
-}
+const reply = (m: WorkerReply) => port.postMessage(m);
 
 // One computation at a time, first come first served.
 let turn: Promise<unknown> = Promise.resolve();
@@ -43,23 +23,35 @@ const serialize: Serialize = (f) => {
   turn = run.catch(() => undefined);
   return run;
 };
+const runner: PairRunner = { losses: init.losses, compute: init.compute, draw: init.draw, resources: new LossResources(init.compute.weights), serialize };
 
-port.on('message', async (job: WorkerJob | 'close') => {
-  if (job === 'close') {
-    resources.dispose();
-    port.close();
-    return;
-  }
+try {
+  reply({ type: 'ready', backend: await useBackend(init.compute.backend) });
+} catch (err) {
+  reply({ type: 'fatal', message: (err as Error).message });
+}
+
+async function compare(job: Job): Promise<WorkerReply> {
   const t0 = performance.now();
   try {
     const [real, fake] = await Promise.all([readInput(job.pair.real, 'real'), readInput(job.pair.fake, 'fake')]);
-    const outcome = await runPair(
+    const comparison = await runPair(
       { bytes: real, label: `real ${job.pair.real}`, name: job.pair.real },
       { bytes: fake, label: `fake ${job.pair.fake}`, name: job.pair.fake },
-      init.losses, init.settings, resources, job.outDir, job.stem, serialize,
+      job,
+      runner,
     );
-    port.postMessage({ id: job.id, outcome, ms: performance.now() - t0 });
+    return { type: 'done', id: job.id, comparison, ms: performance.now() - t0 };
   } catch (err) {
-    port.postMessage({ id: job.id, error: err instanceof Error ? err.message : String(err), user: err instanceof UserError, ms: performance.now() - t0 });
+    return { type: 'failed', id: job.id, error: err instanceof Error ? err.message : String(err), ms: performance.now() - t0 };
   }
+}
+
+port.on('message', async (m: WorkerRequest) => {
+  if (m.type === 'close') {
+    runner.resources.dispose();
+    port.close();
+    return;
+  }
+  reply(await compare(m.job));
 });

@@ -1,15 +1,8 @@
 import { sharp } from './sharp.js';
-import type { UnitImage } from '../engine/compute.js';
 import { UserError } from '../errors.js';
+import { DEFAULTS, type DecodedImage } from '../model.js';
 
-/** A decoded image: RGB samples as stored (x = sample / max), and what the file held, for figures and JSON. */
-export interface DecodedImage extends UnitImage {
-  /** Bits per stored sample: 8 or 16. */
-  bitDepth: 8 | 16;
-  /** Channels in the file (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA; palette images report their expansion). */
-  channels: number;
-  format: string;
-}
+export type { DecodedImage } from '../model.js';
 
 export interface DecodeOptions {
   /** Shown in messages: the path, or `stdin`. */
@@ -20,8 +13,8 @@ export interface DecodeOptions {
   maxPixels?: number;
 }
 
-/** sharp's own default limit (0x3FFF x 0x3FFF): about 268 Mpixel, ~1.6 GB as 8-bit RGB for the pair. */
-export const DEFAULT_MAX_PIXELS = 268402689;
+/** sharp's own default limit (see model.ts). */
+export const DEFAULT_MAX_PIXELS = DEFAULTS.maxPixels;
 
 /**
  * Decodes like PIL's `Image.open(p).convert('RGB')`, which NectarGAN's dataset uses: pixel values as stored,

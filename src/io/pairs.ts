@@ -1,32 +1,12 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import type { Pair, Pairing, Unpaired } from '../model.js';
 
 /** Extensions taken as images when walking folders (formats sharp decodes). */
 export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff', '.gif', '.avif', '.heif', '.heic']);
 
-export interface Pair {
-  /** Relative path naming the pair (for NectarGAN layouts, the shared prefix, e.g. `epoch3_1_B`). */
-  name: string;
-  real: string;
-  fake: string;
-  /** Trainer layout only: the epoch number from `epochE_i_B_*`. */
-  epoch?: number;
-}
-
-/** A pair that cannot be compared before any decoding: one side is missing. */
-export interface Unpaired {
-  name: string;
-  real?: string;
-  fake?: string;
-  error: string;
-}
-
-export interface Pairing {
-  pairs: Pair[];
-  unpaired: Unpaired[];
-  layout: 'folders' | 'nectargan';
-}
+export type { Pair, Pairing, Unpaired } from '../model.js';
 
 /** Every image file below `dir`, as relative paths with '/' separators, sorted. */
 function walk(dir: string): string[] {

@@ -1,19 +1,7 @@
 import path from 'node:path';
-import type { FileKind } from './outputs.js';
+import type { PairRecord } from '../model.js';
 
-/** One pair's outcome as the batch reports it (NDJSON, JUnit, HTML). */
-export interface PairRecord {
-  name: string;
-  real?: string;
-  fake?: string;
-  losses: Record<string, number>;
-  files: Record<string, Partial<Record<FileKind, string>>>;
-  status: 'ok' | 'over' | 'error';
-  error?: string;
-  /** Thresholds exceeded, as `sobel 0.123 > 0.1`. */
-  over?: string[];
-  ms?: number;
-}
+export type { PairRecord } from '../model.js';
 
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
 

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { tempPath } from './temp.js';
 
 /**
  * Writes a set of files into `dir` (created if missing) all or nothing: each goes to a temporary name in
@@ -14,13 +14,12 @@ export function writeAllOrNothing(dir: string, files: { name: string; bytes: Buf
   } catch (err) {
     throw new UserError(`${what}: cannot create folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  const tag = `${process.pid}.${randomBytes(4).toString('hex')}`;
   const staged: { tmp: string; final: string }[] = [];
   const done: string[] = [];
   try {
     for (const f of files) {
       const final = path.join(dir, f.name);
-      const tmp = path.join(dir, `.${f.name}.${tag}.tmp`);
+      const tmp = tempPath(dir, f.name);
       staged.push({ tmp, final });
       writeFileSync(tmp, f.bytes);
     }

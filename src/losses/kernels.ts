@@ -19,13 +19,22 @@ import type { Tensor4D } from '@tensorflow/tfjs-core';
  */
 const cache = new Map<string, Tensor4D>();
 
+/** Backends (tfjs names) whose 3x3 convolutions fold columns into channels: set by the engine's backend table. */
+const folding = new Set<string>();
+
+/** Registers whether `backend` folds columns (engine/backend.ts calls it from its traits as it selects one). */
+export function setColumnFolding(backend: string, fold: boolean): void {
+  if (fold) folding.add(backend);
+  else folding.delete(backend);
+}
+
 /**
  * Columns folded into channels on this backend for an image of width W and c filters (1: plain
  * convolution). Measured at 512x512 on wasm, ms per image: c = 1: F=1 2.6, F=4 2.1, F=8 1.8, F=16 3.1;
  * c = 2: F=1 3.9, F=2 2.4, F=4 2.0, F=8 3.4.
  */
 function foldFor(width: number, c: number): number {
-  if (tf.getBackend() !== 'wasm') return 1; // on cpu/tensorflow folding only multiplies the work
+  if (!folding.has(tf.getBackend())) return 1; // on cpu/tensorflow folding only multiplies the work
   for (const F of c === 1 ? [8, 4, 2] : [4, 2]) if (width % F === 0) return F;
   return 1;
 }

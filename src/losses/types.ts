@@ -23,9 +23,15 @@ export interface LossResult {
   terms?: tf.Tensor[];
 }
 
+/** The seven VGG19 convs as tfjs tensors: kernels [3, 3, in, out] (transposed from PyTorch's [out, in, 3, 3]). */
+export interface Vgg19Weights {
+  convs: { kernel: tf.Tensor4D; bias: tf.Tensor1D }[];
+  dispose(): void;
+}
+
 /** Parameters a loss needs beyond the two images (loaded by the caller: losses do no I/O). */
 export interface LossContext {
-  vgg19?: import('./vgg.js').Vgg19Weights;
+  vgg19?: Vgg19Weights;
 }
 
 /** One loss: its math plus the names its figure uses. */
@@ -47,7 +53,14 @@ export interface LossDefinition {
    * one-channel images as already gray, and the engine computes gray once for all such losses of a pair.
    */
   grayOnly?: boolean;
-  /** What `compute` needs in its context, if anything. */
-  requires?: 'vgg19';
+  /** What `compute` needs in its context, if anything (a key of LossContext). */
+  requires?: keyof LossContext;
   compute(real: Image, fake: Image, ctx?: LossContext): LossResult;
+  /**
+   * Two-stage losses (vgg): compute = compareEmbeddings(embed(real), embed(fake)). The engine may then run
+   * the two embeddings on two threads. `embed` returns tensors the caller owns; `compareEmbeddings` gives
+   * `terms` whose float64 means add up to the loss, and `map` at the input size h x w.
+   */
+  embed?(x: Image, ctx?: LossContext): tf.Tensor4D[];
+  compareEmbeddings?(real: tf.Tensor4D[], fake: tf.Tensor4D[], h: number, w: number, single: boolean): LossResult;
 }

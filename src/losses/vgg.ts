@@ -1,7 +1,8 @@
 import { tf } from '../tf.js';
 import type { Scalar, Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
 import { checkPair, rgb4d, tidyLoss } from './common.js';
-import type { Image, LossContext, LossDefinition, LossResult } from './types.js';
+import type { Image, LossContext, LossDefinition, LossResult, Vgg19Weights } from './types.js';
+import { VGG19_CONVS, type TorchConv } from './vgg-layout.js';
 
 /**
  * VGG19 perceptual loss, NectarGAN's VGGPerceptual: torchvision's vgg19 `features` (configuration E: 3x3
@@ -13,32 +14,8 @@ import type { Image, LossContext, LossDefinition, LossResult } from './types.js'
  * weights 1, 1, 1. No ImageNet mean/std normalisation: NectarGAN feeds its [-1, 1] tensors directly.
  */
 
-/** The conv layers the three blocks use: torchvision `features` index, in and out channels. */
-export const VGG19_CONVS = [
-  { index: 0, cin: 3, cout: 64 },
-  { index: 2, cin: 64, cout: 64 },
-  { index: 5, cin: 64, cout: 128 },
-  { index: 7, cin: 128, cout: 128 },
-  { index: 10, cin: 128, cout: 256 },
-  { index: 12, cin: 256, cout: 256 },
-  { index: 14, cin: 256, cout: 256 },
-] as const;
-
-/** Indices of every conv in torchvision's VGG19 `features` (configuration E), to tell VGG19 from VGG11/13/16. */
-export const VGG19_ALL_CONV_INDICES = [0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34];
-
-/** One conv's parameters as PyTorch stores them: weight [out, in, 3, 3] row-major, bias [out]. */
-export interface TorchConv {
-  index: number;
-  weight: Float32Array;
-  bias: Float32Array;
-}
-
-/** The seven convs as tfjs tensors: kernels [3, 3, in, out] (transposed from PyTorch's [out, in, 3, 3]). */
-export interface Vgg19Weights {
-  convs: { kernel: Tensor4D; bias: Tensor1D }[];
-  dispose(): void;
-}
+export { VGG19_ALL_CONV_INDICES, VGG19_CONVS, type TorchConv } from './vgg-layout.js';
+export type { Vgg19Weights } from './types.js';
 
 export function vgg19Weights(convs: TorchConv[]): Vgg19Weights {
   const list = VGG19_CONVS.map((spec) => {
@@ -119,12 +96,16 @@ export const vgg = tidyLoss(function vgg(real: Image, fake: Image, weights: Vgg1
   }
 });
 
+function weightsOf(ctx?: LossContext): Vgg19Weights {
+  if (!ctx?.vgg19) throw new Error('the vgg loss needs VGG19 weights (ctx.vgg19)');
+  return ctx.vgg19;
+}
+
 export const vggLoss: LossDefinition = {
   name: 'vgg',
   title: 'VGG',
   requires: 'vgg19',
-  compute(real, fake, ctx?: LossContext) {
-    if (!ctx?.vgg19) throw new Error('the vgg loss needs VGG19 weights (ctx.vgg19)');
-    return vgg(real, fake, ctx.vgg19);
-  },
+  compute: (real, fake, ctx) => vgg(real, fake, weightsOf(ctx)),
+  embed: (x, ctx) => vggFeatures(x, weightsOf(ctx)),
+  compareEmbeddings: vggCompare,
 };

@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { useBackend } from '../../src/engine/backend.js';
-import { LossResources, runPair } from '../../src/engine/pair.js';
+import { runPair } from '../../src/engine/pair.js';
+import { LossResources } from '../../src/engine/resources.js';
+import { DEFAULTS } from '../../src/model.js';
 import { liveTensors } from '../helpers.js';
 
 test('1000 pairs in one process: tf.memory().numTensors, less the kept filter kernels, back to its baseline after every pair', async () => {
@@ -13,11 +15,10 @@ test('1000 pairs in one process: tf.memory().numTensors, less the kept filter ke
   };
   const [a, b] = [await png(3), await png(5)];
   const res = new LossResources();
-  const settings = { range: 'signed' as const, scale: 1, colormap: 'gray', raw: false, maps: false, resize: false };
   const base = liveTensors();
   const rss0 = process.memoryUsage().rss;
   for (let i = 0; i < 1000; i++) {
-    await runPair({ bytes: a, label: 'a', name: 'a' }, { bytes: b, label: 'b', name: 'b' }, ['sobel', 'laplacian', 'l1', 'l2'], settings, res, '/nonexistent', 'x');
+    await runPair({ bytes: a, label: 'a', name: 'a' }, { bytes: b, label: 'b', name: 'b' }, { outDir: '/nonexistent', stem: 'x' }, { losses: ['sobel', 'laplacian', 'l1', 'l2'], compute: { ...DEFAULTS.compute, range: 'signed' }, resources: res });
     assert.equal(liveTensors(), base, `pair ${i} left tensors behind`);
   }
   const grew = (process.memoryUsage().rss - rss0) / 2 ** 20;

@@ -1,17 +1,19 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UserError } from '../../errors.js';
-import { VGG19_ALL_CONV_INDICES, VGG19_CONVS, type TorchConv } from '../../losses/vgg.js';
+import { VGG19_ALL_CONV_INDICES, VGG19_CONVS, type TorchConv } from '../../losses/vgg-layout.js';
+import { tempPath, trackTemp } from '../temp.js';
 import { openCheckpoint } from './checkpoint.js';
+
+import { ENV_NO_DOWNLOAD, ENV_URL, ENV_WEIGHTS } from './env.js';
+export { ENV_NO_DOWNLOAD, ENV_URL, ENV_WEIGHTS };
 
 /** torchvision's IMAGENET1K_V1 VGG19 weights, as torch.hub caches them. */
 export const VGG19_URL = 'https://download.pytorch.org/models/vgg19-dcbb9e9d.pth';
-import { ENV_NO_DOWNLOAD, ENV_URL, ENV_WEIGHTS } from './env.js';
-export { ENV_NO_DOWNLOAD, ENV_URL, ENV_WEIGHTS };
 
 export interface WeightsOptions {
   /** --weights FILE */
@@ -54,7 +56,8 @@ export async function locateVgg19(opt: WeightsOptions = {}): Promise<string> {
 
 /**
  * Streams `url` to a temporary file beside `dest`, hashing as it goes; renames it into place only when the
- * SHA-256 starts with `hashPrefix`. Any failure, and SIGINT/SIGTERM meanwhile, removes the temporary file.
+ * SHA-256 starts with `hashPrefix`. Any failure removes the temporary file; on SIGINT/SIGTERM meanwhile the
+ * CLI's handler does (it is tracked in temp.ts).
  */
 export async function download(url: string, dest: string, hashPrefix: string | undefined, where: string, onProgress?: (f: number, b: number) => void): Promise<void> {
   try {
@@ -62,14 +65,8 @@ export async function download(url: string, dest: string, hashPrefix: string | u
   } catch (err) {
     throw new UserError(`cannot create ${path.dirname(dest)} for the VGG19 weights (${(err as NodeJS.ErrnoException).code}): ${where}`);
   }
-  const tmp = `${dest}.${process.pid}.${randomBytes(4).toString('hex')}.partial`;
-  const cleanup = () => rmSync(tmp, { force: true });
-  const onSignal = (sig: NodeJS.Signals) => {
-    cleanup();
-    process.exit(sig === 'SIGINT' ? 130 : 143);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const tmp = tempPath(path.dirname(dest), path.basename(dest));
+  const untrack = trackTemp(tmp);
   try {
     let res: Response;
     try {
@@ -97,9 +94,8 @@ export async function download(url: string, dest: string, hashPrefix: string | u
     if (hashPrefix && !digest.startsWith(hashPrefix)) throw new UserError(`downloaded ${url} has SHA-256 ${digest.slice(0, 16)}…, expected it to start with ${hashPrefix}: nothing was kept`);
     renameSync(tmp, dest);
   } finally {
-    cleanup();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    rmSync(tmp, { force: true });
+    untrack();
   }
 }
 

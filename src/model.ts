@@ -1,0 +1,185 @@
+/**
+ * The shared model: the data that crosses layers (images, pairs, settings, each stage's result, the worker
+ * protocol) and every default, in one place. A leaf module: it imports nothing, so the CLI's start-up and a
+ * batch's main thread can use it without loading TensorFlow.js, sharp or fonts.
+ */
+
+/**
+ * unit:   x = stored / max (255, or 65535 for 16-bit), the docs figures' "normalized (0, 1)".
+ * signed: x = 2 * unit - 1, the [-1, 1] tensors NectarGAN trains on,
+ *         so the loss equals what NectarGAN's loss module returns during training.
+ */
+export type Range = 'unit' | 'signed';
+export const RANGES: readonly Range[] = ['unit', 'signed'];
+
+/** `auto` takes the first backend that loads, in the order of engine/backend.ts's table. */
+export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+
+/**
+ * An image as the engine takes it: RGB samples as stored (8- or 16-bit), row-major, interleaved.
+ * x = sample / max is formed per strip, so a huge image never exists as float32 all at once.
+ */
+export interface RawImage {
+  width: number;
+  height: number;
+  samples: Uint8Array | Uint16Array;
+  /** 255 or 65535 */
+  max: number;
+}
+
+/** A decoded file: its samples, and what the file held (for figures and JSON). */
+export interface DecodedImage extends RawImage {
+  /** Bits per stored sample: 8 or 16. */
+  bitDepth: 8 | 16;
+  /** Channels in the file (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA; palette images report their expansion). */
+  channels: number;
+  format: string;
+}
+
+/** Kinds of file written per pair and loss, as named in the JSON `files` object. */
+export type FileKind = 'heatmap' | 'real' | 'fake' | 'figure' | 'raw';
+/** The PNG kinds (--files); `raw` (.npy) is chosen by --raw. */
+export const PNG_KINDS = ['heatmap', 'real', 'fake', 'figure'] as const satisfies readonly FileKind[];
+export type PngKind = (typeof PNG_KINDS)[number];
+
+/** What is computed: the same for every pair of a run. */
+export interface ComputeSettings {
+  range: Range;
+  backend: BackendName;
+  /** Resize fake to real's size instead of refusing a size mismatch. */
+  resize: boolean;
+  /** Pixel limit per image, checked from the header. */
+  maxPixels: number;
+  /** Weight files the losses need, located (or downloaded) by the caller before any pair runs. */
+  weights: WeightFiles;
+}
+
+/** Requirement name (a loss definition's `requires`) -> the file that holds it. */
+export type WeightFiles = Partial<Record<'vgg19', string>>;
+
+/** What is drawn for each pair and loss. A run that writes no files (--no-maps) has no DrawSettings. */
+export interface DrawSettings {
+  /** PNG kinds to write. */
+  kinds: readonly PngKind[];
+  /** Heatmap level = 255 * clamp(map / scale, 0, 1); 'max' = the map's own maximum. */
+  scale: number | 'max';
+  colormap: string;
+  /** Also the float32 map as .npy. */
+  raw: boolean;
+}
+
+/** Every default, in one place (the CLI's option defaults read them). */
+export const DEFAULTS = {
+  out: 'nectar-loss-out',
+  /** sharp's own limit (0x3FFF x 0x3FFF): about 268 Mpixel, ~1.6 GB as 8-bit RGB for the pair. */
+  maxPixels: 268402689,
+  compute: { range: 'unit', backend: 'auto', resize: false, maxPixels: 268402689, weights: {} } as ComputeSettings,
+  draw: { kinds: PNG_KINDS, scale: 1, colormap: 'gray', raw: false } as DrawSettings,
+  losses: ['sobel'],
+} as const;
+
+/** Stage 1, compute: one loss on one pair, downloaded from the backend (no tensor survives). */
+export interface LossOutput {
+  /** H*W float32 loss map, row-major (empty when not asked for). */
+  map: Float32Array;
+  /** The loss: mean(map) accumulated in float64, so it does not depend on a backend's reduction order;
+   *  for losses whose value is not the map's mean (vgg), the sum of its terms' float64 means. */
+  value: number;
+  /** The filtered images the figures show (sobel, laplacian), when a drawn file needs them. */
+  filtered?: { real: Float32Array; fake: Float32Array };
+}
+
+/** Stage 2, the pair runner: one pair's values and the files written for it. */
+export interface PairComparison {
+  width: number;
+  height: number;
+  /** loss -> value */
+  values: Record<string, number>;
+  /** loss -> kind -> path written */
+  files: Record<string, Partial<Record<FileKind, string>>>;
+}
+
+/** Two images to compare in a batch, found by walking folders. */
+export interface Pair {
+  /** Relative path naming the pair (for NectarGAN layouts, the shared prefix, e.g. `epoch3_1_B`). */
+  name: string;
+  real: string;
+  fake: string;
+  /** Trainer layout only: the epoch number from `epochE_i_B_*`. */
+  epoch?: number;
+}
+
+/** A pair that cannot be compared before any decoding: one side is missing. */
+export interface Unpaired {
+  name: string;
+  real?: string;
+  fake?: string;
+  error: string;
+}
+
+export interface Pairing {
+  pairs: Pair[];
+  unpaired: Unpaired[];
+  layout: 'folders' | 'nectargan';
+}
+
+/** Stage 3, the batch: one pair as it is reported (NDJSON row, JUnit testcase, report row). */
+export interface PairRecord {
+  name: string;
+  real?: string;
+  fake?: string;
+  /** loss -> value, rounded to float32's shortest decimal */
+  losses: Record<string, number>;
+  files: Record<string, Partial<Record<FileKind, string>>>;
+  status: 'ok' | 'over' | 'error';
+  error?: string;
+  /** Thresholds exceeded, as `sobel 0.123 > 0.1`. */
+  over?: string[];
+  ms?: number;
+}
+
+/** A batch job: one pair and where its files go. */
+export interface Job {
+  id: number;
+  pair: Pair;
+  outDir: string;
+  /** File names start with this: `<stem>.<loss>.<kind>.png`. */
+  stem: string;
+}
+
+/** What every batch worker is started with: the run's settings, as the CLI built them. */
+export interface WorkerInit {
+  losses: string[];
+  compute: ComputeSettings;
+  draw?: DrawSettings;
+}
+
+/** Messages to a batch worker. */
+export type WorkerRequest = { type: 'job'; job: Job } | { type: 'close' };
+
+/** Messages from a batch worker. */
+export type WorkerReply =
+  | { type: 'ready'; backend: string }
+  | { type: 'fatal'; message: string }
+  | { type: 'done'; id: number; comparison: PairComparison; ms: number }
+  | { type: 'failed'; id: number; error: string; ms: number };
+
+/** Messages to an embedding worker (a two-stage loss's network, run on its own thread). */
+export interface EmbedRequest {
+  id: number;
+  loss: string;
+  image: RawImage;
+  range: Range;
+}
+
+/** One feature map, transferred as its bytes. */
+export interface Feature {
+  shape: number[];
+  data: Float32Array;
+}
+
+/** Messages from an embedding worker. */
+export type EmbedReply =
+  | { type: 'features'; id: number; features: Feature[] }
+  | { type: 'failed'; id: number; error: string; user: boolean };
