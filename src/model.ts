@@ -165,6 +165,15 @@ export type WorkerReply =
   | { type: 'done'; id: number; comparison: PairComparison; ms: number }
   | { type: 'failed'; id: number; error: string; ms: number };
 
+/** What an embedding worker is started with: it loads the backend and these losses' weights at once. */
+export interface EmbedInit {
+  backend: BackendName;
+  losses: string[];
+  weights: WeightFiles;
+  /** Exit after this many images (the single command sends one to each thread); absent: serve until closed. */
+  images?: number;
+}
+
 /** Messages to an embedding worker (a two-stage loss's network, run on its own thread). */
 export interface EmbedRequest {
   id: number;

@@ -7,15 +7,20 @@ import { tf } from '../tf.js';
 import { UserError } from '../errors.js';
 import { toRange } from '../losses/common.js';
 import { loadLoss } from '../losses/registry.js';
-import type { BackendName, EmbedReply, EmbedRequest, WeightFiles } from '../model.js';
+import type { EmbedInit, EmbedReply, EmbedRequest } from '../model.js';
 import { useBackend } from './backend.js';
 import { LossResources } from './resources.js';
 import { unitTensor } from './upload.js';
 
-const init = workerData as { backend: BackendName; weights: WeightFiles };
+const init = workerData as EmbedInit;
 const port = parentPort!;
 const resources = new LossResources(init.weights);
-const ready = useBackend(init.backend);
+// The backend and the weights load as soon as the thread starts, while the main thread decodes the images.
+const ready = (async () => {
+  await useBackend(init.backend);
+  const losses = await Promise.all(init.losses.map(loadLoss));
+  await resources.contextFor(losses.filter((l) => l !== undefined));
+})();
 ready.catch(() => undefined);
 
 async function embed(m: EmbedRequest): Promise<EmbedReply> {
@@ -29,14 +34,22 @@ async function embed(m: EmbedRequest): Promise<EmbedReply> {
   return { type: 'features', id: m.id, features };
 }
 
+function close(): void {
+  resources.dispose();
+  port.close();
+}
+
+/**
+ * A thread that has served its `images` exits at once: while it lives (holding its wasm heap) the main
+ * thread's comparison of 512² features measured 0.47 s, against 0.14 s once both threads had exited.
+ */
+let served = 0;
 port.on('message', (m: EmbedRequest | 'close') => {
-  if (m === 'close') {
-    resources.dispose();
-    port.close();
-    return;
-  }
+  if (m === 'close') return close();
   embed(m).then(
     (reply) => port.postMessage(reply, reply.type === 'features' ? reply.features.map((f) => f.data.buffer as ArrayBuffer) : []),
     (err: unknown) => port.postMessage({ type: 'failed', id: m.id, error: err instanceof Error ? err.message : String(err), user: err instanceof UserError } satisfies EmbedReply),
-  );
+  ).finally(() => {
+    if (++served === init.images) close();
+  });
 });

@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import { UserError } from '../errors.js';
-import type { BackendName, EmbedReply, EmbedRequest, Feature, Range, RawImage, WeightFiles } from '../model.js';
+import type { EmbedInit, EmbedReply, EmbedRequest, Feature, Range, RawImage } from '../model.js';
 import { startWorker } from './threads.js';
 
 /**
@@ -13,11 +13,11 @@ export class Embedder {
   private readonly pending = new Map<number, { resolve: (f: Feature[]) => void; reject: (e: Error) => void }>();
   private nextId = 0;
 
-  constructor(threads: number, init: { backend: BackendName; weights: WeightFiles }) {
+  constructor(threads: number, init: EmbedInit) {
     this.workers = Array.from({ length: threads }, () => this.start(init));
   }
 
-  private start(init: { backend: BackendName; weights: WeightFiles }): Worker {
+  private start(init: EmbedInit): Worker {
     const w = startWorker('./embed-worker.js', init);
     w.on('message', (m: EmbedReply) => {
       const p = this.pending.get(m.id);

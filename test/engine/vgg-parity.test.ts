@@ -77,7 +77,7 @@ test('VGG on two worker threads (the single command) gives the same numbers', as
   await useBackend('wasm');
   const [real, fake] = await pair('rgb8');
   // Two threads, each loading the weights once, serving both ranges.
-  const embedder = new Embedder(2, { backend: 'wasm', weights: { vgg19: fixture('fixtures/weights/vgg19-legacy.pth') } });
+  const embedder = new Embedder(2, { backend: 'wasm', losses: ['vgg'], weights: { vgg19: fixture('fixtures/weights/vgg19-legacy.pth') } });
   after(() => embedder.close());
   for (const range of RANGES) {
     const ref = REF.cases.rgb8!.vgg[range];
