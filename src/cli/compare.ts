@@ -56,27 +56,27 @@ export async function compare(loss: LossDefinition, realArg: string, fakeArg: st
   // A two-stage loss embeds real and fake on two threads where the backend has one thread of its own.
   const embedder = loss.embed && traitsOf(backend).parallelEmbed ? new Embedder(2, { backend, losses: [loss.name], weights, images: 1 }) : undefined;
   const runner: PairRunner = { losses: [loss.name], compute, draw: opt.run.draw, resources: new LossResources(embedder ? {} : weights), embedder };
-  let res: PairComparison;
+  let comparison: PairComparison;
   try {
-    res = await runPair(input('real', realArg, realBytes), input('fake', fakeArg, fakeBytes), { outDir: opt.run.out, stem: stemOf(fakeArg) }, runner);
+    comparison = await runPair(input('real', realArg, realBytes), input('fake', fakeArg, fakeBytes), { outDir: opt.run.out, stem: stemOf(fakeArg) }, runner);
   } finally {
     runner.resources.dispose();
     embedder?.close();
   }
-  const report = reportOf(loss.name, res, opt, backend, realArg, fakeArg);
-  return { stdout: opt.json ? JSON.stringify(report) + '\n' : formatFloat32(res.values[loss.name]!) + '\n', code: report.over ? 1 : 0 };
+  const report = reportOf(loss.name, comparison, opt, backend, realArg, fakeArg);
+  return { stdout: opt.json ? JSON.stringify(report) + '\n' : formatFloat32(comparison.values[loss.name]!) + '\n', code: report.over ? 1 : 0 };
 }
 
-function reportOf(loss: string, res: PairComparison, opt: CompareOptions, backend: string, real: string, fake: string): CompareReport {
-  const value = res.values[loss]!;
+function reportOf(loss: string, comparison: PairComparison, opt: CompareOptions, backend: string, real: string, fake: string): CompareReport {
+  const value = comparison.values[loss]!;
   return {
     loss,
     mean: Number(formatFloat32(value)),
-    width: res.width,
-    height: res.height,
+    width: comparison.width,
+    height: comparison.height,
     range: opt.run.compute.range,
     backend,
-    files: res.files[loss] ?? {},
+    files: comparison.files[loss] ?? {},
     real,
     fake,
     ...(opt.max !== undefined ? { max: opt.max, over: value > opt.max } : {}),

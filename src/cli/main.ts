@@ -12,7 +12,7 @@ import { addPairOptions, runSettings, type PairOptionValues } from './options.js
 import { makeProgress } from './progress.js';
 import { installSignalHandlers, watchFolder } from './signals.js';
 
-/** Exit codes (fixed by issue 2): 0 ok, 1 mean above --max, 2 usage or input error. */
+/** Exit codes (scripts depend on them): 0 ok, 1 mean above --max, 2 usage or input error. */
 export const EXIT = { OK: 0, OVER: 1, USAGE: 2 } as const;
 
 const EXAMPLES = `

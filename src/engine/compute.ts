@@ -64,11 +64,11 @@ function runGroup(group: LossDefinition[], halo: number | undefined, real: RawIm
   // A whole-image run adopts the downloaded arrays (fresh copies) instead of copying them again.
   const acc: Accumulator[] = group.map(() => ({ pixels: W * H, map: new Float32Array(opt.map !== false && !whole ? W * H : 0), sum: 0 }));
   for (const strip of strips) {
-    const outs = tf.tidy(() => computeStrip(group, real, fake, strip, range, ctx, opt.filtered !== false));
+    const tensors = tf.tidy(() => computeStrip(group, real, fake, strip, range, ctx, opt.filtered !== false));
     try {
-      outs.forEach((o, i) => accumulate(acc[i]!, o, strip, W, whole, opt.map !== false));
+      tensors.forEach((o, i) => accumulate(acc[i]!, o, strip, W, whole, opt.map !== false));
     } finally {
-      tf.dispose(outs.flatMap((o) => [o.map, ...o.filtered, ...o.terms]));
+      tf.dispose(tensors.flatMap((o) => [o.map, ...o.filtered, ...o.terms]));
     }
   }
   return acc.map(finish);
@@ -87,8 +87,8 @@ function computeStrip(group: LossDefinition[], real: RawImage, fake: RawImage, s
   });
 }
 
-function stripTensors(res: LossResult, wantFiltered: boolean): StripTensors {
-  return { map: res.map, filtered: res.filtered && wantFiltered ? [res.filtered.real, res.filtered.fake] : [], terms: res.terms ?? [] };
+function stripTensors(result: LossResult, wantFiltered: boolean): StripTensors {
+  return { map: result.map, filtered: result.filtered && wantFiltered ? [result.filtered.real, result.filtered.fake] : [], terms: result.terms ?? [] };
 }
 
 /** Folds one strip's tensors into a loss's accumulator: only the strip's own rows are kept. */

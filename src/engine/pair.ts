@@ -50,14 +50,14 @@ export interface PairTarget {
  */
 export async function runPair(real: PairInput, fake: PairInput, target: PairTarget, run: PairRunner): Promise<PairComparison> {
   const [r, f] = await decodePair(real, fake, run.compute);
-  const defs = await definitions(run.losses);
-  const outputs = await (run.serialize ?? ((g) => g()))(() => computeAll(defs, r, f, run));
+  const losses = await definitions(run.losses);
+  const outputs = await (run.serialize ?? ((g) => g()))(() => computeAll(losses, r, f, run));
   const comparison: PairComparison = { width: r.width, height: r.height, values: {}, files: {} };
-  defs.forEach((d, i) => {
+  losses.forEach((d, i) => {
     comparison.values[d.name] = outputs[i]!.value;
     comparison.files[d.name] = {};
   });
-  if (run.draw) await writeFiles(defs, outputs, r, f, target, run.draw, comparison);
+  if (run.draw) await writeFiles(losses, outputs, r, f, target, run.draw, comparison);
   return comparison;
 }
 
@@ -85,12 +85,12 @@ async function definitions(names: readonly string[]): Promise<LossDefinition[]> 
 }
 
 /** Every loss of the pair, in order: two-stage ones on the embedder's threads if there is one, the rest here. */
-async function computeAll(defs: LossDefinition[], r: DecodedImage, f: DecodedImage, run: PairRunner): Promise<LossOutput[]> {
+async function computeAll(losses: LossDefinition[], r: DecodedImage, f: DecodedImage, run: PairRunner): Promise<LossOutput[]> {
   const opt: ComputeOptions = { map: run.draw !== undefined, filtered: run.draw !== undefined && (await render()).drawsFiltered(run.draw) };
   const remote = (d: LossDefinition) => run.embedder !== undefined && d.embed !== undefined;
-  const here = defs.filter((d) => !remote(d));
+  const here = losses.filter((d) => !remote(d));
   const local = computeLosses(here, r, f, run.compute.range, await run.resources.contextFor(here), opt);
-  return Promise.all(defs.map(async (d) => (remote(d) ? embedded(d, r, f, run, opt) : local[here.indexOf(d)]!)));
+  return Promise.all(losses.map(async (d) => (remote(d) ? embedded(d, r, f, run, opt) : local[here.indexOf(d)]!)));
 }
 
 async function embedded(loss: LossDefinition, r: DecodedImage, f: DecodedImage, run: PairRunner, opt: ComputeOptions): Promise<LossOutput> {
@@ -100,8 +100,8 @@ async function embedded(loss: LossDefinition, r: DecodedImage, f: DecodedImage, 
 }
 
 /** Renders and writes every file of the pair at once, and records their paths in `comparison.files`. */
-async function writeFiles(defs: LossDefinition[], outputs: LossOutput[], r: DecodedImage, f: DecodedImage, target: PairTarget, draw: DrawSettings, comparison: PairComparison): Promise<void> {
-  const files = await (await render()).renderPair(defs, outputs, r, f, target.stem, draw);
+async function writeFiles(losses: LossDefinition[], outputs: LossOutput[], r: DecodedImage, f: DecodedImage, target: PairTarget, draw: DrawSettings, comparison: PairComparison): Promise<void> {
+  const files = await (await render()).renderPair(losses, outputs, r, f, target.stem, draw);
   if (!files.length) return;
   const paths = writeAllOrNothing(target.outDir, files);
   files.forEach((file, i) => (comparison.files[file.loss]![file.kind] = paths[i]));

@@ -21,7 +21,7 @@ export const DEFAULT_MAX_PIXELS = DEFAULTS.maxPixels;
  * with no ICC-profile conversion (sharp converts embedded profiles unless `ignoreIcc`), no gamma, no EXIF
  * rotation (sharp rotates only when asked); alpha dropped, not composited; gray replicated to RGB; palettes
  * expanded. Unlike PIL, which keeps only the high byte of 16-bit RGB, 16-bit images keep all 16 bits:
- * x = v / 65535 (issue 2's rule); 8-bit x = v / 255.
+ * x = v / 65535 (every bit counts); 8-bit x = v / 255.
  */
 export async function decodeImage(input: Buffer | string, opts: DecodeOptions): Promise<DecodedImage> {
   try {
