@@ -53,6 +53,20 @@ export interface ComputeSettings {
   maxPixels: number;
   /** Weight files the losses need, located (or downloaded) by the caller before any pair runs. */
   weights: WeightFiles;
+  /** --shift-tolerance k: 0 = NectarGAN-exact. */
+  shift: number;
+  /** --mask: an image whose gray value > 127 marks compared pixels (every pair). */
+  mask?: string;
+  /** --ignore: rectangles left out of every comparison. */
+  ignore: Rect[];
+}
+
+/** A rectangle in pixels: its top-left corner and size. */
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
 }
 
 /** Requirement name (a loss definition's `requires`) -> the file that holds it. */
@@ -74,7 +88,7 @@ export const DEFAULTS = {
   out: 'nectar-loss-out',
   /** sharp's own limit (0x3FFF x 0x3FFF): about 268 Mpixel, ~1.6 GB as 8-bit RGB for the pair. */
   maxPixels: 268402689,
-  compute: { range: 'unit', backend: 'auto', resize: false, maxPixels: 268402689, weights: {} } as ComputeSettings,
+  compute: { range: 'unit', backend: 'auto', resize: false, maxPixels: 268402689, weights: {}, shift: 0, ignore: [] } as ComputeSettings,
   draw: { kinds: PNG_KINDS, scale: 1, colormap: 'gray', raw: false } as DrawSettings,
   losses: ['sobel'],
 } as const;
@@ -98,6 +112,8 @@ export interface PairComparison {
   values: Record<string, number>;
   /** loss -> kind -> path written */
   files: Record<string, Partial<Record<FileKind, string>>>;
+  /** Pixels left out by masks and --ignore (present when any was given). */
+  ignored?: number;
 }
 
 /** Two images to compare in a batch, found by walking folders. */
@@ -134,6 +150,8 @@ export interface PairRecord {
   files: Record<string, Partial<Record<FileKind, string>>>;
   status: 'ok' | 'over' | 'error';
   error?: string;
+  /** Pixels left out by masks and --ignore (present when any was given). */
+  ignored?: number;
   /** Thresholds exceeded, as `sobel 0.123 > 0.1`. */
   over?: string[];
   ms?: number;
@@ -146,6 +164,8 @@ export interface Job {
   outDir: string;
   /** File names start with this: `<stem>.<loss>.<kind>.png`. */
   stem: string;
+  /** This pair's own mask (batch --masks). */
+  mask?: string;
 }
 
 /** What every batch worker is started with: the run's settings, as the CLI built them. */

@@ -7,7 +7,7 @@ import { locateWeights } from '../io/weights/locate.js';
 import { writeAllOrNothing } from '../io/write.js';
 import { isLoss, lossRequires, LOSS_NAMES } from '../losses/registry.js';
 import type { Job, PairRecord, Pairing, WorkerInit } from '../model.js';
-import type { RunSettings } from './options.js';
+import { checkLossOptions, type RunSettings } from './options.js';
 import { downloadProgress, type Progress } from './progress.js';
 import { epochSeries, jobRecord, summarise, unpairedRecord } from './records.js';
 
@@ -22,6 +22,8 @@ export interface BatchOptions {
   junit?: string;
   report?: string;
   plot?: string;
+  /** A mask per pair, at the real image's relative path in this folder. */
+  masks?: string;
 }
 
 /** What the folders hold and what each pair will be: the step before any image is read. */
@@ -65,6 +67,7 @@ export async function batch(dirA: string, dirB: string | undefined, opt: BatchOp
 
 function validate(opt: BatchOptions): void {
   for (const l of opt.losses) if (!isLoss(l)) throw new UserError(`unknown loss '${l}' (choose from ${LOSS_NAMES.join(', ')})`);
+  checkLossOptions(opt.losses, opt.run, opt.masks);
   for (const l of Object.keys(opt.max)) if (!opt.losses.includes(l)) throw new UserError(`--max ${l}=…: ${l} is not among --loss ${opt.losses.join(',')}`);
 }
 
@@ -75,9 +78,17 @@ function planBatch(dirA: string, dirB: string | undefined, opt: BatchOptions): B
   if (opt.plot && !pairing.pairs.some((p) => p.epoch !== undefined)) throw new UserError(`--plot needs NectarGAN trainer outputs (epochE_i_B_real/fake) in ${dirA}`);
   const jobs = pairing.pairs.map((pair, id) => {
     const dir = path.posix.dirname(pair.name);
-    return { id, pair, outDir: path.join(opt.run.out, dir === '.' ? '' : dir), stem: path.posix.basename(pair.name, path.posix.extname(pair.name)) };
+    const job: Job = { id, pair, outDir: path.join(opt.run.out, dir === '.' ? '' : dir), stem: path.posix.basename(pair.name, path.posix.extname(pair.name)) };
+    if (opt.masks) job.mask = maskOf(opt.masks, dirA, pair.real);
+    return job;
   });
   return { dirs, pairing, jobs };
+}
+
+/** A pair's mask: the file at the real image's path relative to its folder, under --masks (a missing one
+ *  is that pair's error). */
+function maskOf(masks: string, realDir: string, real: string): string {
+  return path.join(masks, path.relative(realDir, real));
 }
 
 /** Runs the jobs on the worker pool with an ETA on the progress line; the backend the workers used. */

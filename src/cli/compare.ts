@@ -9,7 +9,7 @@ import { locateWeights } from '../io/weights/locate.js';
 import type { LossDefinition } from '../losses/types.js';
 import type { FileKind, PairComparison, Range } from '../model.js';
 import { formatFloat32 } from './format.js';
-import type { RunSettings } from './options.js';
+import { checkLossOptions, type RunSettings } from './options.js';
 import { downloadProgress, type Progress } from './progress.js';
 
 export interface CompareOptions {
@@ -31,6 +31,10 @@ export interface CompareReport {
   fake: string;
   max?: number;
   over?: boolean;
+  /** Pixels left out by --mask / --ignore (present when either was given). */
+  ignored?: number;
+  /** --shift-tolerance, when not 0. */
+  shiftTolerance?: number;
 }
 
 function stemOf(arg: string): string {
@@ -44,6 +48,7 @@ function input(role: 'real' | 'fake', arg: string, bytes: Buffer | string): Pair
 /** The single-pair command: read, decode, compute, write, and what to print. */
 export async function compare(loss: LossDefinition, realArg: string, fakeArg: string, opt: CompareOptions, progress: Progress): Promise<{ stdout: string; code: number }> {
   if (realArg === '-' && fakeArg === '-') throw new UserError('only one of real and fake can be read from stdin (-)');
+  checkLossOptions([loss.name], opt.run);
   progress.step('reading images');
   const [realBytes, fakeBytes] = await Promise.all([readInput(realArg, 'real'), readInput(fakeArg, 'fake')]);
   // The backend loads while the weights are located and the images decode on sharp's threads.
@@ -80,5 +85,7 @@ function reportOf(loss: string, comparison: PairComparison, opt: CompareOptions,
     real,
     fake,
     ...(opt.max !== undefined ? { max: opt.max, over: value > opt.max } : {}),
+    ...(comparison.ignored !== undefined ? { ignored: comparison.ignored } : {}),
+    ...(opt.run.compute.shift ? { shiftTolerance: opt.run.compute.shift } : {}),
   };
 }

@@ -93,6 +93,7 @@ interface BatchOptionValues extends PairOptionValues {
   junit?: string;
   report?: string;
   plot?: string;
+  masks?: string;
 }
 
 /** `nectar-loss batch <dir> [fakeDir]`. */
@@ -111,6 +112,7 @@ function batchCommand(program: Command): void {
     .option('--junit <file>', 'also write JUnit XML (one testcase per pair)')
     .option('--report <file>', 'also write an HTML report, worst pairs first')
     .option('--plot <file>', 'trainer folders: also plot each loss\'s mean per epoch as PNG')
+    .option('--masks <dir>', 'a mask per pair, at the real image\'s relative path in this folder (--mask, --ignore apply too)')
     .action(async (dir: string, fakeDir: string | undefined, o: BatchOptionValues) => {
       const opt: BatchOptions = {
         run: runSettings(o),
@@ -121,6 +123,7 @@ function batchCommand(program: Command): void {
         junit: o.junit,
         report: o.report,
         plot: o.plot,
+        masks: o.masks,
       };
       watchFolder(opt.run.out);
       for (const f of [opt.junit, opt.report, opt.plot]) if (f) watchFolder(path.dirname(f));

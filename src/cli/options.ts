@@ -1,7 +1,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { COLORMAPS } from '../io/colormap.js';
 import { ENV_NO_DOWNLOAD, ENV_WEIGHTS } from '../io/weights/env.js';
-import { BACKEND_NAMES, DEFAULTS, PNG_KINDS, RANGES, type BackendName, type ComputeSettings, type DrawSettings, type PngKind, type Range } from '../model.js';
+import { UserError } from '../errors.js';
+import { LOSS_NAMES, lossTraits } from '../losses/registry.js';
+import { BACKEND_NAMES, DEFAULTS, PNG_KINDS, RANGES, type BackendName, type ComputeSettings, type DrawSettings, type PngKind, type Range, type Rect } from '../model.js';
+
+/** The largest --shift-tolerance (losses/shift.ts's MAX_SHIFT, kept here so --help loads no tfjs). */
+const MAX_SHIFT = 3;
 
 /** The options every comparison takes, as commander hands them over (defaults from model.ts's DEFAULTS). */
 export interface PairOptionValues {
@@ -17,6 +22,9 @@ export interface PairOptionValues {
   weights?: string;
   download: boolean;
   maxPixels?: number;
+  shiftTolerance: number;
+  mask?: string;
+  ignore: Rect[];
 }
 
 /** A run's settings, split by what they control; weights are located once the losses are known. */
@@ -32,7 +40,7 @@ export interface RunSettings {
 export function runSettings(o: PairOptionValues): RunSettings {
   return {
     out: o.out,
-    compute: { range: o.range, backend: o.backend, resize: Boolean(o.resize), maxPixels: o.maxPixels ?? DEFAULTS.maxPixels },
+    compute: { range: o.range, backend: o.backend, resize: Boolean(o.resize), maxPixels: o.maxPixels ?? DEFAULTS.maxPixels, shift: o.shiftTolerance, mask: o.mask, ignore: o.ignore },
     draw: o.maps ? { kinds: o.files ?? DEFAULTS.draw.kinds, scale: o.scale, colormap: o.colormap, raw: Boolean(o.raw) } : undefined,
     weights: { file: o.weights, download: o.download !== false },
   };
@@ -58,6 +66,32 @@ function parseMaxPixels(v: string): number {
   return n;
 }
 
+function parseShift(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_SHIFT) throw new InvalidArgumentError(`expected a whole number of pixels from 0 to ${MAX_SHIFT}.`);
+  return n;
+}
+
+/** `--ignore x,y,w,h`, repeatable. */
+function parseRect(v: string, prev: Rect[]): Rect[] {
+  const n = v.split(',').map((s) => Number(s.trim()));
+  if (n.length !== 4 || n.some((x) => !Number.isSafeInteger(x) || x < 0) || n[2]! < 1 || n[3]! < 1) throw new InvalidArgumentError('expected x,y,w,h in whole pixels (w, h at least 1), e.g. 0,0,120,40.');
+  return [...prev, { x: n[0]!, y: n[1]!, width: n[2]!, height: n[3]! }];
+}
+
+/**
+ * Options that only some losses take, checked before any work: a mask restricts the mean of a per-pixel
+ * map, so losses whose value is not one (vgg) refuse it; shift tolerance exists for sobel, laplacian, l1, l2.
+ */
+export function checkLossOptions(losses: readonly string[], run: RunSettings, masksDir?: string): void {
+  const masked = run.compute.mask !== undefined || run.compute.ignore.length > 0 || masksDir !== undefined;
+  for (const l of losses) {
+    const t = lossTraits(l);
+    if (masked && !t.maskable) throw new UserError(`${l} does not take a mask (--mask, --ignore, --masks): its value is not the mean of a per-pixel map, so pixels cannot be left out of it`);
+    if (run.compute.shift > 0 && !t.shift) throw new UserError(`${l} does not take --shift-tolerance: it is defined for ${LOSS_NAMES.filter((n) => lossTraits(n).shift).join(', ')} only`);
+  }
+}
+
 /** The options every comparison takes, in the single and the batch command alike. */
 export function addPairOptions(cmd: Command): Command {
   const { draw, compute } = DEFAULTS;
@@ -73,5 +107,8 @@ export function addPairOptions(cmd: Command): Command {
     .option('--resize', "resize fake to real's size instead of refusing a size mismatch")
     .option('--weights <file>', `vgg: VGG19 weights (.pth of any torch version, or .safetensors); default $${ENV_WEIGHTS}, else torch.hub's cache`)
     .option('--no-download', `vgg: never download missing weights (also: $${ENV_NO_DOWNLOAD}=1)`)
-    .option('--max-pixels <n>', `refuse images with more pixels than this (default ${DEFAULTS.maxPixels}, sharp's limit)`, parseMaxPixels);
+    .option('--max-pixels <n>', `refuse images with more pixels than this (default ${DEFAULTS.maxPixels}, sharp's limit)`, parseMaxPixels)
+    .option('--mask <png>', 'compare only where this image (real\'s size) is brighter than 127; the rest is hatched on heatmaps')
+    .option('--ignore <x,y,w,h>', 'leave this rectangle out of the comparison (repeatable)', parseRect, [])
+    .option('--shift-tolerance <k>', `sobel, laplacian, l1, l2: per pixel, the smallest difference over shifts of fake up to k px (0-${MAX_SHIFT}; not NectarGAN's training loss)`, parseShift, compute.shift);
 }

@@ -17,7 +17,8 @@ export function jobRecord(r: JobResult, max: Record<string, number>): PairRecord
   const values = r.comparison.values;
   const losses = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, round(v)]));
   const over = Object.entries(max).filter(([l, t]) => values[l]! > t).map(([l, t]) => `${l} ${losses[l]} > ${t}`);
-  return { name: pair.name, real: pair.real, fake: pair.fake, losses, files: r.comparison.files, status: over.length ? 'over' : 'ok', ...(over.length ? { over } : {}), ms: Math.round(r.ms) };
+  const ignored = r.comparison.ignored !== undefined ? { ignored: r.comparison.ignored } : {};
+  return { name: pair.name, real: pair.real, fake: pair.fake, losses, files: r.comparison.files, status: over.length ? 'over' : 'ok', ...(over.length ? { over } : {}), ...ignored, ms: Math.round(r.ms) };
 }
 
 export interface BatchSummary {

@@ -1,7 +1,8 @@
 import { tf } from '../tf.js';
 import type { Tensor, Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
 import { gray, toRange } from '../losses/common.js';
-import type { LossContext, LossDefinition, LossResult } from '../losses/types.js';
+import { shiftTolerant } from '../losses/shift.js';
+import type { LossContext, LossDefinition, LossResult, ShiftSpec } from '../losses/types.js';
 import type { Feature, LossOutput, Range, RawImage } from '../model.js';
 import { planStrips, type Strip } from './strips.js';
 import { unitTensor } from './upload.js';
@@ -15,6 +16,10 @@ export interface ComputeOptions {
   filtered?: boolean;
   /** Rows per strip for losses with a `halo` (default: see strips.ts). */
   tileRows?: number;
+  /** Shift tolerance k (losses/shift.ts): each local loss's map is the minimum over offsets up to k. */
+  shift?: number;
+  /** H*W, 1 where a pixel is compared: the values become means over those pixels (local losses only). */
+  mask?: Uint8Array;
 }
 
 /** One loss's tensors for one strip (all owned by the caller; a type, so tf.tidy can return it). */
@@ -26,7 +31,9 @@ type StripTensors = {
 
 /** A loss's numbers as its strips come in: the map, the filtered maps, the float64 sum or the terms' value. */
 interface Accumulator {
+  /** Pixels the value is the mean over: all, or those the mask compares. */
   pixels: number;
+  mask?: Uint8Array;
   map: Float32Array;
   filtered?: { real: Float32Array; fake: Float32Array };
   sum: number;
@@ -51,7 +58,8 @@ export function computeLosses(losses: LossDefinition[], real: RawImage, fake: Ra
   const results = new Map<LossDefinition, LossOutput>();
   const local = losses.filter((l) => l.halo !== undefined);
   const keep = (group: LossDefinition[], out: LossOutput[]) => group.forEach((l, i) => results.set(l, out[i]!));
-  if (local.length) keep(local, runGroup(local, Math.max(...local.map((l) => l.halo!)), real, fake, range, ctx, opt));
+  // A shifted read reaches k pixels beyond the filter's own halo.
+  if (local.length) keep(local, runGroup(local, Math.max(...local.map((l) => l.halo!)) + (opt.shift ?? 0), real, fake, range, ctx, opt));
   for (const loss of losses) if (loss.halo === undefined) keep([loss], runGroup([loss], undefined, real, fake, range, ctx, opt));
   return losses.map((l) => results.get(l)!);
 }
@@ -62,9 +70,10 @@ function runGroup(group: LossDefinition[], halo: number | undefined, real: RawIm
   const strips = planStrips(H, W, halo, opt.tileRows);
   const whole = strips.length === 1;
   // A whole-image run adopts the downloaded arrays (fresh copies) instead of copying them again.
-  const acc: Accumulator[] = group.map(() => ({ pixels: W * H, map: new Float32Array(opt.map !== false && !whole ? W * H : 0), sum: 0 }));
+  const pixels = opt.mask ? count(opt.mask) : W * H;
+  const acc: Accumulator[] = group.map(() => ({ pixels, mask: opt.mask, map: new Float32Array(opt.map !== false && !whole ? W * H : 0), sum: 0 }));
   for (const strip of strips) {
-    const tensors = tf.tidy(() => computeStrip(group, real, fake, strip, range, ctx, opt.filtered !== false));
+    const tensors = tf.tidy(() => computeStrip(group, real, fake, strip, range, ctx, opt));
     try {
       tensors.forEach((o, i) => accumulate(acc[i]!, o, strip, W, whole, opt.map !== false));
     } finally {
@@ -75,7 +84,7 @@ function runGroup(group: LossDefinition[], halo: number | undefined, real: RawIm
 }
 
 /** Uploads one strip of both images and runs every loss of the group on it (inside the caller's tf.tidy). */
-function computeStrip(group: LossDefinition[], real: RawImage, fake: RawImage, s: Strip, range: Range, ctx: LossContext | undefined, wantFiltered: boolean): StripTensors[] {
+function computeStrip(group: LossDefinition[], real: RawImage, fake: RawImage, s: Strip, range: Range, ctx: LossContext | undefined, opt: ComputeOptions): StripTensors[] {
   const r = toRange(unitTensor(real, s.t0, s.t1), range);
   const f = toRange(unitTensor(fake, s.t0, s.t1), range);
   // Losses that read only gray(x) share one gray pair.
@@ -83,8 +92,13 @@ function computeStrip(group: LossDefinition[], real: RawImage, fake: RawImage, s
   const gray3 = (x: Tensor3D) => tf.squeeze<Tensor3D>(gray(x), [0]);
   return group.map((loss) => {
     const [a, b] = loss.grayOnly ? (g ??= [gray3(r), gray3(f)]) : [r, f];
-    return stripTensors(loss.compute(a, b, ctx), wantFiltered);
+    return stripTensors(opt.shift ? shiftTolerant(shiftSpec(loss), a, b, opt.shift) : loss.compute(a, b, ctx), opt.filtered !== false);
   });
+}
+
+function shiftSpec(loss: LossDefinition): ShiftSpec {
+  if (!loss.shift) throw new Error(`the ${loss.name} loss has no shift-tolerant form`);
+  return loss.shift;
 }
 
 function stripTensors(result: LossResult, wantFiltered: boolean): StripTensors {
@@ -97,7 +111,7 @@ function accumulate(acc: Accumulator, o: StripTensors, s: Strip, W: number, whol
   const rowsOf = (t: Tensor) => (t.dataSync() as Float32Array).subarray(a, b);
   const m = rowsOf(o.map);
   if (o.terms.length) acc.termValue = termsValue(o.terms);
-  else acc.sum += sum64(m);
+  else acc.sum += acc.mask ? maskedSum64(m, acc.mask.subarray(s.y0 * W, s.y1 * W)) : sum64(m);
   if (wantMap) {
     if (whole) acc.map = m;
     else acc.map.set(m, s.y0 * W);
@@ -155,6 +169,23 @@ export function sum64(a: Float32Array): number {
   }
   for (; i < a.length; i++) s0 += a[i]!;
   return s0 + s1 + (s2 + s3);
+}
+
+/** Sum in float64 of the entries whose mask is nonzero. */
+export function maskedSum64(a: Float32Array, mask: Uint8Array): number {
+  let s0 = 0, s1 = 0;
+  for (let i = 0; i < a.length; i += 2) {
+    if (mask[i]) s0 += a[i]!;
+    if (mask[i + 1] && i + 1 < a.length) s1 += a[i + 1]!;
+  }
+  return s0 + s1;
+}
+
+/** How many entries are nonzero. */
+export function count(mask: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i]) n++;
+  return n;
 }
 
 export function mean64(a: Float32Array): number {

@@ -4,7 +4,8 @@ import { writeAllOrNothing } from '../io/write.js';
 import { loadLoss } from '../losses/registry.js';
 import type { LossDefinition } from '../losses/types.js';
 import type { ComputeSettings, DecodedImage, DrawSettings, LossOutput, PairComparison } from '../model.js';
-import { compareEmbedded, computeLosses, type ComputeOptions } from './compute.js';
+import { compareMask } from '../io/mask.js';
+import { compareEmbedded, computeLosses, count, type ComputeOptions } from './compute.js';
 import type { Embedder } from './embedder.js';
 import type { LossResources } from './resources.js';
 
@@ -37,10 +38,11 @@ export interface PairRunner {
   embedder?: Embedder;
 }
 
-/** Where a pair's files go: `<outDir>/<stem>.<loss>.<kind>`. */
+/** Where a pair's files go (`<outDir>/<stem>.<loss>.<kind>`), and its own mask if it has one. */
 export interface PairTarget {
   outDir: string;
   stem: string;
+  mask?: string;
 }
 
 /**
@@ -50,15 +52,26 @@ export interface PairTarget {
  */
 export async function runPair(real: PairInput, fake: PairInput, target: PairTarget, run: PairRunner): Promise<PairComparison> {
   const [r, f] = await decodePair(real, fake, run.compute);
+  const mask = await maskFor(r, target, run.compute);
   const losses = await definitions(run.losses);
-  const outputs = await (run.serialize ?? ((g) => g()))(() => computeAll(losses, r, f, run));
-  const comparison: PairComparison = { width: r.width, height: r.height, values: {}, files: {} };
+  const outputs = await (run.serialize ?? ((g) => g()))(() => computeAll(losses, r, f, run, mask?.compared));
+  const comparison: PairComparison = { width: r.width, height: r.height, values: {}, files: {}, ...(mask ? { ignored: mask.ignored } : {}) };
   losses.forEach((d, i) => {
     comparison.values[d.name] = outputs[i]!.value;
     comparison.files[d.name] = {};
   });
-  if (run.draw) await writeFiles(losses, outputs, r, f, target, run.draw, comparison);
+  if (run.draw) await writeFiles(losses, outputs, r, f, target, run, mask?.compared, comparison);
   return comparison;
+}
+
+/** The pixels compared, when masks or --ignore rectangles are given; refuses a mask that leaves none. */
+async function maskFor(r: DecodedImage, target: PairTarget, s: ComputeSettings): Promise<{ compared: Uint8Array; ignored: number } | undefined> {
+  const files = [s.mask, target.mask].filter((f): f is string => f !== undefined);
+  if (!files.length && !s.ignore.length) return undefined;
+  const compared = await compareMask(r.width, r.height, files, s.ignore);
+  const ignored = compared.length - count(compared);
+  if (ignored === compared.length) throw new UserError(`the masks and --ignore rectangles leave no pixel of the ${r.width}x${r.height} image to compare`);
+  return { compared, ignored };
 }
 
 /** Decodes both images of a pair at once and checks (or, with --resize, fixes) their sizes. */
@@ -85,8 +98,9 @@ async function definitions(names: readonly string[]): Promise<LossDefinition[]> 
 }
 
 /** Every loss of the pair, in order: two-stage ones on the embedder's threads if there is one, the rest here. */
-async function computeAll(losses: LossDefinition[], r: DecodedImage, f: DecodedImage, run: PairRunner): Promise<LossOutput[]> {
-  const opt: ComputeOptions = { map: run.draw !== undefined, filtered: run.draw !== undefined && (await render()).drawsFiltered(run.draw) };
+async function computeAll(losses: LossDefinition[], r: DecodedImage, f: DecodedImage, run: PairRunner, mask?: Uint8Array): Promise<LossOutput[]> {
+  const filtered = run.draw !== undefined && (await render()).drawsFiltered(run.draw);
+  const opt: ComputeOptions = { map: run.draw !== undefined, filtered, shift: run.compute.shift, mask };
   const remote = (d: LossDefinition) => run.embedder !== undefined && d.embed !== undefined;
   const here = losses.filter((d) => !remote(d));
   const local = computeLosses(here, r, f, run.compute.range, await run.resources.contextFor(here), opt);
@@ -100,8 +114,8 @@ async function embedded(loss: LossDefinition, r: DecodedImage, f: DecodedImage, 
 }
 
 /** Renders and writes every file of the pair at once, and records their paths in `comparison.files`. */
-async function writeFiles(losses: LossDefinition[], outputs: LossOutput[], r: DecodedImage, f: DecodedImage, target: PairTarget, draw: DrawSettings, comparison: PairComparison): Promise<void> {
-  const files = await (await render()).renderPair(losses, outputs, r, f, target.stem, draw);
+async function writeFiles(losses: LossDefinition[], outputs: LossOutput[], r: DecodedImage, f: DecodedImage, target: PairTarget, run: PairRunner, mask: Uint8Array | undefined, comparison: PairComparison): Promise<void> {
+  const files = await (await render()).renderPair(losses, outputs, r, f, target.stem, run.draw!, mask);
   if (!files.length) return;
   const paths = writeAllOrNothing(target.outDir, files);
   files.forEach((file, i) => (comparison.files[file.loss]![file.kind] = paths[i]));

@@ -34,18 +34,35 @@ export function captionFor(loss: LossLabels, mean: number): string {
  * Encodes every file of one pair, for every loss, in memory, so that nothing is written until all of it
  * succeeded; the encodes run concurrently on sharp's threads.
  */
-export async function renderPair(losses: readonly LossLabels[], outputs: readonly LossOutput[], real: DecodedImage, fake: DecodedImage, stem: string, draw: DrawSettings): Promise<RenderedFile[]> {
-  return (await Promise.all(losses.map((loss, i) => renderFiles(loss, outputs[i]!, real, fake, stem, draw)))).flat();
+export async function renderPair(losses: readonly LossLabels[], outputs: readonly LossOutput[], real: DecodedImage, fake: DecodedImage, stem: string, draw: DrawSettings, mask?: Uint8Array): Promise<RenderedFile[]> {
+  return (await Promise.all(losses.map((loss, i) => renderFiles(loss, outputs[i]!, real, fake, stem, draw, mask)))).flat();
+}
+
+/** Ignored pixels on a heatmap: diagonal stripes, 8 px apart, in a blue no colour map uses, over dark gray. */
+const HATCH = { stripe: [0, 140, 255], ground: [48, 48, 48] } as const;
+
+/** The heatmap with every pixel outside `mask` hatched (RGB from then on). */
+function hatch(r: Raster, mask: Uint8Array): Raster {
+  const rgb = r.channels === 3 ? r.data : new Uint8Array(r.width * r.height * 3).map((_, i) => r.data[(i / 3) | 0]!);
+  for (let i = 0; i < mask.length; i++) {
+    if (mask[i]) continue;
+    const x = i % r.width, y = (i / r.width) | 0;
+    const c = (x + y) % 8 < 2 ? HATCH.stripe : HATCH.ground;
+    rgb.set(c, i * 3);
+  }
+  return { width: r.width, height: r.height, channels: 3, data: rgb };
 }
 
 /**
  * One loss's files. Names: `<stem>.<loss>.<kind>.png` and `<stem>.<loss>.map.npy`, stem being the fake
  * image's base name.
  */
-async function renderFiles(loss: LossLabels, res: LossOutput, real: DecodedImage, fake: DecodedImage, stem: string, opt: DrawSettings): Promise<RenderedFile[]> {
+async function renderFiles(loss: LossLabels, res: LossOutput, real: DecodedImage, fake: DecodedImage, stem: string, opt: DrawSettings, mask?: Uint8Array): Promise<RenderedFile[]> {
   const { width: W, height: H } = real;
-  const heatScale = opt.scale === 'max' ? maxScale(res.map) : opt.scale;
-  const heatmap = colorize(toLevels(res.map, heatScale), W, H, await colormapLut(opt.colormap));
+  // --scale max: the largest value among the compared pixels.
+  const heatScale = opt.scale === 'max' ? maxScale(mask ? res.map.map((v, i) => (mask[i] ? v : 0)) : res.map) : opt.scale;
+  const levels = colorize(toLevels(res.map, heatScale), W, H, await colormapLut(opt.colormap));
+  const heatmap = mask ? hatch(levels, mask) : levels;
   // Encodes run concurrently on sharp's threads; the list keeps a fixed order.
   const out: Promise<RenderedFile>[] = [];
   const wanted = new Set<FileKind>(opt.kinds);

@@ -22,4 +22,12 @@ export const laplacian = tidyLoss(function laplacian(real: Image, fake: Image): 
   };
 });
 
-export const laplacianLoss: LossDefinition = { name: 'laplacian', title: 'Laplacian', filterLabel: 'laplacian', halo: 1, grayOnly: true, compute: laplacian };
+export const laplacianLoss: LossDefinition = {
+  name: 'laplacian',
+  title: 'Laplacian',
+  filterLabel: 'laplacian',
+  halo: 1,
+  grayOnly: true,
+  compute: laplacian,
+  shift: { filter: (x) => conv3x3(gray(x), 'laplacian', [K]), power: 1, shown: (f) => tf.abs(f), filterLabel: 'laplacian' },
+};

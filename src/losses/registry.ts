@@ -1,16 +1,26 @@
 import type { LossDefinition } from './types.js';
 
+/** What the CLI must know of a loss before loading it (a test checks each against the definition). */
+export interface LossTraits {
+  /** Weights it needs: the definition's `requires`. */
+  requires?: LossDefinition['requires'];
+  /** Its value is the mean of its per-pixel map (it has a `halo`), so a mask can restrict it. */
+  maskable?: true;
+  /** --shift-tolerance applies: the definition has `shift`. */
+  shift?: true;
+}
+
 /**
  * Every loss the CLI offers, by name, each loaded on first use (so `--help`, `backends` and the batch
- * command's main thread load no TensorFlow.js). A new loss is one file plus one line here; `requires`
- * repeats the definition's own, so that weights can be located before any loss is loaded.
+ * command's main thread load no TensorFlow.js). A new loss is one file plus one line here; the traits
+ * repeat the definition's own, so that options can be checked and weights located before any loss loads.
  */
-const LOSSES: Readonly<Record<string, { load: () => Promise<LossDefinition>; requires?: LossDefinition['requires'] }>> = {
-  sobel: { load: async () => (await import('./sobel.js')).sobelLoss },
-  laplacian: { load: async () => (await import('./laplacian.js')).laplacianLoss },
+const LOSSES: Readonly<Record<string, { load: () => Promise<LossDefinition> } & LossTraits>> = {
+  sobel: { load: async () => (await import('./sobel.js')).sobelLoss, maskable: true, shift: true },
+  laplacian: { load: async () => (await import('./laplacian.js')).laplacianLoss, maskable: true, shift: true },
   vgg: { load: async () => (await import('./vgg.js')).vggLoss, requires: 'vgg19' },
-  l1: { load: async () => (await import('./l1.js')).l1Loss },
-  l2: { load: async () => (await import('./l2.js')).l2Loss },
+  l1: { load: async () => (await import('./l1.js')).l1Loss, maskable: true, shift: true },
+  l2: { load: async () => (await import('./l2.js')).l2Loss, maskable: true, shift: true },
 };
 
 export const LOSS_NAMES = Object.keys(LOSSES);
@@ -21,7 +31,12 @@ export function isLoss(name: string): boolean {
 
 /** What a loss needs besides the two images (without loading it). */
 export function lossRequires(name: string): LossDefinition['requires'] {
-  return isLoss(name) ? LOSSES[name]!.requires : undefined;
+  return lossTraits(name).requires;
+}
+
+/** A loss's traits, without loading it ({} for an unknown name). */
+export function lossTraits(name: string): LossTraits {
+  return isLoss(name) ? LOSSES[name]! : {};
 }
 
 export async function loadLoss(name: string): Promise<LossDefinition | undefined> {

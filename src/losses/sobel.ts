@@ -28,4 +28,12 @@ export const sobel = tidyLoss(function sobel(real: Image, fake: Image): LossResu
   return { map: toMap(d, single), mean: tf.mean(d), filtered: { real: toMap(mr, single), fake: toMap(mf, single) } };
 });
 
-export const sobelLoss: LossDefinition = { name: 'sobel', title: 'Sobel', filterLabel: 'sobel', halo: 1, grayOnly: true, compute: sobel };
+export const sobelLoss: LossDefinition = {
+  name: 'sobel',
+  title: 'Sobel',
+  filterLabel: 'sobel',
+  halo: 1,
+  grayOnly: true,
+  compute: sobel,
+  shift: { filter: (x) => magnitude(gray(x)), power: 1, filterLabel: 'sobel' },
+};

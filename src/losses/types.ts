@@ -34,6 +34,20 @@ export interface LossContext {
   vgg19?: Vgg19Weights;
 }
 
+/**
+ * How a per-pixel loss becomes shift-tolerant (shift.ts): the filtered image F it compares, the power of
+ * the per-channel difference, and (for figures) how F is shown.
+ */
+export interface ShiftSpec {
+  /** F(x): [N,H,W,C] from an image (or a gray one, for grayOnly losses). */
+  filter(x: Image): tf.Tensor4D;
+  power: 1 | 2;
+  /** The filtered maps for figures, from F (laplacian: |lap|); absent: F itself. */
+  shown?(f: tf.Tensor4D): tf.Tensor4D;
+  /** Set when the figures show filtered maps (the loss's filterLabel). */
+  filterLabel?: string;
+}
+
 /** One loss: its math plus the names its figure uses. */
 export interface LossDefinition {
   /** CLI and registry name, e.g. `sobel`. */
@@ -53,6 +67,8 @@ export interface LossDefinition {
    * one-channel images as already gray, and the engine computes gray once for all such losses of a pair.
    */
   grayOnly?: boolean;
+  /** Present when --shift-tolerance applies to this loss. */
+  shift?: ShiftSpec;
   /** What `compute` needs in its context, if anything (a key of LossContext). */
   requires?: keyof LossContext;
   compute(real: Image, fake: Image, ctx?: LossContext): LossResult;
