@@ -132,6 +132,8 @@ export interface Unpaired {
   real?: string;
   fake?: string;
   error: string;
+  /** Two-folder layout: a current (fake) image with no baseline (real) yet: status `new`, not an error. */
+  new?: true;
 }
 
 export interface Pairing {
@@ -148,8 +150,13 @@ export interface PairRecord {
   /** loss -> value, rounded to float32's shortest decimal */
   losses: Record<string, number>;
   files: Record<string, Partial<Record<FileKind, string>>>;
-  status: 'ok' | 'over' | 'error';
+  /** new: a current image without a baseline (two-folder batch). */
+  status: 'ok' | 'over' | 'error' | 'new';
   error?: string;
+  /** --update: the baseline this run wrote (new) or replaced (changed) with the current image. */
+  updated?: 'new' | 'changed';
+  /** Trainer layout: the epoch of the pair. */
+  epoch?: number;
   /** Pixels left out by masks and --ignore (present when any was given). */
   ignored?: number;
   /** Thresholds exceeded, as `sobel 0.123 > 0.1`. */

@@ -4,7 +4,7 @@ import { UserError } from '../errors.js';
 import { pairFolders, pairNectarGAN } from '../io/pairs.js';
 import { htmlReport, junitXml, worstFirst } from '../io/report.js';
 import { locateWeights } from '../io/weights/locate.js';
-import { writeAllOrNothing } from '../io/write.js';
+import { copyAtomic, writeAllOrNothing } from '../io/write.js';
 import { isLoss, lossRequires, LOSS_NAMES } from '../losses/registry.js';
 import type { Job, PairRecord, Pairing, WorkerInit } from '../model.js';
 import { checkLossOptions, type RunSettings } from './options.js';
@@ -24,6 +24,12 @@ export interface BatchOptions {
   plot?: string;
   /** A mask per pair, at the real image's relative path in this folder. */
   masks?: string;
+  /** --update: which baselines to write from the current images. */
+  update?: 'new' | 'changed' | 'all';
+  /** --shard i/n (1-based). */
+  shard?: { index: number; total: number };
+  /** --results FILE: the NDJSON also to this file, for `merge`. */
+  results?: string;
 }
 
 /** What the folders hold and what each pair will be: the step before any image is read. */
@@ -39,41 +45,74 @@ function inside(child: string, parent: string): boolean {
 }
 
 /**
- * `nectar-loss batch`: validate → plan → run → summarise → report. Streams NDJSON as pairs finish.
- * Returns the exit code: 2 if any pair could not be compared, else 1 if any is over a threshold, else 0.
- * The main thread loads no loss and no TensorFlow.js: the workers do.
+ * `nectar-loss batch`: validate → plan → run → conclude. Streams NDJSON as pairs finish.
+ * Returns the exit code: 2 if any pair could not be compared, else 1 if any is over a threshold (or new and
+ * not updated), else 0. The main thread loads no loss and no TensorFlow.js: the workers do.
  */
 export async function batch(dirA: string, dirB: string | undefined, opt: BatchOptions, progress: Progress, out: (s: string) => void): Promise<number> {
-  validate(opt);
+  validate(opt, dirB);
   const plan = planBatch(dirA, dirB, opt);
   const weights = await locateWeights(opt.losses.map(lossRequires), { ...opt.run.weights, onProgress: downloadProgress(progress) });
   const started = performance.now();
   const records: PairRecord[] = [];
   const emit = (r: PairRecord) => {
+    if (opt.update) updateBaseline(r, opt.update, dirA);
     records.push(r);
     if (opt.json) out(JSON.stringify(r) + '\n');
   };
   plan.pairing.unpaired.forEach((u) => emit(unpairedRecord(u)));
   const init: WorkerInit = { losses: opt.losses, compute: { ...opt.run.compute, weights }, draw: opt.run.draw };
   const backend = await runJobs(plan.jobs, opt.jobs, init, progress, (r) => emit(jobRecord(r, opt.max)));
-  const summary = summarise(records, opt.losses);
-  const seconds = (performance.now() - started) / 1000;
-  const line = `${summary.counts.pairs} pairs: ${summary.counts.ok} ok, ${summary.counts.over} over a threshold, ${summary.counts.error} errors (${opt.losses.join(', ')}; ${backend}; ${seconds.toFixed(1)} s)`;
-  await writeReports(plan, records, opt, seconds, line);
-  if (opt.json) out(JSON.stringify({ summary: true, ...summary.counts, losses: opt.losses, range: opt.run.compute.range, backend, seconds: Number(seconds.toFixed(3)), worst: summary.worst, exit: summary.exit }) + '\n');
-  else out(table(records, opt.losses, line));
+  const meta: RunMeta = { dirs: plan.dirs, losses: opt.losses, range: opt.run.compute.range, backend, seconds: (performance.now() - started) / 1000, max: opt.max, ...(opt.shard ? { shard: `${opt.shard.index}/${opt.shard.total}` } : {}) };
+  return conclude(records, meta, opt, out);
+}
+
+/** What a run's summary and reports say besides the records (also read back from results files by merge). */
+export interface RunMeta {
+  dirs: string[];
+  losses: string[];
+  range: string;
+  backend: string;
+  seconds: number;
+  max: Record<string, number>;
+  /** `i/n` when this run was one shard. */
+  shard?: string;
+}
+
+/** Where the conclusion goes: the flags that batch and merge share. */
+export interface ReportOptions {
+  json: boolean;
+  junit?: string;
+  report?: string;
+  plot?: string;
+  /** batch only: the NDJSON also to this file, with paths relative to it. */
+  results?: string;
+}
+
+/** Summarise → reports (JUnit, HTML, plot, results file) → summary object or table. Returns the exit code. */
+export async function conclude(records: PairRecord[], meta: RunMeta, opt: ReportOptions, out: (s: string) => void): Promise<number> {
+  const summary = summarise(records, meta.losses);
+  const c = summary.counts;
+  const extra = `${c.new ? `, ${c.new} new` : ''}${c.updated ? `, ${c.updated} updated` : ''}`;
+  const line = `${c.pairs} pairs: ${c.ok} ok, ${c.over} over a threshold, ${c.error} errors${extra} (${meta.losses.join(', ')}; ${meta.backend}; ${meta.seconds.toFixed(1)} s)`;
+  const summaryObject = { summary: true, ...c, losses: meta.losses, range: meta.range, backend: meta.backend, seconds: Number(meta.seconds.toFixed(3)), worst: summary.worst, exit: summary.exit };
+  await writeReports(records, meta, opt, line);
+  if (opt.results) writeResults(opt.results, records, meta, summaryObject);
+  if (opt.json) out(JSON.stringify(summaryObject) + '\n');
+  else out(table(records, meta.losses, line));
   return summary.exit;
 }
 
-function validate(opt: BatchOptions): void {
+function validate(opt: BatchOptions, dirB: string | undefined): void {
   for (const l of opt.losses) if (!isLoss(l)) throw new UserError(`unknown loss '${l}' (choose from ${LOSS_NAMES.join(', ')})`);
   checkLossOptions(opt.losses, opt.run, opt.masks);
   for (const l of Object.keys(opt.max)) if (!opt.losses.includes(l)) throw new UserError(`--max ${l}=…: ${l} is not among --loss ${opt.losses.join(',')}`);
+  if (opt.update && dirB === undefined) throw new UserError('--update needs a baseline folder and a current folder: batch <baselineDir> <currentDir> --update …');
 }
 
 function planBatch(dirA: string, dirB: string | undefined, opt: BatchOptions): BatchPlan {
   const dirs = dirB === undefined ? [dirA] : [dirA, dirB];
-  const pairing = dirB === undefined ? pairNectarGAN(dirA) : pairFolders(dirA, dirB);
+  const pairing = shardOf(dirB === undefined ? pairNectarGAN(dirA) : pairFolders(dirA, dirB), opt.shard);
   for (const d of dirs) if (opt.run.draw && inside(opt.run.out, d)) throw new UserError(`--out ${opt.run.out} is inside the input folder ${d}: choose a folder outside it`);
   if (opt.plot && !pairing.pairs.some((p) => p.epoch !== undefined)) throw new UserError(`--plot needs NectarGAN trainer outputs (epochE_i_B_real/fake) in ${dirA}`);
   const jobs = pairing.pairs.map((pair, id) => {
@@ -83,6 +122,36 @@ function planBatch(dirA: string, dirB: string | undefined, opt: BatchOptions): B
     return job;
   });
   return { dirs, pairing, jobs };
+}
+
+/**
+ * --shard i/n: the pairs (and unpaired names) sorted by name, every n-th from the i-th. Names are sorted by
+ * code unit, so every machine splits alike, whatever its file system's order or locale.
+ */
+function shardOf(p: Pairing, shard: BatchOptions['shard']): Pairing {
+  if (!shard) return p;
+  const names = [...p.pairs.map((x) => x.name), ...p.unpaired.map((x) => x.name)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const mine = new Set(names.filter((_, i) => i % shard.total === shard.index - 1));
+  return { ...p, pairs: p.pairs.filter((x) => mine.has(x.name)), unpaired: p.unpaired.filter((x) => mine.has(x.name)) };
+}
+
+/**
+ * --update: `new` writes a new image's baseline, `changed` replaces the baseline of a pair over a threshold,
+ * `all` both; each copy byte for byte and atomic. Marks the record `updated`.
+ */
+function updateBaseline(r: PairRecord, mode: NonNullable<BatchOptions['update']>, baselineDir: string): void {
+  const kind = r.status === 'new' ? 'new' : r.status === 'over' ? 'changed' : undefined;
+  if (!kind || (mode !== 'all' && mode !== kind) || !r.fake) return;
+  const dest = r.real ?? path.join(baselineDir, r.name);
+  try {
+    copyAtomic(r.fake, dest, `--update ${mode}`);
+  } catch (err) {
+    // The pair's error, reported with the others: the run goes on and exits 2.
+    Object.assign(r, { status: 'error', error: (err as Error).message });
+    return;
+  }
+  r.updated = kind;
+  r.real = dest;
 }
 
 /** A pair's mask: the file at the real image's path relative to its folder, under --masks (a missing one
@@ -108,16 +177,35 @@ async function runJobs(jobs: Job[], size: number, init: WorkerInit, progress: Pr
   return backend;
 }
 
+const writeOne = (file: string, bytes: Buffer, flag: string) => writeAllOrNothing(path.dirname(file), [{ name: path.basename(file), bytes }], `${flag} ${file}`);
+
 /** --junit, --report, --plot: each written all or nothing. */
-async function writeReports(plan: BatchPlan, records: PairRecord[], opt: BatchOptions, seconds: number, line: string): Promise<void> {
-  const write = (file: string, bytes: Buffer, flag: string) => writeAllOrNothing(path.dirname(file), [{ name: path.basename(file), bytes }], `${flag} ${file}`);
-  if (opt.junit) write(opt.junit, Buffer.from(junitXml(records, opt.losses, seconds)), '--junit');
-  if (opt.report) write(opt.report, Buffer.from(htmlReport(records, opt.losses, opt.report, { title: `nectar-loss: ${plan.dirs.join(' vs ')}`, line })), '--report');
+async function writeReports(records: PairRecord[], meta: RunMeta, opt: ReportOptions, line: string): Promise<void> {
+  if (opt.junit) writeOne(opt.junit, Buffer.from(junitXml(records, meta.losses, meta.seconds)), '--junit');
+  if (opt.report) writeOne(opt.report, Buffer.from(htmlReport(records, meta.losses, opt.report, { title: `nectar-loss: ${meta.dirs.join(' vs ')}`, line })), '--report');
   if (opt.plot) {
     const { lineChart } = await import('../io/plot.js');
-    const png = await lineChart(epochSeries(records, plan.pairing.pairs, opt.losses), `Mean loss per epoch: ${plan.dirs[0]}`, 'epoch', `mean loss (${opt.run.compute.range})`);
-    write(opt.plot, png, '--plot');
+    const png = await lineChart(epochSeries(records, meta.losses), `Mean loss per epoch: ${meta.dirs[0]}`, 'epoch', `mean loss (${meta.range})`);
+    writeOne(opt.plot, png, '--plot');
   }
+}
+
+/**
+ * --results: a header line (RunMeta), the records, the summary object. The files a run wrote are given
+ * relative to the results file (its folder travels as a CI artifact); real and fake stay as given on the
+ * command line (the inputs are where the merging job checks them out).
+ */
+function writeResults(file: string, records: PairRecord[], meta: RunMeta, summary: object): void {
+  const lines = [{ nectarLossResults: 1, ...meta }, ...records.map((r) => relocateFiles(r, (p) => portable(path.relative(path.dirname(path.resolve(file)), path.resolve(p))))), summary];
+  writeOne(file, Buffer.from(lines.map((l) => JSON.stringify(l)).join('\n') + '\n'), '--results');
+}
+
+const portable = (p: string) => p.split(path.sep).join('/');
+
+/** A record with the paths of the files it wrote passed through `f`. */
+export function relocateFiles(r: PairRecord, f: (p: string) => string): PairRecord {
+  const files = Object.fromEntries(Object.entries(r.files).map(([l, kinds]) => [l, Object.fromEntries(Object.entries(kinds).map(([k, p]) => [k, f(p!)]))]));
+  return { ...r, files };
 }
 
 /** The human-readable table: worst first, then the summary line. */
@@ -125,7 +213,8 @@ function table(records: PairRecord[], losses: readonly string[], line: string): 
   const w = Math.max(4, ...records.map((r) => r.name.length));
   const rows = worstFirst(records, [...losses]).map((r) => {
     const values = losses.map((l) => (r.losses[l] === undefined ? '–' : String(r.losses[l])).padStart(12)).join('  ');
-    return `${r.name.padEnd(w)}  ${values}  ${r.status}${r.error ? `: ${r.error}` : r.over ? `: ${r.over.join('; ')}` : ''}\n`;
+    const updated = r.updated ? ` (baseline ${r.updated === 'new' ? 'written' : 'replaced'})` : '';
+    return `${r.name.padEnd(w)}  ${values}  ${r.status}${updated}${r.error ? `: ${r.error}` : r.over ? `: ${r.over.join('; ')}` : ''}\n`;
   });
   return `${'pair'.padEnd(w)}  ${losses.map((l) => l.padStart(12)).join('  ')}  status\n${rows.join('')}${line}\n`;
 }

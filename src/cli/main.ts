@@ -1,4 +1,4 @@
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 // Only light modules here: --help, --version and `backends` must not load what they do not use.
@@ -94,6 +94,17 @@ interface BatchOptionValues extends PairOptionValues {
   report?: string;
   plot?: string;
   masks?: string;
+  update?: 'new' | 'changed' | 'all';
+  shard?: { index: number; total: number };
+  results?: string;
+}
+
+/** `--shard i/n`: 1 <= i <= n. */
+function parseShard(v: string): { index: number; total: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(v.trim());
+  const index = Number(m?.[1]), total = Number(m?.[2]);
+  if (!m || total < 1 || index < 1 || index > total) throw new InvalidArgumentError('expected i/n with 1 <= i <= n, e.g. 2/4 (1-based, as Playwright and Jest).');
+  return { index, total };
 }
 
 /** `nectar-loss batch <dir> [fakeDir]`. */
@@ -113,6 +124,9 @@ function batchCommand(program: Command): void {
     .option('--report <file>', 'also write an HTML report, worst pairs first')
     .option('--plot <file>', 'trainer folders: also plot each loss\'s mean per epoch as PNG')
     .option('--masks <dir>', 'a mask per pair, at the real image\'s relative path in this folder (--mask, --ignore apply too)')
+    .addOption(new Option('--update <which>', 'two folders: copy current images over baselines: new (no baseline yet), changed (over a threshold), all').choices(['new', 'changed', 'all']))
+    .option('--shard <i/n>', 'compare only the i-th of n parts of the pairs (1-based; the same split on every machine)', parseShard)
+    .option('--results <file>', 'also write the NDJSON here (paths relative to it), for `nectar-loss merge`')
     .action(async (dir: string, fakeDir: string | undefined, o: BatchOptionValues) => {
       const opt: BatchOptions = {
         run: runSettings(o),
@@ -124,9 +138,13 @@ function batchCommand(program: Command): void {
         report: o.report,
         plot: o.plot,
         masks: o.masks,
+        update: o.update,
+        shard: o.shard,
+        results: o.results,
       };
       watchFolder(opt.run.out);
-      for (const f of [opt.junit, opt.report, opt.plot]) if (f) watchFolder(path.dirname(f));
+      if (opt.update) watchFolder(dir);
+      for (const f of [opt.junit, opt.report, opt.plot, opt.results]) if (f) watchFolder(path.dirname(f));
       const progress = makeProgress();
       try {
         const { batch } = await import('./batch.js');
@@ -135,6 +153,24 @@ function batchCommand(program: Command): void {
       } finally {
         progress.stop();
       }
+    });
+}
+
+/** `nectar-loss merge <results…>`: the shards' results as one run. */
+function mergeCommand(program: Command): void {
+  program
+    .command('merge')
+    .description('combine the --results files of sharded batch runs into the summary, JUnit, report and plot of one run')
+    .argument('<results...>', 'NDJSON files written by batch --results (paths inside are relative to each file)')
+    .option('--json', 'NDJSON: every pair, then the summary object')
+    .option('--junit <file>', 'also write JUnit XML')
+    .option('--report <file>', 'also write the HTML report')
+    .option('--plot <file>', 'trainer folders: also plot each loss\'s mean per epoch as PNG')
+    .action(async (files: string[], o: { json?: boolean; junit?: string; report?: string; plot?: string }) => {
+      for (const f of [o.junit, o.report, o.plot]) if (f) watchFolder(path.dirname(f));
+      const { merge } = await import('./merge.js');
+      const code = await merge(files, { json: Boolean(o.json), junit: o.junit, report: o.report, plot: o.plot }, (s) => process.stdout.write(s));
+      if (code) throw new Exit(code);
     });
 }
 
@@ -161,6 +197,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions();
   singleCommand(program);
   batchCommand(program);
+  mergeCommand(program);
   backendsCommand(program);
   return program;
 }

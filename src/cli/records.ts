@@ -1,29 +1,31 @@
 import type { JobResult } from '../engine/pool.js';
-import type { Pair, PairRecord, Unpaired } from '../model.js';
+import type { PairRecord, Unpaired } from '../model.js';
 import { formatFloat32 } from './format.js';
 
 /** A loss's value as reported: float32's shortest decimal. */
 const round = (v: number) => Number(formatFloat32(v));
 
-/** The record of a pair that could not be paired. */
+/** The record of a pair that could not be paired: an error, or a new image without a baseline. */
 export function unpairedRecord(u: Unpaired): PairRecord {
-  return { name: u.name, ...(u.real ? { real: u.real } : {}), ...(u.fake ? { fake: u.fake } : {}), losses: {}, files: {}, status: 'error', error: u.error };
+  const sides = { ...(u.real ? { real: u.real } : {}), ...(u.fake ? { fake: u.fake } : {}) };
+  return u.new ? { name: u.name, ...sides, losses: {}, files: {}, status: 'new' } : { name: u.name, ...sides, losses: {}, files: {}, status: 'error', error: u.error };
 }
 
 /** The record of a finished job, gated by the `--max` thresholds (loss -> value). */
 export function jobRecord(r: JobResult, max: Record<string, number>): PairRecord {
   const { pair } = r.job;
-  if (r.error !== undefined) return { name: pair.name, real: pair.real, fake: pair.fake, losses: {}, files: {}, status: 'error', error: r.error, ms: r.ms };
+  const epoch = pair.epoch !== undefined ? { epoch: pair.epoch } : {};
+  if (r.error !== undefined) return { name: pair.name, real: pair.real, fake: pair.fake, ...epoch, losses: {}, files: {}, status: 'error', error: r.error, ms: r.ms };
   const values = r.comparison.values;
   const losses = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, round(v)]));
   const over = Object.entries(max).filter(([l, t]) => values[l]! > t).map(([l, t]) => `${l} ${losses[l]} > ${t}`);
   const ignored = r.comparison.ignored !== undefined ? { ignored: r.comparison.ignored } : {};
-  return { name: pair.name, real: pair.real, fake: pair.fake, losses, files: r.comparison.files, status: over.length ? 'over' : 'ok', ...(over.length ? { over } : {}), ...ignored, ms: Math.round(r.ms) };
+  return { name: pair.name, real: pair.real, fake: pair.fake, ...epoch, losses, files: r.comparison.files, status: over.length ? 'over' : 'ok', ...(over.length ? { over } : {}), ...ignored, ms: Math.round(r.ms) };
 }
 
 export interface BatchSummary {
-  counts: { pairs: number; ok: number; over: number; error: number };
-  /** 2 if any pair could not be compared, else 1 if any is over a threshold, else 0. */
+  counts: { pairs: number; ok: number; over: number; error: number; new: number; updated: number };
+  /** 2 if any pair could not be compared, else 1 if any is over a threshold or new and not updated, else 0. */
   exit: number;
   /** Per loss, the five largest values. */
   worst: Record<string, { name: string; value: number | undefined }[]>;
@@ -35,18 +37,18 @@ const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? 
 export function summarise(records: PairRecord[], losses: readonly string[]): BatchSummary {
   records.sort(byName);
   const count = (s: PairRecord['status']) => records.filter((r) => r.status === s).length;
-  const counts = { pairs: records.length, ok: count('ok'), over: count('over'), error: count('error') };
+  const counts = { pairs: records.length, ok: count('ok'), over: count('over'), error: count('error'), new: count('new'), updated: records.filter((r) => r.updated).length };
+  const failing = records.some((r) => (r.status === 'over' || r.status === 'new') && !r.updated);
   const worst = Object.fromEntries(losses.map((l) => [l, records.filter((r) => r.losses[l] !== undefined).sort((a, b) => b.losses[l]! - a.losses[l]! || byName(a, b)).slice(0, 5).map((r) => ({ name: r.name, value: r.losses[l] }))]));
-  return { counts, exit: counts.error ? 2 : counts.over ? 1 : 0, worst };
+  return { counts, exit: counts.error ? 2 : failing ? 1 : 0, worst };
 }
 
 /** Trainer layouts: per loss, the mean value per epoch. */
-export function epochSeries(records: PairRecord[], pairs: Pair[], losses: readonly string[]): { name: string; points: { x: number; y: number }[] }[] {
-  const byEpoch = new Map(pairs.map((p) => [p.name, p.epoch]));
+export function epochSeries(records: PairRecord[], losses: readonly string[]): { name: string; points: { x: number; y: number }[] }[] {
   return losses.map((l) => {
     const acc = new Map<number, number[]>();
     for (const r of records) {
-      const e = byEpoch.get(r.name);
+      const e = r.epoch;
       if (e !== undefined && r.losses[l] !== undefined) acc.set(e, [...(acc.get(e) ?? []), r.losses[l]!]);
     }
     return { name: l, points: [...acc].map(([x, v]) => ({ x, y: v.reduce((a, b) => a + b, 0) / v.length })) };

@@ -48,7 +48,7 @@ export function pairFolders(realDir: string, fakeDir: string): Pairing {
   for (const rel of [...new Set([...reals, ...fakes])].sort()) {
     const real = path.join(realDir, rel), fake = path.join(fakeDir, rel);
     if (!fakes.has(rel)) unpaired.push({ name: rel, real, error: `no fake counterpart: ${fake} does not exist` });
-    else if (!reals.has(rel)) unpaired.push({ name: rel, fake, error: `no real counterpart: ${real} does not exist` });
+    else if (!reals.has(rel)) unpaired.push({ name: rel, fake, error: `no baseline: ${real} does not exist`, new: true });
     else pairs.push({ name: rel, real, fake });
   }
   return { pairs, unpaired, layout: 'folders' };

@@ -10,7 +10,7 @@ const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
  * (classname `nectar-loss.<losses>`), <failure> when over a threshold, <error> when it could not be compared.
  */
 export function junitXml(records: PairRecord[], losses: string[], seconds: number): string {
-  const failures = records.filter((r) => r.status === 'over').length;
+  const failures = records.filter((r) => r.status === 'over' || r.status === 'new').length;
   const errors = records.filter((r) => r.status === 'error').length;
   const head = `tests="${records.length}" failures="${failures}" errors="${errors}" skipped="0" time="${seconds.toFixed(3)}"`;
   const cases = records.map((r) => {
@@ -20,7 +20,9 @@ export function junitXml(records: PairRecord[], losses: string[], seconds: numbe
         ? `\n      <error message="${xml(r.error ?? 'error')}" type="error">${xml(r.error ?? '')}</error>`
         : r.status === 'over'
           ? `\n      <failure message="${xml(r.over!.join('; '))}" type="threshold">${xml(r.over!.join('\n'))}</failure>`
-          : '';
+          : r.status === 'new'
+            ? `\n      <failure message="new image: no baseline${r.updated ? ' (written by --update)' : ''}" type="new">${xml(r.fake ?? '')}</failure>`
+            : '';
     return `    <testcase classname="nectar-loss.${xml(losses.join(','))}" name="${xml(r.name)}" time="${((r.ms ?? 0) / 1000).toFixed(3)}">${body}\n      <system-out>${xml(values)}</system-out>\n    </testcase>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="nectar-loss" ${head}>\n  <testsuite name="nectar-loss batch" ${head}>\n${cases.join('\n')}\n  </testsuite>\n</testsuites>\n`;
@@ -28,7 +30,7 @@ export function junitXml(records: PairRecord[], losses: string[], seconds: numbe
 
 /** Worst first: errors, then over a threshold, then by the first loss's value, largest first; ties by name. */
 export function worstFirst(records: PairRecord[], losses: string[]): PairRecord[] {
-  const rank = { error: 0, over: 1, ok: 2 } as const;
+  const rank = { error: 0, over: 1, new: 2, ok: 3 } as const;
   const key = losses[0]!;
   return [...records].sort((a, b) => rank[a.status] - rank[b.status] || (b.losses[key] ?? -1) - (a.losses[key] ?? -1) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
@@ -50,10 +52,11 @@ export function htmlReport(records: PairRecord[], losses: string[], reportFile: 
   const rows = worstFirst(records, losses).map((r) => {
     const values = losses.map((l) => `<td class="num">${r.losses[l] === undefined ? '–' : r.losses[l]!.toPrecision(6)}</td>`).join('');
     const heat = losses.map((l) => img(r.files[l]?.heatmap, `${l} heatmap`)).join('');
-    const note = r.status === 'error' ? `<div class="err">${esc(r.error ?? '')}</div>` : r.status === 'over' ? `<div class="over">${esc(r.over!.join('; '))}</div>` : '';
+    const note = r.status === 'error' ? `<div class="err">${esc(r.error ?? '')}</div>` : r.status === 'new' ? '<div class="over">new image: no baseline</div>' : r.status === 'over' ? `<div class="over">${esc(r.over!.join('; '))}</div>` : '';
+    const updated = r.updated ? `<div class="st">baseline ${r.updated === 'new' ? 'written' : 'replaced'} (--update)</div>` : '';
         // A pair that failed may have inputs a browser cannot show either: list only what was compared.
-    const inputs = r.status === 'error' ? '' : img(r.real, 'real') + img(r.fake, 'fake');
-    return `<tr class="${r.status}"><td><b>${esc(r.name)}</b><br><span class="st">${r.status}</span>${note}</td>${values}<td class="imgs">${inputs}${heat}</td></tr>`;
+    const inputs = r.status === 'error' ? '' : r.status === 'new' ? img(r.fake, 'fake') : img(r.real, 'real') + img(r.fake, 'fake');
+    return `<tr class="${r.status}"><td><b>${esc(r.name)}</b><br><span class="st">${r.status}</span>${note}${updated}</td>${values}<td class="imgs">${inputs}${heat}</td></tr>`;
   });
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(summary.title)}</title>

@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { tempPath } from './temp.js';
@@ -32,5 +32,21 @@ export function writeAllOrNothing(dir: string, files: { name: string; bytes: Buf
     for (const s of staged) rmSync(s.tmp, { force: true });
     for (const d of done) rmSync(d, { force: true });
     throw new UserError(`${what}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+/**
+ * Copies `src` over `dest` byte for byte, atomically: to a temporary name beside `dest`, then renamed, so
+ * an interrupted copy leaves the old `dest` whole (and removeTemps() removes the temporary file).
+ */
+export function copyAtomic(src: string, dest: string, what: string): void {
+  const tmp = tempPath(path.dirname(dest), path.basename(dest));
+  try {
+    mkdirSync(path.dirname(dest), { recursive: true });
+    copyFileSync(src, tmp);
+    renameSync(tmp, dest);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new UserError(`${what}: cannot copy ${src} to ${dest} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
 }
