@@ -85,19 +85,8 @@ function singleCommand(program: Command): Command {
     });
 }
 
-interface BatchOptionValues extends PairOptionValues {
-  loss: string;
-  max: Record<string, number>;
-  json?: boolean;
-  jobs: number;
-  junit?: string;
-  report?: string;
-  plot?: string;
-  masks?: string;
-  update?: 'new' | 'changed' | 'all';
-  shard?: { index: number; total: number };
-  results?: string;
-}
+/** The batch options as commander hands them over: the shared ones, BatchOptions' own, and --loss. */
+type BatchOptionValues = PairOptionValues & Omit<BatchOptions, 'run' | 'losses' | 'json'> & { loss: string; json?: boolean };
 
 /** `--shard i/n`: 1 <= i <= n. */
 function parseShard(v: string): { index: number; total: number } {
