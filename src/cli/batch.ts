@@ -8,6 +8,8 @@ import { copyAtomic, writeAllOrNothing } from '../io/write.js';
 import { isLoss, lossRequires, LOSS_NAMES } from '../losses/registry.js';
 import type { Job, PairRecord, Pairing, WorkerInit } from '../model.js';
 import { checkLossOptions, type RunSettings } from './options.js';
+import { toJson } from './format.js';
+import { better, checkGates, type Gate } from './gates.js';
 import { downloadProgress, type Progress } from './progress.js';
 import { epochSeries, jobRecord, summarise, unpairedRecord } from './records.js';
 
@@ -15,8 +17,8 @@ import { epochSeries, jobRecord, summarise, unpairedRecord } from './records.js'
 export interface BatchOptions {
   run: RunSettings;
   losses: string[];
-  /** loss -> threshold */
-  max: Record<string, number>;
+  /** --max and --min */
+  gates: Gate[];
   json: boolean;
   jobs: number;
   junit?: string;
@@ -58,12 +60,12 @@ export async function batch(dirA: string, dirB: string | undefined, opt: BatchOp
   const emit = (r: PairRecord) => {
     if (opt.update) updateBaseline(r, opt.update, dirA);
     records.push(r);
-    if (opt.json) out(JSON.stringify(r) + '\n');
+    if (opt.json) out(toJson(r) + '\n');
   };
   plan.pairing.unpaired.forEach((u) => emit(unpairedRecord(u)));
   const init: WorkerInit = { losses: opt.losses, compute: { ...opt.run.compute, weights }, draw: opt.run.draw };
-  const backend = await runJobs(plan.jobs, opt.jobs, init, progress, (r) => emit(jobRecord(r, opt.max)));
-  const meta: RunMeta = { dirs: plan.dirs, losses: opt.losses, range: opt.run.compute.range, backend, seconds: (performance.now() - started) / 1000, max: opt.max, ...(opt.shard ? { shard: `${opt.shard.index}/${opt.shard.total}` } : {}) };
+  const backend = await runJobs(plan.jobs, opt.jobs, init, progress, (r) => emit(jobRecord(r, opt.gates)));
+  const meta: RunMeta = { dirs: plan.dirs, losses: opt.losses, range: opt.run.compute.range, backend, seconds: (performance.now() - started) / 1000, gates: opt.gates, ...(opt.shard ? { shard: `${opt.shard.index}/${opt.shard.total}` } : {}) };
   return conclude(records, meta, opt, out);
 }
 
@@ -74,7 +76,7 @@ export interface RunMeta {
   range: string;
   backend: string;
   seconds: number;
-  max: Record<string, number>;
+  gates: Gate[];
   /** `i/n` when this run was one shard. */
   shard?: string;
 }
@@ -95,10 +97,11 @@ export async function conclude(records: PairRecord[], meta: RunMeta, opt: Report
   const c = summary.counts;
   const extra = `${c.new ? `, ${c.new} new` : ''}${c.updated ? `, ${c.updated} updated` : ''}`;
   const line = `${c.pairs} pairs: ${c.ok} ok, ${c.over} over a threshold, ${c.error} errors${extra} (${meta.losses.join(', ')}; ${meta.backend}; ${meta.seconds.toFixed(1)} s)`;
-  const summaryObject = { summary: true, ...c, losses: meta.losses, range: meta.range, backend: meta.backend, seconds: Number(meta.seconds.toFixed(3)), worst: summary.worst, exit: summary.exit };
+  const directions = Object.fromEntries(meta.losses.map((l) => [l, better(l)]));
+  const summaryObject = { summary: true, ...c, losses: meta.losses, better: directions, range: meta.range, backend: meta.backend, seconds: Number(meta.seconds.toFixed(3)), worst: summary.worst, exit: summary.exit };
   await writeReports(records, meta, opt, line);
   if (opt.results) writeResults(opt.results, records, meta, summaryObject);
-  if (opt.json) out(JSON.stringify(summaryObject) + '\n');
+  if (opt.json) out(toJson(summaryObject) + '\n');
   else out(table(records, meta.losses, line));
   return summary.exit;
 }
@@ -106,7 +109,7 @@ export async function conclude(records: PairRecord[], meta: RunMeta, opt: Report
 function validate(opt: BatchOptions, dirB: string | undefined): void {
   for (const l of opt.losses) if (!isLoss(l)) throw new UserError(`unknown loss '${l}' (choose from ${LOSS_NAMES.join(', ')})`);
   checkLossOptions(opt.losses, opt.run, opt.masks);
-  for (const l of Object.keys(opt.max)) if (!opt.losses.includes(l)) throw new UserError(`--max ${l}=…: ${l} is not among --loss ${opt.losses.join(',')}`);
+  checkGates(opt.gates, opt.losses);
   if (opt.update && dirB === undefined) throw new UserError('--update needs a baseline folder and a current folder: batch <baselineDir> <currentDir> --update …');
 }
 
@@ -197,7 +200,7 @@ async function writeReports(records: PairRecord[], meta: RunMeta, opt: ReportOpt
  */
 function writeResults(file: string, records: PairRecord[], meta: RunMeta, summary: object): void {
   const lines = [{ nectarLossResults: 1, ...meta }, ...records.map((r) => relocateFiles(r, (p) => portable(path.relative(path.dirname(path.resolve(file)), path.resolve(p))))), summary];
-  writeOne(file, Buffer.from(lines.map((l) => JSON.stringify(l)).join('\n') + '\n'), '--results');
+  writeOne(file, Buffer.from(lines.map((l) => toJson(l)).join('\n') + '\n'), '--results');
 }
 
 const portable = (p: string) => p.split(path.sep).join('/');
@@ -211,7 +214,7 @@ export function relocateFiles(r: PairRecord, f: (p: string) => string): PairReco
 /** The human-readable table: worst first, then the summary line. */
 function table(records: PairRecord[], losses: readonly string[], line: string): string {
   const w = Math.max(4, ...records.map((r) => r.name.length));
-  const rows = worstFirst(records, [...losses]).map((r) => {
+  const rows = worstFirst(records, [...losses], new Set(losses.filter((l) => better(l) === 'higher'))).map((r) => {
     const values = losses.map((l) => (r.losses[l] === undefined ? '–' : String(r.losses[l])).padStart(12)).join('  ');
     const updated = r.updated ? ` (baseline ${r.updated === 'new' ? 'written' : 'replaced'})` : '';
     return `${r.name.padEnd(w)}  ${values}  ${r.status}${updated}${r.error ? `: ${r.error}` : r.over ? `: ${r.over.join('; ')}` : ''}\n`;

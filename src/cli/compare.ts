@@ -8,7 +8,8 @@ import { readInput } from '../io/input.js';
 import { locateWeights } from '../io/weights/locate.js';
 import type { LossDefinition } from '../losses/types.js';
 import type { FileKind, PairComparison, Range } from '../model.js';
-import { formatFloat32 } from './format.js';
+import { formatFloat32, roundFloat32, toJson } from './format.js';
+import { better, checkGates } from './gates.js';
 import { checkLossOptions, type RunSettings } from './options.js';
 import { downloadProgress, type Progress } from './progress.js';
 
@@ -16,6 +17,8 @@ export interface CompareOptions {
   run: RunSettings;
   json: boolean;
   max?: number;
+  /** Higher-is-better metrics: exit 1 below this. */
+  min?: number;
 }
 
 /** What one comparison prints with --json (fields fixed: scripts read them). */
@@ -29,8 +32,12 @@ export interface CompareReport {
   files: Partial<Record<FileKind, string>>;
   real: string;
   fake: string;
+  /** Which way the value points: lower (losses) or higher (ssim, ms-ssim, psnr) is better. */
+  better: 'lower' | 'higher';
   max?: number;
   over?: boolean;
+  min?: number;
+  under?: boolean;
   /** Pixels left out by --mask / --ignore (present when either was given). */
   ignored?: number;
   /** --shift-tolerance, when not 0. */
@@ -49,6 +56,7 @@ function input(role: 'real' | 'fake', arg: string, bytes: Buffer | string): Pair
 export async function compare(loss: LossDefinition, realArg: string, fakeArg: string, opt: CompareOptions, progress: Progress): Promise<{ stdout: string; code: number }> {
   if (realArg === '-' && fakeArg === '-') throw new UserError('only one of real and fake can be read from stdin (-)');
   checkLossOptions([loss.name], opt.run);
+  checkGates([...(opt.max !== undefined ? [{ loss: loss.name, bound: 'max' as const, limit: opt.max }] : []), ...(opt.min !== undefined ? [{ loss: loss.name, bound: 'min' as const, limit: opt.min }] : [])], [loss.name]);
   progress.step('reading images');
   const [realBytes, fakeBytes] = await Promise.all([readInput(realArg, 'real'), readInput(fakeArg, 'fake')]);
   // The backend loads while the weights are located and the images decode on sharp's threads.
@@ -69,22 +77,24 @@ export async function compare(loss: LossDefinition, realArg: string, fakeArg: st
     embedder?.close();
   }
   const report = reportOf(loss.name, comparison, opt, backend, realArg, fakeArg);
-  return { stdout: opt.json ? JSON.stringify(report) + '\n' : formatFloat32(comparison.values[loss.name]!) + '\n', code: report.over ? 1 : 0 };
+  return { stdout: opt.json ? toJson(report) + '\n' : formatFloat32(comparison.values[loss.name]!) + '\n', code: report.over || report.under ? 1 : 0 };
 }
 
 function reportOf(loss: string, comparison: PairComparison, opt: CompareOptions, backend: string, real: string, fake: string): CompareReport {
   const value = comparison.values[loss]!;
   return {
     loss,
-    mean: Number(formatFloat32(value)),
+    mean: roundFloat32(value),
     width: comparison.width,
     height: comparison.height,
     range: opt.run.compute.range,
     backend,
+    better: better(loss),
     files: comparison.files[loss] ?? {},
     real,
     fake,
     ...(opt.max !== undefined ? { max: opt.max, over: value > opt.max } : {}),
+    ...(opt.min !== undefined ? { min: opt.min, under: value < opt.min } : {}),
     ...(comparison.ignored !== undefined ? { ignored: comparison.ignored } : {}),
     ...(opt.run.compute.shift ? { shiftTolerance: opt.run.compute.shift } : {}),
   };

@@ -8,6 +8,7 @@ import { UserError } from '../errors.js';
 import { isLoss, loadLoss, LOSS_NAMES } from '../losses/registry.js';
 import { DEFAULTS } from '../model.js';
 import type { BatchOptions } from './batch.js';
+import { gateParser, STATS, type Gate } from './gates.js';
 import { addPairOptions, runSettings, type PairOptionValues } from './options.js';
 import { makeProgress } from './progress.js';
 import { installSignalHandlers, watchFolder } from './signals.js';
@@ -47,12 +48,6 @@ class Exit extends Error {
   }
 }
 
-/** `--max loss=value`, repeatable: collects {loss: value}. */
-function parseThreshold(v: string, prev: Record<string, number>): Record<string, number> {
-  const m = /^([a-z0-9]+)=(.+)$/i.exec(v);
-  if (!m || m[2]!.trim() === '' || !Number.isFinite(Number(m[2]))) throw new InvalidArgumentError('expected loss=number, e.g. sobel=0.1');
-  return { ...prev, [m[1]!]: Number(m[2]) };
-}
 
 function parseJobs(v: string): number {
   const n = Number(v);
@@ -67,10 +62,11 @@ function singleCommand(program: Command): Command {
     .argument('<real>', 'ground-truth image (any format sharp reads), or - for stdin')
     .argument('<fake>', 'generated image, same size, or - for stdin')
     .option('--json', 'print one JSON object instead of the bare mean')
-    .option('--max <number>', 'exit 1 when the mean is above this (everything is still printed and written)', parseMax)
-    .action(async (lossName: string, real: string, fake: string, o: PairOptionValues & { json?: boolean; max?: number }) => {
+    .option('--max <number>', 'exit 1 when the value is above this (everything is still printed and written)', parseMax)
+    .option('--min <number>', 'higher-is-better metrics (ssim, ms-ssim, psnr): exit 1 when the value is below this', parseMax)
+    .action(async (lossName: string, real: string, fake: string, o: PairOptionValues & { json?: boolean; max?: number; min?: number }) => {
       if (!isLoss(lossName)) throw new UserError(`unknown loss '${lossName}' (choose one of ${LOSS_NAMES.join(', ')})`);
-      const opt = { run: runSettings(o), json: Boolean(o.json), max: o.max };
+      const opt = { run: runSettings(o), json: Boolean(o.json), max: o.max, min: o.min };
       watchFolder(opt.run.out);
       const progress = makeProgress();
       try {
@@ -86,7 +82,7 @@ function singleCommand(program: Command): Command {
 }
 
 /** The batch options as commander hands them over: the shared ones, BatchOptions' own, and --loss. */
-type BatchOptionValues = PairOptionValues & Omit<BatchOptions, 'run' | 'losses' | 'json'> & { loss: string; json?: boolean };
+type BatchOptionValues = PairOptionValues & Omit<BatchOptions, 'run' | 'losses' | 'json' | 'gates'> & { loss: string; json?: boolean; max: Gate[]; min: Gate[] };
 
 /** `--shard i/n`: 1 <= i <= n. */
 function parseShard(v: string): { index: number; total: number } {
@@ -106,7 +102,8 @@ function batchCommand(program: Command): void {
       .argument('[fakeDir]', 'folder of fake images, paired with <dir> by relative path'),
   )
     .option('--loss <list>', `comma-separated losses (${LOSS_NAMES.join(', ')})`, DEFAULTS.losses.join(','))
-    .option('--max <loss=value>', 'threshold for one loss, repeatable: exit 1 if any pair is above any', parseThreshold, {})
+    .option('--max <loss[.stat]=value>', `upper bound on a loss's value, or on a statistic (${STATS.join(', ')}) of its map; repeatable: a pair beyond any is over (exit 1)`, gateParser('max'), [])
+    .option('--min <metric=value>', 'lower bound on a higher-is-better metric (ssim, ms-ssim, psnr); repeatable', gateParser('min'), [])
     .option('--json', 'NDJSON: one object per pair as it finishes, then a summary object')
     .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', parseJobs, defaultJobs())
     .option('--junit <file>', 'also write JUnit XML (one testcase per pair)')
@@ -120,7 +117,7 @@ function batchCommand(program: Command): void {
       const opt: BatchOptions = {
         run: runSettings(o),
         losses: o.loss.split(',').map((s) => s.trim()).filter(Boolean),
-        max: o.max,
+        gates: [...o.max, ...o.min],
         json: Boolean(o.json),
         jobs: o.jobs,
         junit: o.junit,

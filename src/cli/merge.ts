@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { PairRecord } from '../model.js';
+import { parseJson, toJson } from './format.js';
 import { conclude, relocateFiles, type ReportOptions, type RunMeta } from './batch.js';
 
 /** One results file: its header, records (paths resolved against the file's folder) and summary. */
@@ -14,7 +15,7 @@ interface Shard {
 function readShard(file: string): Shard {
   let lines: unknown[];
   try {
-    lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as unknown);
+    lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => parseJson(l));
   } catch (err) {
     throw new UserError(`${file}: cannot read results (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
@@ -27,7 +28,7 @@ function readShard(file: string): Shard {
 
 /** The shards must be runs of one batch: same losses, range, thresholds and folders, each shard once. */
 function checkShards(shards: Shard[]): void {
-  const key = (m: RunMeta) => JSON.stringify([m.losses, m.range, m.max, m.dirs]);
+  const key = (m: RunMeta) => JSON.stringify([m.losses, m.range, m.gates, m.dirs]);
   const first = shards[0]!;
   for (const s of shards) if (key(s.meta) !== key(first.meta)) throw new UserError(`${s.file}: not from the same batch as ${first.file} (losses, range, thresholds or folders differ)`);
   const total = first.meta.shard ? Number(first.meta.shard.split('/')[1]) : 1;
@@ -49,7 +50,7 @@ export async function merge(files: string[], opt: ReportOptions, out: (s: string
   }
   const meta = shards[0]!.meta;
   const backends = [...new Set(shards.map((s) => s.meta.backend))].join('+');
-  const merged: RunMeta = { dirs: meta.dirs, losses: meta.losses, range: meta.range, max: meta.max, backend: backends, seconds: shards.reduce((t, s) => t + s.meta.seconds, 0) };
-  if (opt.json) for (const r of [...records].sort((a, b) => (a.name < b.name ? -1 : 1))) out(JSON.stringify(r) + '\n');
+  const merged: RunMeta = { dirs: meta.dirs, losses: meta.losses, range: meta.range, gates: meta.gates, backend: backends, seconds: shards.reduce((t, s) => t + s.meta.seconds, 0) };
+  if (opt.json) for (const r of [...records].sort((a, b) => (a.name < b.name ? -1 : 1))) out(toJson(r) + '\n');
   return conclude(records, merged, opt, out);
 }

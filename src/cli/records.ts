@@ -1,9 +1,10 @@
 import type { JobResult } from '../engine/pool.js';
 import type { PairRecord, Unpaired } from '../model.js';
-import { formatFloat32 } from './format.js';
+import { formatFloat32, roundFloat32 } from './format.js';
+import { better, failedGates, type Gate } from './gates.js';
 
 /** A loss's value as reported: float32's shortest decimal. */
-const round = (v: number) => Number(formatFloat32(v));
+const round = roundFloat32;
 
 /** The record of a pair that could not be paired: an error, or a new image without a baseline. */
 export function unpairedRecord(u: Unpaired): PairRecord {
@@ -11,14 +12,14 @@ export function unpairedRecord(u: Unpaired): PairRecord {
   return u.new ? { name: u.name, ...sides, losses: {}, files: {}, status: 'new' } : { name: u.name, ...sides, losses: {}, files: {}, status: 'error', error: u.error };
 }
 
-/** The record of a finished job, gated by the `--max` thresholds (loss -> value). */
-export function jobRecord(r: JobResult, max: Record<string, number>): PairRecord {
+/** The record of a finished job, checked against the gates (--max, --min). */
+export function jobRecord(r: JobResult, gates: readonly Gate[]): PairRecord {
   const { pair } = r.job;
   const epoch = pair.epoch !== undefined ? { epoch: pair.epoch } : {};
   if (r.error !== undefined) return { name: pair.name, real: pair.real, fake: pair.fake, ...epoch, losses: {}, files: {}, status: 'error', error: r.error, ms: r.ms };
   const values = r.comparison.values;
   const losses = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, round(v)]));
-  const over = Object.entries(max).filter(([l, t]) => values[l]! > t).map(([l, t]) => `${l} ${losses[l]} > ${t}`);
+  const over = failedGates(gates, values, undefined, formatFloat32);
   const ignored = r.comparison.ignored !== undefined ? { ignored: r.comparison.ignored } : {};
   return { name: pair.name, real: pair.real, fake: pair.fake, ...epoch, losses, files: r.comparison.files, status: over.length ? 'over' : 'ok', ...(over.length ? { over } : {}), ...ignored, ms: Math.round(r.ms) };
 }
@@ -39,7 +40,9 @@ export function summarise(records: PairRecord[], losses: readonly string[]): Bat
   const count = (s: PairRecord['status']) => records.filter((r) => r.status === s).length;
   const counts = { pairs: records.length, ok: count('ok'), over: count('over'), error: count('error'), new: count('new'), updated: records.filter((r) => r.updated).length };
   const failing = records.some((r) => (r.status === 'over' || r.status === 'new') && !r.updated);
-  const worst = Object.fromEntries(losses.map((l) => [l, records.filter((r) => r.losses[l] !== undefined).sort((a, b) => b.losses[l]! - a.losses[l]! || byName(a, b)).slice(0, 5).map((r) => ({ name: r.name, value: r.losses[l] }))]));
+  // Worst: the largest values, or the smallest of a higher-is-better metric.
+  const sign = (l: string) => (better(l) === 'higher' ? -1 : 1);
+  const worst = Object.fromEntries(losses.map((l) => [l, records.filter((r) => r.losses[l] !== undefined).sort((a, b) => sign(l) * (b.losses[l]! - a.losses[l]!) || byName(a, b)).slice(0, 5).map((r) => ({ name: r.name, value: r.losses[l] }))]));
   return { counts, exit: counts.error ? 2 : failing ? 1 : 0, worst };
 }
 

@@ -28,11 +28,16 @@ export function junitXml(records: PairRecord[], losses: string[], seconds: numbe
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="nectar-loss" ${head}>\n  <testsuite name="nectar-loss batch" ${head}>\n${cases.join('\n')}\n  </testsuite>\n</testsuites>\n`;
 }
 
-/** Worst first: errors, then over a threshold, then by the first loss's value, largest first; ties by name. */
-export function worstFirst(records: PairRecord[], losses: string[]): PairRecord[] {
+/**
+ * Worst first: errors, then over a threshold, then new, then by the first loss's value (largest first, or
+ * smallest first for a higher-is-better metric); ties by name.
+ */
+export function worstFirst(records: PairRecord[], losses: string[], higher: ReadonlySet<string> = new Set()): PairRecord[] {
   const rank = { error: 0, over: 1, new: 2, ok: 3 } as const;
   const key = losses[0]!;
-  return [...records].sort((a, b) => rank[a.status] - rank[b.status] || (b.losses[key] ?? -1) - (a.losses[key] ?? -1) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const s = higher.has(key) ? -1 : 1;
+  const v = (r: PairRecord) => r.losses[key] ?? (s > 0 ? -Infinity : Infinity);
+  return [...records].sort((a, b) => rank[a.status] - rank[b.status] || s * (v(b) - v(a)) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** A file:// reachable path from the report's folder, URL-encoded segment by segment. */

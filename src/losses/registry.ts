@@ -8,6 +8,8 @@ export interface LossTraits {
   maskable?: true;
   /** --shift-tolerance applies: the definition has `shift`. */
   shift?: true;
+  /** Its value grows with similarity (ssim, psnr): gated with --min; its map still shows dissimilarity. */
+  higherIsBetter?: true;
 }
 
 /**
