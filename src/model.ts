@@ -124,6 +124,8 @@ export interface Pair {
   fake: string;
   /** Trainer layout only: the epoch number from `epochE_i_B_*`. */
   epoch?: number;
+  /** Its output files' names start with this: the file name without extension, unique in its folder. */
+  stem: string;
 }
 
 /** A pair that cannot be compared before any decoding: one side is missing. */

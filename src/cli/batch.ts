@@ -53,7 +53,7 @@ function inside(child: string, parent: string): boolean {
  */
 export async function batch(dirA: string, dirB: string | undefined, opt: BatchOptions, progress: Progress, out: (s: string) => void): Promise<number> {
   validate(opt, dirB);
-  const plan = planBatch(dirA, dirB, opt);
+  const plan = await planBatch(dirA, dirB, opt);
   const weights = await locateWeights(opt.losses.map(lossRequires), { ...opt.run.weights, onProgress: downloadProgress(progress) });
   const started = performance.now();
   const records: PairRecord[] = [];
@@ -113,14 +113,14 @@ function validate(opt: BatchOptions, dirB: string | undefined): void {
   if (opt.update && dirB === undefined) throw new UserError('--update needs a baseline folder and a current folder: batch <baselineDir> <currentDir> --update …');
 }
 
-function planBatch(dirA: string, dirB: string | undefined, opt: BatchOptions): BatchPlan {
+async function planBatch(dirA: string, dirB: string | undefined, opt: BatchOptions): Promise<BatchPlan> {
   const dirs = dirB === undefined ? [dirA] : [dirA, dirB];
-  const pairing = shardOf(dirB === undefined ? pairNectarGAN(dirA) : pairFolders(dirA, dirB), opt.shard);
+  const pairing = shardOf(await (dirB === undefined ? pairNectarGAN(dirA) : pairFolders(dirA, dirB)), opt.shard);
   for (const d of dirs) if (opt.run.draw && inside(opt.run.out, d)) throw new UserError(`--out ${opt.run.out} is inside the input folder ${d}: choose a folder outside it`);
   if (opt.plot && !pairing.pairs.some((p) => p.epoch !== undefined)) throw new UserError(`--plot needs NectarGAN trainer outputs (epochE_i_B_real/fake) in ${dirA}`);
   const jobs = pairing.pairs.map((pair, id) => {
     const dir = path.posix.dirname(pair.name);
-    const job: Job = { id, pair, outDir: path.join(opt.run.out, dir === '.' ? '' : dir), stem: path.posix.basename(pair.name, path.posix.extname(pair.name)) };
+    const job: Job = { id, pair, outDir: path.join(opt.run.out, dir === '.' ? '' : dir), stem: pair.stem };
     if (opt.masks) job.mask = maskOf(opt.masks, dirA, pair.real);
     return job;
   });

@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { access, lstat, stat } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 
 /**
@@ -15,8 +16,14 @@ export async function readInput(arg: string, role: 'real' | 'fake'): Promise<Buf
     return buf;
   }
   try {
-    const st = await stat(arg);
+    const st = await stat(arg).catch(async (err: NodeJS.ErrnoException) => {
+      // A link whose target is gone says so, rather than "no such file".
+      if (err.code === 'ENOENT' && (await lstat(arg).catch(() => undefined))?.isSymbolicLink()) throw new UserError(`${role} ${arg}: dangling symbolic link`);
+      throw err;
+    });
     if (st.isDirectory()) throw new UserError(`${role} ${arg}: is a directory, not an image`);
+    // Never opened: reading a FIFO would wait for a writer forever.
+    if (!st.isFile()) throw new UserError(`${role} ${arg}: not a regular file (${kindOf(st)})`);
     if (st.size === 0) throw new UserError(`${role} ${arg}: empty file`);
     await access(arg, constants.R_OK);
     return arg;
@@ -26,4 +33,8 @@ export async function readInput(arg: string, role: 'real' | 'fake'): Promise<Buf
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? (err as Error).message);
     throw new UserError(`${role} ${arg}: ${why}`);
   }
+}
+
+function kindOf(st: Stats): string {
+  return st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : 'not a file';
 }

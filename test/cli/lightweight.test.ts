@@ -20,7 +20,7 @@ test('batch planning path (vgg weights located, folders paired) loads no tfjs, s
     const { lossRequires } = await import(${JSON.stringify(path.join(src, 'losses/registry.js'))});
     const files = await locateWeights(['vgg', 'sobel'].map(lossRequires), { file: ${JSON.stringify(fixture('fixtures/weights/vgg19-zip.pth'))}, download: false });
     if (!files.vgg19) throw new Error('weights not located');
-    pairFolders(${JSON.stringify(fixture('fixtures/images'))}, ${JSON.stringify(fixture('fixtures/images'))});
+    await pairFolders(${JSON.stringify(fixture('fixtures/images'))}, ${JSON.stringify(fixture('fixtures/images'))});
     const loaded = Object.keys(createRequire(import.meta.url).cache);
     console.log(JSON.stringify(loaded.filter((f) => /tfjs-core|[\\\\/]sharp[\\\\/]|opentype/.test(f))));
   `;
