@@ -11,6 +11,8 @@
  */
 export type Range = 'unit' | 'signed';
 export const RANGES: readonly Range[] = ['unit', 'signed'];
+/** Each range's data range L (max - min), as SSIM and PSNR take it. */
+export const DATA_RANGE: Readonly<Record<Range, number>> = { unit: 1, signed: 2 };
 
 /** `auto` takes the first backend that loads, in the order of engine/backend.ts's table. */
 export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';

@@ -45,7 +45,7 @@ export function checkGates(gates: readonly Gate[], losses: readonly string[]): v
     const flag = `--${g.bound} ${g.loss}${g.stat ? `.${g.stat}` : ''}=…`;
     if (!losses.includes(g.loss)) throw new UserError(`${flag}: ${g.loss} is not among --loss ${losses.join(',')}`);
     if (g.stat && g.bound === 'min') throw new UserError(`${flag}: statistics are of the per-pixel dissimilarity map (bright = differs): bound them with --max`);
-    if (!g.stat && better(g.loss) === 'higher' && g.bound === 'max') throw new UserError(`${flag}: ${g.loss} is higher-is-better (1 or more = alike): use --min ${g.loss}=… to fail below a value`);
+    if (!g.stat && better(g.loss) === 'higher' && g.bound === 'max') throw new UserError(`${flag}: ${g.loss} is higher-is-better: use --min ${g.loss}=… to fail below a value`);
     if (!g.stat && better(g.loss) === 'lower' && g.bound === 'min') throw new UserError(`${flag}: ${g.loss} is lower-is-better (0 = identical): use --max ${g.loss}=… to fail above a value`);
   }
 }

@@ -3,7 +3,7 @@ import type { Tensor, Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
 import { gray, toRange } from '../losses/common.js';
 import { shiftTolerant } from '../losses/shift.js';
 import type { LossContext, LossDefinition, LossResult, ShiftSpec } from '../losses/types.js';
-import type { Feature, LossOutput, Range, RawImage } from '../model.js';
+import { DATA_RANGE, type Feature, type LossOutput, type Range, type RawImage } from '../model.js';
 import { planStrips, type Strip } from './strips.js';
 import { unitTensor } from './upload.js';
 
@@ -27,6 +27,8 @@ type StripTensors = {
   map: Tensor;
   filtered: Tensor[];
   terms: Tensor[];
+  /** A mapless loss's value (ms-ssim). */
+  scalar?: Tensor;
 };
 
 /** A loss's numbers as its strips come in: the map, the filtered maps, the float64 sum or the terms' value. */
@@ -34,6 +36,8 @@ interface Accumulator {
   /** Pixels the value is the mean over: all, or those the mask compares. */
   pixels: number;
   mask?: Uint8Array;
+  /** The value from the mean, when it is not the mean itself. */
+  finish?: (mean: number) => number;
   map: Float32Array;
   filtered?: { real: Float32Array; fake: Float32Array };
   sum: number;
@@ -53,8 +57,9 @@ export function computePair(loss: LossDefinition, real: RawImage, fake: RawImage
  * with a `halo`) share one upload of each strip (strips.ts); other losses (vgg) run on the whole image, one
  * at a time.
  */
-export function computeLosses(losses: LossDefinition[], real: RawImage, fake: RawImage, range: Range, ctx?: LossContext, opt: ComputeOptions = {}): LossOutput[] {
+export function computeLosses(losses: LossDefinition[], real: RawImage, fake: RawImage, range: Range, weights?: LossContext, opt: ComputeOptions = {}): LossOutput[] {
   if (fake.width !== real.width || fake.height !== real.height) throw new Error(`real is ${real.width}x${real.height} but fake is ${fake.width}x${fake.height}`);
+  const ctx: LossContext = { ...weights, dataRange: DATA_RANGE[range] };
   const results = new Map<LossDefinition, LossOutput>();
   const local = losses.filter((l) => l.halo !== undefined);
   const keep = (group: LossDefinition[], out: LossOutput[]) => group.forEach((l, i) => results.set(l, out[i]!));
@@ -70,14 +75,13 @@ function runGroup(group: LossDefinition[], halo: number | undefined, real: RawIm
   const strips = planStrips(H, W, halo, opt.tileRows);
   const whole = strips.length === 1;
   // A whole-image run adopts the downloaded arrays (fresh copies) instead of copying them again.
-  const pixels = opt.mask ? count(opt.mask) : W * H;
-  const acc: Accumulator[] = group.map(() => ({ pixels, mask: opt.mask, map: new Float32Array(opt.map !== false && !whole ? W * H : 0), sum: 0 }));
+  const acc: Accumulator[] = group.map((loss) => accumulator(loss, W, H, opt, ctx?.dataRange ?? 1, whole));
   for (const strip of strips) {
     const tensors = tf.tidy(() => computeStrip(group, real, fake, strip, range, ctx, opt));
     try {
       tensors.forEach((o, i) => accumulate(acc[i]!, o, strip, W, whole, opt.map !== false));
     } finally {
-      tf.dispose(tensors.flatMap((o) => [o.map, ...o.filtered, ...o.terms]));
+      tf.dispose(tensors.flatMap((o) => [o.map, ...o.filtered, ...o.terms, ...(o.scalar ? [o.scalar] : [])]));
     }
   }
   return acc.map(finish);
@@ -92,7 +96,7 @@ function computeStrip(group: LossDefinition[], real: RawImage, fake: RawImage, s
   const gray3 = (x: Tensor3D) => tf.squeeze<Tensor3D>(gray(x), [0]);
   return group.map((loss) => {
     const [a, b] = loss.grayOnly ? (g ??= [gray3(r), gray3(f)]) : [r, f];
-    return stripTensors(opt.shift ? shiftTolerant(shiftSpec(loss), a, b, opt.shift) : loss.compute(a, b, ctx), opt.filtered !== false);
+    return stripTensors(opt.shift ? shiftTolerant(shiftSpec(loss), a, b, opt.shift) : loss.compute(a, b, ctx), opt.filtered !== false, loss.mapless);
   });
 }
 
@@ -101,12 +105,39 @@ function shiftSpec(loss: LossDefinition): ShiftSpec {
   return loss.shift;
 }
 
-function stripTensors(result: LossResult, wantFiltered: boolean): StripTensors {
-  return { map: result.map, filtered: result.filtered && wantFiltered ? [result.filtered.real, result.filtered.fake] : [], terms: result.terms ?? [] };
+function stripTensors(result: LossResult, wantFiltered: boolean, mapless = false): StripTensors {
+  return { map: result.map, filtered: result.filtered && wantFiltered ? [result.filtered.real, result.filtered.fake] : [], terms: result.terms ?? [], ...(mapless ? { scalar: result.mean } : {}) };
+}
+
+/**
+ * A loss's accumulator: the pixels its value is the mean over (all; those the mask compares; for a loss
+ * with `value.crop`, only the interior) and how the mean becomes the value.
+ */
+function accumulator(loss: LossDefinition, W: number, H: number, opt: ComputeOptions, dataRange: number, whole: boolean): Accumulator {
+  const crop = loss.value?.crop ?? 0;
+  let mask = opt.mask;
+  if (crop > 0) {
+    const inner = new Uint8Array(W * H);
+    for (let y = crop; y < H - crop; y++) inner.fill(1, y * W + crop, y * W + W - crop);
+    if (mask) for (let i = 0; i < inner.length; i++) inner[i] &= mask[i]!;
+    mask = inner;
+  }
+  const fromMean = loss.value?.fromMean;
+  return {
+    pixels: mask ? count(mask) : W * H,
+    mask,
+    map: new Float32Array(opt.map !== false && !whole && !loss.mapless ? W * H : 0),
+    sum: 0,
+    ...(fromMean ? { finish: (m: number) => fromMean(m, dataRange) } : {}),
+  };
 }
 
 /** Folds one strip's tensors into a loss's accumulator: only the strip's own rows are kept. */
 function accumulate(acc: Accumulator, o: StripTensors, s: Strip, W: number, whole: boolean, wantMap: boolean): void {
+  if (o.scalar) {
+    acc.termValue = (o.scalar.dataSync() as Float32Array)[0]!;
+    return;
+  }
   const a = (s.y0 - s.t0) * W, b = (s.y1 - s.t0) * W;
   const rowsOf = (t: Tensor) => (t.dataSync() as Float32Array).subarray(a, b);
   const m = rowsOf(o.map);
@@ -127,7 +158,8 @@ function accumulate(acc: Accumulator, o: StripTensors, s: Strip, W: number, whol
 }
 
 function finish(acc: Accumulator): LossOutput {
-  return { map: acc.map, value: acc.termValue ?? acc.sum / acc.pixels, filtered: acc.filtered };
+  const mean = acc.sum / acc.pixels;
+  return { map: acc.map, value: acc.termValue ?? (acc.finish ? acc.finish(mean) : mean), filtered: acc.filtered };
 }
 
 /** The value of a loss that gives terms (vgg): the sum of the terms' float64 means. The only place it is summed. */

@@ -54,6 +54,7 @@ export async function runPair(real: PairInput, fake: PairInput, target: PairTarg
   const [r, f] = await decodePair(real, fake, run.compute);
   const mask = await maskFor(r, target, run.compute);
   const losses = await definitions(run.losses);
+  checkSize(losses, r);
   const outputs = await (run.serialize ?? ((g) => g()))(() => computeAll(losses, r, f, run, mask?.compared));
   const comparison: PairComparison = { width: r.width, height: r.height, values: {}, files: {}, ...(mask ? { ignored: mask.ignored } : {}) };
   losses.forEach((d, i) => {
@@ -89,6 +90,13 @@ async function decodePair(real: PairInput, fake: PairInput, s: ComputeSettings):
   return [r, f];
 }
 
+/** Losses that need a minimum size (ssim's window, ms-ssim's four halvings) refuse smaller images. */
+function checkSize(losses: LossDefinition[], r: DecodedImage): void {
+  for (const l of losses) {
+    if (l.minSide && Math.min(r.width, r.height) < l.minSide) throw new UserError(`${l.name} needs images whose shorter side is at least ${l.minSide} px (${l.minSide - 1} or less is refused); this pair is ${r.width}x${r.height}`);
+  }
+}
+
 async function definitions(names: readonly string[]): Promise<LossDefinition[]> {
   return Promise.all(names.map(async (name) => {
     const loss = await loadLoss(name);
@@ -115,7 +123,9 @@ async function embedded(loss: LossDefinition, r: DecodedImage, f: DecodedImage, 
 
 /** Renders and writes every file of the pair at once, and records their paths in `comparison.files`. */
 async function writeFiles(losses: LossDefinition[], outputs: LossOutput[], r: DecodedImage, f: DecodedImage, target: PairTarget, run: PairRunner, mask: Uint8Array | undefined, comparison: PairComparison): Promise<void> {
-  const files = await (await render()).renderPair(losses, outputs, r, f, target.stem, run.draw!, mask);
+  // A loss without a per-pixel map (ms-ssim) draws nothing.
+  const drawn = losses.flatMap((l, i) => (l.mapless ? [] : [[l, outputs[i]!] as const]));
+  const files = await (await render()).renderPair(drawn.map((d) => d[0]), drawn.map((d) => d[1]), r, f, target.stem, run.draw!, mask);
   if (!files.length) return;
   const paths = writeAllOrNothing(target.outDir, files);
   files.forEach((file, i) => (comparison.files[file.loss]![file.kind] = paths[i]));

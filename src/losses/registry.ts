@@ -10,6 +10,8 @@ export interface LossTraits {
   shift?: true;
   /** Its value grows with similarity (ssim, psnr): gated with --min; its map still shows dissimilarity. */
   higherIsBetter?: true;
+  /** It has no per-pixel map (ms-ssim): no files are drawn for it. */
+  mapless?: true;
 }
 
 /**
@@ -23,6 +25,9 @@ const LOSSES: Readonly<Record<string, { load: () => Promise<LossDefinition> } & 
   vgg: { load: async () => (await import('./vgg.js')).vggLoss, requires: 'vgg19' },
   l1: { load: async () => (await import('./l1.js')).l1Loss, maskable: true, shift: true },
   l2: { load: async () => (await import('./l2.js')).l2Loss, maskable: true, shift: true },
+  ssim: { load: async () => (await import('./ssim.js')).ssimLoss, maskable: true, higherIsBetter: true },
+  'ms-ssim': { load: async () => (await import('./ms-ssim.js')).msSsimLoss, higherIsBetter: true, mapless: true },
+  psnr: { load: async () => (await import('./psnr.js')).psnrLoss, maskable: true, higherIsBetter: true },
 };
 
 export const LOSS_NAMES = Object.keys(LOSSES);

@@ -32,6 +32,8 @@ export interface Vgg19Weights {
 /** Parameters a loss needs beyond the two images (loaded by the caller: losses do no I/O). */
 export interface LossContext {
   vgg19?: Vgg19Weights;
+  /** The images' value range L: 1 for [0, 1], 2 for [-1, 1] (ssim, ms-ssim, psnr). */
+  dataRange?: number;
 }
 
 /**
@@ -67,10 +69,22 @@ export interface LossDefinition {
    * one-channel images as already gray, and the engine computes gray once for all such losses of a pair.
    */
   grayOnly?: boolean;
+  /** The value grows with similarity (ssim, ms-ssim, psnr); the map still shows dissimilarity (bright = differs). */
+  higherIsBetter?: true;
+  /**
+   * How the engine turns the float64 mean of the map into the value, when it is not the mean itself: `crop`
+   * leaves that many border pixels out of the mean (ssim's 5), `fromMean(mean, L)` maps it (ssim: 1 - mean;
+   * psnr: 10 log10(L² / mean)).
+   */
+  value?: { crop?: number; fromMean?(mean: number, dataRange: number): number };
+  /** The value is `mean` alone and there is no per-pixel map (ms-ssim): no files, no mask. */
+  mapless?: true;
+  /** The shorter side an image needs at least (ssim: 11, the window; ms-ssim: 161, four halvings of it). */
+  minSide?: number;
   /** Present when --shift-tolerance applies to this loss. */
   shift?: ShiftSpec;
-  /** What `compute` needs in its context, if anything (a key of LossContext). */
-  requires?: keyof LossContext;
+  /** Weights `compute` needs in its context, if any (a key of LossContext). */
+  requires?: 'vgg19';
   compute(real: Image, fake: Image, ctx?: LossContext): LossResult;
   /**
    * Two-stage losses (vgg): compute = compareEmbeddings(embed(real), embed(fake)). The engine may then run
