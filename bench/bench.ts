@@ -72,11 +72,11 @@ async function main() {
         const loss = (await loadLoss(lossName))!;
         vggCtx.vgg19?.dispose();
         vggCtx.vgg19 = lossName === 'vgg' ? vgg19Weights(await loadVgg19(weights)) : undefined;
-        computePair(loss, r, f, 'unit', vggCtx);
+        await computePair(loss, r, f, 'unit', vggCtx);
         const compute: number[] = [];
         for (let i = 0; i < ROUNDS; i++) {
           const t = process.hrtime.bigint();
-          computePair(loss, r, f, 'unit', vggCtx);
+          await computePair(loss, r, f, 'unit', vggCtx);
           compute.push(Number(process.hrtime.bigint() - t) / 1e6);
         }
         const wall: number[] = [], rss: number[] = [], pyWall: number[] = [], pyCompute: number[] = [], pyRss: number[] = [];

@@ -15,8 +15,8 @@ export const RANGES: readonly Range[] = ['unit', 'signed'];
 export const DATA_RANGE: Readonly<Record<Range, number>> = { unit: 1, signed: 2 };
 
 /** `auto` takes the first backend that loads, in the order of engine/backend.ts's table. */
-export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
-export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+export type BackendName = 'auto' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
+export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
 
 /**
  * An image as the engine takes it: RGB samples as stored (8- or 16-bit), row-major, interleaved.

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BackendName } from '../model.js';
-import { cudaCaveat } from './cuda.js';
+import { cudaCaveat } from './libraries.js';
 
 export { BACKEND_NAMES, type BackendName } from '../model.js';
 
@@ -27,6 +27,8 @@ export interface BackendTraits {
   foldColumns: boolean;
   /** The single command runs a two-stage loss's (vgg) real and fake embeddings on two worker threads. */
   parallelEmbed: boolean;
+  /** Reductions over a few channels run as slices added one by one (losses/common.ts). */
+  unrollChannels: boolean;
 }
 
 export interface BackendProbe {
@@ -42,8 +44,9 @@ export interface BackendProbe {
 interface BackendEntry {
   name: ConcreteBackend;
   traits: BackendTraits;
-  /** Loads the package(s) and registers the tfjs backend; resolves to undefined, or why it cannot. */
-  load(): Promise<string | undefined>;
+  /** Loads the package(s) and registers the tfjs backend; resolves to undefined, or why it cannot.
+   *  `explicit`: asked for by name (not by auto). */
+  load(explicit: boolean): Promise<string | undefined>;
   /** The doctor's lines for this entry (after a load attempt). */
   describe(loadError: string | undefined): Promise<BackendProbe[]>;
 }
@@ -132,20 +135,33 @@ const single = (pkg: string, name: ConcreteBackend, extra: () => Promise<string>
 
 const BACKENDS: readonly BackendEntry[] = [
   {
+    name: 'webgpu',
+    // tfjs-webgpu keeps a new tensor's array until it uploads it: no shared conversion buffer. One device per
+    // process: the single command's VGG stays on one thread.
+    traits: { divide: 'backend', copiesOnCreate: false, foldColumns: false, parallelEmbed: false, unrollChannels: true },
+    load: async (explicit) => (await import('./webgpu.js')).loadWebgpu(explicit),
+    describe: async (err) => {
+      const w = await import('./webgpu.js');
+      const p = w.probeAdapter();
+      const detail = err ?? (p.ok ? `loaded: ${w.describeAdapter(p.adapter)}` : 'loaded');
+      return [{ package: 'webgpu', backend: 'webgpu', loaded: !err, detail }];
+    },
+  },
+  {
     name: 'tensorflow',
-    traits: { divide: 'backend', copiesOnCreate: false, foldColumns: false, parallelEmbed: true },
+    traits: { divide: 'backend', copiesOnCreate: false, foldColumns: false, parallelEmbed: true, unrollChannels: false },
     load: loadNative,
     describe: describeNative,
   },
   {
     name: 'wasm',
-    traits: { divide: 'backend', copiesOnCreate: true, foldColumns: true, parallelEmbed: true },
+    traits: { divide: 'backend', copiesOnCreate: true, foldColumns: true, parallelEmbed: true, unrollChannels: false },
     load: loadWasm,
     describe: single(WASM, 'wasm', async () => ` (${(await (await core()).env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'SIMD' : 'no SIMD'}, one thread: tfjs-wasm threads do not run in Node)`),
   },
   {
     name: 'cpu',
-    traits: { divide: 'js', copiesOnCreate: false, foldColumns: false, parallelEmbed: true },
+    traits: { divide: 'js', copiesOnCreate: false, foldColumns: false, parallelEmbed: true, unrollChannels: false },
     load: async () => requireOr('@tensorflow/tfjs-backend-cpu'),
     describe: single('@tensorflow/tfjs-backend-cpu', 'cpu'),
   },
@@ -155,12 +171,12 @@ const entry = (name: string): BackendEntry | undefined => BACKENDS.find((b) => b
 
 /** The traits of the active tfjs backend (a backend outside the table gets the plain defaults). */
 export function traitsOf(backend: string): BackendTraits {
-  return entry(backend)?.traits ?? { divide: 'backend', copiesOnCreate: false, foldColumns: false, parallelEmbed: false };
+  return entry(backend)?.traits ?? { divide: 'backend', copiesOnCreate: false, foldColumns: false, parallelEmbed: false, unrollChannels: false };
 }
 
 /** Loads and activates one entry; undefined, or why it cannot. */
-async function activate(b: BackendEntry): Promise<string | undefined> {
-  const err = await b.load();
+async function activate(b: BackendEntry, explicit = false): Promise<string | undefined> {
+  const err = await b.load(explicit);
   if (err !== undefined) return err;
   const tf = await core();
   try {
@@ -170,6 +186,7 @@ async function activate(b: BackendEntry): Promise<string | undefined> {
   }
   await tf.ready();
   (await import('../losses/kernels.js')).setColumnFolding(b.name, b.traits.foldColumns);
+  (await import('../losses/common.js')).setChannelUnrolling(b.name, b.traits.unrollChannels);
   // The cpu backend prints a "use tfjs-node" banner on first use; this tool explains backends itself.
   const active = tf.backend() as unknown as { firstUse?: boolean };
   if ('firstUse' in active) active.firstUse = false;
@@ -183,7 +200,7 @@ async function activate(b: BackendEntry): Promise<string | undefined> {
 export async function useBackend(name: BackendName = 'auto'): Promise<ConcreteBackend> {
   const order = name === 'auto' ? BACKENDS : BACKENDS.filter((b) => b.name === name);
   let why: string | undefined;
-  for (const b of order) if ((why = await activate(b)) === undefined) return b.name;
+  for (const b of order) if ((why = await activate(b, name !== 'auto')) === undefined) return b.name;
   if (name === 'auto') throw new Error('no TensorFlow.js backend could be loaded');
   throw new Error(`backend ${name} is not available: ${why}`);
 }

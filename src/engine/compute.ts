@@ -48,29 +48,29 @@ interface Accumulator {
  * Runs one loss on one pair in the chosen range; every tensor it creates is disposed before it returns.
  * See computeLosses.
  */
-export function computePair(loss: LossDefinition, real: RawImage, fake: RawImage, range: Range, ctx?: LossContext, opt: ComputeOptions = {}): LossOutput {
-  return computeLosses([loss], real, fake, range, ctx, opt)[0]!;
+export async function computePair(loss: LossDefinition, real: RawImage, fake: RawImage, range: Range, ctx?: LossContext, opt: ComputeOptions = {}): Promise<LossOutput> {
+  return (await computeLosses([loss], real, fake, range, ctx, opt))[0]!;
 }
 
 /**
  * Runs several losses on one pair; every tensor it creates is disposed before it returns. Local losses (those
  * with a `halo`) share one upload of each strip (strips.ts); other losses (vgg) run on the whole image, one
- * at a time.
+ * at a time. Results are downloaded asynchronously (tfjs-webgpu cannot read synchronously in Node).
  */
-export function computeLosses(losses: LossDefinition[], real: RawImage, fake: RawImage, range: Range, weights?: LossContext, opt: ComputeOptions = {}): LossOutput[] {
+export async function computeLosses(losses: LossDefinition[], real: RawImage, fake: RawImage, range: Range, weights?: LossContext, opt: ComputeOptions = {}): Promise<LossOutput[]> {
   if (fake.width !== real.width || fake.height !== real.height) throw new Error(`real is ${real.width}x${real.height} but fake is ${fake.width}x${fake.height}`);
   const ctx: LossContext = { ...weights, dataRange: DATA_RANGE[range] };
   const results = new Map<LossDefinition, LossOutput>();
   const local = losses.filter((l) => l.halo !== undefined);
   const keep = (group: LossDefinition[], out: LossOutput[]) => group.forEach((l, i) => results.set(l, out[i]!));
   // A shifted read reaches k pixels beyond the filter's own halo.
-  if (local.length) keep(local, runGroup(local, Math.max(...local.map((l) => l.halo!)) + (opt.shift ?? 0), real, fake, range, ctx, opt));
-  for (const loss of losses) if (loss.halo === undefined) keep([loss], runGroup([loss], undefined, real, fake, range, ctx, opt));
+  if (local.length) keep(local, await runGroup(local, Math.max(...local.map((l) => l.halo!)) + (opt.shift ?? 0), real, fake, range, ctx, opt));
+  for (const loss of losses) if (loss.halo === undefined) keep([loss], await runGroup([loss], undefined, real, fake, range, ctx, opt));
   return losses.map((l) => results.get(l)!);
 }
 
 /** A group of losses over the strips of one pair: compute each strip, then fold it into the accumulators. */
-function runGroup(group: LossDefinition[], halo: number | undefined, real: RawImage, fake: RawImage, range: Range, ctx: LossContext | undefined, opt: ComputeOptions): LossOutput[] {
+async function runGroup(group: LossDefinition[], halo: number | undefined, real: RawImage, fake: RawImage, range: Range, ctx: LossContext | undefined, opt: ComputeOptions): Promise<LossOutput[]> {
   const { width: W, height: H } = real;
   const strips = planStrips(H, W, halo, opt.tileRows);
   const whole = strips.length === 1;
@@ -79,7 +79,7 @@ function runGroup(group: LossDefinition[], halo: number | undefined, real: RawIm
   for (const strip of strips) {
     const tensors = tf.tidy(() => computeStrip(group, real, fake, strip, range, ctx, opt));
     try {
-      tensors.forEach((o, i) => accumulate(acc[i]!, o, strip, W, whole, opt.map !== false));
+      for (const [i, o] of tensors.entries()) await accumulate(acc[i]!, o, strip, W, whole, opt.map !== false);
     } finally {
       tf.dispose(tensors.flatMap((o) => [o.map, ...o.filtered, ...o.terms, ...(o.scalar ? [o.scalar] : [])]));
     }
@@ -133,22 +133,22 @@ function accumulator(loss: LossDefinition, W: number, H: number, opt: ComputeOpt
 }
 
 /** Folds one strip's tensors into a loss's accumulator: only the strip's own rows are kept. */
-function accumulate(acc: Accumulator, o: StripTensors, s: Strip, W: number, whole: boolean, wantMap: boolean): void {
+async function accumulate(acc: Accumulator, o: StripTensors, s: Strip, W: number, whole: boolean, wantMap: boolean): Promise<void> {
   if (o.scalar) {
-    acc.termValue = (o.scalar.dataSync() as Float32Array)[0]!;
+    acc.termValue = (await download(o.scalar))[0]!;
     return;
   }
   const a = (s.y0 - s.t0) * W, b = (s.y1 - s.t0) * W;
-  const rowsOf = (t: Tensor) => (t.dataSync() as Float32Array).subarray(a, b);
-  const m = rowsOf(o.map);
-  if (o.terms.length) acc.termValue = termsValue(o.terms);
+  const rowsOf = async (t: Tensor) => (await download(t)).subarray(a, b);
+  const m = await rowsOf(o.map);
+  if (o.terms.length) acc.termValue = await termsValue(o.terms);
   else acc.sum += acc.mask ? maskedSum64(m, acc.mask.subarray(s.y0 * W, s.y1 * W)) : sum64(m);
   if (wantMap) {
     if (whole) acc.map = m;
     else acc.map.set(m, s.y0 * W);
   }
   if (!o.filtered.length) return;
-  const [fr, ff] = [rowsOf(o.filtered[0]!), rowsOf(o.filtered[1]!)];
+  const [fr, ff] = await Promise.all([rowsOf(o.filtered[0]!), rowsOf(o.filtered[1]!)]);
   if (whole) acc.filtered = { real: fr, fake: ff };
   else {
     acc.filtered ??= { real: new Float32Array(acc.pixels), fake: new Float32Array(acc.pixels) };
@@ -162,16 +162,22 @@ function finish(acc: Accumulator): LossOutput {
   return { map: acc.map, value: acc.termValue ?? (acc.finish ? acc.finish(mean) : mean), filtered: acc.filtered };
 }
 
+/** A tensor's values, read without blocking (the only download path). */
+export async function download(t: Tensor): Promise<Float32Array> {
+  return (await t.data()) as Float32Array;
+}
+
 /** The value of a loss that gives terms (vgg): the sum of the terms' float64 means. The only place it is summed. */
-function termsValue(terms: Tensor[]): number {
-  return terms.reduce((t, x) => t + mean64(x.dataSync() as Float32Array), 0);
+async function termsValue(terms: Tensor[]): Promise<number> {
+  const values = await Promise.all(terms.map(download));
+  return values.reduce((t, x) => t + mean64(x), 0);
 }
 
 /**
  * A two-stage loss from embeddings computed elsewhere (two worker threads): compared here, downloaded like
  * any whole-image result. No tensor survives.
  */
-export function compareEmbedded(loss: LossDefinition, realFeatures: Feature[], fakeFeatures: Feature[], H: number, W: number, opt: ComputeOptions = {}): LossOutput {
+export async function compareEmbedded(loss: LossDefinition, realFeatures: Feature[], fakeFeatures: Feature[], H: number, W: number, opt: ComputeOptions = {}): Promise<LossOutput> {
   const whole: Strip = { y0: 0, y1: H, t0: 0, t1: H };
   const acc: Accumulator = { pixels: W * H, map: new Float32Array(0), sum: 0 };
   const o = tf.tidy(() => {
@@ -179,7 +185,7 @@ export function compareEmbedded(loss: LossDefinition, realFeatures: Feature[], f
     return stripTensors(loss.compareEmbeddings!(t(realFeatures), t(fakeFeatures), H, W, true), false);
   });
   try {
-    accumulate(acc, o, whole, W, true, opt.map !== false);
+    await accumulate(acc, o, whole, W, true, opt.map !== false);
   } finally {
     tf.dispose([o.map, ...o.terms]);
   }

@@ -10,6 +10,7 @@ import { loadLoss } from '../losses/registry.js';
 import type { EmbedInit, EmbedReply, EmbedRequest } from '../model.js';
 import { useBackend } from './backend.js';
 import { LossResources } from './resources.js';
+import { download } from './compute.js';
 import { unitTensor } from './upload.js';
 
 const init = workerData as EmbedInit;
@@ -29,7 +30,7 @@ async function embed(m: EmbedRequest): Promise<EmbedReply> {
   if (!loss?.embed) throw new Error(`${m.loss} is not a two-stage loss`);
   const ctx = await resources.contextFor([loss]);
   const feats = tf.tidy(() => loss.embed!(toRange(unitTensor(m.image, 0, m.image.height), m.range), ctx));
-  const features = feats.map((t) => ({ shape: t.shape, data: t.dataSync() as Float32Array }));
+  const features = await Promise.all(feats.map(async (t) => ({ shape: t.shape, data: await download(t) })));
   tf.dispose(feats);
   return { type: 'features', id: m.id, features };
 }

@@ -111,7 +111,7 @@ async function computeAll(losses: LossDefinition[], r: DecodedImage, f: DecodedI
   const opt: ComputeOptions = { map: run.draw !== undefined, filtered, shift: run.compute.shift, mask };
   const remote = (d: LossDefinition) => run.embedder !== undefined && d.embed !== undefined;
   const here = losses.filter((d) => !remote(d));
-  const local = computeLosses(here, r, f, run.compute.range, await run.resources.contextFor(here), opt);
+  const local = await computeLosses(here, r, f, run.compute.range, await run.resources.contextFor(here), opt);
   return Promise.all(losses.map(async (d) => (remote(d) ? embedded(d, r, f, run, opt) : local[here.indexOf(d)]!)));
 }
 

@@ -10,13 +10,40 @@ export function rgb4d(x: Image): Tensor4D {
 }
 
 /**
+ * Backends (tfjs names) on which a reduction over a few channels runs as slices added one by one: tfjs-webgpu
+ * reduces with a workgroup per output element, 2 s for the 3 channels of a 301x217 image on SwiftShader
+ * against 4 ms for an elementwise op. Set by the engine's backend table.
+ */
+const unrolled = new Set<string>();
+
+/** Registers whether `backend` unrolls channel reductions (engine/backend.ts calls it from its traits). */
+export function setChannelUnrolling(backend: string, on: boolean): void {
+  if (on) unrolled.add(backend);
+  else unrolled.delete(backend);
+}
+
+/** Sum over the channel axis of [N,H,W,C], kept as [N,H,W,1]. */
+export function channelSum(x: Tensor4D): Tensor4D {
+  const c = x.shape[3];
+  if (!unrolled.has(tf.getBackend()) || c > 8) return tf.sum(x, 3, true);
+  let s: Tensor4D = tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, 1]);
+  for (let i = 1; i < c; i++) s = tf.add(s, tf.slice(x, [0, 0, 0, i], [-1, -1, -1, 1]));
+  return s;
+}
+
+/** Mean over the channel axis of [N,H,W,C], kept as [N,H,W,1]. */
+export function channelMean(x: Tensor4D): Tensor4D {
+  return unrolled.has(tf.getBackend()) && x.shape[3] <= 8 ? tf.div(channelSum(x), x.shape[3]) : tf.mean(x, 3, true);
+}
+
+/**
  * NectarGAN KernelLoss.to_grayscale: gray(x) = mean over the 3 channels, keepdim -> [N,H,W,1]. A
  * one-channel image is already gray (the mean over one channel is itself): the engine computes gray once
  * per pair for the losses that read only gray(x) and hands them that.
  */
 export function gray(x: Image): Tensor4D {
   const b: Tensor4D = x.rank === 3 ? tf.expandDims(x as Tensor3D, 0) : (x as Tensor4D);
-  return b.shape[3] === 1 ? b : tf.mean(rgb4d(b), 3, true);
+  return b.shape[3] === 1 ? b : channelMean(rgb4d(b));
 }
 
 /** Drops the channel axis of an [N,H,W,1] map, and the batch axis too when the inputs were single images. */

@@ -1,5 +1,5 @@
 import { tf } from '../tf.js';
-import { checkPair, rgb4d, tidyLoss } from './common.js';
+import { channelMean, checkPair, rgb4d, tidyLoss, toMap } from './common.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
 
 /**
@@ -10,7 +10,7 @@ import type { Image, LossDefinition, LossResult } from './types.js';
  */
 export const psnr = tidyLoss(function psnr(real: Image, fake: Image, L: number = 1): LossResult {
   const single = checkPair(real, fake);
-  const map = tf.mean(tf.squaredDifference(rgb4d(fake), rgb4d(real)), single ? [0, 3] : 3);
+  const map = toMap(channelMean(tf.squaredDifference(rgb4d(fake), rgb4d(real))), single);
   return { map, mean: tf.mul(tf.log(tf.div(L * L, tf.mean(map))), 10 / Math.LN10) };
 });
 

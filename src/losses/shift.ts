@@ -1,6 +1,6 @@
 import { tf } from '../tf.js';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
-import { checkPair, toMap, tidyLoss } from './common.js';
+import { channelMean, checkPair, toMap, tidyLoss } from './common.js';
 import type { Image, LossResult, ShiftSpec } from './types.js';
 
 /** The largest shift tolerance offered: (2k + 1)² = 49 offsets at k = 3. */
@@ -23,7 +23,7 @@ export const shiftTolerant = tidyLoss(function shiftTolerant(spec: ShiftSpec, re
   for (let dy = -k; dy <= k; dy++) {
     for (let dx = -k; dx <= k; dx++) {
       const d = tf.sub(tf.slice(padded, [0, k + dy, k + dx, 0], [n, h, w, c]), fr);
-      const m = tf.mean(spec.power === 2 ? tf.square(d) : tf.abs(d), 3, true) as Tensor4D;
+      const m = channelMean((spec.power === 2 ? tf.square(d) : tf.abs(d)) as Tensor4D);
       best = best ? (tf.minimum(best, m) as Tensor4D) : m;
     }
   }

@@ -1,6 +1,6 @@
 import { tf } from '../tf.js';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
-import { checkPair, gray, toMap, tidyLoss } from './common.js';
+import { channelSum, checkPair, gray, toMap, tidyLoss } from './common.js';
 import { conv3x3 } from './kernels.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
 
@@ -15,7 +15,7 @@ const EPS = 1e-6;
  * two-channel convolution; the channel sum of squares is gx^2 + gy^2.
  */
 function magnitude(g: Tensor4D): Tensor4D {
-  return tf.sqrt(tf.add(tf.sum(tf.square(conv3x3(g, 'sobel', [KX, KY])), 3, true), EPS)) as Tensor4D;
+  return tf.sqrt(tf.add(channelSum(tf.square(conv3x3(g, 'sobel', [KX, KY]))), EPS)) as Tensor4D;
 }
 
 /** Sobel structure loss: map = |mag(fake) - mag(real)|, loss = mean(map) = F.l1_loss(mag fake, mag real). */

@@ -1,6 +1,6 @@
 import { tf } from '../tf.js';
 import type { Scalar, Tensor4D } from '@tensorflow/tfjs-core';
-import { checkPair, rgb4d, tidyLoss } from './common.js';
+import { channelMean, checkPair, rgb4d, tidyLoss } from './common.js';
 import { blurValid, gaussianTaps } from './gaussian.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
 
@@ -39,7 +39,7 @@ export function ssimMap(x: Tensor4D, y: Tensor4D, L: number): Tensor4D {
  */
 export const ssim = tidyLoss(function ssim(real: Image, fake: Image, L: number = 1): LossResult {
   const single = checkPair(real, fake);
-  const s = tf.mean(ssimMap(rgb4d(real), rgb4d(fake), L), 3);
+  const s = tf.squeeze(channelMean(ssimMap(rgb4d(real), rgb4d(fake), L)), [3]);
   const [, h, w] = s.shape;
   const map = tf.sub(1, s);
   // No interior in images of 10 px or less on a side: the index is then NaN (the engine refuses them).

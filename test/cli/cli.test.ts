@@ -130,7 +130,7 @@ test('--resize compares images of different sizes', () => {
   assert.ok(j.mean > 0);
 });
 
-test('--help shows examples, --version the package version, backends lists all four', () => {
+test('--help shows examples, --version the package version, backends lists all five, webgpu first', () => {
   const h = run(['--help']);
   assert.equal(h.code, 0);
   assert.match(h.stdout, /Examples:/);
@@ -141,8 +141,8 @@ test('--help shows examples, --version the package version, backends lists all f
   const b = run(['backends', '--json']);
   assert.equal(b.code, 0, b.stderr);
   const list = JSON.parse(b.stdout) as { package: string; loaded: boolean; detail: string }[];
-  assert.deepEqual(list.map((x) => x.package), ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu']);
-  assert.equal(list[3]!.loaded, true);
+  assert.deepEqual(list.map((x) => x.package), ['webgpu', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu']);
+  assert.equal(list[4]!.loaded, true);
   for (const x of list) assert.ok(x.detail.length > 0);
 });
 

@@ -85,9 +85,9 @@ test('tiled and untiled shift-tolerant maps are the same numbers (strips overlap
   for (const loss of Object.values(await loadLosses())) {
     if (!loss.shift) continue;
     for (const shift of [1, 3]) {
-      const whole = computePair(loss, real, fake, 'unit', undefined, { shift });
+      const whole = await computePair(loss, real, fake, 'unit', undefined, { shift });
       for (const tileRows of [1, 5, 17]) {
-        const tiled = computePair(loss, real, fake, 'unit', undefined, { shift, tileRows });
+        const tiled = await computePair(loss, real, fake, 'unit', undefined, { shift, tileRows });
         assert.equal(maxAbsDiff(tiled.map, whole.map), 0, `${loss.name} k=${shift} rows=${tileRows}`);
         assert.ok(relErr(tiled.value, whole.value) <= 1e-12);
       }

@@ -24,7 +24,7 @@ test('every backend present agrees with the others to 1e-5 relative', async (t) 
       continue;
     }
     const r: Record<string, PairResult> = {};
-    for (const [name, loss] of Object.entries(PLAIN)) r[name] = computePair(loss, real, fake, 'signed');
+    for (const [name, loss] of Object.entries(PLAIN)) r[name] = await computePair(loss, real, fake, 'signed');
     results.set(b, r);
   }
   if (results.size < 2) {

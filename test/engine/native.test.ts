@@ -44,7 +44,8 @@ test('a loadable tfjs-node-gpu is used first by auto, and `backends` says when C
   assert.equal(j.backend, 'tensorflow');
   assert.ok(relErr(j.mean, c.losses.sobel!.unit.mean) <= 1e-5);
   const b = run(root, ['backends', '--json']);
-  const list = JSON.parse(b.stdout) as { package: string; loaded: boolean; detail: string }[];
+  const all = JSON.parse(b.stdout) as { package: string; loaded: boolean; detail: string }[];
+  const list = all.filter((x) => x.package.startsWith('@tensorflow/tfjs-node'));
   assert.equal(list[0]!.loaded, true);
   if (!/libcudart/.test(spawnSync('ldconfig', ['-p']).stdout?.toString() ?? '')) {
     assert.match(list[0]!.detail, /libcudart\.so\.11\.0 and libcudnn\.so\.8 not found: TensorFlow silently computes on the CPU/);
@@ -57,7 +58,7 @@ test('a tfjs-node whose libtensorflow is missing is explained, and auto falls ba
   fakePackage(root, '@tensorflow/tfjs-node', BROKEN);
   const b = run(root, ['backends', '--json']);
   assert.equal(b.code, 0, b.stderr);
-  const list = JSON.parse(b.stdout) as { package: string; loaded: boolean; detail: string }[];
+  const list = (JSON.parse(b.stdout) as { package: string; loaded: boolean; detail: string }[]).filter((x) => x.package.startsWith('@tensorflow/tfjs-node'));
   assert.equal(list[0]!.detail, 'not installed');
   assert.equal(list[1]!.loaded, false);
   assert.match(list[1]!.detail, /^libtensorflow missing or broken/);

@@ -42,9 +42,9 @@ for (const backend of ['tensorflow', 'wasm', 'cpu'] as const) {
         if (!c.losses[lossName]) continue; // the standard metrics have their own reference (test/losses/metrics.test.ts)
         for (const range of RANGES) {
           const ref = c.losses[lossName]![range];
-          await t.test(`${name} ${lossName} ${range}`, () => {
+          await t.test(`${name} ${lossName} ${range}`, async () => {
             const before = liveTensors();
-            const res = computePair(loss, real, fake, range);
+            const res = await computePair(loss, real, fake, range);
             assert.equal(liveTensors(), before, 'computePair leaked tensors');
             assert.ok(relErr(res.value, ref.mean) <= 1e-5, `mean ${res.value} vs torch ${ref.mean} (rel ${relErr(res.value, ref.mean)})`);
             if (ref.map) {
@@ -72,9 +72,9 @@ test('tiled = untiled: strips overlapping by the halo give the same map and mean
   const real = await load(c.real), fake = await load(c.fake);
   for (const [name, loss] of Object.entries(PLAIN)) {
     for (const range of RANGES) {
-      const whole = computePair(loss, real, fake, range);
+      const whole = await computePair(loss, real, fake, range);
       for (const tileRows of [1, 7, 64, 216]) {
-        const tiled = computePair(loss, real, fake, range, undefined, { tileRows });
+        const tiled = await computePair(loss, real, fake, range, undefined, { tileRows });
         assert.ok(relErr(tiled.value, whole.value) <= 1e-9, `${name} ${range} rows ${tileRows}: mean ${tiled.value} vs ${whole.value}`);
         assert.ok(maxAbsDiff(tiled.map, whole.map) <= 1e-6, `${name} ${range} rows ${tileRows}: map`);
         assert.ok(maxAbsDiff(tiled.filtered?.real ?? [], whole.filtered?.real ?? []) <= 1e-6, `${name} filtered`);

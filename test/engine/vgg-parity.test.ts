@@ -28,9 +28,9 @@ async function check(t: { test: (n: string, f: () => void) => Promise<void> }, l
       const [real, fake] = await pair(name);
       for (const range of RANGES) {
         const ref = REF.cases[name]!.vgg[range];
-        await t.test(`${layout} ${name} ${range}`, () => {
+        await t.test(`${layout} ${name} ${range}`, async () => {
           const before = tf.memory().numTensors;
-          const res = computePair(vggLoss, real, fake, range, { vgg19: w });
+          const res = await computePair(vggLoss, real, fake, range, { vgg19: w });
           assert.equal(tf.memory().numTensors, before, 'leaked tensors');
           assert.ok(relErr(res.value, ref.mean) <= 1e-4, `mean ${res.value} vs torch ${ref.mean}`);
           if (withMap && ref.map) {
@@ -82,7 +82,7 @@ test('VGG on two worker threads (the single command) gives the same numbers', as
   for (const range of RANGES) {
     const ref = REF.cases.rgb8!.vgg[range];
     const [rf, ff] = await Promise.all([embedder.features('vgg', real, range), embedder.features('vgg', fake, range)]);
-    const res = compareEmbedded(vggLoss, rf, ff, real.height, real.width);
+    const res = await compareEmbedded(vggLoss, rf, ff, real.height, real.width);
     assert.ok(relErr(res.value, ref.mean) <= 1e-4, `mean ${res.value} vs torch ${ref.mean}`);
     const d = maxAbsDiff(res.map, decodeNpy(readFileSync(fixture(ref.map!))).data);
     assert.ok(d <= 1e-4, `map differs by ${d}`);

@@ -26,14 +26,14 @@ for (const backend of ['wasm', 'cpu'] as const) {
       for (const range of ['unit', 'signed'] as const) {
         const ref = c.metrics[range];
         const before = liveTensors();
-        const s = computePair(ssim!, real, fake, range);
+        const s = await computePair(ssim!, real, fake, range);
         assert.ok(Math.abs(s.value - ref.ssim!.value) <= 2e-5, `${name} ${range} ssim ${s.value} vs ${ref.ssim!.value}`);
         const d = maxAbsDiff(s.map, decodeNpy(readFileSync(fixture(ref.ssim!.map!))).data);
         assert.ok(d <= 1e-3, `${name} ${range} ssim map differs by ${d}`);
-        const p = computePair(psnr!, real, fake, range);
+        const p = await computePair(psnr!, real, fake, range);
         assert.ok(Math.abs(p.value - ref.psnr!.value) <= 1e-4, `${name} ${range} psnr ${p.value} vs ${ref.psnr!.value}`);
         if (ref['ms-ssim']) {
-          const m = computePair(ms!, real, fake, range);
+          const m = await computePair(ms!, real, fake, range);
           assert.ok(Math.abs(m.value - ref['ms-ssim'].value) <= 1e-5, `${name} ${range} ms-ssim ${m.value} vs ${ref['ms-ssim'].value}`);
         }
         assert.equal(liveTensors(), before, 'tensors leaked');
@@ -47,13 +47,13 @@ test('ssim in strips (halo 5) equals the whole-image map and value; psnr of iden
   const ssim = (await loadLoss('ssim'))!, psnr = (await loadLoss('psnr'))!;
   const c = REF.cases.rgb8!;
   const [real, fake] = await Promise.all([decodeImage(fixture(c.real), { label: 'r' }), decodeImage(fixture(c.fake), { label: 'f' })]);
-  const whole = computePair(ssim, real, fake, 'unit');
+  const whole = await computePair(ssim, real, fake, 'unit');
   for (const tileRows of [1, 7, 50]) {
-    const tiled = computePair(ssim, real, fake, 'unit', undefined, { tileRows });
+    const tiled = await computePair(ssim, real, fake, 'unit', undefined, { tileRows });
     assert.ok(maxAbsDiff(tiled.map, whole.map) <= 1e-6, `rows ${tileRows}`);
     assert.ok(Math.abs(tiled.value - whole.value) <= 1e-7);
   }
-  assert.equal(computePair(psnr, real, real, 'unit').value, Infinity);
+  assert.equal((await computePair(psnr, real, real, 'unit')).value, Infinity);
 });
 
 function cli(args: string[]) {

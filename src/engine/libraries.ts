@@ -1,6 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
+/** Native libraries the GPU backends need, and whether the dynamic linker finds them. */
+
 /** tfjs-node-gpu 4.x links against CUDA 11 and cuDNN 8; without them TensorFlow silently runs on the CPU. */
 const CUDA_LIBS = ['libcudart.so.11.0', 'libcudnn.so.8'];
 
