@@ -5,7 +5,7 @@
  * measured interleaved in the same rounds. VGG reads a full-size (548 MiB) weights file. Writes bench/results.md.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,11 @@ const VGG_SIZES = (process.env.BENCH_VGG_SIZES ?? '256,512').split(',').map(Numb
 const LOSSES = ['sobel', 'laplacian', 'vgg'];
 
 const BACKENDS = ['wasm', 'cpu'];
+/** Debian's software Vulkan driver: the webgpu rows run on it when no GPU driver is set (labelled). */
+const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
+if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER)) process.env.VK_ICD_FILENAMES = SWIFTSHADER;
+/** WebGPU rows: filters at 512² only (on a software adapter a 1024² pair takes seconds). */
+const WEBGPU_SIZES = [512];
 
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 
@@ -59,6 +64,11 @@ async function main() {
   await writeFullSizeLegacy(weights, path.join(ROOT, 'fixtures/weights/vgg19-zip.pth'));
   const vggCtx = { vgg19: undefined as ReturnType<typeof vgg19Weights> | undefined };
   const rows: string[] = [];
+  // The webgpu rows' label: the adapter, and "software" where it is one.
+  const { probeAdapter } = await import('../src/engine/webgpu.js');
+  const probe = probeAdapter();
+  const webgpu = probe.ok ? `webgpu (${probe.adapter.description}${probe.adapter.software ? ', software' : ''})` : undefined;
+  if (!webgpu) console.log(`no webgpu rows: ${probe.ok ? '' : probe.reason}`);
   const header = '| loss | size | backend | compute ms | CLI wall ms | CLI peak RSS MB | PyTorch compute ms | PyTorch wall ms | PyTorch peak RSS MB | wall ratio (ours / PyTorch) |';
   rows.push(header, '|' + ' --- |'.repeat(10));
   for (const n of [...new Set([...SIZES, ...VGG_SIZES])].sort((a, b) => a - b)) {
@@ -66,9 +76,9 @@ async function main() {
     const [r, f] = [await decodeImage(real, { label: 'real' }), await decodeImage(fake, { label: 'fake' })];
     for (const lossName of LOSSES) {
       if (lossName === 'vgg' ? !VGG_SIZES.includes(n) : !SIZES.includes(n)) continue;
-      for (const backend of BACKENDS) {
+      for (const backend of [...BACKENDS, ...(webgpu && WEBGPU_SIZES.includes(n) && lossName !== 'vgg' ? ['webgpu'] : [])]) {
         if (lossName === 'vgg' && backend === 'cpu') continue; // minutes per run: not a configuration anyone should use
-        await useBackend(backend as 'wasm' | 'cpu');
+        await useBackend(backend as 'wasm' | 'cpu' | 'webgpu');
         const loss = (await loadLoss(lossName))!;
         vggCtx.vgg19?.dispose();
         vggCtx.vgg19 = lossName === 'vgg' ? vgg19Weights(await loadVgg19(weights)) : undefined;
@@ -101,7 +111,8 @@ async function main() {
         }
         const f1 = (x: number) => x.toFixed(1);
         const py = hasTorch ? [f1(median(pyCompute)), f1(median(pyWall)), f1(median(pyRss)), (median(wall) / median(pyWall)).toFixed(2)] : ['–', '–', '–', '–'];
-        const row = `| ${lossName} | ${n}² | ${backend} | ${f1(median(compute))} | ${f1(median(wall))} | ${f1(median(rss))} | ${py.join(' | ')} |`;
+        const label = backend === 'webgpu' ? webgpu! : backend;
+        const row = `| ${lossName} | ${n}² | ${label} | ${f1(median(compute))} | ${f1(median(wall))} | ${f1(median(rss))} | ${py.join(' | ')} |`;
         rows.push(row);
         console.log(row);
       }
