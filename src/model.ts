@@ -116,6 +116,17 @@ export interface PairComparison {
   files: Record<string, Partial<Record<FileKind, string>>>;
   /** Pixels left out by masks and --ignore (present when any was given). */
   ignored?: number;
+  /** loss -> statistics of its per-pixel map over the compared pixels (losses with a map). */
+  stats: Record<string, MapStats>;
+}
+
+/** A per-pixel map's statistics (bright = differs): float64 mean; percentiles as numpy.percentile. */
+export interface MapStats {
+  mean: number;
+  median: number;
+  p95: number;
+  p99: number;
+  max: number;
 }
 
 /** Two images to compare in a batch, found by walking folders. */
@@ -163,6 +174,8 @@ export interface PairRecord {
   epoch?: number;
   /** Pixels left out by masks and --ignore (present when any was given). */
   ignored?: number;
+  /** loss -> statistics of its map, rounded like the values. */
+  stats?: Record<string, MapStats>;
   /** Thresholds exceeded, as `sobel 0.123 > 0.1`. */
   over?: string[];
   ms?: number;

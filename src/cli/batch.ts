@@ -8,7 +8,7 @@ import { copyAtomic, writeAllOrNothing } from '../io/write.js';
 import { isLoss, lossRequires, LOSS_NAMES } from '../losses/registry.js';
 import type { Job, PairRecord, Pairing, WorkerInit } from '../model.js';
 import { checkLossOptions, type RunSettings } from './options.js';
-import { toJson } from './format.js';
+import { formatFloat32, toJson } from './format.js';
 import { better, checkGates, type Gate } from './gates.js';
 import { downloadProgress, type Progress } from './progress.js';
 import { epochSeries, jobRecord, summarise, unpairedRecord } from './records.js';
@@ -211,13 +211,14 @@ export function relocateFiles(r: PairRecord, f: (p: string) => string): PairReco
   return { ...r, files };
 }
 
-/** The human-readable table: worst first, then the summary line. */
+/** The human-readable table: worst first, each loss's value and its map's p99, then the summary line. */
 function table(records: PairRecord[], losses: readonly string[], line: string): string {
   const w = Math.max(4, ...records.map((r) => r.name.length));
+  const cols = losses.flatMap((l) => [{ head: l, cell: (r: PairRecord) => r.losses[l] }, ...(records.some((r) => r.stats?.[l]) ? [{ head: `${l}.p99`, cell: (r: PairRecord) => r.stats?.[l]?.p99 }] : [])]);
+  const cell = (v: number | undefined) => (v === undefined ? '–' : formatFloat32(v)).padStart(12);
   const rows = worstFirst(records, [...losses], new Set(losses.filter((l) => better(l) === 'higher'))).map((r) => {
-    const values = losses.map((l) => (r.losses[l] === undefined ? '–' : String(r.losses[l])).padStart(12)).join('  ');
     const updated = r.updated ? ` (baseline ${r.updated === 'new' ? 'written' : 'replaced'})` : '';
-    return `${r.name.padEnd(w)}  ${values}  ${r.status}${updated}${r.error ? `: ${r.error}` : r.over ? `: ${r.over.join('; ')}` : ''}\n`;
+    return `${r.name.padEnd(w)}  ${cols.map((c) => cell(c.cell(r))).join('  ')}  ${r.status}${updated}${r.error ? `: ${r.error}` : r.over ? `: ${r.over.join('; ')}` : ''}\n`;
   });
-  return `${'pair'.padEnd(w)}  ${losses.map((l) => l.padStart(12)).join('  ')}  status\n${rows.join('')}${line}\n`;
+  return `${'pair'.padEnd(w)}  ${cols.map((c) => c.head.padStart(12)).join('  ')}  status\n${rows.join('')}${line}\n`;
 }

@@ -7,7 +7,8 @@ import { UserError } from '../errors.js';
 import { readInput } from '../io/input.js';
 import { locateWeights } from '../io/weights/locate.js';
 import type { LossDefinition } from '../losses/types.js';
-import type { FileKind, PairComparison, Range } from '../model.js';
+import type { FileKind, MapStats, PairComparison, Range } from '../model.js';
+import { roundStats } from './records.js';
 import { formatFloat32, roundFloat32, toJson } from './format.js';
 import { better, checkGates } from './gates.js';
 import { checkLossOptions, type RunSettings } from './options.js';
@@ -38,6 +39,8 @@ export interface CompareReport {
   over?: boolean;
   min?: number;
   under?: boolean;
+  /** Statistics of the per-pixel map (absent for ms-ssim, which has none). */
+  stats?: MapStats;
   /** Pixels left out by --mask / --ignore (present when either was given). */
   ignored?: number;
   /** --shift-tolerance, when not 0. */
@@ -91,6 +94,7 @@ function reportOf(loss: string, comparison: PairComparison, opt: CompareOptions,
     backend,
     better: better(loss),
     files: comparison.files[loss] ?? {},
+    ...(comparison.stats[loss] ? { stats: roundStats(comparison.stats[loss]) } : {}),
     real,
     fake,
     ...(opt.max !== undefined ? { max: opt.max, over: value > opt.max } : {}),

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { UserError } from '../errors.js';
 import { lossTraits } from '../losses/registry.js';
+import type { MapStats } from '../model.js';
 
 /** Statistics of a pair's per-pixel map (bright = differs) that a gate may bound. */
 export const STATS = ['mean', 'median', 'p95', 'p99', 'max'] as const;
@@ -54,7 +55,7 @@ export function checkGates(gates: readonly Gate[], losses: readonly string[]): v
  * The gates a pair fails, each as `sobel 0.123 > 0.1` or `sobel p99 0.41 > 0.3` (the value, as `show`
  * writes it, beside its limit).
  */
-export function failedGates(gates: readonly Gate[], values: Record<string, number>, stats?: Record<string, Record<Stat, number>>, show: (v: number) => number | string = (v) => v): string[] {
+export function failedGates(gates: readonly Gate[], values: Record<string, number>, stats?: Record<string, MapStats>, show: (v: number) => number | string = (v) => v): string[] {
   const out: string[] = [];
   for (const g of gates) {
     const v = g.stat ? stats?.[g.loss]?.[g.stat] : values[g.loss];

@@ -1,10 +1,15 @@
 import type { JobResult } from '../engine/pool.js';
-import type { PairRecord, Unpaired } from '../model.js';
+import type { MapStats, PairRecord, Unpaired } from '../model.js';
 import { formatFloat32, roundFloat32 } from './format.js';
 import { better, failedGates, type Gate } from './gates.js';
 
 /** A loss's value as reported: float32's shortest decimal. */
 const round = roundFloat32;
+
+/** Statistics as reported: each float32's shortest decimal. */
+export function roundStats(s: MapStats): MapStats {
+  return { mean: round(s.mean), median: round(s.median), p95: round(s.p95), p99: round(s.p99), max: round(s.max) };
+}
 
 /** The record of a pair that could not be paired: an error, or a new image without a baseline. */
 export function unpairedRecord(u: Unpaired): PairRecord {
@@ -16,12 +21,13 @@ export function unpairedRecord(u: Unpaired): PairRecord {
 export function jobRecord(r: JobResult, gates: readonly Gate[]): PairRecord {
   const { pair } = r.job;
   const epoch = pair.epoch !== undefined ? { epoch: pair.epoch } : {};
-  if (r.error !== undefined) return { name: pair.name, real: pair.real, fake: pair.fake, ...epoch, losses: {}, files: {}, status: 'error', error: r.error, ms: r.ms };
+  if (r.error !== undefined) return { name: pair.name, real: pair.real, fake: pair.fake, ...epoch, losses: {}, files: {}, status: 'error', error: r.error, ms: Math.round(r.ms) };
   const values = r.comparison.values;
   const losses = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, round(v)]));
-  const over = failedGates(gates, values, undefined, formatFloat32);
+  const stats = Object.fromEntries(Object.entries(r.comparison.stats).map(([l, s]) => [l, roundStats(s)]));
+  const over = failedGates(gates, values, r.comparison.stats, formatFloat32);
   const ignored = r.comparison.ignored !== undefined ? { ignored: r.comparison.ignored } : {};
-  return { name: pair.name, real: pair.real, fake: pair.fake, ...epoch, losses, files: r.comparison.files, status: over.length ? 'over' : 'ok', ...(over.length ? { over } : {}), ...ignored, ms: Math.round(r.ms) };
+  return { name: pair.name, real: pair.real, fake: pair.fake, ...epoch, losses, stats, files: r.comparison.files, status: over.length ? 'over' : 'ok', ...(over.length ? { over } : {}), ...ignored, ms: Math.round(r.ms) };
 }
 
 export interface BatchSummary {

@@ -8,6 +8,7 @@ import { compareMask } from '../io/mask.js';
 import { compareEmbedded, computeLosses, count, type ComputeOptions } from './compute.js';
 import type { Embedder } from './embedder.js';
 import type { LossResources } from './resources.js';
+import { mapStats } from './stats.js';
 
 // Figures need fonts and encoders: loaded only when files are written.
 const render = () => import('../io/render.js');
@@ -56,10 +57,12 @@ export async function runPair(real: PairInput, fake: PairInput, target: PairTarg
   const losses = await definitions(run.losses);
   checkSize(losses, r);
   const outputs = await (run.serialize ?? ((g) => g()))(() => computeAll(losses, r, f, run, mask?.compared));
-  const comparison: PairComparison = { width: r.width, height: r.height, values: {}, files: {}, ...(mask ? { ignored: mask.ignored } : {}) };
+  const comparison: PairComparison = { width: r.width, height: r.height, values: {}, files: {}, stats: {}, ...(mask ? { ignored: mask.ignored } : {}) };
   losses.forEach((d, i) => {
     comparison.values[d.name] = outputs[i]!.value;
     comparison.files[d.name] = {};
+    const stats = d.mapless ? undefined : mapStats(outputs[i]!.map, mask?.compared);
+    if (stats) comparison.stats[d.name] = stats;
   });
   if (run.draw) await writeFiles(losses, outputs, r, f, target, run, mask?.compared, comparison);
   return comparison;
@@ -108,7 +111,8 @@ async function definitions(names: readonly string[]): Promise<LossDefinition[]> 
 /** Every loss of the pair, in order: two-stage ones on the embedder's threads if there is one, the rest here. */
 async function computeAll(losses: LossDefinition[], r: DecodedImage, f: DecodedImage, run: PairRunner, mask?: Uint8Array): Promise<LossOutput[]> {
   const filtered = run.draw !== undefined && (await render()).drawsFiltered(run.draw);
-  const opt: ComputeOptions = { map: run.draw !== undefined, filtered, shift: run.compute.shift, mask };
+  // The map is always kept: its statistics are reported whether or not it is drawn.
+  const opt: ComputeOptions = { map: true, filtered, shift: run.compute.shift, mask };
   const remote = (d: LossDefinition) => run.embedder !== undefined && d.embed !== undefined;
   const here = losses.filter((d) => !remote(d));
   const local = await computeLosses(here, r, f, run.compute.range, await run.resources.contextFor(here), opt);

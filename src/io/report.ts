@@ -14,7 +14,8 @@ export function junitXml(records: PairRecord[], losses: string[], seconds: numbe
   const errors = records.filter((r) => r.status === 'error').length;
   const head = `tests="${records.length}" failures="${failures}" errors="${errors}" skipped="0" time="${seconds.toFixed(3)}"`;
   const cases = records.map((r) => {
-    const values = Object.entries(r.losses).map(([k, v]) => `${k}=${v}`).join(' ');
+    const stat = (k: string) => (r.stats?.[k] ? ` (median ${r.stats[k].median}, p95 ${r.stats[k].p95}, p99 ${r.stats[k].p99}, max ${r.stats[k].max})` : '');
+    const values = Object.entries(r.losses).map(([k, v]) => `${k}=${v}${stat(k)}`).join('\n');
     const body =
       r.status === 'error'
         ? `\n      <error message="${xml(r.error ?? 'error')}" type="error">${xml(r.error ?? '')}</error>`
