@@ -11,7 +11,8 @@ import { checkLossOptions, type RunSettings } from './options.js';
 import { formatFloat32, toJson } from './format.js';
 import { better, checkGates, type Gate } from './gates.js';
 import { downloadProgress, type Progress } from './progress.js';
-import { epochSeries, jobRecord, summarise, unpairedRecord } from './records.js';
+import type { Series } from '../io/plot.js';
+import { bestEpochs, epochSeries, jobRecord, summarise, unpairedRecord } from './records.js';
 
 /** The batch command's options beyond the per-pair settings. */
 export interface BatchOptions {
@@ -98,11 +99,14 @@ export async function conclude(records: PairRecord[], meta: RunMeta, opt: Report
   const extra = `${c.new ? `, ${c.new} new` : ''}${c.updated ? `, ${c.updated} updated` : ''}`;
   const line = `${c.pairs} pairs: ${c.ok} ok, ${c.over} over a threshold, ${c.error} errors${extra} (${meta.losses.join(', ')}; ${meta.backend}; ${meta.seconds.toFixed(1)} s)`;
   const directions = Object.fromEntries(meta.losses.map((l) => [l, better(l)]));
-  const summaryObject = { summary: true, ...c, losses: meta.losses, better: directions, range: meta.range, backend: meta.backend, seconds: Number(meta.seconds.toFixed(3)), worst: summary.worst, exit: summary.exit };
-  await writeReports(records, meta, opt, line);
+  const series = epochSeries(records, meta.losses);
+  const best = bestEpochs(series);
+  const hasEpochs = Object.keys(best).length > 0;
+  const summaryObject = { summary: true, ...c, losses: meta.losses, better: directions, range: meta.range, backend: meta.backend, seconds: Number(meta.seconds.toFixed(3)), worst: summary.worst, ...(hasEpochs ? { best } : {}), exit: summary.exit };
+  await writeReports(records, meta, opt, line, series.map((s) => ({ ...s, ...(best[s.name] ? { best: { x: best[s.name]!.epoch, y: best[s.name]!.value } } : {}) })));
   if (opt.results) writeResults(opt.results, records, meta, summaryObject);
   if (opt.json) out(toJson(summaryObject) + '\n');
-  else out(table(records, meta.losses, line));
+  else out(table(records, meta.losses, line) + (hasEpochs ? `best epoch: ${Object.entries(best).map(([l, b]) => `${l} ${b.epoch} (${formatFloat32(b.value)})`).join(', ')}\n` : ''));
   return summary.exit;
 }
 
@@ -183,12 +187,12 @@ async function runJobs(jobs: Job[], size: number, init: WorkerInit, progress: Pr
 const writeOne = (file: string, bytes: Buffer, flag: string) => writeAllOrNothing(path.dirname(file), [{ name: path.basename(file), bytes }], `${flag} ${file}`);
 
 /** --junit, --report, --plot: each written all or nothing. */
-async function writeReports(records: PairRecord[], meta: RunMeta, opt: ReportOptions, line: string): Promise<void> {
+async function writeReports(records: PairRecord[], meta: RunMeta, opt: ReportOptions, line: string, series: Series[]): Promise<void> {
   if (opt.junit) writeOne(opt.junit, Buffer.from(junitXml(records, meta.losses, meta.seconds)), '--junit');
   if (opt.report) writeOne(opt.report, Buffer.from(htmlReport(records, meta.losses, opt.report, { title: `nectar-loss: ${meta.dirs.join(' vs ')}`, line })), '--report');
   if (opt.plot) {
     const { lineChart } = await import('../io/plot.js');
-    const png = await lineChart(epochSeries(records, meta.losses), `Mean loss per epoch: ${meta.dirs[0]}`, 'epoch', `mean loss (${meta.range})`);
+    const png = await lineChart(series, `Mean loss per epoch: ${meta.dirs[0]}`, 'epoch', `mean loss (${meta.range})`);
     writeOne(opt.plot, png, '--plot');
   }
 }

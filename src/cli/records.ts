@@ -52,6 +52,20 @@ export function summarise(records: PairRecord[], losses: readonly string[]): Bat
   return { counts, exit: counts.error ? 2 : failing ? 1 : 0, worst };
 }
 
+/**
+ * Trainer layouts: per loss, the epoch whose pairs have the best mean value (lowest; highest for a
+ * higher-is-better metric; the earliest on a tie). Empty when no pair has an epoch.
+ */
+export function bestEpochs(series: ReturnType<typeof epochSeries>): Record<string, { epoch: number; value: number }> {
+  const out: Record<string, { epoch: number; value: number }> = {};
+  for (const s of series) {
+    const sign = better(s.name) === 'higher' ? -1 : 1;
+    const best = [...s.points].sort((a, b) => a.x - b.x).reduce<{ x: number; y: number } | undefined>((m, p) => (!m || sign * p.y < sign * m.y ? p : m), undefined);
+    if (best) out[s.name] = { epoch: best.x, value: roundFloat32(best.y) };
+  }
+  return out;
+}
+
 /** Trainer layouts: per loss, the mean value per epoch. */
 export function epochSeries(records: PairRecord[], losses: readonly string[]): { name: string; points: { x: number; y: number }[] }[] {
   return losses.map((l) => {

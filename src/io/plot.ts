@@ -1,22 +1,14 @@
+import { scaleLinear } from 'd3-scale';
 import { schemeTableau10 } from 'd3-scale-chromatic';
 import { sharp } from './sharp.js';
 import { encodePng } from './png.js';
 import { textPathData } from './text.js';
 
-/** One line of the chart: a loss's mean per epoch. */
+/** One line of the chart: a loss's mean per epoch, and its best epoch (marked). */
 export interface Series {
   name: string;
   points: { x: number; y: number }[];
-}
-
-/** 1, 2, 5 x 10^k steps giving about `n` ticks over [0, max]. */
-function ticks(max: number, n: number): number[] {
-  if (!(max > 0)) return [0, 1];
-  const raw = max / n, p = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw)!;
-  const out: number[] = [];
-  for (let v = 0; v <= max * (1 + 1e-9) + step; v += step) out.push(Number(v.toPrecision(12)));
-  return out;
+  best?: { x: number; y: number };
 }
 
 /**
@@ -28,18 +20,20 @@ export async function lineChart(series: Series[], title: string, xLabel: string,
   const xs = series.flatMap((s) => s.points.map((p) => p.x));
   const ys = series.flatMap((s) => s.points.map((p) => p.y));
   const x0 = Math.min(...xs), x1 = Math.max(...xs);
-  const yt = ticks(Math.max(...ys, 0), 6);
-  const yMax = yt[yt.length - 1]!;
+  // d3-scale's nice domains and 1-2-5 ticks; epochs are whole numbers.
+  const ys0 = scaleLinear().domain([0, Math.max(...ys, 0) || 1]).nice(6);
+  const yt = ys0.ticks(6);
+  const yMax = ys0.domain()[1]!;
   const X = (x: number) => L + (x1 === x0 ? (W - L - R) / 2 : ((x - x0) / (x1 - x0)) * (W - L - R));
   const Y = (y: number) => H - B - (y / yMax) * (H - T - B);
-  const xStep = Math.max(1, Math.ceil((x1 - x0 + 1) / 12));
+  const xt = x1 === x0 ? [x0] : scaleLinear().domain([x0, x1]).ticks(10).filter(Number.isInteger);
   const parts: string[] = [`<rect width="${W}" height="${H}" fill="#fff"/>`];
   const text = (s: string, x: number, y: number, size: number, anchor: 'start' | 'middle' | 'end' = 'start', fill = '#222') => parts.push(`<path d="${textPathData(s, x, y, size, anchor)}" fill="${fill}"/>`);
   for (const v of yt) {
     parts.push(`<line x1="${L}" x2="${W - R}" y1="${Y(v)}" y2="${Y(v)}" stroke="#e4e4e4"/>`);
     text(String(Number(v.toPrecision(4))), L - 8, Y(v) + 5, 14, 'end', '#444');
   }
-  for (let x = x0; x <= x1; x += xStep) {
+  for (const x of xt) {
     parts.push(`<line x1="${X(x)}" x2="${X(x)}" y1="${H - B}" y2="${H - B + 6}" stroke="#444"/>`);
     text(String(x), X(x), H - B + 24, 14, 'middle', '#444');
   }
@@ -53,6 +47,10 @@ export async function lineChart(series: Series[], title: string, xLabel: string,
     const pts = [...s.points].sort((a, b) => a.x - b.x);
     parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2.5" points="${pts.map((p) => `${X(p.x).toFixed(2)},${Y(p.y).toFixed(2)}`).join(' ')}"/>`);
     for (const p of pts) parts.push(`<circle cx="${X(p.x).toFixed(2)}" cy="${Y(p.y).toFixed(2)}" r="3.5" fill="${color}"/>`);
+    if (s.best) {
+      parts.push(`<circle cx="${X(s.best.x).toFixed(2)}" cy="${Y(s.best.y).toFixed(2)}" r="9" fill="none" stroke="${color}" stroke-width="2.5"/>`);
+      text(`best ${s.best.x}`, X(s.best.x), Y(s.best.y) - 14, 13, 'middle', color);
+    }
     const ly = T + 8 + i * 22;
     parts.push(`<line x1="${W - R - 150}" x2="${W - R - 122}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="3"/>`);
     text(s.name, W - R - 114, ly + 5, 15);

@@ -110,7 +110,7 @@ test('NectarGAN tester layout: N_B_real / N_B_fake paired, N_A_real ignored', ()
   assert.ok(existsSync(path.join(root, 'o', '1_B.laplacian.heatmap.png')));
 });
 
-test('trainer layout: --plot draws each loss per epoch', () => {
+test('trainer layout: best epoch per loss in the summary and the table; --plot draws each loss per epoch', () => {
   const root = mkdtempSync(path.join(tmpdir(), 'nl-batch-'));
   const d = path.join(root, 'examples');
   for (const e of [1, 2, 3, 4]) for (const i of [1, 2]) {
@@ -118,9 +118,14 @@ test('trainer layout: --plot draws each loss per epoch', () => {
     put(d, `epoch${e}_${i}_B_real.png`, img(e % 2 ? 'gray8' : 'gray8', 'real'));
     put(d, `epoch${e}_${i}_B_fake.png`, img('gray8', e === 4 ? 'real' : 'fake'));
   }
-  const r = run(['batch', 'examples', '--loss', 'sobel,l2', '--plot', 'plots/epochs.png', '--no-maps', '--json'], root);
+  const r = run(['batch', 'examples', '--loss', 'sobel,l2,ssim', '--plot', 'plots/epochs.png', '--no-maps', '--json'], root);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(ndjson(r.stdout).pop().pairs, 8);
+  const summary = ndjson(r.stdout).pop();
+  assert.equal(summary.pairs, 8);
+  // Epoch 4 compares real with real: the best epoch for a loss (lowest) and for ssim (highest, 1).
+  assert.deepEqual(summary.best, { sobel: { epoch: 4, value: 0 }, l2: { epoch: 4, value: 0 }, ssim: { epoch: 4, value: 1 } });
+  const table = run(['batch', 'examples', '--loss', 'sobel,ssim', '--no-maps'], root);
+  assert.match(table.stdout, /\nbest epoch: sobel 4 \(0\), ssim 4 \(1\)\n$/);
   const png = PNG.sync.read(readFileSync(path.join(root, 'plots/epochs.png')));
   assert.deepEqual([png.width, png.height], [960, 540]);
   const colours = new Set<number>();
