@@ -137,7 +137,8 @@ export interface Pair {
   fake: string;
   /** Trainer layout only: the epoch number from `epochE_i_B_*`. */
   epoch?: number;
-  /** Its output files' names start with this: the file name without extension, unique in its folder. */
+  /** Where the pair's files go under --out, without `.<loss>.<kind>.png`: its name without the extension,
+   *  unique per pair (io/stems.ts gives the rule). */
   stem: string;
 }
 

@@ -123,8 +123,8 @@ async function planBatch(dirA: string, dirB: string | undefined, opt: BatchOptio
   for (const d of dirs) if (opt.run.draw && inside(opt.run.out, d)) throw new UserError(`--out ${opt.run.out} is inside the input folder ${d}: choose a folder outside it`);
   if (opt.plot && !pairing.pairs.some((p) => p.epoch !== undefined)) throw new UserError(`--plot needs NectarGAN trainer outputs (epochE_i_B_real/fake) in ${dirA}`);
   const jobs = pairing.pairs.map((pair, id) => {
-    const dir = path.posix.dirname(pair.name);
-    const job: Job = { id, pair, outDir: path.join(opt.run.out, dir === '.' ? '' : dir), stem: pair.stem };
+    const dir = path.posix.dirname(pair.stem);
+    const job: Job = { id, pair, outDir: path.join(opt.run.out, dir === '.' ? '' : dir), stem: path.posix.basename(pair.stem) };
     if (opt.masks) job.mask = maskOf(opt.masks, dirA, pair.real);
     return job;
   });

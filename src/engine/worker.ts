@@ -6,7 +6,7 @@
  * Protocol: WorkerRequest in, WorkerReply out (src/model.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { readInput } from '../io/input.js';
+import { readPairInputs } from '../io/input.js';
 import type { Job, WorkerInit, WorkerReply, WorkerRequest } from '../model.js';
 import { useBackend } from './backend.js';
 import { runPair, type PairRunner, type Serialize } from './pair.js';
@@ -34,7 +34,7 @@ try {
 async function compare(job: Job): Promise<WorkerReply> {
   const t0 = performance.now();
   try {
-    const [real, fake] = await Promise.all([readInput(job.pair.real, 'real'), readInput(job.pair.fake, 'fake')]);
+    const [real, fake] = await readPairInputs(job.pair.real, job.pair.fake);
     const comparison = await runPair(
       { bytes: real, label: `real ${job.pair.real}`, name: job.pair.real },
       { bytes: fake, label: `fake ${job.pair.fake}`, name: job.pair.fake },

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { access, lstat, stat } from 'node:fs/promises';
+import { access, lstat, readlink, stat } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 
 /**
@@ -16,25 +16,45 @@ export async function readInput(arg: string, role: 'real' | 'fake'): Promise<Buf
     return buf;
   }
   try {
-    const st = await stat(arg).catch(async (err: NodeJS.ErrnoException) => {
-      // A link whose target is gone says so, rather than "no such file".
-      if (err.code === 'ENOENT' && (await lstat(arg).catch(() => undefined))?.isSymbolicLink()) throw new UserError(`${role} ${arg}: dangling symbolic link`);
-      throw err;
-    });
+    const st = await stat(arg);
     if (st.isDirectory()) throw new UserError(`${role} ${arg}: is a directory, not an image`);
-    // Never opened: reading a FIFO would wait for a writer forever.
-    if (!st.isFile()) throw new UserError(`${role} ${arg}: not a regular file (${kindOf(st)})`);
+    // Never opened: reading a FIFO would wait for a writer, a device could stream forever.
+    if (!st.isFile()) throw new UserError(`${role} ${arg}: ${special(st)}, not an image file${st.isFIFO() ? ' (to read a stream, give - and pipe it to standard input)' : ''}`);
     if (st.size === 0) throw new UserError(`${role} ${arg}: empty file`);
     await access(arg, constants.R_OK);
     return arg;
   } catch (err) {
     if (err instanceof UserError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? (err as Error).message);
-    throw new UserError(`${role} ${arg}: ${why}`);
+    throw new UserError(`${role} ${arg}: ${await why(arg, err)}`);
   }
 }
 
-function kindOf(st: Stats): string {
-  return st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : 'not a file';
+/** What a non-regular, non-folder entry is, in words. */
+function special(st: Stats): string {
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+/** Why a path could not be used, in words; a dangling symbolic link says where it points. */
+async function why(arg: string, err: unknown): Promise<string> {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') {
+    const target = await lstat(arg).then((l) => (l.isSymbolicLink() ? readlink(arg) : undefined), () => undefined);
+    return target === undefined ? 'no such file' : `dangling symbolic link (to ${target}, which does not exist)`;
+  }
+  if (code === 'ELOOP') return 'symbolic link loop';
+  if (code === 'EACCES') return 'permission denied';
+  return code ?? (err as Error).message;
+}
+
+/** Both images of a batch pair, checked at once; when both fail, real's error is the one thrown (the same
+ *  message whichever check finished first). */
+export async function readPairInputs(real: string, fake: string): Promise<[Buffer | string, Buffer | string]> {
+  const [a, b] = await Promise.allSettled([readInput(real, 'real'), readInput(fake, 'fake')]);
+  if (a.status === 'rejected') throw a.reason;
+  if (b.status === 'rejected') throw b.reason;
+  return [a.value, b.value];
 }
