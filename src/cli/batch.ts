@@ -2,7 +2,7 @@ import path from 'node:path';
 import { runPool, type JobResult } from '../engine/pool.js';
 import { UserError } from '../errors.js';
 import { pairFolders, pairNectarGAN } from '../io/pairs.js';
-import { htmlReport, junitXml, worstFirst } from '../io/report.js';
+import { junitXml, worstFirst } from '../io/report/junit.js';
 import { locateWeights } from '../io/weights/locate.js';
 import { copyAtomic, writeAllOrNothing } from '../io/write.js';
 import { isLoss, lossRequires, LOSS_NAMES } from '../losses/registry.js';
@@ -189,7 +189,13 @@ const writeOne = (file: string, bytes: Buffer, flag: string) => writeAllOrNothin
 /** --junit, --report, --plot: each written all or nothing. */
 async function writeReports(records: PairRecord[], meta: RunMeta, opt: ReportOptions, line: string, series: Series[]): Promise<void> {
   if (opt.junit) writeOne(opt.junit, Buffer.from(junitXml(records, meta.losses, meta.seconds)), '--junit');
-  if (opt.report) writeOne(opt.report, Buffer.from(htmlReport(records, meta.losses, opt.report, { title: `nectar-loss: ${meta.dirs.join(' vs ')}`, line })), '--report');
+  if (opt.report) {
+    const losses = meta.losses.map((name) => ({ name, better: better(name) }));
+    const gates = meta.gates.map((g) => `--${g.bound} ${g.loss}${g.stat ? `.${g.stat}` : ''}=${g.limit}`);
+    const { reportFiles } = await import('../io/report/html.js');
+    const files = await reportFiles(opt.report, records, { title: `nectar-loss: ${meta.dirs.join(' vs ')}`, line, losses, gates, ...(series.some((s) => s.points.length) ? { epochs: series } : {}) });
+    writeAllOrNothing(path.dirname(opt.report), files, `--report ${opt.report}`);
+  }
   if (opt.plot) {
     const { lineChart } = await import('../io/plot.js');
     const png = await lineChart(series, `Mean loss per epoch: ${meta.dirs[0]}`, 'epoch', `mean loss (${meta.range})`);

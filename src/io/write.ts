@@ -18,8 +18,10 @@ export function writeAllOrNothing(dir: string, files: { name: string; bytes: Buf
   const done: string[] = [];
   try {
     for (const f of files) {
+      // A name may hold a sub-folder (`report-files/1-real.png`): made first, inside `dir`.
       const final = path.join(dir, f.name);
-      const tmp = tempPath(dir, f.name);
+      mkdirSync(path.dirname(final), { recursive: true });
+      const tmp = tempPath(path.dirname(final), path.basename(final));
       staged.push({ tmp, final });
       writeFileSync(tmp, f.bytes);
     }

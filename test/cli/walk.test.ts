@@ -93,8 +93,11 @@ test('same name, different extensions: each pair writes its own files, and NDJSO
   };
   assert.deepEqual(size(by['a.png'].files.l1.heatmap), [64, 48]);
   assert.deepEqual(size(by['a.jpg'].files.l1.heatmap), [120, 88]);
-  const html = readFileSync(path.join(root, 'report.html'), 'utf8');
-  for (const f of ['maps/a.png.sobel.heatmap.png', 'maps/a.jpg.sobel.heatmap.png']) assert.equal(html.split(f).length - 1, 1, `${f} in the report`);
+  // The report copies each pair's own heatmap into its folder: the copies of a.png's and a.jpg's differ.
+  const pairs = JSON.parse(/<script id="pairs" type="application\/json">(.*?)<\/script>/s.exec(readFileSync(path.join(root, 'report.html'), 'utf8'))![1]!) as { name: string; heat: Record<string, string> }[];
+  const heat = Object.fromEntries(pairs.map((p) => [p.name, p.heat.sobel!]));
+  assert.equal(new Set(Object.values(heat)).size, 3, 'each pair its own heatmap in the report');
+  for (const n of ['a.png', 'a.jpg']) assert.deepEqual(readFileSync(path.join(root, heat[n]!)), readFileSync(path.join(root, by[n].files.sobel.heatmap)), `${n}'s heatmap in the report`);
   const cases = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(path.join(root, 'junit.xml'), 'utf8')).testsuites.testsuite.testcase;
   assert.deepEqual(cases.map((c: any) => c['@_name']).sort(), ['a.jpg', 'a.png', 'sub/b.png']);
 });
