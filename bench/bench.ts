@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { computePair } from '../src/engine/compute.js';
+import { mapStats } from '../src/engine/stats.js';
 import { useBackend } from '../src/engine/backend.js';
 import { decodeImage } from '../src/io/decode.js';
 import { loadLoss } from '../src/losses/registry.js';
@@ -64,6 +65,8 @@ async function main() {
   await writeFullSizeLegacy(weights, path.join(ROOT, 'fixtures/weights/vgg19-zip.pth'));
   const vggCtx = { vgg19: undefined as ReturnType<typeof vgg19Weights> | undefined };
   const rows: string[] = [];
+  const notes: string[] = [];
+  let batchWall = NaN;
   // The webgpu rows' label: the adapter, and "software" where it is one.
   const { probeAdapter } = await import('../src/engine/webgpu.js');
   const probe = probeAdapter();
@@ -130,28 +133,67 @@ async function main() {
       copyFileSync(real, path.join(rd, `p${String(i).padStart(3, '0')}.png`));
       copyFileSync(fake, path.join(fd, `p${String(i).padStart(3, '0')}.png`));
     }
+    // --files heatmap (one PNG per pair and loss), then the default output (heatmap, both filtered maps and
+    // the figure: four PNGs per pair and loss), each against a PyTorch loop saving as many PNGs.
+    for (const [label, ourFiles, theirFiles] of [['heatmaps', ['--files', 'heatmap'], 'heatmap'], ['default files (4 PNGs per loss)', [], 'all']] as const) {
+      const wall: number[] = [], rss: number[] = [], pyWall: number[] = [], pyRss: number[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        const ours = () => {
+          const out = mkdtempSync(path.join(dir, 'bo-'));
+          const x = timed(process.execPath, ['--import', RSS, BIN, 'batch', rd, fd, '--loss', 'sobel,laplacian', ...ourFiles, '--out', out]);
+          if (!x.ok) throw new Error(x.err);
+          wall.push(x.ms);
+          rss.push(Number(/__RSS_KB__ (\d+)/.exec(x.err)?.[1] ?? NaN) / 1024);
+        };
+        const theirs = () => {
+          if (!hasTorch) return;
+          const out = mkdtempSync(path.join(dir, 'bp-'));
+          const x = timed(PY, [path.join(ROOT, 'bench/torch_ref.py'), '--batch', rd, fd, out, 'sobel,laplacian', theirFiles]);
+          if (!x.ok) throw new Error(x.err);
+          pyWall.push(x.ms);
+          pyRss.push((JSON.parse(x.out) as { maxrss_kb: number }).maxrss_kb / 1024);
+        };
+        if (i % 2) { theirs(); ours(); } else { ours(); theirs(); }
+      }
+      const f1 = (x: number) => x.toFixed(0);
+      const py = hasTorch ? [f1(median(pyWall)), f1(median(pyRss)), (median(wall) / median(pyWall)).toFixed(2)] : ['–', '–', '–'];
+      const row = `| batch: ${count} pairs, sobel+laplacian, ${label} | ${n}² | auto | – | ${f1(median(wall))} | ${f1(median(rss))} | – | ${py.join(' | ')} |`;
+      rows.push(row);
+      console.log(row);
+      if (ourFiles.length) batchWall = median(wall);
+    }
+    // What the per-pair statistics cost: two 512² maps per pair, against the batch's core time per pair.
+    await useBackend('wasm');
+    const sobel = (await loadLoss('sobel'))!;
+    const [r, f] = [await decodeImage(real, { label: 'real' }), await decodeImage(fake, { label: 'fake' })];
+    const map = (await computePair(sobel, r, f, 'unit')).map;
+    mapStats(map);
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < 2 * count; i++) mapStats(map);
+    const statsMs = Number(process.hrtime.bigint() - t) / 1e6;
+    const share = statsMs / (batchWall * cpus().length);
+    notes.push(`Statistics: ${(statsMs / count).toFixed(2)} ms per pair (two 512² maps), ${(100 * share).toFixed(1)}% of the batch's core time (${count} pairs, --files heatmap, ${cpus().length} cores).`);
+  }
+  // SSIM on a 1024² pair against scikit-image, whole process each (the metric's own reference).
+  if (spawnSync(PY, ['-c', 'import skimage'], { stdio: 'ignore' }).status === 0) {
+    const [real, fake] = await makePair(dir, 1024);
     const wall: number[] = [], rss: number[] = [], pyWall: number[] = [], pyRss: number[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       const ours = () => {
-        const out = mkdtempSync(path.join(dir, 'bo-'));
-        const x = timed(process.execPath, ['--import', RSS, BIN, 'batch', rd, fd, '--loss', 'sobel,laplacian', '--files', 'heatmap', '--out', out]);
+        const x = timed(process.execPath, ['--import', RSS, BIN, 'ssim', real, fake, '--no-maps']);
         if (!x.ok) throw new Error(x.err);
         wall.push(x.ms);
         rss.push(Number(/__RSS_KB__ (\d+)/.exec(x.err)?.[1] ?? NaN) / 1024);
       };
       const theirs = () => {
-        if (!hasTorch) return;
-        const out = mkdtempSync(path.join(dir, 'bp-'));
-        const x = timed(PY, [path.join(ROOT, 'bench/torch_ref.py'), '--batch', rd, fd, out, 'sobel,laplacian']);
+        const x = timed(PY, [path.join(ROOT, 'bench/skimage_ref.py'), real, fake]);
         if (!x.ok) throw new Error(x.err);
         pyWall.push(x.ms);
         pyRss.push((JSON.parse(x.out) as { maxrss_kb: number }).maxrss_kb / 1024);
       };
       if (i % 2) { theirs(); ours(); } else { ours(); theirs(); }
     }
-    const f1 = (x: number) => x.toFixed(0);
-    const py = hasTorch ? [f1(median(pyWall)), f1(median(pyRss)), (median(wall) / median(pyWall)).toFixed(2)] : ['–', '–', '–'];
-    const row = `| batch: ${count} pairs, sobel+laplacian, heatmaps | ${n}² | auto | – | ${f1(median(wall))} | ${f1(median(rss))} | – | ${py.join(' | ')} |`;
+    const row = `| ssim (vs scikit-image) | 1024² | auto | – | ${median(wall).toFixed(0)} | ${median(rss).toFixed(0)} | – | ${median(pyWall).toFixed(0)} | ${median(pyRss).toFixed(0)} | ${(median(wall) / median(pyWall)).toFixed(2)} |`;
     rows.push(row);
     console.log(row);
   }
@@ -178,7 +220,7 @@ async function main() {
     return `${a.n}² to ${b.n}²: ${((b.ms - a.ms) / mpx).toFixed(1)} ms and ${((b.mb - a.mb) / mpx).toFixed(1)} MB per added Mpixel`;
   });
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${hasTorch ? `, PyTorch ${spawnSync(PY, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim()}` : ', no PyTorch'}`;
-  const md = `# Benchmark results\n\nMachine: ${machine}. ${ROUNDS} interleaved rounds, medians. Made by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.\n\n${rows.join('\n')}\n${scaling.length ? `\nTiled Sobel, whole process: ${scaling.join('; ')}.\n` : ''}`;
+  const md = `# Benchmark results\n\nMachine: ${machine}. ${ROUNDS} interleaved rounds, medians. Made by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.\n\n${rows.join('\n')}\n${scaling.length ? `\nTiled Sobel, whole process: ${scaling.join('; ')}.\n` : ''}${notes.length ? `\n${notes.join('\n')}\n` : ''}`;
   writeFileSync(path.join(ROOT, 'bench/results.md'), md);
   console.log(`\n${header}\n${machine}\nwritten to bench/results.md`);
 }

@@ -2,7 +2,7 @@
 """The PyTorch side of `npm run bench`: NectarGAN's path, PIL decode + PyTorch on the CPU, same definitions
 as fixtures/make_fixtures.py. Prints one JSON line: mean, compute_ms, maxrss_kb.
 Usage: torch_ref.py LOSS REAL FAKE [--maps OUTDIR] [--weights VGG19.pth]
-       torch_ref.py --batch REALDIR FAKEDIR OUTDIR sobel,laplacian
+       torch_ref.py --batch REALDIR FAKEDIR OUTDIR sobel,laplacian [heatmap|all]
 torchvision is imported for every loss, as NectarGAN's nectargan/losses/losses.py does at import time.
 For vgg, like NectarGAN's VGGPerceptual: torch.load of the whole weights file into torchvision's vgg19."""
 import json
@@ -28,34 +28,54 @@ def conv(g, k):
     return F.conv2d(g, torch.tensor(KERNELS[k], dtype=torch.float32).view(1, 1, 3, 3), padding=1)
 
 
-def loss_map(loss, real, fake):
+def loss_maps(loss, real, fake):
+    """The loss map and the two filtered maps the figures show."""
     gr, gf = real.mean(1, keepdim=True), fake.mean(1, keepdim=True)
     if loss == 'sobel':
         mr = torch.sqrt(conv(gr, 'x') ** 2 + conv(gr, 'y') ** 2 + 1e-6)
         mf = torch.sqrt(conv(gf, 'x') ** 2 + conv(gf, 'y') ** 2 + 1e-6)
     else:
         mr, mf = conv(gr, 'lap'), conv(gf, 'lap')
-    return (mf - mr).abs()
+    return (mf - mr).abs(), mr.abs(), mf.abs()
 
 
-def batch(real_dir, fake_dir, out_dir, losses):
-    """One process looping over pairs: decode, each loss, a heatmap PNG per pair and loss."""
+def loss_map(loss, real, fake):
+    return loss_maps(loss, real, fake)[0]
+
+
+def levels(t):
+    return (t.clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+
+
+def batch(real_dir, fake_dir, out_dir, losses, files='heatmap'):
+    """One process looping over pairs: decode, each loss, its PNGs: the heatmap, or (files=all) as many PNGs
+    as nectar-loss's default output: heatmap, both filtered maps and a 4W x 2H figure (without its text)."""
     import os
     t0 = time.perf_counter()
     for name in sorted(os.listdir(real_dir)):
         real, fake = load(os.path.join(real_dir, name)), load(os.path.join(fake_dir, name))
         with torch.no_grad():
             for loss in losses:
-                m = loss_map(loss, real, fake)
-                lv = (m[0, 0].clamp(0, 1) * 255).round().to(torch.uint8).numpy()
-                Image.fromarray(lv, 'L').save(os.path.join(out_dir, f'{name}.{loss}.heatmap.png'))
+                m, fr, ff = loss_maps(loss, real, fake)
+                heat = levels(m[0, 0])
+                Image.fromarray(heat, 'L').save(os.path.join(out_dir, f'{name}.{loss}.heatmap.png'))
+                if files != 'all':
+                    continue
+                lr, lf = levels(fr[0, 0]), levels(ff[0, 0])
+                Image.fromarray(lr, 'L').save(os.path.join(out_dir, f'{name}.{loss}.real.png'))
+                Image.fromarray(lf, 'L').save(os.path.join(out_dir, f'{name}.{loss}.fake.png'))
+                rgb = lambda t: levels(t[0].permute(1, 2, 0))
+                gray3 = lambda a: np.repeat(a[..., None], 3, axis=2)
+                left = np.concatenate([np.concatenate([rgb(real), rgb(fake)], 1), np.concatenate([gray3(lr), gray3(lf)], 1)], 0)
+                big = gray3(np.kron(heat, np.ones((2, 2), dtype=np.uint8)))
+                Image.fromarray(np.concatenate([left, big], 1), 'RGB').save(os.path.join(out_dir, f'{name}.{loss}.figure.png'))
     ms = (time.perf_counter() - t0) * 1000
     print(json.dumps({'compute_ms': ms, 'maxrss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 
 
 def main():
     if sys.argv[1] == '--batch':
-        return batch(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5].split(','))
+        return batch(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5].split(','), *sys.argv[6:7])
     loss, real_p, fake_p = sys.argv[1:4]
     opts = dict(zip(sys.argv[4::2], sys.argv[5::2]))
     maps = opts.get('--maps')
