@@ -49,6 +49,8 @@ interface BackendEntry {
   load(explicit: boolean): Promise<string | undefined>;
   /** The doctor's lines for this entry (after a load attempt). */
   describe(loadError: string | undefined): Promise<BackendProbe[]>;
+  /** Work that worker threads can share, done once in the main thread before they start (no tfjs). */
+  preflight?(): Promise<void>;
 }
 
 const require = createRequire(import.meta.url);
@@ -140,6 +142,7 @@ const BACKENDS: readonly BackendEntry[] = [
     // process: the single command's VGG stays on one thread.
     traits: { divide: 'backend', copiesOnCreate: false, foldColumns: false, parallelEmbed: false, unrollChannels: true },
     load: async (explicit) => (await import('./webgpu.js')).loadWebgpu(explicit),
+    preflight: async () => void (await import('./webgpu.js')).probeAdapter(),
     describe: async (err) => {
       const w = await import('./webgpu.js');
       const p = w.probeAdapter();
@@ -203,6 +206,11 @@ export async function useBackend(name: BackendName = 'auto'): Promise<ConcreteBa
   for (const b of order) if ((why = await activate(b, name !== 'auto')) === undefined) return b.name;
   if (name === 'auto') throw new Error('no TensorFlow.js backend could be loaded');
   throw new Error(`backend ${name} is not available: ${why}`);
+}
+
+/** Runs the preflight of every entry `name` may use (before a batch starts its workers). */
+export async function preflight(name: BackendName): Promise<void> {
+  for (const b of BACKENDS) if (name === 'auto' || name === b.name) await b.preflight?.();
 }
 
 /** Tries every backend, in `auto` order, and says which load and why the others do not. */

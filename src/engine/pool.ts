@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { Job, PairComparison, WorkerInit, WorkerReply, WorkerRequest } from '../model.js';
+import { preflight } from './backend.js';
 import { startWorker } from './threads.js';
 
 export { liveWorkers } from './threads.js';
@@ -37,6 +38,7 @@ interface PoolState {
  */
 export async function runPool(jobs: Job[], size: number, init: WorkerInit, onResult: (r: JobResult) => void): Promise<string> {
   const state: PoolState = { queue: [...jobs], size, init, onResult, backend: '' };
+  await preflight(init.compute.backend);
   await Promise.all(Array.from({ length: Math.max(1, Math.min(size, jobs.length)) }, () => lane(state)));
   return state.backend;
 }

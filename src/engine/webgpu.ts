@@ -63,24 +63,38 @@ process.exit(0);
 const SOFTWARE = /swiftshader|llvmpipe|lavapipe|software|microsoft basic render/i;
 
 let cached: AdapterProbe | undefined;
+/**
+ * The probe's answer is also kept in the environment, which worker threads copy when they start: a batch
+ * probes once in its main thread (engine/pool.ts) instead of once per worker (about 0.2 s each).
+ */
+const CACHE_ENV = 'NECTAR_LOSS_WEBGPU_PROBE';
 
-/** The adapter Dawn would give (once per process). */
+/** The adapter Dawn would give (once per process, and per batch). */
 export function probeAdapter(): AdapterProbe {
   if (cached) return cached;
+  // Worker threads share the process id; a child process (another environment) probes for itself.
+  const inherited = JSON.parse(process.env[CACHE_ENV] ?? 'null') as { pid: number; probe: AdapterProbe } | null;
+  if (inherited?.pid === process.pid) return (cached = inherited.probe);
+  cached = runProbe();
+  process.env[CACHE_ENV] = JSON.stringify({ pid: process.pid, probe: cached });
+  return cached;
+}
+
+function runProbe(): AdapterProbe {
   const why = prerequisites();
-  if (why) return (cached = { ok: false, reason: why });
+  if (why) return { ok: false, reason: why };
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', PROBE(pathToFileURL(require.resolve('webgpu')).href)], { encoding: 'utf8', timeout: 30_000 });
   let info: (Omit<AdapterInfo, 'software'> & { fallback: boolean }) | null | undefined;
   try {
     info = JSON.parse(r.stdout) as typeof info;
   } catch {
     const line = (r.stderr || r.error?.message || '').split('\n').find((l) => /error/i.test(l)) ?? 'Dawn failed to start';
-    return (cached = { ok: false, reason: `webgpu could not start (${line.trim()})` });
+    return { ok: false, reason: `webgpu could not start (${line.trim()})` };
   }
-  if (!info) return (cached = { ok: false, reason: `no WebGPU adapter found: ${driverHint()}` });
+  if (!info) return { ok: false, reason: `no WebGPU adapter found: ${driverHint()}` };
   const { fallback, ...rest } = info;
   const software = fallback || SOFTWARE.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
-  return (cached = { ok: true, adapter: { ...rest, software } });
+  return { ok: true, adapter: { ...rest, software } };
 }
 
 /**

@@ -17,15 +17,19 @@ export interface FigureParts {
 /** Copies `src` (gray or RGB) into the RGB canvas at (x0, y0), enlarged `k` times by nearest neighbour. */
 function blit(canvas: Raster, src: Raster, x0: number, y0: number, k = 1): void {
   const step = src.channels === 3 ? 1 : 0; // gray sources repeat their one sample
-  for (let y = 0; y < src.height * k; y++) {
-    const sy = Math.floor(y / k);
-    for (let x = 0; x < src.width * k; x++) {
-      const s = (sy * src.width + Math.floor(x / k)) * src.channels;
-      const o = ((y0 + y) * canvas.width + x0 + x) * 3;
-      canvas.data[o] = src.data[s]!;
-      canvas.data[o + 1] = src.data[s + step]!;
-      canvas.data[o + 2] = src.data[s + 2 * step]!;
+  const row = new Uint8Array(src.width * k * 3);
+  for (let sy = 0; sy < src.height; sy++) {
+    // One output row, built once and copied to the k rows it covers.
+    if (k === 1 && step) row.set(src.data.subarray(sy * src.width * 3, (sy + 1) * src.width * 3));
+    else {
+      for (let x = 0; x < src.width * k; x++) {
+        const s = (sy * src.width + Math.floor(x / k)) * src.channels;
+        row[x * 3] = src.data[s]!;
+        row[x * 3 + 1] = src.data[s + step]!;
+        row[x * 3 + 2] = src.data[s + 2 * step]!;
+      }
     }
+    for (let r = 0; r < k; r++) canvas.data.set(row, ((y0 + sy * k + r) * canvas.width + x0) * 3);
   }
 }
 

@@ -54,25 +54,56 @@ export function textWidth(text: string, size: number): number {
  * the raster; coverage from the rasterised outline blends the colour over what is there.
  */
 export async function drawText(canvas: Raster, text: string, x: number, baseline: number, size: number, rgb: [number, number, number]): Promise<void> {
+  const { data, width, height, channels, ascent } = await coverage(text, size);
+  const ox = Math.round(x) - 1, oy = Math.round(baseline) - ascent;
+  for (let y = 0; y < height; y++) {
+    const cy = oy + y;
+    if (cy < 0 || cy >= canvas.height) continue;
+    for (let xx = 0; xx < width; xx++) {
+      const cx = ox + xx;
+      if (cx < 0 || cx >= canvas.width) continue;
+      const a = data[(y * width + xx) * channels + channels - 1]!;
+      if (!a) continue;
+      const o = (cy * canvas.width + cx) * 3;
+      for (let c = 0; c < 3; c++) canvas.data[o + c] = Math.round((rgb[c]! * a + canvas.data[o + c]! * (255 - a)) / 255);
+    }
+  }
+}
+
+interface Coverage {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: number;
+  ascent: number;
+}
+
+/**
+ * The rasterised outline of `text` at `size` (librsvg in sharp), kept for reuse: a batch draws the same
+ * labels (`y_real`, `y_fake_sobel`, …) on every figure. At most LABELS entries are kept.
+ */
+const rendered = new Map<string, Promise<Coverage>>();
+const LABELS = 256;
+
+function coverage(text: string, size: number): Promise<Coverage> {
+  const key = `${size}\u0000${text}`;
+  let c = rendered.get(key);
+  if (!c) {
+    c = rasterize(text, size);
+    if (rendered.size >= LABELS) rendered.delete(rendered.keys().next().value!);
+    rendered.set(key, c);
+  }
+  return c;
+}
+
+async function rasterize(text: string, size: number): Promise<Coverage> {
   const ascent = Math.ceil(size * 1.05);
   const w = Math.max(1, Math.ceil(textWidth(text, size)) + 2);
   const h = Math.max(1, ascent + Math.ceil(size * 0.35));
   const d = pathData(lato().getPath(text, 1, ascent, size));
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><path d="${d}" fill="#fff"/></svg>`;
   const { data, info } = await sharp(Buffer.from(svg)).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  const ox = Math.round(x) - 1, oy = Math.round(baseline) - ascent;
-  for (let y = 0; y < info.height; y++) {
-    const cy = oy + y;
-    if (cy < 0 || cy >= canvas.height) continue;
-    for (let xx = 0; xx < info.width; xx++) {
-      const cx = ox + xx;
-      if (cx < 0 || cx >= canvas.width) continue;
-      const a = data[(y * info.width + xx) * info.channels + info.channels - 1]!;
-      if (!a) continue;
-      const o = (cy * canvas.width + cx) * 3;
-      for (let c = 0; c < 3; c++) canvas.data[o + c] = Math.round((rgb[c]! * a + canvas.data[o + c]! * (255 - a)) / 255);
-    }
-  }
+  return { data, width: info.width, height: info.height, channels: info.channels, ascent };
 }
 
 /** SVG path data for `text` in Lato, its baseline's left end at (x, y); `anchor` end/middle shifts it left. */
