@@ -72,7 +72,7 @@ export interface Rect {
 }
 
 /** Requirement name (a loss definition's `requires`) -> the file that holds it. */
-export type WeightFiles = Partial<Record<'vgg19', string>>;
+export type WeightFiles = Partial<Record<'vgg19' | 'lpips-alex' | 'lpips-vgg', string>>;
 
 /** What is drawn for each pair and loss. A run that writes no files (--no-maps) has no DrawSettings. */
 export interface DrawSettings {

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { COLORMAPS } from '../io/colormap.js';
-import { ENV_NO_DOWNLOAD, ENV_WEIGHTS } from '../io/weights/env.js';
+import { ALEXNET_HUB, ENV_NO_DOWNLOAD, ENV_WEIGHTS, VGG16_HUB } from '../io/weights/env.js';
 import { UserError } from '../errors.js';
 import { LOSS_NAMES, lossTraits } from '../losses/registry.js';
 import { BACKEND_NAMES, DEFAULTS, PNG_KINDS, RANGES, type BackendName, type ComputeSettings, type DrawSettings, type PngKind, type Range, type Rect } from '../model.js';
@@ -20,6 +20,8 @@ export interface PairOptionValues {
   colormap: string;
   resize?: boolean;
   weights?: string;
+  alexnetWeights?: string;
+  vgg16Weights?: string;
   download: boolean;
   maxPixels?: number;
   shiftTolerance: number;
@@ -33,7 +35,7 @@ export interface RunSettings {
   compute: Omit<ComputeSettings, 'weights'>;
   /** Absent with --no-maps. */
   draw?: DrawSettings;
-  weights: { file?: string; download: boolean };
+  weights: { file?: string; alexnet?: string; vgg16?: string; download: boolean };
 }
 
 /** Builds the settings once, from the parsed options. */
@@ -42,7 +44,7 @@ export function runSettings(o: PairOptionValues): RunSettings {
     out: o.out,
     compute: { range: o.range, backend: o.backend, resize: Boolean(o.resize), maxPixels: o.maxPixels ?? DEFAULTS.maxPixels, shift: o.shiftTolerance, mask: o.mask, ignore: o.ignore },
     draw: o.maps ? { kinds: o.files ?? DEFAULTS.draw.kinds, scale: o.scale, colormap: o.colormap, raw: Boolean(o.raw) } : undefined,
-    weights: { file: o.weights, download: o.download !== false },
+    weights: { file: o.weights, alexnet: o.alexnetWeights, vgg16: o.vgg16Weights, download: o.download !== false },
   };
 }
 
@@ -106,7 +108,9 @@ export function addPairOptions(cmd: Command): Command {
     .addOption(new Option('--colormap <name>', 'heatmap colours (gray writes a 1-channel PNG)').choices(COLORMAPS).default(draw.colormap))
     .option('--resize', "resize fake to real's size instead of refusing a size mismatch")
     .option('--weights <file>', `vgg: VGG19 weights (.pth of any torch version, or .safetensors); default $${ENV_WEIGHTS}, else torch.hub's cache`)
-    .option('--no-download', `vgg: never download missing weights (also: $${ENV_NO_DOWNLOAD}=1)`)
+    .option('--alexnet-weights <file>', `lpips: torchvision's AlexNet weights (alexnet-owt-7be5be79.pth); default $${ALEXNET_HUB.envWeights}, else torch.hub's cache`)
+    .option('--vgg16-weights <file>', `lpips-vgg: torchvision's VGG16 weights (vgg16-397923af.pth); default $${VGG16_HUB.envWeights}, else torch.hub's cache`)
+    .option('--no-download', `vgg, lpips: never download missing weights (also: $${ENV_NO_DOWNLOAD}=1)`)
     .option('--max-pixels <n>', `refuse images with more pixels than this (default ${DEFAULTS.maxPixels}, sharp's limit)`, parseMaxPixels)
     .option('--mask <png>', 'compare only where this image (real\'s size) is brighter than 127; the rest is hatched on heatmaps')
     .option('--ignore <x,y,w,h>', 'leave this rectangle out of the comparison (repeatable)', parseRect, [])

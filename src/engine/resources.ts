@@ -10,7 +10,16 @@ const LOADERS: { [K in Requirement]: (file: string) => Promise<NonNullable<LossC
     const [{ loadVgg19 }, { vgg19Weights }] = await Promise.all([import('../io/weights/vgg19.js'), import('../losses/vgg.js')]);
     return vgg19Weights(await loadVgg19(file));
   },
+  'lpips-alex': (file) => lpipsLoader('alex', file),
+  'lpips-vgg': (file) => lpipsLoader('vgg', file),
 };
+
+/** An LPIPS net: its torchvision trunk from `file`, the lpips package's v0.1 linear layers shipped with nectar-loss. */
+async function lpipsLoader(net: 'alex' | 'vgg', file: string) {
+  const [{ loadTrunk, loadLpipsLinear, shippedLpipsLinear }, { lpipsWeights }] = await Promise.all([import('../io/weights/trunks.js'), import('../losses/lpips.js')]);
+  const [convs, lins] = await Promise.all([loadTrunk(file, net), loadLpipsLinear(shippedLpipsLinear(net), net)]);
+  return lpipsWeights(net, convs, lins);
+}
 
 /** Weights and other parameters the losses need, made into tensors once per thread and reused for every pair. */
 export class LossResources {
@@ -24,7 +33,7 @@ export class LossResources {
       if (!need || this.ctx[need]) continue;
       const file = this.files[need];
       if (!file) throw new UserError(`the ${loss.name} loss needs ${need} weights`);
-      this.ctx[need] = await LOADERS[need](file);
+      (this.ctx as Record<Requirement, unknown>)[need] = await LOADERS[need](file);
     }
     return this.ctx;
   }

@@ -28,6 +28,8 @@ const LOSSES: Readonly<Record<string, { load: () => Promise<LossDefinition> } & 
   ssim: { load: async () => (await import('./ssim.js')).ssimLoss, maskable: true, higherIsBetter: true },
   'ms-ssim': { load: async () => (await import('./ms-ssim.js')).msSsimLoss, higherIsBetter: true, mapless: true },
   psnr: { load: async () => (await import('./psnr.js')).psnrLoss, maskable: true, higherIsBetter: true },
+  lpips: { load: async () => (await import('./lpips.js')).lpipsAlexLoss, requires: 'lpips-alex' },
+  'lpips-vgg': { load: async () => (await import('./lpips.js')).lpipsVggLoss, requires: 'lpips-vgg' },
 };
 
 export const LOSS_NAMES = Object.keys(LOSSES);

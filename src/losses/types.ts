@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { LpipsWeights } from './lpips-types.js';
 
 /**
  * Images enter every loss as float32 NHWC tensors: [N, H, W, C] or a single [H, W, C] image, C >= 3
@@ -32,6 +33,8 @@ export interface Vgg19Weights {
 /** Parameters a loss needs beyond the two images (loaded by the caller: losses do no I/O). */
 export interface LossContext {
   vgg19?: Vgg19Weights;
+  'lpips-alex'?: LpipsWeights;
+  'lpips-vgg'?: LpipsWeights;
   /** The images' value range L: 1 for [0, 1], 2 for [-1, 1] (ssim, ms-ssim, psnr). */
   dataRange?: number;
 }
@@ -84,7 +87,7 @@ export interface LossDefinition {
   /** Present when --shift-tolerance applies to this loss. */
   shift?: ShiftSpec;
   /** Weights `compute` needs in its context, if any (a key of LossContext). */
-  requires?: 'vgg19';
+  requires?: 'vgg19' | 'lpips-alex' | 'lpips-vgg';
   compute(real: Image, fake: Image, ctx?: LossContext): LossResult;
   /**
    * Two-stage losses (vgg): compute = compareEmbeddings(embed(real), embed(fake)). The engine may then run

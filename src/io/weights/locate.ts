@@ -1,8 +1,12 @@
 import type { WeightFiles } from '../../model.js';
+import { ALEXNET_HUB, VGG16_HUB, VGG19_HUB } from './env.js';
 
 export interface LocateOptions {
-  /** --weights FILE */
+  /** --weights FILE (vgg19) */
   file?: string;
+  /** --alexnet-weights, --vgg16-weights: the LPIPS trunks. */
+  alexnet?: string;
+  vgg16?: string;
   /** false: never download (--no-download). */
   download: boolean;
   /** Download progress, fraction 0..1 (or NaN when the size is unknown) and bytes. */
@@ -11,7 +15,9 @@ export interface LocateOptions {
 
 /** How each weights requirement is found (or downloaded): one entry per requirement. */
 const LOCATORS: { [K in keyof Required<WeightFiles>]: (o: LocateOptions) => Promise<string> } = {
-  vgg19: async (o) => (await import('./vgg19.js')).locateVgg19(o),
+  vgg19: async (o) => (await import('./vgg19.js')).locateHub(VGG19_HUB, o),
+  'lpips-alex': async (o) => (await import('./vgg19.js')).locateHub(ALEXNET_HUB, { ...o, file: o.alexnet }),
+  'lpips-vgg': async (o) => (await import('./vgg19.js')).locateHub(VGG16_HUB, { ...o, file: o.vgg16 }),
 };
 
 /** Locates every requirement in `needs` (loss definitions' `requires`), in order. */

@@ -9,11 +9,11 @@ import { VGG19_ALL_CONV_INDICES, VGG19_CONVS, type TorchConv } from '../../losse
 import { tempPath, trackTemp } from '../temp.js';
 import { openCheckpoint } from './checkpoint.js';
 
-import { ENV_NO_DOWNLOAD, ENV_URL, ENV_WEIGHTS } from './env.js';
+import { ENV_NO_DOWNLOAD, ENV_URL, ENV_WEIGHTS, VGG19_HUB, type HubWeights } from './env.js';
 export { ENV_NO_DOWNLOAD, ENV_URL, ENV_WEIGHTS };
 
 /** torchvision's IMAGENET1K_V1 VGG19 weights, as torch.hub caches them. */
-export const VGG19_URL = 'https://download.pytorch.org/models/vgg19-dcbb9e9d.pth';
+export const VGG19_URL = VGG19_HUB.url;
 
 export interface WeightsOptions {
   /** --weights FILE */
@@ -39,18 +39,26 @@ export function cacheTarget(url: string, env: NodeJS.ProcessEnv = process.env): 
 
 /** Where the weights are: --weights, then $NECTAR_LOSS_VGG19_WEIGHTS, then torch.hub's cache (downloading into it). */
 export async function locateVgg19(opt: WeightsOptions = {}): Promise<string> {
+  return locateHub(VGG19_HUB, opt);
+}
+
+/**
+ * Where a torchvision weights file is: the flag's file, then its environment variable, then torch.hub's cache
+ * (downloading it there, with its SHA-256 prefix checked, unless downloading is off).
+ */
+export async function locateHub(hub: HubWeights, opt: WeightsOptions = {}): Promise<string> {
   const env = opt.env ?? process.env;
-  const given = opt.file ?? env[ENV_WEIGHTS];
+  const given = opt.file ?? env[hub.envWeights];
   if (given) {
-    if (!existsSync(given)) throw new UserError(`VGG19 weights ${given}: no such file${opt.file ? '' : ` (from $${ENV_WEIGHTS})`}`);
+    if (!existsSync(given)) throw new UserError(`${hub.label} weights ${given}: no such file${opt.file ? '' : ` (from $${hub.envWeights})`}`);
     return given;
   }
-  const url = env[ENV_URL] || VGG19_URL;
+  const url = env[hub.envUrl] || hub.url;
   const { file, hashPrefix } = cacheTarget(url, env);
   if (existsSync(file)) return file;
-  const where = `download ${url} and put it at ${file}, or pass --weights FILE`;
-  if (opt.download === false || env[ENV_NO_DOWNLOAD]) throw new UserError(`VGG19 weights not found at ${file} and downloading is off: ${where}`);
-  await download(url, file, hashPrefix, where, opt.onProgress);
+  const where = `download ${url} and put it at ${file}, or pass ${hub.flag} FILE`;
+  if (opt.download === false || env[ENV_NO_DOWNLOAD]) throw new UserError(`${hub.label} weights not found at ${file} and downloading is off: ${where}`);
+  await download(url, file, hashPrefix, where, opt.onProgress, hub.label);
   return file;
 }
 
@@ -59,11 +67,11 @@ export async function locateVgg19(opt: WeightsOptions = {}): Promise<string> {
  * SHA-256 starts with `hashPrefix`. Any failure removes the temporary file; on SIGINT/SIGTERM meanwhile the
  * CLI's handler does (it is tracked in temp.ts).
  */
-export async function download(url: string, dest: string, hashPrefix: string | undefined, where: string, onProgress?: (f: number, b: number) => void): Promise<void> {
+export async function download(url: string, dest: string, hashPrefix: string | undefined, where: string, onProgress?: (f: number, b: number) => void, label = 'VGG19'): Promise<void> {
   try {
     mkdirSync(path.dirname(dest), { recursive: true });
   } catch (err) {
-    throw new UserError(`cannot create ${path.dirname(dest)} for the VGG19 weights (${(err as NodeJS.ErrnoException).code}): ${where}`);
+    throw new UserError(`cannot create ${path.dirname(dest)} for the ${label} weights (${(err as NodeJS.ErrnoException).code}): ${where}`);
   }
   const tmp = tempPath(path.dirname(dest), path.basename(dest));
   const untrack = trackTemp(tmp);
@@ -72,9 +80,9 @@ export async function download(url: string, dest: string, hashPrefix: string | u
     try {
       res = await fetch(url);
     } catch (err) {
-      throw new UserError(`cannot download VGG19 weights from ${url} (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}): ${where}`);
+      throw new UserError(`cannot download ${label} weights from ${url} (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}): ${where}`);
     }
-    if (!res.ok || !res.body) throw new UserError(`cannot download VGG19 weights: ${url} answered ${res.status}: ${where}`);
+    if (!res.ok || !res.body) throw new UserError(`cannot download ${label} weights: ${url} answered ${res.status}: ${where}`);
     const total = Number(res.headers.get('content-length') ?? NaN);
     const hash = createHash('sha256');
     let bytes = 0;
