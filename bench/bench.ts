@@ -56,6 +56,47 @@ function timed(cmd: string, args: string[]): { ms: number; out: string; err: str
   return { ms: Number(process.hrtime.bigint() - t) / 1e6, out: r.stdout, err: r.stderr, ok: r.status === 0 };
 }
 
+/**
+ * One batch process over 64 pairs of 512², sobel and laplacian, against one PyTorch process looping over
+ * the same pairs and writing the same PNGs: `heatmap` (--files heatmap: a heatmap per pair and loss) or
+ * `default` (no --files: heatmap, filtered real and fake, figure; PyTorch pastes its figure with PIL,
+ * without text, a lower bound on NectarGAN's matplotlib figure).
+ */
+async function batchRow(dir: string, hasTorch: boolean, files: 'heatmap' | 'default'): Promise<string> {
+  const n = 512, count = Number(process.env.BENCH_BATCH_PAIRS ?? 64);
+  const [real, fake] = await makePair(dir, n);
+  const rd = path.join(dir, `batch-real-${files}`), fd = path.join(dir, `batch-fake-${files}`);
+  mkdirSync(rd);
+  mkdirSync(fd);
+  for (let i = 0; i < count; i++) {
+    copyFileSync(real, path.join(rd, `p${String(i).padStart(3, '0')}.png`));
+    copyFileSync(fake, path.join(fd, `p${String(i).padStart(3, '0')}.png`));
+  }
+  const wall: number[] = [], rss: number[] = [], pyWall: number[] = [], pyRss: number[] = [];
+  const ours = () => {
+    const out = mkdtempSync(path.join(dir, 'bo-'));
+    const x = timed(process.execPath, ['--import', RSS, BIN, 'batch', rd, fd, '--loss', 'sobel,laplacian', ...(files === 'heatmap' ? ['--files', 'heatmap'] : []), '--out', out]);
+    if (!x.ok) throw new Error(x.err);
+    wall.push(x.ms);
+    rss.push(Number(/__RSS_KB__ (\d+)/.exec(x.err)?.[1] ?? NaN) / 1024);
+  };
+  const theirs = () => {
+    if (!hasTorch) return;
+    const out = mkdtempSync(path.join(dir, 'bp-'));
+    const x = timed(PY, [path.join(ROOT, 'bench/torch_ref.py'), '--batch', rd, fd, out, 'sobel,laplacian', files === 'heatmap' ? 'heatmap' : 'all']);
+    if (!x.ok) throw new Error(x.err);
+    pyWall.push(x.ms);
+    pyRss.push((JSON.parse(x.out) as { maxrss_kb: number }).maxrss_kb / 1024);
+  };
+  for (let i = 0; i < ROUNDS; i++) if (i % 2) { theirs(); ours(); } else { ours(); theirs(); }
+  const f1 = (x: number) => x.toFixed(0);
+  const py = hasTorch ? [f1(median(pyWall)), f1(median(pyRss)), (median(wall) / median(pyWall)).toFixed(2)] : ['–', '–', '–'];
+  const what = files === 'heatmap' ? 'heatmaps' : 'default files (4 PNGs per loss)';
+  const row = `| batch: ${count} pairs, sobel+laplacian, ${what} | ${n}² | auto | – | ${f1(median(wall))} | ${f1(median(rss))} | – | ${py.join(' | ')} |`;
+  console.log(row);
+  return row;
+}
+
 async function main() {
   const dir = mkdtempSync(path.join(tmpdir(), 'nl-bench-'));
   const hasTorch = spawnSync(PY, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
@@ -118,43 +159,7 @@ async function main() {
       }
     }
   }
-  // One batch process over 64 pairs of 512², sobel and laplacian with heatmaps, against one PyTorch
-  // process looping over the same pairs and saving its heatmaps.
-  {
-    const n = 512, count = Number(process.env.BENCH_BATCH_PAIRS ?? 64);
-    const [real, fake] = await makePair(dir, n);
-    const rd = path.join(dir, 'batch-real'), fd = path.join(dir, 'batch-fake');
-    mkdirSync(rd);
-    mkdirSync(fd);
-    for (let i = 0; i < count; i++) {
-      copyFileSync(real, path.join(rd, `p${String(i).padStart(3, '0')}.png`));
-      copyFileSync(fake, path.join(fd, `p${String(i).padStart(3, '0')}.png`));
-    }
-    const wall: number[] = [], rss: number[] = [], pyWall: number[] = [], pyRss: number[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      const ours = () => {
-        const out = mkdtempSync(path.join(dir, 'bo-'));
-        const x = timed(process.execPath, ['--import', RSS, BIN, 'batch', rd, fd, '--loss', 'sobel,laplacian', '--files', 'heatmap', '--out', out]);
-        if (!x.ok) throw new Error(x.err);
-        wall.push(x.ms);
-        rss.push(Number(/__RSS_KB__ (\d+)/.exec(x.err)?.[1] ?? NaN) / 1024);
-      };
-      const theirs = () => {
-        if (!hasTorch) return;
-        const out = mkdtempSync(path.join(dir, 'bp-'));
-        const x = timed(PY, [path.join(ROOT, 'bench/torch_ref.py'), '--batch', rd, fd, out, 'sobel,laplacian']);
-        if (!x.ok) throw new Error(x.err);
-        pyWall.push(x.ms);
-        pyRss.push((JSON.parse(x.out) as { maxrss_kb: number }).maxrss_kb / 1024);
-      };
-      if (i % 2) { theirs(); ours(); } else { ours(); theirs(); }
-    }
-    const f1 = (x: number) => x.toFixed(0);
-    const py = hasTorch ? [f1(median(pyWall)), f1(median(pyRss)), (median(wall) / median(pyWall)).toFixed(2)] : ['–', '–', '–'];
-    const row = `| batch: ${count} pairs, sobel+laplacian, heatmaps | ${n}² | auto | – | ${f1(median(wall))} | ${f1(median(rss))} | – | ${py.join(' | ')} |`;
-    rows.push(row);
-    console.log(row);
-  }
+  for (const files of ['heatmap', 'default'] as const) rows.push(await batchRow(dir, hasTorch, files));
   // Large pairs, tiled: numbers only, one run each (BENCH_HUGE=0 to skip). Three sizes, 4x apart in
   // pixels, show how time and memory grow with the pixel count.
   const sizes: { n: number; ms: number; mb: number }[] = [];

@@ -2,7 +2,7 @@
 """The PyTorch side of `npm run bench`: NectarGAN's path, PIL decode + PyTorch on the CPU, same definitions
 as fixtures/make_fixtures.py. Prints one JSON line: mean, compute_ms, maxrss_kb.
 Usage: torch_ref.py LOSS REAL FAKE [--maps OUTDIR] [--weights VGG19.pth]
-       torch_ref.py --batch REALDIR FAKEDIR OUTDIR sobel,laplacian
+       torch_ref.py --batch REALDIR FAKEDIR OUTDIR sobel,laplacian [heatmap|all]
 torchvision is imported for every loss, as NectarGAN's nectargan/losses/losses.py does at import time.
 For vgg, like NectarGAN's VGGPerceptual: torch.load of the whole weights file into torchvision's vgg19."""
 import json
@@ -38,8 +38,29 @@ def loss_map(loss, real, fake):
     return (mf - mr).abs()
 
 
-def batch(real_dir, fake_dir, out_dir, losses):
-    """One process looping over pairs: decode, each loss, a heatmap PNG per pair and loss."""
+def filtered(loss, img):
+    g = img.mean(1, keepdim=True)
+    return torch.sqrt(conv(g, 'x') ** 2 + conv(g, 'y') ** 2 + 1e-6) if loss == 'sobel' else conv(g, 'lap')
+
+
+def u8(t):
+    return Image.fromarray((t[0, 0].clamp(0, 1) * 255).round().to(torch.uint8).numpy(), 'L')
+
+
+def figure(real, fake, fr, ff, heat):
+    """A 4W x 2H RGB composite like nectar-loss's default figure (a 2 x 2 grid, the heatmap at twice its
+    size), pasted with PIL: no text, no matplotlib, so a lower bound on what NectarGAN's figure costs."""
+    w, h = heat.size
+    out = Image.new('RGB', (4 * w, 2 * h))
+    for i, im in enumerate([real, fake, fr, ff]):
+        out.paste(im.convert('RGB'), ((i % 2) * w, (i // 2) * h))
+    out.paste(heat.convert('RGB').resize((2 * w, 2 * h), Image.NEAREST), (2 * w, 0))
+    return out
+
+
+def batch(real_dir, fake_dir, out_dir, losses, kinds='heatmap'):
+    """One process looping over pairs: decode, each loss, a heatmap PNG per pair and loss; with kinds
+    `all` also the filtered real and fake and a figure (4 PNGs per pair and loss, as nectar-loss's default)."""
     import os
     t0 = time.perf_counter()
     for name in sorted(os.listdir(real_dir)):
@@ -47,15 +68,22 @@ def batch(real_dir, fake_dir, out_dir, losses):
         with torch.no_grad():
             for loss in losses:
                 m = loss_map(loss, real, fake)
-                lv = (m[0, 0].clamp(0, 1) * 255).round().to(torch.uint8).numpy()
-                Image.fromarray(lv, 'L').save(os.path.join(out_dir, f'{name}.{loss}.heatmap.png'))
+                heat = u8(m)
+                heat.save(os.path.join(out_dir, f'{name}.{loss}.heatmap.png'))
+                if kinds != 'all':
+                    continue
+                fr, ff = u8(filtered(loss, real)), u8(filtered(loss, fake))
+                fr.save(os.path.join(out_dir, f'{name}.{loss}.real.png'))
+                ff.save(os.path.join(out_dir, f'{name}.{loss}.fake.png'))
+                rgb = [Image.fromarray((x[0].permute(1, 2, 0) * 255).round().to(torch.uint8).numpy()) for x in (real, fake)]
+                figure(*rgb, fr, ff, heat).save(os.path.join(out_dir, f'{name}.{loss}.figure.png'))
     ms = (time.perf_counter() - t0) * 1000
     print(json.dumps({'compute_ms': ms, 'maxrss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 
 
 def main():
     if sys.argv[1] == '--batch':
-        return batch(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5].split(','))
+        return batch(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5].split(','), *sys.argv[6:7])
     loss, real_p, fake_p = sys.argv[1:4]
     opts = dict(zip(sys.argv[4::2], sys.argv[5::2]))
     maps = opts.get('--maps')
