@@ -2,67 +2,95 @@ import type { MapStats } from '../model.js';
 
 export type { MapStats } from '../model.js';
 
-const BINS = 1 << 16;
+/** Buckets per radix digit: a float32's order key is read 16 bits at a time. */
+const DIGIT = 1 << 16;
+/** Below this many keys a bucket is sorted; above, its low 16 bits are counted. */
+const SORT_BELOW = 4096;
+const scratch = new Int32Array(1);
+const scratchF = new Float32Array(scratch.buffer);
 
 /**
  * mean, median, p95, p99 and max of `map` (only where `mask` is nonzero), the percentiles exactly as
- * numpy.percentile's default: linear interpolation between the order statistics at floor and ceil of
- * q (n - 1). O(n) without sorting the map: a histogram over [min, max] finds the bins that hold the needed
- * order statistics, and only those bins' values are sorted. Undefined when no pixel is compared.
+ * numpy.percentile's default (the order statistics at floor and ceil of q (n - 1), mixed as numpy's
+ * `_lerp` does). Radix selection, no sort of the map: a float32's bits, sign-flipped, order like its
+ * value, so one pass counts the top 16 bits of every key (with the float64 sum and the max), and a second
+ * gathers the keys of the few buckets that hold the wanted ranks; those are resolved on the low 16 bits.
+ * Undefined when no pixel is compared. NaN-free maps are assumed (a NaN would order as the largest value).
  */
 export function mapStats(map: Float32Array, mask?: Uint8Array): MapStats | undefined {
-  const range = minMaxSum(map, mask);
-  if (!range.n) return undefined;
-  const { min, max, n } = range;
+  const bits = new Int32Array(map.buffer, map.byteOffset, map.length);
+  const { counts, sum, max, n } = countHigh(map, bits, mask);
+  if (!n) return undefined;
   const qs = [0.5, 0.95, 0.99];
   const ranks = [...new Set(qs.flatMap((q) => [Math.floor(q * (n - 1)), Math.ceil(q * (n - 1))]))].sort((a, b) => a - b);
-  const order = max === min ? new Map(ranks.map((k) => [k, min])) : orderStatistics(map, mask, min, max, ranks);
+  const order = orderStatistics(bits, mask, counts, ranks);
   const at = (q: number) => {
-    const h = q * (n - 1), lo = Math.floor(h), a = order.get(lo)!, b = order.get(Math.ceil(h))!;
-    return a + (b - a) * (h - lo);
+    const h = q * (n - 1), lo = Math.floor(h), t = h - lo, a = order.get(lo)!, b = order.get(Math.ceil(h))!;
+    return t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t;
   };
-  return { mean: range.sum / n, median: at(0.5), p95: at(0.95), p99: at(0.99), max };
+  return { mean: sum / n, median: at(0.5), p95: at(0.95), p99: at(0.99), max };
 }
 
-function minMaxSum(map: Float32Array, mask?: Uint8Array): { min: number; max: number; sum: number; n: number } {
-  let min = Infinity, max = -Infinity, sum = 0, n = 0;
-  for (let i = 0; i < map.length; i++) {
-    if (mask && !mask[i]) continue;
-    const v = map[i]!;
-    if (v < min) min = v;
-    if (v > max) max = v;
-    sum += v;
-    n++;
-  }
-  return { min, max, sum, n };
+/** A float32's bits (as int32) to a uint32 that orders as the value: negatives flipped, positives signed. */
+const keyOf = (b: number) => (b ^ ((b >> 31) | 0x80000000)) >>> 0;
+
+function valueOf(key: number): number {
+  scratch[0] = key >= 0x80000000 ? key ^ 0x80000000 : ~key;
+  return scratchF[0]!;
 }
 
-/** The k-th smallest values (0-based ranks, ascending), through a histogram over [min, max]. */
-function orderStatistics(map: Float32Array, mask: Uint8Array | undefined, min: number, max: number, ranks: number[]): Map<number, number> {
-  const scale = (BINS - 1) / (max - min);
-  const counts = new Uint32Array(BINS);
-  for (let i = 0; i < map.length; i++) if (!mask || mask[i]) counts[Math.min(BINS - 1, ((map[i]! - min) * scale) | 0)]!++;
-  // For each rank: its bin, and the rank of that bin's first value.
-  const binOf = new Map<number, number>(), first = new Map<number, number>();
-  let below = 0, r = 0;
-  for (let b = 0; b < BINS && r < ranks.length; b++) {
-    while (r < ranks.length && ranks[r]! < below + counts[b]!) {
-      binOf.set(ranks[r++]!, b);
-      first.set(b, below);
+/** One pass: counts of the keys' top 16 bits, the float64 sum, the max and the number compared. */
+function countHigh(map: Float32Array, bits: Int32Array, mask?: Uint8Array): { counts: Uint32Array; sum: number; max: number; n: number } {
+  const counts = new Uint32Array(DIGIT);
+  let sum = 0, max = -Infinity, n = 0;
+  if (mask) {
+    for (let i = 0; i < map.length; i++) {
+      if (!mask[i]) continue;
+      const v = map[i]!, b = bits[i]!;
+      counts[(b ^ ((b >> 31) | 0x80000000)) >>> 16]!++;
+      sum += v;
+      if (v > max) max = v;
+      n++;
     }
+  } else {
+    for (let i = 0; i < map.length; i++) {
+      const v = map[i]!, b = bits[i]!;
+      counts[(b ^ ((b >> 31) | 0x80000000)) >>> 16]!++;
+      sum += v;
+      if (v > max) max = v;
+    }
+    n = map.length;
+  }
+  return { counts, sum, max, n };
+}
+
+/** The values at the given 0-based ranks (ascending) of the compared keys. */
+function orderStatistics(bits: Int32Array, mask: Uint8Array | undefined, counts: Uint32Array, ranks: number[]): Map<number, number> {
+  // Each rank's bucket, and its rank inside that bucket.
+  const where: { rank: number; bucket: number; within: number }[] = [];
+  let below = 0, r = 0;
+  for (let b = 0; b < DIGIT && r < ranks.length; b++) {
+    while (r < ranks.length && ranks[r]! < below + counts[b]!) where.push({ rank: ranks[r]!, bucket: b, within: ranks[r++]! - below });
     below += counts[b]!;
   }
-  // Only the values of those few bins are gathered and sorted.
-  const slot = new Int32Array(BINS).fill(-1);
-  const held = [...first.keys()].map((b, j) => ((slot[b] = j), { values: new Float64Array(counts[b]!), n: 0 }));
-  for (let i = 0; i < map.length; i++) {
+  // The keys of those few buckets, gathered in a second pass.
+  const slot = new Int8Array(DIGIT).fill(-1);
+  const buckets = [...new Set(where.map((w) => w.bucket))];
+  const held = buckets.map((b, j) => ((slot[b] = j), { keys: new Uint32Array(counts[b]!), n: 0 }));
+  for (let i = 0; i < bits.length; i++) {
     if (mask && !mask[i]) continue;
-    const j = slot[Math.min(BINS - 1, ((map[i]! - min) * scale) | 0)]!;
-    if (j >= 0) held[j]!.values[held[j]!.n++] = map[i]!;
+    const k = keyOf(bits[i]!), j = slot[k >>> 16]!;
+    if (j >= 0) held[j]!.keys[held[j]!.n++] = k;
   }
-  for (const h of held) h.values.sort();
-  return new Map(ranks.map((k) => {
-    const b = binOf.get(k)!;
-    return [k, held[slot[b]!]!.values[k - first.get(b)!]!];
-  }));
+  return new Map(where.map((w) => [w.rank, valueOf(select(held[buckets.indexOf(w.bucket)]!.keys, w.within))]));
+}
+
+/** The key of the given rank among keys that share their top 16 bits: sorted when few, else counted. */
+function select(keys: Uint32Array, rank: number): number {
+  if (keys.length < SORT_BELOW) return keys.sort()[rank]!;
+  const low = new Uint32Array(DIGIT);
+  for (let i = 0; i < keys.length; i++) low[keys[i]! & 0xffff]!++;
+  let below = 0, d = 0;
+  while (below + low[d]! <= rank) below += low[d++]!;
+  return ((keys[0]! & 0xffff0000) | d) >>> 0;
 }

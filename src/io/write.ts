@@ -1,14 +1,17 @@
-import { copyFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { tempPath } from './temp.js';
 
+/** A file to write: its bytes, or a file to copy byte for byte (a report's images: no copy held in memory). */
+export type FileToWrite = { name: string; bytes: Buffer } | { name: string; from: string };
+
 /**
  * Writes a set of files into `dir` (created if missing) all or nothing: each goes to a temporary name in
- * the same folder and is renamed into place; if any write fails, the temporaries and the files this call
- * already renamed are removed. Returns the final paths.
+ * the same folder and is renamed into place; if any write fails, the temporaries, the files this call
+ * already renamed and the sub-folders it made are removed. Returns the final paths.
  */
-export function writeAllOrNothing(dir: string, files: { name: string; bytes: Buffer }[], what = `--out ${dir}`): string[] {
+export function writeAllOrNothing(dir: string, files: FileToWrite[], what = `--out ${dir}`): string[] {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
@@ -16,14 +19,17 @@ export function writeAllOrNothing(dir: string, files: { name: string; bytes: Buf
   }
   const staged: { tmp: string; final: string }[] = [];
   const done: string[] = [];
+  const made: { leaf: string; top: string }[] = [];
   try {
     for (const f of files) {
       // A name may hold a sub-folder (`report-files/1-real.png`): made first, inside `dir`.
       const final = path.join(dir, f.name);
-      mkdirSync(path.dirname(final), { recursive: true });
+      const top = mkdirSync(path.dirname(final), { recursive: true });
+      if (top) made.push({ leaf: path.dirname(final), top });
       const tmp = tempPath(path.dirname(final), path.basename(final));
       staged.push({ tmp, final });
-      writeFileSync(tmp, f.bytes);
+      if ('from' in f) copyFileSync(f.from, tmp);
+      else writeFileSync(tmp, f.bytes);
     }
     for (const s of staged) {
       renameSync(s.tmp, s.final);
@@ -33,7 +39,20 @@ export function writeAllOrNothing(dir: string, files: { name: string; bytes: Buf
   } catch (err) {
     for (const s of staged) rmSync(s.tmp, { force: true });
     for (const d of done) rmSync(d, { force: true });
+    for (const m of made.reverse()) removeEmpty(m.leaf, m.top);
     throw new UserError(`${what}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+/** Removes `leaf` and its parents up to `top` (the first folder this call made), each only while empty. */
+function removeEmpty(leaf: string, top: string): void {
+  for (let f = leaf; f.length >= top.length; f = path.dirname(f)) {
+    try {
+      rmdirSync(f);
+    } catch {
+      return;
+    }
+    if (f === top) return;
   }
 }
 

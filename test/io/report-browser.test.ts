@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
 import { BIN, fixture } from '../helpers.js';
 
 /**
@@ -41,6 +42,34 @@ function reports(): { folders: string; trainer: string } {
   renameSync(path.join(root, 'out'), path.join(moved, 'folders'));
   renameSync(path.join(root, 'tout'), path.join(moved, 'trainer'));
   return { folders: path.join(moved, 'folders', 'report.html'), trainer: path.join(moved, 'trainer', 'report.html') };
+}
+
+/** Which image shows at a point of the slider's pane: real or fake (the clip also clips hit testing). */
+const shownAt = (page: Page, x: number, y: number) => page.evaluate(([px, py]) => {
+  const e = document.elementFromPoint(px!, py!);
+  return e instanceof HTMLImageElement ? e.src.replace(/.*-(real|fake)\.[a-z]+$/, '$1') : e?.className;
+}, [x, y]);
+
+/** The slider: real left of the divider, fake right of it, after a drag and at a zoom. */
+async function checkSlider(page: Page): Promise<void> {
+  await page.click('[data-view="slider"]');
+  await page.waitForFunction(() => [...document.querySelectorAll('#stage img')].every((i) => (i as HTMLImageElement).naturalWidth > 0));
+  const sides = async (what: string) => {
+    const bar = (await page.locator('.divider').boundingBox())!, y = bar.y + 100;
+    assert.deepEqual([await shownAt(page, bar.x - 20, y), await shownAt(page, bar.x + 20, y)], ['real', 'fake'], `slider ${what}: real | fake at the divider (x ${bar.x})`);
+    return bar;
+  };
+  const bar = await sides('at first');
+  await page.mouse.move(bar.x + 1, bar.y + 200);
+  await page.mouse.down();
+  await page.mouse.move(bar.x - 150, bar.y + 200, { steps: 4 });
+  await page.mouse.up();
+  const moved = (await page.locator('.divider').boundingBox())!;
+  assert.ok(Math.abs(moved.x - (bar.x - 150)) < 3, `the divider follows the drag: ${bar.x} -> ${moved.x}`);
+  await sides('dragged');
+  await page.mouse.wheel(0, -400);
+  await sides('zoomed');
+  await page.keyboard.press('0');
 }
 
 test('the report in Chromium, opened from disk after its folder moved: images, no errors or requests, sort, filter, views, chart', async (t) => {
@@ -84,18 +113,34 @@ test('the report in Chromium, opened from disk after its folder moved: images, n
       assert.equal(await page.$$eval('#stage .pane', (p) => p.length), n, `${v} panes`);
     }
     assert.equal(await page.$$eval('#stage .pane img', (i) => i.length), 1, 'toggle shows one image');
+    await checkSlider(page);
+    await page.click('[data-view="overlay"]');
+    await page.$eval('#opacity', (el) => { (el as HTMLInputElement).value = '0.3'; el.dispatchEvent(new Event('input')); });
+    assert.deepEqual(await page.$$eval('#stage .pane img', (i) => i.map((x) => (x as HTMLElement).style.opacity)), ['', '0.3'], 'overlay: heatmap over real at the chosen opacity');
+    await page.click('[data-view="toggle"]');
     const before = await page.getAttribute('#stage img', 'src');
     await page.keyboard.press('t');
     assert.notEqual(await page.getAttribute('#stage img', 'src'), before, 'toggle flips real and fake');
     await page.click('[data-view="side"]');
+    const transforms = () => page.$$eval('#stage .pane img', (i) => i.map((x) => (x as HTMLElement).style.transform));
+    const scale = (t: string) => Number(/scale\(([0-9.e-]+)\)/.exec(t)![1]);
+    const fitted = await transforms();
     await page.mouse.move(400, 400);
     await page.mouse.wheel(0, -200);
-    const transforms = await page.$$eval('#stage .pane img', (i) => i.map((x) => (x as HTMLElement).style.transform));
-    assert.ok(transforms.every((x) => x === transforms[0] && /scale\(1\.25\)/.test(x)), `zoom in sync: ${transforms}`);
+    const zoomed = await transforms();
+    assert.ok(zoomed.length === 3 && zoomed.every((x) => x === zoomed[0]) && Math.abs(scale(zoomed[0]!) / scale(fitted[0]!) - 1.25) < 1e-4, `zoom in sync: ${fitted} -> ${zoomed}`);
+    await page.mouse.down();
+    await page.mouse.move(430, 420, { steps: 3 });
+    await page.mouse.up();
+    const panned = await transforms();
+    assert.ok(panned.every((x) => x === panned[0]) && /translate\(30px, ?20px\)/.test(panned[0]!), `pan in sync: ${panned}`);
     const first = await page.getAttribute('#view', 'data-pair');
     await page.keyboard.press('ArrowRight');
     assert.notEqual(await page.getAttribute('#view', 'data-pair'), first, 'next pair');
     assert.match((await page.textContent('#stats'))!, /p99 [0-9.]+/);
+    await page.keyboard.press('0');
+    const reset = await transforms();
+    assert.ok(reset.every((x) => x === reset[0] && x.startsWith('translate(0px, 0px)')), `0: back to the fitted view: ${reset}`);
     if (process.env.NECTAR_LOSS_SCREENSHOTS) await page.screenshot({ path: path.join(process.env.NECTAR_LOSS_SCREENSHOTS, 'report-pair.png') });
     await page.keyboard.press('Escape');
     if (process.env.NECTAR_LOSS_SCREENSHOTS) await page.screenshot({ path: path.join(process.env.NECTAR_LOSS_SCREENSHOTS, 'report.png') });

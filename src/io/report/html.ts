@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PairRecord } from '../../model.js';
 import { sharp } from '../sharp.js';
+import type { FileToWrite } from '../write.js';
 import { worstFirst } from './junit.js';
 import { SCRIPT, STYLE } from './page.js';
 
@@ -18,15 +18,17 @@ export interface ReportSummary {
   epochs?: { name: string; points: { x: number; y: number }[]; best?: { x: number; y: number } }[];
 }
 
-/** A file of the report: the page itself, or an image under its folder. */
-export interface ReportFile {
-  name: string;
-  bytes: Buffer;
-}
+/**
+ * A file of the report: the page itself or a converted image (bytes), or an image under its folder
+ * copied from its source when written (`from`: no image is held in memory, no file is open meanwhile).
+ */
+export type ReportFile = FileToWrite;
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 /** Formats browsers show; others (TIFF, HEIF) are converted to PNG for the report. */
 const SHOWN = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.avif']);
+/** Pairs prepared at once (only conversions read images here: a bound on open files and memory). */
+const AT_ONCE = 8;
 
 /**
  * The report as files: `<name>.html` and, in the folder `<name>-files/` beside it, a copy of every image it
@@ -44,14 +46,13 @@ export async function reportFiles(reportFile: string, records: PairRecord[], sum
     if (known) return known;
     const shown = SHOWN.has(path.extname(src).toLowerCase());
     const file = `${folder}/${name}${shown ? path.extname(src).toLowerCase() : '.png'}`;
-    const bytes = shown ? await readFile(src) : await sharp(src).png().toBuffer();
-    images.push({ name: file, bytes });
+    images.push(shown ? { name: file, from: src } : { name: file, bytes: await sharp(src).png().toBuffer() });
     copies.set(src, file);
     return file;
   };
   const higher = new Set(summary.losses.filter((l) => l.better === 'higher').map((l) => l.name));
   const ordered = worstFirst(records, summary.losses.map((l) => l.name), higher);
-  const pairs = await Promise.all(ordered.map(async (r, i) => ({
+  const pairs = await mapAtMost(AT_ONCE, ordered, async (r, i) => ({
     name: r.name,
     status: r.status,
     values: r.losses,
@@ -62,8 +63,22 @@ export async function reportFiles(reportFile: string, records: PairRecord[], sum
     real: r.status === 'error' ? undefined : await copy(r.real, `${i + 1}-real`),
     fake: r.status === 'error' ? undefined : await copy(r.fake, `${i + 1}-fake`),
     heat: Object.fromEntries(await Promise.all(Object.entries(r.files).map(async ([l, k]) => [l, await copy(k.heatmap, `${i + 1}-${l}-heatmap`)] as const))) as Record<string, string | undefined>,
-  })));
+  }));
   return [{ name: path.basename(reportFile), bytes: Buffer.from(page(pairs, summary)) }, ...images];
+}
+
+/** `items.map(f)` with at most `n` calls of `f` pending at a time; results in order. */
+async function mapAtMost<T, R>(n: number, items: T[], f: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await f(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, lane));
+  return out;
 }
 
 interface PagePair { name: string; status: string; values: Record<string, number>; stats: PairRecord['stats']; over?: string[]; error?: string; updated?: string; real?: string; fake?: string; heat: Record<string, string | undefined> }

@@ -20,7 +20,8 @@ td img{width:72px;height:auto;image-rendering:pixelated;background:#000;vertical
 .views button{background:#333;color:#eee;border-color:#555}#stage{flex:1;display:flex;gap:8px;margin-top:10px;min-height:0}
 .pane{flex:1;position:relative;overflow:hidden;background:#000;border:1px solid #444}.pane img{position:absolute;left:0;top:0;transform-origin:0 0;image-rendering:pixelated;max-width:none}
 .pane .cap{position:absolute;left:6px;bottom:4px;font-size:12px;background:rgba(0,0,0,.6);padding:1px 5px;z-index:2}
-.divider{position:absolute;top:0;bottom:0;width:2px;background:#fd0;z-index:3;cursor:ew-resize}
+.pane .clip{position:absolute;inset:0}.divider{position:absolute;top:0;bottom:0;width:2px;background:#fd0;z-index:3;cursor:ew-resize}
+.divider::after{content:"";position:absolute;top:0;bottom:0;left:-8px;width:18px}
 #stats{font-family:ui-monospace,monospace;font-size:12px;margin-top:8px;color:#ccc}
 svg[data-chart]{background:#fff;border:1px solid #ddd;margin:1em 0;max-width:100%}
 `;
@@ -54,11 +55,14 @@ export const SCRIPT = `
   }
   // The pair view.
   const view = document.getElementById('view'), stage = document.getElementById('stage');
-  let current = -1, mode = 'side', loss = losses[0] && losses[0].name, zoom = 1, pan = [0, 0], flipped = false, split = 50, opacity = 0.6;
+  // zoom multiplies base, the scale that fits the image in a pane; pan is in pane pixels.
+  let current = -1, mode = 'side', loss = losses[0] && losses[0].name, zoom = 1, base = 1, pan = [0, 0], flipped = false, split = 50, opacity = 0.6;
   const visible = () => rows().filter((tr) => !tr.hidden);
-  const img = (src, cls) => { const i = document.createElement('img'); i.src = src; if (cls) i.className = cls; return i; };
+  // Not draggable: a browser's own image drag would end the pan (pointercancel).
+  const img = (src, cls) => { const i = document.createElement('img'); i.src = src; i.draggable = false; if (cls) i.className = cls; return i; };
   const pane = (label, ...imgs) => { const d = document.createElement('div'); d.className = 'pane'; imgs.forEach((i) => d.appendChild(i)); const c = document.createElement('span'); c.className = 'cap'; c.textContent = label; d.appendChild(c); return d; };
-  const transform = () => { for (const i of stage.querySelectorAll('.pane img')) i.style.transform = 'translate(' + pan[0] + 'px,' + pan[1] + 'px) scale(' + zoom + ')'; };
+  const transform = () => { for (const i of stage.querySelectorAll('.pane img')) i.style.transform = 'translate(' + pan[0] + 'px,' + pan[1] + 'px) scale(' + base * zoom + ')'; };
+  const fit = () => { const pn = stage.querySelector('.pane'), im = stage.querySelector('.pane img'); if (!im || !im.naturalWidth) return; base = Math.min(pn.clientWidth / im.naturalWidth, pn.clientHeight / im.naturalHeight); transform(); };
   function render() {
     const p = pairs[current];
     document.getElementById('vtitle').textContent = p.name + ' — ' + p.status;
@@ -67,10 +71,12 @@ export const SCRIPT = `
     const heat = p.heat[loss];
     if (mode === 'side') stage.append(pane('real', img(p.real)), pane('fake', img(p.fake)), ...(heat ? [pane(loss + ' heatmap', img(heat))] : []));
     if (mode === 'slider') {
-      const top = img(p.fake, 'top'); top.style.clipPath = 'inset(0 0 0 ' + split + '%)';
+      // The fake is clipped by an untransformed wrapper: the clip stays at the divider, in pane pixels, at any zoom and pan.
+      const top = document.createElement('div'); top.className = 'clip'; top.style.clipPath = 'inset(0 0 0 ' + split + '%)'; top.appendChild(img(p.fake));
       const d = pane('real | fake', img(p.real), top); const bar = document.createElement('div'); bar.className = 'divider'; bar.style.left = split + '%'; d.appendChild(bar);
       const drag = (e) => { const r = d.getBoundingClientRect(); split = Math.max(0, Math.min(100, ((e.clientX - r.left) / r.width) * 100)); top.style.clipPath = 'inset(0 0 0 ' + split + '%)'; bar.style.left = split + '%'; };
-      bar.addEventListener('pointerdown', (e) => { e.stopPropagation(); bar.setPointerCapture(e.pointerId); bar.onpointermove = drag; bar.onpointerup = () => (bar.onpointermove = null); });
+      // Followed on the window until the button is released (pointer capture is lost in some browsers when the divider moves).
+      bar.addEventListener('pointerdown', (e) => { e.stopPropagation(); e.preventDefault(); addEventListener('pointermove', drag); addEventListener('pointerup', () => removeEventListener('pointermove', drag), { once: true }); });
       stage.append(d);
     }
     if (mode === 'overlay') { const h = img(heat || p.real); h.style.opacity = opacity; stage.append(pane('heatmap over real (opacity ' + opacity + ')', img(p.real), h)); }
@@ -78,6 +84,8 @@ export const SCRIPT = `
     document.getElementById('opacity').hidden = mode !== 'overlay';
     const s = p.stats || {};
     document.getElementById('stats').textContent = Object.keys(p.values).map((l) => l + ' ' + p.values[l] + (s[l] ? '  mean ' + s[l].mean + '  median ' + s[l].median + '  p95 ' + s[l].p95 + '  p99 ' + s[l].p99 + '  max ' + s[l].max : '')).join('\\n') + (p.over ? '\\n' + p.over.join('; ') : '');
+    const first = stage.querySelector('.pane img');
+    if (first && first.complete) fit(); else if (first) first.addEventListener('load', fit, { once: true });
     transform();
   }
   function open(name) { current = pairs.findIndex((p) => p.name === name); if (current < 0 || pairs[current].status === 'error') return; view.classList.add('open'); view.dataset.pair = name; render(); }
