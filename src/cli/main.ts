@@ -191,6 +191,11 @@ export function buildProgram(): Command {
 /** Runs the CLI and returns its exit code; user errors become one stderr line, never a stack trace. */
 export async function main(argv: string[]): Promise<number> {
   installSignalHandlers();
+  // A reader that stops early (`nectar-loss --help | head -1`) is not an error: stop writing, quietly.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const program = buildProgram();
   let usage = '';
   program.exitOverride();

@@ -69,8 +69,18 @@ let cached: AdapterProbe | undefined;
  */
 const CACHE_ENV = 'NECTAR_LOSS_WEBGPU_PROBE';
 
+/**
+ * On a machine with no display, libwayland (loaded by the Vulkan loader) prints "XDG_RUNTIME_DIR is invalid"
+ * twice. Pointing WAYLAND_DISPLAY at nothing skips that lookup. Set in the process environment, so it must
+ * happen in the main thread (a worker thread's process.env is its own copy): probeAdapter runs there first.
+ */
+function quietWayland(): void {
+  if (!process.env.XDG_RUNTIME_DIR && !process.env.WAYLAND_DISPLAY) process.env.WAYLAND_DISPLAY = '/nonexistent';
+}
+
 /** The adapter Dawn would give (once per process, and per batch). */
 export function probeAdapter(): AdapterProbe {
+  quietWayland();
   if (cached) return cached;
   // Worker threads share the process id; a child process (another environment) probes for itself.
   const inherited = JSON.parse(process.env[CACHE_ENV] ?? 'null') as { pid: number; probe: AdapterProbe } | null;

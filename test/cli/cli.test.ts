@@ -153,3 +153,16 @@ test('--files writes only the PNG kinds named; a bad kind is a usage error', () 
   assert.deepEqual(readdirSync(path.join(r.cwd, 'nectar-loss-out')).sort(), ['rgb8_301x217_fake.sobel.figure.png', 'rgb8_301x217_fake.sobel.heatmap.png']);
   assertUsageError(['sobel', REAL, FAKE, '--files', 'heatmap,movie'], /--files.*heatmap,movie/);
 });
+
+test('a reader that closes the pipe early (`--help | head -1`) gets no stack trace', async () => {
+  const { spawn } = await import('node:child_process');
+  const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const p = spawn(process.execPath, [BIN, '--help']);
+    let stderr = '';
+    p.stderr.on('data', (d: Buffer) => (stderr += d));
+    p.stdout.once('data', () => p.stdout.destroy());
+    p.on('close', (code) => resolve({ code, stderr }));
+  });
+  assert.equal(r.stderr, '');
+  assert.equal(r.code, 0);
+});
