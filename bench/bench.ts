@@ -33,6 +33,13 @@ const BACKENDS = ['wasm', 'cpu'];
 /** Debian's software Vulkan driver: the webgpu rows run on it when no GPU driver is set (labelled). */
 const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
 if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER)) process.env.VK_ICD_FILENAMES = SWIFTSHADER;
+/**
+ * The rows that a default install runs with `auto` name wasm: with the optional webgpu packages installed
+ * (they are here, for the webgpu rows), auto would first ask Dawn for an adapter in a child process, a cost
+ * (about 0.1 s) a default install does not pay.
+ */
+const AUTO = ['--backend', 'wasm'];
+const AUTO_LABEL = 'wasm (auto)';
 /** WebGPU rows: filters at 512² only (on a software adapter a 1024² pair takes seconds). */
 const WEBGPU_SIZES = [512];
 
@@ -140,7 +147,7 @@ async function main() {
       for (let i = 0; i < ROUNDS; i++) {
         const ours = () => {
           const out = mkdtempSync(path.join(dir, 'bo-'));
-          const x = timed(process.execPath, ['--import', RSS, BIN, 'batch', rd, fd, '--loss', 'sobel,laplacian', ...ourFiles, '--out', out]);
+          const x = timed(process.execPath, ['--import', RSS, BIN, 'batch', rd, fd, '--loss', 'sobel,laplacian', ...ourFiles, '--out', out, ...AUTO]);
           if (!x.ok) throw new Error(x.err);
           wall.push(x.ms);
           rss.push(Number(/__RSS_KB__ (\d+)/.exec(x.err)?.[1] ?? NaN) / 1024);
@@ -157,7 +164,7 @@ async function main() {
       }
       const f1 = (x: number) => x.toFixed(0);
       const py = hasTorch ? [f1(median(pyWall)), f1(median(pyRss)), (median(wall) / median(pyWall)).toFixed(2)] : ['–', '–', '–'];
-      const row = `| batch: ${count} pairs, sobel+laplacian, ${label} | ${n}² | auto | – | ${f1(median(wall))} | ${f1(median(rss))} | – | ${py.join(' | ')} |`;
+      const row = `| batch: ${count} pairs, sobel+laplacian, ${label} | ${n}² | ${AUTO_LABEL} | – | ${f1(median(wall))} | ${f1(median(rss))} | – | ${py.join(' | ')} |`;
       rows.push(row);
       console.log(row);
       if (ourFiles.length) batchWall = median(wall);
@@ -174,26 +181,33 @@ async function main() {
     const share = statsMs / (batchWall * cpus().length);
     notes.push(`Statistics: ${(statsMs / count).toFixed(2)} ms per pair (two 512² maps), ${(100 * share).toFixed(1)}% of the batch's core time (${count} pairs, --files heatmap, ${cpus().length} cores).`);
   }
-  // SSIM on a 1024² pair against scikit-image, whole process each (the metric's own reference).
-  if (spawnSync(PY, ['-c', 'import skimage'], { stdio: 'ignore' }).status === 0) {
-    const [real, fake] = await makePair(dir, 1024);
+  // The standard metrics against the implementations people cite, whole process each, interleaved:
+  // SSIM on a 1024² pair against scikit-image; LPIPS (alex, seeded AlexNet trunk) on 512² against the lpips package.
+  const metricRows: { label: string; n: number; ours: string[]; theirs: string[]; check: string }[] = [
+    { label: 'ssim (vs scikit-image)', n: 1024, ours: ['ssim'], theirs: ['bench/skimage_ref.py'], check: 'import skimage' },
+    { label: 'lpips alex (vs the lpips package)', n: 512, ours: ['lpips', '--alexnet-weights', path.join(ROOT, 'fixtures/weights/alexnet-seeded.pth')], theirs: ['bench/lpips_ref.py', '{real}', '{fake}', path.join(ROOT, 'fixtures/weights/alexnet-seeded.pth')], check: 'import torchvision' },
+  ];
+  for (const m of metricRows) {
+    if (spawnSync(PY, ['-c', m.check], { stdio: 'ignore' }).status !== 0) continue;
+    const [real, fake] = await makePair(dir, m.n);
     const wall: number[] = [], rss: number[] = [], pyWall: number[] = [], pyRss: number[] = [];
+    const theirArgs = m.theirs.length > 1 ? m.theirs.map((a) => (a === '{real}' ? real : a === '{fake}' ? fake : a)) : [...m.theirs, real, fake];
     for (let i = 0; i < ROUNDS; i++) {
       const ours = () => {
-        const x = timed(process.execPath, ['--import', RSS, BIN, 'ssim', real, fake, '--no-maps']);
+        const x = timed(process.execPath, ['--import', RSS, BIN, m.ours[0]!, real, fake, ...m.ours.slice(1), '--no-maps', ...AUTO]);
         if (!x.ok) throw new Error(x.err);
         wall.push(x.ms);
         rss.push(Number(/__RSS_KB__ (\d+)/.exec(x.err)?.[1] ?? NaN) / 1024);
       };
       const theirs = () => {
-        const x = timed(PY, [path.join(ROOT, 'bench/skimage_ref.py'), real, fake]);
+        const x = timed(PY, [path.join(ROOT, theirArgs[0]!), ...theirArgs.slice(1)]);
         if (!x.ok) throw new Error(x.err);
         pyWall.push(x.ms);
         pyRss.push((JSON.parse(x.out) as { maxrss_kb: number }).maxrss_kb / 1024);
       };
       if (i % 2) { theirs(); ours(); } else { ours(); theirs(); }
     }
-    const row = `| ssim (vs scikit-image) | 1024² | auto | – | ${median(wall).toFixed(0)} | ${median(rss).toFixed(0)} | – | ${median(pyWall).toFixed(0)} | ${median(pyRss).toFixed(0)} | ${(median(wall) / median(pyWall)).toFixed(2)} |`;
+    const row = `| ${m.label} | ${m.n}² | ${AUTO_LABEL} | – | ${median(wall).toFixed(0)} | ${median(rss).toFixed(0)} | – | ${median(pyWall).toFixed(0)} | ${median(pyRss).toFixed(0)} | ${(median(wall) / median(pyWall)).toFixed(2)} |`;
     rows.push(row);
     console.log(row);
   }
@@ -203,12 +217,12 @@ async function main() {
   if (process.env.BENCH_HUGE !== '0') {
     for (const n of [2048, 4096, 8192]) {
       const [real, fake] = await makePair(dir, n);
-      const x = timed(process.execPath, ['--import', RSS, BIN, 'sobel', real, fake, '--no-maps']);
+      const x = timed(process.execPath, ['--import', RSS, BIN, 'sobel', real, fake, '--no-maps', ...AUTO]);
       if (!x.ok) throw new Error(x.err);
       const ours = [x.ms, Number(/__RSS_KB__ (\d+)/.exec(x.err)?.[1] ?? NaN) / 1024];
       const y = hasTorch ? timed(PY, [path.join(ROOT, 'bench/torch_ref.py'), 'sobel', real, fake]) : undefined;
       const py = y?.ok ? [(JSON.parse(y.out) as { compute_ms: number }).compute_ms.toFixed(0), y.ms.toFixed(0), ((JSON.parse(y.out) as { maxrss_kb: number }).maxrss_kb / 1024).toFixed(0), (ours[0]! / y.ms).toFixed(2)] : ['–', '–', '–', '–'];
-      const row = `| sobel (tiled, 1 run) | ${n}² | auto | – | ${ours[0]!.toFixed(0)} | ${ours[1]!.toFixed(0)} | ${py.join(' | ')} |`;
+      const row = `| sobel (tiled, 1 run) | ${n}² | ${AUTO_LABEL} | – | ${ours[0]!.toFixed(0)} | ${ours[1]!.toFixed(0)} | ${py.join(' | ')} |`;
       rows.push(row);
       console.log(row);
       sizes.push({ n, ms: ours[0]!, mb: ours[1]! });
