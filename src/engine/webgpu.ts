@@ -128,7 +128,13 @@ export function describeAdapter(a: AdapterInfo): string {
  * Makes navigator.gpu exist (Node 20 has no navigator; later versions have one without gpu) and registers
  * tfjs's webgpu backend, which reads navigator.gpu when it is imported.
  */
-export async function installWebgpu(): Promise<void> {
+let dawn: Promise<void> | undefined;
+export function installWebgpu(): Promise<void> {
+  // Once per thread: a second Dawn instance under a live tfjs webgpu backend crashes the process.
+  return (dawn ??= install());
+}
+
+async function install(): Promise<void> {
   const { create, globals } = (await import(pathToFileURL(require.resolve('webgpu')).href)) as { create: (o: string[]) => unknown; globals: object };
   Object.assign(globalThis, globals);
   const g = globalThis as { navigator?: { gpu?: unknown } };
