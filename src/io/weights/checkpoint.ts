@@ -353,3 +353,19 @@ export async function openCheckpoint(path: string, label = path): Promise<Checkp
     throw err;
   }
 }
+
+/**
+ * A torchvision model's `features` convs by index N: state_dict keys `features.N.weight|bias` (the whole
+ * model), `N.*` (a saved `features`) or `module.features.N.*` (a DataParallel save).
+ */
+export function featureKeys(names: Iterable<string>): Map<number, { weight?: string; bias?: string }> {
+  const out = new Map<number, { weight?: string; bias?: string }>();
+  for (const n of names) {
+    const m = /^(?:module\.)?(?:features\.)?(\d+)\.(weight|bias)$/.exec(n);
+    if (!m) continue;
+    const e = out.get(Number(m[1])) ?? {};
+    e[m[2] as 'weight' | 'bias'] = n;
+    out.set(Number(m[1]), e);
+  }
+  return out;
+}

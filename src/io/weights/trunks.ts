@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { UserError } from '../../errors.js';
 import { LPIPS_CHANNELS, TRUNK_CONVS, TRUNK_NAMES, type LpipsNet } from '../../losses/trunk-layout.js';
 import type { TorchConv } from '../../losses/vgg-layout.js';
-import { openCheckpoint } from './checkpoint.js';
+import { featureKeys, openCheckpoint } from './checkpoint.js';
 
 /**
  * Readers for LPIPS's weights (issue 12): the trunk (torchvision's `alexnet-owt-7be5be79.pth` or
@@ -11,18 +11,6 @@ import { openCheckpoint } from './checkpoint.js';
  * [1, C_l, 1, 1]). Each file's index is checked before any tensor is read; a wrong architecture is refused.
  */
 
-/** state_dict keys `features.N.weight|bias` (or `N.*`, `module.features.N.*`) by N. */
-function featureKeys(names: Iterable<string>): Map<number, { weight?: string; bias?: string }> {
-  const out = new Map<number, { weight?: string; bias?: string }>();
-  for (const n of names) {
-    const m = /^(?:module\.)?(?:features\.)?(\d+)\.(weight|bias)$/.exec(n);
-    if (!m) continue;
-    const e = out.get(Number(m[1])) ?? {};
-    e[m[2] as 'weight' | 'bias'] = n;
-    out.set(Number(m[1]), e);
-  }
-  return out;
-}
 
 /** The trunk's convs from a torchvision checkpoint, after checking that it is that architecture. */
 export async function loadTrunk(file: string, net: LpipsNet): Promise<TorchConv[]> {

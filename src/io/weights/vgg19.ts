@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { UserError } from '../../errors.js';
 import { VGG19_ALL_CONV_INDICES, VGG19_CONVS, type TorchConv } from '../../losses/vgg-layout.js';
 import { tempPath, trackTemp } from '../temp.js';
-import { openCheckpoint } from './checkpoint.js';
+import { featureKeys, openCheckpoint } from './checkpoint.js';
 
 import { ENV_NO_DOWNLOAD, ENV_URL, ENV_WEIGHTS, VGG19_HUB, type HubWeights } from './env.js';
 export { ENV_NO_DOWNLOAD, ENV_URL, ENV_WEIGHTS };
@@ -107,18 +107,6 @@ export async function download(url: string, dest: string, hashPrefix: string | u
   }
 }
 
-/** Accepts state_dict keys as `features.N.*` (torchvision's whole model) or `N.*` (a saved `features`). */
-function featureKeys(names: Iterable<string>): Map<number, { weight?: string; bias?: string }> {
-  const out = new Map<number, { weight?: string; bias?: string }>();
-  for (const n of names) {
-    const m = /^(?:module\.)?(?:features\.)?(\d+)\.(weight|bias)$/.exec(n);
-    if (!m) continue;
-    const e = out.get(Number(m[1])) ?? {};
-    e[m[2] as 'weight' | 'bias'] = n;
-    out.set(Number(m[1]), e);
-  }
-  return out;
-}
 
 /**
  * Reads the seven convs the loss needs from a VGG19 weights file, after checking from the file's index alone
