@@ -70,8 +70,8 @@ export async function compare(loss: LossDefinition, realArg: string, fakeArg: st
   progress.step(`computing ${loss.name} on ${backend}`);
   const compute = { ...opt.run.compute, weights };
   // A two-stage loss embeds real and fake on two threads where the backend has one thread of its own.
-  const embedder = loss.embed && traitsOf(backend).parallelEmbed ? new Embedder(2, { backend, losses: [loss.name], weights, images: 1 }) : undefined;
-  const runner: PairRunner = { losses: [loss.name], compute, draw: opt.run.draw, resources: new LossResources(embedder ? {} : weights), embedder };
+  const embedder = loss.embed && traitsOf(backend).parallelEmbed ? new Embedder(1, { backend, losses: [loss.name], weights, images: 1 }) : undefined;
+  const runner: PairRunner = { losses: [loss.name], compute, draw: opt.run.draw, resources: new LossResources(weights), embedder };
   let comparison: PairComparison;
   try {
     comparison = await runPair(input('real', realArg, realBytes), input('fake', fakeArg, fakeBytes), { outDir: opt.run.out, stem: stemOf(fakeArg) }, runner);

@@ -173,6 +173,16 @@ async function termsValue(terms: Tensor[]): Promise<number> {
   return values.reduce((t, x) => t + mean64(x), 0);
 }
 
+/** A two-stage loss's features of one whole image, downloaded (no tensor survives). */
+export async function embedImage(loss: LossDefinition, image: RawImage, range: Range, ctx: LossContext): Promise<Feature[]> {
+  const feats = tf.tidy(() => loss.embed!(toRange(unitTensor(image, 0, image.height), range), { ...ctx, dataRange: DATA_RANGE[range] }));
+  try {
+    return await Promise.all(feats.map(async (t) => ({ shape: t.shape, data: await download(t) })));
+  } finally {
+    tf.dispose(feats);
+  }
+}
+
 /**
  * A two-stage loss from embeddings computed elsewhere (two worker threads): compared here, downloaded like
  * any whole-image result. No tensor survives.

@@ -3,15 +3,12 @@
  * loss's network (vgg) and sending the features back, transferred rather than copied.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { tf } from '../tf.js';
 import { UserError } from '../errors.js';
-import { toRange } from '../losses/common.js';
 import { loadLoss } from '../losses/registry.js';
 import type { EmbedInit, EmbedReply, EmbedRequest } from '../model.js';
 import { useBackend } from './backend.js';
 import { LossResources } from './resources.js';
-import { download } from './compute.js';
-import { unitTensor } from './upload.js';
+import { embedImage } from './compute.js';
 
 const init = workerData as EmbedInit;
 const port = parentPort!;
@@ -28,10 +25,7 @@ async function embed(m: EmbedRequest): Promise<EmbedReply> {
   await ready;
   const loss = await loadLoss(m.loss);
   if (!loss?.embed) throw new Error(`${m.loss} is not a two-stage loss`);
-  const ctx = await resources.contextFor([loss]);
-  const feats = tf.tidy(() => loss.embed!(toRange(unitTensor(m.image, 0, m.image.height), m.range), ctx));
-  const features = await Promise.all(feats.map(async (t) => ({ shape: t.shape, data: await download(t) })));
-  tf.dispose(feats);
+  const features = await embedImage(loss, m.image, m.range, await resources.contextFor([loss]));
   return { type: 'features', id: m.id, features };
 }
 

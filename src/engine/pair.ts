@@ -5,7 +5,7 @@ import { loadLoss } from '../losses/registry.js';
 import type { LossDefinition } from '../losses/types.js';
 import type { ComputeSettings, DecodedImage, DrawSettings, LossOutput, PairComparison } from '../model.js';
 import { compareMask } from '../io/mask.js';
-import { compareEmbedded, computeLosses, count, type ComputeOptions } from './compute.js';
+import { compareEmbedded, computeLosses, count, embedImage, type ComputeOptions } from './compute.js';
 import type { Embedder } from './embedder.js';
 import type { LossResources } from './resources.js';
 import { mapStats } from './stats.js';
@@ -121,7 +121,11 @@ async function computeAll(losses: LossDefinition[], r: DecodedImage, f: DecodedI
 
 async function embedded(loss: LossDefinition, r: DecodedImage, f: DecodedImage, run: PairRunner, opt: ComputeOptions): Promise<LossOutput> {
   const range = run.compute.range;
-  const [rf, ff] = await Promise.all([run.embedder!.features(loss.name, r, range), run.embedder!.features(loss.name, f, range)]);
+  // Real on the embedding thread, fake here meanwhile: both cores, one tfjs start-up fewer than two threads.
+  const ctx = await run.resources.contextFor([loss]);
+  const remote = run.embedder!.features(loss.name, r, range);
+  const ff = await embedImage(loss, f, range, ctx);
+  const rf = await remote;
   return compareEmbedded(loss, rf, ff, r.height, r.width, opt);
 }
 
