@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BackendName } from '../model.js';
-import { cudaCaveat } from './libraries.js';
+import { cudaCaveat, isInstalled } from './libraries.js';
 
 export { BACKEND_NAMES, type BackendName } from '../model.js';
 
@@ -57,14 +57,6 @@ const require = createRequire(import.meta.url);
 /** tfjs-core, loaded when a backend is first needed (not for --help). */
 const core = async () => (await import('../tf.js')).tf;
 
-function isInstalled(pkg: string): boolean {
-  try {
-    require.resolve(`${pkg}/package.json`);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function describeLoadError(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);

@@ -1,5 +1,18 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+/** Whether a package resolves from here (node_modules, NODE_PATH), without loading it. */
+export function isInstalled(pkg: string): boolean {
+  try {
+    require.resolve(`${pkg}/package.json`);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Native libraries the GPU backends need, and whether the dynamic linker finds them. */
 

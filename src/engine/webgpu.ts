@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { findableLibraries } from './libraries.js';
+import { findableLibraries, isInstalled } from './libraries.js';
 
 /**
  * WebGPU through Dawn: the npm package `webgpu` (Dawn's Node bindings, prebuilt for Linux, macOS and
@@ -27,14 +27,6 @@ export type AdapterProbe = { ok: true; adapter: AdapterInfo } | { ok: false; rea
 
 const require = createRequire(import.meta.url);
 
-function installed(pkg: string): boolean {
-  try {
-    require.resolve(`${pkg}/package.json`);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** What to install for an adapter, per OS. */
 export function driverHint(platform: NodeJS.Platform = process.platform): string {
@@ -45,7 +37,7 @@ export function driverHint(platform: NodeJS.Platform = process.platform): string
 
 /** Why WebGPU cannot run before any adapter is asked for: packages, then (Linux) the Vulkan loader. */
 export function prerequisites(libs: () => Set<string> = findableLibraries, platform = process.platform): string | undefined {
-  const missing = WEBGPU_PACKAGES.filter((p) => !installed(p));
+  const missing = WEBGPU_PACKAGES.filter((p) => !isInstalled(p));
   if (missing.length) return `${missing.join(' and ')} not installed (${WEBGPU_INSTALL})`;
   if (platform === 'linux' && !libs().has('libvulkan.so.1')) return 'no Vulkan loader (libvulkan.so.1) found: apt-get install libvulkan1, or your distribution\'s Vulkan loader';
   return undefined;
