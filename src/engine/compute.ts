@@ -33,6 +33,8 @@ type StripTensors = {
 
 /** A loss's numbers as its strips come in: the map, the filtered maps, the float64 sum or the terms' value. */
 interface Accumulator {
+  /** W * H. */
+  size: number;
   /** Pixels the value is the mean over: all, or those the mask compares. */
   pixels: number;
   mask?: Uint8Array;
@@ -124,6 +126,7 @@ function accumulator(loss: LossDefinition, W: number, H: number, opt: ComputeOpt
   }
   const fromMean = loss.value?.fromMean;
   return {
+    size: W * H,
     pixels: mask ? count(mask) : W * H,
     mask,
     map: new Float32Array(opt.map !== false && !whole && !loss.mapless ? W * H : 0),
@@ -151,7 +154,8 @@ async function accumulate(acc: Accumulator, o: StripTensors, s: Strip, W: number
   const [fr, ff] = await Promise.all([rowsOf(o.filtered[0]!), rowsOf(o.filtered[1]!)]);
   if (whole) acc.filtered = { real: fr, fake: ff };
   else {
-    acc.filtered ??= { real: new Float32Array(acc.pixels), fake: new Float32Array(acc.pixels) };
+    // The whole image (acc.pixels counts only the pixels a mask compares).
+    acc.filtered ??= { real: new Float32Array(acc.size), fake: new Float32Array(acc.size) };
     acc.filtered.real.set(fr, s.y0 * W);
     acc.filtered.fake.set(ff, s.y0 * W);
   }
@@ -189,7 +193,7 @@ export async function embedImage(loss: LossDefinition, image: RawImage, range: R
  */
 export async function compareEmbedded(loss: LossDefinition, realFeatures: Feature[], fakeFeatures: Feature[], H: number, W: number, opt: ComputeOptions = {}): Promise<LossOutput> {
   const whole: Strip = { y0: 0, y1: H, t0: 0, t1: H };
-  const acc: Accumulator = { pixels: W * H, map: new Float32Array(0), sum: 0 };
+  const acc: Accumulator = { size: W * H, pixels: W * H, map: new Float32Array(0), sum: 0 };
   const o = tf.tidy(() => {
     const t = (fs: Feature[]) => fs.map((x) => tf.tensor4d(x.data, x.shape as [number, number, number, number]) as Tensor4D);
     return stripTensors(loss.compareEmbeddings!(t(realFeatures), t(fakeFeatures), H, W, true), false);

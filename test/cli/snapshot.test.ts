@@ -114,3 +114,15 @@ test('usage errors: mask on vgg, tolerance on vgg, bad rectangle, k out of range
     assert.equal(r.stderr.trim().split('\n').length, 1);
   }
 });
+
+test('a mask on an image drawn in strips: the filtered maps are whole (tiled with a mask, all files written)', async () => {
+  await useBackend('wasm');
+  const [real, fake] = await Promise.all([decodeImage(fixture(M.real), { label: 'r' }), decodeImage(fixture(M.fake), { label: 'f' })]);
+  const sobel = (await loadLosses()).sobel!;
+  const mask = new Uint8Array(256 * 256).fill(1).fill(0, 0, 256 * 40);
+  const tiled = await computePair(sobel, real, fake, 'unit', undefined, { mask, tileRows: 50 });
+  const whole = await computePair(sobel, real, fake, 'unit', undefined, { mask });
+  assert.equal(tiled.filtered!.real.length, 256 * 256);
+  assert.equal(maxAbsDiff(tiled.filtered!.real, whole.filtered!.real), 0);
+  assert.ok(relErr(tiled.value, whole.value) <= 1e-12);
+});
