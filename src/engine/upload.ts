@@ -33,5 +33,6 @@ export function unitTensor(img: RawImage, y0: number, y1: number): Tensor3D {
   }
   const v = buffer(src.length, traits.copiesOnCreate);
   v.set(src);
-  return tf.div<Tensor3D>(tf.tensor3d(v, shape, 'float32'), img.max);
+  // In its own tidy: only the quotient survives, wherever it is called from.
+  return tf.tidy(() => tf.div<Tensor3D>(tf.tensor3d(v, shape, 'float32'), img.max));
 }
