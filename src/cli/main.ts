@@ -27,6 +27,11 @@ Examples:
   $ nectar-loss vgg real.png fake.png --weights ~/.cache/torch/hub/checkpoints/vgg19-dcbb9e9d.pth
   $ nectar-loss batch snapshots/ renders/ --loss sobel,l1 --max sobel=0.05 --junit junit.xml
   $ nectar-loss batch results/experiment1/examples --plot epochs.png --report report.html
+  $ nectar-loss ssim real.png fake.png --min 0.9        exit 1 below an SSIM of 0.9
+  $ nectar-loss sobel a.png b.png --ignore 0,0,200,40 --shift-tolerance 1
+  $ nectar-loss batch base/ cur/ --max sobel.p99=0.3 --update new
+  $ nectar-loss batch base/ cur/ --shard 2/4 --results out/results.ndjson
+  $ nectar-loss merge shard-*/results.ndjson --junit junit.xml --report report/index.html
   $ nectar-loss backends                                which TensorFlow.js backends load here
 `;
 
@@ -176,7 +181,7 @@ function backendsCommand(program: Command): void {
 
 export function buildProgram(): Command {
   const program = new Command('nectar-loss')
-    .description("Where two images differ structurally: NectarGAN's Sobel, Laplacian, VGG19-perceptual, L1 and L2 losses as a mean and per-pixel heatmaps.")
+    .description("Where two images differ: NectarGAN's Sobel, Laplacian, VGG19-perceptual, L1 and L2 losses and the standard SSIM, MS-SSIM, PSNR and LPIPS, as a value, per-pixel heatmaps and reports.")
     .version(version(), '-V, --version')
     .addHelpText('after', EXAMPLES)
     .showSuggestionAfterError(true)
