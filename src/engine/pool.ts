@@ -4,7 +4,6 @@ import type { Job, PairComparison, WorkerInit, WorkerReply, WorkerRequest } from
 import { preflight } from './backend.js';
 import { startWorker } from './threads.js';
 
-export { liveWorkers } from './threads.js';
 
 /** A finished job: its comparison, or why it failed. */
 export type JobResult = { job: Job; ms: number } & ({ comparison: PairComparison; error?: undefined } | { comparison?: undefined; error: string });
