@@ -71,7 +71,7 @@ test('VGG parity on the tensorflow backend', async (t) => {
   await check(t, 'vgg19-zip.pth', ['gray8', 'rgb8'], true);
 });
 
-test('VGG on two worker threads (the single command) gives the same numbers', async () => {
+test('VGG embedded on worker threads (as the single command does) gives the same numbers', async () => {
   const { Embedder } = await import('../../src/engine/embedder.js');
   const { compareEmbedded } = await import('../../src/engine/compute.js');
   await useBackend('wasm');
