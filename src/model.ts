@@ -63,6 +63,9 @@ export interface ComputeSettings {
   ignore: Rect[];
 }
 
+/** The largest --shift-tolerance k: (2k + 1)² = 49 offsets at k = 3 (here, so --help loads no tfjs). */
+export const MAX_SHIFT = 3;
+
 /** A rectangle in pixels: its top-left corner and size. */
 export interface Rect {
   x: number;

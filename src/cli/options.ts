@@ -3,10 +3,8 @@ import { COLORMAPS } from '../io/colormap.js';
 import { ALEXNET_HUB, ENV_NO_DOWNLOAD, ENV_WEIGHTS, VGG16_HUB } from '../io/weights/env.js';
 import { UserError } from '../errors.js';
 import { LOSS_NAMES, lossTraits } from '../losses/registry.js';
-import { BACKEND_NAMES, DEFAULTS, PNG_KINDS, RANGES, type BackendName, type ComputeSettings, type DrawSettings, type PngKind, type Range, type Rect } from '../model.js';
+import { BACKEND_NAMES, DEFAULTS, MAX_SHIFT, PNG_KINDS, RANGES, type BackendName, type ComputeSettings, type DrawSettings, type PngKind, type Range, type Rect } from '../model.js';
 
-/** The largest --shift-tolerance (losses/shift.ts's MAX_SHIFT, kept here so --help loads no tfjs). */
-const MAX_SHIFT = 3;
 
 /** The options every comparison takes, as commander hands them over (defaults from model.ts's DEFAULTS). */
 export interface PairOptionValues {

@@ -2,9 +2,9 @@ import { tf } from '../tf.js';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 import { channelMean, checkPair, toMap, tidyLoss } from './common.js';
 import type { Image, LossResult, ShiftSpec } from './types.js';
+import { MAX_SHIFT } from '../model.js';
 
-/** The largest shift tolerance offered: (2k + 1)² = 49 offsets at k = 3. */
-export const MAX_SHIFT = 3;
+export { MAX_SHIFT } from '../model.js';
 
 /**
  * Shift-tolerant form of a per-pixel loss (not NectarGAN's training loss: a snapshot-testing aid):
