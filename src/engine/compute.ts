@@ -228,7 +228,7 @@ export function maskedSum64(a: Float32Array, mask: Uint8Array): number {
   let s0 = 0, s1 = 0;
   for (let i = 0; i < a.length; i += 2) {
     if (mask[i]) s0 += a[i]!;
-    if (mask[i + 1] && i + 1 < a.length) s1 += a[i + 1]!;
+    if (mask[i + 1]) s1 += a[i + 1]!; // past the end, mask[i + 1] is undefined
   }
   return s0 + s1;
 }
