@@ -29,6 +29,8 @@ export interface BackendTraits {
   parallelEmbed: boolean;
   /** Reductions over a few channels run as slices added one by one (losses/common.ts). */
   unrollChannels: boolean;
+  /** Its tensors live in host memory, so the WebAssembly kernels of asm/ run on them (losses/ssim-host.ts). */
+  hostKernels: boolean;
 }
 
 export interface BackendProbe {
@@ -132,7 +134,7 @@ const BACKENDS: readonly BackendEntry[] = [
     name: 'webgpu',
     // tfjs-webgpu keeps a new tensor's array until it uploads it: no shared conversion buffer. One device per
     // process: the single command's VGG stays on one thread.
-    traits: { divide: 'backend', copiesOnCreate: false, foldColumns: false, parallelEmbed: false, unrollChannels: true },
+    traits: { divide: 'backend', copiesOnCreate: false, foldColumns: false, parallelEmbed: false, unrollChannels: true, hostKernels: false },
     load: async (explicit) => (await import('./webgpu.js')).loadWebgpu(explicit),
     preflight: async () => void (await import('./webgpu.js')).probeAdapter(),
     describe: async (err) => {
@@ -144,19 +146,19 @@ const BACKENDS: readonly BackendEntry[] = [
   },
   {
     name: 'tensorflow',
-    traits: { divide: 'backend', copiesOnCreate: false, foldColumns: false, parallelEmbed: true, unrollChannels: false },
+    traits: { divide: 'backend', copiesOnCreate: false, foldColumns: false, parallelEmbed: true, unrollChannels: false, hostKernels: true },
     load: loadNative,
     describe: describeNative,
   },
   {
     name: 'wasm',
-    traits: { divide: 'backend', copiesOnCreate: true, foldColumns: true, parallelEmbed: true, unrollChannels: false },
+    traits: { divide: 'backend', copiesOnCreate: true, foldColumns: true, parallelEmbed: true, unrollChannels: false, hostKernels: true },
     load: loadWasm,
     describe: single(WASM, 'wasm', async () => ` (${(await (await core()).env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'SIMD' : 'no SIMD'}, one thread: tfjs-wasm threads do not run in Node)`),
   },
   {
     name: 'cpu',
-    traits: { divide: 'js', copiesOnCreate: false, foldColumns: false, parallelEmbed: true, unrollChannels: false },
+    traits: { divide: 'js', copiesOnCreate: false, foldColumns: false, parallelEmbed: true, unrollChannels: false, hostKernels: true },
     load: async () => requireOr('@tensorflow/tfjs-backend-cpu'),
     describe: single('@tensorflow/tfjs-backend-cpu', 'cpu'),
   },
@@ -166,7 +168,7 @@ const entry = (name: string): BackendEntry | undefined => BACKENDS.find((b) => b
 
 /** The traits of the active tfjs backend (a backend outside the table gets the plain defaults). */
 export function traitsOf(backend: string): BackendTraits {
-  return entry(backend)?.traits ?? { divide: 'backend', copiesOnCreate: false, foldColumns: false, parallelEmbed: false, unrollChannels: false };
+  return entry(backend)?.traits ?? { divide: 'backend', copiesOnCreate: false, foldColumns: false, parallelEmbed: false, unrollChannels: false, hostKernels: false };
 }
 
 /** Loads and activates one entry; undefined, or why it cannot. */
@@ -182,6 +184,7 @@ async function activate(b: BackendEntry, explicit = false): Promise<string | und
   await tf.ready();
   (await import('../losses/kernels.js')).setColumnFolding(b.name, b.traits.foldColumns);
   (await import('../losses/common.js')).setChannelUnrolling(b.name, b.traits.unrollChannels);
+  (await import('../losses/ssim-host.js')).setHostKernels(b.name, b.traits.hostKernels);
   // The cpu backend prints a "use tfjs-node" banner on first use; this tool explains backends itself.
   const active = tf.backend() as unknown as { firstUse?: boolean };
   if ('firstUse' in active) active.firstUse = false;

@@ -2,6 +2,7 @@ import { tf } from '../tf.js';
 import type { Scalar, Tensor4D } from '@tensorflow/tfjs-core';
 import { channelMean, checkPair, rgb4d, tidyLoss } from './common.js';
 import { blurValid, gaussianTaps } from './gaussian.js';
+import { hostSsimMeanMap } from './ssim-host.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
 
 /** The window's reach: 5 pixels on each side (11 taps). */
@@ -39,7 +40,9 @@ export function ssimMap(x: Tensor4D, y: Tensor4D, L: number): Tensor4D {
  */
 export const ssim = tidyLoss(function ssim(real: Image, fake: Image, L: number = 1): LossResult {
   const single = checkPair(real, fake);
-  const s = tf.squeeze(channelMean(ssimMap(rgb4d(real), rgb4d(fake), L)), [3]);
+  const [x, y] = [rgb4d(real), rgb4d(fake)];
+  const c1 = (K1 * L) ** 2, c2 = (K2 * L) ** 2;
+  const s = tf.squeeze(hostSsimMeanMap(x, y, gaussianTaps(1.5, 3.5), c1, c2) ?? channelMean(ssimMap(x, y, L)), [3]);
   const [, h, w] = s.shape;
   const map = tf.sub(1, s);
   // No interior in images of 10 px or less on a side: the index is then NaN (the engine refuses them).
