@@ -71,7 +71,7 @@ export async function compare(loss: LossDefinition, realArg: string, fakeArg: st
   const compute = { ...opt.run.compute, weights };
   // A two-stage loss embeds real and fake on two threads where the backend has one thread of its own.
   const embedder = loss.embed && traitsOf(backend).parallelEmbed ? new Embedder(1, { backend, losses: [loss.name], weights, images: 1 }) : undefined;
-  const runner: PairRunner = { losses: [loss.name], compute, draw: opt.run.draw, resources: new LossResources(weights), embedder };
+  const runner: PairRunner = { losses: [loss.name], compute, draw: opt.run.draw, resources: new LossResources(weights), embedder, stats: opt.json };
   let comparison: PairComparison;
   try {
     comparison = await runPair(input('real', realArg, realBytes), input('fake', fakeArg, fakeBytes), { outDir: opt.run.out, stem: stemOf(fakeArg) }, runner);

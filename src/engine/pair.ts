@@ -37,6 +37,8 @@ export interface PairRunner {
   serialize?: Serialize;
   /** Threads that embed two-stage losses (vgg); absent: they run here with the others. */
   embedder?: Embedder;
+  /** false: skip each map's statistics (the single command prints them only with --json). Default true. */
+  stats?: boolean;
 }
 
 /** Where a pair's files go (`<outDir>/<stem>.<loss>.<kind>`), and its own mask if it has one. */
@@ -61,7 +63,7 @@ export async function runPair(real: PairInput, fake: PairInput, target: PairTarg
   losses.forEach((d, i) => {
     comparison.values[d.name] = outputs[i]!.value;
     comparison.files[d.name] = {};
-    const stats = d.mapless ? undefined : mapStats(outputs[i]!.map, mask?.compared);
+    const stats = d.mapless || run.stats === false ? undefined : mapStats(outputs[i]!.map, mask?.compared);
     if (stats) comparison.stats[d.name] = stats;
   });
   if (run.draw) await writeFiles(losses, outputs, r, f, target, run, mask?.compared, comparison);
