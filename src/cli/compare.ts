@@ -1,13 +1,13 @@
 import path from 'node:path';
 import { traitsOf, useBackend } from '../engine/backend.js';
 import { Embedder } from '../engine/embedder.js';
-import { runPair, type PairInput, type PairRunner } from '../engine/pair.js';
+import type { PairInput, PairRunner } from '../engine/pair.js';
 import { LossResources } from '../engine/resources.js';
 import { UserError } from '../errors.js';
 import { readInput } from '../io/input.js';
 import { locateWeights } from '../io/weights/locate.js';
 import type { LossDefinition } from '../losses/types.js';
-import type { FileKind, MapStats, PairComparison, Range } from '../model.js';
+import type { BackendName, FileKind, MapStats, PairComparison, Range, WeightFiles } from '../model.js';
 import { roundStats } from './records.js';
 import { formatFloat32, roundFloat32, toJson } from './format.js';
 import { better, checkGates } from './gates.js';
@@ -62,25 +62,38 @@ export async function compare(loss: LossDefinition, realArg: string, fakeArg: st
   checkGates([...(opt.max !== undefined ? [{ loss: loss.name, bound: 'max' as const, limit: opt.max }] : []), ...(opt.min !== undefined ? [{ loss: loss.name, bound: 'min' as const, limit: opt.min }] : [])], [loss.name]);
   progress.step('reading images');
   const [realBytes, fakeBytes] = await Promise.all([readInput(realArg, 'real'), readInput(fakeArg, 'fake')]);
-  // The backend loads while the weights are located and the images decode on sharp's threads.
-  const backendP = useBackend(opt.run.compute.backend).catch((err: Error) => new UserError(err.message));
   const weights = await locateWeights([loss.requires], { ...opt.run.weights, onProgress: downloadProgress(progress) });
-  const backend = await backendP;
-  if (backend instanceof UserError) throw backend;
-  progress.step(`computing ${loss.name} on ${backend}`);
-  const compute = { ...opt.run.compute, weights };
-  // A two-stage loss embeds real and fake on two threads where the backend has one thread of its own.
-  const embedder = loss.embed && traitsOf(backend).parallelEmbed ? new Embedder(1, { backend, losses: [loss.name], weights, images: 1 }) : undefined;
-  const runner: PairRunner = { losses: [loss.name], compute, draw: opt.run.draw, resources: new LossResources(weights), embedder, stats: opt.json };
+  let embedder = startEmbedder(loss, opt.run.compute.backend, weights);
+  let backend: string;
   let comparison: PairComparison;
+  const resources = new LossResources(weights);
   try {
+    backend = await useBackend(opt.run.compute.backend).catch((err: Error) => Promise.reject(new UserError(err.message)));
+    if (embedder && !traitsOf(backend).parallelEmbed) {
+      embedder.close();
+      embedder = undefined;
+    }
+    progress.step(`computing ${loss.name} on ${backend}`);
+    // Loaded here, after the embedding thread started: decoding (sharp) and the engine take ~70 ms to load.
+    const { runPair } = await import('../engine/pair.js');
+    const runner: PairRunner = { losses: [loss.name], compute: { ...opt.run.compute, weights }, draw: opt.run.draw, resources, embedder, stats: opt.json };
     comparison = await runPair(input('real', realArg, realBytes), input('fake', fakeArg, fakeBytes), { outDir: opt.run.out, stem: stemOf(fakeArg) }, runner);
   } finally {
-    runner.resources.dispose();
+    resources.dispose();
     embedder?.close();
   }
   const report = reportOf(loss.name, comparison, opt, backend, realArg, fakeArg);
   return { stdout: opt.json ? toJson(report) + '\n' : formatFloat32(comparison.values[loss.name]!) + '\n', code: report.over || report.under ? 1 : 0 };
+}
+
+/**
+ * A two-stage loss embeds real on a thread of its own while fake embeds here, where the backend has one thread.
+ * The thread starts before the backend and the engine load, so that its own start-up (~150 ms) overlaps theirs;
+ * with `auto` it starts on speculation, and compare() closes it if the backend chosen embeds on one thread.
+ */
+function startEmbedder(loss: LossDefinition, backend: BackendName, weights: WeightFiles): Embedder | undefined {
+  if (!loss.embed || (backend !== 'auto' && !traitsOf(backend).parallelEmbed)) return undefined;
+  return new Embedder(1, { backend, losses: [loss.name], weights, images: 1 });
 }
 
 function reportOf(loss: string, comparison: PairComparison, opt: CompareOptions, backend: string, real: string, fake: string): CompareReport {

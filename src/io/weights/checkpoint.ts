@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { endianness } from 'node:os';
 import yauzl from 'yauzl';
 import { UserError } from '../../errors.js';
 import { PyDict, PyGlobal, unpickle, type Reducer } from './pickle.js';
@@ -144,7 +145,11 @@ class FileReader {
   }
 }
 
+/** This machine stores floats little-endian, as the files do: float32 data is then one copy. */
+const LITTLE_ENDIAN = endianness() === 'LE';
+
 function toFloat32(raw: Buffer, dtype: DType, count: number): Float32Array {
+  if (dtype === 'float32' && LITTLE_ENDIAN) return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + count * 4));
   const out = new Float32Array(count);
   switch (dtype) {
     case 'float32':
