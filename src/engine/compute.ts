@@ -143,7 +143,8 @@ async function accumulate(acc: Accumulator, o: StripTensors, s: Strip, W: number
   }
   const a = (s.y0 - s.t0) * W, b = (s.y1 - s.t0) * W;
   const rowsOf = async (t: Tensor) => (await download(t)).subarray(a, b);
-  const m = await rowsOf(o.map);
+  // A loss with terms takes its value from them: its map is read only when it is kept.
+  const m = wantMap || !o.terms.length ? await rowsOf(o.map) : new Float32Array(0);
   if (o.terms.length) acc.termValue = await termsValue(o.terms);
   else acc.sum += acc.mask ? maskedSum64(m, acc.mask.subarray(s.y0 * W, s.y1 * W)) : sum64(m);
   if (wantMap) {
@@ -196,7 +197,7 @@ export async function compareEmbedded(loss: LossDefinition, realFeatures: Featur
   const acc: Accumulator = { size: W * H, pixels: W * H, map: new Float32Array(0), sum: 0 };
   const o = tf.tidy(() => {
     const t = (fs: Feature[]) => fs.map((x) => tf.tensor4d(x.data, x.shape as [number, number, number, number]) as Tensor4D);
-    return stripTensors(loss.compareEmbeddings!(t(realFeatures), t(fakeFeatures), H, W, true), false);
+    return stripTensors(loss.compareEmbeddings!(t(realFeatures), t(fakeFeatures), H, W, true, opt.map !== false), false);
   });
   try {
     await accumulate(acc, o, whole, W, true, opt.map !== false);

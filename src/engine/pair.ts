@@ -54,9 +54,12 @@ export interface PairTarget {
  * `serialize`: decoding and encoding (sharp, on libuv's threads) of other pairs can overlap it.
  */
 export async function runPair(real: PairInput, fake: PairInput, target: PairTarget, run: PairRunner): Promise<PairComparison> {
-  const [r, f] = await decodePair(real, fake, run.compute);
-  const mask = await maskFor(r, target, run.compute);
   const losses = await definitions(run.losses);
+  const decoding = decodePair(real, fake, run.compute);
+  // Weights load (once per thread) while the images decode on sharp's threads; awaited in computeAll.
+  run.resources.contextFor(losses).catch(() => undefined);
+  const [r, f] = await decoding;
+  const mask = await maskFor(r, target, run.compute);
   checkSize(losses, r);
   const outputs = await (run.serialize ?? ((g) => g()))(() => computeAll(losses, r, f, run, mask?.compared));
   const comparison: PairComparison = { width: r.width, height: r.height, values: {}, files: {}, stats: {}, ...(mask ? { ignored: mask.ignored } : {}) };
@@ -113,8 +116,8 @@ async function definitions(names: readonly string[]): Promise<LossDefinition[]> 
 /** Every loss of the pair, in order: two-stage ones on the embedder's threads if there is one, the rest here. */
 async function computeAll(losses: LossDefinition[], r: DecodedImage, f: DecodedImage, run: PairRunner, mask?: Uint8Array): Promise<LossOutput[]> {
   const filtered = run.draw !== undefined && (await render()).drawsFiltered(run.draw);
-  // The map is always kept: its statistics are reported whether or not it is drawn.
-  const opt: ComputeOptions = { map: true, filtered, shift: run.compute.shift, mask };
+  // The map is kept when it is drawn or its statistics are reported.
+  const opt: ComputeOptions = { map: run.draw !== undefined || run.stats !== false, filtered, shift: run.compute.shift, mask };
   const remote = (d: LossDefinition) => run.embedder !== undefined && d.embed !== undefined;
   const here = losses.filter((d) => !remote(d));
   const local = await computeLosses(here, r, f, run.compute.range, await run.resources.contextFor(here), opt);

@@ -24,6 +24,9 @@ async function lpipsLoader(net: 'alex' | 'vgg', file: string) {
 /** Weights and other parameters the losses need, made into tensors once per thread and reused for every pair. */
 export class LossResources {
   private ctx: LossContext = {};
+  /** Loads under way, so that a second caller waits for the first load instead of starting another. */
+  private loading = new Map<Requirement, Promise<unknown>>();
+  private disposed = false;
   constructor(private readonly files: WeightFiles = {}) {}
 
   /** The context these losses need, loading what is missing. */
@@ -33,12 +36,20 @@ export class LossResources {
       if (!need || this.ctx[need]) continue;
       const file = this.files[need];
       if (!file) throw new UserError(`the ${loss.name} loss needs ${need} weights`);
-      (this.ctx as Record<Requirement, unknown>)[need] = await LOADERS[need](file);
+      if (!this.loading.has(need)) this.loading.set(need, LOADERS[need](file).then((r) => this.keep(need, r)));
+      await this.loading.get(need);
     }
     return this.ctx;
   }
 
+  /** Keeps a loaded resource, or frees it when dispose() came first. */
+  private keep(need: Requirement, r: { dispose(): void }): void {
+    if (this.disposed) r.dispose();
+    else (this.ctx as Record<Requirement, unknown>)[need] = r;
+  }
+
   dispose(): void {
+    this.disposed = true;
     for (const r of Object.values(this.ctx)) r?.dispose();
     this.ctx = {};
   }

@@ -75,12 +75,12 @@ export function lpipsFeatures(x: Image, weights: LpipsWeights, range: Range): Te
 
 /**
  * LPIPS from both images' lpipsFeatures, for an input of h x w: terms = d_l ([h_l, w_l] or [N, h_l, w_l]; their
- * means add up to LPIPS), map = sum_l d_l resized bilinearly (half-pixel centres, as align_corners=False),
- * mean = value = LPIPS (the mean over a batch).
+ * means add up to LPIPS), map = sum_l d_l resized bilinearly (half-pixel centres, as align_corners=False;
+ * withMap false: a scalar placeholder), mean = value = LPIPS (the mean over a batch).
  */
-export function lpipsCompare(realFeatures: Tensor4D[], fakeFeatures: Tensor4D[], h: number, w: number, single: boolean): LossResult {
+export function lpipsCompare(realFeatures: Tensor4D[], fakeFeatures: Tensor4D[], h: number, w: number, single: boolean, withMap = true): LossResult {
   const d = realFeatures.map((r, i) => tf.tidy(() => tf.sum(tf.squaredDifference(r, fakeFeatures[i]!), 3, true)) as Tensor4D);
-  const map = tf.tidy(() => {
+  const map = !withMap ? tf.scalar(0) : tf.tidy(() => {
     const m = tf.squeeze(tf.addN(d.map((t) => tf.image.resizeBilinear(t, [h, w], false, true))), [3]);
     return single ? tf.squeeze(m, [0]) : m;
   });

@@ -92,8 +92,9 @@ export interface LossDefinition {
   /**
    * Two-stage losses (vgg): compute = compareEmbeddings(embed(real), embed(fake)). The engine may then run
    * the two embeddings on two threads. `embed` returns tensors the caller owns; `compareEmbeddings` gives
-   * `terms` whose float64 means add up to the loss, and `map` at the input size h x w.
+   * `terms` whose float64 means add up to the loss, and `map` at the input size h x w (withMap false: a
+   * scalar placeholder, for a caller that wants only the value).
    */
   embed?(x: Image, ctx?: LossContext): tf.Tensor4D[];
-  compareEmbeddings?(real: tf.Tensor4D[], fake: tf.Tensor4D[], h: number, w: number, single: boolean): LossResult;
+  compareEmbeddings?(real: tf.Tensor4D[], fake: tf.Tensor4D[], h: number, w: number, single: boolean, withMap?: boolean): LossResult;
 }

@@ -69,11 +69,12 @@ export function vggFeatures(x: Image, weights: Vgg19Weights): Tensor4D[] {
  * Per-pixel map: for each block the channel mean of |B_i(fake) - B_i(real)| at that block's resolution
  * (these are the `terms`: mean(term_i) = mean|B_i(fake) - B_i(real)|), enlarged to the input size by nearest
  * neighbour (F.interpolate's 'nearest': source = floor(dst * in / out)) and summed over blocks.
- * `mean` is the loss, sum_i mean(term_i); for odd sizes it differs slightly from mean(map).
+ * `mean` is the loss, sum_i mean(term_i); for odd sizes it differs slightly from mean(map). withMap false: `map`
+ * is a scalar placeholder.
  */
-export function vggCompare(realFeatures: Tensor4D[], fakeFeatures: Tensor4D[], h: number, w: number, single: boolean): LossResult {
+export function vggCompare(realFeatures: Tensor4D[], fakeFeatures: Tensor4D[], h: number, w: number, single: boolean, withMap = true): LossResult {
   const terms = realFeatures.map((r, i) => tf.tidy(() => tf.mean(tf.abs(tf.sub(fakeFeatures[i]!, r)), 3, true)) as Tensor4D);
-  const map = tf.tidy(() => {
+  const map = !withMap ? tf.scalar(0) : tf.tidy(() => {
     const m = tf.squeeze(tf.addN(terms.map((t) => tf.image.resizeNearestNeighbor(t, [h, w], false, false))), [3]);
     return single ? tf.squeeze(m, [0]) : m;
   });
