@@ -41,11 +41,12 @@ const MAX_BYTES = 2 ** 31;
 /**
  * The mean over channels of the SSIM map S [N,H,W,1] of x, y [N,H,W,C] (S as ssimMap in ssim.ts: `taps` the
  * Gaussian window, 11 taps, C1 = c1, C2 = c2), or undefined where the kernel does not apply (a device backend,
- * a side under 5 px, an image over 2 GiB of kernel memory): then the caller computes it with tfjs ops.
+ * a side under 5 px, an image over 2 GiB of kernel memory, or inside tf.grad: the kernel has no gradient, the
+ * ops do): then the caller computes it with tfjs ops.
  */
 export function hostSsimMeanMap(x: Tensor4D, y: Tensor4D, taps: readonly number[], c1: number, c2: number): Tensor4D | undefined {
   const [n, h, w, c] = x.shape;
-  if (!host.has(tf.getBackend()) || taps.length !== 11 || h < 5 || w < 5) return undefined;
+  if (!host.has(tf.getBackend()) || tf.engine().isTapeOn() || taps.length !== 11 || h < 5 || w < 5) return undefined;
   sizer ??= instance(new WebAssembly.Memory({ initial: 0 }));
   const at = layout(h, w, c, sizer.scratchFloats(w));
   if (at.bytes > MAX_BYTES) return undefined;

@@ -3,10 +3,12 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 // As in a training script: the @tensorflow/tfjs bundle (or tfjs-node) registers tfjs's gradient functions.
 import '@tensorflow/tfjs';
-import { l1, l2, laplacian, sobel, useBackend } from '../../src/index.js';
+import { l1, l2, laplacian, psnr, sobel, ssim, useBackend } from '../../src/index.js';
 import { maxAbsDiff, relErr, liveTensors } from '../helpers.js';
 
 const FNS = { sobel, laplacian, l1, l2 };
+/** Differentiable too: ssim's kernel (ssim-host.ts) steps aside inside tf.grad for the tfjs ops. */
+const DIFFERENTIABLE = { ...FNS, ssim: (r: tf.Tensor3D, f: tf.Tensor3D) => ssim(r, f, 1), psnr: (r: tf.Tensor3D, f: tf.Tensor3D) => psnr(r, f, 1) };
 
 function randomImage(seed: number, h: number, w: number): tf.Tensor3D {
   return tf.randomUniform([h, w, 3], 0, 1, 'float32', seed) as tf.Tensor3D;
@@ -47,13 +49,14 @@ test('sobel of a constant image is sqrt(1e-6) inside and the zero-padding edge r
   });
 });
 
-test('every loss is differentiable: tf.grad matches a central finite difference', async () => {
+test('every loss, ssim and psnr are differentiable: tf.grad matches a central finite difference', async () => {
   await useBackend('cpu');
-  for (const [name, fn] of Object.entries(FNS)) {
+  for (const [name, fn] of Object.entries(DIFFERENTIABLE)) {
     tf.tidy(() => {
-      const real = randomImage(11, 6, 5);
-      const fake = randomImage(12, 6, 5);
-      const dir = tf.randomNormal([6, 5, 3], 0, 1, 'float32', 13) as tf.Tensor3D;
+      // 13x12: ssim's index is over the interior (5 px cropped), so it needs more than 10 px a side.
+      const real = randomImage(11, 13, 12);
+      const fake = randomImage(12, 13, 12);
+      const dir = tf.randomNormal([13, 12, 3], 0, 1, 'float32', 13) as tf.Tensor3D;
       const f = (x: tf.Tensor) => fn(real, x as tf.Tensor3D).mean;
       const g = tf.grad(f)(fake);
       const analytic = tf.sum(tf.mul(g, dir)).dataSync()[0]!;
