@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -49,10 +49,11 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-ne
  */
 export async function puppeteerDriver(which: 'chrome' | 'firefox'): Promise<Driver> {
   const { default: puppeteer } = await import('puppeteer-core');
+  const home = mkdtempSync(path.join(tmpdir(), `nl-${which}-`));
   const browser = await puppeteer.launch({
     browser: which, executablePath: which === 'chrome' ? CHROMIUM : FIREFOX, headless: true, defaultViewport: VIEWPORT,
-    args: which === 'chrome' ? CHROMIUM_ARGS : [], env: { ...process.env, HOME: mkdtempSync(path.join(tmpdir(), `nl-${which}-`)) },
-  });
+    args: which === 'chrome' ? CHROMIUM_ARGS : [], env: { ...process.env, HOME: home },
+  }).catch((e: unknown) => { rmSync(home, { recursive: true, force: true }); throw e; });
   const seen: string[] = [];
   const page = await browser.newPage();
   page.on('console', (m) => m.type() === 'error' && seen.push(`console: ${m.text()}`));
@@ -72,7 +73,7 @@ export async function puppeteerDriver(which: 'chrome' | 'firefox'): Promise<Driv
     },
     problems: async () => [...seen],
     screenshot: async (file) => void await page.screenshot({ path: file as `${string}.png` }),
-    close: () => browser.close(),
+    close: async () => { try { await browser.close(); } finally { rmSync(home, { recursive: true, force: true }); } },
   };
 }
 
@@ -136,9 +137,9 @@ function installHooks(): void {
 const KEYS = { ArrowRight: '\uE014', Escape: '\uE00C', t: 't', '0': '0' } as const;
 
 /** WebKitWebDriver on a free port, on its own X display, with a temporary HOME for MiniBrowser's files. */
-async function webkitDriverProcess(display: string): Promise<{ url: string; proc: ChildProcess }> {
+async function webkitDriverProcess(display: string, home: string): Promise<{ url: string; proc: ChildProcess }> {
   const port = await freePort();
-  const env = { ...process.env, DISPLAY: display, HOME: mkdtempSync(path.join(tmpdir(), 'nl-webkit-')) };
+  const env = { ...process.env, DISPLAY: display, HOME: home };
   const proc = spawn(WEBKIT_DRIVER!, [`--port=${port}`], { env, stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   await driverReady(url).catch(async (e: unknown) => { await stop(proc); throw e; });
@@ -178,8 +179,9 @@ export async function webkitDriver(): Promise<Driver> {
   const seen: string[] = [];
   const x = await xvfb();
   const proxy = await recordingProxy(seen);
-  const wd = await webkitDriverProcess(x.display).catch(async (e: unknown) => { await stop(x.proc); proxy.close(); throw e; });
-  const end = async () => { proxy.close(); await stop(wd.proc); await stop(x.proc); };
+  const home = mkdtempSync(path.join(tmpdir(), 'nl-webkit-'));
+  const wd = await webkitDriverProcess(x.display, home).catch(async (e: unknown) => { await stop(x.proc); proxy.close(); rmSync(home, { recursive: true, force: true }); throw e; });
+  const end = async () => { proxy.close(); await stop(wd.proc); await stop(x.proc); rmSync(home, { recursive: true, force: true }); };
   const driver = await webkitSession(wd.url, (proxy.address() as AddressInfo).port).catch(async (e: unknown) => { await end(); throw e; });
   const pageProblems = () => driver.executeScript<string[] | null>('return window.__problems || null');
   const actions = () => driver.actions({ async: true });
