@@ -129,9 +129,9 @@ class FileReader {
       throw new UserError(`${label}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? (err as Error).message)}`);
     }
   }
-  read(pos: number, len: number): Buffer {
+  read(pos: number, len: number, into?: ArrayBuffer): Buffer {
     if (pos < 0 || len < 0 || pos + len > this.size) throw new UserError(`${this.label}: truncated (needs bytes ${pos}..${pos + len}, file has ${this.size})`);
-    const b = Buffer.allocUnsafe(len);
+    const b = into ? Buffer.from(into, 0, len) : Buffer.allocUnsafe(len);
     let done = 0;
     while (done < len) {
       const n = readSync(this.fd, b, done, len - done, pos + done);
@@ -145,11 +145,18 @@ class FileReader {
   }
 }
 
-/** This machine stores floats little-endian, as the files do: float32 data is then one copy. */
+/** This machine stores floats little-endian, as the files do: float32 data is then read as it is. */
 const LITTLE_ENDIAN = endianness() === 'LE';
 
+/** `count` elements of `dtype` at byte `pos` of the file, as float32: read straight into the result when they are float32. */
+function readFloat32(f: FileReader, pos: number, dtype: DType, count: number): Float32Array {
+  if (dtype !== 'float32' || !LITTLE_ENDIAN) return toFloat32(f.read(pos, count * ELEMENT_SIZE[dtype]), dtype, count);
+  const out = new Float32Array(count);
+  f.read(pos, count * 4, out.buffer);
+  return out;
+}
+
 function toFloat32(raw: Buffer, dtype: DType, count: number): Float32Array {
-  if (dtype === 'float32' && LITTLE_ENDIAN) return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + count * 4));
   const out = new Float32Array(count);
   switch (dtype) {
     case 'float32':
@@ -185,7 +192,7 @@ function readTensor(f: FileReader, t: TensorRef, dataPos: number, storageBytes: 
   const span = t.shape.reduce((a, d, i) => a + (d - 1) * t.stride[i]!, 0) + 1;
   const first = t.storage.base + t.offset;
   if ((first + span) * es > storageBytes) throw new UserError(`${f.label}: tensor runs past the end of its storage`);
-  const raw = toFloat32(f.read(dataPos + first * es, span * es), t.storage.dtype, span);
+  const raw = readFloat32(f, dataPos + first * es, t.storage.dtype, span);
   let contiguous = true;
   for (let i = t.shape.length - 1, expect = 1; i >= 0; expect *= t.shape[i]!, i--) if (t.shape[i]! > 1 && t.stride[i] !== expect) contiguous = false;
   if (contiguous) return raw.length === numel ? raw : raw.slice(0, numel);
@@ -337,7 +344,7 @@ function openSafetensors(f: FileReader): Checkpoint {
     read(name) {
       const v = infos.get(name);
       if (!v) throw new UserError(`${f.label}: no tensor ${name}`);
-      return toFloat32(f.read(base + v.start, v.end - v.start), v.dtype, (v.end - v.start) / ELEMENT_SIZE[v.dtype]);
+      return readFloat32(f, base + v.start, v.dtype, (v.end - v.start) / ELEMENT_SIZE[v.dtype]);
     },
     close: () => f.close(),
   };
