@@ -68,7 +68,9 @@ export async function compare(loss: LossDefinition, realArg: string, fakeArg: st
   let comparison: PairComparison;
   const resources = new LossResources(weights);
   try {
-    backend = await useBackend(opt.run.compute.backend).catch((err: Error) => Promise.reject(new UserError(err.message)));
+    backend = await useBackend(opt.run.compute.backend).catch((err: Error) => {
+      throw new UserError(err.message);
+    });
     if (embedder && !traitsOf(backend).parallelEmbed) {
       embedder.close();
       embedder = undefined;

@@ -36,7 +36,8 @@ export function ssimMap(x: Tensor4D, y: Tensor4D, L: number): Tensor4D {
  * SSIM of real and fake ([H,W,C] or [N,H,W,C], C >= 3) in data range L (1 for [0,1], 2 for [-1,1]).
  * map = 1 - S averaged over channels ([H,W] or [N,H,W]: bright = differs); mean = the SSIM index, the mean
  * of S over the interior (5 pixels cropped on each side) and the channels (1 = identical; NaN when an
- * image is 10 px or less on a side).
+ * image is 10 px or less on a side). On host-memory backends the channel mean of S comes from the WebAssembly
+ * kernel (ssim-host.ts: the same formula, ~17x faster on wasm); on others, and inside tf.grad, from ssimMap.
  */
 export const ssim = tidyLoss(function ssim(real: Image, fake: Image, L: number = 1): LossResult {
   const single = checkPair(real, fake);
