@@ -175,6 +175,10 @@ test('CLI lpips: trunk from --alexnet-weights (both threads); missing trunk weig
   const j = JSON.parse(r.stdout) as { mean: number; better: string };
   assert.ok(Math.abs(j.mean - refOf(c, 'unit').lpips!.value) <= 1e-4 * j.mean, `${j.mean}`);
   assert.equal(j.better, 'lower');
+  // Without --json or files no map is built (the value comes from the per-layer terms): the same value.
+  r = cli(['lpips', fixture(c.real), fixture(c.fake), '--no-maps', '--alexnet-weights', fixture('fixtures/weights/alexnet-seeded.pth')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(Number(r.stdout), j.mean);
   const home = mkdtempSync(path.join(tmpdir(), 'nl-torch-'));
   r = spawnSync(process.execPath, [BIN, 'lpips-vgg', fixture(c.real), fixture(c.fake), '--no-download'], { encoding: 'utf8', env: { ...process.env, TORCH_HOME: home } }) as unknown as { code: number; stdout: string; stderr: string };
   assert.equal((r as unknown as { status: number }).status, 2);
