@@ -1,5 +1,5 @@
 import { tf } from '../tf.js';
-import type { Tensor, Tensor3D, Tensor4D, TensorContainer } from '@tensorflow/tfjs-core';
+import type { Scalar, Tensor, Tensor3D, Tensor4D, TensorContainer } from '@tensorflow/tfjs-core';
 import type { Image, LossResult } from './types.js';
 
 /** [H,W,C] -> [1,H,W,3]; [N,H,W,C] -> [N,H,W,3]. Drops channels past the third. */
@@ -50,6 +50,19 @@ export function gray(x: Image): Tensor4D {
 export function toMap(x: Tensor4D, single: boolean): Tensor {
   const m = tf.squeeze(x, [3]);
   return single ? tf.squeeze(m, [0]) : m;
+}
+
+/**
+ * A layered two-stage loss's result (vgg, lpips) from its per-layer maps d_l [N, h_l, w_l, 1], which it
+ * disposes: terms = each d_l as a map (toMap), mean = sum_l mean(d_l), map = sum_l resize(d_l) to h x w
+ * (withMap false: a scalar placeholder, for a caller that wants only the value).
+ */
+export function layeredResult(d: Tensor4D[], h: number, w: number, single: boolean, withMap: boolean, resize: (t: Tensor4D, size: [number, number]) => Tensor4D): LossResult {
+  const map = !withMap ? tf.scalar(0) : tf.tidy(() => toMap(tf.addN(d.map((t) => resize(t, [h, w]))), single));
+  const mean = tf.tidy(() => tf.addN(d.map((t) => tf.mean(t))) as Scalar);
+  const terms = d.map((t) => toMap(t, single));
+  tf.dispose(d);
+  return { map, mean, terms };
 }
 
 export function checkPair(real: Image, fake: Image): boolean {

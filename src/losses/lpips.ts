@@ -1,7 +1,7 @@
 import { tf } from '../tf.js';
-import type { Scalar, Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
+import type { Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
 import type { Range } from '../model.js';
-import { checkPair, rgb4d, tidyLoss } from './common.js';
+import { checkPair, layeredResult, rgb4d, tidyLoss } from './common.js';
 import type { LpipsWeights } from './lpips-types.js';
 import { LPIPS_CHANNELS, LPIPS_SCALE, LPIPS_SHIFT, TRUNK_CONVS, TRUNK_NAMES, TRUNK_PLAN, type LpipsNet } from './trunk-layout.js';
 import type { TorchConv } from './vgg-layout.js';
@@ -80,14 +80,7 @@ export function lpipsFeatures(x: Image, weights: LpipsWeights, range: Range): Te
  */
 export function lpipsCompare(realFeatures: Tensor4D[], fakeFeatures: Tensor4D[], h: number, w: number, single: boolean, withMap = true): LossResult {
   const d = realFeatures.map((r, i) => tf.tidy(() => tf.sum(tf.squaredDifference(r, fakeFeatures[i]!), 3, true)) as Tensor4D);
-  const map = !withMap ? tf.scalar(0) : tf.tidy(() => {
-    const m = tf.squeeze(tf.addN(d.map((t) => tf.image.resizeBilinear(t, [h, w], false, true))), [3]);
-    return single ? tf.squeeze(m, [0]) : m;
-  });
-  const mean = tf.tidy(() => tf.addN(d.map((t) => tf.mean(t))) as Scalar);
-  const terms = d.map((t) => (single ? tf.squeeze(t, [0, 3]) : tf.squeeze(t, [3])));
-  tf.dispose(d);
-  return { map, mean, terms };
+  return layeredResult(d, h, w, single, withMap, (t, size) => tf.image.resizeBilinear(t, size, false, true));
 }
 
 /** LPIPS of two images in `range` (see the top of this file). */

@@ -1,6 +1,6 @@
 import { tf } from '../tf.js';
-import type { Scalar, Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
-import { checkPair, rgb4d, tidyLoss } from './common.js';
+import type { Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
+import { checkPair, layeredResult, rgb4d, tidyLoss } from './common.js';
 import type { Image, LossContext, LossDefinition, LossResult, Vgg19Weights } from './types.js';
 import { VGG19_CONVS, type TorchConv } from './vgg-layout.js';
 
@@ -74,14 +74,7 @@ export function vggFeatures(x: Image, weights: Vgg19Weights): Tensor4D[] {
  */
 export function vggCompare(realFeatures: Tensor4D[], fakeFeatures: Tensor4D[], h: number, w: number, single: boolean, withMap = true): LossResult {
   const terms = realFeatures.map((r, i) => tf.tidy(() => tf.mean(tf.abs(tf.sub(fakeFeatures[i]!, r)), 3, true)) as Tensor4D);
-  const map = !withMap ? tf.scalar(0) : tf.tidy(() => {
-    const m = tf.squeeze(tf.addN(terms.map((t) => tf.image.resizeNearestNeighbor(t, [h, w], false, false))), [3]);
-    return single ? tf.squeeze(m, [0]) : m;
-  });
-  const mean = tf.tidy(() => tf.addN(terms.map((t) => tf.mean(t))) as Scalar);
-  const out = terms.map((t) => (single ? tf.squeeze(t, [0, 3]) : tf.squeeze(t, [3])));
-  tf.dispose(terms);
-  return { map, mean, terms: out };
+  return layeredResult(terms, h, w, single, withMap, (t, size) => tf.image.resizeNearestNeighbor(t, size, false, false));
 }
 
 /** NectarGAN's VGGPerceptual on two images (see the top of this file). */
