@@ -1,24 +1,19 @@
 import { tf } from '../tf.js';
 import type { Scalar, Tensor4D } from '@tensorflow/tfjs-core';
 import { checkPair, rgb4d, tidyLoss } from './common.js';
-import { blurValid, gaussianTaps } from './gaussian.js';
+import { blurValid, gaussianMoments, gaussianTaps, ssimConstants } from './gaussian.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
 
 /** pytorch_msssim's scale weights, finest first. */
 const WEIGHTS = [0.0448, 0.2856, 0.3001, 0.2363, 0.1333];
 /** Images must be larger than this on their shorter side: (11 - 1) * 2^4, four halvings of an 11-tap window. */
 export const MS_SSIM_MIN_SIDE = 160;
-const K1 = 0.01, K2 = 0.03;
 
 /** Per channel [N,C]: the mean SSIM and the mean contrast-structure term, 'valid' Gaussian (no padding). */
 function scale(x: Tensor4D, y: Tensor4D, L: number): { ssim: Tensor4D; cs: Tensor4D } {
   const taps = gaussianTaps(1.5, 3.5); // 11 taps, as _fspecial_gauss_1d(11, 1.5)
-  const g = (t: Tensor4D) => blurValid(t, taps);
-  const [mx, my] = [g(x), g(y)];
-  const vx = tf.sub(g(tf.mul(x, x)), tf.mul(mx, mx));
-  const vy = tf.sub(g(tf.mul(y, y)), tf.mul(my, my));
-  const cov = tf.sub(g(tf.mul(x, y)), tf.mul(mx, my));
-  const c1 = (K1 * L) ** 2, c2 = (K2 * L) ** 2;
+  const { mx, my, vx, vy, cov } = gaussianMoments(x, y, (t) => blurValid(t, taps));
+  const { c1, c2 } = ssimConstants(L);
   const cs = tf.div(tf.add(tf.mul(cov, 2), c2), tf.add(tf.add(vx, vy), c2));
   const lum = tf.div(tf.add(tf.mul(tf.mul(mx, my), 2), c1), tf.add(tf.add(tf.mul(mx, mx), tf.mul(my, my)), c1));
   return { ssim: tf.mean(tf.mul(lum, cs), [1, 2]) as Tensor4D, cs: tf.mean(cs, [1, 2]) as Tensor4D };

@@ -1,13 +1,12 @@
 import { tf } from '../tf.js';
 import type { Scalar, Tensor4D } from '@tensorflow/tfjs-core';
 import { channelMean, checkPair, rgb4d, tidyLoss } from './common.js';
-import { blurValid, gaussianTaps } from './gaussian.js';
+import { blurValid, gaussianMoments, gaussianTaps, ssimConstants } from './gaussian.js';
 import { hostSsimMeanMap } from './ssim-host.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
 
 /** The window's reach: 5 pixels on each side (11 taps). */
 export const SSIM_RADIUS = 5;
-const K1 = 0.01, K2 = 0.03;
 
 /**
  * The SSIM map S [N,H,W,C] of two images in a data range L, per channel (Wang et al. 2004, as scikit-image's
@@ -21,12 +20,8 @@ export function ssimMap(x: Tensor4D, y: Tensor4D, L: number): Tensor4D {
   const taps = gaussianTaps(1.5, 3.5);
   const r = (taps.length - 1) / 2;
   const pad = (t: Tensor4D) => tf.mirrorPad(t, [[0, 0], [r, r], [r, r], [0, 0]], 'symmetric');
-  const g = (t: Tensor4D) => blurValid(pad(t), taps);
-  const [mx, my] = [g(x), g(y)];
-  const vx = tf.sub(g(tf.mul(x, x)), tf.mul(mx, mx));
-  const vy = tf.sub(g(tf.mul(y, y)), tf.mul(my, my));
-  const cov = tf.sub(g(tf.mul(x, y)), tf.mul(mx, my));
-  const c1 = (K1 * L) ** 2, c2 = (K2 * L) ** 2;
+  const { mx, my, vx, vy, cov } = gaussianMoments(x, y, (t) => blurValid(pad(t), taps));
+  const { c1, c2 } = ssimConstants(L);
   const a = tf.mul(tf.add(tf.mul(tf.mul(mx, my), 2), c1), tf.add(tf.mul(cov, 2), c2));
   const b = tf.mul(tf.add(tf.add(tf.mul(mx, mx), tf.mul(my, my)), c1), tf.add(tf.add(vx, vy), c2));
   return tf.div(a, b) as Tensor4D;
@@ -42,7 +37,7 @@ export function ssimMap(x: Tensor4D, y: Tensor4D, L: number): Tensor4D {
 export const ssim = tidyLoss(function ssim(real: Image, fake: Image, L: number = 1): LossResult {
   const single = checkPair(real, fake);
   const [x, y] = [rgb4d(real), rgb4d(fake)];
-  const c1 = (K1 * L) ** 2, c2 = (K2 * L) ** 2;
+  const { c1, c2 } = ssimConstants(L);
   const s = tf.squeeze(hostSsimMeanMap(x, y, gaussianTaps(1.5, 3.5), c1, c2) ?? channelMean(ssimMap(x, y, L)), [3]);
   const [, h, w] = s.shape;
   const map = tf.sub(1, s);
