@@ -9,23 +9,33 @@ export function rgb4d(x: Image): Tensor4D {
   return b.shape[3] === 3 ? b : tf.slice(b, [0, 0, 0, 0], [-1, -1, -1, 3]);
 }
 
-/**
- * Backends (tfjs names) on which a reduction over a few channels runs as slices added one by one: tfjs-webgpu
- * reduces with a workgroup per output element, 2 s for the 3 channels of a 301x217 image on SwiftShader
- * against 4 ms for an elementwise op. Set by the engine's backend table.
- */
-const unrolled = new Set<string>();
-
-/** Registers whether `backend` unrolls channel reductions (engine/backend.ts calls it from its traits). */
-export function setChannelUnrolling(backend: string, on: boolean): void {
-  if (on) unrolled.add(backend);
-  else unrolled.delete(backend);
+/** A per-backend behaviour of the math, on or off by tfjs backend name: the engine's backend table sets it. */
+export interface BackendSwitch {
+  /** Registers whether `backend` has the behaviour (engine/backend.ts calls it from its traits). */
+  set(backend: string, on: boolean): void;
+  /** Whether the active tfjs backend has it. */
+  active(): boolean;
 }
+
+export function backendSwitch(): BackendSwitch {
+  const on = new Set<string>();
+  return {
+    set: (backend, enabled) => void (enabled ? on.add(backend) : on.delete(backend)),
+    active: () => on.has(tf.getBackend()),
+  };
+}
+
+/**
+ * Reductions over a few channels run as slices added one by one: tfjs-webgpu reduces with a workgroup per
+ * output element, 2 s for the 3 channels of a 301x217 image on SwiftShader against 4 ms for an elementwise op.
+ */
+const unrolled = backendSwitch();
+export const setChannelUnrolling = unrolled.set;
 
 /** Sum over the channel axis of [N,H,W,C], kept as [N,H,W,1]. */
 export function channelSum(x: Tensor4D): Tensor4D {
   const c = x.shape[3];
-  if (!unrolled.has(tf.getBackend()) || c > 8) return tf.sum(x, 3, true);
+  if (!unrolled.active() || c > 8) return tf.sum(x, 3, true);
   let s: Tensor4D = tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, 1]);
   for (let i = 1; i < c; i++) s = tf.add(s, tf.slice(x, [0, 0, 0, i], [-1, -1, -1, 1]));
   return s;
@@ -33,7 +43,7 @@ export function channelSum(x: Tensor4D): Tensor4D {
 
 /** Mean over the channel axis of [N,H,W,C], kept as [N,H,W,1]. */
 export function channelMean(x: Tensor4D): Tensor4D {
-  return unrolled.has(tf.getBackend()) && x.shape[3] <= 8 ? tf.div(channelSum(x), x.shape[3]) : tf.mean(x, 3, true);
+  return unrolled.active() && x.shape[3] <= 8 ? tf.div(channelSum(x), x.shape[3]) : tf.mean(x, 3, true);
 }
 
 /**

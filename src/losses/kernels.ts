@@ -1,5 +1,6 @@
 import { tf } from '../tf.js';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
+import { backendSwitch } from './common.js';
 
 /**
  * The 3x3 filters of the kernel losses, as F.conv2d(g, k.view(1,1,3,3), padding=1) computes them:
@@ -19,14 +20,9 @@ import type { Tensor4D } from '@tensorflow/tfjs-core';
  */
 const cache = new Map<string, Tensor4D>();
 
-/** Backends (tfjs names) whose 3x3 convolutions fold columns into channels: set by the engine's backend table. */
-const folding = new Set<string>();
-
-/** Registers whether `backend` folds columns (engine/backend.ts calls it from its traits as it selects one). */
-export function setColumnFolding(backend: string, fold: boolean): void {
-  if (fold) folding.add(backend);
-  else folding.delete(backend);
-}
+/** 3x3 convolutions of one-channel images fold columns into channels (see above and foldFor). */
+const folding = backendSwitch();
+export const setColumnFolding = folding.set;
 
 /**
  * Columns folded into channels on this backend for an image of width W and c filters (1: plain
@@ -34,7 +30,7 @@ export function setColumnFolding(backend: string, fold: boolean): void {
  * c = 2: F=1 3.9, F=2 2.4, F=4 2.0, F=8 3.4.
  */
 function foldFor(width: number, c: number): number {
-  if (!folding.has(tf.getBackend())) return 1; // on cpu/tensorflow folding only multiplies the work
+  if (!folding.active()) return 1; // on cpu/tensorflow folding only multiplies the work
   for (const F of c === 1 ? [8, 4, 2] : [4, 2]) if (width % F === 0) return F;
   return 1;
 }

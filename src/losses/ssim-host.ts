@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { tf } from '../tf.js';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
+import { backendSwitch } from './common.js';
 
 /**
  * SSIM's map computed by a WebAssembly SIMD kernel (asm/ssim-map.ts, built to dist/asm/ssim-map.wasm) on the
@@ -9,14 +10,9 @@ import type { Tensor4D } from '@tensorflow/tfjs-core';
  * A GPU backend keeps its tensors on the device and uses the ops (src/losses/ssim.ts).
  */
 
-/** Backends (tfjs names) that run the kernel: set by the engine's backend table. */
-const host = new Set<string>();
-
-/** Registers whether `backend` runs host-memory kernels (engine/backend.ts calls it from its traits). */
-export function setHostKernels(backend: string, on: boolean): void {
-  if (on) host.add(backend);
-  else host.delete(backend);
-}
+/** Backends that run the kernel (their tensors live in host memory). */
+const host = backendSwitch();
+export const setHostKernels = host.set;
 
 interface SsimKernel {
   scratchFloats(width: number): number;
@@ -46,7 +42,7 @@ const MAX_BYTES = 2 ** 31;
  */
 export function hostSsimMeanMap(x: Tensor4D, y: Tensor4D, taps: readonly number[], c1: number, c2: number): Tensor4D | undefined {
   const [n, h, w, c] = x.shape;
-  if (!host.has(tf.getBackend()) || tf.engine().isTapeOn() || taps.length !== 11 || h < 5 || w < 5) return undefined;
+  if (!host.active() || tf.engine().isTapeOn() || taps.length !== 11 || h < 5 || w < 5) return undefined;
   sizer ??= instance(new WebAssembly.Memory({ initial: 0 }));
   const at = layout(h, w, c, sizer.scratchFloats(w));
   if (at.bytes > MAX_BYTES) return undefined;
