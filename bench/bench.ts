@@ -64,6 +64,13 @@ function timed(cmd: string, args: string[]): { ms: number; out: string; err: str
   return { ms: Number(process.hrtime.bigint() - t) / 1e6, out: r.stdout, err: r.stderr, ok: r.status === 0 };
 }
 
+/** One whole CLI run of ours under the RSS probe: wall ms and peak RSS in MB; throws with its stderr if it fails. */
+function runOurs(args: string[]): { ms: number; mb: number } {
+  const x = timed(process.execPath, ['--import', RSS, BIN, ...args]);
+  if (!x.ok) throw new Error(x.err);
+  return { ms: x.ms, mb: Number(/__RSS_KB__ (\d+)/.exec(x.err)?.[1] ?? NaN) / 1024 };
+}
+
 async function main() {
   const dir = mkdtempSync(path.join(tmpdir(), 'nl-bench-'));
   const hasTorch = spawnSync(PY, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
@@ -102,10 +109,9 @@ async function main() {
         const wall: number[] = [], rss: number[] = [], pyWall: number[] = [], pyCompute: number[] = [], pyRss: number[] = [];
         for (let i = 0; i < ROUNDS; i++) {
           const ours = () => {
-            const x = timed(process.execPath, ['--import', RSS, BIN, lossName, real, fake, '--no-maps', '--backend', backend, '--weights', weights]);
-            if (!x.ok) throw new Error(x.err);
+            const x = runOurs([lossName, real, fake, '--no-maps', '--backend', backend, '--weights', weights]);
             wall.push(x.ms);
-            rss.push(Number(/__RSS_KB__ (\d+)/.exec(x.err)?.[1] ?? NaN) / 1024);
+            rss.push(x.mb);
           };
           const theirs = () => {
             if (!hasTorch) return;
@@ -147,10 +153,9 @@ async function main() {
       for (let i = 0; i < ROUNDS; i++) {
         const ours = () => {
           const out = mkdtempSync(path.join(dir, 'bo-'));
-          const x = timed(process.execPath, ['--import', RSS, BIN, 'batch', rd, fd, '--loss', 'sobel,laplacian', ...ourFiles, '--out', out, ...AUTO]);
-          if (!x.ok) throw new Error(x.err);
+          const x = runOurs(['batch', rd, fd, '--loss', 'sobel,laplacian', ...ourFiles, '--out', out, ...AUTO]);
           wall.push(x.ms);
-          rss.push(Number(/__RSS_KB__ (\d+)/.exec(x.err)?.[1] ?? NaN) / 1024);
+          rss.push(x.mb);
         };
         const theirs = () => {
           if (!hasTorch) return;
@@ -194,10 +199,9 @@ async function main() {
     const theirArgs = m.theirs.length > 1 ? m.theirs.map((a) => (a === '{real}' ? real : a === '{fake}' ? fake : a)) : [...m.theirs, real, fake];
     for (let i = 0; i < ROUNDS; i++) {
       const ours = () => {
-        const x = timed(process.execPath, ['--import', RSS, BIN, m.ours[0]!, real, fake, ...m.ours.slice(1), '--no-maps', ...AUTO]);
-        if (!x.ok) throw new Error(x.err);
+        const x = runOurs([m.ours[0]!, real, fake, ...m.ours.slice(1), '--no-maps', ...AUTO]);
         wall.push(x.ms);
-        rss.push(Number(/__RSS_KB__ (\d+)/.exec(x.err)?.[1] ?? NaN) / 1024);
+        rss.push(x.mb);
       };
       const theirs = () => {
         const x = timed(PY, [path.join(ROOT, theirArgs[0]!), ...theirArgs.slice(1)]);
@@ -217,9 +221,8 @@ async function main() {
   if (process.env.BENCH_HUGE !== '0') {
     for (const n of [2048, 4096, 8192]) {
       const [real, fake] = await makePair(dir, n);
-      const x = timed(process.execPath, ['--import', RSS, BIN, 'sobel', real, fake, '--no-maps', ...AUTO]);
-      if (!x.ok) throw new Error(x.err);
-      const ours = [x.ms, Number(/__RSS_KB__ (\d+)/.exec(x.err)?.[1] ?? NaN) / 1024];
+      const x = runOurs(['sobel', real, fake, '--no-maps', ...AUTO]);
+      const ours = [x.ms, x.mb];
       const y = hasTorch ? timed(PY, [path.join(ROOT, 'bench/torch_ref.py'), 'sobel', real, fake]) : undefined;
       const py = y?.ok ? [(JSON.parse(y.out) as { compute_ms: number }).compute_ms.toFixed(0), y.ms.toFixed(0), ((JSON.parse(y.out) as { maxrss_kb: number }).maxrss_kb / 1024).toFixed(0), (ours[0]! / y.ms).toFixed(2)] : ['–', '–', '–', '–'];
       const row = `| sobel (tiled, 1 run) | ${n}² | ${AUTO_LABEL} | – | ${ours[0]!.toFixed(0)} | ${ours[1]!.toFixed(0)} | ${py.join(' | ')} |`;
