@@ -49,7 +49,7 @@ export function hostSsimMeanMap(x: Tensor4D, y: Tensor4D, taps: readonly number[
   const memory = new WebAssembly.Memory({ initial: Math.ceil(at.bytes / 65536) });
   const k = instance(memory);
   const heap = new Float32Array(memory.buffer);
-  heap.set(taps.slice(5).map(Math.fround), at.taps / 4); // centre tap first: g[5], g[6], ..., g[10]
+  heap.set(taps.slice(5), at.taps / 4); // (rounded to float32 as stored) centre tap first: g[5], g[6], ..., g[10]
   const [xs, ys] = [x.dataSync() as Float32Array, y.dataSync() as Float32Array];
   const len = h * w * c, out = new Float32Array(n * h * w);
   for (let i = 0; i < n; i++) {
