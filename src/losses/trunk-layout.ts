@@ -57,6 +57,3 @@ export const LPIPS_CHANNELS: Record<LpipsNet, readonly number[]> = { alex: [64, 
 /** lpips v0.1 ScalingLayer: x' = (x - shift) / scale per RGB channel (float32 in the package). */
 export const LPIPS_SHIFT = [-0.03, -0.088, -0.188] as const;
 export const LPIPS_SCALE = [0.458, 0.448, 0.45] as const;
-
-/** torchvision's checkpoint names, as torch.hub caches them. */
-export const TRUNK_FILES: Record<LpipsNet, string> = { alex: 'alexnet-owt-7be5be79.pth', vgg: 'vgg16-397923af.pth' };

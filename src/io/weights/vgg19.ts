@@ -8,12 +8,7 @@ import { UserError } from '../../errors.js';
 import { VGG19_ALL_CONV_INDICES, VGG19_CONVS, type TorchConv } from '../../losses/vgg-layout.js';
 import { tempPath, trackTemp } from '../temp.js';
 import { featureKeys, openCheckpoint } from './checkpoint.js';
-
-import { ENV_NO_DOWNLOAD, ENV_URL, ENV_WEIGHTS, VGG19_HUB, type HubWeights } from './env.js';
-export { ENV_NO_DOWNLOAD, ENV_URL, ENV_WEIGHTS };
-
-/** torchvision's IMAGENET1K_V1 VGG19 weights, as torch.hub caches them. */
-export const VGG19_URL = VGG19_HUB.url;
+import { ENV_NO_DOWNLOAD, VGG19_HUB, type HubWeights } from './env.js';
 
 export interface WeightsOptions {
   /** --weights FILE */
