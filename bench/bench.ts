@@ -2,7 +2,8 @@
  * `npm run bench`: loss x size x backend. For each row: compute ms (in process, median after a warm-up),
  * end-to-end wall ms of the CLI (`--no-maps`, process start to exit, median) and its peak RSS; and, where
  * /usr/bin/python3 has torch, the same for NectarGAN's path (PIL + PyTorch CPU) with the ratio, the two
- * measured interleaved in the same rounds. VGG reads a full-size (548 MiB) weights file. Writes bench/results.md.
+ * measured interleaved in the same rounds. VGG reads a full-size (548 MiB) weights file. Writes
+ * bench/results.md.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -49,12 +50,22 @@ const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length
 async function makePair(dir: string, n: number): Promise<[string, string]> {
   const raw = Buffer.alloc(n * n * 3);
   let s = 12345;
-  const rnd = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
-  for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) for (let c = 0; c < 3; c++) raw[(y * n + x) * 3 + c] = (((x >> 4) + (y >> 5) + c) % 3) * 80 + rnd() * 60;
-  const fake = Buffer.from(raw.map((v, i) => Math.min(255, Math.max(0, raw[(i + 3 * n + 3) % raw.length]! + (rnd() - 0.5) * 40))));
-  const real = path.join(dir, `real${n}.png`), fk = path.join(dir, `fake${n}.png`);
-  await sharp(raw, { raw: { width: n, height: n, channels: 3 } }).png({ compressionLevel: n > 2048 ? 1 : 6 }).toFile(real);
-  await sharp(fake, { raw: { width: n, height: n, channels: 3 } }).png({ compressionLevel: n > 2048 ? 1 : 6 }).toFile(fk);
+  const rnd = () => (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  for (let y = 0; y < n; y++)
+    for (let x = 0; x < n; x++)
+      for (let c = 0; c < 3; c++)
+        raw[(y * n + x) * 3 + c] = (((x >> 4) + (y >> 5) + c) % 3) * 80 + rnd() * 60;
+  const fake = Buffer.from(
+    raw.map((v, i) => Math.min(255, Math.max(0, raw[(i + 3 * n + 3) % raw.length]! + (rnd() - 0.5) * 40))),
+  );
+  const real = path.join(dir, `real${n}.png`),
+    fk = path.join(dir, `fake${n}.png`);
+  await sharp(raw, { raw: { width: n, height: n, channels: 3 } })
+    .png({ compressionLevel: n > 2048 ? 1 : 6 })
+    .toFile(real);
+  await sharp(fake, { raw: { width: n, height: n, channels: 3 } })
+    .png({ compressionLevel: n > 2048 ? 1 : 6 })
+    .toFile(fk);
   return [real, fk];
 }
 
@@ -64,7 +75,10 @@ function timed(cmd: string, args: string[]): { ms: number; out: string; err: str
   return { ms: Number(process.hrtime.bigint() - t) / 1e6, out: r.stdout, err: r.stderr, ok: r.status === 0 };
 }
 
-/** One whole CLI run of ours under the RSS probe: wall ms and peak RSS in MB; throws with its stderr if it fails. */
+/**
+ * One whole CLI run of ours under the RSS probe: wall ms and peak RSS in MB; throws with its stderr if it
+ * fails.
+ */
 function runOurs(args: string[]): { ms: number; mb: number } {
   const x = timed(process.execPath, ['--import', RSS, BIN, ...args]);
   if (!x.ok) throw new Error(x.err);
@@ -84,16 +98,22 @@ async function main() {
   // The webgpu rows' label: the adapter, and "software" where it is one.
   const { probeAdapter } = await import('../src/engine/webgpu.js');
   const probe = probeAdapter();
-  const webgpu = probe.ok ? `webgpu (${probe.adapter.description}${probe.adapter.software ? ', software' : ''})` : undefined;
+  const webgpu = probe.ok
+    ? `webgpu (${probe.adapter.description}${probe.adapter.software ? ', software' : ''})`
+    : undefined;
   if (!webgpu) console.log(`no webgpu rows: ${probe.ok ? '' : probe.reason}`);
-  const header = '| loss | size | backend | compute ms | CLI wall ms | CLI peak RSS MB | PyTorch compute ms | PyTorch wall ms | PyTorch peak RSS MB | wall ratio (ours / PyTorch) |';
+  const header =
+    '| loss | size | backend | compute ms | CLI wall ms | CLI peak RSS MB | PyTorch compute ms | PyTorch wall ms | PyTorch peak RSS MB | wall ratio (ours / PyTorch) |';
   rows.push(header, '|' + ' --- |'.repeat(10));
   for (const n of [...new Set([...SIZES, ...VGG_SIZES])].sort((a, b) => a - b)) {
     const [real, fake] = await makePair(dir, n);
     const [r, f] = [await decodeImage(real, { label: 'real' }), await decodeImage(fake, { label: 'fake' })];
     for (const lossName of LOSSES) {
       if (lossName === 'vgg' ? !VGG_SIZES.includes(n) : !SIZES.includes(n)) continue;
-      for (const backend of [...BACKENDS, ...(webgpu && WEBGPU_SIZES.includes(n) && lossName !== 'vgg' ? ['webgpu'] : [])]) {
+      for (const backend of [
+        ...BACKENDS,
+        ...(webgpu && WEBGPU_SIZES.includes(n) && lossName !== 'vgg' ? ['webgpu'] : []),
+      ]) {
         if (lossName === 'vgg' && backend === 'cpu') continue; // minutes per run: not a configuration anyone should use
         await useBackend(backend as 'wasm' | 'cpu' | 'webgpu');
         const loss = (await loadLoss(lossName))!;
@@ -106,16 +126,36 @@ async function main() {
           await computePair(loss, r, f, 'unit', vggCtx);
           compute.push(Number(process.hrtime.bigint() - t) / 1e6);
         }
-        const wall: number[] = [], rss: number[] = [], pyWall: number[] = [], pyCompute: number[] = [], pyRss: number[] = [];
+        const wall: number[] = [],
+          rss: number[] = [],
+          pyWall: number[] = [],
+          pyCompute: number[] = [],
+          pyRss: number[] = [];
         for (let i = 0; i < ROUNDS; i++) {
           const ours = () => {
-            const x = runOurs([lossName, real, fake, '--no-maps', '--backend', backend, '--weights', weights]);
+            const x = runOurs([
+              lossName,
+              real,
+              fake,
+              '--no-maps',
+              '--backend',
+              backend,
+              '--weights',
+              weights,
+            ]);
             wall.push(x.ms);
             rss.push(x.mb);
           };
           const theirs = () => {
             if (!hasTorch) return;
-            const x = timed(PY, [path.join(ROOT, 'bench/torch_ref.py'), lossName, real, fake, '--weights', weights]);
+            const x = timed(PY, [
+              path.join(ROOT, 'bench/torch_ref.py'),
+              lossName,
+              real,
+              fake,
+              '--weights',
+              weights,
+            ]);
             if (!x.ok) throw new Error(x.err);
             const j = JSON.parse(x.out) as { compute_ms: number; maxrss_kb: number };
             pyWall.push(x.ms);
@@ -123,10 +163,23 @@ async function main() {
             pyRss.push(j.maxrss_kb / 1024);
           };
           // Interleaved, alternating which goes first, so drift on a shared machine hits both alike.
-          if (i % 2) { theirs(); ours(); } else { ours(); theirs(); }
+          if (i % 2) {
+            theirs();
+            ours();
+          } else {
+            ours();
+            theirs();
+          }
         }
         const f1 = (x: number) => x.toFixed(1);
-        const py = hasTorch ? [f1(median(pyCompute)), f1(median(pyWall)), f1(median(pyRss)), (median(wall) / median(pyWall)).toFixed(2)] : ['–', '–', '–', '–'];
+        const py = hasTorch
+          ? [
+              f1(median(pyCompute)),
+              f1(median(pyWall)),
+              f1(median(pyRss)),
+              (median(wall) / median(pyWall)).toFixed(2),
+            ]
+          : ['–', '–', '–', '–'];
         const label = backend === 'webgpu' ? webgpu! : backend;
         const row = `| ${lossName} | ${n}² | ${label} | ${f1(median(compute))} | ${f1(median(wall))} | ${f1(median(rss))} | ${py.join(' | ')} |`;
         rows.push(row);
@@ -137,9 +190,11 @@ async function main() {
   // One batch process over 64 pairs of 512², sobel and laplacian with heatmaps, against one PyTorch
   // process looping over the same pairs and saving its heatmaps.
   {
-    const n = 512, count = Number(process.env.BENCH_BATCH_PAIRS ?? 64);
+    const n = 512,
+      count = Number(process.env.BENCH_BATCH_PAIRS ?? 64);
     const [real, fake] = await makePair(dir, n);
-    const rd = path.join(dir, 'batch-real'), fd = path.join(dir, 'batch-fake');
+    const rd = path.join(dir, 'batch-real'),
+      fd = path.join(dir, 'batch-fake');
     mkdirSync(rd);
     mkdirSync(fd);
     for (let i = 0; i < count; i++) {
@@ -148,27 +203,59 @@ async function main() {
     }
     // --files heatmap (one PNG per pair and loss), then the default output (heatmap, both filtered maps and
     // the figure: four PNGs per pair and loss), each against a PyTorch loop saving as many PNGs.
-    for (const [label, ourFiles, theirFiles] of [['heatmaps', ['--files', 'heatmap'], 'heatmap'], ['default files (4 PNGs per loss)', [], 'all']] as const) {
-      const wall: number[] = [], rss: number[] = [], pyWall: number[] = [], pyRss: number[] = [];
+    for (const [label, ourFiles, theirFiles] of [
+      ['heatmaps', ['--files', 'heatmap'], 'heatmap'],
+      ['default files (4 PNGs per loss)', [], 'all'],
+    ] as const) {
+      const wall: number[] = [],
+        rss: number[] = [],
+        pyWall: number[] = [],
+        pyRss: number[] = [];
       for (let i = 0; i < ROUNDS; i++) {
         const ours = () => {
           const out = mkdtempSync(path.join(dir, 'bo-'));
-          const x = runOurs(['batch', rd, fd, '--loss', 'sobel,laplacian', ...ourFiles, '--out', out, ...AUTO]);
+          const x = runOurs([
+            'batch',
+            rd,
+            fd,
+            '--loss',
+            'sobel,laplacian',
+            ...ourFiles,
+            '--out',
+            out,
+            ...AUTO,
+          ]);
           wall.push(x.ms);
           rss.push(x.mb);
         };
         const theirs = () => {
           if (!hasTorch) return;
           const out = mkdtempSync(path.join(dir, 'bp-'));
-          const x = timed(PY, [path.join(ROOT, 'bench/torch_ref.py'), '--batch', rd, fd, out, 'sobel,laplacian', theirFiles]);
+          const x = timed(PY, [
+            path.join(ROOT, 'bench/torch_ref.py'),
+            '--batch',
+            rd,
+            fd,
+            out,
+            'sobel,laplacian',
+            theirFiles,
+          ]);
           if (!x.ok) throw new Error(x.err);
           pyWall.push(x.ms);
           pyRss.push((JSON.parse(x.out) as { maxrss_kb: number }).maxrss_kb / 1024);
         };
-        if (i % 2) { theirs(); ours(); } else { ours(); theirs(); }
+        if (i % 2) {
+          theirs();
+          ours();
+        } else {
+          ours();
+          theirs();
+        }
       }
       const f1 = (x: number) => x.toFixed(0);
-      const py = hasTorch ? [f1(median(pyWall)), f1(median(pyRss)), (median(wall) / median(pyWall)).toFixed(2)] : ['–', '–', '–'];
+      const py = hasTorch
+        ? [f1(median(pyWall)), f1(median(pyRss)), (median(wall) / median(pyWall)).toFixed(2)]
+        : ['–', '–', '–'];
       const row = `| batch: ${count} pairs, sobel+laplacian, ${label} | ${n}² | ${AUTO_LABEL} | – | ${f1(median(wall))} | ${f1(median(rss))} | – | ${py.join(' | ')} |`;
       rows.push(row);
       console.log(row);
@@ -184,19 +271,45 @@ async function main() {
     for (let i = 0; i < 2 * count; i++) mapStats(map);
     const statsMs = Number(process.hrtime.bigint() - t) / 1e6;
     const share = statsMs / (batchWall * cpus().length);
-    notes.push(`Statistics: ${(statsMs / count).toFixed(2)} ms per pair (two 512² maps), ${(100 * share).toFixed(1)}% of the batch's core time (${count} pairs, --files heatmap, ${cpus().length} cores).`);
+    notes.push(
+      `Statistics: ${(statsMs / count).toFixed(2)} ms per pair (two 512² maps), ${(100 * share).toFixed(1)}% of the batch's core time (${count} pairs, --files heatmap, ${cpus().length} cores).`,
+    );
   }
   // The standard metrics against the implementations people cite, whole process each, interleaved:
-  // SSIM on a 1024² pair against scikit-image; LPIPS (alex, seeded AlexNet trunk) on 512² against the lpips package.
+  // SSIM on a 1024² pair against scikit-image; LPIPS (alex, seeded AlexNet trunk) on 512² against the lpips
+  // package.
   const metricRows: { label: string; n: number; ours: string[]; theirs: string[]; check: string }[] = [
-    { label: 'ssim (vs scikit-image)', n: 1024, ours: ['ssim'], theirs: ['bench/skimage_ref.py'], check: 'import skimage' },
-    { label: 'lpips alex (vs the lpips package)', n: 512, ours: ['lpips', '--alexnet-weights', path.join(ROOT, 'fixtures/weights/alexnet-seeded.pth')], theirs: ['bench/lpips_ref.py', '{real}', '{fake}', path.join(ROOT, 'fixtures/weights/alexnet-seeded.pth')], check: 'import torchvision' },
+    {
+      label: 'ssim (vs scikit-image)',
+      n: 1024,
+      ours: ['ssim'],
+      theirs: ['bench/skimage_ref.py'],
+      check: 'import skimage',
+    },
+    {
+      label: 'lpips alex (vs the lpips package)',
+      n: 512,
+      ours: ['lpips', '--alexnet-weights', path.join(ROOT, 'fixtures/weights/alexnet-seeded.pth')],
+      theirs: [
+        'bench/lpips_ref.py',
+        '{real}',
+        '{fake}',
+        path.join(ROOT, 'fixtures/weights/alexnet-seeded.pth'),
+      ],
+      check: 'import torchvision',
+    },
   ];
   for (const m of metricRows) {
     if (spawnSync(PY, ['-c', m.check], { stdio: 'ignore' }).status !== 0) continue;
     const [real, fake] = await makePair(dir, m.n);
-    const wall: number[] = [], rss: number[] = [], pyWall: number[] = [], pyRss: number[] = [];
-    const theirArgs = m.theirs.length > 1 ? m.theirs.map((a) => (a === '{real}' ? real : a === '{fake}' ? fake : a)) : [...m.theirs, real, fake];
+    const wall: number[] = [],
+      rss: number[] = [],
+      pyWall: number[] = [],
+      pyRss: number[] = [];
+    const theirArgs =
+      m.theirs.length > 1
+        ? m.theirs.map((a) => (a === '{real}' ? real : a === '{fake}' ? fake : a))
+        : [...m.theirs, real, fake];
     for (let i = 0; i < ROUNDS; i++) {
       const ours = () => {
         const x = runOurs([m.ours[0]!, real, fake, ...m.ours.slice(1), '--no-maps', ...AUTO]);
@@ -209,7 +322,13 @@ async function main() {
         pyWall.push(x.ms);
         pyRss.push((JSON.parse(x.out) as { maxrss_kb: number }).maxrss_kb / 1024);
       };
-      if (i % 2) { theirs(); ours(); } else { ours(); theirs(); }
+      if (i % 2) {
+        theirs();
+        ours();
+      } else {
+        ours();
+        theirs();
+      }
     }
     const row = `| ${m.label} | ${m.n}² | ${AUTO_LABEL} | – | ${median(wall).toFixed(0)} | ${median(rss).toFixed(0)} | – | ${median(pyWall).toFixed(0)} | ${median(pyRss).toFixed(0)} | ${(median(wall) / median(pyWall)).toFixed(2)} |`;
     rows.push(row);
@@ -223,8 +342,17 @@ async function main() {
       const [real, fake] = await makePair(dir, n);
       const x = runOurs(['sobel', real, fake, '--no-maps', ...AUTO]);
       const ours = [x.ms, x.mb];
-      const y = hasTorch ? timed(PY, [path.join(ROOT, 'bench/torch_ref.py'), 'sobel', real, fake]) : undefined;
-      const py = y?.ok ? [(JSON.parse(y.out) as { compute_ms: number }).compute_ms.toFixed(0), y.ms.toFixed(0), ((JSON.parse(y.out) as { maxrss_kb: number }).maxrss_kb / 1024).toFixed(0), (ours[0]! / y.ms).toFixed(2)] : ['–', '–', '–', '–'];
+      const y = hasTorch
+        ? timed(PY, [path.join(ROOT, 'bench/torch_ref.py'), 'sobel', real, fake])
+        : undefined;
+      const py = y?.ok
+        ? [
+            (JSON.parse(y.out) as { compute_ms: number }).compute_ms.toFixed(0),
+            y.ms.toFixed(0),
+            ((JSON.parse(y.out) as { maxrss_kb: number }).maxrss_kb / 1024).toFixed(0),
+            (ours[0]! / y.ms).toFixed(2),
+          ]
+        : ['–', '–', '–', '–'];
       const row = `| sobel (tiled, 1 run) | ${n}² | ${AUTO_LABEL} | – | ${ours[0]!.toFixed(0)} | ${ours[1]!.toFixed(0)} | ${py.join(' | ')} |`;
       rows.push(row);
       console.log(row);
@@ -233,7 +361,8 @@ async function main() {
   }
   // Linear in pixels: the cost of each added Mpixel between consecutive sizes (start-up cancels out).
   const scaling = sizes.slice(1).map((b, i) => {
-    const a = sizes[i]!, mpx = (b.n * b.n - a.n * a.n) / 2 ** 20;
+    const a = sizes[i]!,
+      mpx = (b.n * b.n - a.n * a.n) / 2 ** 20;
     return `${a.n}² to ${b.n}²: ${((b.ms - a.ms) / mpx).toFixed(1)} ms and ${((b.mb - a.mb) / mpx).toFixed(1)} MB per added Mpixel`;
   });
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${hasTorch ? `, PyTorch ${spawnSync(PY, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim()}` : ', no PyTorch'}`;

@@ -93,7 +93,15 @@ export const DEFAULTS = {
   out: 'nectar-loss-out',
   /** sharp's own limit (0x3FFF x 0x3FFF): about 268 Mpixel, ~1.6 GB as 8-bit RGB for the pair. */
   maxPixels: 268402689,
-  compute: { range: 'unit', backend: 'auto', resize: false, maxPixels: 268402689, weights: {}, shift: 0, ignore: [] } as ComputeSettings,
+  compute: {
+    range: 'unit',
+    backend: 'auto',
+    resize: false,
+    maxPixels: 268402689,
+    weights: {},
+    shift: 0,
+    ignore: [],
+  } as ComputeSettings,
   draw: { kinds: PNG_KINDS, scale: 1, colormap: 'gray', raw: false } as DrawSettings,
   losses: ['sobel'],
 } as const;
@@ -218,7 +226,9 @@ export interface EmbedInit {
   backend: BackendName;
   losses: string[];
   weights: WeightFiles;
-  /** Exit after this many images (the single command sends one to each thread); absent: serve until closed. */
+  /**
+   * Exit after this many images (the single command sends one to each thread); absent: serve until closed.
+   */
   images?: number;
 }
 

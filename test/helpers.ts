@@ -24,7 +24,10 @@ export interface RefCase {
   losses: Record<string, Record<'unit' | 'signed', RefLoss>>;
 }
 /** Values written by fixtures/make_fixtures.py with PyTorch: the independent reference. */
-export const REFERENCE = JSON.parse(readFileSync(fixture('fixtures/reference/reference.json'), 'utf8')) as { torch: string; cases: Record<string, RefCase> };
+export const REFERENCE = JSON.parse(readFileSync(fixture('fixtures/reference/reference.json'), 'utf8')) as {
+  torch: string;
+  cases: Record<string, RefCase>;
+};
 
 export function relErr(a: number, b: number): number {
   return Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);

@@ -52,10 +52,19 @@ function inside(child: string, parent: string): boolean {
  * Returns the exit code: 2 if any pair could not be compared, else 1 if any is over a threshold (or new and
  * not updated), else 0. The main thread loads no loss and no TensorFlow.js: the workers do.
  */
-export async function batch(dirA: string, dirB: string | undefined, opt: BatchOptions, progress: Progress, out: (s: string) => void): Promise<number> {
+export async function batch(
+  dirA: string,
+  dirB: string | undefined,
+  opt: BatchOptions,
+  progress: Progress,
+  out: (s: string) => void,
+): Promise<number> {
   validate(opt, dirB);
   const plan = await planBatch(dirA, dirB, opt);
-  const weights = await locateWeights(opt.losses.map(lossRequires), { ...opt.run.weights, onProgress: downloadProgress(progress) });
+  const weights = await locateWeights(opt.losses.map(lossRequires), {
+    ...opt.run.weights,
+    onProgress: downloadProgress(progress),
+  });
   const started = performance.now();
   const records: PairRecord[] = [];
   const emit = (r: PairRecord) => {
@@ -64,9 +73,21 @@ export async function batch(dirA: string, dirB: string | undefined, opt: BatchOp
     if (opt.json) out(toJson(r) + '\n');
   };
   plan.pairing.unpaired.forEach((u) => emit(unpairedRecord(u)));
-  const init: WorkerInit = { losses: opt.losses, compute: { ...opt.run.compute, weights }, draw: opt.run.draw };
+  const init: WorkerInit = {
+    losses: opt.losses,
+    compute: { ...opt.run.compute, weights },
+    draw: opt.run.draw,
+  };
   const backend = await runJobs(plan.jobs, opt.jobs, init, progress, (r) => emit(jobRecord(r, opt.gates)));
-  const meta: RunMeta = { dirs: plan.dirs, losses: opt.losses, range: opt.run.compute.range, backend, seconds: (performance.now() - started) / 1000, gates: opt.gates, ...(opt.shard ? { shard: `${opt.shard.index}/${opt.shard.total}` } : {}) };
+  const meta: RunMeta = {
+    dirs: plan.dirs,
+    losses: opt.losses,
+    range: opt.run.compute.range,
+    backend,
+    seconds: (performance.now() - started) / 1000,
+    gates: opt.gates,
+    ...(opt.shard ? { shard: `${opt.shard.index}/${opt.shard.total}` } : {}),
+  };
   return conclude(records, meta, opt, out);
 }
 
@@ -93,7 +114,12 @@ export interface ReportOptions {
 }
 
 /** Summarise → reports (JUnit, HTML, plot, results file) → summary object or table. Returns the exit code. */
-export async function conclude(records: PairRecord[], meta: RunMeta, opt: ReportOptions, out: (s: string) => void): Promise<number> {
+export async function conclude(
+  records: PairRecord[],
+  meta: RunMeta,
+  opt: ReportOptions,
+  out: (s: string) => void,
+): Promise<number> {
   const summary = summarise(records, meta.losses);
   const c = summary.counts;
   const extra = `${c.new ? `, ${c.new} new` : ''}${c.updated ? `, ${c.updated} updated` : ''}`;
@@ -102,29 +128,72 @@ export async function conclude(records: PairRecord[], meta: RunMeta, opt: Report
   const series = epochSeries(records, meta.losses);
   const best = bestEpochs(series);
   const hasEpochs = Object.keys(best).length > 0;
-  const summaryObject = { summary: true, ...c, losses: meta.losses, better: directions, range: meta.range, backend: meta.backend, seconds: Number(meta.seconds.toFixed(3)), worst: summary.worst, ...(hasEpochs ? { best } : {}), exit: summary.exit };
-  await writeReports(records, meta, opt, line, series.map((s) => ({ ...s, ...(best[s.name] ? { best: { x: best[s.name]!.epoch, y: best[s.name]!.value } } : {}) })));
+  const summaryObject = {
+    summary: true,
+    ...c,
+    losses: meta.losses,
+    better: directions,
+    range: meta.range,
+    backend: meta.backend,
+    seconds: Number(meta.seconds.toFixed(3)),
+    worst: summary.worst,
+    ...(hasEpochs ? { best } : {}),
+    exit: summary.exit,
+  };
+  await writeReports(
+    records,
+    meta,
+    opt,
+    line,
+    series.map((s) => ({
+      ...s,
+      ...(best[s.name] ? { best: { x: best[s.name]!.epoch, y: best[s.name]!.value } } : {}),
+    })),
+  );
   if (opt.results) writeResults(opt.results, records, meta, summaryObject);
   if (opt.json) out(toJson(summaryObject) + '\n');
-  else out(table(records, meta.losses, line) + (hasEpochs ? `best epoch: ${Object.entries(best).map(([l, b]) => `${l} ${b.epoch} (${formatFloat32(b.value)})`).join(', ')}\n` : ''));
+  else
+    out(
+      table(records, meta.losses, line) +
+        (hasEpochs
+          ? `best epoch: ${Object.entries(best)
+              .map(([l, b]) => `${l} ${b.epoch} (${formatFloat32(b.value)})`)
+              .join(', ')}\n`
+          : ''),
+    );
   return summary.exit;
 }
 
 function validate(opt: BatchOptions, dirB: string | undefined): void {
-  for (const l of opt.losses) if (!isLoss(l)) throw new UserError(`unknown loss '${l}' (choose from ${LOSS_NAMES.join(', ')})`);
+  for (const l of opt.losses)
+    if (!isLoss(l)) throw new UserError(`unknown loss '${l}' (choose from ${LOSS_NAMES.join(', ')})`);
   checkLossOptions(opt.losses, opt.run, opt.masks);
   checkGates(opt.gates, opt.losses);
-  if (opt.update && dirB === undefined) throw new UserError('--update needs a baseline folder and a current folder: batch <baselineDir> <currentDir> --update …');
+  if (opt.update && dirB === undefined)
+    throw new UserError(
+      '--update needs a baseline folder and a current folder: batch <baselineDir> <currentDir> --update …',
+    );
 }
 
 async function planBatch(dirA: string, dirB: string | undefined, opt: BatchOptions): Promise<BatchPlan> {
   const dirs = dirB === undefined ? [dirA] : [dirA, dirB];
-  const pairing = shardOf(await (dirB === undefined ? pairNectarGAN(dirA) : pairFolders(dirA, dirB)), opt.shard);
-  for (const d of dirs) if (opt.run.draw && inside(opt.run.out, d)) throw new UserError(`--out ${opt.run.out} is inside the input folder ${d}: choose a folder outside it`);
-  if (opt.plot && !pairing.pairs.some((p) => p.epoch !== undefined)) throw new UserError(`--plot needs NectarGAN trainer outputs (epochE_i_B_real/fake) in ${dirA}`);
+  const pairing = shardOf(
+    await (dirB === undefined ? pairNectarGAN(dirA) : pairFolders(dirA, dirB)),
+    opt.shard,
+  );
+  for (const d of dirs)
+    if (opt.run.draw && inside(opt.run.out, d))
+      throw new UserError(`--out ${opt.run.out} is inside the input folder ${d}: choose a folder outside it`);
+  if (opt.plot && !pairing.pairs.some((p) => p.epoch !== undefined))
+    throw new UserError(`--plot needs NectarGAN trainer outputs (epochE_i_B_real/fake) in ${dirA}`);
   const jobs = pairing.pairs.map((pair, id) => {
     const dir = path.posix.dirname(pair.stem);
-    const job: Job = { id, pair, outDir: path.join(opt.run.out, dir === '.' ? '' : dir), stem: path.posix.basename(pair.stem) };
+    const job: Job = {
+      id,
+      pair,
+      outDir: path.join(opt.run.out, dir === '.' ? '' : dir),
+      stem: path.posix.basename(pair.stem),
+    };
     if (opt.masks) job.mask = maskOf(opt.masks, dirA, pair.real);
     return job;
   });
@@ -137,9 +206,15 @@ async function planBatch(dirA: string, dirB: string | undefined, opt: BatchOptio
  */
 function shardOf(p: Pairing, shard: BatchOptions['shard']): Pairing {
   if (!shard) return p;
-  const names = [...p.pairs.map((x) => x.name), ...p.unpaired.map((x) => x.name)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const names = [...p.pairs.map((x) => x.name), ...p.unpaired.map((x) => x.name)].sort((a, b) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  );
   const mine = new Set(names.filter((_, i) => i % shard.total === shard.index - 1));
-  return { ...p, pairs: p.pairs.filter((x) => mine.has(x.name)), unpaired: p.unpaired.filter((x) => mine.has(x.name)) };
+  return {
+    ...p,
+    pairs: p.pairs.filter((x) => mine.has(x.name)),
+    unpaired: p.unpaired.filter((x) => mine.has(x.name)),
+  };
 }
 
 /**
@@ -168,7 +243,13 @@ function maskOf(masks: string, realDir: string, real: string): string {
 }
 
 /** Runs the jobs on the worker pool with an ETA on the progress line; the backend the workers used. */
-async function runJobs(jobs: Job[], size: number, init: WorkerInit, progress: Progress, onResult: (r: JobResult) => void): Promise<string> {
+async function runJobs(
+  jobs: Job[],
+  size: number,
+  init: WorkerInit,
+  progress: Progress,
+  onResult: (r: JobResult) => void,
+): Promise<string> {
   const started = performance.now();
   let done = 0;
   progress.step(`0/${jobs.length} pairs`);
@@ -176,7 +257,9 @@ async function runJobs(jobs: Job[], size: number, init: WorkerInit, progress: Pr
     ? await runPool(jobs, size, init, (r) => {
         done++;
         const elapsed = (performance.now() - started) / 1000;
-        progress.step(`${done}/${jobs.length} pairs, ETA ${Math.round((elapsed / done) * (jobs.length - done))}s`);
+        progress.step(
+          `${done}/${jobs.length} pairs, ETA ${Math.round((elapsed / done) * (jobs.length - done))}s`,
+        );
         onResult(r);
       })
     : 'none';
@@ -184,21 +267,39 @@ async function runJobs(jobs: Job[], size: number, init: WorkerInit, progress: Pr
   return backend;
 }
 
-const writeOne = (file: string, bytes: Buffer, flag: string) => writeAllOrNothing(path.dirname(file), [{ name: path.basename(file), bytes }], `${flag} ${file}`);
+const writeOne = (file: string, bytes: Buffer, flag: string) =>
+  writeAllOrNothing(path.dirname(file), [{ name: path.basename(file), bytes }], `${flag} ${file}`);
 
 /** --junit, --report, --plot: each written all or nothing. */
-async function writeReports(records: PairRecord[], meta: RunMeta, opt: ReportOptions, line: string, series: Series[]): Promise<void> {
+async function writeReports(
+  records: PairRecord[],
+  meta: RunMeta,
+  opt: ReportOptions,
+  line: string,
+  series: Series[],
+): Promise<void> {
   if (opt.junit) writeOne(opt.junit, Buffer.from(junitXml(records, meta.losses, meta.seconds)), '--junit');
   if (opt.report) {
     const losses = meta.losses.map((name) => ({ name, better: better(name) }));
     const gates = meta.gates.map((g) => `--${g.bound} ${g.loss}${g.stat ? `.${g.stat}` : ''}=${g.limit}`);
     const { reportFiles } = await import('../io/report/html.js');
-    const files = await reportFiles(opt.report, records, { title: `nectar-loss: ${meta.dirs.join(' vs ')}`, line, losses, gates, ...(series.some((s) => s.points.length) ? { epochs: series } : {}) });
+    const files = await reportFiles(opt.report, records, {
+      title: `nectar-loss: ${meta.dirs.join(' vs ')}`,
+      line,
+      losses,
+      gates,
+      ...(series.some((s) => s.points.length) ? { epochs: series } : {}),
+    });
     writeAllOrNothing(path.dirname(opt.report), files, `--report ${opt.report}`);
   }
   if (opt.plot) {
     const { lineChart } = await import('../io/plot.js');
-    const png = await lineChart(series, `Mean loss per epoch: ${meta.dirs[0]}`, 'epoch', `mean loss (${meta.range})`);
+    const png = await lineChart(
+      series,
+      `Mean loss per epoch: ${meta.dirs[0]}`,
+      'epoch',
+      `mean loss (${meta.range})`,
+    );
     writeOne(opt.plot, png, '--plot');
   }
 }
@@ -209,7 +310,13 @@ async function writeReports(records: PairRecord[], meta: RunMeta, opt: ReportOpt
  * command line (the inputs are where the merging job checks them out).
  */
 function writeResults(file: string, records: PairRecord[], meta: RunMeta, summary: object): void {
-  const lines = [{ nectarLossResults: 1, ...meta }, ...records.map((r) => relocateFiles(r, (p) => portable(path.relative(path.dirname(path.resolve(file)), path.resolve(p))))), summary];
+  const lines = [
+    { nectarLossResults: 1, ...meta },
+    ...records.map((r) =>
+      relocateFiles(r, (p) => portable(path.relative(path.dirname(path.resolve(file)), path.resolve(p)))),
+    ),
+    summary,
+  ];
   writeOne(file, Buffer.from(lines.map((l) => toJson(l)).join('\n') + '\n'), '--results');
 }
 
@@ -217,18 +324,30 @@ const portable = (p: string) => p.split(path.sep).join('/');
 
 /** A record with the paths of the files it wrote passed through `f`. */
 export function relocateFiles(r: PairRecord, f: (p: string) => string): PairRecord {
-  const files = Object.fromEntries(Object.entries(r.files).map(([l, kinds]) => [l, Object.fromEntries(Object.entries(kinds).map(([k, p]) => [k, f(p!)]))]));
+  const files = Object.fromEntries(
+    Object.entries(r.files).map(([l, kinds]) => [
+      l,
+      Object.fromEntries(Object.entries(kinds).map(([k, p]) => [k, f(p!)])),
+    ]),
+  );
   return { ...r, files };
 }
 
 /** The human-readable table: worst first, each loss's value and its map's p99, then the summary line. */
 function table(records: PairRecord[], losses: readonly string[], line: string): string {
   const w = Math.max(4, ...records.map((r) => r.name.length));
-  const cols = losses.flatMap((l) => [{ head: l, cell: (r: PairRecord) => r.losses[l] }, ...(records.some((r) => r.stats?.[l]) ? [{ head: `${l}.p99`, cell: (r: PairRecord) => r.stats?.[l]?.p99 }] : [])]);
+  const cols = losses.flatMap((l) => [
+    { head: l, cell: (r: PairRecord) => r.losses[l] },
+    ...(records.some((r) => r.stats?.[l])
+      ? [{ head: `${l}.p99`, cell: (r: PairRecord) => r.stats?.[l]?.p99 }]
+      : []),
+  ]);
   const cell = (v: number | undefined) => (v === undefined ? '–' : formatFloat32(v)).padStart(12);
-  const rows = worstFirst(records, [...losses], new Set(losses.filter((l) => better(l) === 'higher'))).map((r) => {
-    const updated = r.updated ? ` (baseline ${r.updated === 'new' ? 'written' : 'replaced'})` : '';
-    return `${r.name.padEnd(w)}  ${cols.map((c) => cell(c.cell(r))).join('  ')}  ${r.status}${updated}${r.error ? `: ${r.error}` : r.over ? `: ${r.over.join('; ')}` : ''}\n`;
-  });
+  const rows = worstFirst(records, [...losses], new Set(losses.filter((l) => better(l) === 'higher'))).map(
+    (r) => {
+      const updated = r.updated ? ` (baseline ${r.updated === 'new' ? 'written' : 'replaced'})` : '';
+      return `${r.name.padEnd(w)}  ${cols.map((c) => cell(c.cell(r))).join('  ')}  ${r.status}${updated}${r.error ? `: ${r.error}` : r.over ? `: ${r.over.join('; ')}` : ''}\n`;
+    },
+  );
   return `${'pair'.padEnd(w)}  ${cols.map((c) => c.head.padStart(12)).join('  ')}  status\n${rows.join('')}${line}\n`;
 }

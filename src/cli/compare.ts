@@ -52,17 +52,37 @@ function stemOf(arg: string): string {
 }
 
 function input(role: 'real' | 'fake', arg: string, bytes: Buffer | string): PairInput {
-  return { bytes, label: arg === '-' ? `${role} (stdin)` : `${role} ${arg}`, name: arg === '-' ? 'stdin' : arg };
+  return {
+    bytes,
+    label: arg === '-' ? `${role} (stdin)` : `${role} ${arg}`,
+    name: arg === '-' ? 'stdin' : arg,
+  };
 }
 
 /** The single-pair command: read, decode, compute, write, and what to print. */
-export async function compare(loss: LossDefinition, realArg: string, fakeArg: string, opt: CompareOptions, progress: Progress): Promise<{ stdout: string; code: number }> {
-  if (realArg === '-' && fakeArg === '-') throw new UserError('only one of real and fake can be read from stdin (-)');
+export async function compare(
+  loss: LossDefinition,
+  realArg: string,
+  fakeArg: string,
+  opt: CompareOptions,
+  progress: Progress,
+): Promise<{ stdout: string; code: number }> {
+  if (realArg === '-' && fakeArg === '-')
+    throw new UserError('only one of real and fake can be read from stdin (-)');
   checkLossOptions([loss.name], opt.run);
-  checkGates([...(opt.max !== undefined ? [{ loss: loss.name, bound: 'max' as const, limit: opt.max }] : []), ...(opt.min !== undefined ? [{ loss: loss.name, bound: 'min' as const, limit: opt.min }] : [])], [loss.name]);
+  checkGates(
+    [
+      ...(opt.max !== undefined ? [{ loss: loss.name, bound: 'max' as const, limit: opt.max }] : []),
+      ...(opt.min !== undefined ? [{ loss: loss.name, bound: 'min' as const, limit: opt.min }] : []),
+    ],
+    [loss.name],
+  );
   progress.step('reading images');
   const [realBytes, fakeBytes] = await Promise.all([readInput(realArg, 'real'), readInput(fakeArg, 'fake')]);
-  const weights = await locateWeights([loss.requires], { ...opt.run.weights, onProgress: downloadProgress(progress) });
+  const weights = await locateWeights([loss.requires], {
+    ...opt.run.weights,
+    onProgress: downloadProgress(progress),
+  });
   let embedder = startEmbedder(loss, opt.run.compute.backend, weights);
   let backend: string;
   let comparison: PairComparison;
@@ -78,27 +98,54 @@ export async function compare(loss: LossDefinition, realArg: string, fakeArg: st
     progress.step(`computing ${loss.name} on ${backend}`);
     // Loaded here, after the embedding thread started: decoding (sharp) and the engine take ~70 ms to load.
     const { runPair } = await import('../engine/pair.js');
-    const runner: PairRunner = { losses: [loss.name], compute: { ...opt.run.compute, weights }, draw: opt.run.draw, resources, embedder, stats: opt.json };
-    comparison = await runPair(input('real', realArg, realBytes), input('fake', fakeArg, fakeBytes), { outDir: opt.run.out, stem: stemOf(fakeArg) }, runner);
+    const runner: PairRunner = {
+      losses: [loss.name],
+      compute: { ...opt.run.compute, weights },
+      draw: opt.run.draw,
+      resources,
+      embedder,
+      stats: opt.json,
+    };
+    comparison = await runPair(
+      input('real', realArg, realBytes),
+      input('fake', fakeArg, fakeBytes),
+      { outDir: opt.run.out, stem: stemOf(fakeArg) },
+      runner,
+    );
   } finally {
     resources.dispose();
     embedder?.close();
   }
   const report = reportOf(loss.name, comparison, opt, backend, realArg, fakeArg);
-  return { stdout: opt.json ? toJson(report) + '\n' : formatFloat32(comparison.values[loss.name]!) + '\n', code: report.over || report.under ? 1 : 0 };
+  return {
+    stdout: opt.json ? toJson(report) + '\n' : formatFloat32(comparison.values[loss.name]!) + '\n',
+    code: report.over || report.under ? 1 : 0,
+  };
 }
 
 /**
- * A two-stage loss embeds real on a thread of its own while fake embeds here, where the backend has one thread.
- * The thread starts before the backend and the engine load, so that its own start-up (~150 ms) overlaps theirs;
- * with `auto` it starts on speculation, and compare() closes it if the backend chosen embeds on one thread.
+ * A two-stage loss embeds real on a thread of its own while fake embeds here, where the backend has one
+ * thread. The thread starts before the backend and the engine load, so that its own start-up (~150 ms)
+ * overlaps theirs; with `auto` it starts on speculation, and compare() closes it if the backend chosen embeds
+ * on one thread.
  */
-function startEmbedder(loss: LossDefinition, backend: BackendName, weights: WeightFiles): Embedder | undefined {
+function startEmbedder(
+  loss: LossDefinition,
+  backend: BackendName,
+  weights: WeightFiles,
+): Embedder | undefined {
   if (!loss.embed || (backend !== 'auto' && !traitsOf(backend).parallelEmbed)) return undefined;
   return new Embedder(1, { backend, losses: [loss.name], weights, images: 1 });
 }
 
-function reportOf(loss: string, comparison: PairComparison, opt: CompareOptions, backend: string, real: string, fake: string): CompareReport {
+function reportOf(
+  loss: string,
+  comparison: PairComparison,
+  opt: CompareOptions,
+  backend: string,
+  real: string,
+  fake: string,
+): CompareReport {
   const value = comparison.values[loss]!;
   return {
     loss,

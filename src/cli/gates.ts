@@ -29,9 +29,13 @@ export function gateParser(bound: 'max' | 'min'): (v: string, prev: Gate[]) => G
   return (v, prev) => {
     const m = /^([a-z0-9-]+)(?:\.([a-z0-9]+))?=(.+)$/i.exec(v);
     const limit = Number(m?.[3]);
-    if (!m || m[3]!.trim() === '' || !Number.isFinite(limit)) throw new InvalidArgumentError(`expected loss=number or loss.stat=number, e.g. sobel=0.1 or sobel.p99=0.3`);
+    if (!m || m[3]!.trim() === '' || !Number.isFinite(limit))
+      throw new InvalidArgumentError(
+        `expected loss=number or loss.stat=number, e.g. sobel=0.1 or sobel.p99=0.3`,
+      );
     const stat = m[2] as Stat | undefined;
-    if (stat !== undefined && !STATS.includes(stat)) throw new InvalidArgumentError(`unknown statistic '${stat}' (choose from ${STATS.join(', ')})`);
+    if (stat !== undefined && !STATS.includes(stat))
+      throw new InvalidArgumentError(`unknown statistic '${stat}' (choose from ${STATS.join(', ')})`);
     return [...prev, { loss: m[1]!, ...(stat ? { stat } : {}), bound, limit }];
   };
 }
@@ -44,10 +48,20 @@ export function gateParser(bound: 'max' | 'min'): (v: string, prev: Gate[]) => G
 export function checkGates(gates: readonly Gate[], losses: readonly string[]): void {
   for (const g of gates) {
     const flag = `--${g.bound} ${g.loss}${g.stat ? `.${g.stat}` : ''}=…`;
-    if (!losses.includes(g.loss)) throw new UserError(`${flag}: ${g.loss} is not among --loss ${losses.join(',')}`);
-    if (g.stat && g.bound === 'min') throw new UserError(`${flag}: statistics are of the per-pixel dissimilarity map (bright = differs): bound them with --max`);
-    if (!g.stat && better(g.loss) === 'higher' && g.bound === 'max') throw new UserError(`${flag}: ${g.loss} is higher-is-better: use --min ${g.loss}=… to fail below a value`);
-    if (!g.stat && better(g.loss) === 'lower' && g.bound === 'min') throw new UserError(`${flag}: ${g.loss} is lower-is-better (0 = identical): use --max ${g.loss}=… to fail above a value`);
+    if (!losses.includes(g.loss))
+      throw new UserError(`${flag}: ${g.loss} is not among --loss ${losses.join(',')}`);
+    if (g.stat && g.bound === 'min')
+      throw new UserError(
+        `${flag}: statistics are of the per-pixel dissimilarity map (bright = differs): bound them with --max`,
+      );
+    if (!g.stat && better(g.loss) === 'higher' && g.bound === 'max')
+      throw new UserError(
+        `${flag}: ${g.loss} is higher-is-better: use --min ${g.loss}=… to fail below a value`,
+      );
+    if (!g.stat && better(g.loss) === 'lower' && g.bound === 'min')
+      throw new UserError(
+        `${flag}: ${g.loss} is lower-is-better (0 = identical): use --max ${g.loss}=… to fail above a value`,
+      );
   }
 }
 
@@ -55,13 +69,21 @@ export function checkGates(gates: readonly Gate[], losses: readonly string[]): v
  * The gates a pair fails, each as `sobel 0.123 > 0.1` or `sobel p99 0.41 > 0.3` (the value, as `show`
  * writes it, beside its limit).
  */
-export function failedGates(gates: readonly Gate[], values: Record<string, number>, stats?: Record<string, MapStats>, show: (v: number) => number | string = (v) => v): string[] {
+export function failedGates(
+  gates: readonly Gate[],
+  values: Record<string, number>,
+  stats?: Record<string, MapStats>,
+  show: (v: number) => number | string = (v) => v,
+): string[] {
   const out: string[] = [];
   for (const g of gates) {
     const v = g.stat ? stats?.[g.loss]?.[g.stat] : values[g.loss];
     if (v === undefined) continue;
     const fails = g.bound === 'max' ? v > g.limit : v < g.limit;
-    if (fails) out.push(`${g.loss}${g.stat ? ` ${g.stat}` : ''} ${show(v)} ${g.bound === 'max' ? '>' : '<'} ${g.limit}`);
+    if (fails)
+      out.push(
+        `${g.loss}${g.stat ? ` ${g.stat}` : ''} ${show(v)} ${g.bound === 'max' ? '>' : '<'} ${g.limit}`,
+      );
   }
   return out;
 }

@@ -36,7 +36,9 @@ Examples:
 `;
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -53,10 +55,10 @@ class Exit extends Error {
   }
 }
 
-
 function parseJobs(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('expected a whole number from 1 to 256.');
+  if (!Number.isInteger(n) || n < 1 || n > 256)
+    throw new InvalidArgumentError('expected a whole number from 1 to 256.');
   return n;
 }
 
@@ -67,33 +69,59 @@ function singleCommand(program: Command): Command {
     .argument('<real>', 'ground-truth image (any format sharp reads), or - for stdin')
     .argument('<fake>', 'generated image, same size, or - for stdin')
     .option('--json', 'print one JSON object instead of the bare mean')
-    .option('--max <number>', 'exit 1 when the value is above this (everything is still printed and written)', parseMax)
-    .option('--min <number>', 'higher-is-better metrics (ssim, ms-ssim, psnr): exit 1 when the value is below this', parseMax)
-    .action(async (lossName: string, real: string, fake: string, o: PairOptionValues & { json?: boolean; max?: number; min?: number }) => {
-      if (!isLoss(lossName)) throw new UserError(`unknown loss '${lossName}' (choose one of ${LOSS_NAMES.join(', ')})`);
-      const opt = { run: runSettings(o), json: Boolean(o.json), max: o.max, min: o.min };
-      watchFolder(opt.run.out);
-      const progress = makeProgress();
-      try {
-        const { compare } = await import('./compare.js');
-        const { stdout, code } = await compare((await loadLoss(lossName))!, real, fake, opt, progress);
-        progress.stop();
-        process.stdout.write(stdout);
-        if (code) throw new Exit(code);
-      } finally {
-        progress.stop();
-      }
-    });
+    .option(
+      '--max <number>',
+      'exit 1 when the value is above this (everything is still printed and written)',
+      parseMax,
+    )
+    .option(
+      '--min <number>',
+      'higher-is-better metrics (ssim, ms-ssim, psnr): exit 1 when the value is below this',
+      parseMax,
+    )
+    .action(
+      async (
+        lossName: string,
+        real: string,
+        fake: string,
+        o: PairOptionValues & { json?: boolean; max?: number; min?: number },
+      ) => {
+        if (!isLoss(lossName))
+          throw new UserError(`unknown loss '${lossName}' (choose one of ${LOSS_NAMES.join(', ')})`);
+        const opt = { run: runSettings(o), json: Boolean(o.json), max: o.max, min: o.min };
+        watchFolder(opt.run.out);
+        const progress = makeProgress();
+        try {
+          const { compare } = await import('./compare.js');
+          const { stdout, code } = await compare((await loadLoss(lossName))!, real, fake, opt, progress);
+          progress.stop();
+          process.stdout.write(stdout);
+          if (code) throw new Exit(code);
+        } finally {
+          progress.stop();
+        }
+      },
+    );
 }
 
 /** The batch options as commander hands them over: the shared ones, BatchOptions' own, and --loss. */
-type BatchOptionValues = PairOptionValues & Omit<BatchOptions, 'run' | 'losses' | 'json' | 'gates'> & { loss: string; json?: boolean; max: Gate[]; min: Gate[] };
+type BatchOptionValues = PairOptionValues &
+  Omit<BatchOptions, 'run' | 'losses' | 'json' | 'gates'> & {
+    loss: string;
+    json?: boolean;
+    max: Gate[];
+    min: Gate[];
+  };
 
 /** `--shard i/n`: 1 <= i <= n. */
 function parseShard(v: string): { index: number; total: number } {
   const m = /^(\d+)\/(\d+)$/.exec(v.trim());
-  const index = Number(m?.[1]), total = Number(m?.[2]);
-  if (!m || total < 1 || index < 1 || index > total) throw new InvalidArgumentError('expected i/n with 1 <= i <= n, e.g. 2/4 (1-based, as Playwright and Jest).');
+  const index = Number(m?.[1]),
+    total = Number(m?.[2]);
+  if (!m || total < 1 || index < 1 || index > total)
+    throw new InvalidArgumentError(
+      'expected i/n with 1 <= i <= n, e.g. 2/4 (1-based, as Playwright and Jest).',
+    );
   return { index, total };
 }
 
@@ -102,26 +130,53 @@ function batchCommand(program: Command): void {
   addPairOptions(
     program
       .command('batch')
-      .description('compare many pairs: <realDir> <fakeDir> by relative path, or one NectarGAN output folder (N_B_real/N_B_fake, epochE_i_B_real/fake)')
+      .description(
+        'compare many pairs: <realDir> <fakeDir> by relative path, or one NectarGAN output folder (N_B_real/N_B_fake, epochE_i_B_real/fake)',
+      )
       .argument('<dir>', 'folder of real images, or a NectarGAN test/train output folder')
       .argument('[fakeDir]', 'folder of fake images, paired with <dir> by relative path'),
   )
     .option('--loss <list>', `comma-separated losses (${LOSS_NAMES.join(', ')})`, DEFAULTS.losses.join(','))
-    .option('--max <loss[.stat]=value>', `upper bound on a loss's value, or on a statistic (${STATS.join(', ')}) of its map; repeatable: a pair beyond any is over (exit 1)`, gateParser('max'), [])
-    .option('--min <metric=value>', 'lower bound on a higher-is-better metric (ssim, ms-ssim, psnr); repeatable', gateParser('min'), [])
+    .option(
+      '--max <loss[.stat]=value>',
+      `upper bound on a loss's value, or on a statistic (${STATS.join(', ')}) of its map; repeatable: a pair beyond any is over (exit 1)`,
+      gateParser('max'),
+      [],
+    )
+    .option(
+      '--min <metric=value>',
+      'lower bound on a higher-is-better metric (ssim, ms-ssim, psnr); repeatable',
+      gateParser('min'),
+      [],
+    )
     .option('--json', 'NDJSON: one object per pair as it finishes, then a summary object')
     .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', parseJobs, defaultJobs())
     .option('--junit <file>', 'also write JUnit XML (one testcase per pair)')
     .option('--report <file>', 'also write an HTML report, worst pairs first')
-    .option('--plot <file>', 'trainer folders: also plot each loss\'s mean per epoch as PNG')
-    .option('--masks <dir>', 'a mask per pair, at the real image\'s relative path in this folder (--mask, --ignore apply too)')
-    .addOption(new Option('--update <which>', 'two folders: copy current images over baselines: new (no baseline yet), changed (over a threshold), all').choices(['new', 'changed', 'all']))
-    .option('--shard <i/n>', 'compare only the i-th of n parts of the pairs (1-based; the same split on every machine)', parseShard)
+    .option('--plot <file>', "trainer folders: also plot each loss's mean per epoch as PNG")
+    .option(
+      '--masks <dir>',
+      "a mask per pair, at the real image's relative path in this folder (--mask, --ignore apply too)",
+    )
+    .addOption(
+      new Option(
+        '--update <which>',
+        'two folders: copy current images over baselines: new (no baseline yet), changed (over a threshold), all',
+      ).choices(['new', 'changed', 'all']),
+    )
+    .option(
+      '--shard <i/n>',
+      'compare only the i-th of n parts of the pairs (1-based; the same split on every machine)',
+      parseShard,
+    )
     .option('--results <file>', 'also write the NDJSON here (paths relative to it), for `nectar-loss merge`')
     .action(async (dir: string, fakeDir: string | undefined, o: BatchOptionValues) => {
       const opt: BatchOptions = {
         run: runSettings(o),
-        losses: o.loss.split(',').map((s) => s.trim()).filter(Boolean),
+        losses: o.loss
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
         gates: [...o.max, ...o.min],
         json: Boolean(o.json),
         jobs: o.jobs,
@@ -151,18 +206,29 @@ function batchCommand(program: Command): void {
 function mergeCommand(program: Command): void {
   program
     .command('merge')
-    .description('combine the --results files of sharded batch runs into the summary, JUnit, report and plot of one run')
-    .argument('<results...>', 'NDJSON files written by batch --results (paths inside are relative to each file)')
+    .description(
+      'combine the --results files of sharded batch runs into the summary, JUnit, report and plot of one run',
+    )
+    .argument(
+      '<results...>',
+      'NDJSON files written by batch --results (paths inside are relative to each file)',
+    )
     .option('--json', 'NDJSON: every pair, then the summary object')
     .option('--junit <file>', 'also write JUnit XML')
     .option('--report <file>', 'also write the HTML report')
-    .option('--plot <file>', 'trainer folders: also plot each loss\'s mean per epoch as PNG')
-    .action(async (files: string[], o: { json?: boolean; junit?: string; report?: string; plot?: string }) => {
-      for (const f of [o.junit, o.report, o.plot]) if (f) watchFolder(path.dirname(f));
-      const { merge } = await import('./merge.js');
-      const code = await merge(files, { json: Boolean(o.json), junit: o.junit, report: o.report, plot: o.plot }, (s) => process.stdout.write(s));
-      if (code) throw new Exit(code);
-    });
+    .option('--plot <file>', "trainer folders: also plot each loss's mean per epoch as PNG")
+    .action(
+      async (files: string[], o: { json?: boolean; junit?: string; report?: string; plot?: string }) => {
+        for (const f of [o.junit, o.report, o.plot]) if (f) watchFolder(path.dirname(f));
+        const { merge } = await import('./merge.js');
+        const code = await merge(
+          files,
+          { json: Boolean(o.json), junit: o.junit, report: o.report, plot: o.plot },
+          (s) => process.stdout.write(s),
+        );
+        if (code) throw new Exit(code);
+      },
+    );
 }
 
 /** `nectar-loss backends`: the doctor. */
@@ -175,13 +241,19 @@ function backendsCommand(program: Command): void {
       const { probeBackends } = await import('../engine/backend.js');
       const list = await probeBackends();
       if (o.json) process.stdout.write(JSON.stringify(list) + '\n');
-      else for (const b of list) process.stdout.write(`${b.package.padEnd(30)} ${b.backend.padEnd(10)} ${b.loaded ? 'loaded    ' : 'not loaded'}  ${b.detail}\n`);
+      else
+        for (const b of list)
+          process.stdout.write(
+            `${b.package.padEnd(30)} ${b.backend.padEnd(10)} ${b.loaded ? 'loaded    ' : 'not loaded'}  ${b.detail}\n`,
+          );
     });
 }
 
 export function buildProgram(): Command {
   const program = new Command('nectar-loss')
-    .description("Where two images differ: NectarGAN's Sobel, Laplacian, VGG19-perceptual, L1 and L2 losses and the standard SSIM, MS-SSIM, PSNR and LPIPS, as a value, per-pixel heatmaps and reports.")
+    .description(
+      "Where two images differ: NectarGAN's Sobel, Laplacian, VGG19-perceptual, L1 and L2 losses and the standard SSIM, MS-SSIM, PSNR and LPIPS, as a value, per-pixel heatmaps and reports.",
+    )
     .version(version(), '-V, --version')
     .addHelpText('after', EXAMPLES)
     .showSuggestionAfterError(true)
@@ -205,15 +277,21 @@ export async function main(argv: string[]): Promise<number> {
   let usage = '';
   program.exitOverride();
   program.configureOutput({ writeErr: (s) => (usage += s), outputError: (s) => (usage += s) });
-  for (const c of program.commands) c.exitOverride().configureOutput({ writeErr: (s) => (usage += s), outputError: (s) => (usage += s) });
+  for (const c of program.commands)
+    c.exitOverride().configureOutput({ writeErr: (s) => (usage += s), outputError: (s) => (usage += s) });
   try {
     await program.parseAsync(argv);
     return EXIT.OK;
   } catch (err) {
     if (err instanceof Exit) return err.code;
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return EXIT.OK;
-      const line = (usage || err.message).split('\n').map((s) => s.trim()).filter(Boolean).join(' ');
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0)
+        return EXIT.OK;
+      const line = (usage || err.message)
+        .split('\n')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .join(' ');
       process.stderr.write(`nectar-loss: ${line.replace(/^error: /, '')}\n`);
       return EXIT.USAGE;
     }
@@ -221,7 +299,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`nectar-loss: ${err.message}\n`);
       return EXIT.USAGE;
     }
-    process.stderr.write(`nectar-loss: internal error: ${err instanceof Error ? err.message : String(err)} (please report this)\n`);
+    process.stderr.write(
+      `nectar-loss: internal error: ${err instanceof Error ? err.message : String(err)} (please report this)\n`,
+    );
     if (process.env.NECTAR_LOSS_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return EXIT.USAGE;
   }

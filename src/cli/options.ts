@@ -3,8 +3,19 @@ import { COLORMAPS } from '../io/colormap.js';
 import { ALEXNET_HUB, ENV_NO_DOWNLOAD, ENV_WEIGHTS, VGG16_HUB } from '../io/weights/env.js';
 import { UserError } from '../errors.js';
 import { LOSS_NAMES, lossTraits } from '../losses/registry.js';
-import { BACKEND_NAMES, DEFAULTS, MAX_SHIFT, PNG_KINDS, RANGES, type BackendName, type ComputeSettings, type DrawSettings, type PngKind, type Range, type Rect } from '../model.js';
-
+import {
+  BACKEND_NAMES,
+  DEFAULTS,
+  MAX_SHIFT,
+  PNG_KINDS,
+  RANGES,
+  type BackendName,
+  type ComputeSettings,
+  type DrawSettings,
+  type PngKind,
+  type Range,
+  type Rect,
+} from '../model.js';
 
 /** The options every comparison takes, as commander hands them over (defaults from model.ts's DEFAULTS). */
 export interface PairOptionValues {
@@ -40,23 +51,43 @@ export interface RunSettings {
 export function runSettings(o: PairOptionValues): RunSettings {
   return {
     out: o.out,
-    compute: { range: o.range, backend: o.backend, resize: Boolean(o.resize), maxPixels: o.maxPixels ?? DEFAULTS.maxPixels, shift: o.shiftTolerance, mask: o.mask, ignore: o.ignore },
-    draw: o.maps ? { kinds: o.files ?? DEFAULTS.draw.kinds, scale: o.scale, colormap: o.colormap, raw: Boolean(o.raw) } : undefined,
-    weights: { file: o.weights, alexnet: o.alexnetWeights, vgg16: o.vgg16Weights, download: o.download !== false },
+    compute: {
+      range: o.range,
+      backend: o.backend,
+      resize: Boolean(o.resize),
+      maxPixels: o.maxPixels ?? DEFAULTS.maxPixels,
+      shift: o.shiftTolerance,
+      mask: o.mask,
+      ignore: o.ignore,
+    },
+    draw: o.maps
+      ? { kinds: o.files ?? DEFAULTS.draw.kinds, scale: o.scale, colormap: o.colormap, raw: Boolean(o.raw) }
+      : undefined,
+    weights: {
+      file: o.weights,
+      alexnet: o.alexnetWeights,
+      vgg16: o.vgg16Weights,
+      download: o.download !== false,
+    },
   };
 }
 
 function parseScale(v: string): number | 'max' {
   if (v === 'max') return 'max';
   const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number or "max".');
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError('expected a positive number or "max".');
   return n;
 }
 
 function parseKinds(v: string): PngKind[] {
-  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = list.find((k) => !(PNG_KINDS as readonly string[]).includes(k));
-  if (bad !== undefined || !list.length) throw new InvalidArgumentError(`expected a comma-separated list of ${PNG_KINDS.join(', ')}.`);
+  if (bad !== undefined || !list.length)
+    throw new InvalidArgumentError(`expected a comma-separated list of ${PNG_KINDS.join(', ')}.`);
   return list as PngKind[];
 }
 
@@ -68,14 +99,16 @@ function parseMaxPixels(v: string): number {
 
 function parseShift(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > MAX_SHIFT) throw new InvalidArgumentError(`expected a whole number of pixels from 0 to ${MAX_SHIFT}.`);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_SHIFT)
+    throw new InvalidArgumentError(`expected a whole number of pixels from 0 to ${MAX_SHIFT}.`);
   return n;
 }
 
 /** `--ignore x,y,w,h`, repeatable. */
 function parseRect(v: string, prev: Rect[]): Rect[] {
   const n = v.split(',').map((s) => Number(s.trim()));
-  if (n.length !== 4 || n.some((x) => !Number.isSafeInteger(x) || x < 0) || n[2]! < 1 || n[3]! < 1) throw new InvalidArgumentError('expected x,y,w,h in whole pixels (w, h at least 1), e.g. 0,0,120,40.');
+  if (n.length !== 4 || n.some((x) => !Number.isSafeInteger(x) || x < 0) || n[2]! < 1 || n[3]! < 1)
+    throw new InvalidArgumentError('expected x,y,w,h in whole pixels (w, h at least 1), e.g. 0,0,120,40.');
   return [...prev, { x: n[0]!, y: n[1]!, width: n[2]!, height: n[3]! }];
 }
 
@@ -87,8 +120,14 @@ export function checkLossOptions(losses: readonly string[], run: RunSettings, ma
   const masked = run.compute.mask !== undefined || run.compute.ignore.length > 0 || masksDir !== undefined;
   for (const l of losses) {
     const t = lossTraits(l);
-    if (masked && !t.maskable) throw new UserError(`${l} does not take a mask (--mask, --ignore, --masks): its value is not the mean of a per-pixel map, so pixels cannot be left out of it`);
-    if (run.compute.shift > 0 && !t.shift) throw new UserError(`${l} does not take --shift-tolerance: it is defined for ${LOSS_NAMES.filter((n) => lossTraits(n).shift).join(', ')} only`);
+    if (masked && !t.maskable)
+      throw new UserError(
+        `${l} does not take a mask (--mask, --ignore, --masks): its value is not the mean of a per-pixel map, so pixels cannot be left out of it`,
+      );
+    if (run.compute.shift > 0 && !t.shift)
+      throw new UserError(
+        `${l} does not take --shift-tolerance: it is defined for ${LOSS_NAMES.filter((n) => lossTraits(n).shift).join(', ')} only`,
+      );
   }
 }
 
@@ -99,18 +138,58 @@ export function addPairOptions(cmd: Command): Command {
     .option('-o, --out <dir>', 'folder for heatmap, filtered maps, figure (created if missing)', DEFAULTS.out)
     .option('--no-maps', 'write no files, only print the mean')
     .option('--raw', 'also write the float32 loss map as NumPy .npy (H x W, <f4)')
-    .option('--files <kinds>', `PNG files to write, comma-separated: ${PNG_KINDS.join(', ')} (default: all)`, parseKinds)
-    .addOption(new Option('--range <range>', 'unit: x = v/max in [0,1]; signed: 2*unit-1, NectarGAN training tensors').choices(RANGES).default(compute.range))
-    .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKEND_NAMES).default(compute.backend))
-    .option('--scale <number|max>', 'heatmap level = 255*clamp(map/scale, 0, 1); max = the map maximum', parseScale, draw.scale)
-    .addOption(new Option('--colormap <name>', 'heatmap colours (gray writes a 1-channel PNG)').choices(COLORMAPS).default(draw.colormap))
+    .option(
+      '--files <kinds>',
+      `PNG files to write, comma-separated: ${PNG_KINDS.join(', ')} (default: all)`,
+      parseKinds,
+    )
+    .addOption(
+      new Option('--range <range>', 'unit: x = v/max in [0,1]; signed: 2*unit-1, NectarGAN training tensors')
+        .choices(RANGES)
+        .default(compute.range),
+    )
+    .addOption(
+      new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKEND_NAMES).default(compute.backend),
+    )
+    .option(
+      '--scale <number|max>',
+      'heatmap level = 255*clamp(map/scale, 0, 1); max = the map maximum',
+      parseScale,
+      draw.scale,
+    )
+    .addOption(
+      new Option('--colormap <name>', 'heatmap colours (gray writes a 1-channel PNG)')
+        .choices(COLORMAPS)
+        .default(draw.colormap),
+    )
     .option('--resize', "resize fake to real's size instead of refusing a size mismatch")
-    .option('--weights <file>', `vgg: VGG19 weights (.pth of any torch version, or .safetensors); default $${ENV_WEIGHTS}, else torch.hub's cache`)
-    .option('--alexnet-weights <file>', `lpips: torchvision's AlexNet weights (alexnet-owt-7be5be79.pth); default $${ALEXNET_HUB.envWeights}, else torch.hub's cache`)
-    .option('--vgg16-weights <file>', `lpips-vgg: torchvision's VGG16 weights (vgg16-397923af.pth); default $${VGG16_HUB.envWeights}, else torch.hub's cache`)
+    .option(
+      '--weights <file>',
+      `vgg: VGG19 weights (.pth of any torch version, or .safetensors); default $${ENV_WEIGHTS}, else torch.hub's cache`,
+    )
+    .option(
+      '--alexnet-weights <file>',
+      `lpips: torchvision's AlexNet weights (alexnet-owt-7be5be79.pth); default $${ALEXNET_HUB.envWeights}, else torch.hub's cache`,
+    )
+    .option(
+      '--vgg16-weights <file>',
+      `lpips-vgg: torchvision's VGG16 weights (vgg16-397923af.pth); default $${VGG16_HUB.envWeights}, else torch.hub's cache`,
+    )
     .option('--no-download', `vgg, lpips: never download missing weights (also: $${ENV_NO_DOWNLOAD}=1)`)
-    .option('--max-pixels <n>', `refuse images with more pixels than this (default ${DEFAULTS.maxPixels}, sharp's limit)`, parseMaxPixels)
-    .option('--mask <png>', 'compare only where this image (real\'s size) is brighter than 127; the rest is hatched on heatmaps')
+    .option(
+      '--max-pixels <n>',
+      `refuse images with more pixels than this (default ${DEFAULTS.maxPixels}, sharp's limit)`,
+      parseMaxPixels,
+    )
+    .option(
+      '--mask <png>',
+      "compare only where this image (real's size) is brighter than 127; the rest is hatched on heatmaps",
+    )
     .option('--ignore <x,y,w,h>', 'leave this rectangle out of the comparison (repeatable)', parseRect, [])
-    .option('--shift-tolerance <k>', `sobel, laplacian, l1, l2: per pixel, the smallest difference over shifts of fake up to k px (0-${MAX_SHIFT}; not NectarGAN's training loss)`, parseShift, compute.shift);
+    .option(
+      '--shift-tolerance <k>',
+      `sobel, laplacian, l1, l2: per pixel, the smallest difference over shifts of fake up to k px (0-${MAX_SHIFT}; not NectarGAN's training loss)`,
+      parseShift,
+      compute.shift,
+    );
 }

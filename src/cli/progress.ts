@@ -21,7 +21,12 @@ export function makeProgress(): Progress {
       // ora is loaded on the first step, on terminals only.
       loading ??= import('ora').then(({ default: ora }) => {
         // NO_COLOR (no-color.org): any non-empty value turns colour off.
-        if (!stopped) spinner = ora({ stream: process.stderr, color: process.env.NO_COLOR ? false : 'green', text }).start();
+        if (!stopped)
+          spinner = ora({
+            stream: process.stderr,
+            color: process.env.NO_COLOR ? false : 'green',
+            text,
+          }).start();
       });
     },
     stop() {
@@ -34,5 +39,8 @@ export function makeProgress(): Progress {
 
 /** A download-progress callback that reports on `p`: a percentage, or megabytes when the size is unknown. */
 export function downloadProgress(p: Progress): (fraction: number, bytes: number) => void {
-  return (f, b) => p.step(`downloading VGG19 weights: ${Number.isFinite(f) ? `${(100 * f).toFixed(0)}%` : `${(b / 2 ** 20).toFixed(0)} MB`}`);
+  return (f, b) =>
+    p.step(
+      `downloading VGG19 weights: ${Number.isFinite(f) ? `${(100 * f).toFixed(0)}%` : `${(b / 2 ** 20).toFixed(0)} MB`}`,
+    );
 }

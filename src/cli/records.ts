@@ -8,31 +8,64 @@ const round = roundFloat32;
 
 /** Statistics as reported: each float32's shortest decimal. */
 export function roundStats(s: MapStats): MapStats {
-  return { mean: round(s.mean), median: round(s.median), p95: round(s.p95), p99: round(s.p99), max: round(s.max) };
+  return {
+    mean: round(s.mean),
+    median: round(s.median),
+    p95: round(s.p95),
+    p99: round(s.p99),
+    max: round(s.max),
+  };
 }
 
 /** The record of a pair that could not be paired: an error, or a new image without a baseline. */
 export function unpairedRecord(u: Unpaired): PairRecord {
   const sides = { ...(u.real ? { real: u.real } : {}), ...(u.fake ? { fake: u.fake } : {}) };
-  return u.new ? { name: u.name, ...sides, losses: {}, files: {}, status: 'new' } : { name: u.name, ...sides, losses: {}, files: {}, status: 'error', error: u.error };
+  return u.new
+    ? { name: u.name, ...sides, losses: {}, files: {}, status: 'new' }
+    : { name: u.name, ...sides, losses: {}, files: {}, status: 'error', error: u.error };
 }
 
 /** The record of a finished job, checked against the gates (--max, --min). */
 export function jobRecord(r: JobResult, gates: readonly Gate[]): PairRecord {
   const { pair } = r.job;
   const epoch = pair.epoch !== undefined ? { epoch: pair.epoch } : {};
-  if (r.error !== undefined) return { name: pair.name, real: pair.real, fake: pair.fake, ...epoch, losses: {}, files: {}, status: 'error', error: r.error, ms: Math.round(r.ms) };
+  if (r.error !== undefined)
+    return {
+      name: pair.name,
+      real: pair.real,
+      fake: pair.fake,
+      ...epoch,
+      losses: {},
+      files: {},
+      status: 'error',
+      error: r.error,
+      ms: Math.round(r.ms),
+    };
   const values = r.comparison.values;
   const losses = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, round(v)]));
   const stats = Object.fromEntries(Object.entries(r.comparison.stats).map(([l, s]) => [l, roundStats(s)]));
   const over = failedGates(gates, values, r.comparison.stats, formatFloat32);
   const ignored = r.comparison.ignored !== undefined ? { ignored: r.comparison.ignored } : {};
-  return { name: pair.name, real: pair.real, fake: pair.fake, ...epoch, losses, stats, files: r.comparison.files, status: over.length ? 'over' : 'ok', ...(over.length ? { over } : {}), ...ignored, ms: Math.round(r.ms) };
+  return {
+    name: pair.name,
+    real: pair.real,
+    fake: pair.fake,
+    ...epoch,
+    losses,
+    stats,
+    files: r.comparison.files,
+    status: over.length ? 'over' : 'ok',
+    ...(over.length ? { over } : {}),
+    ...ignored,
+    ms: Math.round(r.ms),
+  };
 }
 
 export interface BatchSummary {
   counts: { pairs: number; ok: number; over: number; error: number; new: number; updated: number };
-  /** 2 if any pair could not be compared, else 1 if any is over a threshold or new and not updated, else 0. */
+  /**
+   * 2 if any pair could not be compared, else 1 if any is over a threshold or new and not updated, else 0.
+   */
   exit: number;
   /** Per loss, the five largest values. */
   worst: Record<string, { name: string; value: number | undefined }[]>;
@@ -44,11 +77,27 @@ const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? 
 export function summarise(records: PairRecord[], losses: readonly string[]): BatchSummary {
   records.sort(byName);
   const count = (s: PairRecord['status']) => records.filter((r) => r.status === s).length;
-  const counts = { pairs: records.length, ok: count('ok'), over: count('over'), error: count('error'), new: count('new'), updated: records.filter((r) => r.updated).length };
+  const counts = {
+    pairs: records.length,
+    ok: count('ok'),
+    over: count('over'),
+    error: count('error'),
+    new: count('new'),
+    updated: records.filter((r) => r.updated).length,
+  };
   const failing = records.some((r) => (r.status === 'over' || r.status === 'new') && !r.updated);
   // Worst: the largest values, or the smallest of a higher-is-better metric.
   const sign = (l: string) => (better(l) === 'higher' ? -1 : 1);
-  const worst = Object.fromEntries(losses.map((l) => [l, records.filter((r) => r.losses[l] !== undefined).sort((a, b) => sign(l) * (b.losses[l]! - a.losses[l]!) || byName(a, b)).slice(0, 5).map((r) => ({ name: r.name, value: r.losses[l] }))]));
+  const worst = Object.fromEntries(
+    losses.map((l) => [
+      l,
+      records
+        .filter((r) => r.losses[l] !== undefined)
+        .sort((a, b) => sign(l) * (b.losses[l]! - a.losses[l]!) || byName(a, b))
+        .slice(0, 5)
+        .map((r) => ({ name: r.name, value: r.losses[l] })),
+    ]),
+  );
   return { counts, exit: counts.error ? 2 : failing ? 1 : 0, worst };
 }
 
@@ -56,18 +105,28 @@ export function summarise(records: PairRecord[], losses: readonly string[]): Bat
  * Trainer layouts: per loss, the epoch whose pairs have the best mean value (lowest; highest for a
  * higher-is-better metric; the earliest on a tie). Empty when no pair has an epoch.
  */
-export function bestEpochs(series: ReturnType<typeof epochSeries>): Record<string, { epoch: number; value: number }> {
+export function bestEpochs(
+  series: ReturnType<typeof epochSeries>,
+): Record<string, { epoch: number; value: number }> {
   const out: Record<string, { epoch: number; value: number }> = {};
   for (const s of series) {
     const sign = better(s.name) === 'higher' ? -1 : 1;
-    const best = [...s.points].sort((a, b) => a.x - b.x).reduce<{ x: number; y: number } | undefined>((m, p) => (!m || sign * p.y < sign * m.y ? p : m), undefined);
+    const best = [...s.points]
+      .sort((a, b) => a.x - b.x)
+      .reduce<{ x: number; y: number } | undefined>(
+        (m, p) => (!m || sign * p.y < sign * m.y ? p : m),
+        undefined,
+      );
     if (best) out[s.name] = { epoch: best.x, value: roundFloat32(best.y) };
   }
   return out;
 }
 
 /** Trainer layouts: per loss, the mean value per epoch. */
-export function epochSeries(records: PairRecord[], losses: readonly string[]): { name: string; points: { x: number; y: number }[] }[] {
+export function epochSeries(
+  records: PairRecord[],
+  losses: readonly string[],
+): { name: string; points: { x: number; y: number }[] }[] {
   return losses.map((l) => {
     const acc = new Map<number, number[]>();
     for (const r of records) {

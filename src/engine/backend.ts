@@ -21,7 +21,9 @@ export interface BackendTraits {
    * broadcast scalar ~20x slower); 'backend': copied natively into a Float32Array and divided on the backend.
    */
   divide: 'js' | 'backend';
-  /** The backend copies a new tensor's values when it is made, so one conversion buffer serves every upload. */
+  /**
+   * The backend copies a new tensor's values when it is made, so one conversion buffer serves every upload.
+   */
   copiesOnCreate: boolean;
   /** 3x3 convolutions of one-channel images fold columns into channels (losses/kernels.ts). */
   foldColumns: boolean;
@@ -29,7 +31,9 @@ export interface BackendTraits {
   parallelEmbed: boolean;
   /** Reductions over a few channels run as slices added one by one (losses/common.ts). */
   unrollChannels: boolean;
-  /** Its tensors live in host memory, so the WebAssembly kernels of asm/ run on them (losses/ssim-host.ts). */
+  /**
+   * Its tensors live in host memory, so the WebAssembly kernels of asm/ run on them (losses/ssim-host.ts).
+   */
   hostKernels: boolean;
 }
 
@@ -59,10 +63,10 @@ const require = createRequire(import.meta.url);
 /** tfjs-core, loaded when a backend is first needed (not for --help). */
 const core = async () => (await import('../tf.js')).tf;
 
-
 function describeLoadError(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
-  if (/libtensorflow|tfjs_binding|napi|\.node\b/i.test(msg)) return `libtensorflow missing or broken (${msg.split('\n')[0]})`;
+  if (/libtensorflow|tfjs_binding|napi|\.node\b/i.test(msg))
+    return `libtensorflow missing or broken (${msg.split('\n')[0]})`;
   return msg.split('\n')[0] ?? 'failed to load';
 }
 
@@ -77,7 +81,10 @@ function requireOr(pkg: string, then?: (mod: unknown) => void): string | undefin
   }
 }
 
-/** Native libtensorflow: @tensorflow/tfjs-node-gpu if installed (the user's GPU build), else @tensorflow/tfjs-node. */
+/**
+ * Native libtensorflow: @tensorflow/tfjs-node-gpu if installed (the user's GPU build), else
+ * @tensorflow/tfjs-node.
+ */
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 const nativeErrors = new Map<string, string>();
 let nativeLoaded: string | undefined;
@@ -112,8 +119,12 @@ async function loadNative(): Promise<string | undefined> {
 async function describeNative(): Promise<BackendProbe[]> {
   return NATIVE_PACKAGES.map((pkg) => {
     const loaded = nativeLoaded === pkg;
-    let detail = loaded ? 'loaded' : (nativeErrors.get(pkg) ?? (nativeLoaded ? `not loaded: ${nativeLoaded} was loaded first` : 'not tried'));
-    if (pkg === '@tensorflow/tfjs-node-gpu' && (loaded || nativeErrors.get(pkg) !== 'not installed')) detail += cudaCaveat();
+    let detail = loaded
+      ? 'loaded'
+      : (nativeErrors.get(pkg) ??
+        (nativeLoaded ? `not loaded: ${nativeLoaded} was loaded first` : 'not tried'));
+    if (pkg === '@tensorflow/tfjs-node-gpu' && (loaded || nativeErrors.get(pkg) !== 'not installed'))
+      detail += cudaCaveat();
     return { package: pkg, backend: 'tensorflow' as const, loaded, detail };
   });
 }
@@ -122,19 +133,35 @@ const WASM = '@tensorflow/tfjs-backend-wasm';
 let wasmLoad: { error?: string } | undefined;
 async function loadWasm(): Promise<string | undefined> {
   // In Node the .wasm files are read from disk: point tfjs at its own dist folder (once).
-  wasmLoad ??= { error: requireOr(WASM, (m) => (m as typeof import('@tensorflow/tfjs-backend-wasm')).setWasmPaths(path.dirname(require.resolve(`${WASM}/dist/tfjs-backend-wasm.wasm`)) + path.sep)) };
+  wasmLoad ??= {
+    error: requireOr(WASM, (m) =>
+      (m as typeof import('@tensorflow/tfjs-backend-wasm')).setWasmPaths(
+        path.dirname(require.resolve(`${WASM}/dist/tfjs-backend-wasm.wasm`)) + path.sep,
+      ),
+    ),
+  };
   return wasmLoad.error;
 }
 
-const single = (pkg: string, name: ConcreteBackend, extra: () => Promise<string> = async () => '') =>
-  async (err: string | undefined): Promise<BackendProbe[]> => [{ package: pkg, backend: name, loaded: !err, detail: err ?? `loaded${await extra()}` }];
+const single =
+  (pkg: string, name: ConcreteBackend, extra: () => Promise<string> = async () => '') =>
+  async (err: string | undefined): Promise<BackendProbe[]> => [
+    { package: pkg, backend: name, loaded: !err, detail: err ?? `loaded${await extra()}` },
+  ];
 
 const BACKENDS: readonly BackendEntry[] = [
   {
     name: 'webgpu',
     // tfjs-webgpu keeps a new tensor's array until it uploads it: no shared conversion buffer. One device per
     // process: the single command's VGG stays on one thread.
-    traits: { divide: 'backend', copiesOnCreate: false, foldColumns: false, parallelEmbed: false, unrollChannels: true, hostKernels: false },
+    traits: {
+      divide: 'backend',
+      copiesOnCreate: false,
+      foldColumns: false,
+      parallelEmbed: false,
+      unrollChannels: true,
+      hostKernels: false,
+    },
     load: async (explicit) => (await import('./webgpu.js')).loadWebgpu(explicit),
     preflight: async () => void (await import('./webgpu.js')).probeAdapter(),
     describe: async (err) => {
@@ -146,19 +173,45 @@ const BACKENDS: readonly BackendEntry[] = [
   },
   {
     name: 'tensorflow',
-    traits: { divide: 'backend', copiesOnCreate: false, foldColumns: false, parallelEmbed: true, unrollChannels: false, hostKernels: true },
+    traits: {
+      divide: 'backend',
+      copiesOnCreate: false,
+      foldColumns: false,
+      parallelEmbed: true,
+      unrollChannels: false,
+      hostKernels: true,
+    },
     load: loadNative,
     describe: describeNative,
   },
   {
     name: 'wasm',
-    traits: { divide: 'backend', copiesOnCreate: true, foldColumns: true, parallelEmbed: true, unrollChannels: false, hostKernels: true },
+    traits: {
+      divide: 'backend',
+      copiesOnCreate: true,
+      foldColumns: true,
+      parallelEmbed: true,
+      unrollChannels: false,
+      hostKernels: true,
+    },
     load: loadWasm,
-    describe: single(WASM, 'wasm', async () => ` (${(await (await core()).env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'SIMD' : 'no SIMD'}, one thread: tfjs-wasm threads do not run in Node)`),
+    describe: single(
+      WASM,
+      'wasm',
+      async () =>
+        ` (${(await (await core()).env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'SIMD' : 'no SIMD'}, one thread: tfjs-wasm threads do not run in Node)`,
+    ),
   },
   {
     name: 'cpu',
-    traits: { divide: 'js', copiesOnCreate: false, foldColumns: false, parallelEmbed: true, unrollChannels: false, hostKernels: true },
+    traits: {
+      divide: 'js',
+      copiesOnCreate: false,
+      foldColumns: false,
+      parallelEmbed: true,
+      unrollChannels: false,
+      hostKernels: true,
+    },
     load: async () => requireOr('@tensorflow/tfjs-backend-cpu'),
     describe: single('@tensorflow/tfjs-backend-cpu', 'cpu'),
   },
@@ -168,7 +221,16 @@ const entry = (name: string): BackendEntry | undefined => BACKENDS.find((b) => b
 
 /** The traits of the active tfjs backend (a backend outside the table gets the plain defaults). */
 export function traitsOf(backend: string): BackendTraits {
-  return entry(backend)?.traits ?? { divide: 'backend', copiesOnCreate: false, foldColumns: false, parallelEmbed: false, unrollChannels: false, hostKernels: false };
+  return (
+    entry(backend)?.traits ?? {
+      divide: 'backend',
+      copiesOnCreate: false,
+      foldColumns: false,
+      parallelEmbed: false,
+      unrollChannels: false,
+      hostKernels: false,
+    }
+  );
 }
 
 /** Loads and activates one entry; undefined, or why it cannot. */

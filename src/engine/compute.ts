@@ -31,7 +31,9 @@ type StripTensors = {
   scalar?: Tensor;
 };
 
-/** A loss's numbers as its strips come in: the map, the filtered maps, the float64 sum or the terms' value. */
+/**
+ * A loss's numbers as its strips come in: the map, the filtered maps, the float64 sum or the terms' value.
+ */
 interface Accumulator {
   /** W * H. */
   size: number;
@@ -50,7 +52,14 @@ interface Accumulator {
  * Runs one loss on one pair in the chosen range; every tensor it creates is disposed before it returns.
  * See computeLosses.
  */
-export async function computePair(loss: LossDefinition, real: RawImage, fake: RawImage, range: Range, ctx?: LossContext, opt: ComputeOptions = {}): Promise<LossOutput> {
+export async function computePair(
+  loss: LossDefinition,
+  real: RawImage,
+  fake: RawImage,
+  range: Range,
+  ctx?: LossContext,
+  opt: ComputeOptions = {},
+): Promise<LossOutput> {
   return (await computeLosses([loss], real, fake, range, ctx, opt))[0]!;
 }
 
@@ -59,20 +68,50 @@ export async function computePair(loss: LossDefinition, real: RawImage, fake: Ra
  * with a `halo`) share one upload of each strip (strips.ts); other losses (vgg) run on the whole image, one
  * at a time. Results are downloaded asynchronously (tfjs-webgpu cannot read synchronously in Node).
  */
-export async function computeLosses(losses: LossDefinition[], real: RawImage, fake: RawImage, range: Range, weights?: LossContext, opt: ComputeOptions = {}): Promise<LossOutput[]> {
-  if (fake.width !== real.width || fake.height !== real.height) throw new Error(`real is ${real.width}x${real.height} but fake is ${fake.width}x${fake.height}`);
+export async function computeLosses(
+  losses: LossDefinition[],
+  real: RawImage,
+  fake: RawImage,
+  range: Range,
+  weights?: LossContext,
+  opt: ComputeOptions = {},
+): Promise<LossOutput[]> {
+  if (fake.width !== real.width || fake.height !== real.height)
+    throw new Error(`real is ${real.width}x${real.height} but fake is ${fake.width}x${fake.height}`);
   const ctx: LossContext = { ...weights, dataRange: DATA_RANGE[range] };
   const results = new Map<LossDefinition, LossOutput>();
   const local = losses.filter((l) => l.halo !== undefined);
-  const keep = (group: LossDefinition[], out: LossOutput[]) => group.forEach((l, i) => results.set(l, out[i]!));
+  const keep = (group: LossDefinition[], out: LossOutput[]) =>
+    group.forEach((l, i) => results.set(l, out[i]!));
   // A shifted read reaches k pixels beyond the filter's own halo.
-  if (local.length) keep(local, await runGroup(local, Math.max(...local.map((l) => l.halo!)) + (opt.shift ?? 0), real, fake, range, ctx, opt));
-  for (const loss of losses) if (loss.halo === undefined) keep([loss], await runGroup([loss], undefined, real, fake, range, ctx, opt));
+  if (local.length)
+    keep(
+      local,
+      await runGroup(
+        local,
+        Math.max(...local.map((l) => l.halo!)) + (opt.shift ?? 0),
+        real,
+        fake,
+        range,
+        ctx,
+        opt,
+      ),
+    );
+  for (const loss of losses)
+    if (loss.halo === undefined) keep([loss], await runGroup([loss], undefined, real, fake, range, ctx, opt));
   return losses.map((l) => results.get(l)!);
 }
 
 /** A group of losses over the strips of one pair: compute each strip, then fold it into the accumulators. */
-async function runGroup(group: LossDefinition[], halo: number | undefined, real: RawImage, fake: RawImage, range: Range, ctx: LossContext | undefined, opt: ComputeOptions): Promise<LossOutput[]> {
+async function runGroup(
+  group: LossDefinition[],
+  halo: number | undefined,
+  real: RawImage,
+  fake: RawImage,
+  range: Range,
+  ctx: LossContext | undefined,
+  opt: ComputeOptions,
+): Promise<LossOutput[]> {
   const { width: W, height: H } = real;
   const strips = planStrips(H, W, halo, opt.tileRows);
   const whole = strips.length === 1;
@@ -81,7 +120,8 @@ async function runGroup(group: LossDefinition[], halo: number | undefined, real:
   for (const strip of strips) {
     const tensors = tf.tidy(() => computeStrip(group, real, fake, strip, range, ctx, opt));
     try {
-      for (const [i, o] of tensors.entries()) await accumulate(acc[i]!, o, strip, W, whole, opt.map !== false);
+      for (const [i, o] of tensors.entries())
+        await accumulate(acc[i]!, o, strip, W, whole, opt.map !== false);
     } finally {
       tf.dispose(tensors.flatMap((o) => [o.map, ...o.filtered, ...o.terms, ...(o.scalar ? [o.scalar] : [])]));
     }
@@ -90,7 +130,15 @@ async function runGroup(group: LossDefinition[], halo: number | undefined, real:
 }
 
 /** Uploads one strip of both images and runs every loss of the group on it (inside the caller's tf.tidy). */
-function computeStrip(group: LossDefinition[], real: RawImage, fake: RawImage, s: Strip, range: Range, ctx: LossContext | undefined, opt: ComputeOptions): StripTensors[] {
+function computeStrip(
+  group: LossDefinition[],
+  real: RawImage,
+  fake: RawImage,
+  s: Strip,
+  range: Range,
+  ctx: LossContext | undefined,
+  opt: ComputeOptions,
+): StripTensors[] {
   const r = toRange(unitTensor(real, s.t0, s.t1), range);
   const f = toRange(unitTensor(fake, s.t0, s.t1), range);
   // Losses that read only gray(x) share one gray pair.
@@ -98,7 +146,11 @@ function computeStrip(group: LossDefinition[], real: RawImage, fake: RawImage, s
   const gray3 = (x: Tensor3D) => tf.squeeze<Tensor3D>(gray(x), [0]);
   return group.map((loss) => {
     const [a, b] = loss.grayOnly ? (g ??= [gray3(r), gray3(f)]) : [r, f];
-    return stripTensors(opt.shift ? shiftTolerant(shiftSpec(loss), a, b, opt.shift) : loss.compute(a, b, ctx), opt.filtered !== false, loss.mapless);
+    return stripTensors(
+      opt.shift ? shiftTolerant(shiftSpec(loss), a, b, opt.shift) : loss.compute(a, b, ctx),
+      opt.filtered !== false,
+      loss.mapless,
+    );
   });
 }
 
@@ -108,14 +160,26 @@ function shiftSpec(loss: LossDefinition): ShiftSpec {
 }
 
 function stripTensors(result: LossResult, wantFiltered: boolean, mapless = false): StripTensors {
-  return { map: result.map, filtered: result.filtered && wantFiltered ? [result.filtered.real, result.filtered.fake] : [], terms: result.terms ?? [], ...(mapless ? { scalar: result.mean } : {}) };
+  return {
+    map: result.map,
+    filtered: result.filtered && wantFiltered ? [result.filtered.real, result.filtered.fake] : [],
+    terms: result.terms ?? [],
+    ...(mapless ? { scalar: result.mean } : {}),
+  };
 }
 
 /**
  * A loss's accumulator: the pixels its value is the mean over (all; those the mask compares; for a loss
  * with `value.crop`, only the interior) and how the mean becomes the value.
  */
-function accumulator(loss: LossDefinition, W: number, H: number, opt: ComputeOptions, dataRange: number, whole: boolean): Accumulator {
+function accumulator(
+  loss: LossDefinition,
+  W: number,
+  H: number,
+  opt: ComputeOptions,
+  dataRange: number,
+  whole: boolean,
+): Accumulator {
   const crop = loss.value?.crop ?? 0;
   let mask = opt.mask;
   if (crop > 0) {
@@ -136,12 +200,20 @@ function accumulator(loss: LossDefinition, W: number, H: number, opt: ComputeOpt
 }
 
 /** Folds one strip's tensors into a loss's accumulator: only the strip's own rows are kept. */
-async function accumulate(acc: Accumulator, o: StripTensors, s: Strip, W: number, whole: boolean, wantMap: boolean): Promise<void> {
+async function accumulate(
+  acc: Accumulator,
+  o: StripTensors,
+  s: Strip,
+  W: number,
+  whole: boolean,
+  wantMap: boolean,
+): Promise<void> {
   if (o.scalar) {
     acc.termValue = (await download(o.scalar))[0]!;
     return;
   }
-  const a = (s.y0 - s.t0) * W, b = (s.y1 - s.t0) * W;
+  const a = (s.y0 - s.t0) * W,
+    b = (s.y1 - s.t0) * W;
   const rowsOf = async (t: Tensor) => (await download(t)).subarray(a, b);
   // A loss with terms takes its value from them: its map is read only when it is kept.
   const m = wantMap || !o.terms.length ? await rowsOf(o.map) : new Float32Array(0);
@@ -164,7 +236,11 @@ async function accumulate(acc: Accumulator, o: StripTensors, s: Strip, W: number
 
 function finish(acc: Accumulator): LossOutput {
   const mean = acc.sum / acc.pixels;
-  return { map: acc.map, value: acc.termValue ?? (acc.finish ? acc.finish(mean) : mean), filtered: acc.filtered };
+  return {
+    map: acc.map,
+    value: acc.termValue ?? (acc.finish ? acc.finish(mean) : mean),
+    filtered: acc.filtered,
+  };
 }
 
 /** A tensor's values, read without blocking (the only download path). */
@@ -172,15 +248,25 @@ export async function download(t: Tensor): Promise<Float32Array> {
   return (await t.data()) as Float32Array;
 }
 
-/** The value of a loss that gives terms (vgg): the sum of the terms' float64 means. The only place it is summed. */
+/**
+ * The value of a loss that gives terms (vgg): the sum of the terms' float64 means. The only place it is
+ * summed.
+ */
 async function termsValue(terms: Tensor[]): Promise<number> {
   const values = await Promise.all(terms.map(download));
   return values.reduce((t, x) => t + mean64(x), 0);
 }
 
 /** A two-stage loss's features of one whole image, downloaded (no tensor survives). */
-export async function embedImage(loss: LossDefinition, image: RawImage, range: Range, ctx: LossContext): Promise<Feature[]> {
-  const feats = tf.tidy(() => loss.embed!(toRange(unitTensor(image, 0, image.height), range), { ...ctx, dataRange: DATA_RANGE[range] }));
+export async function embedImage(
+  loss: LossDefinition,
+  image: RawImage,
+  range: Range,
+  ctx: LossContext,
+): Promise<Feature[]> {
+  const feats = tf.tidy(() =>
+    loss.embed!(toRange(unitTensor(image, 0, image.height), range), { ...ctx, dataRange: DATA_RANGE[range] }),
+  );
   try {
     return await Promise.all(feats.map(async (t) => ({ shape: t.shape, data: await download(t) })));
   } finally {
@@ -192,12 +278,23 @@ export async function embedImage(loss: LossDefinition, image: RawImage, range: R
  * A two-stage loss from embeddings computed elsewhere (two worker threads): compared here, downloaded like
  * any whole-image result. No tensor survives.
  */
-export async function compareEmbedded(loss: LossDefinition, realFeatures: Feature[], fakeFeatures: Feature[], H: number, W: number, opt: ComputeOptions = {}): Promise<LossOutput> {
+export async function compareEmbedded(
+  loss: LossDefinition,
+  realFeatures: Feature[],
+  fakeFeatures: Feature[],
+  H: number,
+  W: number,
+  opt: ComputeOptions = {},
+): Promise<LossOutput> {
   const whole: Strip = { y0: 0, y1: H, t0: 0, t1: H };
   const acc: Accumulator = { size: W * H, pixels: W * H, map: new Float32Array(0), sum: 0 };
   const o = tf.tidy(() => {
-    const t = (fs: Feature[]) => fs.map((x) => tf.tensor4d(x.data, x.shape as [number, number, number, number]) as Tensor4D);
-    return stripTensors(loss.compareEmbeddings!(t(realFeatures), t(fakeFeatures), H, W, true, opt.map !== false), false);
+    const t = (fs: Feature[]) =>
+      fs.map((x) => tf.tensor4d(x.data, x.shape as [number, number, number, number]) as Tensor4D);
+    return stripTensors(
+      loss.compareEmbeddings!(t(realFeatures), t(fakeFeatures), H, W, true, opt.map !== false),
+      false,
+    );
   });
   try {
     await accumulate(acc, o, whole, W, true, opt.map !== false);
@@ -213,7 +310,11 @@ export async function compareEmbedded(loss: LossDefinition, realFeatures: Featur
  * float64 keep ~29 bits more than the float32 result needs, so the order does not show in it.
  */
 export function sum64(a: Float32Array): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0,
+    i = 0;
   for (const n = a.length - (a.length % 4); i < n; i += 4) {
     s0 += a[i]!;
     s1 += a[i + 1]!;
@@ -226,7 +327,8 @@ export function sum64(a: Float32Array): number {
 
 /** Sum in float64 of the entries whose mask is nonzero. */
 export function maskedSum64(a: Float32Array, mask: Uint8Array): number {
-  let s0 = 0, s1 = 0;
+  let s0 = 0,
+    s1 = 0;
   for (let i = 0; i < a.length; i += 2) {
     if (mask[i]) s0 += a[i]!;
     if (mask[i + 1]) s1 += a[i + 1]!; // past the end, mask[i + 1] is undefined

@@ -41,10 +41,22 @@ function close(): void {
 let served = 0;
 port.on('message', (m: EmbedRequest | 'close') => {
   if (m === 'close') return close();
-  embed(m).then(
-    (reply) => port.postMessage(reply, reply.type === 'features' ? reply.features.map((f) => f.data.buffer as ArrayBuffer) : []),
-    (err: unknown) => port.postMessage({ type: 'failed', id: m.id, error: err instanceof Error ? err.message : String(err), user: err instanceof UserError } satisfies EmbedReply),
-  ).finally(() => {
-    if (++served === init.images) close();
-  });
+  embed(m)
+    .then(
+      (reply) =>
+        port.postMessage(
+          reply,
+          reply.type === 'features' ? reply.features.map((f) => f.data.buffer as ArrayBuffer) : [],
+        ),
+      (err: unknown) =>
+        port.postMessage({
+          type: 'failed',
+          id: m.id,
+          error: err instanceof Error ? err.message : String(err),
+          user: err instanceof UserError,
+        } satisfies EmbedReply),
+    )
+    .finally(() => {
+      if (++served === init.images) close();
+    });
 });

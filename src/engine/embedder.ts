@@ -10,7 +10,10 @@ import { startWorker } from './threads.js';
  */
 export class Embedder {
   private readonly workers: Worker[];
-  private readonly pending = new Map<number, { resolve: (f: Feature[]) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (f: Feature[]) => void; reject: (e: Error) => void }
+  >();
   private nextId = 0;
 
   constructor(threads: number, init: EmbedInit) {

@@ -23,7 +23,10 @@ const CUDA_LIBS = ['libcudart.so.11.0', 'libcudnn.so.8'];
 export function findableLibraries(): Set<string> {
   const found = new Set<string>();
   try {
-    for (const line of execFileSync('ldconfig', ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')) {
+    for (const line of execFileSync('ldconfig', ['-p'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).split('\n')) {
       const m = /^\s*(\S+)\s/.exec(line);
       if (m?.[1]) found.add(m[1]);
     }
@@ -48,7 +51,10 @@ function hasNvidiaGpu(): boolean {
   }
 }
 
-/** The doctor's caveat for tfjs-node-gpu: '' when CUDA 11, cuDNN 8 and a GPU are there, else why it runs on the CPU. */
+/**
+ * The doctor's caveat for tfjs-node-gpu: '' when CUDA 11, cuDNN 8 and a GPU are there, else why it runs on
+ * the CPU.
+ */
 export function cudaCaveat(): string {
   const libs = findableLibraries();
   const missing = CUDA_LIBS.filter((l) => !libs.has(l));

@@ -53,7 +53,12 @@ export interface PairTarget {
  * nothing). The active tfjs backend is used; no tensor survives. Only the computation goes through
  * `serialize`: decoding and encoding (sharp, on libuv's threads) of other pairs can overlap it.
  */
-export async function runPair(real: PairInput, fake: PairInput, target: PairTarget, run: PairRunner): Promise<PairComparison> {
+export async function runPair(
+  real: PairInput,
+  fake: PairInput,
+  target: PairTarget,
+  run: PairRunner,
+): Promise<PairComparison> {
   const losses = await definitions(run.losses);
   const decoding = decodePair(real, fake, run.compute);
   // Weights load (once per thread) while the images decode on sharp's threads; awaited in computeAll.
@@ -62,7 +67,14 @@ export async function runPair(real: PairInput, fake: PairInput, target: PairTarg
   const mask = await maskFor(r, target, run.compute);
   checkSize(losses, r);
   const outputs = await (run.serialize ?? ((g) => g()))(() => computeAll(losses, r, f, run, mask?.compared));
-  const comparison: PairComparison = { width: r.width, height: r.height, values: {}, files: {}, stats: {}, ...(mask ? { ignored: mask.ignored } : {}) };
+  const comparison: PairComparison = {
+    width: r.width,
+    height: r.height,
+    values: {},
+    files: {},
+    stats: {},
+    ...(mask ? { ignored: mask.ignored } : {}),
+  };
   losses.forEach((d, i) => {
     comparison.values[d.name] = outputs[i]!.value;
     comparison.files[d.name] = {};
@@ -74,26 +86,46 @@ export async function runPair(real: PairInput, fake: PairInput, target: PairTarg
 }
 
 /** The pixels compared, when masks or --ignore rectangles are given; refuses a mask that leaves none. */
-async function maskFor(r: DecodedImage, target: PairTarget, s: ComputeSettings): Promise<{ compared: Uint8Array; ignored: number } | undefined> {
+async function maskFor(
+  r: DecodedImage,
+  target: PairTarget,
+  s: ComputeSettings,
+): Promise<{ compared: Uint8Array; ignored: number } | undefined> {
   const files = [s.mask, target.mask].filter((f): f is string => f !== undefined);
   if (!files.length && !s.ignore.length) return undefined;
   const compared = await compareMask(r.width, r.height, files, s.ignore);
   const ignored = compared.length - count(compared);
-  if (ignored === compared.length) throw new UserError(`the masks and --ignore rectangles leave no pixel of the ${r.width}x${r.height} image to compare`);
+  if (ignored === compared.length)
+    throw new UserError(
+      `the masks and --ignore rectangles leave no pixel of the ${r.width}x${r.height} image to compare`,
+    );
   return { compared, ignored };
 }
 
 /** Decodes both images of a pair at once and checks (or, with --resize, fixes) their sizes. */
-async function decodePair(real: PairInput, fake: PairInput, s: ComputeSettings): Promise<[DecodedImage, DecodedImage]> {
-  const [a, b] = await Promise.allSettled([real, fake].map((x) => decodeImage(x.bytes, { label: x.label, maxPixels: s.maxPixels })));
+async function decodePair(
+  real: PairInput,
+  fake: PairInput,
+  s: ComputeSettings,
+): Promise<[DecodedImage, DecodedImage]> {
+  const [a, b] = await Promise.allSettled(
+    [real, fake].map((x) => decodeImage(x.bytes, { label: x.label, maxPixels: s.maxPixels })),
+  );
   // Real's error first when both fail, so the message does not depend on which decoder finished first.
   if (a.status === 'rejected') throw a.reason;
   if (b.status === 'rejected') throw b.reason;
   const r = a.value;
   let f = b.value;
   if (f.width !== r.width || f.height !== r.height) {
-    if (!s.resize) throw new UserError(`size mismatch: real ${real.name} is ${r.width}x${r.height}, fake ${fake.name} is ${f.width}x${f.height} (--resize resizes fake to real's size)`);
-    f = await decodeImage(fake.bytes, { label: fake.label, maxPixels: s.maxPixels, resizeTo: { width: r.width, height: r.height } });
+    if (!s.resize)
+      throw new UserError(
+        `size mismatch: real ${real.name} is ${r.width}x${r.height}, fake ${fake.name} is ${f.width}x${f.height} (--resize resizes fake to real's size)`,
+      );
+    f = await decodeImage(fake.bytes, {
+      label: fake.label,
+      maxPixels: s.maxPixels,
+      resizeTo: { width: r.width, height: r.height },
+    });
   }
   return [r, f];
 }
@@ -101,30 +133,56 @@ async function decodePair(real: PairInput, fake: PairInput, s: ComputeSettings):
 /** Losses that need a minimum size (ssim's window, ms-ssim's four halvings) refuse smaller images. */
 function checkSize(losses: LossDefinition[], r: DecodedImage): void {
   for (const l of losses) {
-    if (l.minSide && Math.min(r.width, r.height) < l.minSide) throw new UserError(`${l.name} needs images whose shorter side is at least ${l.minSide} px (${l.minSide - 1} or less is refused); this pair is ${r.width}x${r.height}`);
+    if (l.minSide && Math.min(r.width, r.height) < l.minSide)
+      throw new UserError(
+        `${l.name} needs images whose shorter side is at least ${l.minSide} px (${l.minSide - 1} or less is refused); this pair is ${r.width}x${r.height}`,
+      );
   }
 }
 
 async function definitions(names: readonly string[]): Promise<LossDefinition[]> {
-  return Promise.all(names.map(async (name) => {
-    const loss = await loadLoss(name);
-    if (!loss) throw new UserError(`unknown loss '${name}'`);
-    return loss;
-  }));
+  return Promise.all(
+    names.map(async (name) => {
+      const loss = await loadLoss(name);
+      if (!loss) throw new UserError(`unknown loss '${name}'`);
+      return loss;
+    }),
+  );
 }
 
-/** Every loss of the pair, in order: two-stage ones on the embedder's threads if there is one, the rest here. */
-async function computeAll(losses: LossDefinition[], r: DecodedImage, f: DecodedImage, run: PairRunner, mask?: Uint8Array): Promise<LossOutput[]> {
+/**
+ * Every loss of the pair, in order: two-stage ones on the embedder's threads if there is one, the rest here.
+ */
+async function computeAll(
+  losses: LossDefinition[],
+  r: DecodedImage,
+  f: DecodedImage,
+  run: PairRunner,
+  mask?: Uint8Array,
+): Promise<LossOutput[]> {
   const filtered = run.draw !== undefined && (await render()).drawsFiltered(run.draw);
   // The map is kept when it is drawn or its statistics are reported.
-  const opt: ComputeOptions = { map: run.draw !== undefined || run.stats !== false, filtered, shift: run.compute.shift, mask };
+  const opt: ComputeOptions = {
+    map: run.draw !== undefined || run.stats !== false,
+    filtered,
+    shift: run.compute.shift,
+    mask,
+  };
   const remote = (d: LossDefinition) => run.embedder !== undefined && d.embed !== undefined;
   const here = losses.filter((d) => !remote(d));
   const local = await computeLosses(here, r, f, run.compute.range, await run.resources.contextFor(here), opt);
-  return Promise.all(losses.map(async (d) => (remote(d) ? embedded(d, r, f, run, opt) : local[here.indexOf(d)]!)));
+  return Promise.all(
+    losses.map(async (d) => (remote(d) ? embedded(d, r, f, run, opt) : local[here.indexOf(d)]!)),
+  );
 }
 
-async function embedded(loss: LossDefinition, r: DecodedImage, f: DecodedImage, run: PairRunner, opt: ComputeOptions): Promise<LossOutput> {
+async function embedded(
+  loss: LossDefinition,
+  r: DecodedImage,
+  f: DecodedImage,
+  run: PairRunner,
+  opt: ComputeOptions,
+): Promise<LossOutput> {
   const range = run.compute.range;
   // Real on the embedding thread, fake here meanwhile: both cores, one tfjs start-up fewer than two threads.
   const ctx = await run.resources.contextFor([loss]);
@@ -135,10 +193,29 @@ async function embedded(loss: LossDefinition, r: DecodedImage, f: DecodedImage, 
 }
 
 /** Renders and writes every file of the pair at once, and records their paths in `comparison.files`. */
-async function writeFiles(losses: LossDefinition[], outputs: LossOutput[], r: DecodedImage, f: DecodedImage, target: PairTarget, run: PairRunner, mask: Uint8Array | undefined, comparison: PairComparison): Promise<void> {
+async function writeFiles(
+  losses: LossDefinition[],
+  outputs: LossOutput[],
+  r: DecodedImage,
+  f: DecodedImage,
+  target: PairTarget,
+  run: PairRunner,
+  mask: Uint8Array | undefined,
+  comparison: PairComparison,
+): Promise<void> {
   // A loss without a per-pixel map (ms-ssim) draws nothing.
   const drawn = losses.flatMap((l, i) => (l.mapless ? [] : [[l, outputs[i]!] as const]));
-  const files = await (await render()).renderPair(drawn.map((d) => d[0]), drawn.map((d) => d[1]), r, f, target.stem, run.draw!, mask);
+  const files = await (
+    await render()
+  ).renderPair(
+    drawn.map((d) => d[0]),
+    drawn.map((d) => d[1]),
+    r,
+    f,
+    target.stem,
+    run.draw!,
+    mask,
+  );
   if (!files.length) return;
   const paths = writeAllOrNothing(target.outDir, files);
   files.forEach((file, i) => (comparison.files[file.loss]![file.kind] = paths[i]));

@@ -4,9 +4,10 @@ import type { Job, PairComparison, WorkerInit, WorkerReply, WorkerRequest } from
 import { preflight } from './backend.js';
 import { startWorker } from './threads.js';
 
-
 /** A finished job: its comparison, or why it failed. */
-export type JobResult = { job: Job; ms: number } & ({ comparison: PairComparison; error?: undefined } | { comparison?: undefined; error: string });
+export type JobResult = { job: Job; ms: number } & (
+  { comparison: PairComparison; error?: undefined } | { comparison?: undefined; error: string }
+);
 
 /** Default --jobs: one worker per core. */
 export function defaultJobs(): number {
@@ -35,7 +36,12 @@ interface PoolState {
  * that dies fails the jobs it held and is replaced. Calls `onResult` as jobs finish (in completion order);
  * resolves when all are done. Returns the backend the workers use.
  */
-export async function runPool(jobs: Job[], size: number, init: WorkerInit, onResult: (r: JobResult) => void): Promise<string> {
+export async function runPool(
+  jobs: Job[],
+  size: number,
+  init: WorkerInit,
+  onResult: (r: JobResult) => void,
+): Promise<string> {
   const state: PoolState = { queue: [...jobs], size, init, onResult, backend: '' };
   await preflight(init.compute.backend);
   await Promise.all(Array.from({ length: Math.max(1, Math.min(size, jobs.length)) }, () => lane(state)));
@@ -72,13 +78,18 @@ function lane(s: PoolState): Promise<void> {
       const h = held.get(m.id);
       if (!h) return;
       held.delete(m.id);
-      s.onResult(m.type === 'done' ? { job: h.job, comparison: m.comparison, ms: m.ms } : { job: h.job, error: m.error, ms: m.ms });
+      s.onResult(
+        m.type === 'done'
+          ? { job: h.job, comparison: m.comparison, ms: m.ms }
+          : { job: h.job, error: m.error, ms: m.ms },
+      );
       // Failed pairs hold nothing; a successful one tells the size of what this folder holds.
       depth = m.type === 'failed' || m.comparison.width * m.comparison.height <= PIPELINE_MAX_PIXELS ? 2 : 1;
       feed();
     });
     const failHeld = (why: string) => {
-      for (const h of held.values()) s.onResult({ job: h.job, error: why, ms: performance.now() - h.started });
+      for (const h of held.values())
+        s.onResult({ job: h.job, error: why, ms: performance.now() - h.started });
       held.clear();
     };
     w.on('error', (err) => failHeld(`worker crashed: ${err.message}`)); // 'exit' follows and replaces the worker

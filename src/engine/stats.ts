@@ -22,10 +22,16 @@ export function mapStats(map: Float32Array, mask?: Uint8Array): MapStats | undef
   const { counts, sum, max, n } = countHigh(map, bits, mask);
   if (!n) return undefined;
   const qs = [0.5, 0.95, 0.99];
-  const ranks = [...new Set(qs.flatMap((q) => [Math.floor(q * (n - 1)), Math.ceil(q * (n - 1))]))].sort((a, b) => a - b);
+  const ranks = [...new Set(qs.flatMap((q) => [Math.floor(q * (n - 1)), Math.ceil(q * (n - 1))]))].sort(
+    (a, b) => a - b,
+  );
   const order = orderStatistics(bits, mask, counts, ranks);
   const at = (q: number) => {
-    const h = q * (n - 1), lo = Math.floor(h), t = h - lo, a = order.get(lo)!, b = order.get(Math.ceil(h))!;
+    const h = q * (n - 1),
+      lo = Math.floor(h),
+      t = h - lo,
+      a = order.get(lo)!,
+      b = order.get(Math.ceil(h))!;
     return t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t;
   };
   return { mean: sum / n, median: at(0.5), p95: at(0.95), p99: at(0.99), max };
@@ -40,13 +46,20 @@ function valueOf(key: number): number {
 }
 
 /** One pass: counts of the keys' top 16 bits, the float64 sum, the max and the number compared. */
-function countHigh(map: Float32Array, bits: Int32Array, mask?: Uint8Array): { counts: Uint32Array; sum: number; max: number; n: number } {
+function countHigh(
+  map: Float32Array,
+  bits: Int32Array,
+  mask?: Uint8Array,
+): { counts: Uint32Array; sum: number; max: number; n: number } {
   const counts = new Uint32Array(DIGIT);
-  let sum = 0, max = -Infinity, n = 0;
+  let sum = 0,
+    max = -Infinity,
+    n = 0;
   if (mask) {
     for (let i = 0; i < map.length; i++) {
       if (!mask[i]) continue;
-      const v = map[i]!, b = bits[i]!;
+      const v = map[i]!,
+        b = bits[i]!;
       counts[(b ^ ((b >> 31) | 0x80000000)) >>> 16]!++;
       sum += v;
       if (v > max) max = v;
@@ -54,7 +67,8 @@ function countHigh(map: Float32Array, bits: Int32Array, mask?: Uint8Array): { co
     }
   } else {
     for (let i = 0; i < map.length; i++) {
-      const v = map[i]!, b = bits[i]!;
+      const v = map[i]!,
+        b = bits[i]!;
       counts[(b ^ ((b >> 31) | 0x80000000)) >>> 16]!++;
       sum += v;
       if (v > max) max = v;
@@ -65,12 +79,19 @@ function countHigh(map: Float32Array, bits: Int32Array, mask?: Uint8Array): { co
 }
 
 /** The values at the given 0-based ranks (ascending) of the compared keys. */
-function orderStatistics(bits: Int32Array, mask: Uint8Array | undefined, counts: Uint32Array, ranks: number[]): Map<number, number> {
+function orderStatistics(
+  bits: Int32Array,
+  mask: Uint8Array | undefined,
+  counts: Uint32Array,
+  ranks: number[],
+): Map<number, number> {
   // Each rank's bucket, and its rank inside that bucket.
   const where: { rank: number; bucket: number; within: number }[] = [];
-  let below = 0, r = 0;
+  let below = 0,
+    r = 0;
   for (let b = 0; b < DIGIT && r < ranks.length; b++) {
-    while (r < ranks.length && ranks[r]! < below + counts[b]!) where.push({ rank: ranks[r]!, bucket: b, within: ranks[r++]! - below });
+    while (r < ranks.length && ranks[r]! < below + counts[b]!)
+      where.push({ rank: ranks[r]!, bucket: b, within: ranks[r++]! - below });
     below += counts[b]!;
   }
   // The keys of those few buckets, gathered in a second pass.
@@ -79,10 +100,13 @@ function orderStatistics(bits: Int32Array, mask: Uint8Array | undefined, counts:
   const held = buckets.map((b, j) => ((slot[b] = j), { keys: new Uint32Array(counts[b]!), n: 0 }));
   for (let i = 0; i < bits.length; i++) {
     if (mask && !mask[i]) continue;
-    const k = keyOf(bits[i]!), j = slot[k >>> 16]!;
+    const k = keyOf(bits[i]!),
+      j = slot[k >>> 16]!;
     if (j >= 0) held[j]!.keys[held[j]!.n++] = k;
   }
-  return new Map(where.map((w) => [w.rank, valueOf(select(held[buckets.indexOf(w.bucket)]!.keys, w.within))]));
+  return new Map(
+    where.map((w) => [w.rank, valueOf(select(held[buckets.indexOf(w.bucket)]!.keys, w.within))]),
+  );
 }
 
 /** The key of the given rank among keys that share their top 16 bits: sorted when few, else counted. */
@@ -90,7 +114,8 @@ function select(keys: Uint32Array, rank: number): number {
   if (keys.length < SORT_BELOW) return keys.sort()[rank]!;
   const low = new Uint32Array(DIGIT);
   for (let i = 0; i < keys.length; i++) low[keys[i]! & 0xffff]!++;
-  let below = 0, d = 0;
+  let below = 0,
+    d = 0;
   while (below + low[d]! <= rank) below += low[d++]!;
   return ((keys[0]! & 0xffff0000) | d) >>> 0;
 }

@@ -27,19 +27,22 @@ export type AdapterProbe = { ok: true; adapter: AdapterInfo } | { ok: false; rea
 
 const require = createRequire(import.meta.url);
 
-
 /** What to install for an adapter, per OS. */
 export function driverHint(platform: NodeJS.Platform = process.platform): string {
   if (platform === 'darwin') return 'Metal is built into macOS 13 or newer: update macOS';
-  if (platform === 'win32') return 'install or update the GPU vendor\'s driver (Direct3D 12)';
-  return 'install a Vulkan driver: NVIDIA\'s proprietary driver, or Mesa\'s RADV (AMD) / ANV (Intel) (Debian/Ubuntu: apt-get install mesa-vulkan-drivers libvulkan1)';
+  if (platform === 'win32') return "install or update the GPU vendor's driver (Direct3D 12)";
+  return "install a Vulkan driver: NVIDIA's proprietary driver, or Mesa's RADV (AMD) / ANV (Intel) (Debian/Ubuntu: apt-get install mesa-vulkan-drivers libvulkan1)";
 }
 
 /** Why WebGPU cannot run before any adapter is asked for: packages, then (Linux) the Vulkan loader. */
-export function prerequisites(libs: () => Set<string> = findableLibraries, platform = process.platform): string | undefined {
+export function prerequisites(
+  libs: () => Set<string> = findableLibraries,
+  platform = process.platform,
+): string | undefined {
   const missing = WEBGPU_PACKAGES.filter((p) => !isInstalled(p));
   if (missing.length) return `${missing.join(' and ')} not installed (${WEBGPU_INSTALL})`;
-  if (platform === 'linux' && !libs().has('libvulkan.so.1')) return 'no Vulkan loader (libvulkan.so.1) found: apt-get install libvulkan1, or your distribution\'s Vulkan loader';
+  if (platform === 'linux' && !libs().has('libvulkan.so.1'))
+    return "no Vulkan loader (libvulkan.so.1) found: apt-get install libvulkan1, or your distribution's Vulkan loader";
   return undefined;
 }
 
@@ -67,7 +70,8 @@ const CACHE_ENV = 'NECTAR_LOSS_WEBGPU_PROBE';
  * happen in the main thread (a worker thread's process.env is its own copy): probeAdapter runs there first.
  */
 function quietWayland(): void {
-  if (!process.env.XDG_RUNTIME_DIR && !process.env.WAYLAND_DISPLAY) process.env.WAYLAND_DISPLAY = '/nonexistent';
+  if (!process.env.XDG_RUNTIME_DIR && !process.env.WAYLAND_DISPLAY)
+    process.env.WAYLAND_DISPLAY = '/nonexistent';
 }
 
 /** The adapter Dawn would give (once per process, and per batch). */
@@ -75,7 +79,10 @@ export function probeAdapter(): AdapterProbe {
   quietWayland();
   if (cached) return cached;
   // Worker threads share the process id; a child process (another environment) probes for itself.
-  const inherited = JSON.parse(process.env[CACHE_ENV] ?? 'null') as { pid: number; probe: AdapterProbe } | null;
+  const inherited = JSON.parse(process.env[CACHE_ENV] ?? 'null') as {
+    pid: number;
+    probe: AdapterProbe;
+  } | null;
   if (inherited?.pid === process.pid) return (cached = inherited.probe);
   cached = runProbe();
   process.env[CACHE_ENV] = JSON.stringify({ pid: process.pid, probe: cached });
@@ -85,17 +92,24 @@ export function probeAdapter(): AdapterProbe {
 function runProbe(): AdapterProbe {
   const why = prerequisites();
   if (why) return { ok: false, reason: why };
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', PROBE(pathToFileURL(require.resolve('webgpu')).href)], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', PROBE(pathToFileURL(require.resolve('webgpu')).href)],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
   let info: (Omit<AdapterInfo, 'software'> & { fallback: boolean }) | null | undefined;
   try {
     info = JSON.parse(r.stdout) as typeof info;
   } catch {
-    const line = (r.stderr || r.error?.message || '').split('\n').find((l) => /error/i.test(l)) ?? 'Dawn failed to start';
+    const line =
+      (r.stderr || r.error?.message || '').split('\n').find((l) => /error/i.test(l)) ??
+      'Dawn failed to start';
     return { ok: false, reason: `webgpu could not start (${line.trim()})` };
   }
   if (!info) return { ok: false, reason: `no WebGPU adapter found: ${driverHint()}` };
   const { fallback, ...rest } = info;
-  const software = fallback || SOFTWARE.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
+  const software =
+    fallback || SOFTWARE.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
   return { ok: true, adapter: { ...rest, software } };
 }
 
@@ -127,7 +141,10 @@ export function installWebgpu(): Promise<void> {
 }
 
 async function install(): Promise<void> {
-  const { create, globals } = (await import(pathToFileURL(require.resolve('webgpu')).href)) as { create: (o: string[]) => unknown; globals: object };
+  const { create, globals } = (await import(pathToFileURL(require.resolve('webgpu')).href)) as {
+    create: (o: string[]) => unknown;
+    globals: object;
+  };
   Object.assign(globalThis, globals);
   const g = globalThis as { navigator?: { gpu?: unknown } };
   if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: create([]), configurable: true });

@@ -23,7 +23,13 @@ const serialize: Serialize = (f) => {
   turn = run.catch(() => undefined);
   return run;
 };
-const runner: PairRunner = { losses: init.losses, compute: init.compute, draw: init.draw, resources: new LossResources(init.compute.weights), serialize };
+const runner: PairRunner = {
+  losses: init.losses,
+  compute: init.compute,
+  draw: init.draw,
+  resources: new LossResources(init.compute.weights),
+  serialize,
+};
 
 try {
   reply({ type: 'ready', backend: await useBackend(init.compute.backend) });
@@ -43,7 +49,12 @@ async function compare(job: Job): Promise<WorkerReply> {
     );
     return { type: 'done', id: job.id, comparison, ms: performance.now() - t0 };
   } catch (err) {
-    return { type: 'failed', id: job.id, error: err instanceof Error ? err.message : String(err), ms: performance.now() - t0 };
+    return {
+      type: 'failed',
+      id: job.id,
+      error: err instanceof Error ? err.message : String(err),
+      ms: performance.now() - t0,
+    };
   }
 }
 

@@ -1,4 +1,3 @@
-
 /**
  * Heatmap colour maps. `gray` writes a one-channel PNG (the docs' look); the others are d3-scale-chromatic's
  * perceptual maps (matplotlib's magma, viridis, inferno, plasma, cividis, and Google's turbo), sampled at 256

@@ -30,19 +30,26 @@ export async function decodeImage(input: Buffer | string, opts: DecodeOptions): 
     const limit = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
     const pixels = (meta.width ?? 0) * (meta.height ?? 0);
     // Checked from the header alone, so a forged 200000x200000 PNG is refused before any allocation.
-    if (pixels > limit) throw new UserError(`${opts.label}: ${meta.width}x${meta.height} is ${pixels} pixels, over the limit of ${limit} (--max-pixels raises it)`);
+    if (pixels > limit)
+      throw new UserError(
+        `${opts.label}: ${meta.width}x${meta.height} is ${pixels} pixels, over the limit of ${limit} (--max-pixels raises it)`,
+      );
     const sixteen = meta.depth === 'ushort';
     // failOn 'error' also rejects truncated data (sharp's levels: none < truncated < error < warning).
     let pipe = sharp(input, { ignoreIcc: true, failOn: 'error', limitInputPixels: Math.max(limit, 1) });
     if (opts.resizeTo) pipe = pipe.resize(opts.resizeTo.width, opts.resizeTo.height, { fit: 'fill' });
     // rgb16 / srgb replicate a single gray band to three; removeAlpha drops band 4 (or 2) without blending.
     pipe = pipe.removeAlpha().toColourspace(sixteen ? 'rgb16' : 'srgb');
-    const { data, info } = await pipe.raw({ depth: sixteen ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
+    const { data, info } = await pipe
+      .raw({ depth: sixteen ? 'ushort' : 'uchar' })
+      .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
     const n = info.width * info.height * 3;
     // Native-endian 16-bit samples; copied first if the Buffer sits at an odd offset in its pool.
     const bytes = sixteen && data.byteOffset % 2 ? Buffer.from(data) : data;
-    const samples = sixteen ? new Uint16Array(bytes.buffer, bytes.byteOffset, n) : new Uint8Array(bytes.buffer, bytes.byteOffset, n);
+    const samples = sixteen
+      ? new Uint16Array(bytes.buffer, bytes.byteOffset, n)
+      : new Uint8Array(bytes.buffer, bytes.byteOffset, n);
     return {
       width: info.width,
       height: info.height,
@@ -61,6 +68,10 @@ export async function decodeImage(input: Buffer | string, opts: DecodeOptions): 
 /** sharp/libvips messages can span lines; keep the first meaningful one. */
 export function conciseSharpError(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
-  const line = msg.split('\n').map((s) => s.trim()).find(Boolean) ?? 'unknown error';
+  const line =
+    msg
+      .split('\n')
+      .map((s) => s.trim())
+      .find(Boolean) ?? 'unknown error';
   return line.replace(/^Input (buffer|file) /, '').replace(/^Error: /, '');
 }

@@ -41,15 +41,21 @@ function fit(text: string, size: number, room: number): number {
 
 /**
  * The docs' composite, measured off NectarGAN's 1024x512 examples (256x256 tiles): for W x H inputs a 4W x 2H
- * image; left half a 2x2 grid (real | fake over filtered real | filtered fake), each labelled at its bottom-left
- * corner in green (Lato, 0.075 H, 2% W in, baseline 5% H up); right half the heatmap enlarged 2x (nearest)
- * with the caption (0.06 of 2H, 2.5% in, baseline 3% up). Without filtered maps (l1, l2) the left half is
- * one column, real over fake, and the figure is 3W x 2H.
+ * image; left half a 2x2 grid (real | fake over filtered real | filtered fake), each labelled at its
+ * bottom-left corner in green (Lato, 0.075 H, 2% W in, baseline 5% H up); right half the heatmap enlarged 2x
+ * (nearest) with the caption (0.06 of 2H, 2.5% in, baseline 3% up). Without filtered maps (l1, l2) the left
+ * half is one column, real over fake, and the figure is 3W x 2H.
  */
 export async function composeFigure(p: FigureParts): Promise<Raster> {
-  const W = p.real.width, H = p.real.height;
+  const W = p.real.width,
+    H = p.real.height;
   const cols = p.filtered ? 2 : 1;
-  const canvas: Raster = { width: (cols + 2) * W, height: 2 * H, channels: 3, data: new Uint8Array((cols + 2) * W * 2 * H * 3) };
+  const canvas: Raster = {
+    width: (cols + 2) * W,
+    height: 2 * H,
+    channels: 3,
+    data: new Uint8Array((cols + 2) * W * 2 * H * 3),
+  };
   const tiles: [Raster, string, number, number][] = p.filtered
     ? [
         [p.real, 'y_real', 0, 0],
@@ -65,11 +71,21 @@ export async function composeFigure(p: FigureParts): Promise<Raster> {
   blit(canvas, p.heatmap, hx, 0, 2);
   for (const [tile, , x, y] of tiles) blit(canvas, tile, x, y);
   const labelSize = Math.max(7, Math.round(0.075 * H));
-  const inset = Math.round(0.02 * W), capInset = Math.round(0.025 * 2 * W);
+  const inset = Math.round(0.02 * W),
+    capInset = Math.round(0.025 * 2 * W);
   const capSize = fit(p.caption, Math.max(8, Math.round(0.06 * 2 * H)), 2 * W - 2 * capInset);
   // The texts cover disjoint areas, so they are rasterised concurrently (on sharp's threads).
   await Promise.all([
-    ...tiles.map(([, label, x, y]) => drawText(canvas, label, x + inset, y + H - Math.round(0.05 * H), fit(label, labelSize, W - 2 * inset), GREEN)),
+    ...tiles.map(([, label, x, y]) =>
+      drawText(
+        canvas,
+        label,
+        x + inset,
+        y + H - Math.round(0.05 * H),
+        fit(label, labelSize, W - 2 * inset),
+        GREEN,
+      ),
+    ),
     drawText(canvas, p.caption, hx + capInset, 2 * H - Math.round(0.03 * 2 * H), capSize, GREEN),
   ]);
   return canvas;

@@ -19,7 +19,10 @@ export async function readInput(arg: string, role: 'real' | 'fake'): Promise<Buf
     const st = await stat(arg);
     if (st.isDirectory()) throw new UserError(`${role} ${arg}: is a directory, not an image`);
     // Never opened: reading a FIFO would wait for a writer, a device could stream forever.
-    if (!st.isFile()) throw new UserError(`${role} ${arg}: ${special(st)}, not an image file${st.isFIFO() ? ' (to read a stream, give - and pipe it to standard input)' : ''}`);
+    if (!st.isFile())
+      throw new UserError(
+        `${role} ${arg}: ${special(st)}, not an image file${st.isFIFO() ? ' (to read a stream, give - and pipe it to standard input)' : ''}`,
+      );
     if (st.size === 0) throw new UserError(`${role} ${arg}: empty file`);
     await access(arg, constants.R_OK);
     return arg;
@@ -42,8 +45,13 @@ function special(st: Stats): string {
 async function why(arg: string, err: unknown): Promise<string> {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') {
-    const target = await lstat(arg).then((l) => (l.isSymbolicLink() ? readlink(arg) : undefined), () => undefined);
-    return target === undefined ? 'no such file' : `dangling symbolic link (to ${target}, which does not exist)`;
+    const target = await lstat(arg).then(
+      (l) => (l.isSymbolicLink() ? readlink(arg) : undefined),
+      () => undefined,
+    );
+    return target === undefined
+      ? 'no such file'
+      : `dangling symbolic link (to ${target}, which does not exist)`;
   }
   if (code === 'ELOOP') return 'symbolic link loop';
   if (code === 'EACCES') return 'permission denied';
@@ -52,7 +60,10 @@ async function why(arg: string, err: unknown): Promise<string> {
 
 /** Both images of a batch pair, checked at once; when both fail, real's error is the one thrown (the same
  *  message whichever check finished first). */
-export async function readPairInputs(real: string, fake: string): Promise<[Buffer | string, Buffer | string]> {
+export async function readPairInputs(
+  real: string,
+  fake: string,
+): Promise<[Buffer | string, Buffer | string]> {
   const [a, b] = await Promise.allSettled([readInput(real, 'real'), readInput(fake, 'fake')]);
   if (a.status === 'rejected') throw a.reason;
   if (b.status === 'rejected') throw b.reason;

@@ -8,7 +8,12 @@ import { sharp } from './sharp.js';
  * Which pixels are compared: an H*W array, 1 = compared. A mask image compares a pixel where its gray value
  * is > 127 (alpha ignored; 16-bit masks are scaled to 8 bits); each --ignore rectangle clears its pixels.
  */
-export async function compareMask(W: number, H: number, files: readonly string[], rects: readonly Rect[]): Promise<Uint8Array> {
+export async function compareMask(
+  W: number,
+  H: number,
+  files: readonly string[],
+  rects: readonly Rect[],
+): Promise<Uint8Array> {
   const mask = new Uint8Array(W * H).fill(1);
   for (const file of files) andMask(mask, await readMask(file, W, H));
   for (const r of rects) clearRect(mask, W, H, r);
@@ -19,11 +24,18 @@ async function readMask(file: string, W: number, H: number): Promise<Uint8Array>
   let out: { data: Buffer; info: { width: number; height: number } };
   if (!existsSync(file)) throw new UserError(`mask ${file}: no such file`);
   try {
-    out = await sharp(file, { failOn: 'error' }).removeAlpha().toColourspace('b-w').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    out = await sharp(file, { failOn: 'error' })
+      .removeAlpha()
+      .toColourspace('b-w')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
   } catch (err) {
     throw new UserError(`mask ${file}: cannot decode image (${conciseSharpError(err)})`);
   }
-  if (out.info.width !== W || out.info.height !== H) throw new UserError(`mask ${file} is ${out.info.width}x${out.info.height}, the real image is ${W}x${H}: a mask must have the real image's size`);
+  if (out.info.width !== W || out.info.height !== H)
+    throw new UserError(
+      `mask ${file} is ${out.info.width}x${out.info.height}, the real image is ${W}x${H}: a mask must have the real image's size`,
+    );
   return out.data;
 }
 
@@ -32,6 +44,7 @@ function andMask(mask: Uint8Array, gray: Uint8Array): void {
 }
 
 function clearRect(mask: Uint8Array, W: number, H: number, r: Rect): void {
-  const x1 = Math.min(W, r.x + r.width), y1 = Math.min(H, r.y + r.height);
+  const x1 = Math.min(W, r.x + r.width),
+    y1 = Math.min(H, r.y + r.height);
   for (let y = Math.max(0, r.y); y < y1; y++) mask.fill(0, y * W + Math.max(0, r.x), y * W + x1);
 }

@@ -5,7 +5,18 @@ import { uniqueStems } from './stems.js';
 import { walkFolder, type Walk } from './walk.js';
 
 /** Extensions taken as images when walking folders (formats sharp decodes). */
-export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff', '.gif', '.avif', '.heif', '.heic']);
+export const IMAGE_EXTENSIONS = new Set([
+  '.png',
+  '.jpg',
+  '.jpeg',
+  '.webp',
+  '.tif',
+  '.tiff',
+  '.gif',
+  '.avif',
+  '.heif',
+  '.heic',
+]);
 
 export type { Pair, Pairing, Unpaired } from '../model.js';
 
@@ -28,25 +39,34 @@ function stripExt(rel: string): string {
 
 /** Sub-folders a walk could not list: each is an error of the batch, not a silent gap. */
 function unlisted(w: Walk, dir: string, role: 'real' | 'fake' | 'NectarGAN'): Unpaired[] {
-  return w.unreadable.map((u) => ({ name: `${u.rel}/`, error: `cannot list the ${role} folder ${path.join(dir, u.rel)}: ${u.error}` }));
+  return w.unreadable.map((u) => ({
+    name: `${u.rel}/`,
+    error: `cannot list the ${role} folder ${path.join(dir, u.rel)}: ${u.error}`,
+  }));
 }
 
 /** `batch <realDir> <fakeDir>`: files with the same relative path, recursively. */
 export async function pairFolders(realDir: string, fakeDir: string): Promise<Pairing> {
   const [rw, fw] = await Promise.all([walkFolder(realDir, isImage), walkFolder(fakeDir, isImage)]);
-  const reals = new Set(rw.files), fakes = new Set(fw.files);
+  const reals = new Set(rw.files),
+    fakes = new Set(fw.files);
   const found: Found[] = [];
   const unpaired: Unpaired[] = [...unlisted(rw, realDir, 'real'), ...unlisted(fw, fakeDir, 'fake')];
   for (const rel of [...new Set([...reals, ...fakes])].sort()) {
-    const real = path.join(realDir, rel), fake = path.join(fakeDir, rel);
-    if (!fakes.has(rel)) unpaired.push({ name: rel, real, error: `no fake counterpart: ${fake} does not exist` });
-    else if (!reals.has(rel)) unpaired.push({ name: rel, fake, error: `no baseline: ${real} does not exist`, new: true });
+    const real = path.join(realDir, rel),
+      fake = path.join(fakeDir, rel);
+    if (!fakes.has(rel))
+      unpaired.push({ name: rel, real, error: `no fake counterpart: ${fake} does not exist` });
+    else if (!reals.has(rel))
+      unpaired.push({ name: rel, fake, error: `no baseline: ${real} does not exist`, new: true });
     else found.push({ name: rel, real, fake, long: rel });
   }
   // An empty baseline folder beside current images is a first run (every image `new`), not a wrong path.
   if (!found.length && (reals.size > 0 || fakes.size === 0)) {
     const unread = rw.unreadable.length + fw.unreadable.length;
-    throw new UserError(`no pairs in ${realDir} and ${fakeDir}: no image has the same relative path in both (looked for ${LOOKED_FOR}, recursively; found ${reals.size} in ${realDir}, ${fakes.size} in ${fakeDir}${unread ? `; ${unread} sub-folders could not be listed` : ''})`);
+    throw new UserError(
+      `no pairs in ${realDir} and ${fakeDir}: no image has the same relative path in both (looked for ${LOOKED_FOR}, recursively; found ${reals.size} in ${realDir}, ${fakes.size} in ${fakeDir}${unread ? `; ${unread} sub-folders could not be listed` : ''})`,
+    );
   }
   return { pairs: withStems(found), unpaired, layout: 'folders' };
 }
@@ -79,7 +99,9 @@ export async function pairNectarGAN(dir: string): Promise<Pairing> {
   for (const name of [...groups.keys()].sort()) groupPairs(name, groups.get(name)!, found, unpaired);
   if (!found.length) {
     const named = [...groups.values()].reduce((n, g) => n + g.real.length + g.fake.length, 0);
-    throw new UserError(`${dir}: no NectarGAN outputs pair up (looked for *_B_real.<ext> beside *_B_fake.<ext>, <ext> one of ${LOOKED_FOR}, recursively; found ${w.files.length} images, ${named} with such names); to compare two folders, give both`);
+    throw new UserError(
+      `${dir}: no NectarGAN outputs pair up (looked for *_B_real.<ext> beside *_B_fake.<ext>, <ext> one of ${LOOKED_FOR}, recursively; found ${w.files.length} images, ${named} with such names); to compare two folders, give both`,
+    );
   }
   return { pairs: withStems(found), unpaired, layout: 'nectargan' };
 }
@@ -102,10 +124,21 @@ function groupPairs(name: string, g: Group, found: Found[], unpaired: Unpaired[]
     const fake = g.fake.find((f) => ext(f).toLowerCase() === ext(real).toLowerCase());
     const label = single ? name : name + ext(real);
     if (fake) found.push({ name: label, real, fake, long: label, ...epoch });
-    else unpaired.push({ name: label, real, error: `no ${name}_fake counterpart${single ? '' : ` with the extension ${ext(real)}`}` });
+    else
+      unpaired.push({
+        name: label,
+        real,
+        error: `no ${name}_fake counterpart${single ? '' : ` with the extension ${ext(real)}`}`,
+      });
   }
-  for (const fake of g.fake.filter((f) => !g.real.some((r) => ext(r).toLowerCase() === ext(f).toLowerCase()))) {
+  for (const fake of g.fake.filter(
+    (f) => !g.real.some((r) => ext(r).toLowerCase() === ext(f).toLowerCase()),
+  )) {
     const label = single ? name : name + ext(fake);
-    unpaired.push({ name: label, fake, error: `no ${name}_real counterpart${single ? '' : ` with the extension ${ext(fake)}`}` });
+    unpaired.push({
+      name: label,
+      fake,
+      error: `no ${name}_real counterpart${single ? '' : ` with the extension ${ext(fake)}`}`,
+    });
   }
 }

@@ -42,8 +42,14 @@ export function colorize(levels: Uint8Array, width: number, height: number, lut:
 }
 
 /** Stored samples -> 8-bit RGB for display: 8-bit as is, 16-bit as round(255 * v / 65535). */
-export function toRgb8(img: { width: number; height: number; samples: Uint8Array | Uint16Array; max: number }): Raster {
-  if (img.max === 255) return { width: img.width, height: img.height, channels: 3, data: img.samples as Uint8Array };
+export function toRgb8(img: {
+  width: number;
+  height: number;
+  samples: Uint8Array | Uint16Array;
+  max: number;
+}): Raster {
+  if (img.max === 255)
+    return { width: img.width, height: img.height, channels: 3, data: img.samples as Uint8Array };
   const out = new Uint8Array(img.samples.length);
   for (let i = 0; i < out.length; i++) out[i] = Math.round((img.samples[i]! * 255) / img.max);
   return { width: img.width, height: img.height, channels: 3, data: out };

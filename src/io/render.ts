@@ -34,19 +34,33 @@ export function captionFor(loss: LossLabels, mean: number): string {
  * Encodes every file of one pair, for every loss, in memory, so that nothing is written until all of it
  * succeeded; the encodes run concurrently on sharp's threads.
  */
-export async function renderPair(losses: readonly LossLabels[], outputs: readonly LossOutput[], real: DecodedImage, fake: DecodedImage, stem: string, draw: DrawSettings, mask?: Uint8Array): Promise<RenderedFile[]> {
-  return (await Promise.all(losses.map((loss, i) => renderFiles(loss, outputs[i]!, real, fake, stem, draw, mask)))).flat();
+export async function renderPair(
+  losses: readonly LossLabels[],
+  outputs: readonly LossOutput[],
+  real: DecodedImage,
+  fake: DecodedImage,
+  stem: string,
+  draw: DrawSettings,
+  mask?: Uint8Array,
+): Promise<RenderedFile[]> {
+  return (
+    await Promise.all(losses.map((loss, i) => renderFiles(loss, outputs[i]!, real, fake, stem, draw, mask)))
+  ).flat();
 }
 
-/** Ignored pixels on a heatmap: diagonal stripes, 8 px apart, in a blue no colour map uses, over dark gray. */
+/**
+ * Ignored pixels on a heatmap: diagonal stripes, 8 px apart, in a blue no colour map uses, over dark gray.
+ */
 const HATCH = { stripe: [0, 140, 255], ground: [48, 48, 48] } as const;
 
 /** The heatmap with every pixel outside `mask` hatched (RGB from then on). */
 function hatch(r: Raster, mask: Uint8Array): Raster {
-  const rgb = r.channels === 3 ? r.data : new Uint8Array(r.width * r.height * 3).map((_, i) => r.data[(i / 3) | 0]!);
+  const rgb =
+    r.channels === 3 ? r.data : new Uint8Array(r.width * r.height * 3).map((_, i) => r.data[(i / 3) | 0]!);
   for (let i = 0; i < mask.length; i++) {
     if (mask[i]) continue;
-    const x = i % r.width, y = (i / r.width) | 0;
+    const x = i % r.width,
+      y = (i / r.width) | 0;
     const c = (x + y) % 8 < 2 ? HATCH.stripe : HATCH.ground;
     rgb.set(c, i * 3);
   }
@@ -57,16 +71,34 @@ function hatch(r: Raster, mask: Uint8Array): Raster {
  * One loss's files. Names: `<stem>.<loss>.<kind>.png` and `<stem>.<loss>.map.npy`, stem being the fake
  * image's base name.
  */
-async function renderFiles(loss: LossLabels, res: LossOutput, real: DecodedImage, fake: DecodedImage, stem: string, opt: DrawSettings, mask?: Uint8Array): Promise<RenderedFile[]> {
+async function renderFiles(
+  loss: LossLabels,
+  res: LossOutput,
+  real: DecodedImage,
+  fake: DecodedImage,
+  stem: string,
+  opt: DrawSettings,
+  mask?: Uint8Array,
+): Promise<RenderedFile[]> {
   const { width: W, height: H } = real;
   // --scale max: the largest value among the compared pixels.
-  const heatScale = opt.scale === 'max' ? maxScale(mask ? res.map.map((v, i) => (mask[i] ? v : 0)) : res.map) : opt.scale;
+  const heatScale =
+    opt.scale === 'max' ? maxScale(mask ? res.map.map((v, i) => (mask[i] ? v : 0)) : res.map) : opt.scale;
   const levels = colorize(toLevels(res.map, heatScale), W, H, await colormapLut(opt.colormap));
   const heatmap = mask ? hatch(levels, mask) : levels;
   // Encodes run concurrently on sharp's threads; the list keeps a fixed order.
   const out: Promise<RenderedFile>[] = [];
   const wanted = new Set<FileKind>(opt.kinds);
-  const png = (kind: FileKind, r: Raster) => wanted.has(kind) && out.push(encodePng(r).then((bytes) => ({ loss: loss.name, kind, name: `${stem}.${loss.name}.${kind}.png`, bytes })));
+  const png = (kind: FileKind, r: Raster) =>
+    wanted.has(kind) &&
+    out.push(
+      encodePng(r).then((bytes) => ({
+        loss: loss.name,
+        kind,
+        name: `${stem}.${loss.name}.${kind}.png`,
+        bytes,
+      })),
+    );
   png('heatmap', heatmap);
   let filtered: { real: Raster; fake: Raster; label: string } | undefined;
   const figure = wanted.has('figure') && W * H <= FIGURE_MAX_PIXELS;
@@ -80,8 +112,25 @@ async function renderFiles(loss: LossLabels, res: LossOutput, real: DecodedImage
   if (figure) {
     // Figures need opentype.js and the font: loaded only when a figure is drawn.
     const { composeFigure } = await import('./figure.js');
-    png('figure', await composeFigure({ real: toRgb8(real), fake: toRgb8(fake), filtered, heatmap, caption: captionFor(loss, res.value) }));
+    png(
+      'figure',
+      await composeFigure({
+        real: toRgb8(real),
+        fake: toRgb8(fake),
+        filtered,
+        heatmap,
+        caption: captionFor(loss, res.value),
+      }),
+    );
   }
-  if (opt.raw) out.push(Promise.resolve({ loss: loss.name, kind: 'raw', name: `${stem}.${loss.name}.map.npy`, bytes: encodeNpy(res.map, [H, W]) }));
+  if (opt.raw)
+    out.push(
+      Promise.resolve({
+        loss: loss.name,
+        kind: 'raw',
+        name: `${stem}.${loss.name}.map.npy`,
+        bytes: encodeNpy(res.map, [H, W]),
+      }),
+    );
   return Promise.all(out);
 }

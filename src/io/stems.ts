@@ -27,7 +27,11 @@ export function uniqueStems(candidates: readonly StemCandidates[]): string[] {
   const taken = new Set<string>();
   const stems: string[] = new Array(candidates.length);
   // Pairs keeping their short stem first, so rule 3 never renames a pair that does not collide.
-  const order = [...candidates.keys()].sort((a, b) => Number(wanted[a] !== candidates[a]!.short) - Number(wanted[b] !== candidates[b]!.short) || cmp(candidates[a]!.long, candidates[b]!.long));
+  const order = [...candidates.keys()].sort(
+    (a, b) =>
+      Number(wanted[a] !== candidates[a]!.short) - Number(wanted[b] !== candidates[b]!.short) ||
+      cmp(candidates[a]!.long, candidates[b]!.long),
+  );
   for (const i of order) {
     let stem = wanted[i]!;
     for (let n = 2; taken.has(key(stem)); n++) stem = `${wanted[i]}~${n}`;

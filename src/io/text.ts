@@ -53,9 +53,17 @@ export function textWidth(text: string, size: number): number {
  * Draws `text` in colour `rgb` onto an RGB raster, the left end of its baseline at (x, baseline), clipped to
  * the raster; coverage from the rasterised outline blends the colour over what is there.
  */
-export async function drawText(canvas: Raster, text: string, x: number, baseline: number, size: number, rgb: [number, number, number]): Promise<void> {
+export async function drawText(
+  canvas: Raster,
+  text: string,
+  x: number,
+  baseline: number,
+  size: number,
+  rgb: [number, number, number],
+): Promise<void> {
   const { data, width, height, channels, ascent } = await coverage(text, size);
-  const ox = Math.round(x) - 1, oy = Math.round(baseline) - ascent;
+  const ox = Math.round(x) - 1,
+    oy = Math.round(baseline) - ascent;
   for (let y = 0; y < height; y++) {
     const cy = oy + y;
     if (cy < 0 || cy >= canvas.height) continue;
@@ -65,7 +73,8 @@ export async function drawText(canvas: Raster, text: string, x: number, baseline
       const a = data[(y * width + xx) * channels + channels - 1]!;
       if (!a) continue;
       const o = (cy * canvas.width + cx) * 3;
-      for (let c = 0; c < 3; c++) canvas.data[o + c] = Math.round((rgb[c]! * a + canvas.data[o + c]! * (255 - a)) / 255);
+      for (let c = 0; c < 3; c++)
+        canvas.data[o + c] = Math.round((rgb[c]! * a + canvas.data[o + c]! * (255 - a)) / 255);
     }
   }
 }
@@ -102,12 +111,23 @@ async function rasterize(text: string, size: number): Promise<Coverage> {
   const h = Math.max(1, ascent + Math.ceil(size * 0.35));
   const d = pathData(lato().getPath(text, 1, ascent, size));
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><path d="${d}" fill="#fff"/></svg>`;
-  const { data, info } = await sharp(Buffer.from(svg)).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(Buffer.from(svg))
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height, channels: info.channels, ascent };
 }
 
-/** SVG path data for `text` in Lato, its baseline's left end at (x, y); `anchor` end/middle shifts it left. */
-export function textPathData(text: string, x: number, y: number, size: number, anchor: 'start' | 'middle' | 'end' = 'start'): string {
+/**
+ * SVG path data for `text` in Lato, its baseline's left end at (x, y); `anchor` end/middle shifts it left.
+ */
+export function textPathData(
+  text: string,
+  x: number,
+  y: number,
+  size: number,
+  anchor: 'start' | 'middle' | 'end' = 'start',
+): string {
   const w = textWidth(text, size);
   const dx = anchor === 'end' ? w : anchor === 'middle' ? w / 2 : 0;
   return pathData(lato().getPath(text, x - dx, y, size));

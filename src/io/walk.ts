@@ -48,7 +48,9 @@ export async function walkFolder(root: string, accept: (name: string) => boolean
   try {
     st = await stat(root);
   } catch (err) {
-    throw new UserError(`${root}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : reason(err)}`);
+    throw new UserError(
+      `${root}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : reason(err)}`,
+    );
   }
   if (!st.isDirectory()) throw new UserError(`${root}: not a folder`);
   const walk: Walk = { files: [], unreadable: [] };
@@ -77,7 +79,13 @@ export async function walkFolder(root: string, accept: (name: string) => boolean
 
 /** Lists one folder's entries: accepted non-folders into `walk.files`, linked folders onto `links`; returns
  *  the real sub-folders, sorted. */
-async function sortEntries(dir: Pending, entries: Dirent[], accept: (name: string) => boolean, walk: Walk, links: Pending[]): Promise<Pending[]> {
+async function sortEntries(
+  dir: Pending,
+  entries: Dirent[],
+  accept: (name: string) => boolean,
+  walk: Walk,
+  links: Pending[],
+): Promise<Pending[]> {
   const subdirs: Pending[] = [];
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { tempPath } from './temp.js';
 
-/** A file to write: its bytes, or a file to copy byte for byte (a report's images: no copy held in memory). */
+/**
+ * A file to write: its bytes, or a file to copy byte for byte (a report's images: no copy held in memory).
+ */
 export type FileToWrite = { name: string; bytes: Buffer } | { name: string; from: string };
 
 /**
@@ -15,7 +17,9 @@ export function writeAllOrNothing(dir: string, files: FileToWrite[], what = `--o
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
-    throw new UserError(`${what}: cannot create folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new UserError(
+      `${what}: cannot create folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   const staged: { tmp: string; final: string }[] = [];
   const done: string[] = [];
@@ -40,7 +44,9 @@ export function writeAllOrNothing(dir: string, files: FileToWrite[], what = `--o
     for (const s of staged) rmSync(s.tmp, { force: true });
     for (const d of done) rmSync(d, { force: true });
     for (const m of made.reverse()) removeEmpty(m.leaf, m.top);
-    throw new UserError(`${what}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new UserError(
+      `${what}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
 }
 
@@ -68,6 +74,8 @@ export function copyAtomic(src: string, dest: string, what: string): void {
     renameSync(tmp, dest);
   } catch (err) {
     rmSync(tmp, { force: true });
-    throw new UserError(`${what}: cannot copy ${src} to ${dest} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new UserError(
+      `${what}: cannot copy ${src} to ${dest} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
 }

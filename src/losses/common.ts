@@ -9,7 +9,9 @@ export function rgb4d(x: Image): Tensor4D {
   return b.shape[3] === 3 ? b : tf.slice(b, [0, 0, 0, 0], [-1, -1, -1, 3]);
 }
 
-/** A per-backend behaviour of the math, on or off by tfjs backend name: the engine's backend table sets it. */
+/**
+ * A per-backend behaviour of the math, on or off by tfjs backend name: the engine's backend table sets it.
+ */
 export interface BackendSwitch {
   /** Registers whether `backend` has the behaviour (engine/backend.ts calls it from its traits). */
   set(backend: string, on: boolean): void;
@@ -27,7 +29,8 @@ export function backendSwitch(): BackendSwitch {
 
 /**
  * Reductions over a few channels run as slices added one by one: tfjs-webgpu reduces with a workgroup per
- * output element, 2 s for the 3 channels of a 301x217 image on SwiftShader against 4 ms for an elementwise op.
+ * output element, 2 s for the 3 channels of a 301x217 image on SwiftShader against 4 ms for an elementwise
+ * op.
  */
 const unrolled = backendSwitch();
 export const setChannelUnrolling = unrolled.set;
@@ -67,8 +70,17 @@ export function toMap(x: Tensor4D, single: boolean): Tensor {
  * disposes: terms = each d_l as a map (toMap), mean = sum_l mean(d_l), map = sum_l resize(d_l) to h x w
  * (withMap false: a scalar placeholder, for a caller that wants only the value).
  */
-export function layeredResult(d: Tensor4D[], h: number, w: number, single: boolean, withMap: boolean, resize: (t: Tensor4D, size: [number, number]) => Tensor4D): LossResult {
-  const map = !withMap ? tf.scalar(0) : tf.tidy(() => toMap(tf.addN(d.map((t) => resize(t, [h, w]))), single));
+export function layeredResult(
+  d: Tensor4D[],
+  h: number,
+  w: number,
+  single: boolean,
+  withMap: boolean,
+  resize: (t: Tensor4D, size: [number, number]) => Tensor4D,
+): LossResult {
+  const map = !withMap
+    ? tf.scalar(0)
+    : tf.tidy(() => toMap(tf.addN(d.map((t) => resize(t, [h, w]))), single));
   const mean = tf.tidy(() => tf.addN(d.map((t) => tf.mean(t))) as Scalar);
   const terms = d.map((t) => toMap(t, single));
   tf.dispose(d);
@@ -76,11 +88,13 @@ export function layeredResult(d: Tensor4D[], h: number, w: number, single: boole
 }
 
 export function checkPair(real: Image, fake: Image): boolean {
-  const a: readonly number[] = real.shape, b: readonly number[] = fake.shape;
+  const a: readonly number[] = real.shape,
+    b: readonly number[] = fake.shape;
   if (a.length !== b.length || a.some((d, i) => d !== b[i])) {
     throw new Error(`real and fake differ in shape: [${a.join(',')}] vs [${b.join(',')}]`);
   }
-  if (a.length !== 3 && a.length !== 4) throw new Error(`expected [H,W,C] or [N,H,W,C] images, got rank ${a.length}`);
+  if (a.length !== 3 && a.length !== 4)
+    throw new Error(`expected [H,W,C] or [N,H,W,C] images, got rank ${a.length}`);
   return a.length === 3;
 }
 

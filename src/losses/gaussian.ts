@@ -25,9 +25,13 @@ export function blurValid(x: Tensor4D, taps: readonly number[]): Tensor4D {
   return tf.depthwiseConv2d(tf.depthwiseConv2d(x, col, 1, 'valid'), row, 1, 'valid');
 }
 
-const K1 = 0.01, K2 = 0.03;
+const K1 = 0.01,
+  K2 = 0.03;
 
-/** SSIM's stabilising constants for data range L (Wang et al. 2004): C1 = (K1 L)², C2 = (K2 L)², K1 0.01, K2 0.03. */
+/**
+ * SSIM's stabilising constants for data range L (Wang et al. 2004): C1 = (K1 L)², C2 = (K2 L)², K1 0.01, K2
+ * 0.03.
+ */
 export function ssimConstants(L: number): { c1: number; c2: number } {
   return { c1: (K1 * L) ** 2, c2: (K2 * L) ** 2 };
 }
@@ -36,7 +40,11 @@ export function ssimConstants(L: number): { c1: number; c2: number } {
  * The Gaussian moments SSIM is built from, per channel, with `blur` the window (padded or 'valid'):
  * mu = G*x, var = G*(x²) - mu², cov = G*(xy) - mu_x mu_y.
  */
-export function gaussianMoments(x: Tensor4D, y: Tensor4D, blur: (t: Tensor4D) => Tensor4D): { mx: Tensor4D; my: Tensor4D; vx: Tensor4D; vy: Tensor4D; cov: Tensor4D } {
+export function gaussianMoments(
+  x: Tensor4D,
+  y: Tensor4D,
+  blur: (t: Tensor4D) => Tensor4D,
+): { mx: Tensor4D; my: Tensor4D; vx: Tensor4D; vy: Tensor4D; cov: Tensor4D } {
   const [mx, my] = [blur(x), blur(y)];
   const vx = tf.sub(blur(tf.mul(x, x)), tf.mul(mx, mx)) as Tensor4D;
   const vy = tf.sub(blur(tf.mul(y, y)), tf.mul(my, my)) as Tensor4D;

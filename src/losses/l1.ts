@@ -11,4 +11,10 @@ export const l1 = tidyLoss(function l1(real: Image, fake: Image): LossResult {
   return { map, mean: tf.mean(map) };
 });
 
-export const l1Loss: LossDefinition = { name: 'l1', title: 'L1', halo: 0, compute: l1, shift: { filter: rgb4d, power: 1 } };
+export const l1Loss: LossDefinition = {
+  name: 'l1',
+  title: 'L1',
+  halo: 0,
+  compute: l1,
+  shift: { filter: rgb4d, power: 1 },
+};

@@ -11,4 +11,10 @@ export const l2 = tidyLoss(function l2(real: Image, fake: Image): LossResult {
   return { map, mean: tf.mean(map) };
 });
 
-export const l2Loss: LossDefinition = { name: 'l2', title: 'L2', halo: 0, compute: l2, shift: { filter: rgb4d, power: 2 } };
+export const l2Loss: LossDefinition = {
+  name: 'l2',
+  title: 'L2',
+  halo: 0,
+  compute: l2,
+  shift: { filter: rgb4d, power: 2 },
+};

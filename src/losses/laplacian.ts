@@ -13,7 +13,8 @@ const K = [0, 1, 0, 1, -4, 1, 0, 1, 0];
  */
 export const laplacian = tidyLoss(function laplacian(real: Image, fake: Image): LossResult {
   const single = checkPair(real, fake);
-  const lr = conv3x3(gray(real), 'laplacian', [K]), lf = conv3x3(gray(fake), 'laplacian', [K]);
+  const lr = conv3x3(gray(real), 'laplacian', [K]),
+    lf = conv3x3(gray(fake), 'laplacian', [K]);
   const d = tf.abs(tf.sub(lf, lr)) as Tensor4D;
   return {
     map: toMap(d, single),
@@ -29,5 +30,10 @@ export const laplacianLoss: LossDefinition = {
   halo: 1,
   grayOnly: true,
   compute: laplacian,
-  shift: { filter: (x) => conv3x3(gray(x), 'laplacian', [K]), power: 1, shown: (f) => tf.abs(f), filterLabel: 'laplacian' },
+  shift: {
+    filter: (x) => conv3x3(gray(x), 'laplacian', [K]),
+    power: 1,
+    shown: (f) => tf.abs(f),
+    filterLabel: 'laplacian',
+  },
 };

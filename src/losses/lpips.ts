@@ -3,7 +3,15 @@ import type { Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
 import type { Range } from '../model.js';
 import { checkPair, layeredResult, rgb4d, tidyLoss } from './common.js';
 import type { LpipsWeights } from './lpips-types.js';
-import { LPIPS_CHANNELS, LPIPS_SCALE, LPIPS_SHIFT, TRUNK_CONVS, TRUNK_NAMES, TRUNK_PLAN, type LpipsNet } from './trunk-layout.js';
+import {
+  LPIPS_CHANNELS,
+  LPIPS_SCALE,
+  LPIPS_SHIFT,
+  TRUNK_CONVS,
+  TRUNK_NAMES,
+  TRUNK_PLAN,
+  type LpipsNet,
+} from './trunk-layout.js';
 import type { TorchConv } from './vgg-layout.js';
 import type { Image, LossContext, LossDefinition, LossResult } from './types.js';
 
@@ -12,11 +20,13 @@ import type { Image, LossContext, LossDefinition, LossResult } from './types.js'
  *   x' = (x - shift) / scale            ScalingLayer, x in [-1, 1] (unit images are mapped by 2x - 1 first)
  *   f_l = trunk tap l of x' (l = 1..5)   torchvision AlexNet / VGG16 features, ReLU outputs (trunk-layout.ts)
  *   n_l = f_l / (||f_l||_channels + 1e-10)
- *   d_l = sum_c w_lc (n_l(real) - n_l(fake))^2   the 1x1 linear layer lin_l (no bias) on the squared difference
+ *   d_l = sum_c w_lc (n_l(real) - n_l(fake))^2   the 1x1 linear layer lin_l (no bias) on the squared
+ * difference
  *   LPIPS = sum_l mean_{h,w} d_l;  spatial map = sum_l bilinear(d_l -> H x W), align_corners=False.
- * Since lpips' linear weights are non-negative, d_l = sum_c (a_l(real) - a_l(fake))^2 with a_l = sqrt(w_l) n_l:
- * lpipsFeatures gives a_l per image (so real and fake can be embedded on two threads) and lpipsCompare needs no
- * weights. Shapes: images [H,W,C] or [N,H,W,C] (C >= 3); features [N, h_l, w_l, C_l]; map [H,W] or [N,H,W].
+ * Since lpips' linear weights are non-negative, d_l = sum_c (a_l(real) - a_l(fake))^2 with a_l = sqrt(w_l)
+ * n_l: lpipsFeatures gives a_l per image (so real and fake can be embedded on two threads) and lpipsCompare
+ * needs no weights. Shapes: images [H,W,C] or [N,H,W,C] (C >= 3); features [N, h_l, w_l, C_l]; map [H,W] or
+ * [N,H,W].
  */
 
 export type { LpipsWeights } from './lpips-types.js';
@@ -27,13 +37,17 @@ export function lpipsWeights(net: LpipsNet, convs: TorchConv[], lins: Float32Arr
   for (const spec of TRUNK_CONVS[net]) {
     const c = convs.find((x) => x.index === spec.index);
     if (!c) throw new Error(`${TRUNK_NAMES[net]} conv features.${spec.index} missing`);
-    const kernel = tf.tidy(() => tf.transpose(tf.tensor4d(c.weight, [spec.cout, spec.cin, spec.k, spec.k]), [2, 3, 1, 0]) as Tensor4D);
+    const kernel = tf.tidy(
+      () =>
+        tf.transpose(tf.tensor4d(c.weight, [spec.cout, spec.cin, spec.k, spec.k]), [2, 3, 1, 0]) as Tensor4D,
+    );
     map.set(spec.index, { kernel, bias: tf.tensor1d(c.bias), stride: spec.stride, pad: spec.pad });
   }
   const sqrtLins = LPIPS_CHANNELS[net].map((ch, l) => {
     const w = lins[l];
     if (!w || w.length !== ch) throw new Error(`LPIPS ${net} lin${l} needs ${ch} weights`);
-    if (w.some((v) => v < 0)) throw new Error(`LPIPS ${net} lin${l} has a negative weight (lpips trains them non-negative)`);
+    if (w.some((v) => v < 0))
+      throw new Error(`LPIPS ${net} lin${l} has a negative weight (lpips trains them non-negative)`);
     return tf.tensor1d(w.map(Math.sqrt));
   });
   const dispose = () => {
@@ -48,7 +62,17 @@ function step(x: Tensor4D, s: (typeof TRUNK_PLAN)['alex'][number], w: LpipsWeigh
   if ('pool' in s) return tf.maxPool(x, s.pool.size, s.pool.stride, 'valid');
   const c = w.convs.get(s.conv)!;
   const p = c.pad;
-  return tf.relu(tf.add(tf.conv2d(x, c.kernel, c.stride, [[0, 0], [p, p], [p, p], [0, 0]]), c.bias)) as Tensor4D;
+  return tf.relu(
+    tf.add(
+      tf.conv2d(x, c.kernel, c.stride, [
+        [0, 0],
+        [p, p],
+        [p, p],
+        [0, 0],
+      ]),
+      c.bias,
+    ),
+  ) as Tensor4D;
 }
 
 /** a_l = sqrt(w_l) * n_l for the five taps of x (in `range`); the caller owns them. */
@@ -56,13 +80,24 @@ export function lpipsFeatures(x: Image, weights: LpipsWeights, range: Range): Te
   let t = tf.tidy(() => {
     const v = rgb4d(x);
     const signed = range === 'unit' ? tf.sub(tf.mul(v, 2), 1) : v;
-    return tf.div(tf.sub(signed, tf.tensor1d(LPIPS_SHIFT as unknown as number[])), tf.tensor1d(LPIPS_SCALE as unknown as number[])) as Tensor4D;
+    return tf.div(
+      tf.sub(signed, tf.tensor1d(LPIPS_SHIFT as unknown as number[])),
+      tf.tensor1d(LPIPS_SCALE as unknown as number[]),
+    ) as Tensor4D;
   });
   const taps: Tensor4D[] = [];
   for (const s of TRUNK_PLAN[weights.net]) {
     if (s === 'tap') {
       const l = taps.length;
-      taps.push(tf.tidy(() => tf.mul(tf.div(t, tf.add(tf.sqrt(tf.sum(tf.square(t), 3, true)), 1e-10)), weights.sqrtLins[l]!) as Tensor4D));
+      taps.push(
+        tf.tidy(
+          () =>
+            tf.mul(
+              tf.div(t, tf.add(tf.sqrt(tf.sum(tf.square(t), 3, true)), 1e-10)),
+              weights.sqrtLins[l]!,
+            ) as Tensor4D,
+        ),
+      );
       continue;
     }
     const next = tf.tidy(() => step(t, s, weights));
@@ -74,17 +109,31 @@ export function lpipsFeatures(x: Image, weights: LpipsWeights, range: Range): Te
 }
 
 /**
- * LPIPS from both images' lpipsFeatures, for an input of h x w: terms = d_l ([h_l, w_l] or [N, h_l, w_l]; their
- * means add up to LPIPS), map = sum_l d_l resized bilinearly (half-pixel centres, as align_corners=False;
- * withMap false: a scalar placeholder), mean = value = LPIPS (the mean over a batch).
+ * LPIPS from both images' lpipsFeatures, for an input of h x w: terms = d_l ([h_l, w_l] or [N, h_l, w_l];
+ * their means add up to LPIPS), map = sum_l d_l resized bilinearly (half-pixel centres, as
+ * align_corners=False; withMap false: a scalar placeholder), mean = value = LPIPS (the mean over a batch).
  */
-export function lpipsCompare(realFeatures: Tensor4D[], fakeFeatures: Tensor4D[], h: number, w: number, single: boolean, withMap = true): LossResult {
-  const d = realFeatures.map((r, i) => tf.tidy(() => tf.sum(tf.squaredDifference(r, fakeFeatures[i]!), 3, true)) as Tensor4D);
+export function lpipsCompare(
+  realFeatures: Tensor4D[],
+  fakeFeatures: Tensor4D[],
+  h: number,
+  w: number,
+  single: boolean,
+  withMap = true,
+): LossResult {
+  const d = realFeatures.map(
+    (r, i) => tf.tidy(() => tf.sum(tf.squaredDifference(r, fakeFeatures[i]!), 3, true)) as Tensor4D,
+  );
   return layeredResult(d, h, w, single, withMap, (t, size) => tf.image.resizeBilinear(t, size, false, true));
 }
 
 /** LPIPS of two images in `range` (see the top of this file). */
-export const lpips = tidyLoss(function lpips(real: Image, fake: Image, weights: LpipsWeights, range: Range): LossResult {
+export const lpips = tidyLoss(function lpips(
+  real: Image,
+  fake: Image,
+  weights: LpipsWeights,
+  range: Range,
+): LossResult {
   const single = checkPair(real, fake);
   const [h, w] = real.rank === 3 ? real.shape : real.shape.slice(1, 3);
   const rf = lpipsFeatures(real, weights, range);

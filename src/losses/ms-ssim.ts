@@ -6,7 +6,9 @@ import type { Image, LossDefinition, LossResult } from './types.js';
 
 /** pytorch_msssim's scale weights, finest first. */
 const WEIGHTS = [0.0448, 0.2856, 0.3001, 0.2363, 0.1333];
-/** Images must be larger than this on their shorter side: (11 - 1) * 2^4, four halvings of an 11-tap window. */
+/**
+ * Images must be larger than this on their shorter side: (11 - 1) * 2^4, four halvings of an 11-tap window.
+ */
 export const MS_SSIM_MIN_SIDE = 160;
 
 /** Per channel [N,C]: the mean SSIM and the mean contrast-structure term, 'valid' Gaussian (no padding). */
@@ -15,14 +17,24 @@ function scale(x: Tensor4D, y: Tensor4D, L: number): { ssim: Tensor4D; cs: Tenso
   const { mx, my, vx, vy, cov } = gaussianMoments(x, y, (t) => blurValid(t, taps));
   const { c1, c2 } = ssimConstants(L);
   const cs = tf.div(tf.add(tf.mul(cov, 2), c2), tf.add(tf.add(vx, vy), c2));
-  const lum = tf.div(tf.add(tf.mul(tf.mul(mx, my), 2), c1), tf.add(tf.add(tf.mul(mx, mx), tf.mul(my, my)), c1));
+  const lum = tf.div(
+    tf.add(tf.mul(tf.mul(mx, my), 2), c1),
+    tf.add(tf.add(tf.mul(mx, mx), tf.mul(my, my)), c1),
+  );
   return { ssim: tf.mean(tf.mul(lum, cs), [1, 2]) as Tensor4D, cs: tf.mean(cs, [1, 2]) as Tensor4D };
 }
 
-/** 2x2 average pooling, odd sizes padded with a zero row/column on both sides and counted (count_include_pad). */
+/**
+ * 2x2 average pooling, odd sizes padded with a zero row/column on both sides and counted (count_include_pad).
+ */
 function halve(x: Tensor4D): Tensor4D {
   const [, h, w] = x.shape;
-  const p = tf.pad(x, [[0, 0], [h % 2, h % 2], [w % 2, w % 2], [0, 0]]);
+  const p = tf.pad(x, [
+    [0, 0],
+    [h % 2, h % 2],
+    [w % 2, w % 2],
+    [0, 0],
+  ]);
   return tf.avgPool(p, 2, 2, 'valid');
 }
 
@@ -36,7 +48,8 @@ export const msSsim = tidyLoss(function msSsim(real: Image, fake: Image, L: numb
   checkPair(real, fake);
   let [x, y] = [rgb4d(real), rgb4d(fake)];
   const side = Math.min(x.shape[1], x.shape[2]);
-  if (side <= MS_SSIM_MIN_SIDE) throw new Error(`MS-SSIM needs images whose shorter side is over ${MS_SSIM_MIN_SIDE} px, got ${side}`);
+  if (side <= MS_SSIM_MIN_SIDE)
+    throw new Error(`MS-SSIM needs images whose shorter side is over ${MS_SSIM_MIN_SIDE} px, got ${side}`);
   const terms: Tensor4D[] = [];
   for (let i = 0; i < WEIGHTS.length; i++) {
     const s = scale(x, y, L);
@@ -45,7 +58,10 @@ export const msSsim = tidyLoss(function msSsim(real: Image, fake: Image, L: numb
       [x, y] = [halve(x), halve(y)];
     } else terms.push(tf.relu(s.ssim));
   }
-  const prod = terms.reduce((acc, t, i) => tf.mul(acc, tf.pow(t, WEIGHTS[i]!)) as Tensor4D, tf.onesLike(terms[0]!));
+  const prod = terms.reduce(
+    (acc, t, i) => tf.mul(acc, tf.pow(t, WEIGHTS[i]!)) as Tensor4D,
+    tf.onesLike(terms[0]!),
+  );
   const mean = tf.mean(prod) as Scalar;
   return { map: tf.reshape(mean, [1]), mean };
 });

@@ -21,12 +21,20 @@ export interface LossTraits {
  */
 const LOSSES: Readonly<Record<string, { load: () => Promise<LossDefinition> } & LossTraits>> = {
   sobel: { load: async () => (await import('./sobel.js')).sobelLoss, maskable: true, shift: true },
-  laplacian: { load: async () => (await import('./laplacian.js')).laplacianLoss, maskable: true, shift: true },
+  laplacian: {
+    load: async () => (await import('./laplacian.js')).laplacianLoss,
+    maskable: true,
+    shift: true,
+  },
   vgg: { load: async () => (await import('./vgg.js')).vggLoss, requires: 'vgg19' },
   l1: { load: async () => (await import('./l1.js')).l1Loss, maskable: true, shift: true },
   l2: { load: async () => (await import('./l2.js')).l2Loss, maskable: true, shift: true },
   ssim: { load: async () => (await import('./ssim.js')).ssimLoss, maskable: true, higherIsBetter: true },
-  'ms-ssim': { load: async () => (await import('./ms-ssim.js')).msSsimLoss, higherIsBetter: true, mapless: true },
+  'ms-ssim': {
+    load: async () => (await import('./ms-ssim.js')).msSsimLoss,
+    higherIsBetter: true,
+    mapless: true,
+  },
   psnr: { load: async () => (await import('./psnr.js')).psnrLoss, maskable: true, higherIsBetter: true },
   lpips: { load: async () => (await import('./lpips.js')).lpipsAlexLoss, requires: 'lpips-alex' },
   'lpips-vgg': { load: async () => (await import('./lpips.js')).lpipsVggLoss, requires: 'lpips-vgg' },
@@ -54,5 +62,7 @@ export async function loadLoss(name: string): Promise<LossDefinition | undefined
 
 /** All losses, by name. */
 export async function loadLosses(): Promise<Record<string, LossDefinition>> {
-  return Object.fromEntries(await Promise.all(LOSS_NAMES.map(async (n) => [n, (await loadLoss(n))!] as const)));
+  return Object.fromEntries(
+    await Promise.all(LOSS_NAMES.map(async (n) => [n, (await loadLoss(n))!] as const)),
+  );
 }

@@ -23,9 +23,14 @@ export const sobel = tidyLoss(function sobel(real: Image, fake: Image): LossResu
   const single = checkPair(real, fake);
   // Real and fake are convolved separately: batching them (concat, then split) measured slower on wasm,
   // where the split copies both maps.
-  const mr = magnitude(gray(real)), mf = magnitude(gray(fake));
+  const mr = magnitude(gray(real)),
+    mf = magnitude(gray(fake));
   const d = tf.abs(tf.sub(mf, mr)) as Tensor4D;
-  return { map: toMap(d, single), mean: tf.mean(d), filtered: { real: toMap(mr, single), fake: toMap(mf, single) } };
+  return {
+    map: toMap(d, single),
+    mean: tf.mean(d),
+    filtered: { real: toMap(mr, single), fake: toMap(mf, single) },
+  };
 });
 
 export const sobelLoss: LossDefinition = {

@@ -16,18 +16,36 @@ export const setHostKernels = host.set;
 
 interface SsimKernel {
   scratchFloats(width: number): number;
-  ssimMeanMap(x: number, y: number, c: number, w: number, h: number, out: number, taps: number, scratch: number, c1: number, c2: number): void;
+  ssimMeanMap(
+    x: number,
+    y: number,
+    c: number,
+    w: number,
+    h: number,
+    out: number,
+    taps: number,
+    scratch: number,
+    c1: number,
+    c2: number,
+  ): void;
 }
 
 let compiled: WebAssembly.Module | undefined;
-const kernelModule = () => (compiled ??= new WebAssembly.Module(readFileSync(new URL('../../asm/ssim-map.wasm', import.meta.url))));
-const instance = (memory: WebAssembly.Memory) => new WebAssembly.Instance(kernelModule(), { env: { memory } }).exports as unknown as SsimKernel;
+const kernelModule = () =>
+  (compiled ??= new WebAssembly.Module(readFileSync(new URL('../../asm/ssim-map.wasm', import.meta.url))));
+const instance = (memory: WebAssembly.Memory) =>
+  new WebAssembly.Instance(kernelModule(), { env: { memory } }).exports as unknown as SsimKernel;
 let sizer: SsimKernel | undefined;
 
 /** Byte offsets of one image's x, y, out, taps and scratch in the kernel's memory, and the bytes in all. */
 function layout(h: number, w: number, c: number, scratchFloats: number) {
-  const image = h * w * c * 4, map = h * w * 4;
-  const x = 0, y = image, out = 2 * image, taps = out + map, scratch = taps + 32;
+  const image = h * w * c * 4,
+    map = h * w * 4;
+  const x = 0,
+    y = image,
+    out = 2 * image,
+    taps = out + map,
+    scratch = taps + 32;
   return { x, y, out, taps, scratch, bytes: scratch + scratchFloats * 4 };
 }
 
@@ -36,11 +54,17 @@ const MAX_BYTES = 2 ** 31;
 
 /**
  * The mean over channels of the SSIM map S [N,H,W,1] of x, y [N,H,W,C] (S as ssimMap in ssim.ts: `taps` the
- * Gaussian window, 11 taps, C1 = c1, C2 = c2), or undefined where the kernel does not apply (a device backend,
- * a side under 5 px, an image over 2 GiB of kernel memory, or inside tf.grad: the kernel has no gradient, the
- * ops do): then the caller computes it with tfjs ops.
+ * Gaussian window, 11 taps, C1 = c1, C2 = c2), or undefined where the kernel does not apply (a device
+ * backend, a side under 5 px, an image over 2 GiB of kernel memory, or inside tf.grad: the kernel has no
+ * gradient, the ops do): then the caller computes it with tfjs ops.
  */
-export function hostSsimMeanMap(x: Tensor4D, y: Tensor4D, taps: readonly number[], c1: number, c2: number): Tensor4D | undefined {
+export function hostSsimMeanMap(
+  x: Tensor4D,
+  y: Tensor4D,
+  taps: readonly number[],
+  c1: number,
+  c2: number,
+): Tensor4D | undefined {
   const [n, h, w, c] = x.shape;
   if (!host.active() || tf.engine().isTapeOn() || taps.length !== 11 || h < 5 || w < 5) return undefined;
   sizer ??= instance(new WebAssembly.Memory({ initial: 0 }));
@@ -51,7 +75,8 @@ export function hostSsimMeanMap(x: Tensor4D, y: Tensor4D, taps: readonly number[
   const heap = new Float32Array(memory.buffer);
   heap.set(taps.slice(5), at.taps / 4); // (rounded to float32 as stored) centre tap first: g[5], g[6], ..., g[10]
   const [xs, ys] = [x.dataSync() as Float32Array, y.dataSync() as Float32Array];
-  const len = h * w * c, out = new Float32Array(n * h * w);
+  const len = h * w * c,
+    out = new Float32Array(n * h * w);
   for (let i = 0; i < n; i++) {
     heap.set(xs.subarray(i * len, (i + 1) * len), at.x / 4);
     heap.set(ys.subarray(i * len, (i + 1) * len), at.y / 4);

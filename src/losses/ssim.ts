@@ -19,7 +19,17 @@ export const SSIM_RADIUS = 5;
 export function ssimMap(x: Tensor4D, y: Tensor4D, L: number): Tensor4D {
   const taps = gaussianTaps(1.5, 3.5);
   const r = (taps.length - 1) / 2;
-  const pad = (t: Tensor4D) => tf.mirrorPad(t, [[0, 0], [r, r], [r, r], [0, 0]], 'symmetric');
+  const pad = (t: Tensor4D) =>
+    tf.mirrorPad(
+      t,
+      [
+        [0, 0],
+        [r, r],
+        [r, r],
+        [0, 0],
+      ],
+      'symmetric',
+    );
   const { mx, my, vx, vy, cov } = gaussianMoments(x, y, (t) => blurValid(pad(t), taps));
   const { c1, c2 } = ssimConstants(L);
   const a = tf.mul(tf.add(tf.mul(tf.mul(mx, my), 2), c1), tf.add(tf.mul(cov, 2), c2));
@@ -38,11 +48,17 @@ export const ssim = tidyLoss(function ssim(real: Image, fake: Image, L: number =
   const single = checkPair(real, fake);
   const [x, y] = [rgb4d(real), rgb4d(fake)];
   const { c1, c2 } = ssimConstants(L);
-  const s = tf.squeeze(hostSsimMeanMap(x, y, gaussianTaps(1.5, 3.5), c1, c2) ?? channelMean(ssimMap(x, y, L)), [3]);
+  const s = tf.squeeze(
+    hostSsimMeanMap(x, y, gaussianTaps(1.5, 3.5), c1, c2) ?? channelMean(ssimMap(x, y, L)),
+    [3],
+  );
   const [, h, w] = s.shape;
   const map = tf.sub(1, s);
   // No interior in images of 10 px or less on a side: the index is then NaN (the engine refuses them).
-  const inner = h > 2 * SSIM_RADIUS && w > 2 * SSIM_RADIUS ? tf.mean(tf.slice(s, [0, SSIM_RADIUS, SSIM_RADIUS], [-1, h - 2 * SSIM_RADIUS, w - 2 * SSIM_RADIUS])) : tf.scalar(NaN);
+  const inner =
+    h > 2 * SSIM_RADIUS && w > 2 * SSIM_RADIUS
+      ? tf.mean(tf.slice(s, [0, SSIM_RADIUS, SSIM_RADIUS], [-1, h - 2 * SSIM_RADIUS, w - 2 * SSIM_RADIUS]))
+      : tf.scalar(NaN);
   return { map: single ? tf.squeeze(map, [0]) : map, mean: inner as Scalar };
 });
 

@@ -16,18 +16,46 @@ export interface TrunkConv {
   pad: number;
 }
 
-/** A step of the trunk: a conv (+ ReLU) by its features index, a max-pool, or a tap (one of the 5 outputs). */
+/**
+ * A step of the trunk: a conv (+ ReLU) by its features index, a max-pool, or a tap (one of the 5 outputs).
+ */
 export type TrunkStep = { conv: number } | { pool: { size: number; stride: number } } | 'tap';
 
-const c = (index: number, cin: number, cout: number, k = 3, stride = 1, pad = 1): TrunkConv => ({ index, cin, cout, k, stride, pad });
+const c = (index: number, cin: number, cout: number, k = 3, stride = 1, pad = 1): TrunkConv => ({
+  index,
+  cin,
+  cout,
+  k,
+  stride,
+  pad,
+});
 
-/** AlexNet (torchvision, "one weird trick" variant): 5 convs; pools MaxPool2d(3, 2) after relu1, relu2, relu5. */
-export const ALEXNET_CONVS: readonly TrunkConv[] = [c(0, 3, 64, 11, 4, 2), c(3, 64, 192, 5, 1, 2), c(6, 192, 384), c(8, 384, 256), c(10, 256, 256)];
+/**
+ * AlexNet (torchvision, "one weird trick" variant): 5 convs; pools MaxPool2d(3, 2) after relu1, relu2, relu5.
+ */
+export const ALEXNET_CONVS: readonly TrunkConv[] = [
+  c(0, 3, 64, 11, 4, 2),
+  c(3, 64, 192, 5, 1, 2),
+  c(6, 192, 384),
+  c(8, 384, 256),
+  c(10, 256, 256),
+];
 
 /** VGG16 (configuration D): 13 3x3 convs with padding 1; MaxPool2d(2, 2) at features 4, 9, 16, 23, 30. */
 export const VGG16_CONVS: readonly TrunkConv[] = [
-  c(0, 3, 64), c(2, 64, 64), c(5, 64, 128), c(7, 128, 128), c(10, 128, 256), c(12, 256, 256), c(14, 256, 256),
-  c(17, 256, 512), c(19, 512, 512), c(21, 512, 512), c(24, 512, 512), c(26, 512, 512), c(28, 512, 512),
+  c(0, 3, 64),
+  c(2, 64, 64),
+  c(5, 64, 128),
+  c(7, 128, 128),
+  c(10, 128, 256),
+  c(12, 256, 256),
+  c(14, 256, 256),
+  c(17, 256, 512),
+  c(19, 512, 512),
+  c(21, 512, 512),
+  c(24, 512, 512),
+  c(26, 512, 512),
+  c(28, 512, 512),
 ];
 
 export const TRUNK_CONVS: Record<LpipsNet, readonly TrunkConv[]> = { alex: ALEXNET_CONVS, vgg: VGG16_CONVS };
@@ -46,13 +74,28 @@ const cv = (...ix: number[]): TrunkStep[] => ix.map((conv) => ({ conv }));
 export const TRUNK_PLAN: Record<LpipsNet, readonly TrunkStep[]> = {
   alex: [...cv(0), 'tap', P3, ...cv(3), 'tap', P3, ...cv(6), 'tap', ...cv(8), 'tap', ...cv(10), 'tap'],
   vgg: [
-    ...cv(0, 2), 'tap', P2, ...cv(5, 7), 'tap', P2, ...cv(10, 12, 14), 'tap',
-    P2, ...cv(17, 19, 21), 'tap', P2, ...cv(24, 26, 28), 'tap',
+    ...cv(0, 2),
+    'tap',
+    P2,
+    ...cv(5, 7),
+    'tap',
+    P2,
+    ...cv(10, 12, 14),
+    'tap',
+    P2,
+    ...cv(17, 19, 21),
+    'tap',
+    P2,
+    ...cv(24, 26, 28),
+    'tap',
   ],
 };
 
 /** Channels of the five taps (lpips' `chns`), i.e. of the linear layers lin0..lin4. */
-export const LPIPS_CHANNELS: Record<LpipsNet, readonly number[]> = { alex: [64, 192, 384, 256, 256], vgg: [64, 128, 256, 512, 512] };
+export const LPIPS_CHANNELS: Record<LpipsNet, readonly number[]> = {
+  alex: [64, 192, 384, 256, 256],
+  vgg: [64, 128, 256, 512, 512],
+};
 
 /** lpips v0.1 ScalingLayer: x' = (x - shift) / scale per RGB channel (float32 in the package). */
 export const LPIPS_SHIFT = [-0.03, -0.088, -0.188] as const;

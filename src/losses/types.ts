@@ -14,7 +14,9 @@ export interface LossResult {
   map: tf.Tensor;
   /** mean(map): the scalar NectarGAN's module returns with reduction='mean'. Differentiable. */
   mean: tf.Scalar;
-  /** The filtered images the docs' figures show below real and fake (shape of `map`), if the loss has them. */
+  /**
+   * The filtered images the docs' figures show below real and fake (shape of `map`), if the loss has them.
+   */
   filtered?: { real: tf.Tensor; fake: tf.Tensor };
   /**
    * When the loss is not mean(map): maps whose means add up to the loss (vgg: each block's channel-mean
@@ -24,7 +26,9 @@ export interface LossResult {
   terms?: tf.Tensor[];
 }
 
-/** The seven VGG19 convs as tfjs tensors: kernels [3, 3, in, out] (transposed from PyTorch's [out, in, 3, 3]). */
+/**
+ * The seven VGG19 convs as tfjs tensors: kernels [3, 3, in, out] (transposed from PyTorch's [out, in, 3, 3]).
+ */
 export interface Vgg19Weights {
   convs: { kernel: tf.Tensor4D; bias: tf.Tensor1D }[];
   dispose(): void;
@@ -72,7 +76,10 @@ export interface LossDefinition {
    * one-channel images as already gray, and the engine computes gray once for all such losses of a pair.
    */
   grayOnly?: boolean;
-  /** The value grows with similarity (ssim, ms-ssim, psnr); the map still shows dissimilarity (bright = differs). */
+  /**
+   * The value grows with similarity (ssim, ms-ssim, psnr); the map still shows dissimilarity (bright =
+   * differs).
+   */
   higherIsBetter?: true;
   /**
    * How the engine turns the float64 mean of the map into the value, when it is not the mean itself: `crop`
@@ -96,5 +103,12 @@ export interface LossDefinition {
    * scalar placeholder, for a caller that wants only the value).
    */
   embed?(x: Image, ctx?: LossContext): tf.Tensor4D[];
-  compareEmbeddings?(real: tf.Tensor4D[], fake: tf.Tensor4D[], h: number, w: number, single: boolean, withMap?: boolean): LossResult;
+  compareEmbeddings?(
+    real: tf.Tensor4D[],
+    fake: tf.Tensor4D[],
+    h: number,
+    w: number,
+    single: boolean,
+    withMap?: boolean,
+  ): LossResult;
 }

@@ -14,7 +14,9 @@ export const VGG19_CONVS = [
   { index: 14, cin: 256, cout: 256 },
 ] as const;
 
-/** Indices of every conv in torchvision's VGG19 `features` (configuration E), to tell VGG19 from VGG11/13/16. */
+/**
+ * Indices of every conv in torchvision's VGG19 `features` (configuration E), to tell VGG19 from VGG11/13/16.
+ */
 export const VGG19_ALL_CONV_INDICES = [0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34];
 
 /** One conv's parameters as PyTorch stores them: weight [out, in, 3, 3] row-major, bias [out]. */

@@ -45,9 +45,27 @@ function blocks(w: Vgg19Weights): ((x: Tensor4D) => Tensor4D)[] {
       return next;
     }, x);
   return [
-    (x) => chain(x, (t) => conv(t, c11!), (t) => conv(t, c12!)),
-    (x) => chain(x, pool, (t) => conv(t, c21!), (t) => conv(t, c22!)),
-    (x) => chain(x, pool, (t) => conv(t, c31!), (t) => conv(t, c32!), (t) => conv(t, c33!)),
+    (x) =>
+      chain(
+        x,
+        (t) => conv(t, c11!),
+        (t) => conv(t, c12!),
+      ),
+    (x) =>
+      chain(
+        x,
+        pool,
+        (t) => conv(t, c21!),
+        (t) => conv(t, c22!),
+      ),
+    (x) =>
+      chain(
+        x,
+        pool,
+        (t) => conv(t, c31!),
+        (t) => conv(t, c32!),
+        (t) => conv(t, c33!),
+      ),
   ];
 }
 
@@ -69,12 +87,23 @@ export function vggFeatures(x: Image, weights: Vgg19Weights): Tensor4D[] {
  * Per-pixel map: for each block the channel mean of |B_i(fake) - B_i(real)| at that block's resolution
  * (these are the `terms`: mean(term_i) = mean|B_i(fake) - B_i(real)|), enlarged to the input size by nearest
  * neighbour (F.interpolate's 'nearest': source = floor(dst * in / out)) and summed over blocks.
- * `mean` is the loss, sum_i mean(term_i); for odd sizes it differs slightly from mean(map). withMap false: `map`
- * is a scalar placeholder.
+ * `mean` is the loss, sum_i mean(term_i); for odd sizes it differs slightly from mean(map). withMap false:
+ * `map` is a scalar placeholder.
  */
-export function vggCompare(realFeatures: Tensor4D[], fakeFeatures: Tensor4D[], h: number, w: number, single: boolean, withMap = true): LossResult {
-  const terms = realFeatures.map((r, i) => tf.tidy(() => tf.mean(tf.abs(tf.sub(fakeFeatures[i]!, r)), 3, true)) as Tensor4D);
-  return layeredResult(terms, h, w, single, withMap, (t, size) => tf.image.resizeNearestNeighbor(t, size, false, false));
+export function vggCompare(
+  realFeatures: Tensor4D[],
+  fakeFeatures: Tensor4D[],
+  h: number,
+  w: number,
+  single: boolean,
+  withMap = true,
+): LossResult {
+  const terms = realFeatures.map(
+    (r, i) => tf.tidy(() => tf.mean(tf.abs(tf.sub(fakeFeatures[i]!, r)), 3, true)) as Tensor4D,
+  );
+  return layeredResult(terms, h, w, single, withMap, (t, size) =>
+    tf.image.resizeNearestNeighbor(t, size, false, false),
+  );
 }
 
 /** NectarGAN's VGGPerceptual on two images (see the top of this file). */

@@ -1,5 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -19,7 +27,8 @@ function put(dir: string, rel: string, from: string) {
 /** Two folders: a.png (gray8), sub/b.png (rgb8), only.png with no fake, bad.png not an image. */
 function folders() {
   const root = mkdtempSync(path.join(tmpdir(), 'nl-batch-'));
-  const real = path.join(root, 'real'), fake = path.join(root, 'fake');
+  const real = path.join(root, 'real'),
+    fake = path.join(root, 'fake');
   put(real, 'a.png', img('gray8', 'real'));
   put(fake, 'a.png', img('gray8', 'fake'));
   put(real, 'sub/b.png', img('rgb8', 'real'));
@@ -35,11 +44,33 @@ function run(args: string[], cwd: string) {
   return { code: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
-const ndjson = (s: string) => s.trimEnd().split('\n').map((l) => JSON.parse(l));
+const ndjson = (s: string) =>
+  s
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 test('folders: NDJSON per pair then a summary; missing counterpart and undecodable pair reported, the rest compared; exit 2 wins', () => {
   const { root } = folders();
-  const r = run(['batch', 'real', 'fake', '--loss', 'sobel,l1', '--json', '--max', 'sobel=0.1', '--out', 'maps', '--junit', 'ci/junit.xml', '--jobs', '2'], root);
+  const r = run(
+    [
+      'batch',
+      'real',
+      'fake',
+      '--loss',
+      'sobel,l1',
+      '--json',
+      '--max',
+      'sobel=0.1',
+      '--out',
+      'maps',
+      '--junit',
+      'ci/junit.xml',
+      '--jobs',
+      '2',
+    ],
+    root,
+  );
   assert.equal(r.code, 2, r.stderr);
   const lines = ndjson(r.stdout);
   const summary = lines.pop();
@@ -59,9 +90,14 @@ test('folders: NDJSON per pair then a summary; missing counterpart and undecodab
   assert.ok(existsSync(path.join(root, by['sub/b.png'].files.sobel.heatmap)));
   assert.equal(by['sub/b.png'].files.sobel.heatmap, path.join('maps', 'sub', 'b.sobel.heatmap.png'));
   assert.deepEqual(readdirSync(path.join(root, 'real', 'sub')), ['b.png']);
-  assert.deepEqual(summary.worst.sobel.map((w: { name: string }) => w.name), ['a.png', 'sub/b.png']);
+  assert.deepEqual(
+    summary.worst.sobel.map((w: { name: string }) => w.name),
+    ['a.png', 'sub/b.png'],
+  );
   // JUnit: one testcase per pair, failures for over, errors for could-not-compare.
-  const x = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(readFileSync(path.join(root, 'ci/junit.xml'), 'utf8'));
+  const x = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(
+    readFileSync(path.join(root, 'ci/junit.xml'), 'utf8'),
+  );
   const suite = x.testsuites.testsuite;
   assert.deepEqual([suite.tests, suite.failures, suite.errors], ['4', '1', '2']);
   const cases = suite.testcase as { name: string; failure?: unknown; error?: unknown }[];
@@ -82,7 +118,12 @@ test('exit 1 when a pair is over a threshold and none failed; 0 when none is ove
   assert.equal(over.code, 1, over.stderr);
   const ok = run(['batch', 'r', 'f', '--max', 'sobel=1', '--no-maps', '--json', '--jobs', '1'], root);
   assert.equal(ok.code, 0, ok.stderr);
-  const val = (s: string) => Object.fromEntries(ndjson(s).filter((l) => !l.summary).map((l) => [l.name, l.losses.sobel]));
+  const val = (s: string) =>
+    Object.fromEntries(
+      ndjson(s)
+        .filter((l) => !l.summary)
+        .map((l) => [l.name, l.losses.sobel]),
+    );
   assert.deepEqual(val(over.stdout), val(ok.stdout));
   assert.equal(existsSync(path.join(root, 'nectar-loss-out')), false, '--no-maps writes nothing');
   const table = run(['batch', 'r', 'f', '--no-maps'], root);
@@ -105,7 +146,8 @@ test('NectarGAN tester layout: N_B_real / N_B_fake paired, N_A_real ignored', ()
   const lines = ndjson(r.stdout);
   const pairs = lines.filter((l) => !l.summary);
   assert.deepEqual(pairs.map((l) => l.name).sort(), ['1_B', '2_B', '3_B']);
-  for (const p of pairs.filter((l) => l.status === 'ok')) assert.ok(relErr(p.losses.laplacian, C.gray8!.losses.laplacian!.unit.mean) <= 1e-5);
+  for (const p of pairs.filter((l) => l.status === 'ok'))
+    assert.ok(relErr(p.losses.laplacian, C.gray8!.losses.laplacian!.unit.mean) <= 1e-5);
   assert.match(pairs.find((l) => l.name === '3_B').error, /no 3_B_real counterpart/);
   assert.ok(existsSync(path.join(root, 'o', '1_B.laplacian.heatmap.png')));
 });
@@ -113,23 +155,32 @@ test('NectarGAN tester layout: N_B_real / N_B_fake paired, N_A_real ignored', ()
 test('trainer layout: best epoch per loss in the summary and the table; --plot draws each loss per epoch', () => {
   const root = mkdtempSync(path.join(tmpdir(), 'nl-batch-'));
   const d = path.join(root, 'examples');
-  for (const e of [1, 2, 3, 4]) for (const i of [1, 2]) {
-    put(d, `epoch${e}_${i}_A_real.png`, img('gray8', 'real'));
-    put(d, `epoch${e}_${i}_B_real.png`, img(e % 2 ? 'gray8' : 'gray8', 'real'));
-    put(d, `epoch${e}_${i}_B_fake.png`, img('gray8', e === 4 ? 'real' : 'fake'));
-  }
-  const r = run(['batch', 'examples', '--loss', 'sobel,l2,ssim', '--plot', 'plots/epochs.png', '--no-maps', '--json'], root);
+  for (const e of [1, 2, 3, 4])
+    for (const i of [1, 2]) {
+      put(d, `epoch${e}_${i}_A_real.png`, img('gray8', 'real'));
+      put(d, `epoch${e}_${i}_B_real.png`, img(e % 2 ? 'gray8' : 'gray8', 'real'));
+      put(d, `epoch${e}_${i}_B_fake.png`, img('gray8', e === 4 ? 'real' : 'fake'));
+    }
+  const r = run(
+    ['batch', 'examples', '--loss', 'sobel,l2,ssim', '--plot', 'plots/epochs.png', '--no-maps', '--json'],
+    root,
+  );
   assert.equal(r.code, 0, r.stderr);
   const summary = ndjson(r.stdout).pop();
   assert.equal(summary.pairs, 8);
   // Epoch 4 compares real with real: the best epoch for a loss (lowest) and for ssim (highest, 1).
-  assert.deepEqual(summary.best, { sobel: { epoch: 4, value: 0 }, l2: { epoch: 4, value: 0 }, ssim: { epoch: 4, value: 1 } });
+  assert.deepEqual(summary.best, {
+    sobel: { epoch: 4, value: 0 },
+    l2: { epoch: 4, value: 0 },
+    ssim: { epoch: 4, value: 1 },
+  });
   const table = run(['batch', 'examples', '--loss', 'sobel,ssim', '--no-maps'], root);
   assert.match(table.stdout, /\nbest epoch: sobel 4 \(0\), ssim 4 \(1\)\n$/);
   const png = PNG.sync.read(readFileSync(path.join(root, 'plots/epochs.png')));
   assert.deepEqual([png.width, png.height], [960, 540]);
   const colours = new Set<number>();
-  for (let i = 0; i < png.data.length; i += 4) colours.add((png.data[i]! << 16) | (png.data[i + 1]! << 8) | png.data[i + 2]!);
+  for (let i = 0; i < png.data.length; i += 4)
+    colours.add((png.data[i]! << 16) | (png.data[i + 1]! << 8) | png.data[i + 2]!);
   assert.ok(colours.size > 20, 'lines, text and axes drawn');
   const notTrainer = run(['batch', 'examples', 'examples', '--plot', 'x.png', '--no-maps'], root);
   assert.equal(notTrainer.code, 2);
@@ -158,30 +209,68 @@ test('batch usage errors exit 2 with one line and nothing on stdout', () => {
 });
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
-const CHROME_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--hide-scrollbars'];
+const CHROME_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--hide-scrollbars',
+];
 
 function chromium(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const p = spawn(CHROMIUM!, [...CHROME_FLAGS, `--user-data-dir=${mkdtempSync(path.join(tmpdir(), 'nl-chrome-'))}`, ...args]);
+    const p = spawn(CHROMIUM!, [
+      ...CHROME_FLAGS,
+      `--user-data-dir=${mkdtempSync(path.join(tmpdir(), 'nl-chrome-'))}`,
+      ...args,
+    ]);
     let out = '';
     const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);
     p.stdout.on('data', (d) => (out += d));
-    p.on('close', (code) => (clearTimeout(timer), code === 0 ? resolve(out) : reject(new Error(`chromium exited ${code}`))));
+    p.on(
+      'close',
+      (code) => (
+        clearTimeout(timer),
+        code === 0 ? resolve(out) : reject(new Error(`chromium exited ${code}`))
+      ),
+    );
   });
 }
 
 test('HTML report opens from disk in headless Chromium with every image loaded', async (t) => {
   if (!CHROMIUM) {
-    t.skip('Chromium is not installed (.ci/run installs Debian\'s chromium package)');
+    t.skip("Chromium is not installed (.ci/run installs Debian's chromium package)");
     return;
   }
   const { root } = folders();
-  const r = run(['batch', 'real', 'fake', '--loss', 'sobel,laplacian', '--report', 'out/report.html', '--out', 'out/maps'], root);
+  const r = run(
+    [
+      'batch',
+      'real',
+      'fake',
+      '--loss',
+      'sobel,laplacian',
+      '--report',
+      'out/report.html',
+      '--out',
+      'out/maps',
+    ],
+    root,
+  );
   assert.equal(r.code, 2, r.stderr);
   const html = readFileSync(path.join(root, 'out/report.html'), 'utf8');
   assert.ok(html.indexOf('only.png') < html.indexOf('a.png'), 'errors listed first');
   const url = `file://${path.join(root, 'out/report.html')}`;
-  const dom = await chromium(['--allow-file-access-from-files', '--virtual-time-budget=10000', '--dump-dom', url]);
+  const dom = await chromium([
+    '--allow-file-access-from-files',
+    '--virtual-time-budget=10000',
+    '--dump-dom',
+    url,
+  ]);
   const loaded = /data-images="(\d+)\/(\d+)"/.exec(dom);
   assert.ok(loaded, 'the page ran its load script');
   // Two compared pairs x (real, fake, two heatmaps).

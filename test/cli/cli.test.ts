@@ -14,7 +14,11 @@ const FAKE = fixture(RGB8.fake);
 
 function run(args: string[], opts: { input?: Buffer; cwd?: string } = {}) {
   const cwd = opts.cwd ?? mkdtempSync(path.join(tmpdir(), 'nl-cli-'));
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, input: opts.input, env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    input: opts.input,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return { code: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString(), cwd };
 }
 
@@ -25,8 +29,15 @@ test('prints the mean alone and writes heatmap, filtered maps and figure to ./ne
   assert.ok(relErr(Number(r.stdout), RGB8.losses.sobel!.unit.mean) <= 1e-5);
   assert.equal(r.stderr, '', 'no stderr noise when not a TTY');
   const files = readdirSync(path.join(r.cwd, 'nectar-loss-out')).sort();
-  assert.deepEqual(files, ['rgb8_301x217_fake.sobel.fake.png', 'rgb8_301x217_fake.sobel.figure.png', 'rgb8_301x217_fake.sobel.heatmap.png', 'rgb8_301x217_fake.sobel.real.png']);
-  const heat = PNG.sync.read(readFileSync(path.join(r.cwd, 'nectar-loss-out/rgb8_301x217_fake.sobel.heatmap.png')));
+  assert.deepEqual(files, [
+    'rgb8_301x217_fake.sobel.fake.png',
+    'rgb8_301x217_fake.sobel.figure.png',
+    'rgb8_301x217_fake.sobel.heatmap.png',
+    'rgb8_301x217_fake.sobel.real.png',
+  ]);
+  const heat = PNG.sync.read(
+    readFileSync(path.join(r.cwd, 'nectar-loss-out/rgb8_301x217_fake.sobel.heatmap.png')),
+  );
   assert.equal(heat.width, 301);
   assert.equal(heat.height, 217);
   assert.equal(heat.colorType, 0, '8-bit grayscale');
@@ -34,7 +45,19 @@ test('prints the mean alone and writes heatmap, filtered maps and figure to ./ne
 
 test('--json fields, --raw .npy equals the PyTorch map, --range signed, --out', () => {
   const out = path.join(mkdtempSync(path.join(tmpdir(), 'nl-cli-')), 'deep/er');
-  const r = run(['laplacian', REAL, FAKE, '--json', '--raw', '--range', 'signed', '--out', out, '--backend', 'cpu']);
+  const r = run([
+    'laplacian',
+    REAL,
+    FAKE,
+    '--json',
+    '--raw',
+    '--range',
+    'signed',
+    '--out',
+    out,
+    '--backend',
+    'cpu',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.loss, 'laplacian');
@@ -57,7 +80,7 @@ test('--max: exit 1 above it with everything still printed and written; 0 at or 
   assert.equal(over.code, 1, over.stderr);
   const j = JSON.parse(over.stdout);
   assert.equal(j.over, true);
-  assert.ok(existsSync(path.join(over.cwd, j.files.heatmap)), "files are written even when over --max");
+  assert.ok(existsSync(path.join(over.cwd, j.files.heatmap)), 'files are written even when over --max');
   const under = run(['l1', REAL, FAKE, '--max', String(mean * 2), '--no-maps']);
   assert.equal(under.code, 0, under.stderr);
   assert.ok(relErr(Number(under.stdout), mean) <= 1e-5);
@@ -141,7 +164,16 @@ test('--help shows examples, --version the package version, backends lists all f
   const b = run(['backends', '--json']);
   assert.equal(b.code, 0, b.stderr);
   const list = JSON.parse(b.stdout) as { package: string; loaded: boolean; detail: string }[];
-  assert.deepEqual(list.map((x) => x.package), ['webgpu', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu']);
+  assert.deepEqual(
+    list.map((x) => x.package),
+    [
+      'webgpu',
+      '@tensorflow/tfjs-node-gpu',
+      '@tensorflow/tfjs-node',
+      '@tensorflow/tfjs-backend-wasm',
+      '@tensorflow/tfjs-backend-cpu',
+    ],
+  );
   assert.equal(list[4]!.loaded, true);
   for (const x of list) assert.ok(x.detail.length > 0);
 });
@@ -150,7 +182,10 @@ test('--files writes only the PNG kinds named; a bad kind is a usage error', () 
   const r = run(['sobel', REAL, FAKE, '--files', 'heatmap,figure', '--json']);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(Object.keys(JSON.parse(r.stdout).files).sort(), ['figure', 'heatmap']);
-  assert.deepEqual(readdirSync(path.join(r.cwd, 'nectar-loss-out')).sort(), ['rgb8_301x217_fake.sobel.figure.png', 'rgb8_301x217_fake.sobel.heatmap.png']);
+  assert.deepEqual(readdirSync(path.join(r.cwd, 'nectar-loss-out')).sort(), [
+    'rgb8_301x217_fake.sobel.figure.png',
+    'rgb8_301x217_fake.sobel.heatmap.png',
+  ]);
   assertUsageError(['sobel', REAL, FAKE, '--files', 'heatmap,movie'], /--files.*heatmap,movie/);
 });
 

@@ -40,8 +40,16 @@ test('truncated JPEG and PNG, and a PNG whose header claims 200000x200000, are r
   huge.writeUInt32BE(crc32(huge.subarray(12, 29)) >>> 0, 29);
   const big = path.join(dir, 'huge.png');
   writeFileSync(big, huge);
-  refuses(['sobel', big, GRAY], big, /200000x200000 is 40000000000 pixels, over the limit of 268402689 \(--max-pixels raises it\)/);
-  refuses(['sobel', GRAY, GRAY, '--max-pixels', '1000'], GRAY, /64x48 is 3072 pixels, over the limit of 1000/);
+  refuses(
+    ['sobel', big, GRAY],
+    big,
+    /200000x200000 is 40000000000 pixels, over the limit of 268402689 \(--max-pixels raises it\)/,
+  );
+  refuses(
+    ['sobel', GRAY, GRAY, '--max-pixels', '1000'],
+    GRAY,
+    /64x48 is 3072 pixels, over the limit of 1000/,
+  );
 });
 
 test('weights that are truncated, garbage, not VGG19, or name a forbidden global: exit 2 naming the file', () => {
@@ -57,6 +65,15 @@ test('weights that are truncated, garbage, not VGG19, or name a forbidden global
   const v16 = fixture('fixtures/weights/vgg16-zip.pth');
   refuses(['vgg', ...pair, '--weights', v16], v16, /not VGG19/);
   const evil = path.join(dir, 'evil.pth');
-  writeFileSync(evil, Buffer.concat([Buffer.from([0x80, 0x02]), Buffer.from('cposix\nsystem\n', 'latin1'), Buffer.from([0x58, 4, 0, 0, 0]), Buffer.from('true'), Buffer.from([0x85, 0x52, 0x2e])]));
+  writeFileSync(
+    evil,
+    Buffer.concat([
+      Buffer.from([0x80, 0x02]),
+      Buffer.from('cposix\nsystem\n', 'latin1'),
+      Buffer.from([0x58, 4, 0, 0, 0]),
+      Buffer.from('true'),
+      Buffer.from([0x85, 0x52, 0x2e]),
+    ]),
+  );
   refuses(['vgg', ...pair, '--weights', evil], evil, /refusing to load: the pickle names posix\.system/);
 });

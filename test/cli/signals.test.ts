@@ -9,13 +9,34 @@ import { PNG } from 'pngjs';
 import { BIN, fixture } from '../helpers.js';
 
 function allFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? allFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? allFiles(path.join(dir, e.name)) : [path.join(dir, e.name)],
+  );
 }
 
 /** Interrupts a batch at a given moment; returns its exit code. */
 function interrupted(root: string, signal: NodeJS.Signals, afterMs: number): Promise<number | null> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, 'batch', 'real', 'fake', '--loss', 'sobel,laplacian', '--raw', '--out', 'out/maps', '--junit', 'out/junit.xml', '--report', 'out/report.html', '--json'], { cwd: root });
+    const p = spawn(
+      process.execPath,
+      [
+        BIN,
+        'batch',
+        'real',
+        'fake',
+        '--loss',
+        'sobel,laplacian',
+        '--raw',
+        '--out',
+        'out/maps',
+        '--junit',
+        'out/junit.xml',
+        '--report',
+        'out/report.html',
+        '--json',
+      ],
+      { cwd: root },
+    );
     p.stdout.resume();
     p.stderr.resume();
     setTimeout(() => p.kill(signal), afterMs);
@@ -31,7 +52,8 @@ test('SIGINT / SIGTERM at random moments of a batch: exit 130 / 143 and no parti
     const root = mkdtempSync(path.join(tmpdir(), 'nl-sig-'));
     for (const side of ['real', 'fake'] as const) {
       mkdirSync(path.join(root, side));
-      for (let k = 0; k < 24; k++) copyFileSync(fixture(`fixtures/images/facade256_${side}.png`), path.join(root, side, `p${k}.png`));
+      for (let k = 0; k < 24; k++)
+        copyFileSync(fixture(`fixtures/images/facade256_${side}.png`), path.join(root, side, `p${k}.png`));
     }
     const signal: NodeJS.Signals = i % 2 ? 'SIGTERM' : 'SIGINT';
     const code = await interrupted(root, signal, ms);
@@ -39,11 +61,17 @@ test('SIGINT / SIGTERM at random moments of a batch: exit 130 / 143 and no parti
     assert.equal(code, signal === 'SIGINT' ? 130 : 143, `${signal} after ${ms} ms`);
     interruptedRuns++;
     const files = allFiles(root);
-    assert.deepEqual(files.filter((f) => f.endsWith('.tmp')), [], 'temporary files left');
+    assert.deepEqual(
+      files.filter((f) => f.endsWith('.tmp')),
+      [],
+      'temporary files left',
+    );
     for (const f of files.filter((f) => f.includes(`${path.sep}out${path.sep}`))) {
-      if (f.endsWith('.png')) assert.doesNotThrow(() => PNG.sync.read(readFileSync(f)), `${f} is a whole PNG`);
+      if (f.endsWith('.png'))
+        assert.doesNotThrow(() => PNG.sync.read(readFileSync(f)), `${f} is a whole PNG`);
       if (f.endsWith('.npy')) assert.equal(statSync(f).size, 128 + 256 * 256 * 4, `${f} is a whole .npy`);
-      if (f.endsWith('.xml')) assert.ok(new XMLParser().parse(readFileSync(f, 'utf8')).testsuites, `${f} is whole XML`);
+      if (f.endsWith('.xml'))
+        assert.ok(new XMLParser().parse(readFileSync(f, 'utf8')).testsuites, `${f} is whole XML`);
       if (f.endsWith('.html')) assert.match(readFileSync(f, 'utf8'), /<\/html>\s*$/, `${f} is a whole page`);
     }
   }

@@ -34,7 +34,8 @@ test('every backend present agrees with the others to 1e-5 relative', async (t) 
   const [first, ...rest] = [...results.entries()];
   for (const [b, r] of rest) {
     for (const name of Object.keys(PLAIN)) {
-      const a = first![1][name]!, x = r[name]!;
+      const a = first![1][name]!,
+        x = r[name]!;
       assert.ok(relErr(x.value, a.value) <= 1e-5, `${name}: ${b} ${x.value} vs ${first![0]} ${a.value}`);
       // SSIM's map holds float32 differences of Gaussian moments (var = E[x²] - mu²): backends that sum in
       // another order agree to ~1.1e-5 there (its tolerance against scikit-image is 1e-3).
@@ -48,5 +49,6 @@ test('auto picks the first backend that loads; `backends` gives a reason for eac
   const probes = await probeBackends();
   const first = probes.find((p) => p.loaded)!;
   assert.equal(await useBackend('auto'), first.backend);
-  for (const p of probes.filter((x) => !x.loaded)) assert.match(p.detail, /not installed|libtensorflow|failed|missing|not loaded|no /);
+  for (const p of probes.filter((x) => !x.loaded))
+    assert.match(p.detail, /not installed|libtensorflow|failed|missing|not loaded|no /);
 });

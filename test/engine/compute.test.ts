@@ -17,10 +17,13 @@ for (const backend of ['wasm', 'cpu'] as const) {
       for (let i = 0; i < samples.length; i++) samples[i] = (i * seed * 7919) % (max + 1);
       return { width: 5, height: 4, samples, max };
     };
-    const a = img(3, 255), b = img(5, 65535);
-    const ta = unitTensor(a, 0, 4), tb = unitTensor(b, 1, 3);
+    const a = img(3, 255),
+      b = img(5, 65535);
+    const ta = unitTensor(a, 0, 4),
+      tb = unitTensor(b, 1, 3);
     // Made after ta from the same buffer on wasm: ta must not have changed.
-    const expect = (x: ReturnType<typeof img>, y0: number, y1: number) => Array.from(x.samples.subarray(y0 * 15, y1 * 15), (v) => Math.fround(v / x.max));
+    const expect = (x: ReturnType<typeof img>, y0: number, y1: number) =>
+      Array.from(x.samples.subarray(y0 * 15, y1 * 15), (v) => Math.fround(v / x.max));
     assert.deepEqual(Array.from(ta.dataSync()), expect(a, 0, 4));
     assert.deepEqual(Array.from(tb.dataSync()), expect(b, 1, 3));
     assert.deepEqual(tb.shape, [2, 5, 3]);

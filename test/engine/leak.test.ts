@@ -11,14 +11,25 @@ test('1000 pairs in one process: tf.memory().numTensors, less the kept filter ke
   await useBackend('wasm').catch(() => useBackend('cpu'));
   const png = async (seed: number) => {
     const raw = Buffer.from(Array.from({ length: 12 * 10 * 3 }, (_, i) => (i * seed * 37) % 256));
-    return sharp(raw, { raw: { width: 12, height: 10, channels: 3 } }).png().toBuffer();
+    return sharp(raw, { raw: { width: 12, height: 10, channels: 3 } })
+      .png()
+      .toBuffer();
   };
   const [a, b] = [await png(3), await png(5)];
   const res = new LossResources();
   const base = liveTensors();
   const rss0 = process.memoryUsage().rss;
   for (let i = 0; i < 1000; i++) {
-    await runPair({ bytes: a, label: 'a', name: 'a' }, { bytes: b, label: 'b', name: 'b' }, { outDir: '/nonexistent', stem: 'x' }, { losses: ['sobel', 'laplacian', 'l1', 'l2'], compute: { ...DEFAULTS.compute, range: 'signed' }, resources: res });
+    await runPair(
+      { bytes: a, label: 'a', name: 'a' },
+      { bytes: b, label: 'b', name: 'b' },
+      { outDir: '/nonexistent', stem: 'x' },
+      {
+        losses: ['sobel', 'laplacian', 'l1', 'l2'],
+        compute: { ...DEFAULTS.compute, range: 'signed' },
+        resources: res,
+      },
+    );
     assert.equal(liveTensors(), base, `pair ${i} left tensors behind`);
   }
   const grew = (process.memoryUsage().rss - rss0) / 2 ** 20;

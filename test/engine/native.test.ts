@@ -14,7 +14,10 @@ import { BIN, fixture, REFERENCE, relErr, ROOT } from '../helpers.js';
 function fakePackage(root: string, name: string, body: string) {
   const dir = path.join(root, name);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, version: '4.22.0', main: 'index.js' }));
+  writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name, version: '4.22.0', main: 'index.js' }),
+  );
   writeFileSync(path.join(dir, 'index.js'), body);
 }
 
@@ -28,7 +31,11 @@ const BROKEN = `throw new Error('The Node.js native addon module (tfjs_binding.n
 
 function run(nodePath: string, args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], {
-    env: { ...process.env, NODE_PATH: `${nodePath}${path.delimiter}${path.join(ROOT, 'node_modules')}`, LD_LIBRARY_PATH: '' },
+    env: {
+      ...process.env,
+      NODE_PATH: `${nodePath}${path.delimiter}${path.join(ROOT, 'node_modules')}`,
+      LD_LIBRARY_PATH: '',
+    },
     cwd: mkdtempSync(path.join(tmpdir(), 'nl-native-')),
   });
   return { code: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
@@ -48,7 +55,10 @@ test('a loadable tfjs-node-gpu is used first by auto, and `backends` says when C
   const list = all.filter((x) => x.package.startsWith('@tensorflow/tfjs-node'));
   assert.equal(list[0]!.loaded, true);
   if (!/libcudart/.test(spawnSync('ldconfig', ['-p']).stdout?.toString() ?? '')) {
-    assert.match(list[0]!.detail, /libcudart\.so\.11\.0 and libcudnn\.so\.8 not found: TensorFlow silently computes on the CPU/);
+    assert.match(
+      list[0]!.detail,
+      /libcudart\.so\.11\.0 and libcudnn\.so\.8 not found: TensorFlow silently computes on the CPU/,
+    );
   }
   assert.match(list[1]!.detail, /tfjs-node-gpu was loaded first/);
 });
@@ -58,7 +68,9 @@ test('a tfjs-node whose libtensorflow is missing is explained, and auto falls ba
   fakePackage(root, '@tensorflow/tfjs-node', BROKEN);
   const b = run(root, ['backends', '--json']);
   assert.equal(b.code, 0, b.stderr);
-  const list = (JSON.parse(b.stdout) as { package: string; loaded: boolean; detail: string }[]).filter((x) => x.package.startsWith('@tensorflow/tfjs-node'));
+  const list = (JSON.parse(b.stdout) as { package: string; loaded: boolean; detail: string }[]).filter((x) =>
+    x.package.startsWith('@tensorflow/tfjs-node'),
+  );
   assert.equal(list[0]!.detail, 'not installed');
   assert.equal(list[1]!.loaded, false);
   assert.match(list[1]!.detail, /^libtensorflow missing or broken/);

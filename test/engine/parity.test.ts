@@ -46,7 +46,10 @@ for (const backend of ['tensorflow', 'wasm', 'cpu'] as const) {
             const before = liveTensors();
             const res = await computePair(loss, real, fake, range);
             assert.equal(liveTensors(), before, 'computePair leaked tensors');
-            assert.ok(relErr(res.value, ref.mean) <= 1e-5, `mean ${res.value} vs torch ${ref.mean} (rel ${relErr(res.value, ref.mean)})`);
+            assert.ok(
+              relErr(res.value, ref.mean) <= 1e-5,
+              `mean ${res.value} vs torch ${ref.mean} (rel ${relErr(res.value, ref.mean)})`,
+            );
             if (ref.map) {
               const npy = decodeNpy(readFileSync(fixture(ref.map)));
               assert.deepEqual(npy.shape, [c.height, c.width]);
@@ -69,15 +72,22 @@ for (const backend of ['tensorflow', 'wasm', 'cpu'] as const) {
 test('tiled = untiled: strips overlapping by the halo give the same map and mean as one pass', async () => {
   await useBackend('wasm').catch(() => useBackend('cpu'));
   const c = REFERENCE.cases.rgb8!;
-  const real = await load(c.real), fake = await load(c.fake);
+  const real = await load(c.real),
+    fake = await load(c.fake);
   for (const [name, loss] of Object.entries(PLAIN)) {
     for (const range of RANGES) {
       const whole = await computePair(loss, real, fake, range);
       for (const tileRows of [1, 7, 64, 216]) {
         const tiled = await computePair(loss, real, fake, range, undefined, { tileRows });
-        assert.ok(relErr(tiled.value, whole.value) <= 1e-9, `${name} ${range} rows ${tileRows}: mean ${tiled.value} vs ${whole.value}`);
+        assert.ok(
+          relErr(tiled.value, whole.value) <= 1e-9,
+          `${name} ${range} rows ${tileRows}: mean ${tiled.value} vs ${whole.value}`,
+        );
         assert.ok(maxAbsDiff(tiled.map, whole.map) <= 1e-6, `${name} ${range} rows ${tileRows}: map`);
-        assert.ok(maxAbsDiff(tiled.filtered?.real ?? [], whole.filtered?.real ?? []) <= 1e-6, `${name} filtered`);
+        assert.ok(
+          maxAbsDiff(tiled.filtered?.real ?? [], whole.filtered?.real ?? []) <= 1e-6,
+          `${name} filtered`,
+        );
       }
     }
   }

@@ -13,7 +13,8 @@ test('map statistics equal NumPy on every case (one value, ties, signed, dense b
   for (const [name, c] of Object.entries(REF.cases)) {
     const s = mapStats(Float32Array.from(c.values), c.mask ? Uint8Array.from(c.mask) : undefined)!;
     // The percentiles are the same order statistics mixed as numpy's _lerp: equal to the last bit.
-    for (const k of ['median', 'p95', 'p99', 'max'] as const) assert.equal(s[k], c.stats[k], `${name} ${k}: ${s[k]} vs numpy ${c.stats[k]}`);
+    for (const k of ['median', 'p95', 'p99', 'max'] as const)
+      assert.equal(s[k], c.stats[k], `${name} ${k}: ${s[k]} vs numpy ${c.stats[k]}`);
     // numpy sums pairwise, this sums in order: float64 rounding apart.
     assert.ok(relErr(s.mean, c.stats.mean!) <= 1e-12, `${name} mean: ${s.mean} vs numpy ${c.stats.mean}`);
   }

@@ -13,15 +13,26 @@ import { fixture, maxAbsDiff, relErr } from '../helpers.js';
 
 /** Values from fixtures/make_vgg_fixtures.py: torchvision's vgg19 features with the fixture weights. */
 const REF = JSON.parse(readFileSync(fixture('fixtures/reference/vgg.json'), 'utf8')) as {
-  cases: Record<string, { real: string; fake: string; vgg: Record<'unit' | 'signed', { mean: number; map?: string }> }>;
+  cases: Record<
+    string,
+    { real: string; fake: string; vgg: Record<'unit' | 'signed', { mean: number; map?: string }> }
+  >;
 };
 
 async function pair(name: string) {
   const c = REF.cases[name]!;
-  return [await decodeImage(readFileSync(fixture(c.real)), { label: 'real' }), await decodeImage(readFileSync(fixture(c.fake)), { label: 'fake' })] as const;
+  return [
+    await decodeImage(readFileSync(fixture(c.real)), { label: 'real' }),
+    await decodeImage(readFileSync(fixture(c.fake)), { label: 'fake' }),
+  ] as const;
 }
 
-async function check(t: { test: (n: string, f: () => void) => Promise<void> }, layout: string, cases: string[], withMap = false) {
+async function check(
+  t: { test: (n: string, f: () => void) => Promise<void> },
+  layout: string,
+  cases: string[],
+  withMap = false,
+) {
   const w = vgg19Weights(await loadVgg19(fixture(`fixtures/weights/${layout}`)));
   try {
     for (const name of cases) {
@@ -53,7 +64,8 @@ test('VGG parity with PyTorch: every weights layout, both ranges (wasm)', async 
     return;
   }
   await check(t, 'vgg19-zip.pth', ['gray8', 'rgb8'], true);
-  for (const layout of ['vgg19-legacy.pth', 'vgg19-legacy-v1.pth', 'vgg19.safetensors']) await check(t, layout, ['gray8']);
+  for (const layout of ['vgg19-legacy.pth', 'vgg19-legacy-v1.pth', 'vgg19.safetensors'])
+    await check(t, layout, ['gray8']);
 });
 
 test('VGG parity with PyTorch on the cpu backend', async (t) => {
@@ -77,11 +89,18 @@ test('VGG embedded on worker threads (as the single command does) gives the same
   await useBackend('wasm');
   const [real, fake] = await pair('rgb8');
   // Two threads, each loading the weights once, serving both ranges.
-  const embedder = new Embedder(2, { backend: 'wasm', losses: ['vgg'], weights: { vgg19: fixture('fixtures/weights/vgg19-legacy.pth') } });
+  const embedder = new Embedder(2, {
+    backend: 'wasm',
+    losses: ['vgg'],
+    weights: { vgg19: fixture('fixtures/weights/vgg19-legacy.pth') },
+  });
   after(() => embedder.close());
   for (const range of RANGES) {
     const ref = REF.cases.rgb8!.vgg[range];
-    const [rf, ff] = await Promise.all([embedder.features('vgg', real, range), embedder.features('vgg', fake, range)]);
+    const [rf, ff] = await Promise.all([
+      embedder.features('vgg', real, range),
+      embedder.features('vgg', fake, range),
+    ]);
     const res = await compareEmbedded(vggLoss, rf, ff, real.height, real.width);
     assert.ok(relErr(res.value, ref.mean) <= 1e-4, `mean ${res.value} vs torch ${ref.mean}`);
     const d = maxAbsDiff(res.map, decodeNpy(readFileSync(fixture(ref.map!))).data);

@@ -11,13 +11,23 @@ import { BIN, fixture, maxAbsDiff, REFERENCE, relErr, ROOT } from '../helpers.js
  * code path. `.ci/run` installs it and the optional packages; without them these tests skip, saying why.
  */
 const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const installed = ['webgpu', '@tensorflow/tfjs-backend-webgpu'].every((p) => existsSync(path.join(ROOT, 'node_modules', p, 'package.json')));
-const why = !installed ? 'webgpu packages not installed (npm install webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0)' : !existsSync(SWIFTSHADER) ? `no SwiftShader (${SWIFTSHADER}; apt-get install chromium-common libvulkan1)` : undefined;
+const installed = ['webgpu', '@tensorflow/tfjs-backend-webgpu'].every((p) =>
+  existsSync(path.join(ROOT, 'node_modules', p, 'package.json')),
+);
+const why = !installed
+  ? 'webgpu packages not installed (npm install webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0)'
+  : !existsSync(SWIFTSHADER)
+    ? `no SwiftShader (${SWIFTSHADER}; apt-get install chromium-common libvulkan1)`
+    : undefined;
 // Read by the Vulkan loader when Dawn starts (in this process and in the adapter probe).
 if (!why) process.env.VK_ICD_FILENAMES = SWIFTSHADER;
 
 function cli(args: string[], env: Record<string, string> = {}, bin = BIN) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: mkdtempSync(path.join(tmpdir(), 'nl-gpu-')), encoding: 'utf8', env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd: mkdtempSync(path.join(tmpdir(), 'nl-gpu-')),
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -32,7 +42,8 @@ test('parity on webgpu (SwiftShader): every loss within the wasm limits, ssim an
   const { vgg19Weights } = await import('../../src/losses/vgg.js');
   assert.equal(await useBackend('webgpu'), 'webgpu');
   const losses = await loadLosses();
-  const decode = async (c: { real: string; fake: string }) => Promise.all([decodeImage(fixture(c.real), { label: 'r' }), decodeImage(fixture(c.fake), { label: 'f' })]);
+  const decode = async (c: { real: string; fake: string }) =>
+    Promise.all([decodeImage(fixture(c.real), { label: 'r' }), decodeImage(fixture(c.fake), { label: 'f' })]);
   for (const name of ['gray8', 'palette', 'rgba_icc'] as const) {
     const c = REFERENCE.cases[name]!;
     const [real, fake] = await decode(c);
@@ -40,14 +51,19 @@ test('parity on webgpu (SwiftShader): every loss within the wasm limits, ssim an
       for (const range of ['unit', 'signed'] as const) {
         const ref = c.losses[loss]![range];
         const res = await computePair(losses[loss]!, real, fake, range);
-        assert.ok(relErr(res.value, ref.mean) <= 1e-5, `${name} ${loss} ${range}: ${res.value} vs ${ref.mean}`);
+        assert.ok(
+          relErr(res.value, ref.mean) <= 1e-5,
+          `${name} ${loss} ${range}: ${res.value} vs ${ref.mean}`,
+        );
         const d = maxAbsDiff(res.map, decodeNpy(readFileSync(fixture(ref.map!))).data);
         assert.ok(d <= 1e-4, `${name} ${loss} ${range}: map differs by ${d}`);
       }
     }
   }
   // VGG (1e-4 relative) on the smallest fixture with the committed seeded weights.
-  const vggRef = JSON.parse(readFileSync(fixture('fixtures/reference/vgg.json'), 'utf8')) as { cases: Record<string, { vgg: Record<string, { mean: number }> }> };
+  const vggRef = JSON.parse(readFileSync(fixture('fixtures/reference/vgg.json'), 'utf8')) as {
+    cases: Record<string, { vgg: Record<string, { mean: number }> }>;
+  };
   const g = REFERENCE.cases.gray8!;
   const [gr, gf] = await decode(g);
   const w = vgg19Weights(await loadVgg19(fixture('fixtures/weights/vgg19-zip.pth')));
@@ -56,12 +72,24 @@ test('parity on webgpu (SwiftShader): every loss within the wasm limits, ssim an
   assert.ok(relErr(v.value, vggRef.cases.gray8!.vgg.signed!.mean) <= 1e-4, `vgg ${v.value}`);
   // The standard metrics against scikit-image (fixtures/make_metric_fixtures.py), at issue 12's tolerances:
   // webgpu runs them as tfjs ops, wasm as the WebAssembly SSIM kernel (losses/ssim-host.ts).
-  const metrics = JSON.parse(readFileSync(fixture('fixtures/reference/metrics.json'), 'utf8')) as { cases: Record<string, { metrics: Record<string, { unit: { value: number; map: string } }> }> };
+  const metrics = JSON.parse(readFileSync(fixture('fixtures/reference/metrics.json'), 'utf8')) as {
+    cases: Record<string, { metrics: Record<string, { unit: { value: number; map: string } }> }>;
+  };
   const want = metrics.cases.gray8!.metrics;
-  for (const [m, tol] of [['ssim', 2e-5], ['psnr', 1e-4]] as const) {
+  for (const [m, tol] of [
+    ['ssim', 2e-5],
+    ['psnr', 1e-4],
+  ] as const) {
     const got = await computePair(losses[m]!, gr, gf, 'unit');
-    assert.ok(Math.abs(got.value - want[m]!.unit.value) <= tol, `${m}: webgpu ${got.value} vs scikit-image ${want[m]!.unit.value}`);
-    if (m === 'ssim') assert.ok(maxAbsDiff(got.map, decodeNpy(readFileSync(fixture(want[m]!.unit.map))).data) <= 1e-3, 'ssim map');
+    assert.ok(
+      Math.abs(got.value - want[m]!.unit.value) <= tol,
+      `${m}: webgpu ${got.value} vs scikit-image ${want[m]!.unit.value}`,
+    );
+    if (m === 'ssim')
+      assert.ok(
+        maxAbsDiff(got.map, decodeNpy(readFileSync(fixture(want[m]!.unit.map))).data) <= 1e-3,
+        'ssim map',
+      );
   }
 });
 
@@ -70,11 +98,27 @@ test('auto never takes a software adapter; `backends` names it; --backend webgpu
   const c = REFERENCE.cases.gray8!;
   const auto = cli(['sobel', fixture(c.real), fixture(c.fake), '--json', '--no-maps']);
   assert.equal(JSON.parse(auto.stdout).backend, 'wasm');
-  const doctor = JSON.parse(cli(['backends', '--json']).stdout) as { package: string; backend: string; loaded: boolean; detail: string }[];
+  const doctor = JSON.parse(cli(['backends', '--json']).stdout) as {
+    package: string;
+    backend: string;
+    loaded: boolean;
+    detail: string;
+  }[];
   assert.equal(doctor[0]!.backend, 'webgpu');
   assert.equal(doctor[0]!.loaded, false);
-  assert.match(doctor[0]!.detail, /only a software adapter: SwiftShader.*vendor google.*software: used only with --backend webgpu/);
-  const explicit = cli(['sobel', fixture(c.real), fixture(c.fake), '--json', '--no-maps', '--backend', 'webgpu']);
+  assert.match(
+    doctor[0]!.detail,
+    /only a software adapter: SwiftShader.*vendor google.*software: used only with --backend webgpu/,
+  );
+  const explicit = cli([
+    'sobel',
+    fixture(c.real),
+    fixture(c.fake),
+    '--json',
+    '--no-maps',
+    '--backend',
+    'webgpu',
+  ]);
   assert.equal(explicit.code, 0, explicit.stderr);
   assert.equal(JSON.parse(explicit.stdout).backend, 'webgpu');
   assert.ok(relErr(JSON.parse(explicit.stdout).mean, c.losses.sobel!.unit.mean) <= 1e-5);
@@ -88,7 +132,11 @@ test('batch on webgpu: each worker thread gets its own device', (t) => {
     mkdirSync(path.join(root, side));
     for (const n of ['a', 'b', 'c']) cpSync(fixture(c[side]), path.join(root, side, `${n}.png`));
   }
-  const r = spawnSync(process.execPath, [BIN, 'batch', 'real', 'fake', '--backend', 'webgpu', '--jobs', '2', '--json', '--no-maps'], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [BIN, 'batch', 'real', 'fake', '--backend', 'webgpu', '--jobs', '2', '--json', '--no-maps'],
+    { cwd: root, encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stderr);
   const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { backend: string; ok: number };
   assert.deepEqual([summary.backend, summary.ok], ['webgpu', 3]);
@@ -97,10 +145,15 @@ test('batch on webgpu: each worker thread gets its own device', (t) => {
 test('--backend webgpu without an adapter (VK_ICD_FILENAMES at a missing file): exit 2, one line with the reason and the fix', (t) => {
   if (!installed) return t.skip('webgpu packages not installed');
   const c = REFERENCE.cases.gray8!;
-  const r = cli(['sobel', fixture(c.real), fixture(c.fake), '--backend', 'webgpu'], { VK_ICD_FILENAMES: '/nonexistent/icd.json' });
+  const r = cli(['sobel', fixture(c.real), fixture(c.fake), '--backend', 'webgpu'], {
+    VK_ICD_FILENAMES: '/nonexistent/icd.json',
+  });
   assert.equal(r.code, 2);
   assert.equal(r.stdout, '');
-  assert.match(r.stderr, /^nectar-loss: backend webgpu is not available: no WebGPU adapter found: install a Vulkan driver: .*mesa-vulkan-drivers libvulkan1\)\n$/);
+  assert.match(
+    r.stderr,
+    /^nectar-loss: backend webgpu is not available: no WebGPU adapter found: install a Vulkan driver: .*mesa-vulkan-drivers libvulkan1\)\n$/,
+  );
 });
 
 test('--backend webgpu with the packages missing: exit 2, one line naming the install command; auto goes on', () => {
@@ -115,15 +168,26 @@ test('--backend webgpu with the packages missing: exit 2, one line naming the in
     symlinkSync(path.join(ROOT, 'node_modules', e), path.join(root, 'node_modules', e));
   }
   for (const e of readdirSync(path.join(ROOT, 'node_modules', '@tensorflow'))) {
-    if (e !== 'tfjs-backend-webgpu') symlinkSync(path.join(ROOT, 'node_modules', '@tensorflow', e), path.join(root, 'node_modules', '@tensorflow', e));
+    if (e !== 'tfjs-backend-webgpu')
+      symlinkSync(
+        path.join(ROOT, 'node_modules', '@tensorflow', e),
+        path.join(root, 'node_modules', '@tensorflow', e),
+      );
   }
   const bin = path.join(root, 'bin', 'nectar-loss.js');
   const c = REFERENCE.cases.gray8!;
   const r = cli(['sobel', fixture(c.real), fixture(c.fake), '--backend', 'webgpu'], {}, bin);
   assert.equal(r.code, 2);
   assert.equal(r.stdout, '');
-  assert.match(r.stderr, /^nectar-loss: backend webgpu is not available: webgpu and @tensorflow\/tfjs-backend-webgpu not installed \(npm install webgpu@0\.6\.2 @tensorflow\/tfjs-backend-webgpu@4\.22\.0\)\n$/);
-  assert.equal(JSON.parse(cli(['sobel', fixture(c.real), fixture(c.fake), '--json', '--no-maps'], {}, bin).stdout).backend, 'wasm');
+  assert.match(
+    r.stderr,
+    /^nectar-loss: backend webgpu is not available: webgpu and @tensorflow\/tfjs-backend-webgpu not installed \(npm install webgpu@0\.6\.2 @tensorflow\/tfjs-backend-webgpu@4\.22\.0\)\n$/,
+  );
+  assert.equal(
+    JSON.parse(cli(['sobel', fixture(c.real), fixture(c.fake), '--json', '--no-maps'], {}, bin).stdout)
+      .backend,
+    'wasm',
+  );
 });
 
 test('no Vulkan loader on Linux is named before any adapter is asked for', async () => {
@@ -132,7 +196,14 @@ test('no Vulkan loader on Linux is named before any adapter is asked for', async
   if (!installed) assert.match(none!, /not installed/);
   else assert.match(none!, /^no Vulkan loader \(libvulkan\.so\.1\) found: apt-get install libvulkan1/);
   if (installed) {
-    assert.equal(prerequisites(() => new Set(['libvulkan.so.1']), 'linux'), undefined);
-    assert.equal(prerequisites(() => new Set(), 'darwin'), undefined, 'macOS and Windows need no Vulkan loader');
+    assert.equal(
+      prerequisites(() => new Set(['libvulkan.so.1']), 'linux'),
+      undefined,
+    );
+    assert.equal(
+      prerequisites(() => new Set(), 'darwin'),
+      undefined,
+      'macOS and Windows need no Vulkan loader',
+    );
   }
 });

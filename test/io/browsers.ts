@@ -35,10 +35,21 @@ export const VIEWPORT = { width: 1280, height: 860 };
 export const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
 export const FIREFOX = ['/usr/bin/firefox-esr', '/usr/bin/firefox'].find(existsSync);
 export const WEBKIT_DRIVER = ['/usr/bin/WebKitWebDriver'].find(existsSync);
-export const MINIBROWSER = ['/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser', '/usr/lib/aarch64-linux-gnu/webkit2gtk-4.1/MiniBrowser', '/usr/libexec/webkit2gtk-4.1/MiniBrowser'].find(existsSync);
+export const MINIBROWSER = [
+  '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
+  '/usr/lib/aarch64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
+  '/usr/libexec/webkit2gtk-4.1/MiniBrowser',
+].find(existsSync);
 export const XVFB = ['/usr/bin/Xvfb'].find(existsSync);
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
 
 /**
  * Chromium (CDP) or Firefox (WebDriver BiDi) through puppeteer-core. Errors: console and page-error events,
@@ -50,21 +61,33 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-ne
 export async function puppeteerDriver(which: 'chrome' | 'firefox'): Promise<Driver> {
   const { default: puppeteer } = await import('puppeteer-core');
   const home = mkdtempSync(path.join(tmpdir(), `nl-${which}-`));
-  const browser = await puppeteer.launch({
-    browser: which, executablePath: which === 'chrome' ? CHROMIUM : FIREFOX, headless: true, defaultViewport: VIEWPORT,
-    args: which === 'chrome' ? CHROMIUM_ARGS : [], env: { ...process.env, HOME: home },
-  }).catch((e: unknown) => { rmSync(home, { recursive: true, force: true }); throw e; });
+  const browser = await puppeteer
+    .launch({
+      browser: which,
+      executablePath: which === 'chrome' ? CHROMIUM : FIREFOX,
+      headless: true,
+      defaultViewport: VIEWPORT,
+      args: which === 'chrome' ? CHROMIUM_ARGS : [],
+      env: { ...process.env, HOME: home },
+    })
+    .catch((e: unknown) => {
+      rmSync(home, { recursive: true, force: true });
+      throw e;
+    });
   const seen: string[] = [];
   const page = await browser.newPage();
   page.on('console', (m) => m.type() === 'error' && seen.push(`console: ${m.text()}`));
   page.on('pageerror', (e) => seen.push(`page error: ${e instanceof Error ? e.message : String(e)}`));
   page.on('request', (r) => !r.url().startsWith('file://') && seen.push(`request: ${r.url()}`));
   return {
-    goto: async (url) => void await page.goto(url, { waitUntil: 'load' }),
+    goto: async (url) => void (await page.goto(url, { waitUntil: 'load' })),
     eval: (fn, arg) => page.evaluate(fn as (a: unknown) => never, arg),
     click: (selector) => page.click(selector),
     press: (key) => page.keyboard.press(key),
-    wheel: async (x, y, deltaY) => { await page.mouse.move(x, y); await page.mouse.wheel({ deltaY }); },
+    wheel: async (x, y, deltaY) => {
+      await page.mouse.move(x, y);
+      await page.mouse.wheel({ deltaY });
+    },
     drag: async (from, to, steps) => {
       await page.mouse.move(...from);
       await page.mouse.down();
@@ -72,8 +95,14 @@ export async function puppeteerDriver(which: 'chrome' | 'firefox'): Promise<Driv
       await page.mouse.up();
     },
     problems: async () => [...seen],
-    screenshot: async (file) => void await page.screenshot({ path: file as `${string}.png` }),
-    close: async () => { try { await browser.close(); } finally { rmSync(home, { recursive: true, force: true }); } },
+    screenshot: async (file) => void (await page.screenshot({ path: file as `${string}.png` })),
+    close: async () => {
+      try {
+        await browser.close();
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+      }
+    },
   };
 }
 
@@ -81,14 +110,19 @@ export async function puppeteerDriver(which: 'chrome' | 'firefox'): Promise<Driv
 async function firstLine(child: ChildProcess, stream: NodeJS.ReadableStream): Promise<string | null> {
   let text = '';
   return new Promise((resolve) => {
-    stream.on('data', (b: Buffer) => { text += b; if (text.includes('\n')) resolve(text.split('\n')[0]!); });
+    stream.on('data', (b: Buffer) => {
+      text += b;
+      if (text.includes('\n')) resolve(text.split('\n')[0]!);
+    });
     child.on('exit', () => resolve(null));
   });
 }
 
 /** A private X server for MiniBrowser (WebKitGTK has no headless mode): its display, e.g. ':3'. */
 async function xvfb(): Promise<{ display: string; proc: ChildProcess }> {
-  const proc = spawn(XVFB!, ['-displayfd', '3', '-screen', '0', '1400x1000x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+  const proc = spawn(XVFB!, ['-displayfd', '3', '-screen', '0', '1400x1000x24', '-nolisten', 'tcp'], {
+    stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+  });
   const n = await firstLine(proc, proc.stdio[3] as NodeJS.ReadableStream);
   if (n === null) throw new Error('Xvfb did not start');
   return { display: `:${n.trim()}`, proc };
@@ -96,8 +130,14 @@ async function xvfb(): Promise<{ display: string; proc: ChildProcess }> {
 
 /** A proxy that answers nothing and records every request it is asked for: the browser's only way out. */
 async function recordingProxy(seen: string[]): Promise<Server> {
-  const proxy = createServer((q, s) => { seen.push(`request: ${q.url}`); s.writeHead(502).end(); });
-  proxy.on('connect', (q, socket) => { seen.push(`request: CONNECT ${q.url}`); socket.destroy(); });
+  const proxy = createServer((q, s) => {
+    seen.push(`request: ${q.url}`);
+    s.writeHead(502).end();
+  });
+  proxy.on('connect', (q, socket) => {
+    seen.push(`request: CONNECT ${q.url}`);
+    socket.destroy();
+  });
   proxy.listen(0, '127.0.0.1');
   await once(proxy, 'listening');
   return proxy;
@@ -114,7 +154,11 @@ async function freePort(): Promise<number> {
 /** Polls the driver's /status until it answers (at most 10 s). */
 async function driverReady(url: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    try { if ((await fetch(`${url}/status`)).ok) return; } catch { /* not listening yet */ }
+    try {
+      if ((await fetch(`${url}/status`)).ok) return;
+    } catch {
+      /* not listening yet */
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`WebKitWebDriver did not answer at ${url}`);
@@ -129,20 +173,40 @@ function installHooks(): void {
   if (w.__problems) return;
   const seen: string[] = (w.__problems = []);
   const error = console.error.bind(console);
-  console.error = (...a: unknown[]) => { seen.push(`console: ${a.join(' ')}`); error(...a); };
-  addEventListener('error', (e: Event) => seen.push(e instanceof ErrorEvent ? `page error: ${e.message}` : `failed load: ${(e.target as HTMLImageElement).src}`), true);
-  addEventListener('unhandledrejection', (e) => seen.push(`page error: unhandled rejection ${String(e.reason)}`));
+  console.error = (...a: unknown[]) => {
+    seen.push(`console: ${a.join(' ')}`);
+    error(...a);
+  };
+  addEventListener(
+    'error',
+    (e: Event) =>
+      seen.push(
+        e instanceof ErrorEvent
+          ? `page error: ${e.message}`
+          : `failed load: ${(e.target as HTMLImageElement).src}`,
+      ),
+    true,
+  );
+  addEventListener('unhandledrejection', (e) =>
+    seen.push(`page error: unhandled rejection ${String(e.reason)}`),
+  );
 }
 
 const KEYS = { ArrowRight: '\uE014', Escape: '\uE00C', t: 't', '0': '0' } as const;
 
 /** WebKitWebDriver on a free port, on its own X display, with a temporary HOME for MiniBrowser's files. */
-async function webkitDriverProcess(display: string, home: string): Promise<{ url: string; proc: ChildProcess }> {
+async function webkitDriverProcess(
+  display: string,
+  home: string,
+): Promise<{ url: string; proc: ChildProcess }> {
   const port = await freePort();
   const env = { ...process.env, DISPLAY: display, HOME: home };
   const proc = spawn(WEBKIT_DRIVER!, [`--port=${port}`], { env, stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
-  await driverReady(url).catch(async (e: unknown) => { await stop(proc); throw e; });
+  await driverReady(url).catch(async (e: unknown) => {
+    await stop(proc);
+    throw e;
+  });
   return { url, proc };
 }
 
@@ -180,31 +244,61 @@ export async function webkitDriver(): Promise<Driver> {
   const x = await xvfb();
   const proxy = await recordingProxy(seen);
   const home = mkdtempSync(path.join(tmpdir(), 'nl-webkit-'));
-  const wd = await webkitDriverProcess(x.display, home).catch(async (e: unknown) => { await stop(x.proc); proxy.close(); rmSync(home, { recursive: true, force: true }); throw e; });
-  const end = async () => { proxy.close(); await stop(wd.proc); await stop(x.proc); rmSync(home, { recursive: true, force: true }); };
-  const driver = await webkitSession(wd.url, (proxy.address() as AddressInfo).port).catch(async (e: unknown) => { await end(); throw e; });
+  const wd = await webkitDriverProcess(x.display, home).catch(async (e: unknown) => {
+    await stop(x.proc);
+    proxy.close();
+    rmSync(home, { recursive: true, force: true });
+    throw e;
+  });
+  const end = async () => {
+    proxy.close();
+    await stop(wd.proc);
+    await stop(x.proc);
+    rmSync(home, { recursive: true, force: true });
+  };
+  const driver = await webkitSession(wd.url, (proxy.address() as AddressInfo).port).catch(
+    async (e: unknown) => {
+      await end();
+      throw e;
+    },
+  );
   const pageProblems = () => driver.executeScript<string[] | null>('return window.__problems || null');
   const actions = () => driver.actions({ async: true });
   // WebKitWebDriver 2.50 dispatches each wheel action's delta minus the previous one's, over the session;
   // so it is sent the running total, and the page gets the delta asked for.
   let wheelTotal = 0;
   return {
-    goto: async (url) => { seen.push(...(await pageProblems()) ?? []); await driver.get(url); await driver.executeScript(installHooks); },
+    goto: async (url) => {
+      seen.push(...((await pageProblems()) ?? []));
+      await driver.get(url);
+      await driver.executeScript(installHooks);
+    },
     eval: (fn, arg) => driver.executeScript(`return (${fn.toString()})(arguments[0])`, arg),
     click: (selector) => driver.findElement(By.css(selector)).click(),
     press: (key) => actions().sendKeys(KEYS[key]).perform(),
     // scroll() is selenium-webdriver's (since 4.2) but missing from @types/selenium-webdriver 4.35.
-    wheel: (x, y, deltaY) => (actions() as unknown as { scroll(...a: unknown[]): { perform(): Promise<void> } }).scroll(Math.round(x), Math.round(y), 0, (wheelTotal += deltaY), Origin.VIEWPORT).perform(),
+    wheel: (x, y, deltaY) =>
+      (actions() as unknown as { scroll(...a: unknown[]): { perform(): Promise<void> } })
+        .scroll(Math.round(x), Math.round(y), 0, (wheelTotal += deltaY), Origin.VIEWPORT)
+        .perform(),
     drag: async (from, to, steps) => {
-      let a = actions().move({ x: Math.round(from[0]), y: Math.round(from[1]), origin: Origin.VIEWPORT, duration: 0 }).press();
+      let a = actions()
+        .move({ x: Math.round(from[0]), y: Math.round(from[1]), origin: Origin.VIEWPORT, duration: 0 })
+        .press();
       for (let i = 1; i <= steps; i++) {
         const at = (k: 0 | 1) => Math.round(from[k] + ((to[k] - from[k]) * i) / steps);
         a = a.move({ x: at(0), y: at(1), origin: Origin.VIEWPORT, duration: 20 });
       }
       await a.release().perform();
     },
-    problems: async () => [...seen, ...(await pageProblems()) ?? []],
+    problems: async () => [...seen, ...((await pageProblems()) ?? [])],
     screenshot: async (file) => writeFileSync(file, await driver.takeScreenshot(), 'base64'),
-    close: async () => { try { await driver.quit(); } finally { await end(); } },
+    close: async () => {
+      try {
+        await driver.quit();
+      } finally {
+        await end();
+      }
+    },
   };
 }

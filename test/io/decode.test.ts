@@ -6,7 +6,7 @@ import { decodeImage } from '../../src/io/decode.js';
 import { UserError } from '../../src/errors.js';
 import { fixture } from '../helpers.js';
 
-test('ICC profile is ignored: values as stored, unlike sharp\'s default conversion', async () => {
+test("ICC profile is ignored: values as stored, unlike sharp's default conversion", async () => {
   const p = fixture('fixtures/images/rgba_icc_80x64_real.png');
   const meta = await sharp(p).metadata();
   assert.ok(meta.icc && meta.icc.length > 0, 'fixture carries an ICC profile');
@@ -18,7 +18,10 @@ test('ICC profile is ignored: values as stored, unlike sharp\'s default conversi
     assert.equal(ours.samples[i], stored[i]);
     if (converted[i] !== stored[i]) differs++;
   }
-  assert.ok(differs > stored.length / 4, `the profile must matter for this fixture (${differs} samples differ)`);
+  assert.ok(
+    differs > stored.length / 4,
+    `the profile must matter for this fixture (${differs} samples differ)`,
+  );
 });
 
 test('16-bit images keep all 16 bits', async () => {
@@ -37,7 +40,12 @@ test('gray and palette images expand to RGB; undecodable bytes are a UserError n
   const g = await decodeImage(readFileSync(fixture('fixtures/images/gray8_64x48_real.png')), { label: 'x' });
   assert.equal(g.samples.length, 64 * 48 * 3);
   assert.equal(g.channels, 1);
-  const p = await decodeImage(readFileSync(fixture('fixtures/images/palette_70x50_real.png')), { label: 'x' });
+  const p = await decodeImage(readFileSync(fixture('fixtures/images/palette_70x50_real.png')), {
+    label: 'x',
+  });
   assert.equal(p.samples.length, 70 * 50 * 3);
-  await assert.rejects(decodeImage(Buffer.from('not an image at all'), { label: 'junk.png' }), (e: unknown) => e instanceof UserError && /^junk\.png: cannot decode/.test(e.message));
+  await assert.rejects(
+    decodeImage(Buffer.from('not an image at all'), { label: 'junk.png' }),
+    (e: unknown) => e instanceof UserError && /^junk\.png: cannot decode/.test(e.message),
+  );
 });

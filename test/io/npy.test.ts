@@ -9,7 +9,10 @@ test('npy header is 64-byte aligned, v1.0, <f4, C order, and round-trips', () =>
   const hlen = buf.readUInt16LE(8);
   assert.equal((10 + hlen) % 64, 0);
   assert.equal(buf[10 + hlen - 1], 0x0a);
-  assert.match(buf.toString('latin1', 10, 10 + hlen), /'descr': '<f4', 'fortran_order': False, 'shape': \(5, 7\)/);
+  assert.match(
+    buf.toString('latin1', 10, 10 + hlen),
+    /'descr': '<f4', 'fortran_order': False, 'shape': \(5, 7\)/,
+  );
   const back = decodeNpy(buf);
   assert.deepEqual(back.shape, [5, 7]);
   assert.deepEqual(Array.from(back.data), Array.from(data));

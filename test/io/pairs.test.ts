@@ -44,20 +44,32 @@ test('walk: two link cycles and two links to one outside folder end, listing eac
 });
 
 test('walk: the exponential case of the issue (two links to the parent in every folder) ends at once', async () => {
-  const root = tree({ 'r/a.png': 'x', 'r/s/b.png': 'x', 'r/s/up1': { link: '..' }, 'r/s/up2': { link: '..' }, 'r/s/t/up3': { link: '../..' } });
+  const root = tree({
+    'r/a.png': 'x',
+    'r/s/b.png': 'x',
+    'r/s/up1': { link: '..' },
+    'r/s/up2': { link: '..' },
+    'r/s/t/up3': { link: '../..' },
+  });
   const w = await walkFolder(path.join(root, 'r'), isPng);
   assert.deepEqual(w.files, ['a.png', 's/b.png']);
 });
 
 test('walk: dangling links, link loops, FIFOs are listed (for the reader to report), never skipped, never opened', async () => {
-  const root = tree({ 'r/ok.png': 'x', 'r/dangling.png': { link: 'nowhere.png' }, 'r/loop.png': { link: 'loop.png' }, 'r/dir-link-dangling': { link: 'gone' } });
+  const root = tree({
+    'r/ok.png': 'x',
+    'r/dangling.png': { link: 'nowhere.png' },
+    'r/loop.png': { link: 'loop.png' },
+    'r/dir-link-dangling': { link: 'gone' },
+  });
   execFileSync('mkfifo', [path.join(root, 'r/fifo.png')]);
   const w = await walkFolder(path.join(root, 'r'), isPng);
   assert.deepEqual(w.files, ['dangling.png', 'fifo.png', 'loop.png', 'ok.png']);
 });
 
 test('walk: a sub-folder that cannot be listed is reported, not skipped', async (t) => {
-  if (process.getuid?.() === 0) return t.skip('running as root: chmod 000 does not stop root from listing a folder');
+  if (process.getuid?.() === 0)
+    return t.skip('running as root: chmod 000 does not stop root from listing a folder');
   const root = tree({ 'r/a.png': 'x', 'r/locked/b.png': 'x' });
   chmodSync(path.join(root, 'r/locked'), 0);
   try {
@@ -71,8 +83,11 @@ test('walk: a sub-folder that cannot be listed is reported, not skipped', async 
 
 test('walk: never blocks the event loop for long (a timer keeps firing while 5000 folders are walked)', async () => {
   const root = mkdtempSync(path.join(tmpdir(), 'nl-pairs-'));
-  for (let a = 0; a < 50; a++) for (let b = 0; b < 100; b++) mkdirSync(path.join(root, `d${a}`, `e${b}`), { recursive: true });
-  let last = performance.now(), worst = 0, ticks = 0;
+  for (let a = 0; a < 50; a++)
+    for (let b = 0; b < 100; b++) mkdirSync(path.join(root, `d${a}`, `e${b}`), { recursive: true });
+  let last = performance.now(),
+    worst = 0,
+    ticks = 0;
   const timer = setInterval(() => {
     const now = performance.now();
     worst = Math.max(worst, now - last);
@@ -91,8 +106,14 @@ test('walk: never blocks the event loop for long (a timer keeps firing while 500
 
 test('walk: the root missing, not a folder: one-line user errors', async () => {
   const root = tree({ 'f.png': 'x' });
-  await assert.rejects(walkFolder(path.join(root, 'missing'), isPng), (e) => e instanceof UserError && /missing: no such folder$/.test(e.message));
-  await assert.rejects(walkFolder(path.join(root, 'f.png'), isPng), (e) => e instanceof UserError && /f\.png: not a folder$/.test(e.message));
+  await assert.rejects(
+    walkFolder(path.join(root, 'missing'), isPng),
+    (e) => e instanceof UserError && /missing: no such folder$/.test(e.message),
+  );
+  await assert.rejects(
+    walkFolder(path.join(root, 'f.png'), isPng),
+    (e) => e instanceof UserError && /f\.png: not a folder$/.test(e.message),
+  );
 });
 
 test('stems: the name without extension unless two pairs would share it; then the extension stays; still taken: ~2', () => {
@@ -112,24 +133,79 @@ test('stems: the name without extension unless two pairs would share it; then th
 });
 
 test('pairFolders: stems on the pairs; names without a collision keep the old stem', async () => {
-  const root = tree({ 'r/a.png': 'x', 'r/a.jpg': 'x', 'r/s/b.png': 'x', 'f/a.png': 'x', 'f/a.jpg': 'x', 'f/s/b.png': 'x', 'f/only.png': 'x' });
+  const root = tree({
+    'r/a.png': 'x',
+    'r/a.jpg': 'x',
+    'r/s/b.png': 'x',
+    'f/a.png': 'x',
+    'f/a.jpg': 'x',
+    'f/s/b.png': 'x',
+    'f/only.png': 'x',
+  });
   const p = await pairFolders(path.join(root, 'r'), path.join(root, 'f'));
-  assert.deepEqual(p.pairs.map((x) => [x.name, x.stem]), [['a.jpg', 'a.jpg'], ['a.png', 'a.png'], ['s/b.png', 's/b']]);
-  assert.deepEqual(p.unpaired.map((u) => u.name), ['only.png']);
+  assert.deepEqual(
+    p.pairs.map((x) => [x.name, x.stem]),
+    [
+      ['a.jpg', 'a.jpg'],
+      ['a.png', 'a.png'],
+      ['s/b.png', 's/b'],
+    ],
+  );
+  assert.deepEqual(
+    p.unpaired.map((u) => u.name),
+    ['only.png'],
+  );
 });
 
 test('pairFolders: nothing pairs up, or no images at all: one user error naming both folders and the extensions', async () => {
   const root = tree({ 'r/a.png': 'x', 'f/b.png': 'x', 'e1/readme.txt': 'x', 'e2/': '' });
-  const r = path.join(root, 'r'), f = path.join(root, 'f');
-  await assert.rejects(pairFolders(r, f), (e) => e instanceof UserError && e.message.includes(`no pairs in ${r} and ${f}`) && e.message.includes('.png .jpg') && e.message.includes(`found 1 in ${r}, 1 in ${f}`) && !e.message.includes('\n'));
-  await assert.rejects(pairFolders(path.join(root, 'e1'), path.join(root, 'e2')), (e) => e instanceof UserError && /found 0 in .*e1, 0 in .*e2\)$/.test(e.message));
+  const r = path.join(root, 'r'),
+    f = path.join(root, 'f');
+  await assert.rejects(
+    pairFolders(r, f),
+    (e) =>
+      e instanceof UserError &&
+      e.message.includes(`no pairs in ${r} and ${f}`) &&
+      e.message.includes('.png .jpg') &&
+      e.message.includes(`found 1 in ${r}, 1 in ${f}`) &&
+      !e.message.includes('\n'),
+  );
+  await assert.rejects(
+    pairFolders(path.join(root, 'e1'), path.join(root, 'e2')),
+    (e) => e instanceof UserError && /found 0 in .*e1, 0 in .*e2\)$/.test(e.message),
+  );
 });
 
 test('pairNectarGAN: no pairs is a user error naming NectarGAN names; duplicate extensions make separate pairs with their own stems', async () => {
   const empty = tree({ 'x/photo.png': 'x', 'x/1_B_real.png': 'x' });
-  await assert.rejects(pairNectarGAN(path.join(empty, 'x')), (e) => e instanceof UserError && /no NectarGAN outputs pair up \(looked for \*_B_real\.<ext> beside \*_B_fake\.<ext>.*found 2 images, 1 with such names\)/.test(e.message));
-  const root = tree({ 'o/3_B_real.png': 'x', 'o/3_B_fake.png': 'x', 'o/3_B_real.jpg': 'x', 'o/3_B_fake.jpg': 'x', 'o/epoch2_1_B_real.png': 'x', 'o/epoch2_1_B_fake.jpg': 'x', 'o/4_B_real.png': 'x' });
+  await assert.rejects(
+    pairNectarGAN(path.join(empty, 'x')),
+    (e) =>
+      e instanceof UserError &&
+      /no NectarGAN outputs pair up \(looked for \*_B_real\.<ext> beside \*_B_fake\.<ext>.*found 2 images, 1 with such names\)/.test(
+        e.message,
+      ),
+  );
+  const root = tree({
+    'o/3_B_real.png': 'x',
+    'o/3_B_fake.png': 'x',
+    'o/3_B_real.jpg': 'x',
+    'o/3_B_fake.jpg': 'x',
+    'o/epoch2_1_B_real.png': 'x',
+    'o/epoch2_1_B_fake.jpg': 'x',
+    'o/4_B_real.png': 'x',
+  });
   const p = await pairNectarGAN(path.join(root, 'o'));
-  assert.deepEqual(p.pairs.map((x) => [x.name, x.stem, x.epoch]), [['3_B.jpg', '3_B.jpg', undefined], ['3_B.png', '3_B.png', undefined], ['epoch2_1_B', 'epoch2_1_B', 2]]);
-  assert.deepEqual(p.unpaired.map((u) => [u.name, u.error]), [['4_B', 'no 4_B_fake counterpart']]);
+  assert.deepEqual(
+    p.pairs.map((x) => [x.name, x.stem, x.epoch]),
+    [
+      ['3_B.jpg', '3_B.jpg', undefined],
+      ['3_B.png', '3_B.png', undefined],
+      ['epoch2_1_B', 'epoch2_1_B', 2],
+    ],
+  );
+  assert.deepEqual(
+    p.unpaired.map((u) => [u.name, u.error]),
+    [['4_B', 'no 4_B_fake counterpart']],
+  );
 });

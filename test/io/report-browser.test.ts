@@ -4,7 +4,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CHROMIUM, FIREFOX, MINIBROWSER, WEBKIT_DRIVER, XVFB, puppeteerDriver, webkitDriver, type Driver } from './browsers.js';
+import {
+  CHROMIUM,
+  FIREFOX,
+  MINIBROWSER,
+  WEBKIT_DRIVER,
+  XVFB,
+  puppeteerDriver,
+  webkitDriver,
+  type Driver,
+} from './browsers.js';
 import { BIN, fixture } from '../helpers.js';
 
 /**
@@ -35,58 +44,126 @@ function reports(): { folders: string; trainer: string } {
   copyFileSync(img('gray8_64x48_real.png'), path.join(root, 'real', 'same.png'));
   copyFileSync(img('gray8_64x48_real.png'), path.join(root, 'fake', 'same.png'));
   copyFileSync(img('gray8_64x48_real.png'), path.join(root, 'real', 'only-real.png'));
-  batch(root, ['real', 'fake', '--loss', 'sobel,ssim', '--max', 'sobel.p99=0.45', '--report', 'out/report.html', '--out', 'out/maps']);
+  batch(root, [
+    'real',
+    'fake',
+    '--loss',
+    'sobel,ssim',
+    '--max',
+    'sobel.p99=0.45',
+    '--report',
+    'out/report.html',
+    '--out',
+    'out/maps',
+  ]);
   for (const e of [1, 2, 3]) {
     copyFileSync(img('gray8_64x48_real.png'), path.join(root, 'train', `epoch${e}_1_B_real.png`));
-    copyFileSync(img(e === 2 ? 'gray8_64x48_real.png' : 'gray8_64x48_fake.png'), path.join(root, 'train', `epoch${e}_1_B_fake.png`));
+    copyFileSync(
+      img(e === 2 ? 'gray8_64x48_real.png' : 'gray8_64x48_fake.png'),
+      path.join(root, 'train', `epoch${e}_1_B_fake.png`),
+    );
   }
   batch(root, ['train', '--loss', 'sobel,l2', '--report', 'tout/report.html', '--out', 'tout/maps']);
   const moved = mkdtempSync(path.join(tmpdir(), 'nl-moved-'));
   renameSync(path.join(root, 'out'), path.join(moved, 'folders'));
   renameSync(path.join(root, 'tout'), path.join(moved, 'trainer'));
-  return { folders: path.join(moved, 'folders', 'report.html'), trainer: path.join(moved, 'trainer', 'report.html') };
+  return {
+    folders: path.join(moved, 'folders', 'report.html'),
+    trainer: path.join(moved, 'trainer', 'report.html'),
+  };
 }
 
 /** Polls fn in the page until it returns true (at most 10 s). */
 async function until(d: Driver, fn: () => boolean, what: string): Promise<void> {
-  for (const end = Date.now() + 10_000; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (await d.eval(fn, undefined)) return;
+  for (const end = Date.now() + 10_000; Date.now() < end; await new Promise((r) => setTimeout(r, 50)))
+    if (await d.eval(fn, undefined)) return;
   assert.fail(`timed out waiting for: ${what}`);
 }
 
-const attr = (d: Driver, selector: string, name: string) => d.eval(([s, n]) => document.querySelector(s)?.getAttribute(n) ?? null, [selector, name] as const);
-const box = (d: Driver, selector: string) => d.eval((s) => { const r = document.querySelector(s)!.getBoundingClientRect(); return { x: r.x, y: r.y }; }, selector);
-/** The pair's images loaded, and the first fitted to its pane (zoom 1, no pan): the page's fit() ran on load. */
-const stageLoaded = (d: Driver) => until(d, () => {
-  const loaded = [...document.querySelectorAll('#stage img')].every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0);
-  const im = document.querySelector('#stage .pane img'), pane = im?.parentElement;
-  if (!loaded || !im || !pane) return false;
-  const { width: w, height: h } = im.getBoundingClientRect(), [pw, ph] = [pane.clientWidth, pane.clientHeight];
-  return w <= pw + 1 && h <= ph + 1 && (Math.abs(w - pw) <= 1 || Math.abs(h - ph) <= 1);
-}, 'the pair images, loaded and fitted');
+const attr = (d: Driver, selector: string, name: string) =>
+  d.eval(([s, n]) => document.querySelector(s)?.getAttribute(n) ?? null, [selector, name] as const);
+const box = (d: Driver, selector: string) =>
+  d.eval((s) => {
+    const r = document.querySelector(s)!.getBoundingClientRect();
+    return { x: r.x, y: r.y };
+  }, selector);
+/**
+ * The pair's images loaded, and the first fitted to its pane (zoom 1, no pan): the page's fit() ran on load.
+ */
+const stageLoaded = (d: Driver) =>
+  until(
+    d,
+    () => {
+      const loaded = [...document.querySelectorAll('#stage img')].every(
+        (i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0,
+      );
+      const im = document.querySelector('#stage .pane img'),
+        pane = im?.parentElement;
+      if (!loaded || !im || !pane) return false;
+      const { width: w, height: h } = im.getBoundingClientRect(),
+        [pw, ph] = [pane.clientWidth, pane.clientHeight];
+      return w <= pw + 1 && h <= ph + 1 && (Math.abs(w - pw) <= 1 || Math.abs(h - ph) <= 1);
+    },
+    'the pair images, loaded and fitted',
+  );
 
 /** Opens a report and checks that every image in it loaded ("loaded/total"). */
 async function open(d: Driver, file: string, atLeast: number): Promise<void> {
   await d.goto(`file://${file}`);
-  // Set on load by the last statement of the page's script: so that script also ran to its end without throwing.
-  await until(d, () => document.body.dataset.images !== undefined && document.body.dataset.images !== 'pending', 'body[data-images] set by the page\'s script');
+  // Set on load by the last statement of the page's script: so that script also ran to its end without
+  // throwing.
+  await until(
+    d,
+    () => document.body.dataset.images !== undefined && document.body.dataset.images !== 'pending',
+    "body[data-images] set by the page's script",
+  );
   const [loaded, total] = (await attr(d, 'body', 'data-images'))!.split('/').map(Number);
   assert.ok(total! >= atLeast && loaded === total, `images loaded: ${loaded}/${total}`);
 }
 
 /** Sorting by a column both ways, and each status filter. */
 async function checkTable(d: Driver): Promise<void> {
-  const names = () => d.eval(() => [...document.querySelectorAll('tbody tr:not([hidden])')].map((r) => (r as HTMLElement).dataset.pair!), undefined);
-  const col = (loss: string) => d.eval((l) => [...document.querySelectorAll('tbody tr:not([hidden])')].map((r) => r.getAttribute(`data-${l}`)).filter((v) => v !== '').map(Number), loss);
+  const names = () =>
+    d.eval(
+      () =>
+        [...document.querySelectorAll('tbody tr:not([hidden])')].map((r) => (r as HTMLElement).dataset.pair!),
+      undefined,
+    );
+  const col = (loss: string) =>
+    d.eval(
+      (l) =>
+        [...document.querySelectorAll('tbody tr:not([hidden])')]
+          .map((r) => r.getAttribute(`data-${l}`))
+          .filter((v) => v !== '')
+          .map(Number),
+      loss,
+    );
   await d.click('th[data-sort="sobel"]');
   const worst = await col('sobel');
-  assert.deepEqual(worst, [...worst].sort((a, b) => b - a), 'worst (largest) sobel first');
+  assert.deepEqual(
+    worst,
+    [...worst].sort((a, b) => b - a),
+    'worst (largest) sobel first',
+  );
   await d.click('th[data-sort="sobel"]');
   const best = await col('sobel');
-  assert.deepEqual(best, [...best].sort((a, b) => a - b), 'then best first');
+  assert.deepEqual(
+    best,
+    [...best].sort((a, b) => a - b),
+    'then best first',
+  );
   await d.click('th[data-sort="ssim"]');
   const ssimWorst = await col('ssim');
-  assert.deepEqual(ssimWorst, [...ssimWorst].sort((a, b) => a - b), 'ssim is higher-is-better: worst is lowest');
-  for (const [f, want] of [['error', ['only-real.png']], ['ok', ['same.png']], ['over', ['facade256.png', 'palette_70x50.png', 'rgb8_301x217.png', 'rgba_icc_80x64.png']]] as const) {
+  assert.deepEqual(
+    ssimWorst,
+    [...ssimWorst].sort((a, b) => a - b),
+    'ssim is higher-is-better: worst is lowest',
+  );
+  for (const [f, want] of [
+    ['error', ['only-real.png']],
+    ['ok', ['same.png']],
+    ['over', ['facade256.png', 'palette_70x50.png', 'rgb8_301x217.png', 'rgba_icc_80x64.png']],
+  ] as const) {
     await d.click(`[data-filter="${f}"]`);
     assert.deepEqual((await names()).sort(), [...want], `filter ${f}`);
   }
@@ -95,18 +172,29 @@ async function checkTable(d: Driver): Promise<void> {
 }
 
 /** Which image shows at a point of the slider's pane: real or fake (the clip also clips hit testing). */
-const shownAt = (d: Driver, x: number, y: number) => d.eval(([px, py]) => {
-  const e = document.elementFromPoint(px, py);
-  return e instanceof HTMLImageElement ? e.src.replace(/.*-(real|fake)\.[a-z]+$/, '$1') : e?.className ?? null;
-}, [x, y] as const);
+const shownAt = (d: Driver, x: number, y: number) =>
+  d.eval(
+    ([px, py]) => {
+      const e = document.elementFromPoint(px, py);
+      return e instanceof HTMLImageElement
+        ? e.src.replace(/.*-(real|fake)\.[a-z]+$/, '$1')
+        : (e?.className ?? null);
+    },
+    [x, y] as const,
+  );
 
 /** The slider: real left of the divider, fake right of it, after a drag and at a zoom. */
 async function checkSlider(d: Driver): Promise<void> {
   await d.click('[data-view="slider"]');
   await stageLoaded(d);
   const sides = async (what: string) => {
-    const bar = await box(d, '.divider'), y = bar.y + 100;
-    assert.deepEqual([await shownAt(d, bar.x - 20, y), await shownAt(d, bar.x + 20, y)], ['real', 'fake'], `slider ${what}: real | fake at the divider (x ${bar.x})`);
+    const bar = await box(d, '.divider'),
+      y = bar.y + 100;
+    assert.deepEqual(
+      [await shownAt(d, bar.x - 20, y), await shownAt(d, bar.x + 20, y)],
+      ['real', 'fake'],
+      `slider ${what}: real | fake at the divider (x ${bar.x})`,
+    );
     return bar;
   };
   const bar = await sides('at first');
@@ -126,13 +214,32 @@ async function checkViews(d: Driver): Promise<void> {
   for (const [v, n] of Object.entries({ side: 3, slider: 1, overlay: 1, toggle: 1 })) {
     await d.click(`[data-view="${v}"]`);
     await stageLoaded(d);
-    assert.equal(await d.eval(() => document.querySelectorAll('#stage .pane').length, undefined), n, `${v} panes`);
+    assert.equal(
+      await d.eval(() => document.querySelectorAll('#stage .pane').length, undefined),
+      n,
+      `${v} panes`,
+    );
   }
-  assert.equal(await d.eval(() => document.querySelectorAll('#stage .pane img').length, undefined), 1, 'toggle shows one image');
+  assert.equal(
+    await d.eval(() => document.querySelectorAll('#stage .pane img').length, undefined),
+    1,
+    'toggle shows one image',
+  );
   await checkSlider(d);
   await d.click('[data-view="overlay"]');
-  await d.eval(() => { const el = document.querySelector('#opacity') as HTMLInputElement; el.value = '0.3'; el.dispatchEvent(new Event('input')); }, undefined);
-  assert.deepEqual(await d.eval(() => [...document.querySelectorAll('#stage .pane img')].map((x) => (x as HTMLElement).style.opacity), undefined), ['', '0.3'], 'overlay: heatmap over real at the chosen opacity');
+  await d.eval(() => {
+    const el = document.querySelector('#opacity') as HTMLInputElement;
+    el.value = '0.3';
+    el.dispatchEvent(new Event('input'));
+  }, undefined);
+  assert.deepEqual(
+    await d.eval(
+      () => [...document.querySelectorAll('#stage .pane img')].map((x) => (x as HTMLElement).style.opacity),
+      undefined,
+    ),
+    ['', '0.3'],
+    'overlay: heatmap over real at the chosen opacity',
+  );
   await d.click('[data-view="toggle"]');
   const before = await attr(d, '#stage img', 'src');
   await d.press('t');
@@ -143,23 +250,41 @@ async function checkViews(d: Driver): Promise<void> {
 async function checkZoomPan(d: Driver): Promise<void> {
   await d.click('[data-view="side"]');
   await stageLoaded(d);
-  const transforms = () => d.eval(() => [...document.querySelectorAll('#stage .pane img')].map((x) => (x as HTMLElement).style.transform), undefined);
+  const transforms = () =>
+    d.eval(
+      () => [...document.querySelectorAll('#stage .pane img')].map((x) => (x as HTMLElement).style.transform),
+      undefined,
+    );
   const scale = (t: string) => Number(/scale\(([0-9.e-]+)\)/.exec(t)![1]);
   const fitted = await transforms();
   await d.wheel(400, 400, -200);
   const zoomed = await transforms();
-  assert.ok(zoomed.length === 3 && zoomed.every((x) => x === zoomed[0]) && Math.abs(scale(zoomed[0]!) / scale(fitted[0]!) - 1.25) < 1e-4, `zoom in sync: ${fitted} -> ${zoomed}`);
+  assert.ok(
+    zoomed.length === 3 &&
+      zoomed.every((x) => x === zoomed[0]) &&
+      Math.abs(scale(zoomed[0]!) / scale(fitted[0]!) - 1.25) < 1e-4,
+    `zoom in sync: ${fitted} -> ${zoomed}`,
+  );
   await d.drag([400, 400], [430, 420], 3);
   const panned = await transforms();
-  assert.ok(panned.every((x) => x === panned[0]) && /translate\(30px, ?20px\)/.test(panned[0]!), `pan in sync: ${panned}`);
+  assert.ok(
+    panned.every((x) => x === panned[0]) && /translate\(30px, ?20px\)/.test(panned[0]!),
+    `pan in sync: ${panned}`,
+  );
   const first = await attr(d, '#view', 'data-pair');
   await d.press('ArrowRight');
   assert.notEqual(await attr(d, '#view', 'data-pair'), first, 'next pair');
-  assert.match((await d.eval(() => document.querySelector('#stats')!.textContent, undefined))!, /p99 [0-9.]+/);
+  assert.match(
+    (await d.eval(() => document.querySelector('#stats')!.textContent, undefined))!,
+    /p99 [0-9.]+/,
+  );
   await d.press('0');
   const reset = await transforms();
   // Firefox serialises translate(0px, 0px) as translate(0px).
-  assert.ok(reset.every((x) => x === reset[0] && /^translate\(0px(, ?0px)?\) /.test(x)), `0: back to the fitted view: ${reset}`);
+  assert.ok(
+    reset.every((x) => x === reset[0] && /^translate\(0px(, ?0px)?\) /.test(x)),
+    `0: back to the fitted view: ${reset}`,
+  );
 }
 
 /**
@@ -175,13 +300,19 @@ async function checkProbe(d: Driver): Promise<void> {
   }, undefined);
   const seen = async () => {
     const p = await d.problems();
-    return p.some((l) => /^request: .*nectar-loss\.invalid.*probe/.test(l)) && p.some((l) => /^page error: .*(nectar-loss probe|Script error)/.test(l));
+    return (
+      p.some((l) => /^request: .*nectar-loss\.invalid.*probe/.test(l)) &&
+      p.some((l) => /^page error: .*(nectar-loss probe|Script error)/.test(l))
+    );
   };
-  for (const end = Date.now() + 5000; !(await seen()) && Date.now() < end;) await new Promise((r) => setTimeout(r, 50));
+  for (const end = Date.now() + 5000; !(await seen()) && Date.now() < end;)
+    await new Promise((r) => setTimeout(r, 50));
   assert.ok(await seen(), `a probe request and exception are seen: ${(await d.problems()).join('; ')}`);
 }
 
-/** Everything, in one browser: the folders report (table, views, zoom/pan, keys), then the trainer's chart. */
+/**
+ * Everything, in one browser: the folders report (table, views, zoom/pan, keys), then the trainer's chart.
+ */
 async function checkReport(d: Driver, shots?: string): Promise<void> {
   const { folders, trainer } = reports();
   await open(d, folders, 15);
@@ -192,34 +323,59 @@ async function checkReport(d: Driver, shots?: string): Promise<void> {
   await d.press('Escape');
   if (shots) await d.screenshot(path.join(shots, 'report.png'));
   await open(d, trainer, 6);
-  assert.deepEqual(await d.eval(() => [...document.querySelectorAll('svg[data-chart] [data-series]')].map((x) => x.getAttribute('data-series')), undefined), ['sobel', 'l2']);
+  assert.deepEqual(
+    await d.eval(
+      () =>
+        [...document.querySelectorAll('svg[data-chart] [data-series]')].map((x) =>
+          x.getAttribute('data-series'),
+        ),
+      undefined,
+    ),
+    ['sobel', 'l2'],
+  );
   assert.equal(await attr(d, 'svg[data-chart] [data-series="sobel"] [data-best]', 'data-best'), '2');
-  assert.deepEqual(await d.problems(), [], 'no console error, uncaught exception or request for anything but file://');
+  assert.deepEqual(
+    await d.problems(),
+    [],
+    'no console error, uncaught exception or request for anything but file://',
+  );
   await checkProbe(d);
 }
 
 async function inBrowser(start: () => Promise<Driver>, shots?: string): Promise<void> {
   const d = await start();
-  try { await checkReport(d, shots); } finally { await d.close(); }
+  try {
+    await checkReport(d, shots);
+  } finally {
+    await d.close();
+  }
 }
 
-const WHAT = 'opened from disk after its folder moved: images, no errors or requests, sort, filter, views, zoom/pan, keys, chart';
+const WHAT =
+  'opened from disk after its folder moved: images, no errors or requests, sort, filter, views, zoom/pan, keys, chart';
 
 // A browser that hangs fails its test instead of the run.
 const LIMIT = { timeout: 90_000 };
 
 test(`the report in Chromium, ${WHAT}`, LIMIT, async (t) => {
-  if (!CHROMIUM) return t.skip('Chromium is not installed (.ci/run installs Debian\'s chromium package)');
+  if (!CHROMIUM) return t.skip("Chromium is not installed (.ci/run installs Debian's chromium package)");
   await inBrowser(() => puppeteerDriver('chrome'), process.env.NECTAR_LOSS_SCREENSHOTS);
 });
 
 test(`the report in Firefox, ${WHAT}`, LIMIT, async (t) => {
-  if (!FIREFOX) return t.skip('Firefox is not installed (.ci/run installs Debian\'s firefox-esr package)');
+  if (!FIREFOX) return t.skip("Firefox is not installed (.ci/run installs Debian's firefox-esr package)");
   await inBrowser(() => puppeteerDriver('firefox'));
 });
 
 test(`the report in WebKit (Safari's engine, as WebKitGTK's MiniBrowser), ${WHAT}`, LIMIT, async (t) => {
-  const missing = [[WEBKIT_DRIVER, 'webkit2gtk-driver'], [MINIBROWSER, 'libwebkit2gtk-4.1-0'], [XVFB, 'xvfb']].filter(([have]) => !have).map(([, pkg]) => pkg);
-  if (missing.length) return t.skip(`WebKit is not installed: Debian's ${missing.join(', ')} missing (.ci/run installs them)`);
+  const missing = [
+    [WEBKIT_DRIVER, 'webkit2gtk-driver'],
+    [MINIBROWSER, 'libwebkit2gtk-4.1-0'],
+    [XVFB, 'xvfb'],
+  ]
+    .filter(([have]) => !have)
+    .map(([, pkg]) => pkg);
+  if (missing.length)
+    return t.skip(`WebKit is not installed: Debian's ${missing.join(', ')} missing (.ci/run installs them)`);
   await inBrowser(webkitDriver);
 });

@@ -8,7 +8,11 @@ import { maxAbsDiff, relErr, liveTensors } from '../helpers.js';
 
 const FNS = { sobel, laplacian, l1, l2 };
 /** Differentiable too: ssim's kernel (ssim-host.ts) steps aside inside tf.grad for the tfjs ops. */
-const DIFFERENTIABLE = { ...FNS, ssim: (r: tf.Tensor3D, f: tf.Tensor3D) => ssim(r, f, 1), psnr: (r: tf.Tensor3D, f: tf.Tensor3D) => psnr(r, f, 1) };
+const DIFFERENTIABLE = {
+  ...FNS,
+  ssim: (r: tf.Tensor3D, f: tf.Tensor3D) => ssim(r, f, 1),
+  psnr: (r: tf.Tensor3D, f: tf.Tensor3D) => psnr(r, f, 1),
+};
 
 function randomImage(seed: number, h: number, w: number): tf.Tensor3D {
   return tf.randomUniform([h, w, 3], 0, 1, 'float32', seed) as tf.Tensor3D;
@@ -19,17 +23,25 @@ test('library functions: map shape, mean = mean(map), batches, rank checks, no l
   const before = liveTensors();
   for (const [name, fn] of Object.entries(FNS)) {
     tf.tidy(() => {
-      const a = randomImage(1, 9, 7), b = randomImage(2, 9, 7);
+      const a = randomImage(1, 9, 7),
+        b = randomImage(2, 9, 7);
       const r = fn(a, b);
       assert.deepEqual(r.map.shape, [9, 7], `${name} map shape`);
       assert.ok(relErr(r.mean.dataSync()[0]!, tf.mean(r.map).dataSync()[0]!) < 1e-6, `${name} mean`);
       // A batch of two gives the two single maps stacked.
-      const c = randomImage(3, 9, 7), d = randomImage(4, 9, 7);
+      const c = randomImage(3, 9, 7),
+        d = randomImage(4, 9, 7);
       const batch = fn(tf.stack([a, c]) as tf.Tensor4D, tf.stack([b, d]) as tf.Tensor4D);
       assert.deepEqual(batch.map.shape, [2, 9, 7]);
-      assert.ok(maxAbsDiff(batch.map.dataSync(), tf.concat([r.map, fn(c, d).map]).dataSync()) < 1e-6, `${name} batch`);
+      assert.ok(
+        maxAbsDiff(batch.map.dataSync(), tf.concat([r.map, fn(c, d).map]).dataSync()) < 1e-6,
+        `${name} batch`,
+      );
       // An alpha channel is ignored, as NectarGAN slices [:, :3].
-      const alpha = fn(tf.concat([a, tf.ones([9, 7, 1])], 2) as tf.Tensor3D, tf.concat([b, tf.zeros([9, 7, 1])], 2) as tf.Tensor3D);
+      const alpha = fn(
+        tf.concat([a, tf.ones([9, 7, 1])], 2) as tf.Tensor3D,
+        tf.concat([b, tf.zeros([9, 7, 1])], 2) as tf.Tensor3D,
+      );
       assert.ok(maxAbsDiff(alpha.map.dataSync(), r.map.dataSync()) < 1e-7, `${name} alpha`);
       assert.throws(() => fn(a, randomImage(5, 9, 8)), /differ in shape/);
     });
@@ -65,7 +77,10 @@ test('every loss, ssim and psnr are differentiable: tf.grad matches a central fi
       const minus = f(tf.sub(fake, tf.mul(dir, h)) as tf.Tensor3D).dataSync()[0]!;
       const numeric = (plus - minus) / (2 * h);
       assert.ok(Math.abs(analytic) > 1e-4, `${name}: gradient is not trivially zero`);
-      assert.ok(Math.abs(analytic - numeric) <= 2e-2 * Math.abs(numeric) + 1e-4, `${name}: grad·v ${analytic} vs finite difference ${numeric}`);
+      assert.ok(
+        Math.abs(analytic - numeric) <= 2e-2 * Math.abs(numeric) + 1e-4,
+        `${name}: grad·v ${analytic} vs finite difference ${numeric}`,
+      );
     });
   }
 });
@@ -73,18 +88,31 @@ test('every loss, ssim and psnr are differentiable: tf.grad matches a central fi
 test('vgg is differentiable too: tf.grad matches a central finite difference', async () => {
   await useBackend('cpu');
   const { vgg19Weights, VGG19_CONVS, vgg } = await import('../../src/losses/vgg.js');
-  const rnd = (n: number, seed: number, scale: number) => Float32Array.from(tf.tidy(() => tf.randomNormal([n], 0, scale, 'float32', seed).dataSync()));
-  const w = vgg19Weights(VGG19_CONVS.map((c, i) => ({ index: c.index, weight: rnd(c.cout * c.cin * 9, 100 + i, Math.sqrt(2 / (9 * c.cin))), bias: rnd(c.cout, 200 + i, 0.05) })));
+  const rnd = (n: number, seed: number, scale: number) =>
+    Float32Array.from(tf.tidy(() => tf.randomNormal([n], 0, scale, 'float32', seed).dataSync()));
+  const w = vgg19Weights(
+    VGG19_CONVS.map((c, i) => ({
+      index: c.index,
+      weight: rnd(c.cout * c.cin * 9, 100 + i, Math.sqrt(2 / (9 * c.cin))),
+      bias: rnd(c.cout, 200 + i, 0.05),
+    })),
+  );
   const before = liveTensors();
   tf.tidy(() => {
-    const real = randomImage(21, 8, 6), fake = randomImage(22, 8, 6);
+    const real = randomImage(21, 8, 6),
+      fake = randomImage(22, 8, 6);
     const dir = tf.randomNormal([8, 6, 3], 0, 1, 'float32', 23);
     const f = (x: tf.Tensor) => vgg(real, x as tf.Tensor3D, w).mean;
     const analytic = tf.sum(tf.mul(tf.grad(f)(fake), dir)).dataSync()[0]!;
     const h = 1e-3;
-    const numeric = (f(tf.add(fake, tf.mul(dir, h))).dataSync()[0]! - f(tf.sub(fake, tf.mul(dir, h))).dataSync()[0]!) / (2 * h);
+    const numeric =
+      (f(tf.add(fake, tf.mul(dir, h))).dataSync()[0]! - f(tf.sub(fake, tf.mul(dir, h))).dataSync()[0]!) /
+      (2 * h);
     assert.ok(Math.abs(analytic) > 1e-4, 'gradient is not trivially zero');
-    assert.ok(Math.abs(analytic - numeric) <= 2e-2 * Math.abs(numeric) + 1e-4, `grad·v ${analytic} vs finite difference ${numeric}`);
+    assert.ok(
+      Math.abs(analytic - numeric) <= 2e-2 * Math.abs(numeric) + 1e-4,
+      `grad·v ${analytic} vs finite difference ${numeric}`,
+    );
   });
   assert.equal(liveTensors(), before, 'vgg leaked tensors');
   w.dispose();
@@ -92,7 +120,8 @@ test('vgg is differentiable too: tf.grad matches a central finite difference', a
 
 test('without tf.tidy: disposing what a loss returns leaves no tensor behind', async () => {
   await useBackend('cpu');
-  const a = randomImage(31, 9, 7), b = randomImage(32, 9, 7);
+  const a = randomImage(31, 9, 7),
+    b = randomImage(32, 9, 7);
   const before = liveTensors();
   for (const fn of Object.values(FNS)) {
     const r = fn(a, b);
@@ -106,11 +135,16 @@ test('sobel and laplacian take a one-channel image as already gray (what the eng
   await useBackend('cpu');
   for (const fn of [sobel, laplacian]) {
     tf.tidy(() => {
-      const a = randomImage(41, 9, 8), b = randomImage(42, 9, 8);
+      const a = randomImage(41, 9, 8),
+        b = randomImage(42, 9, 8);
       const g = (x: tf.Tensor3D) => tf.mean(x, 2, true) as tf.Tensor3D;
-      const fromRgb = fn(a, b), fromGray = fn(g(a), g(b));
+      const fromRgb = fn(a, b),
+        fromGray = fn(g(a), g(b));
       assert.deepEqual(fromGray.map.shape, [9, 8]);
-      assert.ok(maxAbsDiff(fromGray.map.dataSync(), fromRgb.map.dataSync()) === 0, `${fn.name}: gray input differs`);
+      assert.ok(
+        maxAbsDiff(fromGray.map.dataSync(), fromRgb.map.dataSync()) === 0,
+        `${fn.name}: gray input differs`,
+      );
     });
   }
 });

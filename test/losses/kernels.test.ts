@@ -11,7 +11,12 @@ const KL = [0, 1, 0, 1, -4, 1, 0, 1, 0];
 
 /** The plain convolution the folded one must equal: tf.conv2d with a [3,3,1,c] kernel, 'same' padding. */
 function plain(g: tf.Tensor4D, taps: number[][]): tf.Tensor4D {
-  const k = tf.tensor4d(Array.from({ length: 9 }, (_, t) => taps.map((x) => x[t]!)).flat(), [3, 3, 1, taps.length]);
+  const k = tf.tensor4d(Array.from({ length: 9 }, (_, t) => taps.map((x) => x[t]!)).flat(), [
+    3,
+    3,
+    1,
+    taps.length,
+  ]);
   return tf.conv2d(g, k, 1, 'same');
 }
 
@@ -24,7 +29,10 @@ for (const backend of ['wasm', 'cpu'] as const) {
       return;
     }
     for (let w = 1; w <= 13; w++) {
-      for (const [name, taps] of [['sobel', [KX, KY]], ['laplacian', [KL]]] as const) {
+      for (const [name, taps] of [
+        ['sobel', [KX, KY]],
+        ['laplacian', [KL]],
+      ] as const) {
         tf.tidy(() => {
           const g = tf.randomUniform([2, 5, w, 1], -1, 1, 'float32', w) as tf.Tensor4D;
           const got = conv3x3(g, name, taps as unknown as number[][]);

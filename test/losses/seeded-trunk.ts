@@ -5,7 +5,8 @@ import type { TorchConv } from '../../src/losses/vgg-layout.js';
  * The seeded stand-in trunks of fixtures/make_metric_fixtures.py, recomputed from the formula in its header
  * (VGG16's file, ~59 MB, is not committed):
  *   h(i, s) = lowbias32((i + s * 0x9E3779B9) mod 2^32), u = h / 2^32
- *   weight[i] = float32((u - 0.5) * sqrt(24 / fan_in)), s = 2 * index + 1;  bias[i] = float32((u - 0.5) * 0.2), s = 2 * index + 2
+ *   weight[i] = float32((u - 0.5) * sqrt(24 / fan_in)), s = 2 * index + 1;  bias[i] = float32((u - 0.5) *
+ * 0.2), s = 2 * index + 2
  */
 function lowbias32(x: number): number {
   x ^= x >>> 16;

@@ -24,7 +24,8 @@ export interface ReportSummary {
  */
 export type ReportFile = FileToWrite;
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 /** Formats browsers show; others (TIFF, HEIF) are converted to PNG for the report. */
 const SHOWN = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.avif']);
 /** Pairs prepared at once (only conversions read images here: a bound on open files and memory). */
@@ -35,7 +36,11 @@ const AT_ONCE = 8;
  * shows (real, fake, heatmaps), so the folder is a self-contained CI artifact that opens from disk with no
  * server and no network request. The caller writes them all or nothing.
  */
-export async function reportFiles(reportFile: string, records: PairRecord[], summary: ReportSummary): Promise<ReportFile[]> {
+export async function reportFiles(
+  reportFile: string,
+  records: PairRecord[],
+  summary: ReportSummary,
+): Promise<ReportFile[]> {
   const base = path.basename(reportFile, path.extname(reportFile));
   const folder = `${base}-files`;
   const images: ReportFile[] = [];
@@ -51,7 +56,11 @@ export async function reportFiles(reportFile: string, records: PairRecord[], sum
     return file;
   };
   const higher = new Set(summary.losses.filter((l) => l.better === 'higher').map((l) => l.name));
-  const ordered = worstFirst(records, summary.losses.map((l) => l.name), higher);
+  const ordered = worstFirst(
+    records,
+    summary.losses.map((l) => l.name),
+    higher,
+  );
   const pairs = await mapAtMost(AT_ONCE, ordered, async (r, i) => ({
     name: r.name,
     status: r.status,
@@ -62,7 +71,13 @@ export async function reportFiles(reportFile: string, records: PairRecord[], sum
     updated: r.updated,
     real: r.status === 'error' ? undefined : await copy(r.real, `${i + 1}-real`),
     fake: r.status === 'error' ? undefined : await copy(r.fake, `${i + 1}-fake`),
-    heat: Object.fromEntries(await Promise.all(Object.entries(r.files).map(async ([l, k]) => [l, await copy(k.heatmap, `${i + 1}-${l}-heatmap`)] as const))) as Record<string, string | undefined>,
+    heat: Object.fromEntries(
+      await Promise.all(
+        Object.entries(r.files).map(
+          async ([l, k]) => [l, await copy(k.heatmap, `${i + 1}-${l}-heatmap`)] as const,
+        ),
+      ),
+    ) as Record<string, string | undefined>,
   }));
   return [{ name: path.basename(reportFile), bytes: Buffer.from(page(pairs, summary)) }, ...images];
 }
@@ -81,42 +96,91 @@ async function mapAtMost<T, R>(n: number, items: T[], f: (item: T, i: number) =>
   return out;
 }
 
-interface PagePair { name: string; status: string; values: Record<string, number>; stats: PairRecord['stats']; over?: string[]; error?: string; updated?: string; real?: string; fake?: string; heat: Record<string, string | undefined> }
+interface PagePair {
+  name: string;
+  status: string;
+  values: Record<string, number>;
+  stats: PairRecord['stats'];
+  over?: string[];
+  error?: string;
+  updated?: string;
+  real?: string;
+  fake?: string;
+  heat: Record<string, string | undefined>;
+}
 
 /** A JSON value inside <script>: `<` escaped so no string can close the element. */
-const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (x === Infinity ? 'inf' : x)).replace(/</g, '\\u003c');
+const json = (v: unknown) =>
+  JSON.stringify(v, (_k, x: unknown) => (x === Infinity ? 'inf' : x)).replace(/</g, '\\u003c');
 
 function row(p: PagePair, losses: ReportSummary['losses']): string {
   const href = (f: string | undefined) => (f ? f.split('/').map(encodeURIComponent).join('/') : '');
-  const img = (f: string | undefined, alt: string) => (f ? `<img src="${esc(href(f))}" alt="${esc(alt)}">` : '');
-  const values = losses.map((l) => `<td class="num">${p.values[l.name] === undefined ? '–' : esc(String(p.values[l.name] === Infinity ? 'inf' : p.values[l.name]))}</td>`).join('');
-  const attrs = losses.map((l) => ` data-${esc(l.name)}="${p.values[l.name] === undefined ? '' : p.values[l.name] === Infinity ? 'inf' : p.values[l.name]}"`).join('');
-  const note = p.error ? `<div class="err">${esc(p.error)}</div>` : p.over ? `<div class="msg">${esc(p.over.join('; '))}</div>` : p.status === 'new' ? '<div class="msg">new image: no baseline</div>' : '';
-  const updated = p.updated ? `<div class="st">baseline ${p.updated === 'new' ? 'written' : 'replaced'} (--update)</div>` : '';
+  const img = (f: string | undefined, alt: string) =>
+    f ? `<img src="${esc(href(f))}" alt="${esc(alt)}">` : '';
+  const values = losses
+    .map(
+      (l) =>
+        `<td class="num">${p.values[l.name] === undefined ? '–' : esc(String(p.values[l.name] === Infinity ? 'inf' : p.values[l.name]))}</td>`,
+    )
+    .join('');
+  const attrs = losses
+    .map(
+      (l) =>
+        ` data-${esc(l.name)}="${p.values[l.name] === undefined ? '' : p.values[l.name] === Infinity ? 'inf' : p.values[l.name]}"`,
+    )
+    .join('');
+  const note = p.error
+    ? `<div class="err">${esc(p.error)}</div>`
+    : p.over
+      ? `<div class="msg">${esc(p.over.join('; '))}</div>`
+      : p.status === 'new'
+        ? '<div class="msg">new image: no baseline</div>'
+        : '';
+  const updated = p.updated
+    ? `<div class="st">baseline ${p.updated === 'new' ? 'written' : 'replaced'} (--update)</div>`
+    : '';
   return `<tr class="${p.status}" data-pair="${esc(p.name)}" data-status="${p.status}"${attrs}><td><b>${esc(p.name)}</b><br><span class="st">${p.status}</span>${note}${updated}</td>${values}<td>${img(p.real, 'real')} ${img(p.fake, 'fake')} ${losses.map((l) => img(p.heat[l.name], `${l.name} heatmap`)).join(' ')}</td></tr>`;
 }
 
-/** The epoch chart as inline SVG: one polyline per loss, each scaled to its own range, the best epoch ringed. */
+/**
+ * The epoch chart as inline SVG: one polyline per loss, each scaled to its own range, the best epoch ringed.
+ */
 function chart(series: NonNullable<ReportSummary['epochs']>): string {
-  const W = 720, H = 260, P = 36;
+  const W = 720,
+    H = 260,
+    P = 36;
   const xs = series.flatMap((s) => s.points.map((p) => p.x));
-  const x0 = Math.min(...xs), x1 = Math.max(...xs);
+  const x0 = Math.min(...xs),
+    x1 = Math.max(...xs);
   const X = (x: number) => P + (x1 === x0 ? (W - 2 * P) / 2 : ((x - x0) / (x1 - x0)) * (W - 2 * P));
   const colours = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1'];
   const lines = series.map((s, i) => {
-    const ys = s.points.map((p) => p.y), lo = Math.min(...ys), hi = Math.max(...ys);
+    const ys = s.points.map((p) => p.y),
+      lo = Math.min(...ys),
+      hi = Math.max(...ys);
     const Y = (y: number) => H - P - (hi === lo ? 0.5 : (y - lo) / (hi - lo)) * (H - 2 * P);
-    const pts = [...s.points].sort((a, b) => a.x - b.x).map((p) => `${X(p.x).toFixed(1)},${Y(p.y).toFixed(1)}`).join(' ');
-    const best = s.best ? `<circle data-best="${s.best.x}" cx="${X(s.best.x).toFixed(1)}" cy="${Y(s.best.y).toFixed(1)}" r="7" fill="none" stroke="${colours[i % 7]}" stroke-width="2"/>` : '';
+    const pts = [...s.points]
+      .sort((a, b) => a.x - b.x)
+      .map((p) => `${X(p.x).toFixed(1)},${Y(p.y).toFixed(1)}`)
+      .join(' ');
+    const best = s.best
+      ? `<circle data-best="${s.best.x}" cx="${X(s.best.x).toFixed(1)}" cy="${Y(s.best.y).toFixed(1)}" r="7" fill="none" stroke="${colours[i % 7]}" stroke-width="2"/>`
+      : '';
     return `<g data-series="${esc(s.name)}"><polyline fill="none" stroke="${colours[i % 7]}" stroke-width="2" points="${pts}"/>${best}<text x="${W - P}" y="${P + 14 * i}" text-anchor="end" fill="${colours[i % 7]}" font-size="12">${esc(s.name)}${s.best ? ` (best epoch ${s.best.x})` : ''}</text></g>`;
   });
   return `<svg data-chart viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" xmlns="http://www.w3.org/2000/svg"><text x="${P}" y="18" font-size="13">mean per epoch (each loss on its own scale), epochs ${x0}–${x1}</text><line x1="${P}" y1="${H - P}" x2="${W - P}" y2="${H - P}" stroke="#888"/>${lines.join('')}</svg>`;
 }
 
 function page(pairs: PagePair[], s: ReportSummary): string {
-  const heads = s.losses.map((l) => `<th data-sort="${esc(l.name)}" title="${l.better} is better">${esc(l.name)}</th>`).join('');
-  const filters = ['all', 'over', 'error', 'ok', ...(pairs.some((p) => p.status === 'new') ? ['new'] : [])].map((f) => `<button data-filter="${f}" aria-pressed="${f === 'all'}">${f}</button>`).join('');
-  const views = ['side', 'slider', 'overlay', 'toggle'].map((v) => `<button data-view="${v}">${v}</button>`).join('');
+  const heads = s.losses
+    .map((l) => `<th data-sort="${esc(l.name)}" title="${l.better} is better">${esc(l.name)}</th>`)
+    .join('');
+  const filters = ['all', 'over', 'error', 'ok', ...(pairs.some((p) => p.status === 'new') ? ['new'] : [])]
+    .map((f) => `<button data-filter="${f}" aria-pressed="${f === 'all'}">${f}</button>`)
+    .join('');
+  const views = ['side', 'slider', 'overlay', 'toggle']
+    .map((v) => `<button data-view="${v}">${v}</button>`)
+    .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(s.title)}</title><style>${STYLE}</style></head>
 <body data-images="pending">

@@ -2,7 +2,13 @@ import type { PairRecord } from '../../model.js';
 
 export type { PairRecord } from '../../model.js';
 
-const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+const xml = (s: string) =>
+  s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
 
 /**
  * JUnit XML as GitLab, Jenkins and GitHub reporters read it: one <testsuite>, one <testcase> per pair
@@ -13,8 +19,13 @@ export function junitXml(records: PairRecord[], losses: string[], seconds: numbe
   const errors = records.filter((r) => r.status === 'error').length;
   const head = `tests="${records.length}" failures="${failures}" errors="${errors}" skipped="0" time="${seconds.toFixed(3)}"`;
   const cases = records.map((r) => {
-    const stat = (k: string) => (r.stats?.[k] ? ` (median ${r.stats[k].median}, p95 ${r.stats[k].p95}, p99 ${r.stats[k].p99}, max ${r.stats[k].max})` : '');
-    const values = Object.entries(r.losses).map(([k, v]) => `${k}=${v}${stat(k)}`).join('\n');
+    const stat = (k: string) =>
+      r.stats?.[k]
+        ? ` (median ${r.stats[k].median}, p95 ${r.stats[k].p95}, p99 ${r.stats[k].p99}, max ${r.stats[k].max})`
+        : '';
+    const values = Object.entries(r.losses)
+      .map(([k, v]) => `${k}=${v}${stat(k)}`)
+      .join('\n');
     const body =
       r.status === 'error'
         ? `\n      <error message="${xml(r.error ?? 'error')}" type="error">${xml(r.error ?? '')}</error>`
@@ -32,10 +43,19 @@ export function junitXml(records: PairRecord[], losses: string[], seconds: numbe
  * Worst first: errors, then over a threshold, then new, then by the first loss's value (largest first, or
  * smallest first for a higher-is-better metric); ties by name.
  */
-export function worstFirst(records: PairRecord[], losses: string[], higher: ReadonlySet<string> = new Set()): PairRecord[] {
+export function worstFirst(
+  records: PairRecord[],
+  losses: string[],
+  higher: ReadonlySet<string> = new Set(),
+): PairRecord[] {
   const rank = { error: 0, over: 1, new: 2, ok: 3 } as const;
   const key = losses[0]!;
   const s = higher.has(key) ? -1 : 1;
   const v = (r: PairRecord) => r.losses[key] ?? (s > 0 ? -Infinity : Infinity);
-  return [...records].sort((a, b) => rank[a.status] - rank[b.status] || s * (v(b) - v(a)) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return [...records].sort(
+    (a, b) =>
+      rank[a.status] - rank[b.status] ||
+      s * (v(b) - v(a)) ||
+      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
 }

@@ -71,11 +71,13 @@ export const SCRIPT = `
     const heat = p.heat[loss];
     if (mode === 'side') stage.append(pane('real', img(p.real)), pane('fake', img(p.fake)), ...(heat ? [pane(loss + ' heatmap', img(heat))] : []));
     if (mode === 'slider') {
-      // The fake is clipped by an untransformed wrapper: the clip stays at the divider, in pane pixels, at any zoom and pan.
+      // The fake is clipped by an untransformed wrapper: the clip stays at the divider, in pane pixels, at
+      // any zoom and pan.
       const top = document.createElement('div'); top.className = 'clip'; top.style.clipPath = 'inset(0 0 0 ' + split + '%)'; top.appendChild(img(p.fake));
       const d = pane('real | fake', img(p.real), top); const bar = document.createElement('div'); bar.className = 'divider'; bar.style.left = split + '%'; d.appendChild(bar);
       const drag = (e) => { const r = d.getBoundingClientRect(); split = Math.max(0, Math.min(100, ((e.clientX - r.left) / r.width) * 100)); top.style.clipPath = 'inset(0 0 0 ' + split + '%)'; bar.style.left = split + '%'; };
-      // Followed on the window until the button is released (pointer capture is lost in some browsers when the divider moves).
+      // Followed on the window until the button is released (pointer capture is lost in some browsers when
+      // the divider moves).
       bar.addEventListener('pointerdown', (e) => { e.stopPropagation(); e.preventDefault(); addEventListener('pointermove', drag); addEventListener('pointerup', () => removeEventListener('pointermove', drag), { once: true }); });
       stage.append(d);
     }

@@ -59,7 +59,8 @@ function ints(v: unknown, what: string, label: string): number[] {
 }
 
 function rebuild(label: string): Reducer {
-  // (storage, storage_offset, size, stride, [requires_grad, backward_hooks, metadata]) — only the first four matter.
+  // (storage, storage_offset, size, stride, [requires_grad, backward_hooks, metadata]) — only the first four
+  // matter.
   return (a) => {
     const [storage, offset, size, stride] = a;
     if (!(storage && typeof storage === 'object' && 'dtype' in storage) || typeof offset !== 'number') throw new UserError(`${label}: bad tensor record`);
@@ -148,7 +149,10 @@ class FileReader {
 /** This machine stores floats little-endian, as the files do: float32 data is then read as it is. */
 const LITTLE_ENDIAN = endianness() === 'LE';
 
-/** `count` elements of `dtype` at byte `pos` of the file, as float32: read straight into the result when they are float32. */
+/**
+ * `count` elements of `dtype` at byte `pos` of the file, as float32: read straight into the result when they
+ * are float32.
+ */
 function readFloat32(f: FileReader, pos: number, dtype: DType, count: number): Float32Array {
   if (dtype !== 'float32' || !LITTLE_ENDIAN) return toFloat32(f.read(pos, count * ELEMENT_SIZE[dtype]), dtype, count);
   const out = new Float32Array(count);
@@ -210,7 +214,9 @@ function readTensor(f: FileReader, t: TensorRef, dataPos: number, storageBytes: 
   return out;
 }
 
-/** A checkpoint whose tensors come from a pickle: `locate` says where a storage's data starts and its size. */
+/**
+ * A checkpoint whose tensors come from a pickle: `locate` says where a storage's data starts and its size.
+ */
 function pickled(format: 'zip' | 'legacy', f: FileReader, refs: Map<string, TensorRef>, locate: (s: Storage) => { pos: number; bytes: number }): Checkpoint {
   return {
     format,
@@ -305,7 +311,9 @@ function openLegacy(f: FileReader, head: Buffer): Checkpoint {
   });
 }
 
-/** The legacy pickles are small but of unknown length: parse from a 1 MiB head, growing it if they run past. */
+/**
+ * The legacy pickles are small but of unknown length: parse from a 1 MiB head, growing it if they run past.
+ */
 function openLegacyGrowing(f: FileReader): Checkpoint {
   for (let n = 2 ** 20; ; n *= 4) {
     const len = Math.min(n, f.size);

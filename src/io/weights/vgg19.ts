@@ -20,19 +20,26 @@ export interface WeightsOptions {
   onProgress?: (fraction: number, bytes: number) => void;
 }
 
-/** torch.hub.get_dir(): $TORCH_HOME, else $XDG_CACHE_HOME/torch, else ~/.cache/torch; then /hub/checkpoints. */
+/**
+ * torch.hub.get_dir(): $TORCH_HOME, else $XDG_CACHE_HOME/torch, else ~/.cache/torch; then /hub/checkpoints.
+ */
 export function torchCheckpointDir(env: NodeJS.ProcessEnv = process.env): string {
   const torchHome = env.TORCH_HOME || path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'torch');
   return path.join(torchHome, 'hub', 'checkpoints');
 }
 
-/** torch.hub's rule: the cached file is the URL's base name, and `-<hex>.` in that name is a SHA-256 prefix. */
+/**
+ * torch.hub's rule: the cached file is the URL's base name, and `-<hex>.` in that name is a SHA-256 prefix.
+ */
 export function cacheTarget(url: string, env: NodeJS.ProcessEnv = process.env): { file: string; hashPrefix?: string } {
   const name = path.basename(new URL(url).pathname);
   return { file: path.join(torchCheckpointDir(env), name), hashPrefix: /-([a-f0-9]+)\./.exec(name)?.[1] };
 }
 
-/** Where the weights are: --weights, then $NECTAR_LOSS_VGG19_WEIGHTS, then torch.hub's cache (downloading into it). */
+/**
+ * Where the weights are: --weights, then $NECTAR_LOSS_VGG19_WEIGHTS, then torch.hub's cache (downloading into
+ * it).
+ */
 export async function locateVgg19(opt: WeightsOptions = {}): Promise<string> {
   return locateHub(VGG19_HUB, opt);
 }
