@@ -236,6 +236,8 @@ function reviewCommand(program: Command): void {
       ) => {
         const run = runSettings(o);
         if (cmd.getOptionValueSource('out') === 'default') run.out = REVIEW_OUT;
+        // NectarGAN's tensors are in [-1, 1]: its logged and tested values are at range signed.
+        if (cmd.getOptionValueSource('range') === 'default') run.compute.range = 'signed';
         // The report shows heatmaps only; --files draws more.
         if (run.draw && !o.files) run.draw = { ...run.draw, kinds: ['heatmap'] };
         const opt = {

@@ -24,11 +24,11 @@ export async function watchReview(
     if (running) return void (again = true);
     running = true;
     try {
-      const { result, view, records } = await buildReview(dir, opt, state, progress, 0);
+      const { result, view, records } = await buildReview(dir, opt, state, progress, true);
       await writeReview(result, view, records, opt, `${process.pid}-${++generation}`);
       progress.stop();
       out(opt.json ? JSON.stringify(result) + '\n' : summaryText(result));
-      if (result.log?.stale) schedule(1000);
+      if (state.incomplete) schedule(1000);
     } finally {
       running = false;
       if (again) {

@@ -87,7 +87,9 @@ export function checkOut(dir: string, out: string): void {
 
 /** The last loss log read, kept by --watch while the file is being rewritten. */
 export interface ReviewState {
-  log?: { file: string; mtimeMs: number; size: number; log: TrainingLog; batchSize: number };
+  log?: { log: TrainingLog; batchSize: number };
+  /** Set when the log was half-written at the last try (watch: try again soon). */
+  incomplete?: string;
 }
 
 /**
@@ -95,7 +97,13 @@ export interface ReviewState {
  * whose training wrote it (NectarGAN overwrites the log on a continued train). A half-written log is retried
  * for up to `patience` ms, then the last log read is kept (watch) or it is an error (a single run).
  */
-async function readTraining(exp: Experiment, state: ReviewState, patience: number): Promise<LogJson | null> {
+async function readTraining(
+  exp: Experiment,
+  state: ReviewState,
+  patience: number,
+  watching: boolean,
+): Promise<LogJson | null> {
+  state.incomplete = undefined;
   if (!exp.log) return null;
   const last = exp.configs[exp.configs.length - 1];
   const batchSize = last?.batchSize ?? 1,
@@ -103,14 +111,16 @@ async function readTraining(exp: Experiment, state: ReviewState, patience: numbe
   for (const end = Date.now() + patience; ; await new Promise((r) => setTimeout(r, 250))) {
     try {
       const log = await readLossLog(exp.log, batchSize, first);
-      state.log = { file: exp.log, mtimeMs: 0, size: 0, log, batchSize };
+      state.log = { log, batchSize };
       return logJson(exp.log, log, batchSize);
     } catch (err) {
       if (err instanceof BadLog) throw new UserError(`${exp.log}: not a NectarGAN loss log: ${err.message}`);
       if (!(err instanceof IncompleteLog)) throw err;
       if (Date.now() < end) continue;
-      if (!state.log) throw new UserError(`${exp.log}: the loss log stayed incomplete (${err.message})`);
-      return { ...logJson(exp.log, state.log.log, state.log.batchSize), stale: err.message };
+      state.incomplete = err.message;
+      if (state.log) return { ...logJson(exp.log, state.log.log, state.log.batchSize), stale: err.message };
+      if (!watching) throw new UserError(`${exp.log}: the loss log stayed incomplete (${err.message})`);
+      return null;
     }
   }
 }
@@ -169,10 +179,12 @@ export async function buildReview(
   opt: ReviewOptions,
   state: ReviewState,
   progress: Progress,
-  patience: number,
+  watching: boolean,
 ): Promise<{ result: ReviewResult; view: ReviewView; records: PairRecord[] }> {
+  // A single run waits up to 5 s for a log being rewritten; --watch rebuilds soon instead.
+  const patience = watching ? 0 : 5000;
   const exp = await scanExperiment(dir);
-  const log = await readTraining(exp, state, patience);
+  const log = await readTraining(exp, state, patience, watching);
   const weights = await locateWeights(opt.losses.map(lossRequires), {
     ...opt.run.weights,
     onProgress: downloadProgress(progress),
@@ -213,7 +225,7 @@ export async function buildReview(
   };
   const view: ReviewView = {
     ...(log && state.log ? { log: state.log.log } : {}),
-    ...(log?.stale ? { stale: log.stale } : {}),
+    ...(state.incomplete ? { stale: state.incomplete } : {}),
     configs: exp.configs,
     checkpoints: exp.checkpoints,
     best,
@@ -266,7 +278,7 @@ export async function review(
   out: (s: string) => void,
 ): Promise<number> {
   validateReview(opt);
-  const { result, view, records } = await buildReview(dir, opt, {}, progress, 5000);
+  const { result, view, records } = await buildReview(dir, opt, {}, progress, false);
   await writeReview(result, view, records, opt);
   progress.stop();
   out(opt.json ? JSON.stringify(result) + '\n' : summaryText(result));

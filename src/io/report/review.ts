@@ -67,7 +67,7 @@ function panel(s: LossSeries, log: TrainingLog, x: (e: number) => number, top: n
     `<text x="${LEFT}" y="${top + 10}" font-size="12" fill="${colour}">${esc(label)}</text>` +
     `<text x="${LEFT - 4}" y="${Y(y1) + 4}" font-size="10" text-anchor="end">${fmt(y1)}</text>` +
     `<text x="${LEFT - 4}" y="${Y(y0) + 4}" font-size="10" text-anchor="end">${fmt(y0)}</text>` +
-    `<polygon data-envelope points="${[...upper, ...lower].join(' ')}" fill="${colour}" fill-opacity="0.18" stroke="none"/>` +
+    `<polygon data-envelope points="${[...upper, ...lower].join(' ')}" fill="${colour}" fill-opacity="0.18" stroke="${colour}" stroke-opacity="0.45" stroke-width="0.6"/>` +
     `<polyline data-mean points="${mean}" fill="none" stroke="${colour}" stroke-width="1.6"${d ? ' stroke-dasharray="5 3"' : ''}/>` +
     `</g>`
   );
@@ -175,9 +175,11 @@ export function reviewSections(v: ReviewView, href: (f: string | undefined) => s
     .join(', ');
   return [
     '<h2>Training</h2>',
-    v.log
-      ? `${v.stale ? `<p class="msg">loss_log.json is being rewritten (${esc(v.stale)}): showing the last complete read</p>` : ''}<p>${v.log.losses.length} logged losses; ${v.log.iterationsPerEpoch} iterations per epoch = ceil(dataset_length ${v.log.datasetLength} / batch size); log starts at epoch ${v.log.firstEpoch}</p>${trainingChart(v.log, v.configs)}${trainingTable(v.log)}`
-      : '<p data-log="absent">No loss_log.json: training ran without -log (nothing to draw).</p>',
+    v.stale && !v.log
+      ? `<p class="msg" data-log="pending">loss_log.json is being written (${esc(v.stale)}): the curves follow once it is whole</p>`
+      : v.log
+        ? `${v.stale ? `<p class="msg">loss_log.json is being rewritten (${esc(v.stale)}): showing the last complete read</p>` : ''}<p>${v.log.losses.length} logged losses; ${v.log.iterationsPerEpoch} iterations per epoch = ceil(dataset_length ${v.log.datasetLength} / batch size); log starts at epoch ${v.log.firstEpoch}</p>${trainingChart(v.log, v.configs)}${trainingTable(v.log)}`
+        : '<p data-log="absent">No loss_log.json: training ran without -log (nothing to draw).</p>',
     '<h2>Checkpoints</h2>',
     `<p data-checkpoints>${v.checkpoints.length ? v.checkpoints.map((e) => `epoch${e}_netG.pth.tar`).join(', ') : 'none'}</p>`,
     best.length
