@@ -43,9 +43,11 @@ export async function watchReview(
   };
   let fail: (err: unknown) => void = () => {};
   const stopped = new Promise<number>((_, reject) => (fail = reject));
-  await build();
-  const watcher = watch(dir, { ignoreInitial: true, awaitWriteFinish: false });
+  // Watching first: a change made while the first build runs starts another after it.
+  const watcher = watch(dir, { ignoreInitial: true });
   watcher.on('all', () => schedule(500));
   watcher.on('error', (err) => fail(err));
+  await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  await build();
   return stopped.finally(() => void watcher.close());
 }

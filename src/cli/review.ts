@@ -38,6 +38,8 @@ export interface ReviewResult {
   reused: number;
   /** The input files whose bytes this build read (relative to the experiment folder). */
   read: string[];
+  /** --watch: loss_log.json was half-written at this build (another follows). */
+  logIncomplete?: string;
 }
 
 export interface TrainingJson {
@@ -222,6 +224,7 @@ export async function buildReview(
     ),
     ...counts,
     read: cache.read.map((f) => path.relative(path.resolve(dir), f).split(path.sep).join('/')),
+    ...(state.incomplete ? { logIncomplete: state.incomplete } : {}),
   };
   const view: ReviewView = {
     ...(log && state.log ? { log: state.log.log } : {}),
@@ -293,6 +296,7 @@ export function summaryText(r: ReviewResult): string {
       `log: ${Object.keys(r.training).length} losses, epochs from ${r.log.firstEpoch}, ` +
         `${r.log.iterationsPerEpoch} iterations per epoch (dataset ${r.log.datasetLength}, batch ${r.log.batchSize})`,
     );
+  else if (r.logIncomplete) lines.push(`log: being written (${r.logIncomplete}), read again shortly`);
   else lines.push('log: none (training ran without -log)');
   for (const [l, b] of Object.entries(r.best))
     lines.push(`best ${l}: epoch ${b.epoch} (${b.value}), load ${b.checkpoint}`);
