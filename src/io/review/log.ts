@@ -111,7 +111,10 @@ class LogWalker {
     const top = this.stack[this.stack.length - 1];
     this.tokens++;
     if (token === TokenType.LEFT_BRACE || token === TokenType.LEFT_BRACKET) {
-      this.stack.push({ array: token === TokenType.LEFT_BRACKET, awaitingKey: token === TokenType.LEFT_BRACE });
+      this.stack.push({
+        array: token === TokenType.LEFT_BRACKET,
+        awaitingKey: token === TokenType.LEFT_BRACE,
+      });
     } else if (token === TokenType.RIGHT_BRACE || token === TokenType.RIGHT_BRACKET) this.stack.pop();
     else if (token === TokenType.COMMA) {
       if (top && !top.array) top.awaitingKey = true;
