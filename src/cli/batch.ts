@@ -145,10 +145,10 @@ export async function conclude(
     meta,
     opt,
     line,
-    series.map((s) => ({
-      ...s,
-      ...(best[s.name] ? { best: { x: best[s.name]!.epoch, y: best[s.name]!.value } } : {}),
-    })),
+    series.map((s) => {
+      const b = best[s.name];
+      return { ...s, ...(b ? { best: { x: b.epoch, y: b.value } } : {}) };
+    }),
   );
   if (opt.results) writeResults(opt.results, records, meta, summaryObject);
   if (opt.json) out(toJson(summaryObject) + '\n');
@@ -157,7 +157,8 @@ export async function conclude(
       table(records, meta.losses, line) +
         (hasEpochs
           ? `best epoch: ${Object.entries(best)
-              .map(([l, b]) => `${l} ${b.epoch} (${formatFloat32(b.value)})`)
+              .map(([l, b]) => (b ? `${l} ${b.epoch} (${formatFloat32(b.value)})` : ''))
+              .filter(Boolean)
               .join(', ')}\n`
           : ''),
     );
@@ -327,7 +328,7 @@ export function relocateFiles(r: PairRecord, f: (p: string) => string): PairReco
   const files = Object.fromEntries(
     Object.entries(r.files).map(([l, kinds]) => [
       l,
-      Object.fromEntries(Object.entries(kinds).map(([k, p]) => [k, f(p!)])),
+      Object.fromEntries(Object.entries(kinds).map(([k, p]) => [k, f(p)])),
     ]),
   );
   return { ...r, files };

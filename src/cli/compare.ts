@@ -118,7 +118,7 @@ export async function compare(
   }
   const report = reportOf(loss.name, comparison, opt, backend, realArg, fakeArg);
   return {
-    stdout: opt.json ? toJson(report) + '\n' : formatFloat32(comparison.values[loss.name]!) + '\n',
+    stdout: opt.json ? toJson(report) + '\n' : formatFloat32(comparison.values[loss.name]) + '\n',
     code: report.over || report.under ? 1 : 0,
   };
 }
@@ -146,7 +146,9 @@ function reportOf(
   real: string,
   fake: string,
 ): CompareReport {
-  const value = comparison.values[loss]!;
+  const value = comparison.values[loss];
+  // Losses without a per-pixel map have no statistics.
+  const stats = comparison.stats[loss] as MapStats | undefined;
   return {
     loss,
     mean: roundFloat32(value),
@@ -156,7 +158,7 @@ function reportOf(
     backend,
     better: better(loss),
     files: comparison.files[loss] ?? {},
-    ...(comparison.stats[loss] ? { stats: roundStats(comparison.stats[loss]) } : {}),
+    ...(stats ? { stats: roundStats(stats) } : {}),
     real,
     fake,
     ...(opt.max !== undefined ? { max: opt.max, over: value > opt.max } : {}),

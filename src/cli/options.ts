@@ -107,9 +107,9 @@ function parseShift(v: string): number {
 /** `--ignore x,y,w,h`, repeatable. */
 function parseRect(v: string, prev: Rect[]): Rect[] {
   const n = v.split(',').map((s) => Number(s.trim()));
-  if (n.length !== 4 || n.some((x) => !Number.isSafeInteger(x) || x < 0) || n[2]! < 1 || n[3]! < 1)
+  if (n.length !== 4 || n.some((x) => !Number.isSafeInteger(x) || x < 0) || n[2] < 1 || n[3] < 1)
     throw new InvalidArgumentError('expected x,y,w,h in whole pixels (w, h at least 1), e.g. 0,0,120,40.');
-  return [...prev, { x: n[0]!, y: n[1]!, width: n[2]!, height: n[3]! }];
+  return [...prev, { x: n[0], y: n[1], width: n[2], height: n[3] }];
 }
 
 /**

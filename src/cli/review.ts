@@ -163,16 +163,17 @@ function inits(opt: ReviewOptions, weights: WorkerInit['compute']['weights']): [
 }
 
 /** Per loss, the best epoch among those with a generator checkpoint, named by the file to load. */
-function bestCheckpoints(records: PairRecord[], opt: ReviewOptions, checkpoints: number[]) {
+function bestCheckpoints(
+  records: PairRecord[],
+  opt: ReviewOptions,
+  checkpoints: number[],
+): { series: ReturnType<typeof epochSeries>; best: ReviewResult['best'] } {
   const saved = new Set(checkpoints);
   const series = epochSeries(records, opt.losses);
   const best = bestEpochs(series.map((s) => ({ ...s, points: s.points.filter((p) => saved.has(p.x)) })));
-  return {
-    series,
-    best: Object.fromEntries(
-      Object.entries(best).map(([l, b]) => [l, { ...b, checkpoint: checkpointName(b.epoch) }]),
-    ),
-  };
+  const out: ReviewResult['best'] = {};
+  for (const [l, b] of Object.entries(best)) if (b) out[l] = { ...b, checkpoint: checkpointName(b.epoch) };
+  return { series, best: out };
 }
 
 /** One build: the experiment read, its pairs computed or reused, the JSON object and the report's files. */

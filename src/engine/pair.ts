@@ -76,9 +76,9 @@ export async function runPair(
     ...(mask ? { ignored: mask.ignored } : {}),
   };
   losses.forEach((d, i) => {
-    comparison.values[d.name] = outputs[i]!.value;
+    comparison.values[d.name] = outputs[i].value;
     comparison.files[d.name] = {};
-    const stats = d.mapless || run.stats === false ? undefined : mapStats(outputs[i]!.map, mask?.compared);
+    const stats = d.mapless || run.stats === false ? undefined : mapStats(outputs[i].map, mask?.compared);
     if (stats) comparison.stats[d.name] = stats;
   });
   if (run.draw) await writeFiles(losses, outputs, r, f, target, run, mask?.compared, comparison);
@@ -172,7 +172,7 @@ async function computeAll(
   const here = losses.filter((d) => !remote(d));
   const local = await computeLosses(here, r, f, run.compute.range, await run.resources.contextFor(here), opt);
   return Promise.all(
-    losses.map(async (d) => (remote(d) ? embedded(d, r, f, run, opt) : local[here.indexOf(d)]!)),
+    losses.map(async (d) => (remote(d) ? embedded(d, r, f, run, opt) : local[here.indexOf(d)])),
   );
 }
 
@@ -204,7 +204,7 @@ async function writeFiles(
   comparison: PairComparison,
 ): Promise<void> {
   // A loss without a per-pixel map (ms-ssim) draws nothing.
-  const drawn = losses.flatMap((l, i) => (l.mapless ? [] : [[l, outputs[i]!] as const]));
+  const drawn = losses.flatMap((l, i) => (l.mapless ? [] : [[l, outputs[i]] as const]));
   const files = await (
     await render()
   ).renderPair(
@@ -218,5 +218,5 @@ async function writeFiles(
   );
   if (!files.length) return;
   const paths = writeAllOrNothing(target.outDir, files);
-  files.forEach((file, i) => (comparison.files[file.loss]![file.kind] = paths[i]));
+  files.forEach((file, i) => (comparison.files[file.loss][file.kind] = paths[i]));
 }

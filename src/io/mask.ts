@@ -40,7 +40,7 @@ async function readMask(file: string, W: number, H: number): Promise<Uint8Array>
 }
 
 function andMask(mask: Uint8Array, gray: Uint8Array): void {
-  for (let i = 0; i < mask.length; i++) if (gray[i]! <= 127) mask[i] = 0;
+  for (let i = 0; i < mask.length; i++) if (gray[i] <= 127) mask[i] = 0;
 }
 
 function clearRect(mask: Uint8Array, W: number, H: number, r: Rect): void {

@@ -29,7 +29,7 @@ type Found = Omit<Pair, 'stem'> & { long: string };
 /** The pairs with their stems (io/stems.ts: unique per pair). */
 function withStems(found: Found[]): Pair[] {
   const stems = uniqueStems(found.map((f) => ({ short: stripExt(f.name), long: f.long })));
-  return found.map(({ long: _, ...p }, i) => ({ ...p, stem: stems[i]! }));
+  return found.map(({ long: _, ...p }, i) => ({ ...p, stem: stems[i] }));
 }
 
 function stripExt(rel: string): string {
@@ -89,7 +89,7 @@ export async function pairNectarGAN(dir: string): Promise<Pairing> {
   for (const rel of w.files) {
     const m = NECTAR.exec(path.posix.basename(rel));
     if (!m) continue;
-    const name = path.posix.join(path.posix.dirname(rel), m[1]!);
+    const name = path.posix.join(path.posix.dirname(rel), m[1]);
     const g = groups.get(name) ?? { real: [], fake: [] };
     g[m[2] as 'real' | 'fake'].push(path.join(dir, rel));
     groups.set(name, g);
@@ -116,7 +116,7 @@ function groupPairs(name: string, g: Group, found: Found[], unpaired: Unpaired[]
   const epoch = e ? { epoch: Number(e[1]) } : {};
   const ext = (f: string) => path.extname(f);
   if (g.real.length === 1 && g.fake.length === 1) {
-    found.push({ name, real: g.real[0]!, fake: g.fake[0]!, long: name + ext(g.real[0]!), ...epoch });
+    found.push({ name, real: g.real[0], fake: g.fake[0], long: name + ext(g.real[0]), ...epoch });
     return;
   }
   const single = g.real.length + g.fake.length === 1;

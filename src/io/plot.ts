@@ -36,7 +36,7 @@ export async function lineChart(
     .domain([0, Math.max(...ys, 0) || 1])
     .nice(6);
   const yt = ys0.ticks(6);
-  const yMax = ys0.domain()[1]!;
+  const yMax = ys0.domain()[1];
   const X = (x: number) => L + (x1 === x0 ? (W - L - R) / 2 : ((x - x0) / (x1 - x0)) * (W - L - R));
   const Y = (y: number) => H - B - (y / yMax) * (H - T - B);
   const xt = x1 === x0 ? [x0] : scaleLinear().domain([x0, x1]).ticks(10).filter(Number.isInteger);
@@ -69,7 +69,7 @@ export async function lineChart(
     `<rect x="${W - R - 160}" y="${T - 6}" width="156" height="${series.length * 22 + 8}" fill="#fff" fill-opacity="0.9" stroke="#ddd"/>`,
   );
   series.forEach((s, i) => {
-    const color = schemeTableau10[i % 10]!;
+    const color = schemeTableau10[i % 10];
     const pts = [...s.points].sort((a, b) => a.x - b.x);
     parts.push(
       `<polyline fill="none" stroke="${color}" stroke-width="2.5" points="${pts.map((p) => `${X(p.x).toFixed(2)},${Y(p.y).toFixed(2)}`).join(' ')}"/>`,

@@ -38,7 +38,7 @@ function pathData(p: opentype.Path): string {
           return `Q${n(c.x1)} ${n(c.y1)} ${n(c.x)} ${n(c.y)}`;
         case 'C':
           return `C${n(c.x1)} ${n(c.y1)} ${n(c.x2)} ${n(c.y2)} ${n(c.x)} ${n(c.y)}`;
-        default:
+        case 'Z':
           return 'Z';
       }
     })
@@ -70,11 +70,11 @@ export async function drawText(
     for (let xx = 0; xx < width; xx++) {
       const cx = ox + xx;
       if (cx < 0 || cx >= canvas.width) continue;
-      const a = data[(y * width + xx) * channels + channels - 1]!;
+      const a = data[(y * width + xx) * channels + channels - 1];
       if (!a) continue;
       const o = (cy * canvas.width + cx) * 3;
       for (let c = 0; c < 3; c++)
-        canvas.data[o + c] = Math.round((rgb[c]! * a + canvas.data[o + c]! * (255 - a)) / 255);
+        canvas.data[o + c] = Math.round((rgb[c] * a + canvas.data[o + c] * (255 - a)) / 255);
     }
   }
 }

@@ -80,7 +80,7 @@ export async function reportFiles(
           async ([l, k]) => [l, await copy(k.heatmap, `${i + 1}-${l}-heatmap`)] as const,
         ),
       ),
-    ) as Record<string, string | undefined>,
+    ),
   }));
   const review = summary.review && (await reviewImages(summary.review, copy));
   const live = review?.live
@@ -119,12 +119,12 @@ async function reviewImages(
 
 /** `items.map(f)` with at most `n` calls of `f` pending at a time; results in order. */
 async function mapAtMost<T, R>(n: number, items: T[], f: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
+  const out = new Array<R>(items.length);
   let next = 0;
   const lane = async () => {
     while (next < items.length) {
       const i = next++;
-      out[i] = await f(items[i]!, i);
+      out[i] = await f(items[i], i);
     }
   };
   await Promise.all(Array.from({ length: Math.min(n, items.length) }, lane));
@@ -153,18 +153,13 @@ const href = (f: string | undefined) => (f ? f.split('/').map(encodeURIComponent
 function row(p: PagePair, losses: ReportSummary['losses']): string {
   const img = (f: string | undefined, alt: string) =>
     f ? `<img src="${esc(href(f))}" alt="${esc(alt)}">` : '';
-  const values = losses
-    .map(
-      (l) =>
-        `<td class="num">${p.values[l.name] === undefined ? '–' : esc(String(p.values[l.name] === Infinity ? 'inf' : p.values[l.name]))}</td>`,
-    )
-    .join('');
-  const attrs = losses
-    .map(
-      (l) =>
-        ` data-${esc(l.name)}="${p.values[l.name] === undefined ? '' : p.values[l.name] === Infinity ? 'inf' : p.values[l.name]}"`,
-    )
-    .join('');
+  // A pair that failed has no value for its losses.
+  const shown = (l: { name: string }): string | undefined => {
+    const v = p.values[l.name] as number | undefined;
+    return v === undefined ? undefined : v === Infinity ? 'inf' : String(v);
+  };
+  const values = losses.map((l) => `<td class="num">${esc(shown(l) ?? '–')}</td>`).join('');
+  const attrs = losses.map((l) => ` data-${esc(l.name)}="${shown(l) ?? ''}"`).join('');
   const note = p.error
     ? `<div class="err">${esc(p.error)}</div>`
     : p.over

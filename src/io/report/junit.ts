@@ -8,6 +8,8 @@ const xml = (s: string) =>
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
+    // Control characters XML 1.0 cannot hold at all, removed on purpose.
+    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
 
 /**
@@ -49,7 +51,7 @@ export function worstFirst(
   higher: ReadonlySet<string> = new Set(),
 ): PairRecord[] {
   const rank = { error: 0, over: 1, new: 2, ok: 3 } as const;
-  const key = losses[0]!;
+  const key = losses[0];
   const s = higher.has(key) ? -1 : 1;
   const v = (r: PairRecord) => r.losses[key] ?? (s > 0 ? -Infinity : Infinity);
   return [...records].sort(
