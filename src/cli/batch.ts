@@ -123,7 +123,9 @@ export async function conclude(
   const summary = summarise(records, meta.losses);
   const c = summary.counts;
   const extra = `${c.new ? `, ${c.new} new` : ''}${c.updated ? `, ${c.updated} updated` : ''}`;
-  const line = `${c.pairs} pairs: ${c.ok} ok, ${c.over} over a threshold, ${c.error} errors${extra} (${meta.losses.join(', ')}; ${meta.backend}; ${meta.seconds.toFixed(1)} s)`;
+  const line =
+    `${c.pairs} pairs: ${c.ok} ok, ${c.over} over a threshold, ${c.error} errors${extra} ` +
+    `(${meta.losses.join(', ')}; ${meta.backend}; ${meta.seconds.toFixed(1)} s)`;
   const directions = Object.fromEntries(meta.losses.map((l) => [l, better(l)]));
   const series = epochSeries(records, meta.losses);
   const best = bestEpochs(series);
@@ -350,5 +352,8 @@ function table(records: PairRecord[], losses: readonly string[], line: string): 
       return `${r.name.padEnd(w)}  ${cols.map((c) => cell(c.cell(r))).join('  ')}  ${r.status}${updated}${r.error ? `: ${r.error}` : r.over ? `: ${r.over.join('; ')}` : ''}\n`;
     },
   );
-  return `${'pair'.padEnd(w)}  ${cols.map((c) => c.head.padStart(12)).join('  ')}  status\n${rows.join('')}${line}\n`;
+  return (
+    `${'pair'.padEnd(w)}  ${cols.map((c) => c.head.padStart(12)).join('  ')}  ` +
+    `status\n${rows.join('')}${line}\n`
+  );
 }

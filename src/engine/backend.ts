@@ -201,7 +201,8 @@ const BACKENDS: readonly BackendEntry[] = [
       WASM,
       'wasm',
       async () =>
-        ` (${(await (await core()).env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'SIMD' : 'no SIMD'}, one thread: tfjs-wasm threads do not run in Node)`,
+        ` (${(await (await core()).env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'SIMD' : 'no SIMD'}, one ` +
+        `thread: tfjs-wasm threads do not run in Node)`,
     ),
   },
   {

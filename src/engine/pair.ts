@@ -119,7 +119,8 @@ async function decodePair(
   if (f.width !== r.width || f.height !== r.height) {
     if (!s.resize)
       throw new UserError(
-        `size mismatch: real ${real.name} is ${r.width}x${r.height}, fake ${fake.name} is ${f.width}x${f.height} (--resize resizes fake to real's size)`,
+        `size mismatch: real ${real.name} is ${r.width}x${r.height}, fake ${fake.name} is ` +
+          `${f.width}x${f.height} (--resize resizes fake to real's size)`,
       );
     f = await decodeImage(fake.bytes, {
       label: fake.label,
@@ -135,7 +136,8 @@ function checkSize(losses: LossDefinition[], r: DecodedImage): void {
   for (const l of losses) {
     if (l.minSide && Math.min(r.width, r.height) < l.minSide)
       throw new UserError(
-        `${l.name} needs images whose shorter side is at least ${l.minSide} px (${l.minSide - 1} or less is refused); this pair is ${r.width}x${r.height}`,
+        `${l.name} needs images whose shorter side is at least ${l.minSide} px (${l.minSide - 1} or less is ` +
+          `refused); this pair is ${r.width}x${r.height}`,
       );
   }
 }

@@ -32,7 +32,8 @@ export async function decodeImage(input: Buffer | string, opts: DecodeOptions): 
     // Checked from the header alone, so a forged 200000x200000 PNG is refused before any allocation.
     if (pixels > limit)
       throw new UserError(
-        `${opts.label}: ${meta.width}x${meta.height} is ${pixels} pixels, over the limit of ${limit} (--max-pixels raises it)`,
+        `${opts.label}: ${meta.width}x${meta.height} is ${pixels} pixels, over the limit of ${limit} ` +
+          `(--max-pixels raises it)`,
       );
     const sixteen = meta.depth === 'ushort';
     // failOn 'error' also rejects truncated data (sharp's levels: none < truncated < error < warning).

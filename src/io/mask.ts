@@ -34,7 +34,8 @@ async function readMask(file: string, W: number, H: number): Promise<Uint8Array>
   }
   if (out.info.width !== W || out.info.height !== H)
     throw new UserError(
-      `mask ${file} is ${out.info.width}x${out.info.height}, the real image is ${W}x${H}: a mask must have the real image's size`,
+      `mask ${file} is ${out.info.width}x${out.info.height}, the real image is ${W}x${H}: a mask must have ` +
+        `the real image's size`,
     );
   return out.data;
 }

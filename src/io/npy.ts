@@ -5,7 +5,9 @@ import { UserError } from '../errors.js';
  * a Python-dict header padded with spaces to a 64-byte boundary ending in '\n', then the raw data.
  */
 export function encodeNpy(data: Float32Array, shape: readonly number[]): Buffer {
-  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  const dict =
+    `{'descr': '<f4', 'fortran_order': False, 'shape': ` +
+    `(${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
   const pre = 10;
   const total = Math.ceil((pre + dict.length + 1) / 64) * 64;
   const header = dict.padEnd(total - pre - 1, ' ') + '\n';

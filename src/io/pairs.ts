@@ -100,7 +100,9 @@ export async function pairNectarGAN(dir: string): Promise<Pairing> {
   if (!found.length) {
     const named = [...groups.values()].reduce((n, g) => n + g.real.length + g.fake.length, 0);
     throw new UserError(
-      `${dir}: no NectarGAN outputs pair up (looked for *_B_real.<ext> beside *_B_fake.<ext>, <ext> one of ${LOOKED_FOR}, recursively; found ${w.files.length} images, ${named} with such names); to compare two folders, give both`,
+      `${dir}: no NectarGAN outputs pair up (looked for *_B_real.<ext> beside *_B_fake.<ext>, <ext> one of ` +
+        `${LOOKED_FOR}, recursively; found ${w.files.length} images, ${named} with such names); to compare ` +
+        `two folders, give both`,
     );
   }
   return { pairs: withStems(found), unpaired, layout: 'nectargan' };

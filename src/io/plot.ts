@@ -58,15 +58,18 @@ export async function lineChart(
     text(String(x), X(x), H - B + 24, 14, 'middle', '#444');
   }
   parts.push(
-    `<line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" stroke="#444"/><line x1="${L}" x2="${L}" y1="${T}" y2="${H - B}" stroke="#444"/>`,
+    `<line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" stroke="#444"/><line x1="${L}" x2="${L}" ` +
+      `y1="${T}" y2="${H - B}" stroke="#444"/>`,
   );
   text(title, W / 2, 34, 20, 'middle');
   text(xLabel, (L + W - R) / 2, H - 22, 16, 'middle');
   parts.push(
-    `<g transform="translate(24 ${(T + H - B) / 2}) rotate(-90)"><path d="${textPathData(yLabel, 0, 0, 16, 'middle')}" fill="#222"/></g>`,
+    `<g transform="translate(24 ${(T + H - B) / 2}) rotate(-90)"><path ` +
+      `d="${textPathData(yLabel, 0, 0, 16, 'middle')}" fill="#222"/></g>`,
   );
   parts.push(
-    `<rect x="${W - R - 160}" y="${T - 6}" width="156" height="${series.length * 22 + 8}" fill="#fff" fill-opacity="0.9" stroke="#ddd"/>`,
+    `<rect x="${W - R - 160}" y="${T - 6}" width="156" height="${series.length * 22 + 8}" fill="#fff" ` +
+      `fill-opacity="0.9" stroke="#ddd"/>`,
   );
   series.forEach((s, i) => {
     const color = schemeTableau10[i % 10];
@@ -78,13 +81,15 @@ export async function lineChart(
       parts.push(`<circle cx="${X(p.x).toFixed(2)}" cy="${Y(p.y).toFixed(2)}" r="3.5" fill="${color}"/>`);
     if (s.best) {
       parts.push(
-        `<circle cx="${X(s.best.x).toFixed(2)}" cy="${Y(s.best.y).toFixed(2)}" r="9" fill="none" stroke="${color}" stroke-width="2.5"/>`,
+        `<circle cx="${X(s.best.x).toFixed(2)}" cy="${Y(s.best.y).toFixed(2)}" r="9" fill="none" ` +
+          `stroke="${color}" stroke-width="2.5"/>`,
       );
       text(`best ${s.best.x}`, X(s.best.x), Y(s.best.y) - 14, 13, 'middle', color);
     }
     const ly = T + 8 + i * 22;
     parts.push(
-      `<line x1="${W - R - 150}" x2="${W - R - 122}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="3"/>`,
+      `<line x1="${W - R - 150}" x2="${W - R - 122}" y1="${ly}" y2="${ly}" stroke="${color}" ` +
+        `stroke-width="3"/>`,
     );
     text(s.name, W - R - 114, ly + 5, 15);
   });

@@ -110,7 +110,9 @@ async function rasterize(text: string, size: number): Promise<Coverage> {
   const w = Math.max(1, Math.ceil(textWidth(text, size)) + 2);
   const h = Math.max(1, ascent + Math.ceil(size * 0.35));
   const d = pathData(lato().getPath(text, 1, ascent, size));
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><path d="${d}" fill="#fff"/></svg>`;
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><path d="${d}" ` +
+    `fill="#fff"/></svg>`;
   const { data, info } = await sharp(Buffer.from(svg))
     .ensureAlpha()
     .raw()

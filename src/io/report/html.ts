@@ -199,7 +199,12 @@ function chart(series: NonNullable<ReportSummary['epochs']>): string {
       : '';
     return `<g data-series="${esc(s.name)}"><polyline fill="none" stroke="${colours[i % 7]}" stroke-width="2" points="${pts}"/>${best}<text x="${W - P}" y="${P + 14 * i}" text-anchor="end" fill="${colours[i % 7]}" font-size="12">${esc(s.name)}${s.best ? ` (best epoch ${s.best.x})` : ''}</text></g>`;
   });
-  return `<svg data-chart viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" xmlns="http://www.w3.org/2000/svg"><text x="${P}" y="18" font-size="13">mean per epoch (each loss on its own scale), epochs ${x0}–${x1}</text><line x1="${P}" y1="${H - P}" x2="${W - P}" y2="${H - P}" stroke="#888"/>${lines.join('')}</svg>`;
+  return (
+    `<svg data-chart viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" ` +
+    `xmlns="http://www.w3.org/2000/svg"><text x="${P}" y="18" font-size="13">mean per epoch (each loss on ` +
+    `its own scale), epochs ${x0}–${x1}</text><line x1="${P}" y1="${H - P}" x2="${W - P}" y2="${H - P}" ` +
+    `stroke="#888"/>${lines.join('')}</svg>`
+  );
 }
 
 function page(pairs: PagePair[], s: ReportSummary, folder: string): string {

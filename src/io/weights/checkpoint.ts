@@ -390,7 +390,8 @@ function openLegacy(f: FileReader, head: Buffer): Checkpoint {
     const count = f.read(w.pos - 8, 8).readBigInt64LE(0);
     if (Number(count) * ELEMENT_SIZE[st.dtype] !== w.bytes) {
       throw new UserError(
-        `${f.label}: storage ${st.key} header says ${count} elements, the pickle says ${w.bytes / ELEMENT_SIZE[st.dtype]}`,
+        `${f.label}: storage ${st.key} header says ${count} elements, the pickle says ` +
+          `${w.bytes / ELEMENT_SIZE[st.dtype]}`,
       );
     }
     return w;

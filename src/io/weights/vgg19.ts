@@ -91,7 +91,8 @@ export async function download(
     mkdirSync(path.dirname(dest), { recursive: true });
   } catch (err) {
     throw new UserError(
-      `cannot create ${path.dirname(dest)} for the ${label} weights (${(err as NodeJS.ErrnoException).code}): ${where}`,
+      `cannot create ${path.dirname(dest)} for the ${label} weights ` +
+        `(${(err as NodeJS.ErrnoException).code}): ${where}`,
     );
   }
   const tmp = tempPath(path.dirname(dest), path.basename(dest));
@@ -102,7 +103,8 @@ export async function download(
       res = await fetch(url);
     } catch (err) {
       throw new UserError(
-        `cannot download ${label} weights from ${url} (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}): ${where}`,
+        `cannot download ${label} weights from ${url} ` +
+          `(${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}): ${where}`,
       );
     }
     if (!res.ok || !res.body) {
@@ -121,7 +123,8 @@ export async function download(
       await pipeline(body, createWriteStream(tmp));
     } catch (err) {
       throw new UserError(
-        `download of ${url} broke off after ${bytes} bytes (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}): ${where}`,
+        `download of ${url} broke off after ${bytes} bytes ` +
+          `(${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}): ${where}`,
       );
     }
     if (Number.isFinite(total) && bytes !== total) {
@@ -130,7 +133,8 @@ export async function download(
     const digest = hash.digest('hex');
     if (hashPrefix && !digest.startsWith(hashPrefix)) {
       throw new UserError(
-        `downloaded ${url} has SHA-256 ${digest.slice(0, 16)}…, expected it to start with ${hashPrefix}: nothing was kept`,
+        `downloaded ${url} has SHA-256 ${digest.slice(0, 16)}…, expected it to start with ${hashPrefix}: ` +
+          `nothing was kept`,
       );
     }
     renameSync(tmp, dest);
@@ -153,7 +157,8 @@ export async function loadVgg19(file: string): Promise<TorchConv[]> {
     const stray = [...keys.keys()].filter((i) => !VGG19_ALL_CONV_INDICES.includes(i)).sort((a, b) => a - b);
     if (stray.length) {
       throw new UserError(
-        `${label}: not VGG19: it has a layer at features.${stray[0]}, where VGG19 has none (VGG16 or another variant?)`,
+        `${label}: not VGG19: it has a layer at features.${stray[0]}, where VGG19 has none (VGG16 or ` +
+          `another variant?)`,
       );
     }
     const deep = keys.get(16);
@@ -171,7 +176,8 @@ export async function loadVgg19(file: string): Promise<TorchConv[]> {
         bs = ck.tensors.get(k.bias)!.shape;
       if (ws.join() !== [cout, cin, 3, 3].join() || bs.join() !== String(cout)) {
         throw new UserError(
-          `${label}: not VGG19: features.${index} has weight [${ws.join(', ')}] and bias [${bs.join(', ')}], expected [${cout}, ${cin}, 3, 3] and [${cout}]`,
+          `${label}: not VGG19: features.${index} has weight [${ws.join(', ')}] and bias ` +
+            `[${bs.join(', ')}], expected [${cout}, ${cin}, 3, 3] and [${cout}]`,
         );
       }
       return { index, weight: ck.read(k.weight), bias: ck.read(k.bias) };
