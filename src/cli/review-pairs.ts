@@ -54,7 +54,7 @@ export async function computePairs(
 ): Promise<PairRecord[]> {
   const settings = settingsOf(b.init, opt.version);
   const out = opt.run.out;
-  const records: PairRecord[] = new Array(b.pairs.length);
+  const records = new Array<PairRecord>(b.pairs.length);
   const jobs: (Job & { key: string })[] = [];
   for (const [id, pair] of b.pairs.entries()) {
     const key = pairKey(await cache.hash(pair.real), await cache.hash(pair.fake), settings);

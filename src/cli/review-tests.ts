@@ -68,8 +68,6 @@ export function testComparison(run: TestRun, records: PairRecord[]): TestCompari
 
 function pick(values: Record<string, number>, key: (k: TestKey) => string): Partial<Record<TestKey, number>> {
   return Object.fromEntries(
-    (Object.keys(TEST_KEYS) as TestKey[])
-      .filter((k) => values[key(k)] !== undefined)
-      .map((k) => [k, values[key(k)]!]),
+    (Object.keys(TEST_KEYS) as TestKey[]).filter((k) => key(k) in values).map((k) => [k, values[key(k)]!]),
   );
 }

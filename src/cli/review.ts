@@ -107,7 +107,7 @@ async function readTraining(
 ): Promise<LogJson | null> {
   state.incomplete = undefined;
   if (!exp.log) return null;
-  const last = exp.configs[exp.configs.length - 1];
+  const last = exp.configs.at(-1);
   const batchSize = last?.batchSize ?? 1,
     first = last?.startEpoch ?? 1;
   for (const end = Date.now() + patience; ; await new Promise((r) => setTimeout(r, 250))) {
@@ -176,6 +176,14 @@ function bestCheckpoints(
   return { series, best: out };
 }
 
+function byRun(exp: Experiment, records: PairRecord[]): { run: string; pairs: TestComparison[] }[] {
+  let at = 0;
+  return exp.tests.map((t) => ({
+    run: t.run,
+    pairs: testComparison(t, records.slice(at, (at += t.pairs.length))),
+  }));
+}
+
 /** One build: the experiment read, its pairs computed or reused, the JSON object and the report's files. */
 export async function buildReview(
   dir: string,
@@ -199,13 +207,10 @@ export async function buildReview(
   const maps = path.join(opt.run.out, 'maps');
   progress.step(`${exp.examples.length} example pairs`);
   const records = await computePairs({ pairs: exp.examples, init: exInit, maps }, cache, ctx, counts);
+  // All test runs' pairs in one pool run (one start-up), then split by run.
   const testPairs = exp.tests.flatMap((t) => t.pairs);
   const testRecords = await computePairs({ pairs: testPairs, init: testInit, maps }, cache, ctx, counts);
-  let at = 0;
-  const tests = exp.tests.map((t) => ({
-    run: t.run,
-    pairs: testComparison(t, testRecords.slice(at, (at += t.pairs.length))),
-  }));
+  const tests = byRun(exp, testRecords);
   const { series, best } = bestCheckpoints(records, opt, exp.checkpoints);
   const result: ReviewResult = {
     experiment: dir,
@@ -241,6 +246,12 @@ export async function buildReview(
   return { result, view, records };
 }
 
+/** The ringed point of a loss's epoch chart: its best checkpointed epoch, when it has one. */
+function bestPoint(best: ReviewResult['best'], loss: string): { best?: { x: number; y: number } } {
+  const b = Object.hasOwn(best, loss) ? best[loss] : undefined;
+  return b ? { best: { x: b.epoch, y: b.value } } : {};
+}
+
 /** Writes the report (`<out>/index.html`, its images folder) and the cache, all or nothing. */
 export async function writeReview(
   result: ReviewResult,
@@ -264,7 +275,7 @@ export async function writeReview(
       ? {
           epochs: view.series.map((s) => ({
             ...s,
-            ...(c.best[s.name] ? { best: { x: c.best[s.name]!.epoch, y: c.best[s.name]!.value } } : {}),
+            ...bestPoint(c.best, s.name),
           })),
         }
       : {}),

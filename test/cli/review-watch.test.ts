@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { BIN, fixture } from '../helpers.js';
 
 interface Build {
-  training: Record<string, { epochs: number[] }>;
+  training: Partial<Record<string, { epochs: number[] }>>;
   log: unknown;
   computed: number;
   reused: number;

@@ -39,6 +39,9 @@ const fmt = (v: number | null | undefined) =>
       ? v.toExponential(3)
       : String(Number(v.toPrecision(5)));
 
+/** A config value as JSON; `–` where the key is absent. */
+const shown = (v: unknown) => (v === undefined ? '–' : JSON.stringify(v));
+
 const W = 960,
   PANEL = 120,
   LEFT = 70,
@@ -60,8 +63,8 @@ function panel(s: LossSeries, log: TrainingLog, x: (e: number) => number, top: n
   const mean = s.epochs.map((e, k) => `${x(e - 0.5).toFixed(1)},${Y(s.mean[k]!).toFixed(1)}`).join(' ');
   const d = s.group === 'D';
   const colour = d ? '#c0392b' : ['#1f5fa8', '#2a8a5a', '#7a4fa0', '#b07a10', '#16808c', '#555'][i % 6]!;
-  const w = s.weight.find((v) => v !== null);
-  const label = `${s.name} (${d ? 'discriminator' : s.group === 'G' ? 'generator' : 'other'}${w !== undefined && w !== null ? `, λ ${fmt(w)}` : ''}; logged after weighting)`;
+  const w = s.weight.find((v): v is number => v !== null);
+  const label = `${s.name} (${d ? 'discriminator' : s.group === 'G' ? 'generator' : 'other'}${w !== undefined ? `, λ ${fmt(w)}` : ''}; logged after weighting)`;
   return (
     `<g data-series="${esc(s.name)}" data-group="${s.group}">` +
     `<text x="${LEFT}" y="${top + 10}" font-size="12" fill="${colour}">${esc(label)}</text>` +
@@ -138,7 +141,7 @@ function configSection(configs: TrainConfig[]): string {
         ? `<table class="small" data-changes><thead><tr><th>changed</th><th>before</th><th>after</th></tr></thead><tbody>${c.changes
             .map(
               (ch) =>
-                `<tr data-key="${esc(ch.key)}"><td>${esc(ch.key)}</td><td>${esc(JSON.stringify(ch.before) ?? '–')}</td><td>${esc(JSON.stringify(ch.after) ?? '–')}</td></tr>`,
+                `<tr data-key="${esc(ch.key)}"><td>${esc(ch.key)}</td><td>${esc(shown(ch.before))}</td><td>${esc(shown(ch.after))}</td></tr>`,
             )
             .join('')}</tbody></table>`
         : c.index === configs[0]!.index

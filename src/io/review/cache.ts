@@ -26,8 +26,8 @@ interface FileEntry {
 
 interface CacheData {
   nectarLossReviewCache: 1;
-  files: Record<string, FileEntry>;
-  pairs: Record<string, CachedPair>;
+  files: Partial<Record<string, FileEntry>>;
+  pairs: Partial<Record<string, CachedPair>>;
 }
 
 export const CACHE_FILE = 'review-cache.json';
@@ -43,8 +43,9 @@ export class ReviewCache {
   /** The cache in `out`, or an empty one when there is none (or it is unreadable: then all is computed). */
   static async open(out: string): Promise<ReviewCache> {
     try {
-      const d = JSON.parse(await readFile(path.join(out, CACHE_FILE), 'utf8')) as CacheData;
-      if (d.nectarLossReviewCache === 1 && d.files && d.pairs) return new ReviewCache(d);
+      const d = JSON.parse(await readFile(path.join(out, CACHE_FILE), 'utf8')) as Partial<CacheData> | null;
+      if (d?.nectarLossReviewCache === 1 && d.files && d.pairs)
+        return new ReviewCache({ nectarLossReviewCache: 1, files: d.files, pairs: d.pairs });
     } catch {
       /* no cache yet */
     }

@@ -108,7 +108,7 @@ class LogWalker {
   ) {}
 
   token(token: TokenType, value: unknown): void {
-    const top = this.stack[this.stack.length - 1];
+    const top = this.stack.at(-1);
     this.tokens++;
     if (token === TokenType.LEFT_BRACE || token === TokenType.LEFT_BRACKET) {
       this.stack.push({
