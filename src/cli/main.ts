@@ -36,7 +36,7 @@ Examples:
   $ nectar-loss batch base/ cur/ --max sobel.p99=0.3 --update new
   $ nectar-loss batch base/ cur/ --shard 2/4 --results out/results.ndjson
   $ nectar-loss merge shard-*/results.ndjson --junit junit.xml --report report/index.html
-  $ nectar-loss review results/facades_v1 --json         a NectarGAN experiment: curves, best checkpoint, tests
+  $ nectar-loss review results/facades_v1 --json         curves, best checkpoint, tests of an experiment
   $ nectar-loss backends                                which TensorFlow.js backends load here
 `;
 
@@ -216,7 +216,9 @@ function reviewCommand(program: Command): void {
     program
       .command('review')
       .description(
-        "a NectarGAN experiment folder as one report: loss_log.json's curves, the train configs and what changed, every example epoch's maps, the best checkpoint per loss, the test runs beside NectarGAN's values",
+        "a NectarGAN experiment folder as one report: loss_log.json's curves, the train configs and " +
+          "what changed, every example epoch's maps, the best checkpoint per loss, the test runs beside " +
+          "NectarGAN's values",
       )
       .argument(
         '<experimentDir>',

@@ -80,7 +80,7 @@ export function validateReview(opt: ReviewOptions): void {
   checkLossOptions(opt.losses, opt.run);
 }
 
-/** --out may not be inside the experiment (its files would be read back, and watched, as the experiment's). */
+/** --out may not be inside the experiment (its files would be read, and watched, as the experiment's). */
 export function checkOut(dir: string, out: string): void {
   const rel = path.relative(path.resolve(dir), path.resolve(out));
   if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel)))
@@ -263,7 +263,8 @@ export async function writeReview(
   const { reportFiles } = await import('../io/report/html.js');
   const c = result;
   const line =
-    `${records.length} example pairs, ${Object.values(c.tests).reduce((n, t) => n + t.pairs.length, 0)} test ` +
+    `${records.length} example pairs, ` +
+    `${Object.values(c.tests).reduce((n, t) => n + t.pairs.length, 0)} test ` +
     `pairs (${c.computed} computed, ${c.reused} reused); ${Object.keys(c.training).length} logged losses; ` +
     `${c.checkpoints.length} checkpoints`;
   const files = await reportFiles(result.report, records, {
@@ -306,7 +307,8 @@ export function summaryText(r: ReviewResult): string {
   if (r.log)
     lines.push(
       `log: ${Object.keys(r.training).length} losses, epochs from ${r.log.firstEpoch}, ` +
-        `${r.log.iterationsPerEpoch} iterations per epoch (dataset ${r.log.datasetLength}, batch ${r.log.batchSize})`,
+        `${r.log.iterationsPerEpoch} iterations per epoch ` +
+        `(dataset ${r.log.datasetLength}, batch ${r.log.batchSize})`,
     );
   else if (r.logIncomplete) lines.push(`log: being written (${r.logIncomplete}), read again shortly`);
   else lines.push('log: none (training ran without -log)');

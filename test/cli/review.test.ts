@@ -64,7 +64,7 @@ function copyExperiment(): string {
   return dir;
 }
 
-test('review --json: per-epoch mean, min, max and weight of every logged loss equal numpy over the log', () => {
+test('review --json: each logged loss: per-epoch mean, min, max, weight equal numpy over the log', () => {
   const r = review(EXPERIMENT, tmp('out'));
   assert.deepEqual(Object.keys(r.training).sort(), Object.keys(REF.training).sort());
   assert.equal(r.log!.iterationsPerEpoch, REF.iterationsPerEpoch, 'ceil(dataset_length / batch size)');
@@ -84,7 +84,7 @@ test('review --json: per-epoch mean, min, max and weight of every logged loss eq
   }
 });
 
-test('review: the best epoch per loss is chosen among the epochs with a checkpoint, named by its file', () => {
+test('review: the best epoch per loss is among the checkpointed epochs, named by its file', () => {
   const r = review(EXPERIMENT, tmp('out'));
   assert.deepEqual(r.checkpoints, [2, 4, 6, 8]);
   // Independent of review's code: batch's per-pair values on the examples, averaged per epoch here.
@@ -155,7 +155,7 @@ test("review: each test pair's values beside NectarGAN's, flagged only beyond th
   );
 });
 
-test('review: a rerun after one more epoch computes only that epoch; another --range recomputes every example', () => {
+test('review: a rerun computes only a new epoch; another --range recomputes every example', () => {
   const dir = copyExperiment();
   const later = tmp('later');
   const epoch8 = readdirSync(path.join(dir, 'examples')).filter((f) => f.startsWith('epoch8_'));
@@ -196,7 +196,7 @@ test('review: a changed image is read again and only its pair recomputed', () =>
   assert.deepEqual([r.computed, r.reused, r.read], [1, 19, ['examples/epoch3_1_B_fake.png']]);
 });
 
-test('review: no loss_log.json (training without -log) is not an error; batch on the folder works as before', () => {
+test('review: no loss_log.json (training without -log) is no error; batch on the folder still works', () => {
   const dir = copyExperiment();
   rmSync(path.join(dir, 'loss_log.json'));
   const r = review(dir, tmp('out'));

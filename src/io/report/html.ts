@@ -207,6 +207,9 @@ function chart(series: NonNullable<ReportSummary['epochs']>): string {
   );
 }
 
+const gatesLine = (gates: string[]) =>
+  `<p class="gates">${gates.length ? `thresholds: ${gates.map(esc).join(', ')}` : 'no thresholds'}</p>`;
+
 function page(pairs: PagePair[], s: ReportSummary, folder: string): string {
   const heads = s.losses
     .map((l) => `<th data-sort="${esc(l.name)}" title="${l.better} is better">${esc(l.name)}</th>`)
@@ -221,7 +224,7 @@ function page(pairs: PagePair[], s: ReportSummary, folder: string): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(s.title)}</title><style>${STYLE}</style></head>
 <body data-images="pending">
 <h1>${esc(s.title)}</h1><p class="line">${esc(s.line)}</p>
-${s.review ? reviewSections(s.review, href) : `<p class="gates">${s.gates.length ? `thresholds: ${s.gates.map(esc).join(', ')}` : 'no thresholds'}</p>`}
+${s.review ? reviewSections(s.review, href) : gatesLine(s.gates)}
 ${s.epochs?.length ? chart(s.epochs) : ''}
 <div class="bar">${filters}</div>
 <table data-pairs><thead><tr><th>pair</th>${heads}<th>real, fake, heatmaps</th></tr></thead>

@@ -68,7 +68,7 @@ async function testRuns(dir: string): Promise<TestRun[]> {
   );
 }
 
-/** Reads an experiment folder's listing and its small files (configs, test logs); the loss log is not read. */
+/** Reads an experiment folder's listing and small files (configs, test logs); not the loss log. */
 export async function scanExperiment(dir: string): Promise<Experiment> {
   let names: string[];
   try {

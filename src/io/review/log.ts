@@ -11,7 +11,7 @@ import { Tokenizer, TokenType } from '@streamparser/json';
 /** One logged loss, per epoch, and its iteration-level values decimated for drawing. */
 export interface LossSeries {
   name: string;
-  /** `G` or `D` by NectarGAN's naming (`G_L1`, `D_real`); `other` for a loss registered under another name. */
+  /** `G` or `D` by NectarGAN's naming (`G_L1`, `D_real`); `other` for a loss named otherwise. */
   group: 'G' | 'D' | 'other';
   epochs: number[];
   /** Per epoch: mean, min, max of the logged values (float64, as numpy over Python's floats). */
