@@ -6,6 +6,35 @@ import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BIN, fixture } from '../helpers.js';
+import { CHROMIUM } from '../io/browsers.js';
+
+/**
+ * The open report reloads itself on a new build: in Chromium, a mark set in the page is gone and the new
+ * config shows after `change()`. Skipped (with its reason) without Chromium.
+ */
+async function checkReload(file: string, change: () => void): Promise<void> {
+  if (!CHROMIUM) return console.log('# reload not checked: Chromium is not installed');
+  const { default: puppeteer } = await import('puppeteer-core');
+  const browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox'],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`file://${file}`, { waitUntil: 'load' });
+    await page.evaluate(() => ((window as unknown as { mark: boolean }).mark = true));
+    change();
+    await page.waitForFunction(
+      () =>
+        !(window as unknown as { mark?: boolean }).mark &&
+        document.querySelector('[data-config="train3_config.json"]') !== null,
+      { timeout: 60_000, polling: 200 },
+    );
+  } finally {
+    await browser.close();
+  }
+}
 
 interface Build {
   training: Partial<Record<string, { epochs: number[] }>>;
@@ -69,6 +98,13 @@ test(
       assert.equal((html().match(/<g data-series="[^"]+" data-group/g) ?? []).length, 7, 'a curve per loss');
       assert.ok(existsSync(path.join(out, 'index-files', 'live.js')), 'live.js for the open page');
       assert.match(html(), /nectarLossLive/);
+      await checkReload(path.join(out, 'index.html'), () => {
+        const c = readFileSync(path.join(dir, 'train2_config.json'), 'utf8');
+        writeFileSync(
+          path.join(dir, 'train3_config.json'),
+          c.replace('"lambda_sobel": 8.0', '"lambda_sobel": 9.0'),
+        );
+      });
     } finally {
       child.kill('SIGTERM');
     }
