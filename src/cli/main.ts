@@ -210,20 +210,51 @@ function batchCommand(program: Command): void {
     });
 }
 
+type ReviewOptionValues = PairOptionValues & { loss: string; json?: boolean; watch?: boolean; jobs: number };
+
+/** review's options: its own defaults where the shared flags were not given. */
+function reviewOptions(o: ReviewOptionValues, cmd: Command) {
+  const run = runSettings(o);
+  if (cmd.getOptionValueSource('out') === 'default') run.out = REVIEW_OUT;
+  // NectarGAN's tensors are in [-1, 1]: its logged and tested values are at range signed.
+  if (cmd.getOptionValueSource('range') === 'default') run.compute.range = 'signed';
+  // The report shows heatmaps only; --files draws more.
+  if (run.draw && !o.files) run.draw = { ...run.draw, kinds: ['heatmap'] };
+  const losses = o.loss
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return { run, losses, json: Boolean(o.json), jobs: o.jobs };
+}
+
+/** The shared flags' help, with review's own defaults and what --out holds here. */
+function reviewHelp(cmd: Command): Command {
+  for (const opt of cmd.options) {
+    if (opt.long === '--out') {
+      opt.description = 'folder for the report (index.html, index-files/, maps/, review-cache.json)';
+      opt.defaultValue = REVIEW_OUT;
+    }
+    if (opt.long === '--range') opt.defaultValue = 'signed';
+  }
+  return cmd;
+}
+
 /** `nectar-loss review <experimentDir>`: a NectarGAN experiment, reviewed whole. */
 function reviewCommand(program: Command): void {
-  addPairOptions(
-    program
-      .command('review')
-      .description(
-        "a NectarGAN experiment folder as one report: loss_log.json's curves, the train configs and " +
-          "what changed, every example epoch's maps, the best checkpoint per loss, the test runs beside " +
-          "NectarGAN's values",
-      )
-      .argument(
-        '<experimentDir>',
-        'the experiment folder (loss_log.json, train*_config.json, examples/, test/)',
-      ),
+  reviewHelp(
+    addPairOptions(
+      program
+        .command('review')
+        .description(
+          "a NectarGAN experiment folder as one report: loss_log.json's curves, the train configs and " +
+            "what changed, every example epoch's maps, the best checkpoint per loss, the test runs beside " +
+            "NectarGAN's values",
+        )
+        .argument(
+          '<experimentDir>',
+          'the experiment folder (loss_log.json, train*_config.json, examples/, test/)',
+        ),
+    ),
   )
     .option(
       '--loss <list>',
@@ -233,44 +264,25 @@ function reviewCommand(program: Command): void {
     .option('--json', 'print one JSON object (training, best, tests, computed, reused, …)')
     .option('--watch', 'keep the report current while NectarGAN trains (Ctrl-C or SIGTERM to stop)')
     .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', parseJobs, defaultJobs())
-    .action(
-      async (
-        dir: string,
-        o: PairOptionValues & { loss: string; json?: boolean; watch?: boolean; jobs: number },
-        cmd: Command,
-      ) => {
-        const run = runSettings(o);
-        if (cmd.getOptionValueSource('out') === 'default') run.out = REVIEW_OUT;
-        // NectarGAN's tensors are in [-1, 1]: its logged and tested values are at range signed.
-        if (cmd.getOptionValueSource('range') === 'default') run.compute.range = 'signed';
-        // The report shows heatmaps only; --files draws more.
-        if (run.draw && !o.files) run.draw = { ...run.draw, kinds: ['heatmap'] };
-        const opt = {
-          run,
-          losses: o.loss
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean),
-          json: Boolean(o.json),
-          jobs: o.jobs,
-        };
-        watchFolder(run.out);
-        const progress = makeProgress();
-        try {
-          const r = await import('./review.js');
-          r.validateReview(opt);
-          r.checkOut(dir, run.out);
-          const code = o.watch
-            ? await (
-                await import('./review-watch.js')
-              ).watchReview(dir, opt, progress, (s) => process.stdout.write(s))
-            : await r.review(dir, opt, progress, (s) => process.stdout.write(s));
-          if (code) throw new Exit(code);
-        } finally {
-          progress.stop();
-        }
-      },
-    );
+    .action(async (dir: string, o: ReviewOptionValues, cmd: Command) => {
+      const opt = reviewOptions(o, cmd);
+      const run = opt.run;
+      watchFolder(run.out);
+      const progress = makeProgress();
+      try {
+        const r = await import('./review.js');
+        r.validateReview(opt);
+        r.checkOut(dir, run.out);
+        const code = o.watch
+          ? await (
+              await import('./review-watch.js')
+            ).watchReview(dir, opt, progress, (s) => process.stdout.write(s))
+          : await r.review(dir, opt, progress, (s) => process.stdout.write(s));
+        if (code) throw new Exit(code);
+      } finally {
+        progress.stop();
+      }
+    });
 }
 
 /** `nectar-loss merge <results…>`: the shards' results as one run. */
