@@ -76,7 +76,9 @@ export async function calibrate(
     rows,
     (changed ?? []).map((m) => m.name),
   );
-  const head = `${noise.length} noise pairs${changed ? `, ${changed.length} changed pairs` : ''} (${opt.losses.join(', ')}; ${backend}; margin ${opt.margin})`;
+  const { range, shift } = opt.run.compute;
+  const settings = `range ${range}${shift ? `, --shift-tolerance ${shift}` : ''}`;
+  const head = `${noise.length} noise pairs${changed ? `, ${changed.length} changed pairs` : ''} (${opt.losses.join(', ')}; ${settings}; ${backend}; margin ${opt.margin})`;
   if (opt.writeGates) writeGatesFile(opt.writeGates, chosen, head);
   const missed = changed ? changed.filter((m) => chosen.every((r) => r.missed!.includes(m.name))) : [];
   out(
@@ -107,7 +109,7 @@ function reason(r: Calibration): string {
 function writeGatesFile(file: string, chosen: Calibration[], head: string): void {
   const lines = [
     `# nectar-loss calibrate: ${head}`,
-    '# read by: nectar-loss batch <baselineDir> <currentDir> --gates <this file>',
+    '# read by: nectar-loss batch <baselineDir> <currentDir> --gates <this file> (with the same range and shift)',
     ...chosen.map((r) => `${gateLine(r.gate!)}  # ${reason(r)}`),
   ];
   writeAllOrNothing(
