@@ -61,7 +61,8 @@ function scaleOf(loss: string, stat: Calibrated): Scale {
 
 /** The number a pair has for this loss and statistic (undefined: none, e.g. a mapless loss's p99). */
 function numberOf(m: Measured, loss: string, stat: Calibrated): number | undefined {
-  return stat === 'mean' ? m.values[loss] : m.stats[loss]?.[stat];
+  if (stat === 'mean') return Object.hasOwn(m.values, loss) ? m.values[loss] : undefined;
+  return Object.hasOwn(m.stats, loss) ? m.stats[loss][stat] : undefined;
 }
 
 /** Whether a pair with number v fails the gate (as batch's failedGates decides). */
