@@ -132,7 +132,7 @@ function textReport(rows: Calibration[], chosen: Calibration[], head: string, mi
       ? [
           fmt(r.nearest),
           `${r.caught}/${r.changed}`,
-          `${Number.isFinite(r.separation) ? r.separation!.toFixed(2) : 'inf'}x`,
+          Number.isFinite(r.separation) ? `${r.separation!.toFixed(2)}x` : 'inf',
         ]
       : []),
   ]);
