@@ -246,7 +246,7 @@ function maskOf(masks: string, realDir: string, real: string): string {
 }
 
 /** Runs the jobs on the worker pool with an ETA on the progress line; the backend the workers used. */
-async function runJobs(
+export async function runJobs(
   jobs: Job[],
   size: number,
   init: WorkerInit,
