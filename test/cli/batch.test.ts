@@ -270,7 +270,8 @@ test('HTML report opens from disk in headless Chromium with every image loaded',
   );
   assert.equal(r.code, 2, r.stderr);
   const html = readFileSync(path.join(root, 'out/report.html'), 'utf8');
-  assert.ok(html.indexOf('only.png') < html.indexOf('a.png'), 'errors listed first');
+  const at = (n: string) => html.indexOf(`data-pair="${n}"`);
+  assert.ok(at('bad.png') < at('only.png') && at('only.png') < at('a.png'), 'errors, obsolete, then ok');
   const url = `file://${path.join(root, 'out/report.html')}`;
   const dom = await chromium([
     '--allow-file-access-from-files',
@@ -280,8 +281,8 @@ test('HTML report opens from disk in headless Chromium with every image loaded',
   ]);
   const loaded = /data-images="(\d+)\/(\d+)"/.exec(dom);
   assert.ok(loaded, 'the page ran its load script');
-  // Two compared pairs x (real, fake, two heatmaps).
-  assert.deepEqual([loaded![1], loaded![2]], ['8', '8']);
+  // Two compared pairs x (real, fake, two heatmaps), and the obsolete baseline.
+  assert.deepEqual([loaded![1], loaded![2]], ['9', '9']);
   const shot = path.join(root, 'shot.png');
   await chromium(['--window-size=1200,900', `--screenshot=${shot}`, url]);
   const png = PNG.sync.read(readFileSync(shot));
