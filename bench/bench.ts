@@ -114,7 +114,9 @@ async function main() {
         ...BACKENDS,
         ...(webgpu && WEBGPU_SIZES.includes(n) && lossName !== 'vgg' ? ['webgpu'] : []),
       ]) {
-        if (lossName === 'vgg' && backend === 'cpu') continue; // minutes per run: not a configuration anyone should use
+        if (lossName === 'vgg' && backend === 'cpu') {
+          continue;
+        } // minutes per run: not a configuration anyone should use
         await useBackend(backend as 'wasm' | 'cpu' | 'webgpu');
         const loss = (await loadLoss(lossName))!;
         vggCtx.vgg19?.dispose();

@@ -41,8 +41,9 @@ export function prerequisites(
 ): string | undefined {
   const missing = WEBGPU_PACKAGES.filter((p) => !isInstalled(p));
   if (missing.length) return `${missing.join(' and ')} not installed (${WEBGPU_INSTALL})`;
-  if (platform === 'linux' && !libs().has('libvulkan.so.1'))
+  if (platform === 'linux' && !libs().has('libvulkan.so.1')) {
     return "no Vulkan loader (libvulkan.so.1) found: apt-get install libvulkan1, or your distribution's Vulkan loader";
+  }
   return undefined;
 }
 

@@ -39,7 +39,9 @@ for (const backend of ['tensorflow', 'wasm', 'cpu'] as const) {
       assert.equal(real.width, c.width, `${name} width`);
       assert.equal(real.height, c.height, `${name} height`);
       for (const [lossName, loss] of Object.entries(PLAIN)) {
-        if (!c.losses[lossName]) continue; // the standard metrics have their own reference (test/losses/metrics.test.ts)
+        if (!c.losses[lossName]) {
+          continue;
+        } // the standard metrics have their own reference (test/losses/metrics.test.ts)
         for (const range of RANGES) {
           const ref = c.losses[lossName]![range];
           await t.test(`${name} ${lossName} ${range}`, async () => {

@@ -21,7 +21,10 @@ const LOCATORS: { [K in keyof Required<WeightFiles>]: (o: LocateOptions) => Prom
 };
 
 /** Locates every requirement in `needs` (loss definitions' `requires`), in order. */
-export async function locateWeights(needs: Iterable<string | undefined>, o: LocateOptions): Promise<WeightFiles> {
+export async function locateWeights(
+  needs: Iterable<string | undefined>,
+  o: LocateOptions,
+): Promise<WeightFiles> {
   const files: WeightFiles = {};
   for (const need of new Set(needs)) {
     if (need === undefined) continue;
