@@ -264,3 +264,20 @@ test('GitHub: nothing is written or printed for GitHub outside GitHub Actions', 
   assert.equal(r.status, 1);
   assert.ok(!r.stderr.toString().includes('::') && !r.stdout.toString().includes('::'));
 });
+
+test('GitHub: a NectarGAN trainer folder gets its best epoch in the summary and an epoch column', () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'nl-ghe-'));
+  // Epoch 1 reproduces its target exactly (sobel 0), epoch 2 does not: epoch 1 is best.
+  put(root, 'train/epoch1_1_B_real.png', REAL);
+  put(root, 'train/epoch1_1_B_fake.png', REAL);
+  put(root, 'train/epoch2_1_B_real.png', REAL);
+  put(root, 'train/epoch2_1_B_fake.png', FAKE);
+  const summary = path.join(root, 'summary.md');
+  const r = run(['batch', 'train', '--no-maps'], root, summary);
+  assert.equal(r.code, 0, r.stderr);
+  const md = readFileSync(summary, 'utf8');
+  assert.ok(md.includes('\nBest epoch: sobel 1 (0)\n'), md);
+  assert.ok(md.includes('| pair | status | epoch | sobel | note |'), md);
+  assert.match(md, /\n\| epoch1\\_1\\_B \| ok \| 1 \| 0 \| {2}\|\n/);
+  assert.equal(commands(r.stderr).length, 0, 'nothing failed: no annotation');
+});
