@@ -250,7 +250,7 @@ test('GitHub: merge appends the summary and annotates like one batch', () => {
   );
 });
 
-test('GitHub: nothing is written or printed for GitHub outside GitHub Actions', () => {
+test('GitHub: nothing is written or printed for GitHub outside GitHub Actions; an unwritable summary file is exit 2', () => {
   const root = mkdtempSync(path.join(tmpdir(), 'nl-gh0-'));
   put(root, 'base/a.png', REAL);
   put(root, 'cur/a.png', FAKE);
@@ -263,6 +263,17 @@ test('GitHub: nothing is written or printed for GitHub outside GitHub Actions', 
   });
   assert.equal(r.status, 1);
   assert.ok(!r.stderr.toString().includes('::') && !r.stdout.toString().includes('::'));
+  // A summary file that cannot be appended to is a user error, as an unwritable --junit is.
+  const bad = spawnSync(process.execPath, [BIN, 'batch', 'base', 'cur', '--no-maps'], {
+    cwd: root,
+    env: { ...env, GITHUB_STEP_SUMMARY: path.join(root, 'missing', 'summary.md') },
+  });
+  assert.equal(bad.status, 2);
+  assert.equal(bad.stdout.toString(), '');
+  assert.match(
+    bad.stderr.toString(),
+    /^nectar-loss: GITHUB_STEP_SUMMARY .*summary\.md: cannot append \(ENOENT\)\n$/,
+  );
 });
 
 test('GitHub: a NectarGAN trainer folder gets its best epoch in the summary and an epoch column', () => {
