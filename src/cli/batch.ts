@@ -124,7 +124,10 @@ export async function conclude(
 ): Promise<number> {
   const summary = summarise(records, meta.losses);
   const c = summary.counts;
-  const extra = `${c.new ? `, ${c.new} new` : ''}${c.obsolete ? `, ${c.obsolete} obsolete` : ''}${c.updated ? `, ${c.updated} updated` : ''}`;
+  const extra = (['new', 'obsolete', 'updated'] as const)
+    .filter((k) => c[k])
+    .map((k) => `, ${c[k]} ${k}`)
+    .join('');
   const line = `${c.pairs} pairs: ${c.ok} ok, ${c.over} over a threshold, ${c.error} errors${extra} (${meta.losses.join(', ')}; ${meta.backend}; ${meta.seconds.toFixed(1)} s)`;
   const directions = Object.fromEntries(meta.losses.map((l) => [l, better(l)]));
   const series = epochSeries(records, meta.losses);
@@ -265,11 +268,11 @@ function updateBaseline(r: PairRecord, mode: NonNullable<BatchOptions['update']>
  * each obsolete record becomes an error (exit 2).
  */
 function removeObsolete(records: PairRecord[], mode: string, baselineDir: string): void {
-  const obsolete = records.filter((r) => r.status === 'obsolete' && r.real);
+  const obsolete = records.filter((r) => r.status === 'obsolete');
   try {
     removeAllOrNothing(
       baselineDir,
-      obsolete.map((r) => r.real!),
+      obsolete.flatMap((r) => (r.real === undefined ? [] : [r.real])),
       `--update ${mode}`,
     );
   } catch (err) {

@@ -62,15 +62,15 @@ function appendSummary(
   const md = markdownSummary(records, summary, STEP_SUMMARY_BYTES - used - sep.length);
   if (md === undefined) {
     err(
-      `nectar-loss: warning: no room left in GITHUB_STEP_SUMMARY ${file} (1 MiB per step): summary not written\n`,
+      `nectar-loss: warning: no room left in GITHUB_STEP_SUMMARY ${file} (1 MiB per step): ` +
+        'summary not written\n',
     );
     return;
   }
   try {
     appendFileSync(file, sep + md);
   } catch (e) {
-    throw new UserError(
-      `GITHUB_STEP_SUMMARY ${file}: cannot append (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-    );
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new UserError(`GITHUB_STEP_SUMMARY ${file}: cannot append (${why})`);
   }
 }

@@ -102,9 +102,8 @@ export function removeAllOrNothing(dir: string, files: string[], what: string): 
   } catch (err) {
     for (const m of moved.reverse()) renameSync(m.to, m.from);
     rmSync(stash, { recursive: true, force: true });
-    throw new UserError(
-      `${what}: cannot remove (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); nothing was removed`,
-    );
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new UserError(`${what}: cannot remove (${why}); nothing was removed`);
   }
   rmSync(stash, { recursive: true, force: true });
   for (const f of files) removeEmptyBelow(path.dirname(f), dir);

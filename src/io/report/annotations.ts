@@ -58,7 +58,8 @@ export function annotations(
       workflowCommand(
         'notice',
         { title: 'nectar-loss' },
-        `${fails.length - limit} more failing pairs not annotated (GitHub shows ${limit} error annotations per step): see the job summary, the report or the JSON`,
+        `${fails.length - limit} more failing pairs not annotated (GitHub shows ${limit} error annotations ` +
+          'per step): see the job summary, the report or the JSON',
       ),
     );
   const obsolete = records.filter((r) => r.status === 'obsolete' && !r.updated).length;
@@ -67,7 +68,8 @@ export function annotations(
       workflowCommand(
         'notice',
         { title: 'nectar-loss' },
-        `${obsolete} obsolete baseline${obsolete > 1 ? 's' : ''} with no current image: remove them with --update obsolete`,
+        `${obsolete} obsolete baseline${obsolete > 1 ? 's' : ''} with no current image: ` +
+          'remove them with --update obsolete',
       ),
     );
   return lines;

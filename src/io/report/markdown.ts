@@ -127,7 +127,8 @@ export function markdownSummary(
     `| pair | status${epoch ? ' | epoch' : ''} | ${cols.map((c) => mdText(c.head)).join(' | ')} | note |\n` +
     `| --- | ---${epoch ? ' | ---:' : ''} | ${cols.map(() => '---:').join(' | ')} | --- |\n`;
   const line = (r: PairRecord) =>
-    `| ${mdText(r.name)} | ${r.status}${epoch ? ` | ${r.epoch ?? '–'}` : ''} | ${cols.map((c) => c.cell(r)).join(' | ')} | ${note(r)} |\n`;
+    `| ${mdText(r.name)} | ${r.status}${epoch ? ` | ${r.epoch ?? '–'}` : ''} | ` +
+    `${cols.map((c) => c.cell(r)).join(' | ')} | ${note(r)} |\n`;
   const tail = (left: number) =>
     (left ? `\n_${left} more rows left out: a step summary holds at most 1 MiB._\n` : '') +
     (unlisted ? `\n_${unlisted} more passing pairs not listed._\n` : '');
