@@ -128,7 +128,9 @@ export async function conclude(
     .filter((k) => c[k])
     .map((k) => `, ${c[k]} ${k}`)
     .join('');
-  const line = `${c.pairs} pairs: ${c.ok} ok, ${c.over} over a threshold, ${c.error} errors${extra} (${meta.losses.join(', ')}; ${meta.backend}; ${meta.seconds.toFixed(1)} s)`;
+  const line =
+    `${c.pairs} pairs: ${c.ok} ok, ${c.over} over a threshold, ${c.error} errors${extra} ` +
+    `(${meta.losses.join(', ')}; ${meta.backend}; ${meta.seconds.toFixed(1)} s)`;
   const directions = Object.fromEntries(meta.losses.map((l) => [l, better(l)]));
   const series = epochSeries(records, meta.losses);
   const best = bestEpochs(series);
@@ -150,10 +152,10 @@ export async function conclude(
     meta,
     opt,
     line,
-    series.map((s) => ({
-      ...s,
-      ...(best[s.name] ? { best: { x: best[s.name]!.epoch, y: best[s.name]!.value } } : {}),
-    })),
+    series.map((s) => {
+      const b = best[s.name];
+      return { ...s, ...(b ? { best: { x: b.epoch, y: b.value } } : {}) };
+    }),
   );
   if (opt.results) writeResults(opt.results, records, meta, summaryObject);
   if (onGitHub()) await toGitHub(records, meta, summary, line, hasEpochs ? best : undefined);
@@ -164,7 +166,8 @@ export async function conclude(
 
 const bestLine = (best: ReturnType<typeof bestEpochs>) =>
   `best epoch: ${Object.entries(best)
-    .map(([l, b]) => `${l} ${b.epoch} (${formatFloat32(b.value)})`)
+    .map(([l, b]) => (b ? `${l} ${b.epoch} (${formatFloat32(b.value)})` : ''))
+    .filter(Boolean)
     .join(', ')}\n`;
 
 /** Whether this run reports to GitHub Actions (cli/github.ts, loaded only then). */
@@ -373,7 +376,7 @@ export function relocateFiles(r: PairRecord, f: (p: string) => string): PairReco
   const files = Object.fromEntries(
     Object.entries(r.files).map(([l, kinds]) => [
       l,
-      Object.fromEntries(Object.entries(kinds).map(([k, p]) => [k, f(p!)])),
+      Object.fromEntries(Object.entries(kinds).map(([k, p]) => [k, f(p)])),
     ]),
   );
   return { ...r, files };
@@ -396,5 +399,8 @@ function table(records: PairRecord[], losses: readonly string[], line: string): 
       return `${r.name.padEnd(w)}  ${cols.map((c) => cell(c.cell(r))).join('  ')}  ${r.status}${updated}${r.error ? `: ${r.error}` : r.over ? `: ${r.over.join('; ')}` : ''}\n`;
     },
   );
-  return `${'pair'.padEnd(w)}  ${cols.map((c) => c.head.padStart(12)).join('  ')}  status\n${rows.join('')}${line}\n`;
+  return (
+    `${'pair'.padEnd(w)}  ${cols.map((c) => c.head.padStart(12)).join('  ')}  ` +
+    `status\n${rows.join('')}${line}\n`
+  );
 }

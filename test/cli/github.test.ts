@@ -45,7 +45,7 @@ function parseCommand(line: string): { name: string; props: Record<string, strin
       .replace(/%0A/g, '\n')
       .replace(/%25/g, '%');
   const props = Object.fromEntries(
-    (m[2] ?? '')
+    (m.at(2) ?? '') // the group is optional: absent when there is no property
       .split(',')
       .filter(Boolean)
       .map((kv) => [kv.slice(0, kv.indexOf('=')), un(kv.slice(kv.indexOf('=') + 1), true)]),

@@ -103,7 +103,7 @@ test('three shards as separate processes, their folders moved, then merged = one
   for (const r of ndjson(merged.stdout).filter(
     (x) => x.status !== 'error' && x.status !== 'obsolete' && !x.summary,
   )) {
-    const heat = (r.files as Record<string, Record<string, string>>).sobel!.heatmap!;
+    const heat = (r.files as Record<string, Record<string, string>>).sobel.heatmap;
     assert.match(heat, /^artifacts\/shard-\d\/maps\//);
     assert.ok(readFileSync(path.join(root, heat)).length > 0);
   }

@@ -8,6 +8,8 @@ const xml = (s: string) =>
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
+    // Control characters XML 1.0 cannot hold at all, removed on purpose.
+    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
 
 /**
@@ -18,7 +20,9 @@ export function junitXml(records: PairRecord[], losses: string[], seconds: numbe
   const failures = records.filter((r) => r.status === 'over' || r.status === 'new').length;
   const errors = records.filter((r) => r.status === 'error').length;
   const skipped = records.filter((r) => r.status === 'obsolete').length;
-  const head = `tests="${records.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds.toFixed(3)}"`;
+  const head =
+    `tests="${records.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" ` +
+    `time="${seconds.toFixed(3)}"`;
   const cases = records.map((r) => {
     const stat = (k: string) =>
       r.stats?.[k]
@@ -35,11 +39,19 @@ export function junitXml(records: PairRecord[], losses: string[], seconds: numbe
           : r.status === 'new'
             ? `\n      <failure message="new image: no baseline${r.updated ? ' (written by --update)' : ''}" type="new">${xml(r.fake ?? '')}</failure>`
             : r.status === 'obsolete'
-              ? `\n      <skipped message="obsolete baseline: no current image${r.updated ? ' (removed by --update)' : ''}"/>`
+              ? `\n      <skipped message="obsolete baseline: no current image` +
+                `${r.updated ? ' (removed by --update)' : ''}"/>`
               : '';
-    return `    <testcase classname="nectar-loss.${xml(losses.join(','))}" name="${xml(r.name)}" time="${((r.ms ?? 0) / 1000).toFixed(3)}">${body}\n      <system-out>${xml(values)}</system-out>\n    </testcase>`;
+    return (
+      `    <testcase classname="nectar-loss.${xml(losses.join(','))}" name="${xml(r.name)}" ` +
+      `time="${((r.ms ?? 0) / 1000).toFixed(3)}">${body}\n      <system-out>${xml(values)}</system-out>\n   ` +
+      ` </testcase>`
+    );
   });
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="nectar-loss" ${head}>\n  <testsuite name="nectar-loss batch" ${head}>\n${cases.join('\n')}\n  </testsuite>\n</testsuites>\n`;
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="nectar-loss" ${head}>\n  <testsuite ` +
+    `name="nectar-loss batch" ${head}>\n${cases.join('\n')}\n  </testsuite>\n</testsuites>\n`
+  );
 }
 
 /**
@@ -52,7 +64,7 @@ export function worstFirst(
   higher: ReadonlySet<string> = new Set(),
 ): PairRecord[] {
   const rank = { error: 0, over: 1, new: 2, obsolete: 3, ok: 4 } as const;
-  const key = losses[0]!;
+  const key = losses[0];
   const s = higher.has(key) ? -1 : 1;
   const v = (r: PairRecord) => r.losses[key] ?? (s > 0 ? -Infinity : Infinity);
   return [...records].sort(

@@ -20,7 +20,7 @@ export interface MarkdownInput {
   losses: { name: string; better: 'lower' | 'higher' }[];
   gates: SummaryGate[];
   /** Trainer layouts: per loss, the best epoch. */
-  best?: Record<string, { epoch: number; value: number }>;
+  best?: Partial<Record<string, { epoch: number; value: number }>>;
 }
 
 /** How many passing pairs the table lists after the failing ones (the closest to their thresholds). */
@@ -92,7 +92,7 @@ function head(s: MarkdownInput): string {
       ? [
           '',
           `Best epoch: ${Object.entries(best)
-            .map(([l, b]) => `${mdText(l)} ${b.epoch} (${num(b.value)})`)
+            .flatMap(([l, b]) => (b ? [`${mdText(l)} ${b.epoch} (${num(b.value)})`] : []))
             .join(', ')}`,
         ]
       : []),

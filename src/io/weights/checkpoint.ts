@@ -30,13 +30,13 @@ export interface Checkpoint {
 
 type DType = 'float32' | 'float64' | 'float16' | 'bfloat16';
 const ELEMENT_SIZE: Record<DType, number> = { float32: 4, float64: 8, float16: 2, bfloat16: 2 };
-const STORAGE_TYPES: Record<string, DType> = {
+const STORAGE_TYPES: Partial<Record<string, DType>> = {
   'torch.FloatStorage': 'float32',
   'torch.DoubleStorage': 'float64',
   'torch.HalfStorage': 'float16',
   'torch.BFloat16Storage': 'bfloat16',
 };
-const SAFETENSORS_DTYPES: Record<string, DType> = {
+const SAFETENSORS_DTYPES: Partial<Record<string, DType>> = {
   F32: 'float32',
   F64: 'float64',
   F16: 'float16',
@@ -113,7 +113,7 @@ function storageLoader(label: string, storages: Map<string, Storage>) {
     if (!Number.isSafeInteger(numel) || numel < 0) throw new UserError(`${label}: bad storage size`);
     let s = storages.get(key);
     if (!s) storages.set(key, (s = { key, dtype, numel, base: 0 }));
-    const view = pid[5];
+    const view: unknown = pid[5];
     if (Array.isArray(view)) {
       // Pre-1.0 storage views: (view_key, offset, view_size) into the root storage `key`.
       const [, off, vsize] = view as [unknown, number, number];
@@ -240,15 +240,15 @@ function readTensor(f: FileReader, t: TensorRef, dataPos: number, storageBytes: 
   const numel = t.shape.reduce((a, b) => a * b, 1);
   if (numel === 0) return new Float32Array(0);
   // Highest element index touched, relative to the tensor's first element.
-  const span = t.shape.reduce((a, d, i) => a + (d - 1) * t.stride[i]!, 0) + 1;
+  const span = t.shape.reduce((a, d, i) => a + (d - 1) * t.stride[i], 0) + 1;
   const first = t.storage.base + t.offset;
   if ((first + span) * es > storageBytes) {
     throw new UserError(`${f.label}: tensor runs past the end of its storage`);
   }
   const raw = readFloat32(f, dataPos + first * es, t.storage.dtype, span);
   let contiguous = true;
-  for (let i = t.shape.length - 1, expect = 1; i >= 0; expect *= t.shape[i]!, i--)
-    if (t.shape[i]! > 1 && t.stride[i] !== expect) {
+  for (let i = t.shape.length - 1, expect = 1; i >= 0; expect *= t.shape[i], i--)
+    if (t.shape[i] > 1 && t.stride[i] !== expect) {
       contiguous = false;
     }
   if (contiguous) return raw.length === numel ? raw : raw.slice(0, numel);
@@ -256,10 +256,10 @@ function readTensor(f: FileReader, t: TensorRef, dataPos: number, storageBytes: 
   const idx = new Array<number>(t.shape.length).fill(0);
   for (let n = 0; n < numel; n++) {
     let p = 0;
-    for (let d = 0; d < idx.length; d++) p += idx[d]! * t.stride[d]!;
+    for (let d = 0; d < idx.length; d++) p += idx[d] * t.stride[d];
     out[n] = raw[p]!;
     for (let d = idx.length - 1; d >= 0; d--) {
-      if (++idx[d]! < t.shape[d]!) break;
+      if (++idx[d] < t.shape[d]) break;
       idx[d] = 0;
     }
   }
@@ -291,10 +291,8 @@ function pickled(
 function zipEntries(path: string, label: string): Promise<Map<string, yauzl.Entry>> {
   return new Promise((resolve, reject) => {
     yauzl.open(path, { lazyEntries: true, autoClose: true, validateEntrySizes: false }, (err, zip) => {
-      if (err || !zip) {
-        return reject(
-          new UserError(`${label}: not a readable zip checkpoint (${err?.message ?? 'unknown error'})`),
-        );
+      if (err) {
+        return reject(new UserError(`${label}: not a readable zip checkpoint (${err.message})`));
       }
       const entries = new Map<string, yauzl.Entry>();
       zip.on('entry', (e: yauzl.Entry) => {
@@ -392,7 +390,8 @@ function openLegacy(f: FileReader, head: Buffer): Checkpoint {
     const count = f.read(w.pos - 8, 8).readBigInt64LE(0);
     if (Number(count) * ELEMENT_SIZE[st.dtype] !== w.bytes) {
       throw new UserError(
-        `${f.label}: storage ${st.key} header says ${count} elements, the pickle says ${w.bytes / ELEMENT_SIZE[st.dtype]}`,
+        `${f.label}: storage ${st.key} header says ${count} elements, the pickle says ` +
+          `${w.bytes / ELEMENT_SIZE[st.dtype]}`,
       );
     }
     return w;
@@ -418,9 +417,10 @@ function openSafetensors(f: FileReader): Checkpoint {
   if (n > 100 * 2 ** 20 || 8 + n > f.size) {
     throw new UserError(`${f.label}: not a safetensors file (header length ${n})`);
   }
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  // Untrusted JSON: every field is checked below.
+  let header: Record<string, { dtype?: string; shape?: unknown; data_offsets?: unknown[] } | null>;
   try {
-    header = JSON.parse(f.read(8, n).toString('utf8'));
+    header = JSON.parse(f.read(8, n).toString('utf8')) as typeof header;
   } catch {
     throw new UserError(`${f.label}: safetensors header is not JSON`);
   }
@@ -428,8 +428,9 @@ function openSafetensors(f: FileReader): Checkpoint {
   const infos = new Map<string, { shape: number[]; dtype: DType; start: number; end: number }>();
   for (const [k, v] of Object.entries(header)) {
     if (k === '__metadata__') continue;
-    const dtype = SAFETENSORS_DTYPES[v?.dtype];
-    if (!dtype) throw new UserError(`${f.label}: tensor ${k} has unsupported dtype ${String(v?.dtype)}`);
+    const dtype = v?.dtype === undefined ? undefined : SAFETENSORS_DTYPES[v.dtype];
+    if (!v || !dtype)
+      throw new UserError(`${f.label}: tensor ${k} has unsupported dtype ${String(v?.dtype)}`);
     const shape = ints(v.shape, 'shape', f.label);
     const [s, e] = v.data_offsets ?? [];
     if (

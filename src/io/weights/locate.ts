@@ -28,7 +28,7 @@ export async function locateWeights(
   const files: WeightFiles = {};
   for (const need of new Set(needs)) {
     if (need === undefined) continue;
-    const locate = LOCATORS[need as keyof WeightFiles];
+    const locate = LOCATORS[need as keyof WeightFiles] as ((o: LocateOptions) => Promise<string>) | undefined;
     if (!locate) throw new Error(`no locator for weights '${need}'`);
     files[need as keyof WeightFiles] = await locate(o);
   }

@@ -36,7 +36,8 @@ export async function loadTrunk(file: string, net: LpipsNet): Promise<TorchConv[
         bs = ck.tensors.get(e.bias)!.shape;
       if (ws.join() !== [cout, cin, k, k].join() || bs.join() !== String(cout)) {
         throw new UserError(
-          `${label}: not ${arch}: features.${index} has weight [${ws.join(', ')}] and bias [${bs.join(', ')}], expected [${cout}, ${cin}, ${k}, ${k}] and [${cout}]`,
+          `${label}: not ${arch}: features.${index} has weight [${ws.join(', ')}] and bias ` +
+            `[${bs.join(', ')}], expected [${cout}, ${cin}, ${k}, ${k}] and [${cout}]`,
         );
       }
       return { index, weight: ck.read(e.weight), bias: ck.read(e.bias) };
@@ -57,7 +58,8 @@ export async function loadLpipsLinear(file: string, net: LpipsNet): Promise<Floa
       const shape = ck.tensors.get(key)!.shape;
       if (shape.join() !== [1, ch, 1, 1].join()) {
         throw new UserError(
-          `${label}: not the ${net} linear layers: ${key} is [${shape.join(', ')}], expected [1, ${ch}, 1, 1]`,
+          `${label}: not the ${net} linear layers: ${key} is [${shape.join(', ')}], expected [1, ${ch}, 1, ` +
+            `1]`,
         );
       }
       const w = ck.read(key);

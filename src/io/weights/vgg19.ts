@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -74,6 +74,48 @@ export async function locateHub(hub: HubWeights, opt: WeightsOptions = {}): Prom
   return file;
 }
 
+/** The cause a failed fetch gives (undici puts the network error there), else its own message. */
+const causeOf = (err: unknown) => (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
+
+/** GET `url`, or a UserError saying why not. */
+async function fetchOk(url: string, label: string, where: string): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (err) {
+    throw new UserError(`cannot download ${label} weights from ${url} (${causeOf(err)}): ${where}`);
+  }
+  if (!res.ok || !res.body) {
+    throw new UserError(`cannot download ${label} weights: ${url} answered ${res.status}: ${where}`);
+  }
+  return res;
+}
+
+/** Streams a response's body into `file`, hashing it and reporting progress; its SHA-256 and byte counts. */
+async function streamTo(
+  res: Response,
+  file: string,
+  url: string,
+  where: string,
+  onProgress?: (f: number, b: number) => void,
+): Promise<{ hash: Hash; bytes: number; total: number }> {
+  const total = Number(res.headers.get('content-length') ?? NaN);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  body.on('data', (c: Buffer) => {
+    hash.update(c);
+    bytes += c.length;
+    onProgress?.(total > 0 ? bytes / total : NaN, bytes);
+  });
+  try {
+    await pipeline(body, createWriteStream(file));
+  } catch (err) {
+    throw new UserError(`download of ${url} broke off after ${bytes} bytes (${causeOf(err)}): ${where}`);
+  }
+  return { hash, bytes, total };
+}
+
 /**
  * Streams `url` to a temporary file beside `dest`, hashing as it goes; renames it into place only when the
  * SHA-256 starts with `hashPrefix`. Any failure removes the temporary file; on SIGINT/SIGTERM meanwhile the
@@ -91,46 +133,23 @@ export async function download(
     mkdirSync(path.dirname(dest), { recursive: true });
   } catch (err) {
     throw new UserError(
-      `cannot create ${path.dirname(dest)} for the ${label} weights (${(err as NodeJS.ErrnoException).code}): ${where}`,
+      `cannot create ${path.dirname(dest)} for the ${label} weights ` +
+        `(${(err as NodeJS.ErrnoException).code}): ${where}`,
     );
   }
   const tmp = tempPath(path.dirname(dest), path.basename(dest));
   const untrack = trackTemp(tmp);
   try {
-    let res: Response;
-    try {
-      res = await fetch(url);
-    } catch (err) {
-      throw new UserError(
-        `cannot download ${label} weights from ${url} (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}): ${where}`,
-      );
-    }
-    if (!res.ok || !res.body) {
-      throw new UserError(`cannot download ${label} weights: ${url} answered ${res.status}: ${where}`);
-    }
-    const total = Number(res.headers.get('content-length') ?? NaN);
-    const hash = createHash('sha256');
-    let bytes = 0;
-    const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
-    body.on('data', (c: Buffer) => {
-      hash.update(c);
-      bytes += c.length;
-      onProgress?.(total > 0 ? bytes / total : NaN, bytes);
-    });
-    try {
-      await pipeline(body, createWriteStream(tmp));
-    } catch (err) {
-      throw new UserError(
-        `download of ${url} broke off after ${bytes} bytes (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}): ${where}`,
-      );
-    }
+    const res = await fetchOk(url, label, where);
+    const { hash, bytes, total } = await streamTo(res, tmp, url, where, onProgress);
     if (Number.isFinite(total) && bytes !== total) {
       throw new UserError(`download of ${url} ended after ${bytes} of ${total} bytes: ${where}`);
     }
     const digest = hash.digest('hex');
     if (hashPrefix && !digest.startsWith(hashPrefix)) {
       throw new UserError(
-        `downloaded ${url} has SHA-256 ${digest.slice(0, 16)}…, expected it to start with ${hashPrefix}: nothing was kept`,
+        `downloaded ${url} has SHA-256 ${digest.slice(0, 16)}…, expected it to start with ${hashPrefix}: ` +
+          `nothing was kept`,
       );
     }
     renameSync(tmp, dest);
@@ -153,7 +172,8 @@ export async function loadVgg19(file: string): Promise<TorchConv[]> {
     const stray = [...keys.keys()].filter((i) => !VGG19_ALL_CONV_INDICES.includes(i)).sort((a, b) => a - b);
     if (stray.length) {
       throw new UserError(
-        `${label}: not VGG19: it has a layer at features.${stray[0]}, where VGG19 has none (VGG16 or another variant?)`,
+        `${label}: not VGG19: it has a layer at features.${stray[0]}, where VGG19 has none (VGG16 or ` +
+          `another variant?)`,
       );
     }
     const deep = keys.get(16);
@@ -171,7 +191,8 @@ export async function loadVgg19(file: string): Promise<TorchConv[]> {
         bs = ck.tensors.get(k.bias)!.shape;
       if (ws.join() !== [cout, cin, 3, 3].join() || bs.join() !== String(cout)) {
         throw new UserError(
-          `${label}: not VGG19: features.${index} has weight [${ws.join(', ')}] and bias [${bs.join(', ')}], expected [${cout}, ${cin}, 3, 3] and [${cout}]`,
+          `${label}: not VGG19: features.${index} has weight [${ws.join(', ')}] and bias ` +
+            `[${bs.join(', ')}], expected [${cout}, ${cin}, 3, 3] and [${cout}]`,
         );
       }
       return { index, weight: ck.read(k.weight), bias: ck.read(k.bias) };

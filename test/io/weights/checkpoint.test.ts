@@ -20,11 +20,11 @@ test('every layout (zip, legacy, legacy with _rebuild_tensor, safetensors) reads
     const got = await loadVgg19(W(f));
     for (let i = 0; i < 7; i++) {
       assert.ok(
-        Buffer.from(got[i]!.weight.buffer).equals(Buffer.from(ref[i]!.weight.buffer)),
+        Buffer.from(got[i].weight.buffer).equals(Buffer.from(ref[i].weight.buffer)),
         `${f} conv ${i} weight`,
       );
       assert.ok(
-        Buffer.from(got[i]!.bias.buffer).equals(Buffer.from(ref[i]!.bias.buffer)),
+        Buffer.from(got[i].bias.buffer).equals(Buffer.from(ref[i].bias.buffer)),
         `${f} conv ${i} bias`,
       );
     }
@@ -55,10 +55,7 @@ test('a full-size (548 MiB) checkpoint is read by seeking: only the needed tenso
     assert.equal(convs.length, 7);
     assert.ok(grew < 64, `RSS grew ${grew.toFixed(1)} MB reading a 548 MiB file`);
     const ref = await loadVgg19(W('vgg19-zip.pth'));
-    assert.deepEqual(
-      Array.from(convs[6]!.weight.subarray(0, 50)),
-      Array.from(ref[6]!.weight.subarray(0, 50)),
-    );
+    assert.deepEqual(Array.from(convs[6].weight.subarray(0, 50)), Array.from(ref[6].weight.subarray(0, 50)));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -15,8 +15,8 @@ test('AlexNet trunk: the five convs of a torchvision-layout file, equal to the s
     [0, 3, 6, 8, 10],
   );
   convs.forEach((c, i) => {
-    assert.deepEqual(c.weight, expected[i]!.weight, `features.${c.index}.weight`);
-    assert.deepEqual(c.bias, expected[i]!.bias, `features.${c.index}.bias`);
+    assert.deepEqual(c.weight, expected[i].weight, `features.${c.index}.weight`);
+    assert.deepEqual(c.bias, expected[i].bias, `features.${c.index}.bias`);
   });
 });
 
@@ -26,7 +26,7 @@ test('VGG16 trunk: the 13 convs by shape (an all-expanded VGG16 state_dict)', as
     convs.map((c) => c.index),
     [0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28],
   );
-  assert.equal(convs[12]!.weight.length, 512 * 512 * 9);
+  assert.equal(convs[12].weight.length, 512 * 512 * 9);
 });
 
 test('the wrong architecture is refused with a message naming the layer that gives it away', async () => {
