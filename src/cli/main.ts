@@ -217,8 +217,8 @@ function batchCommand(program: Command): void {
       new Option(
         '--update <which>',
         'two folders: copy current images over baselines: new (no baseline yet), changed (over a ' +
-          'threshold), all',
-      ).choices(['new', 'changed', 'all']),
+          'threshold); obsolete: remove baselines with no current image; all: the three',
+      ).choices(['new', 'changed', 'obsolete', 'all']),
     )
     .option(
       '--shard <i/n>',

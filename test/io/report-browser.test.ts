@@ -222,7 +222,7 @@ async function checkTable(d: Driver): Promise<void> {
     'ssim is higher-is-better: worst is lowest',
   );
   for (const [f, want] of [
-    ['error', ['only-real.png']],
+    ['obsolete', ['only-real.png']],
     ['ok', ['same.png']],
     ['over', ['facade256.png', 'palette_70x50.png', 'rgb8_301x217.png', 'rgba_icc_80x64.png']],
   ] as const) {

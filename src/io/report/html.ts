@@ -72,7 +72,7 @@ export async function reportFiles(
     over: r.over,
     error: r.error,
     updated: r.updated,
-    real: r.status === 'error' ? undefined : await copy(r.real, `${i + 1}-real`),
+    real: r.status === 'error' || r.updated === 'obsolete' ? undefined : await copy(r.real, `${i + 1}-real`),
     fake: r.status === 'error' ? undefined : await copy(r.fake, `${i + 1}-fake`),
     heat: Object.fromEntries(
       await Promise.all(
@@ -166,10 +166,11 @@ function row(p: PagePair, losses: ReportSummary['losses']): string {
       ? `<div class="msg">${esc(p.over.join('; '))}</div>`
       : p.status === 'new'
         ? '<div class="msg">new image: no baseline</div>'
-        : '';
-  const updated = p.updated
-    ? `<div class="st">baseline ${p.updated === 'new' ? 'written' : 'replaced'} (--update)</div>`
-    : '';
+        : p.status === 'obsolete'
+          ? '<div class="msg">obsolete baseline: no current image</div>'
+          : '';
+  const done = { new: 'written', changed: 'replaced', obsolete: 'removed' } as Record<string, string>;
+  const updated = p.updated ? `<div class="st">baseline ${done[p.updated]} (--update)</div>` : '';
   return `<tr class="${p.status}" data-pair="${esc(p.name)}" data-status="${p.status}"${attrs}><td><b>${esc(p.name)}</b><br><span class="st">${p.status}</span>${note}${updated}</td>${values}<td>${img(p.real, 'real')} ${img(p.fake, 'fake')} ${losses.map((l) => img(p.heat[l.name], `${l.name} heatmap`)).join(' ')}</td></tr>`;
 }
 
@@ -214,7 +215,8 @@ function page(pairs: PagePair[], s: ReportSummary, folder: string): string {
   const heads = s.losses
     .map((l) => `<th data-sort="${esc(l.name)}" title="${l.better} is better">${esc(l.name)}</th>`)
     .join('');
-  const filters = ['all', 'over', 'error', 'ok', ...(pairs.some((p) => p.status === 'new') ? ['new'] : [])]
+  const optional = ['new', 'obsolete'].filter((f) => pairs.some((p) => p.status === f));
+  const filters = ['all', 'over', 'error', 'ok', ...optional]
     .map((f) => `<button data-filter="${f}" aria-pressed="${f === 'all'}">${f}</button>`)
     .join('');
   const views = ['side', 'slider', 'overlay', 'toggle']

@@ -12,7 +12,7 @@ table{border-collapse:collapse;width:100%;background:#fff}td,th{border-bottom:1p
 th[data-sort]{cursor:pointer;user-select:none;white-space:nowrap}th[data-sort]::after{content:" \\2195";color:#999}
 th[data-dir=worst]::after{content:" \\25BC"}th[data-dir=best]::after{content:" \\25B2"}
 td.num{font-family:ui-monospace,monospace;text-align:right}tr[data-pair]{cursor:pointer}tr[data-pair]:hover{background:#f2f6fb}
-tr.error td:first-child{border-left:4px solid #c00}tr.over td:first-child{border-left:4px solid #e80}tr.new td:first-child{border-left:4px solid #68c}tr.ok td:first-child{border-left:4px solid #2a2}
+tr.error td:first-child{border-left:4px solid #c00}tr.over td:first-child{border-left:4px solid #e80}tr.new td:first-child{border-left:4px solid #68c}tr.obsolete td:first-child{border-left:4px solid #999}tr.ok td:first-child{border-left:4px solid #2a2}
 .st{font-size:11px;text-transform:uppercase;color:#666}.msg{font-size:12px;color:#a50}.err{color:#c00}
 td img{width:72px;height:auto;image-rendering:pixelated;background:#000;vertical-align:middle}
 #view{position:fixed;inset:0;background:rgba(20,24,30,.96);color:#eee;display:none;flex-direction:column;padding:12px;z-index:9}
