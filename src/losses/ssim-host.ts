@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { tf } from '../tf.js';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
-import { backendSwitch } from './common.js';
+import { hostKernel, hostKernelsActive, MAX_KERNEL_BYTES } from './host.js';
+
+export { setHostKernels } from './host.js';
 
 /**
  * SSIM's map computed by a WebAssembly SIMD kernel (asm/ssim-map.ts, built to dist/asm/ssim-map.wasm) on the
@@ -9,10 +10,6 @@ import { backendSwitch } from './common.js';
  * formula, ~17x faster than five 11-tap depthwise convolutions on tfjs-wasm (1024² RGB: ~35 ms vs ~600 ms).
  * A GPU backend keeps its tensors on the device and uses the ops (src/losses/ssim.ts).
  */
-
-/** Backends that run the kernel (their tensors live in host memory). */
-const host = backendSwitch();
-export const setHostKernels = host.set;
 
 interface SsimKernel {
   scratchFloats(width: number): number;
@@ -30,13 +27,6 @@ interface SsimKernel {
   ): void;
 }
 
-let compiled: WebAssembly.Module | undefined;
-const kernelModule = () =>
-  (compiled ??= new WebAssembly.Module(readFileSync(new URL('../../asm/ssim-map.wasm', import.meta.url))));
-const instance = (memory: WebAssembly.Memory) =>
-  new WebAssembly.Instance(kernelModule(), { env: { memory } }).exports as unknown as SsimKernel;
-let sizer: SsimKernel | undefined;
-
 /** Byte offsets of one image's x, y, out, taps and scratch in the kernel's memory, and the bytes in all. */
 function layout(h: number, w: number, c: number, scratchFloats: number) {
   const image = h * w * c * 4,
@@ -48,9 +38,6 @@ function layout(h: number, w: number, c: number, scratchFloats: number) {
     scratch = taps + 32;
   return { x, y, out, taps, scratch, bytes: scratch + scratchFloats * 4 };
 }
-
-/** Largest memory the kernel may take (wasm32 addresses 4 GiB); larger inputs use tfjs ops. */
-const MAX_BYTES = 2 ** 31;
 
 /**
  * The mean over channels of the SSIM map S [N,H,W,1] of x, y [N,H,W,C] (S as ssimMap in ssim.ts: `taps` the
@@ -66,12 +53,10 @@ export function hostSsimMeanMap(
   c2: number,
 ): Tensor4D | undefined {
   const [n, h, w, c] = x.shape;
-  if (!host.active() || tf.engine().isTapeOn() || taps.length !== 11 || h < 5 || w < 5) return undefined;
-  sizer ??= instance(new WebAssembly.Memory({ initial: 0 }));
-  const at = layout(h, w, c, sizer.scratchFloats(w));
-  if (at.bytes > MAX_BYTES) return undefined;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil(at.bytes / 65536) });
-  const k = instance(memory);
+  if (!hostKernelsActive() || taps.length !== 11 || h < 5 || w < 5) return undefined;
+  const at = layout(h, w, c, hostKernel<SsimKernel>('ssim-map', 0).exports.scratchFloats(w));
+  if (at.bytes > MAX_KERNEL_BYTES) return undefined;
+  const { exports: k, memory } = hostKernel<SsimKernel>('ssim-map', at.bytes);
   const heap = new Float32Array(memory.buffer);
   heap.set(taps.slice(5), at.taps / 4); // (rounded to float32 as stored) centre tap first: g[5], g[6], ..., g[10]
   const [xs, ys] = [x.dataSync() as Float32Array, y.dataSync() as Float32Array];
