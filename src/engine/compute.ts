@@ -243,6 +243,29 @@ function finish(acc: Accumulator): LossOutput {
   };
 }
 
+/**
+ * The outputs of a pair whose images are equal, without computing them, when every loss says its map is
+ * then all zeros (`zeroWhenEqual`) and nothing needs the filtered maps: a zero map (when kept) and the
+ * value from a zero mean, exactly what the computation gives (a test checks each loss). Undefined
+ * otherwise: the caller computes.
+ */
+export function equalPairOutputs(
+  losses: LossDefinition[],
+  W: number,
+  H: number,
+  range: Range,
+  opt: ComputeOptions,
+): LossOutput[] | undefined {
+  const zero = (l: LossDefinition) =>
+    l.zeroWhenEqual === true || (l.zeroWhenEqual !== undefined && l.zeroWhenEqual());
+  if (!losses.every(zero)) return undefined;
+  if (opt.filtered !== false && losses.some((l) => l.filterLabel !== undefined)) return undefined;
+  return losses.map((l) => ({
+    map: new Float32Array(opt.map !== false ? W * H : 0),
+    value: l.value?.fromMean ? l.value.fromMean(0, DATA_RANGE[range]) : 0,
+  }));
+}
+
 /** A tensor's values, read without blocking (the only download path). */
 export async function download(t: Tensor): Promise<Float32Array> {
   return (await t.data()) as Float32Array;

@@ -18,6 +18,7 @@ export const l1 = tidyLoss(function l1(real: Image, fake: Image): LossResult {
 export const l1Loss: LossDefinition = {
   name: 'l1',
   title: 'L1',
+  zeroWhenEqual: true,
   halo: 0,
   compute: l1,
   shift: { filter: rgb4d, power: 1 },

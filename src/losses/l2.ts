@@ -18,6 +18,7 @@ export const l2 = tidyLoss(function l2(real: Image, fake: Image): LossResult {
 export const l2Loss: LossDefinition = {
   name: 'l2',
   title: 'L2',
+  zeroWhenEqual: true,
   halo: 0,
   compute: l2,
   shift: { filter: rgb4d, power: 2 },

@@ -72,6 +72,12 @@ export interface LossDefinition {
    */
   halo?: number;
   /**
+   * Equal images give an all-zero map (and so the value `fromMean(0)`), on the active backend, with or
+   * without a shift tolerance: the engine then skips the computation (a function: only on the backends it
+   * says). A test checks each claim against the computed map.
+   */
+  zeroWhenEqual?: true | (() => boolean);
+  /**
    * True when `compute` reads its images only through gray(x) (sobel, laplacian): it then also takes
    * one-channel images as already gray, and the engine computes gray once for all such losses of a pair.
    */
