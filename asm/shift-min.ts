@@ -45,6 +45,43 @@ function split(r: usize, f: usize, C: i32, W: i32, H: i32, k: i32, rp: usize, fp
   }
 }
 
+/**
+ * As split, from stored samples (8-bit when `bytes` is 1, else 16-bit) made into the engine's float32 image:
+ * x = v / max (IEEE float32 division, as the backends divide), then for the signed range 2x - 1 (two
+ * float32 operations, as the tfjs ops take them).
+ */
+function splitSamples(r: usize, f: usize, bytes: i32, C: i32, W: i32, H: i32, k: i32, max: f32, signed: bool, rp: usize, fp: usize): void {
+  const row = rowFloats(W, k);
+  const inf = Infinity as f32;
+  const fplane = <usize>((H + 2 * k) * row) << 2;
+  const rplane = <usize>(H * row) << 2;
+  for (let c = 0; c < C; c++) {
+    const fc = fp + <usize>c * fplane;
+    for (let i = 0; i < (H + 2 * k) * row; i++) store<f32>(fc + (<usize>i << 2), inf);
+    for (let y = 0; y < H; y++) {
+      const rrow = rp + <usize>c * rplane + (<usize>(y * row) << 2);
+      const frow = fc + (<usize>((y + k) * row + k) << 2);
+      for (let x = 0; x < W; x++) {
+        const i = <usize>((y * W + x) * C + c);
+        let a: f32, b: f32;
+        if (bytes == 1) {
+          a = <f32>load<u8>(r + i) / max;
+          b = <f32>load<u8>(f + i) / max;
+        } else {
+          a = <f32>load<u16>(r + (i << 1)) / max;
+          b = <f32>load<u16>(f + (i << 1)) / max;
+        }
+        if (signed) {
+          a = a * 2 - 1;
+          b = b * 2 - 1;
+        }
+        store<f32>(rrow + (<usize>x << 2), a);
+        store<f32>(frow + (<usize>x << 2), b);
+      }
+    }
+  }
+}
+
 /** The channel sum of |F(q) - R(p)|^power over 4 pixels, divided by C. */
 @inline function term(rv: usize, fv: usize, C: i32, rplane: usize, fplane: usize, square: bool, cv: v128): v128 {
   let s = f32x4.splat(0);
@@ -60,8 +97,28 @@ export function shiftMin(r: usize, f: usize, C: i32, W: i32, H: i32, k: i32, squ
   const row = rowFloats(W, k);
   const rp = scratch;
   const fp = rp + (<usize>(C * H * row) << 2);
-  const best = fp + (<usize>(C * (H + 2 * k) * row) << 2);
   split(r, f, C, W, H, k, rp, fp);
+  minRows(C, W, H, k, square, out, scratch);
+}
+
+/**
+ * shiftMin for the engine's images straight from their stored samples (`bytes` 1: 8-bit, 2: 16-bit),
+ * converted as splitSamples says: the tensors' values without making them.
+ */
+export function shiftMinSamples(r: usize, f: usize, bytes: i32, C: i32, W: i32, H: i32, k: i32, max: f32, signed: bool, square: bool, out: usize, scratch: usize): void {
+  const row = rowFloats(W, k);
+  const rp = scratch;
+  const fp = rp + (<usize>(C * H * row) << 2);
+  splitSamples(r, f, bytes, C, W, H, k, max, signed, rp, fp);
+  minRows(C, W, H, k, square, out, scratch);
+}
+
+/** The running minimum over the offsets, row by row, from the planes split into `scratch`. */
+function minRows(C: i32, W: i32, H: i32, k: i32, square: bool, out: usize, scratch: usize): void {
+  const row = rowFloats(W, k);
+  const rp = scratch;
+  const fp = rp + (<usize>(C * H * row) << 2);
+  const best = fp + (<usize>(C * (H + 2 * k) * row) << 2);
   const rplane = <usize>(H * row) << 2, fplane = <usize>((H + 2 * k) * row) << 2;
   const cv = f32x4.splat(<f32>C), inf = f32x4.splat(Infinity);
   const lanes = (W + 3) & ~3;

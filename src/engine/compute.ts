@@ -2,9 +2,10 @@ import { tf } from '../tf.js';
 import type { Tensor, Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
 import { gray, toRange } from '../losses/common.js';
 import { shiftTolerant } from '../losses/shift.js';
+import { hostShiftMinSamples } from '../losses/shift-host.js';
 import type { LossContext, LossDefinition, LossResult, ShiftSpec } from '../losses/types.js';
 import { DATA_RANGE, type Feature, type LossOutput, type Range, type RawImage } from '../model.js';
-import { planStrips, type Strip } from './strips.js';
+import { planStrips, STRIP_PIXELS, type Strip } from './strips.js';
 import { unitTensor } from './upload.js';
 
 export { unitTensor } from './upload.js';
@@ -80,7 +81,11 @@ export async function computeLosses(
     throw new Error(`real is ${real.width}x${real.height} but fake is ${fake.width}x${fake.height}`);
   const ctx: LossContext = { ...weights, dataRange: DATA_RANGE[range] };
   const results = new Map<LossDefinition, LossOutput>();
-  const local = losses.filter((l) => l.halo !== undefined);
+  for (const l of losses) {
+    const out = pointwiseOutput(l, real, fake, range, opt);
+    if (out) results.set(l, out);
+  }
+  const local = losses.filter((l) => l.halo !== undefined && !results.has(l));
   const keep = (group: LossDefinition[], out: LossOutput[]) =>
     group.forEach((l, i) => results.set(l, out[i]!));
   // A shifted read reaches k pixels beyond the filter's own halo.
@@ -100,6 +105,29 @@ export async function computeLosses(
   for (const loss of losses)
     if (loss.halo === undefined) keep([loss], await runGroup([loss], undefined, real, fake, range, ctx, opt));
   return losses.map((l) => results.get(l)!);
+}
+
+/**
+ * A pointwise loss's output (l1, l2, psnr; shift-tolerant or not) straight from the samples by the host
+ * kernel, where it applies (images up to one strip): the same map as the strips' tensors give, with no
+ * tensor made.
+ */
+function pointwiseOutput(
+  loss: LossDefinition,
+  real: RawImage,
+  fake: RawImage,
+  range: Range,
+  opt: ComputeOptions,
+): LossOutput | undefined {
+  const k = opt.shift ?? 0;
+  // Larger images run in strips, which bound the memory (the kernel's stays at its largest).
+  if (!loss.pointwise || (k && !loss.shift) || real.width * real.height > STRIP_PIXELS) return undefined;
+  const map = hostShiftMinSamples(real, fake, range, k, loss.pointwise);
+  if (!map) return undefined;
+  const acc = accumulator(loss, real.width, real.height, opt, DATA_RANGE[range], true);
+  acc.sum = acc.mask ? maskedSum64(map, acc.mask) : sum64(map);
+  if (opt.map !== false) acc.map = map;
+  return finish(acc);
 }
 
 /** A group of losses over the strips of one pair: compute each strip, then fold it into the accumulators. */

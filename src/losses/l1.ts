@@ -20,6 +20,7 @@ export const l1Loss: LossDefinition = {
   title: 'L1',
   zeroWhenEqual: true,
   halo: 0,
+  pointwise: 1,
   compute: l1,
   shift: { filter: rgb4d, power: 1 },
 };

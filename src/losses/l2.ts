@@ -20,6 +20,7 @@ export const l2Loss: LossDefinition = {
   title: 'L2',
   zeroWhenEqual: true,
   halo: 0,
+  pointwise: 2,
   compute: l2,
   shift: { filter: rgb4d, power: 2 },
 };

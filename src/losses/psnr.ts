@@ -23,6 +23,7 @@ export const psnrLoss: LossDefinition = {
   name: 'psnr',
   title: 'PSNR',
   halo: 0,
+  pointwise: 2,
   higherIsBetter: true,
   value: { fromMean: (mse, L) => psnrFromMse(mse, L) },
   compute: (real, fake, ctx) => psnr(real, fake, ctx?.dataRange ?? 1),

@@ -1,5 +1,6 @@
 import { tf } from '../tf.js';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
+import type { RawImage, Range } from '../model.js';
 import { hostKernel, hostKernelsActive, MAX_KERNEL_BYTES } from './host.js';
 
 /**
@@ -49,4 +50,64 @@ export function hostShiftMin(real: Tensor4D, fake: Tensor4D, k: number, power: 1
     out.set(heap.subarray((2 * image) / 4, (2 * image) / 4 + h * w), i * h * w);
   }
   return tf.tensor4d(out, [n, h, w, 1]);
+}
+
+interface SamplesKernel extends ShiftKernel {
+  shiftMinSamples(
+    r: number,
+    f: number,
+    bytes: number,
+    c: number,
+    w: number,
+    h: number,
+    k: number,
+    max: number,
+    signed: boolean,
+    square: boolean,
+    out: number,
+    scratch: number,
+  ): void;
+}
+
+/**
+ * The same map for two whole images given as stored RGB samples (8- or 16-bit, x = v / max, in the unit
+ * or signed range): the kernel forms the float32 values itself (the same divisions and products the
+ * upload's ops make), so no tensor is made. H*W float32, or undefined where the kernel does not apply.
+ */
+export function hostShiftMinSamples(
+  real: RawImage,
+  fake: RawImage,
+  range: Range,
+  k: number,
+  power: 1 | 2,
+): Float32Array | undefined {
+  if (!hostKernelsActive('pointwise')) return undefined;
+  const { width: w, height: h } = real;
+  const bytes = real.samples.BYTES_PER_ELEMENT;
+  const image = (h * w * 3 * bytes + 15) & ~15;
+  const out = 2 * image;
+  const scratch = out + ((h * w * 4 + 15) & ~15);
+  const sizer = hostKernel<SamplesKernel>('shift-min', 0).exports;
+  const total = scratch + sizer.scratchFloats(w, h, 3, k) * 4;
+  if (total > MAX_KERNEL_BYTES || fake.samples.BYTES_PER_ELEMENT !== bytes) return undefined;
+  const { exports: kernel, memory } = hostKernel<SamplesKernel>('shift-min', total);
+  const heap = new Uint8Array(memory.buffer);
+  const asBytes = (s: Uint8Array | Uint16Array) => new Uint8Array(s.buffer, s.byteOffset, s.byteLength);
+  heap.set(asBytes(real.samples), 0);
+  heap.set(asBytes(fake.samples), image);
+  kernel.shiftMinSamples(
+    0,
+    image,
+    bytes,
+    3,
+    w,
+    h,
+    k,
+    real.max,
+    range === 'signed',
+    power === 2,
+    out,
+    scratch,
+  );
+  return new Float32Array(memory.buffer, out, h * w).slice();
 }

@@ -97,6 +97,11 @@ export interface LossDefinition {
   mapless?: true;
   /** The shorter side an image needs at least (ssim: 11, the window; ms-ssim: 161, four halvings of it). */
   minSide?: number;
+  /**
+   * The map is the channel mean of |fake - real|^power of the images themselves (l1: 1; l2, psnr: 2): the
+   * engine may compute it, shift-tolerant or not, straight from the stored samples (shift-host.ts).
+   */
+  pointwise?: 1 | 2;
   /** Present when --shift-tolerance applies to this loss. */
   shift?: ShiftSpec;
   /** Weights `compute` needs in its context, if any (a key of LossContext). */

@@ -121,3 +121,44 @@ test('the shift kernel declines inside tf.grad and on a backend without host ker
   assert.equal(inside, undefined);
   tf.dispose(x);
 });
+
+test('from stored samples (8- and 16-bit, unit and signed range), the engine gives l1, l2, psnr and the shift-tolerant maps bit for bit as the tensor path does', async () => {
+  const { computeLosses } = await import('../../src/engine/compute.js');
+  const { loadLoss } = await import('../../src/losses/registry.js');
+  await useBackend('wasm');
+  const W = 23,
+    H = 17;
+  let s = 11;
+  const rnd = () => (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  for (const [max, Arr] of [
+    [255, Uint8Array],
+    [65535, Uint16Array],
+  ] as const) {
+    const img = () => ({
+      width: W,
+      height: H,
+      max,
+      samples: new Arr(W * H * 3).map(() => rnd() * (max + 1)),
+    });
+    const [a, b] = [img(), img()];
+    const mask = Uint8Array.from({ length: W * H }, (_, i) => (i % 5 ? 1 : 0));
+    for (const name of ['l1', 'l2', 'psnr'])
+      for (const range of ['unit', 'signed'] as const)
+        for (const shift of name === 'psnr' ? [0] : [0, 1, 3])
+          for (const m of [undefined, mask]) {
+            const loss = (await loadLoss(name))!;
+            const run = () => computeLosses([loss], a, b, range, {}, { shift, mask: m });
+            setHostKernels('wasm', false);
+            let ops;
+            try {
+              ops = (await run())[0]!;
+            } finally {
+              setHostKernels('wasm', true);
+            }
+            const direct = (await run())[0]!;
+            const label = `${name} ${max} ${range} shift ${shift}${m ? ' masked' : ''}`;
+            assert.deepEqual(direct.map, ops.map, label);
+            assert.equal(direct.value, ops.value, label);
+          }
+  }
+});
