@@ -2,7 +2,6 @@ import { tf } from '../tf.js';
 import type { Tensor, Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
 import { gray, toRange } from '../losses/common.js';
 import { shiftTolerant } from '../losses/shift.js';
-import { hostShiftMinSamples } from '../losses/shift-host.js';
 import type { LossContext, LossDefinition, LossResult, ShiftSpec } from '../losses/types.js';
 import { DATA_RANGE, type Feature, type LossOutput, type Range, type RawImage } from '../model.js';
 import { planStrips, STRIP_PIXELS, type Strip } from './strips.js';
@@ -82,7 +81,7 @@ export async function computeLosses(
   const ctx: LossContext = { ...weights, dataRange: DATA_RANGE[range] };
   const results = new Map<LossDefinition, LossOutput>();
   for (const l of losses) {
-    const out = pointwiseOutput(l, real, fake, range, opt);
+    const out = fromSamples(l, real, fake, range, opt);
     if (out) results.set(l, out);
   }
   const local = losses.filter((l) => l.halo !== undefined && !results.has(l));
@@ -108,11 +107,10 @@ export async function computeLosses(
 }
 
 /**
- * A pointwise loss's output (l1, l2, psnr; shift-tolerant or not) straight from the samples by the host
- * kernel, where it applies (images up to one strip): the same map as the strips' tensors give, with no
- * tensor made.
+ * A loss's output from the map its `fromSamples` gives (l1, l2, psnr, shift-tolerant or not; ssim), where
+ * it applies (images up to one strip): the same map as the strips' tensors give, with no tensor made.
  */
-function pointwiseOutput(
+function fromSamples(
   loss: LossDefinition,
   real: RawImage,
   fake: RawImage,
@@ -121,8 +119,8 @@ function pointwiseOutput(
 ): LossOutput | undefined {
   const k = opt.shift ?? 0;
   // Larger images run in strips, which bound the memory (the kernel's stays at its largest).
-  if (!loss.pointwise || (k && !loss.shift) || real.width * real.height > STRIP_PIXELS) return undefined;
-  const map = hostShiftMinSamples(real, fake, range, k, loss.pointwise);
+  if (!loss.fromSamples || (k && !loss.shift) || real.width * real.height > STRIP_PIXELS) return undefined;
+  const map = loss.fromSamples(real, fake, range, k);
   if (!map) return undefined;
   const acc = accumulator(loss, real.width, real.height, opt, DATA_RANGE[range], true);
   acc.sum = acc.mask ? maskedSum64(map, acc.mask) : sum64(map);
@@ -210,21 +208,37 @@ function accumulator(
 ): Accumulator {
   const crop = loss.value?.crop ?? 0;
   let mask = opt.mask;
+  let pixels = mask ? count(mask) : W * H;
   if (crop > 0) {
-    const inner = new Uint8Array(W * H);
-    for (let y = crop; y < H - crop; y++) inner.fill(1, y * W + crop, y * W + W - crop);
-    if (mask) for (let i = 0; i < inner.length; i++) inner[i] &= mask[i]!;
-    mask = inner;
+    const inner = interior(W, H, crop);
+    if (mask) {
+      mask = inner.mask.map((v, i) => v & mask![i]!);
+      pixels = count(mask);
+    } else ({ mask, pixels } = inner);
   }
   const fromMean = loss.value?.fromMean;
   return {
     size: W * H,
-    pixels: mask ? count(mask) : W * H,
+    pixels,
     mask,
     map: new Float32Array(opt.map !== false && !whole && !loss.mapless ? W * H : 0),
     sum: 0,
     ...(fromMean ? { finish: (m: number) => fromMean(m, dataRange) } : {}),
   };
+}
+
+/** The last interior mask made (ssim's every pair: the same size in a batch), and how many it compares. */
+let lastInterior: { key: string; mask: Uint8Array; pixels: number } | undefined;
+
+/** 1 inside `crop` pixels of the border of a W x H image (read only: shared between pairs). */
+function interior(W: number, H: number, crop: number): { mask: Uint8Array; pixels: number } {
+  const key = `${W}x${H}-${crop}`;
+  if (lastInterior?.key !== key) {
+    const mask = new Uint8Array(W * H);
+    for (let y = crop; y < H - crop; y++) mask.fill(1, y * W + crop, y * W + W - crop);
+    lastInterior = { key, mask, pixels: count(mask) };
+  }
+  return lastInterior;
 }
 
 /** Folds one strip's tensors into a loss's accumulator: only the strip's own rows are kept. */

@@ -1,7 +1,7 @@
 import { tf } from '../tf.js';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 import { channelMean, checkPair, rgb4d, tidyLoss, toMap } from './common.js';
-import { hostShiftMin } from './shift-host.js';
+import { hostShiftMin, hostShiftMinSamples } from './shift-host.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
 
 /** L1: map = channel mean of |fake - real|; mean(map) equals F.l1_loss(fake, real) over N, C, H, W. */
@@ -20,7 +20,7 @@ export const l1Loss: LossDefinition = {
   title: 'L1',
   zeroWhenEqual: true,
   halo: 0,
-  pointwise: 1,
+  fromSamples: (r, f, range, k) => hostShiftMinSamples(r, f, range, k, 1),
   compute: l1,
   shift: { filter: rgb4d, power: 1 },
 };

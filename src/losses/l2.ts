@@ -1,7 +1,7 @@
 import { tf } from '../tf.js';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 import { channelMean, checkPair, rgb4d, tidyLoss, toMap } from './common.js';
-import { hostShiftMin } from './shift-host.js';
+import { hostShiftMin, hostShiftMinSamples } from './shift-host.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
 
 /** L2: map = channel mean of (fake - real)^2; mean(map) equals F.mse_loss(fake, real). */
@@ -20,7 +20,7 @@ export const l2Loss: LossDefinition = {
   title: 'L2',
   zeroWhenEqual: true,
   halo: 0,
-  pointwise: 2,
+  fromSamples: (r, f, range, k) => hostShiftMinSamples(r, f, range, k, 2),
   compute: l2,
   shift: { filter: rgb4d, power: 2 },
 };

@@ -1,5 +1,6 @@
 import { tf } from '../tf.js';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
+import type { RawImage } from '../model.js';
 import { hostKernel, hostKernelsActive, MAX_KERNEL_BYTES } from './host.js';
 
 export { setHostKernels } from './host.js';
@@ -70,4 +71,46 @@ export function hostSsimMeanMap(
     out.set(heap.subarray(at.out / 4, at.out / 4 + h * w), i * h * w);
   }
   return tf.tensor4d(out, [n, h, w, 1]);
+}
+
+/**
+ * 1 - the kernel's channel-mean S for two whole RGB images given as stored samples (x = v / max, the
+ * signed range 2x - 1, each rounded to float32 as the upload's ops round it), with no tensor made: the map
+ * ssim.ts gives on the same images, bit for bit. Undefined where the kernel does not apply.
+ */
+export function hostSsimSamples(
+  real: RawImage,
+  fake: RawImage,
+  signed: boolean,
+  taps: readonly number[],
+  c1: number,
+  c2: number,
+): Float32Array | undefined {
+  const { width: w, height: h } = real;
+  if (!hostKernelsActive('pointwise') || taps.length !== 11 || h < 5 || w < 5) return undefined;
+  const at = layout(h, w, 3, hostKernel<SsimKernel>('ssim-map', 0).exports.scratchFloats(w));
+  if (at.bytes > MAX_KERNEL_BYTES) return undefined;
+  const { exports: k, memory } = hostKernel<SsimKernel>('ssim-map', at.bytes);
+  const heap = new Float32Array(memory.buffer);
+  heap.set(taps.slice(5), at.taps / 4);
+  toFloats(real, signed, heap.subarray(at.x / 4, at.x / 4 + h * w * 3));
+  toFloats(fake, signed, heap.subarray(at.y / 4, at.y / 4 + h * w * 3));
+  const s = heap.subarray(at.out / 4, at.out / 4 + h * w);
+  s.fill(0);
+  k.ssimMeanMap(at.x, at.y, 3, w, h, at.out, at.taps, at.scratch, c1, c2);
+  const map = new Float32Array(h * w);
+  for (let i = 0; i < map.length; i++) map[i] = 1 - s[i]!;
+  return map;
+}
+
+/**
+ * x = v / max into float32 (the quotient in float64, rounded once: the float32 quotient, see
+ * engine/upload.ts), then 2x - 1 for the signed range (2x is exact; 2x - 1 is exact in float64 and rounded
+ * once, as a float32 subtraction rounds it).
+ */
+function toFloats(img: RawImage, signed: boolean, out: Float32Array): void {
+  const v = img.samples,
+    max = img.max;
+  if (signed) for (let i = 0; i < out.length; i++) out[i] = 2 * Math.fround(v[i]! / max) - 1;
+  else for (let i = 0; i < out.length; i++) out[i] = v[i]! / max;
 }

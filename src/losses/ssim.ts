@@ -2,7 +2,7 @@ import { tf } from '../tf.js';
 import type { Scalar, Tensor4D } from '@tensorflow/tfjs-core';
 import { channelMean, checkPair, rgb4d, tidyLoss } from './common.js';
 import { blurValid, gaussianMoments, gaussianTaps, ssimConstants } from './gaussian.js';
-import { hostSsimMeanMap } from './ssim-host.js';
+import { hostSsimMeanMap, hostSsimSamples } from './ssim-host.js';
 import { hostKernelsActive } from './host.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
 
@@ -74,4 +74,8 @@ export const ssimLoss: LossDefinition = {
   higherIsBetter: true,
   value: { crop: SSIM_RADIUS, fromMean: (m) => 1 - m },
   compute: (real, fake, ctx) => ssim(real, fake, ctx?.dataRange ?? 1),
+  fromSamples: (r, f, range) => {
+    const { c1, c2 } = ssimConstants(range === 'signed' ? 2 : 1);
+    return hostSsimSamples(r, f, range === 'signed', gaussianTaps(1.5, 3.5), c1, c2);
+  },
 };

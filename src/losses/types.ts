@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { LpipsWeights } from './lpips-types.js';
+import type { RawImage, Range } from '../model.js';
 
 /**
  * Images enter every loss as float32 NHWC tensors: [N, H, W, C] or a single [H, W, C] image, C >= 3
@@ -98,10 +99,11 @@ export interface LossDefinition {
   /** The shorter side an image needs at least (ssim: 11, the window; ms-ssim: 161, four halvings of it). */
   minSide?: number;
   /**
-   * The map is the channel mean of |fake - real|^power of the images themselves (l1: 1; l2, psnr: 2): the
-   * engine may compute it, shift-tolerant or not, straight from the stored samples (shift-host.ts).
+   * The map straight from two whole images' stored samples (shift tolerance k), by a host kernel, with no
+   * tensor made: the same float32 map the tensors give, bit for bit, or undefined where it does not apply
+   * (then the engine computes as usual). l1, l2, psnr (shift-host.ts), ssim (ssim-host.ts).
    */
-  pointwise?: 1 | 2;
+  fromSamples?(real: RawImage, fake: RawImage, range: Range, k: number): Float32Array | undefined;
   /** Present when --shift-tolerance applies to this loss. */
   shift?: ShiftSpec;
   /** Weights `compute` needs in its context, if any (a key of LossContext). */
