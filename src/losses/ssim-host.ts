@@ -73,10 +73,16 @@ export function hostSsimMeanMap(
   return tf.tensor4d(out, [n, h, w, 1]);
 }
 
+/** The kernel's two helpers for images given as stored samples. */
+interface SamplesKernel extends SsimKernel {
+  samplesToFloats(src: number, bytes: number, n: number, max: number, signed: boolean, dst: number): void;
+  oneMinus(src: number, n: number, dst: number): void;
+}
+
 /**
  * 1 - the kernel's channel-mean S for two whole RGB images given as stored samples (x = v / max, the
- * signed range 2x - 1, each rounded to float32 as the upload's ops round it), with no tensor made: the map
- * ssim.ts gives on the same images, bit for bit. Undefined where the kernel does not apply.
+ * signed range 2x - 1, each rounded to float32 as the upload's ops round it; in the kernel), with no
+ * tensor made: the map ssim.ts gives on the same images, bit for bit. Undefined where it does not apply.
  */
 export function hostSsimSamples(
   real: RawImage,
@@ -87,30 +93,26 @@ export function hostSsimSamples(
   c2: number,
 ): Float32Array | undefined {
   const { width: w, height: h } = real;
+  const bytes = real.samples.BYTES_PER_ELEMENT;
   if (!hostKernelsActive('pointwise') || taps.length !== 11 || h < 5 || w < 5) return undefined;
-  const at = layout(h, w, 3, hostKernel<SsimKernel>('ssim-map', 0).exports.scratchFloats(w));
-  if (at.bytes > MAX_KERNEL_BYTES) return undefined;
-  const { exports: k, memory } = hostKernel<SsimKernel>('ssim-map', at.bytes);
+  if (fake.samples.BYTES_PER_ELEMENT !== bytes) return undefined;
+  const at = layout(h, w, 3, hostKernel<SamplesKernel>('ssim-map', 0).exports.scratchFloats(w));
+  // The samples wait in the scratch area (grown to hold them) until they are converted.
+  const n = h * w * 3,
+    raw = Math.max(at.bytes, at.scratch + 2 * n * bytes);
+  if (raw > MAX_KERNEL_BYTES) return undefined;
+  const { exports: k, memory } = hostKernel<SamplesKernel>('ssim-map', raw);
   const heap = new Float32Array(memory.buffer);
+  const u8 = new Uint8Array(memory.buffer);
   heap.set(taps.slice(5), at.taps / 4);
-  toFloats(real, signed, heap.subarray(at.x / 4, at.x / 4 + h * w * 3));
-  toFloats(fake, signed, heap.subarray(at.y / 4, at.y / 4 + h * w * 3));
-  const s = heap.subarray(at.out / 4, at.out / 4 + h * w);
-  s.fill(0);
+  const asBytes = (x: RawImage) =>
+    new Uint8Array(x.samples.buffer, x.samples.byteOffset, x.samples.byteLength);
+  u8.set(asBytes(real), at.scratch);
+  u8.set(asBytes(fake), at.scratch + n * bytes);
+  k.samplesToFloats(at.scratch, bytes, n, real.max, signed, at.x);
+  k.samplesToFloats(at.scratch + n * bytes, bytes, n, real.max, signed, at.y);
+  heap.fill(0, at.out / 4, at.out / 4 + h * w);
   k.ssimMeanMap(at.x, at.y, 3, w, h, at.out, at.taps, at.scratch, c1, c2);
-  const map = new Float32Array(h * w);
-  for (let i = 0; i < map.length; i++) map[i] = 1 - s[i]!;
-  return map;
-}
-
-/**
- * x = v / max into float32 (the quotient in float64, rounded once: the float32 quotient, see
- * engine/upload.ts), then 2x - 1 for the signed range (2x is exact; 2x - 1 is exact in float64 and rounded
- * once, as a float32 subtraction rounds it).
- */
-function toFloats(img: RawImage, signed: boolean, out: Float32Array): void {
-  const v = img.samples,
-    max = img.max;
-  if (signed) for (let i = 0; i < out.length; i++) out[i] = 2 * Math.fround(v[i]! / max) - 1;
-  else for (let i = 0; i < out.length; i++) out[i] = v[i]! / max;
+  k.oneMinus(at.out, h * w, at.out);
+  return heap.slice(at.out / 4, at.out / 4 + h * w);
 }
