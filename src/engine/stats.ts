@@ -37,7 +37,7 @@ export function mapStats(map: Float32Array, mask?: Uint8Array): MapStats | undef
 
 function valueOf(key: number): number {
   scratch[0] = key >= 0x80000000 ? key ^ 0x80000000 : ~key;
-  return scratchF[0]!;
+  return scratchF[0];
 }
 
 /**
@@ -55,18 +55,18 @@ function countHigh(
   if (mask) {
     for (let i = 0; i < map.length; i++) {
       if (!mask[i]) continue;
-      const v = map[i]!,
-        b = bits[i]!;
-      counts[(b ^ ((b >> 31) | 0x80000000)) >>> 16]!++;
+      const v = map[i],
+        b = bits[i];
+      counts[(b ^ ((b >> 31) | 0x80000000)) >>> 16]++;
       sum += v;
       if (v > max) max = v;
       n++;
     }
   } else {
     for (let i = 0; i < map.length; i++) {
-      const v = map[i]!,
-        b = bits[i]!;
-      counts[(b ^ ((b >> 31) | 0x80000000)) >>> 16]!++;
+      const v = map[i],
+        b = bits[i];
+      counts[(b ^ ((b >> 31) | 0x80000000)) >>> 16]++;
       sum += v;
       if (v > max) max = v;
     }
@@ -92,9 +92,9 @@ function orderStatistics(
   let below = 0,
     r = 0;
   for (let b = 0; b < DIGIT && r < ranks.length; b++) {
-    while (r < ranks.length && ranks[r]! < below + counts[b]!)
-      where.push({ rank: ranks[r]!, bucket: b, within: ranks[r++]! - below });
-    below += counts[b]!;
+    while (r < ranks.length && ranks[r] < below + counts[b])
+      where.push({ rank: ranks[r], bucket: b, within: ranks[r++] - below });
+    below += counts[b];
   }
   const buckets = [...new Set(where.map((w) => w.bucket))];
   const slot = new Int32Array(DIGIT).fill(-1);

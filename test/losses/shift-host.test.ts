@@ -68,8 +68,9 @@ test('the shift kernel (WebAssembly SIMD) equals the definition in float32, bit 
 /** A loss's map with the kernels off (the tfjs ops) and on. */
 function bothWays(f: () => tf.Tensor): [Float32Array, Float32Array] {
   setHostKernels('wasm', false);
+  let ops: tf.Tensor;
   try {
-    var ops = tf.tidy(f);
+    ops = tf.tidy(f);
   } finally {
     setHostKernels('wasm', true);
   }
