@@ -13,6 +13,10 @@ import { addPairOptions, runSettings, type PairOptionValues } from './options.js
 import { makeProgress } from './progress.js';
 import { installSignalHandlers, watchFolder } from './signals.js';
 
+/** review's defaults: NectarGAN's three losses plus SSIM, into ./nectar-loss-review. */
+const REVIEW_LOSSES = 'sobel,laplacian,l1,ssim';
+const REVIEW_OUT = 'nectar-loss-review';
+
 /** Exit codes (scripts depend on them): 0 ok, 1 mean above --max, 2 usage or input error. */
 export const EXIT = { OK: 0, OVER: 1, USAGE: 2 } as const;
 
@@ -32,6 +36,7 @@ Examples:
   $ nectar-loss batch base/ cur/ --max sobel.p99=0.3 --update new
   $ nectar-loss batch base/ cur/ --shard 2/4 --results out/results.ndjson
   $ nectar-loss merge shard-*/results.ndjson --junit junit.xml --report report/index.html
+  $ nectar-loss review results/facades_v1 --json         curves, best checkpoint, tests of an experiment
   $ nectar-loss backends                                which TensorFlow.js backends load here
 `;
 
@@ -205,6 +210,81 @@ function batchCommand(program: Command): void {
     });
 }
 
+type ReviewOptionValues = PairOptionValues & { loss: string; json?: boolean; watch?: boolean; jobs: number };
+
+/** review's options: its own defaults where the shared flags were not given. */
+function reviewOptions(o: ReviewOptionValues, cmd: Command) {
+  const run = runSettings(o);
+  if (cmd.getOptionValueSource('out') === 'default') run.out = REVIEW_OUT;
+  // NectarGAN's tensors are in [-1, 1]: its logged and tested values are at range signed.
+  if (cmd.getOptionValueSource('range') === 'default') run.compute.range = 'signed';
+  // The report shows heatmaps only; --files draws more.
+  if (run.draw && !o.files) run.draw = { ...run.draw, kinds: ['heatmap'] };
+  const losses = o.loss
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return { run, losses, json: Boolean(o.json), jobs: o.jobs };
+}
+
+/** The shared flags' help, with review's own defaults and what --out holds here. */
+function reviewHelp(cmd: Command): Command {
+  for (const opt of cmd.options) {
+    if (opt.long === '--out') {
+      opt.description = 'folder for the report (index.html, index-files/, maps/, review-cache.json)';
+      opt.defaultValue = REVIEW_OUT;
+    }
+    if (opt.long === '--range') opt.defaultValue = 'signed';
+  }
+  return cmd;
+}
+
+/** `nectar-loss review <experimentDir>`: a NectarGAN experiment, reviewed whole. */
+function reviewCommand(program: Command): void {
+  reviewHelp(
+    addPairOptions(
+      program
+        .command('review')
+        .description(
+          "a NectarGAN experiment folder as one report: loss_log.json's curves, the train configs and " +
+            "what changed, every example epoch's maps, the best checkpoint per loss, the test runs beside " +
+            "NectarGAN's values",
+        )
+        .argument(
+          '<experimentDir>',
+          'the experiment folder (loss_log.json, train*_config.json, examples/, test/)',
+        ),
+    ),
+  )
+    .option(
+      '--loss <list>',
+      `comma-separated losses for the examples (${LOSS_NAMES.join(', ')})`,
+      REVIEW_LOSSES,
+    )
+    .option('--json', 'print one JSON object (training, best, tests, computed, reused, …)')
+    .option('--watch', 'keep the report current while NectarGAN trains (Ctrl-C or SIGTERM to stop)')
+    .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', parseJobs, defaultJobs())
+    .action(async (dir: string, o: ReviewOptionValues, cmd: Command) => {
+      const opt = reviewOptions(o, cmd);
+      const run = opt.run;
+      watchFolder(run.out);
+      const progress = makeProgress();
+      try {
+        const r = await import('./review.js');
+        r.validateReview(opt);
+        r.checkOut(dir, run.out);
+        const code = o.watch
+          ? await (
+              await import('./review-watch.js')
+            ).watchReview(dir, opt, progress, (s) => process.stdout.write(s))
+          : await r.review(dir, opt, progress, (s) => process.stdout.write(s));
+        if (code) throw new Exit(code);
+      } finally {
+        progress.stop();
+      }
+    });
+}
+
 /** `nectar-loss merge <results…>`: the shards' results as one run. */
 function mergeCommand(program: Command): void {
   program
@@ -265,6 +345,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions();
   singleCommand(program);
   batchCommand(program);
+  reviewCommand(program);
   mergeCommand(program);
   backendsCommand(program);
   return program;
