@@ -147,3 +147,26 @@ export function ssimMeanMap(x: usize, y: usize, C: i32, W: i32, H: i32, out: usi
     }
   }
 }
+
+/**
+ * n stored samples at `src` (8-bit when `bytes` is 1, else 16-bit) to float32 at `dst`: x = v / max (IEEE
+ * float32 division, as the backends divide), then 2x - 1 for the signed range (two float32 operations).
+ */
+export function samplesToFloats(src: usize, bytes: i32, n: i32, max: f32, signed: bool, dst: usize): void {
+  for (let i = 0; i < n; i++) {
+    let x: f32 = bytes == 1 ? <f32>load<u8>(src + <usize>i) / max : <f32>load<u16>(src + (<usize>i << 1)) / max;
+    if (signed) x = x * 2 - 1;
+    store<f32>(dst + (<usize>i << 2), x);
+  }
+}
+
+/** dst[i] = 1 - src[i] for n float32 (the ssim map from S). */
+export function oneMinus(src: usize, n: i32, dst: usize): void {
+  const one = f32x4.splat(1);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dst + o, f32x4.sub(one, v128.load(src + o)));
+  }
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), 1 - load<f32>(src + (<usize>i << 2)));
+}

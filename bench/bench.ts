@@ -6,7 +6,7 @@
  * bench/results.md.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import { loadLoss } from '../src/losses/registry.js';
 import { loadVgg19 } from '../src/io/weights/vgg19.js';
 import { vgg19Weights } from '../src/losses/vgg.js';
 import { writeFullSizeLegacy } from '../test/io/weights/fullsize.js';
+import { screenshotBench } from './screenshot-bench.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin/nectar-loss.js');
@@ -380,8 +381,28 @@ async function main() {
   });
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${hasTorch ? `, PyTorch ${spawnSync(PY, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim()}` : ', no PyTorch'}`;
   const md = `# Benchmark results\n\nMachine: ${machine}. ${ROUNDS} interleaved rounds, medians. Made by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.\n\n${rows.join('\n')}\n${scaling.length ? `\nTiled Sobel, whole process: ${scaling.join('; ')}.\n` : ''}${notes.length ? `\n${notes.join('\n')}\n` : ''}`;
-  writeFileSync(path.join(ROOT, 'bench/results.md'), md);
+  writeFileSync(path.join(ROOT, 'bench/results.md'), md + (await screenshots(machine)));
   console.log(`\n${header}\n${machine}\nwritten to bench/results.md`);
 }
 
-await main();
+const SHOTS_HEADING = '## The CI screenshot workload';
+
+/** The screenshot workload's section of results.md (screenshot-bench.ts). */
+async function screenshots(machine: string): Promise<string> {
+  const { rows, pairs } = await screenshotBench(ROOT, AUTO);
+  const rounds = process.env.BENCH_SHOT_ROUNDS ?? 3;
+  return `\n${SHOTS_HEADING}\n\n${pairs} pairs of 1280×720 synthetic pages (20% identical, 55% rendering noise, 25% real changes; bench/screenshots.ts, seeded), whole process per row, ${rounds} interleaved rounds, medians; backend ${AUTO_LABEL}, 2 workers. Machine: ${machine}, shared with other jobs. ${new Date().toISOString().slice(0, 10)}.\n\n${rows.join('\n')}\n`;
+}
+
+/** BENCH_ONLY=screenshots: only the screenshot workload, its section of results.md replaced. */
+async function onlyScreenshots(): Promise<void> {
+  const file = path.join(ROOT, 'bench/results.md');
+  const old = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
+  const at = old.indexOf(`\n${SHOTS_HEADING}`);
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  writeFileSync(file, (at < 0 ? old : old.slice(0, at)) + (await screenshots(machine)));
+  console.log('written to bench/results.md');
+}
+
+if (process.env.BENCH_ONLY === 'screenshots') await onlyScreenshots();
+else await main();

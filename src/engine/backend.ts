@@ -32,9 +32,15 @@ export interface BackendTraits {
   /** Reductions over a few channels run as slices added one by one (losses/common.ts). */
   unrollChannels: boolean;
   /**
-   * Its tensors live in host memory, so the WebAssembly kernels of asm/ run on them (losses/ssim-host.ts).
+   * Its tensors live in host memory, so the WebAssembly kernels of asm/ run on them (losses/host.ts).
    */
   hostKernels: boolean;
+  /**
+   * Host kernels also for l1, l2 and the shift-tolerant maps (losses/shift-host.ts): only where the kernel
+   * reproduces the backend's own ops bit for bit (tfjs-wasm: a channel mean summed in float32, then divided;
+   * tfjs-cpu divides first and sums in float64, so its maps would move by an ulp).
+   */
+  pointwiseKernels: boolean;
 }
 
 export interface BackendProbe {
@@ -163,6 +169,7 @@ const BACKENDS: readonly BackendEntry[] = [
       parallelEmbed: false,
       unrollChannels: true,
       hostKernels: false,
+      pointwiseKernels: false,
     },
     load: async (explicit) => (await import('./webgpu.js')).loadWebgpu(explicit),
     preflight: async () => void (await import('./webgpu.js')).probeAdapter(),
@@ -182,6 +189,7 @@ const BACKENDS: readonly BackendEntry[] = [
       parallelEmbed: true,
       unrollChannels: false,
       hostKernels: true,
+      pointwiseKernels: false,
     },
     load: loadNative,
     describe: describeNative,
@@ -195,6 +203,7 @@ const BACKENDS: readonly BackendEntry[] = [
       parallelEmbed: true,
       unrollChannels: false,
       hostKernels: true,
+      pointwiseKernels: true,
     },
     load: loadWasm,
     describe: single(
@@ -214,6 +223,7 @@ const BACKENDS: readonly BackendEntry[] = [
       parallelEmbed: true,
       unrollChannels: false,
       hostKernels: true,
+      pointwiseKernels: false,
     },
     load: async () => requireOr('@tensorflow/tfjs-backend-cpu'),
     describe: single('@tensorflow/tfjs-backend-cpu', 'cpu'),
@@ -232,6 +242,7 @@ export function traitsOf(backend: string): BackendTraits {
       parallelEmbed: false,
       unrollChannels: false,
       hostKernels: false,
+      pointwiseKernels: false,
     }
   );
 }
@@ -249,7 +260,9 @@ async function activate(b: BackendEntry, explicit = false): Promise<string | und
   await tf.ready();
   (await import('../losses/kernels.js')).setColumnFolding(b.name, b.traits.foldColumns);
   (await import('../losses/common.js')).setChannelUnrolling(b.name, b.traits.unrollChannels);
-  (await import('../losses/ssim-host.js')).setHostKernels(b.name, b.traits.hostKernels);
+  const host = await import('../losses/host.js');
+  host.setHostKernels(b.name, b.traits.hostKernels);
+  host.setPointwiseKernels(b.name, b.traits.pointwiseKernels);
   // The cpu backend prints a "use tfjs-node" banner on first use; this tool explains backends itself.
   const active = tf.backend() as unknown as { firstUse?: boolean };
   if ('firstUse' in active) active.firstUse = false;

@@ -4,7 +4,7 @@ import { gray, toRange } from '../losses/common.js';
 import { shiftTolerant } from '../losses/shift.js';
 import type { LossContext, LossDefinition, LossResult, ShiftSpec } from '../losses/types.js';
 import { DATA_RANGE, type Feature, type LossOutput, type Range, type RawImage } from '../model.js';
-import { planStrips, type Strip } from './strips.js';
+import { planStrips, STRIP_PIXELS, type Strip } from './strips.js';
 import { unitTensor } from './upload.js';
 
 export { unitTensor } from './upload.js';
@@ -80,7 +80,11 @@ export async function computeLosses(
     throw new Error(`real is ${real.width}x${real.height} but fake is ${fake.width}x${fake.height}`);
   const ctx: LossContext = { ...weights, dataRange: DATA_RANGE[range] };
   const results = new Map<LossDefinition, LossOutput>();
-  const local = losses.filter((l) => l.halo !== undefined);
+  for (const l of losses) {
+    const out = fromSamples(l, real, fake, range, opt);
+    if (out) results.set(l, out);
+  }
+  const local = losses.filter((l) => l.halo !== undefined && !results.has(l));
   const keep = (group: LossDefinition[], out: LossOutput[]) =>
     group.forEach((l, i) => results.set(l, out[i]));
   // A shifted read reaches k pixels beyond the filter's own halo.
@@ -100,6 +104,28 @@ export async function computeLosses(
   for (const loss of losses)
     if (loss.halo === undefined) keep([loss], await runGroup([loss], undefined, real, fake, range, ctx, opt));
   return losses.map((l) => results.get(l)!);
+}
+
+/**
+ * A loss's output from the map its `fromSamples` gives (l1, l2, psnr, shift-tolerant or not; ssim), where
+ * it applies (images up to one strip): the same map as the strips' tensors give, with no tensor made.
+ */
+function fromSamples(
+  loss: LossDefinition,
+  real: RawImage,
+  fake: RawImage,
+  range: Range,
+  opt: ComputeOptions,
+): LossOutput | undefined {
+  const k = opt.shift ?? 0;
+  // Larger images run in strips, which bound the memory (the kernel's stays at its largest).
+  if (!loss.fromSamples || (k && !loss.shift) || real.width * real.height > STRIP_PIXELS) return undefined;
+  const map = loss.fromSamples(real, fake, range, k);
+  if (!map) return undefined;
+  const acc = accumulator(loss, real.width, real.height, opt, DATA_RANGE[range], true);
+  acc.sum = acc.mask ? maskedSum64(map, acc.mask) : sum64(map);
+  if (opt.map !== false) acc.map = map;
+  return finish(acc);
 }
 
 /** A group of losses over the strips of one pair: compute each strip, then fold it into the accumulators. */
@@ -181,21 +207,37 @@ function accumulator(
 ): Accumulator {
   const crop = loss.value?.crop ?? 0;
   let mask = opt.mask;
+  let pixels = mask ? count(mask) : W * H;
   if (crop > 0) {
-    const inner = new Uint8Array(W * H);
-    for (let y = crop; y < H - crop; y++) inner.fill(1, y * W + crop, y * W + W - crop);
-    if (mask) for (let i = 0; i < inner.length; i++) inner[i] &= mask[i];
-    mask = inner;
+    const inner = interior(W, H, crop);
+    if (mask) {
+      mask = inner.mask.map((v, i) => v & mask![i]!);
+      pixels = count(mask);
+    } else ({ mask, pixels } = inner);
   }
   const fromMean = loss.value?.fromMean;
   return {
     size: W * H,
-    pixels: mask ? count(mask) : W * H,
+    pixels,
     mask,
     map: new Float32Array(opt.map !== false && !whole && !loss.mapless ? W * H : 0),
     sum: 0,
     ...(fromMean ? { finish: (m: number) => fromMean(m, dataRange) } : {}),
   };
+}
+
+/** The last interior mask made (ssim's every pair: the same size in a batch), and how many it compares. */
+let lastInterior: { key: string; mask: Uint8Array; pixels: number } | undefined;
+
+/** 1 inside `crop` pixels of the border of a W x H image (read only: shared between pairs). */
+function interior(W: number, H: number, crop: number): { mask: Uint8Array; pixels: number } {
+  const key = `${W}x${H}-${crop}`;
+  if (lastInterior?.key !== key) {
+    const mask = new Uint8Array(W * H);
+    for (let y = crop; y < H - crop; y++) mask.fill(1, y * W + crop, y * W + W - crop);
+    lastInterior = { key, mask, pixels: count(mask) };
+  }
+  return lastInterior;
 }
 
 /** Folds one strip's tensors into a loss's accumulator: only the strip's own rows are kept. */
@@ -240,6 +282,29 @@ function finish(acc: Accumulator): LossOutput {
     value: acc.termValue ?? (acc.finish ? acc.finish(mean) : mean),
     filtered: acc.filtered,
   };
+}
+
+/**
+ * The outputs of a pair whose images are equal, without computing them, when every loss says its map is
+ * then all zeros (`zeroWhenEqual`) and nothing needs the filtered maps: a zero map (when kept) and the
+ * value from a zero mean, exactly what the computation gives (a test checks each loss). Undefined
+ * otherwise: the caller computes.
+ */
+export function equalPairOutputs(
+  losses: LossDefinition[],
+  W: number,
+  H: number,
+  range: Range,
+  opt: ComputeOptions,
+): LossOutput[] | undefined {
+  const zero = (l: LossDefinition) =>
+    l.zeroWhenEqual === true || (l.zeroWhenEqual !== undefined && l.zeroWhenEqual());
+  if (!losses.every(zero)) return undefined;
+  if (opt.filtered !== false && losses.some((l) => l.filterLabel !== undefined)) return undefined;
+  return losses.map((l) => ({
+    map: new Float32Array(opt.map !== false ? W * H : 0),
+    value: l.value?.fromMean ? l.value.fromMean(0, DATA_RANGE[range]) : 0,
+  }));
 }
 
 /** A tensor's values, read without blocking (the only download path). */

@@ -5,7 +5,15 @@ import { loadLoss } from '../losses/registry.js';
 import type { LossDefinition } from '../losses/types.js';
 import type { ComputeSettings, DecodedImage, DrawSettings, LossOutput, PairComparison } from '../model.js';
 import { compareMask } from '../io/mask.js';
-import { compareEmbedded, computeLosses, count, embedImage, type ComputeOptions } from './compute.js';
+import { sameBytes } from '../io/input.js';
+import {
+  compareEmbedded,
+  computeLosses,
+  count,
+  embedImage,
+  equalPairOutputs,
+  type ComputeOptions,
+} from './compute.js';
 import type { Embedder } from './embedder.js';
 import type { LossResources } from './resources.js';
 import { mapStats } from './stats.js';
@@ -75,10 +83,17 @@ export async function runPair(
     stats: {},
     ...(mask ? { ignored: mask.ignored } : {}),
   };
+  const equal = outputs.equal;
   losses.forEach((d, i) => {
     comparison.values[d.name] = outputs[i].value;
     comparison.files[d.name] = {};
-    const stats = d.mapless || run.stats === false ? undefined : mapStats(outputs[i].map, mask?.compared);
+    // An all-zero map's statistics, as mapStats gives them, without reading it.
+    const stats =
+      d.mapless || run.stats === false
+        ? undefined
+        : equal
+          ? { mean: 0, median: 0, p95: 0, p99: 0, max: 0 }
+          : mapStats(outputs[i]!.map, mask?.compared);
     if (stats) comparison.stats[d.name] = stats;
   });
   if (run.draw) await writeFiles(losses, outputs, r, f, target, run, mask?.compared, comparison);
@@ -108,9 +123,13 @@ async function decodePair(
   fake: PairInput,
   s: ComputeSettings,
 ): Promise<[DecodedImage, DecodedImage]> {
-  const [a, b] = await Promise.allSettled(
-    [real, fake].map((x) => decodeImage(x.bytes, { label: x.label, maxPixels: s.maxPixels })),
-  );
+  // A byte-identical pair is decoded once.
+  const same = await sameBytes(real.bytes, fake.bytes);
+  const decode = (x: PairInput, bytes: Buffer | string) =>
+    decodeImage(bytes, { label: x.label, maxPixels: s.maxPixels });
+  const [a, b] = same.same
+    ? await Promise.allSettled([decode(real, same.inputs[0])]).then((d) => [d[0]!, d[0]!] as const)
+    : await Promise.allSettled([decode(real, same.inputs[0]), decode(fake, same.inputs[1])]);
   // Real's error first when both fail, so the message does not depend on which decoder finished first.
   if (a.status === 'rejected') throw a.reason;
   if (b.status === 'rejected') throw b.reason;
@@ -153,7 +172,8 @@ async function definitions(names: readonly string[]): Promise<LossDefinition[]> 
 }
 
 /**
- * Every loss of the pair, in order: two-stage ones on the embedder's threads if there is one, the rest here.
+ * Every loss of the pair, in order: two-stage ones on the embedder's threads if there is one, the rest here;
+ * for equal images, when every loss knows its map is then zero, none (`equal` set on the list).
  */
 async function computeAll(
   losses: LossDefinition[],
@@ -161,7 +181,7 @@ async function computeAll(
   f: DecodedImage,
   run: PairRunner,
   mask?: Uint8Array,
-): Promise<LossOutput[]> {
+): Promise<LossOutput[] & { equal?: true }> {
   const filtered = run.draw !== undefined && (await render()).drawsFiltered(run.draw);
   // The map is kept when it is drawn or its statistics are reported.
   const opt: ComputeOptions = {
@@ -170,12 +190,25 @@ async function computeAll(
     shift: run.compute.shift,
     mask,
   };
+  if (samePixels(r, f)) {
+    const equal = equalPairOutputs(losses, r.width, r.height, run.compute.range, opt);
+    if (equal) return Object.assign(equal, { equal: true as const });
+  }
   const remote = (d: LossDefinition) => run.embedder !== undefined && d.embed !== undefined;
   const here = losses.filter((d) => !remote(d));
   const local = await computeLosses(here, r, f, run.compute.range, await run.resources.contextFor(here), opt);
   return Promise.all(
     losses.map(async (d) => (remote(d) ? embedded(d, r, f, run, opt) : local[here.indexOf(d)])),
   );
+}
+
+/** Whether two decoded images hold the same samples (one memcmp; the same object when decoded once). */
+function samePixels(r: DecodedImage, f: DecodedImage): boolean {
+  if (r === f) return true;
+  if (r.max !== f.max || r.samples.byteLength !== f.samples.byteLength) return false;
+  const bytes = (x: DecodedImage) =>
+    Buffer.from(x.samples.buffer, x.samples.byteOffset, x.samples.byteLength);
+  return Buffer.compare(bytes(r), bytes(f)) === 0;
 }
 
 async function embedded(

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { access, lstat, readlink, stat } from 'node:fs/promises';
+import { access, lstat, readFile, readlink, stat } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 
 /**
@@ -69,4 +69,31 @@ export async function readPairInputs(
   if (a.status === 'rejected') throw a.reason;
   if (b.status === 'rejected') throw b.reason;
   return [a.value, b.value];
+}
+
+/** Files up to this size are read and compared byte for byte when their sizes match. */
+const COMPARE_MAX_BYTES = 64 * 2 ** 20;
+
+/**
+ * Whether two inputs (buffers, or checked paths) hold the same bytes, and the inputs to decode: paths of
+ * equal size are read (a screenshot pair is a few hundred kB) so that a byte-identical pair is decoded
+ * once; paths of different sizes are returned as they are, unread.
+ */
+export async function sameBytes(
+  a: Buffer | string,
+  b: Buffer | string,
+): Promise<{ same: boolean; inputs: [Buffer | string, Buffer | string] }> {
+  const size = async (x: Buffer | string) =>
+    typeof x === 'string' ? (await stat(x).catch(() => undefined))?.size : x.length;
+  const [sa, sb] = await Promise.all([size(a), size(b)]);
+  if (sa === undefined) return { same: false, inputs: [a, b] };
+  if (sa !== sb || sa > COMPARE_MAX_BYTES) return { same: false, inputs: [a, b] };
+  const read = (x: Buffer | string) => (typeof x === 'string' ? readFile(x) : x);
+  try {
+    const [ba, bb] = await Promise.all([read(a), read(b)]);
+    return { same: ba.equals(bb), inputs: [ba, bb] };
+  } catch {
+    // Gone or unreadable since it was checked: the decoder reads the path and says why.
+    return { same: false, inputs: [a, b] };
+  }
 }

@@ -27,6 +27,7 @@ export const laplacianLoss: LossDefinition = {
   name: 'laplacian',
   title: 'Laplacian',
   filterLabel: 'laplacian',
+  zeroWhenEqual: true,
   halo: 1,
   grayOnly: true,
   compute: laplacian,

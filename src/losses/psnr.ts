@@ -1,5 +1,6 @@
 import { tf } from '../tf.js';
-import { channelMean, checkPair, planeMean, rgb4d, tidyLoss, toMap } from './common.js';
+import { channelMean, checkPair, rgb4d, tidyLoss, toMap, planeMean } from './common.js';
+import { hostShiftMinSamples } from './shift-host.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
 
 /**
@@ -23,6 +24,7 @@ export const psnrLoss: LossDefinition = {
   name: 'psnr',
   title: 'PSNR',
   halo: 0,
+  fromSamples: (r, f, range, k) => hostShiftMinSamples(r, f, range, k, 2),
   higherIsBetter: true,
   value: { fromMean: (mse, L) => psnrFromMse(mse, L) },
   compute: (real, fake, ctx) => psnr(real, fake, ctx?.dataRange ?? 1),

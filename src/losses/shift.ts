@@ -3,6 +3,7 @@ import type { Tensor4D } from '@tensorflow/tfjs-core';
 import { channelMean, checkPair, toMap, tidyLoss, planeMean } from './common.js';
 import type { Image, LossResult, ShiftSpec } from './types.js';
 import { MAX_SHIFT } from '../model.js';
+import { hostShiftMin } from './shift-host.js';
 
 export { MAX_SHIFT } from '../model.js';
 
@@ -25,6 +26,22 @@ export const shiftTolerant = tidyLoss(function shiftTolerant(
     throw new Error(`shift tolerance must be a whole number 0..${MAX_SHIFT}, got ${k}`);
   const fr = spec.filter(real),
     ff = spec.filter(fake);
+  const best = hostShiftMin(fr, ff, k, spec.power) ?? minOverShifts(fr, ff, k, spec.power);
+  const shown = spec.shown ?? ((x: Tensor4D) => x);
+  return {
+    map: toMap(best, single),
+    mean: planeMean(best),
+    ...(spec.filterLabel
+      ? { filtered: { real: toMap(shown(fr), single), fake: toMap(shown(ff), single) } }
+      : {}),
+  };
+});
+
+/**
+ * The minimum over the (2k + 1)² shifted copies of F(fake), as tfjs ops (on device backends, and inside
+ * tf.grad; host-memory backends run shift-host.ts's kernel, the same float32 operations in one pass).
+ */
+function minOverShifts(fr: Tensor4D, ff: Tensor4D, k: number, power: 1 | 2): Tensor4D {
   const [n, h, w, c] = ff.shape;
   const padded = tf.pad(
     ff,
@@ -40,16 +57,9 @@ export const shiftTolerant = tidyLoss(function shiftTolerant(
   for (let dy = -k; dy <= k; dy++) {
     for (let dx = -k; dx <= k; dx++) {
       const d = tf.sub(tf.slice(padded, [0, k + dy, k + dx, 0], [n, h, w, c]), fr);
-      const m = channelMean((spec.power === 2 ? tf.square(d) : tf.abs(d)) as Tensor4D);
+      const m = channelMean((power === 2 ? tf.square(d) : tf.abs(d)) as Tensor4D);
       best = best ? (tf.minimum(best, m) as Tensor4D) : m;
     }
   }
-  const shown = spec.shown ?? ((x: Tensor4D) => x);
-  return {
-    map: toMap(best!, single),
-    mean: planeMean(best!),
-    ...(spec.filterLabel
-      ? { filtered: { real: toMap(shown(fr), single), fake: toMap(shown(ff), single) } }
-      : {}),
-  };
-});
+  return best!;
+}

@@ -37,6 +37,7 @@ export const sobelLoss: LossDefinition = {
   name: 'sobel',
   title: 'Sobel',
   filterLabel: 'sobel',
+  zeroWhenEqual: true,
   halo: 1,
   grayOnly: true,
   compute: sobel,

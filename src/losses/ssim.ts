@@ -2,7 +2,8 @@ import { tf } from '../tf.js';
 import type { Scalar, Tensor4D } from '@tensorflow/tfjs-core';
 import { channelMean, checkPair, planeMean, rgb4d, tidyLoss } from './common.js';
 import { blurValid, gaussianMoments, gaussianTaps, ssimConstants } from './gaussian.js';
-import { hostSsimMeanMap } from './ssim-host.js';
+import { hostSsimMeanMap, hostSsimSamples } from './ssim-host.js';
+import { hostKernelsActive } from './host.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
 
 /** The window's reach: 5 pixels on each side (11 taps). */
@@ -66,8 +67,15 @@ export const ssimLoss: LossDefinition = {
   name: 'ssim',
   title: 'SSIM',
   halo: SSIM_RADIUS,
+  // The kernel's S of equal images is 1 exactly (numerator and denominator are the same float32 products)
+  // and so is its channel mean; the ops' reductions give no such promise.
+  zeroWhenEqual: () => hostKernelsActive(),
   minSide: 2 * SSIM_RADIUS + 1,
   higherIsBetter: true,
   value: { crop: SSIM_RADIUS, fromMean: (m) => 1 - m },
   compute: (real, fake, ctx) => ssim(real, fake, ctx?.dataRange ?? 1),
+  fromSamples: (r, f, range) => {
+    const { c1, c2 } = ssimConstants(range === 'signed' ? 2 : 1);
+    return hostSsimSamples(r, f, range === 'signed', gaussianTaps(1.5, 3.5), c1, c2);
+  },
 };

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { LpipsWeights } from './lpips-types.js';
+import type { RawImage, Range } from '../model.js';
 
 /**
  * Images enter every loss as float32 NHWC tensors: [N, H, W, C] or a single [H, W, C] image, C >= 3
@@ -72,6 +73,12 @@ export interface LossDefinition {
    */
   halo?: number;
   /**
+   * Equal images give an all-zero map (and so the value `fromMean(0)`), on the active backend, with or
+   * without a shift tolerance: the engine then skips the computation (a function: only on the backends it
+   * says). A test checks each claim against the computed map.
+   */
+  zeroWhenEqual?: true | (() => boolean);
+  /**
    * True when `compute` reads its images only through gray(x) (sobel, laplacian): it then also takes
    * one-channel images as already gray, and the engine computes gray once for all such losses of a pair.
    */
@@ -91,6 +98,12 @@ export interface LossDefinition {
   mapless?: true;
   /** The shorter side an image needs at least (ssim: 11, the window; ms-ssim: 161, four halvings of it). */
   minSide?: number;
+  /**
+   * The map straight from two whole images' stored samples (shift tolerance k), by a host kernel, with no
+   * tensor made: the same float32 map the tensors give, bit for bit, or undefined where it does not apply
+   * (then the engine computes as usual). l1, l2, psnr (shift-host.ts), ssim (ssim-host.ts).
+   */
+  fromSamples?(real: RawImage, fake: RawImage, range: Range, k: number): Float32Array | undefined;
   /** Present when --shift-tolerance applies to this loss. */
   shift?: ShiftSpec;
   /** Weights `compute` needs in its context, if any (a key of LossContext). */

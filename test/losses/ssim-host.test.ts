@@ -97,3 +97,35 @@ test('the SSIM kernel declines what it does not cover: a side under 5 px, a back
   assert.deepEqual([...new Set(s.dataSync())], [1], 'identical images: S = 1 everywhere');
   tf.dispose([small, ok, s]);
 });
+
+test('ssim from stored samples (8- and 16-bit, unit and signed range): the same map and value, bit for bit, as from the tensors', async () => {
+  const { computeLosses } = await import('../../src/engine/compute.js');
+  const { ssimLoss } = await import('../../src/losses/ssim.js');
+  const { setPointwiseKernels } = await import('../../src/losses/host.js');
+  await useBackend('wasm');
+  const W = 29,
+    H = 21;
+  let s = 5;
+  const rnd = () => (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  for (const [max, Arr] of [
+    [255, Uint8Array],
+    [65535, Uint16Array],
+  ] as const) {
+    const base = new Arr(W * H * 3).map(() => rnd() * (max + 1));
+    const a = { width: W, height: H, max, samples: base };
+    const b = { ...a, samples: base.map((v) => Math.min(max, v + rnd() * max * 0.2)) };
+    for (const range of ['unit', 'signed'] as const) {
+      setPointwiseKernels('wasm', false);
+      let viaTensors;
+      try {
+        viaTensors = (await computeLosses([ssimLoss], a, b, range))[0]!;
+      } finally {
+        setPointwiseKernels('wasm', true);
+      }
+      assert.ok(ssimLoss.fromSamples!(a, b, range, 0), 'the samples path applies');
+      const direct = (await computeLosses([ssimLoss], a, b, range))[0]!;
+      assert.deepEqual(direct.map, viaTensors.map, `${max} ${range}`);
+      assert.equal(direct.value, viaTensors.value, `${max} ${range}`);
+    }
+  }
+});

@@ -51,6 +51,7 @@ test('the tarball holds the built library, binary and weights, no test, fixture 
     'dist/src/index.js',
     'dist/src/index.d.ts',
     'dist/asm/ssim-map.wasm',
+    'dist/asm/shift-min.wasm',
   ]) {
     assert.ok(paths.includes(p), `${p} is shipped`);
   }
