@@ -16,7 +16,8 @@ const render = () => import('../io/render.js');
 /** One image as handed to runPair: its bytes (or a checked file path, which sharp reads itself without a
  *  copy of the whole file in memory) and how messages name it. */
 export interface PairInput {
-  bytes: Buffer | string;
+  /** Or pixels already decoded (the in-process API's raw RGBA input, session.ts). */
+  bytes: Buffer | string | DecodedImage;
   /** `real path/to/x.png`, `fake (stdin)` */
   label: string;
   /** For the size-mismatch message. */
@@ -59,12 +60,35 @@ export async function runPair(
   target: PairTarget,
   run: PairRunner,
 ): Promise<PairComparison> {
+  const e = await evaluatePair(real, fake, target.mask, run);
+  if (run.draw) await writeFiles(e.losses, e.outputs, e.real, e.fake, target, run, e.mask, e.comparison);
+  return e.comparison;
+}
+
+/** A pair computed in memory: what runPair writes, or the in-process API (session.ts) draws. */
+export interface EvaluatedPair {
+  losses: LossDefinition[];
+  outputs: LossOutput[];
+  real: DecodedImage;
+  fake: DecodedImage;
+  /** 1 where a pixel is compared (masks, ignore rectangles). */
+  mask?: Uint8Array;
+  comparison: PairComparison;
+}
+
+/** runPair without the files: decode, check, compute every loss and its map's statistics. */
+export async function evaluatePair(
+  real: PairInput,
+  fake: PairInput,
+  pairMask: string | undefined,
+  run: PairRunner,
+): Promise<EvaluatedPair> {
   const losses = await definitions(run.losses);
   const decoding = decodePair(real, fake, run.compute);
   // Weights load (once per thread) while the images decode on sharp's threads; awaited in computeAll.
   run.resources.contextFor(losses).catch(() => undefined);
   const [r, f] = await decoding;
-  const mask = await maskFor(r, target, run.compute);
+  const mask = await maskFor(r, pairMask, run.compute);
   checkSize(losses, r);
   const outputs = await (run.serialize ?? ((g) => g()))(() => computeAll(losses, r, f, run, mask?.compared));
   const comparison: PairComparison = {
@@ -81,17 +105,16 @@ export async function runPair(
     const stats = d.mapless || run.stats === false ? undefined : mapStats(outputs[i]!.map, mask?.compared);
     if (stats) comparison.stats[d.name] = stats;
   });
-  if (run.draw) await writeFiles(losses, outputs, r, f, target, run, mask?.compared, comparison);
-  return comparison;
+  return { losses, outputs, real: r, fake: f, mask: mask?.compared, comparison };
 }
 
 /** The pixels compared, when masks or --ignore rectangles are given; refuses a mask that leaves none. */
 async function maskFor(
   r: DecodedImage,
-  target: PairTarget,
+  pairMask: string | undefined,
   s: ComputeSettings,
 ): Promise<{ compared: Uint8Array; ignored: number } | undefined> {
-  const files = [s.mask, target.mask].filter((f): f is string => f !== undefined);
+  const files = [s.mask, pairMask].filter((f): f is string => f !== undefined);
   if (!files.length && !s.ignore.length) return undefined;
   const compared = await compareMask(r.width, r.height, files, s.ignore);
   const ignored = compared.length - count(compared);
@@ -108,9 +131,7 @@ async function decodePair(
   fake: PairInput,
   s: ComputeSettings,
 ): Promise<[DecodedImage, DecodedImage]> {
-  const [a, b] = await Promise.allSettled(
-    [real, fake].map((x) => decodeImage(x.bytes, { label: x.label, maxPixels: s.maxPixels })),
-  );
+  const [a, b] = await Promise.allSettled([real, fake].map((x) => decodeInput(x, s.maxPixels)));
   // Real's error first when both fail, so the message does not depend on which decoder finished first.
   if (a.status === 'rejected') throw a.reason;
   if (b.status === 'rejected') throw b.reason;
@@ -121,6 +142,10 @@ async function decodePair(
       throw new UserError(
         `size mismatch: real ${real.name} is ${r.width}x${r.height}, fake ${fake.name} is ${f.width}x${f.height} (--resize resizes fake to real's size)`,
       );
+    if (!isBytes(fake.bytes))
+      throw new UserError(
+        `size mismatch: real ${real.name} is ${r.width}x${r.height}, fake ${fake.name} is ${f.width}x${f.height}`,
+      );
     f = await decodeImage(fake.bytes, {
       label: fake.label,
       maxPixels: s.maxPixels,
@@ -128,6 +153,13 @@ async function decodePair(
     });
   }
   return [r, f];
+}
+
+const isBytes = (b: PairInput['bytes']): b is Buffer | string => typeof b === 'string' || Buffer.isBuffer(b);
+
+/** Decodes an input unless it already is pixels. */
+async function decodeInput(x: PairInput, maxPixels: number): Promise<DecodedImage> {
+  return isBytes(x.bytes) ? decodeImage(x.bytes, { label: x.label, maxPixels }) : x.bytes;
 }
 
 /** Losses that need a minimum size (ssim's window, ms-ssim's four halvings) refuse smaller images. */
