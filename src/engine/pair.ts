@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { SizeMismatchError, UserError } from '../errors.js';
 import { decodeImage } from '../io/decode.js';
 import { writeAllOrNothing } from '../io/write.js';
 import { loadLoss } from '../losses/registry.js';
@@ -139,11 +139,11 @@ async function decodePair(
   let f = b.value;
   if (f.width !== r.width || f.height !== r.height) {
     if (!s.resize)
-      throw new UserError(
+      throw new SizeMismatchError(
         `size mismatch: real ${real.name} is ${r.width}x${r.height}, fake ${fake.name} is ${f.width}x${f.height} (--resize resizes fake to real's size)`,
       );
     if (!isBytes(fake.bytes))
-      throw new UserError(
+      throw new SizeMismatchError(
         `size mismatch: real ${real.name} is ${r.width}x${r.height}, fake ${fake.name} is ${f.width}x${f.height}`,
       );
     f = await decodeImage(fake.bytes, {

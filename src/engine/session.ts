@@ -10,6 +10,7 @@ import {
   RANGES,
   type BackendName,
   type DecodedImage,
+  type ImageInput,
   type MapStats,
   type Range,
   type Rect,
@@ -18,12 +19,7 @@ import { checkLossTraits } from './checks.js';
 import { better, checkGates, failedGates, parseGate, type Gate, type Stat } from './gates.js';
 import { LossResources } from './resources.js';
 
-/**
- * An image for compareImages: a file path, encoded bytes (PNG, JPEG, WebP, TIFF... whatever the CLI reads),
- * or 8-bit pixels already decoded (RGB or RGBA, row-major; alpha is dropped as the CLI drops it).
- */
-export type ImageInput =
-  string | Uint8Array | { data: Uint8Array; width: number; height: number; channels?: 3 | 4 };
+export type { ImageInput } from '../model.js';
 
 /** Bounds: a number for the first loss's value, or `{ sobel: 0.1, 'sobel.p99': 0.3 }` like --max/--min. */
 export type Bounds = number | Readonly<Record<string, number>>;
