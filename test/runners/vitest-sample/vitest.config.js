@@ -6,6 +6,8 @@ import { nectarLossComparator } from 'nectar-loss/vitest';
 
 export default defineConfig({
   test: {
+    // Generous: a loaded CI machine; the first assertion loads TensorFlow.js.
+    testTimeout: 120_000,
     reporters: ['default', 'nectar-loss/reporter'],
     projects: [
       { test: { name: 'node', include: ['node.test.js'] } },
@@ -22,6 +24,7 @@ export default defineConfig({
             instances: [{ browser: 'chromium' }],
             expect: {
               toMatchScreenshot: {
+                timeout: 60_000,
                 comparatorName: 'nectar-loss',
                 comparatorOptions: { loss: ['l1', 'sobel'], max: 0.01 },
                 comparators: { 'nectar-loss': nectarLossComparator },
