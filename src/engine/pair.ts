@@ -40,6 +40,8 @@ export interface PairRunner {
   embedder?: Embedder;
   /** false: skip each map's statistics (the single command prints them only with --json). Default true. */
   stats?: boolean;
+  /** Keep the maps in the outputs even without statistics or files (the in-process API draws its diff). */
+  keepMaps?: boolean;
 }
 
 /** Where a pair's files go (`<outDir>/<stem>.<loss>.<kind>`), and its own mask if it has one. */
@@ -195,7 +197,7 @@ async function computeAll(
   const filtered = run.draw !== undefined && (await render()).drawsFiltered(run.draw);
   // The map is kept when it is drawn or its statistics are reported.
   const opt: ComputeOptions = {
-    map: run.draw !== undefined || run.stats !== false,
+    map: run.draw !== undefined || run.stats !== false || run.keepMaps === true,
     filtered,
     shift: run.compute.shift,
     mask,

@@ -47,6 +47,11 @@ export interface CompareImagesOptions {
   vgg16Weights?: string;
   /** false: never download missing weights. */
   download?: boolean;
+  /**
+   * false: skip the maps' statistics (about 50 ms per loss at 1280x720) unless a gate bounds one; the
+   * matchers pass false. Default true.
+   */
+  stats?: boolean;
   /** When to encode the diff (the first mapped loss's heatmap): always (default), on failure, never. */
   diff?: 'always' | 'failure' | 'never';
   /** Heatmap level = 255 * clamp(map / scale, 0, 1); default 'max' (the map's own maximum). */
@@ -104,6 +109,7 @@ interface Settings {
     ignore: Rect[];
   };
   weights: { file?: string; alexnet?: string; vgg16?: string; download: boolean };
+  stats: boolean;
   diff: 'always' | 'failure' | 'never';
   draw: { scale: number | 'max'; colormap: string };
 }
@@ -153,6 +159,8 @@ export async function compareImages(
     losses: s.losses,
     compute: { ...s.compute, weights },
     resources,
+    stats: s.stats,
+    keepMaps: s.diff !== 'never',
     serialize: (g) =>
       serial(e, async () => {
         backend = await activate(e, s.compute.backend);
@@ -284,6 +292,7 @@ function settingsOf(o: CompareImagesOptions): Settings {
       vgg16: o.vgg16Weights,
       download: o.download !== false,
     },
+    stats: o.stats !== false || gates.some((g) => g.stat !== undefined),
     diff: o.diff ?? 'always',
     draw: { scale: o.scale ?? 'max', colormap },
   };

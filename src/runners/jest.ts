@@ -28,7 +28,7 @@ export function toMatchLossSnapshot(
   received: ImageInput,
   options?: LossSnapshotOptions,
 ): Promise<MatcherResult> {
-  return matchLossSnapshot(this, received, options, 'with -u');
+  return matchLossSnapshot(this, received, options, { update: 'with -u', ci: '--ci' });
 }
 
 declare module 'expect' {

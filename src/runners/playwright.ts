@@ -109,7 +109,7 @@ async function compare(
   const gated: CompareImagesOptions = o.max === undefined && o.min === undefined ? { ...o, max: 0 } : o;
   const { compareImages } = await import('../engine/session.js');
   try {
-    const c = await compareImages(baseline, actual, { ...gated, diff: 'failure' });
+    const c = await compareImages(baseline, actual, { ...gated, diff: 'failure', stats: false });
     return { pass: c.pass, why: c.failures.map((f) => `  ${f}`).join('\n'), rewritable: true, comparison: c };
   } catch (err) {
     if (!(err instanceof UserError)) throw err;

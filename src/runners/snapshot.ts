@@ -105,8 +105,9 @@ export async function matchLossSnapshot(
   ctx: SnapshotMatcherContext,
   received: ImageInput,
   options: LossSnapshotOptions = {},
-  update = 'with -u',
+  hints: { update: string; ci: string } = { update: 'with -u', ci: '--ci' },
 ): Promise<MatcherResult> {
+  const { update } = hints;
   if (ctx.isNot) throw new Error('toMatchLossSnapshot cannot be used with .not');
   const state = ctx.snapshotState;
   if (!state || !ctx.testPath) throw new Error('toMatchLossSnapshot runs inside a test (no snapshot state)');
@@ -119,7 +120,7 @@ export async function matchLossSnapshot(
     if (mode === 'none') {
       count(state, 'unmatched', id);
       return fail(
-        `No baseline ${rel}: new snapshots are not written in CI (--ci). Run without it, or ${update}.`,
+        `No baseline ${rel}: new snapshots are not written in CI (${hints.ci}). Run without it, or ${update}.`,
       );
     }
     writeAllOrNothing(p.dir, [{ name: path.basename(p.baseline), bytes: await asPng(received) }]);
@@ -130,7 +131,11 @@ export async function matchLossSnapshot(
   let rewritable = true;
   try {
     const { compareImages } = await import('../engine/session.js');
-    result = await compareImages(p.baseline, received, { ...withDefaultGate(options), diff: 'failure' });
+    result = await compareImages(p.baseline, received, {
+      ...withDefaultGate(options),
+      diff: 'failure',
+      stats: false,
+    });
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     result = err.message;

@@ -29,7 +29,7 @@ export function toMatchLossSnapshot(
   received: ImageInput,
   options?: LossSnapshotOptions,
 ): Promise<MatcherResult> {
-  return matchLossSnapshot(this, received, options, 'with --update (-u)');
+  return matchLossSnapshot(this, received, options, { update: 'with --update (-u)', ci: 'CI is set' });
 }
 
 /** What Vitest hands a `toMatchScreenshot` comparator: decoded RGBA (pngjs) and its size. */
@@ -58,6 +58,7 @@ export async function nectarLossComparator(
     const r = await compareImages(pixels(reference), pixels(actual), {
       ...gated,
       diff: createDiff ? 'failure' : 'never',
+      stats: false,
     });
     if (r.pass) return { pass: true, diff: null, message: null };
     return { pass: false, diff: r.diff ? await rgba(r.diff) : null, message: r.failures.join('; ') };

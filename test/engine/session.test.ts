@@ -119,3 +119,13 @@ test('compareImages: overlapping calls give the values of sequential ones; dispo
   const again = await compareImages(REAL, FAKE, { loss: ['sobel', 'laplacian'], diff: 'never' });
   assert.deepEqual(again.values, one.values, 'a new engine after dispose');
 });
+
+test('compareImages: stats: false skips the statistics unless a gate bounds one; a failure still draws', async () => {
+  const bare = await compareImages(REAL, FAKE, { stats: false, max: 0.01, diff: 'failure' });
+  assert.deepEqual(bare.stats, {});
+  assert.equal(bare.pass, false);
+  assert.ok(bare.diff, 'the map is kept for the diff');
+  const gated = await compareImages(REAL, FAKE, { stats: false, max: { 'sobel.p99': 10 } });
+  assert.ok(gated.stats.sobel, 'a stat gate brings the statistics');
+  assert.equal(gated.pass, true);
+});
