@@ -16,6 +16,7 @@ import {
   matchLossSnapshot,
   type LossSnapshotOptions,
   type MatcherResult,
+  type RunnerMatcherThis,
   type SnapshotMatcherContext,
 } from './snapshot.js';
 
@@ -24,11 +25,14 @@ export { compareImages, disposeEngine } from '../engine/session.js';
 
 /** The matcher, for `expect.extend({ toMatchLossSnapshot })`; await it. */
 export function toMatchLossSnapshot(
-  this: SnapshotMatcherContext,
+  this: RunnerMatcherThis,
   received: ImageInput,
   options?: LossSnapshotOptions,
 ): Promise<MatcherResult> {
-  return matchLossSnapshot(this, received, options, { update: 'with -u', ci: '--ci' });
+  return matchLossSnapshot(this as SnapshotMatcherContext, received, options, {
+    update: 'with -u',
+    ci: '--ci',
+  });
 }
 
 declare module 'expect' {

@@ -43,6 +43,12 @@ export interface SnapshotMatcherContext {
   task?: { id: string };
 }
 
+/**
+ * `this` as the runners' own matcher types declare it: their SnapshotState classes keep the fields read
+ * here private, so the public type only promises an object (snapshot.ts reads it as SnapshotStateLike).
+ */
+export type RunnerMatcherThis = Omit<SnapshotMatcherContext, 'snapshotState'> & { snapshotState?: object };
+
 export interface MatcherResult {
   pass: boolean;
   message: () => string;

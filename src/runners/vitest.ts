@@ -17,6 +17,7 @@ import {
   matchLossSnapshot,
   type LossSnapshotOptions,
   type MatcherResult,
+  type RunnerMatcherThis,
   type SnapshotMatcherContext,
 } from './snapshot.js';
 
@@ -25,11 +26,14 @@ export { compareImages, disposeEngine } from '../engine/session.js';
 
 /** The matcher, for `expect.extend({ toMatchLossSnapshot })`; await it. */
 export function toMatchLossSnapshot(
-  this: SnapshotMatcherContext,
+  this: RunnerMatcherThis,
   received: ImageInput,
   options?: LossSnapshotOptions,
 ): Promise<MatcherResult> {
-  return matchLossSnapshot(this, received, options, { update: 'with --update (-u)', ci: 'CI is set' });
+  return matchLossSnapshot(this as SnapshotMatcherContext, received, options, {
+    update: 'with --update (-u)',
+    ci: 'CI is set',
+  });
 }
 
 /** What Vitest hands a `toMatchScreenshot` comparator: decoded RGBA (pngjs) and its size. */
