@@ -11,11 +11,13 @@ export function checkLossTraits(losses: readonly string[], masked: boolean, shif
     const t = lossTraits(l);
     if (masked && !t.maskable)
       throw new UserError(
-        `${l} does not take a mask (--mask, --ignore, --masks): its value is not the mean of a per-pixel map, so pixels cannot be left out of it`,
+        `${l} does not take a mask (--mask, --ignore, --masks): its value is not the mean of a per-pixel ` +
+          `map, so pixels cannot be left out of it`,
       );
     if (shift > 0 && !t.shift)
       throw new UserError(
-        `${l} does not take --shift-tolerance: it is defined for ${LOSS_NAMES.filter((n) => lossTraits(n).shift).join(', ')} only`,
+        `${l} does not take --shift-tolerance: it is defined for ` +
+          `${LOSS_NAMES.filter((n) => lossTraits(n).shift).join(', ')} only`,
       );
   }
 }

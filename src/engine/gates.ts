@@ -49,7 +49,8 @@ export function checkGates(gates: readonly Gate[], losses: readonly string[]): v
       throw new UserError(`${flag}: ${g.loss} is not among --loss ${losses.join(',')}`);
     if (g.stat && g.bound === 'min')
       throw new UserError(
-        `${flag}: statistics are of the per-pixel dissimilarity map (bright = differs): bound them with --max`,
+        `${flag}: statistics are of the per-pixel dissimilarity map (bright = differs): bound them with ` +
+          `--max`,
       );
     if (!g.stat && better(g.loss) === 'higher' && g.bound === 'max')
       throw new UserError(

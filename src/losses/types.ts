@@ -52,7 +52,7 @@ export interface ShiftSpec {
   filter(x: Image): tf.Tensor4D;
   power: 1 | 2;
   /** The filtered maps for figures, from F (laplacian: |lap|); absent: F itself. */
-  shown?(f: tf.Tensor4D): tf.Tensor4D;
+  shown?: (f: tf.Tensor4D) => tf.Tensor4D;
   /** Set when the figures show filtered maps (the loss's filterLabel). */
   filterLabel?: string;
 }
@@ -86,7 +86,7 @@ export interface LossDefinition {
    * leaves that many border pixels out of the mean (ssim's 5), `fromMean(mean, L)` maps it (ssim: 1 - mean;
    * psnr: 10 log10(L² / mean)).
    */
-  value?: { crop?: number; fromMean?(mean: number, dataRange: number): number };
+  value?: { crop?: number; fromMean?: (mean: number, dataRange: number) => number };
   /** The value is `mean` alone and there is no per-pixel map (ms-ssim): no files, no mask. */
   mapless?: true;
   /** The shorter side an image needs at least (ssim: 11, the window; ms-ssim: 161, four halvings of it). */
