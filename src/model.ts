@@ -257,6 +257,4 @@ export type EmbedReply =
  * row-major; alpha is dropped as the CLI drops it).
  */
 export type ImageInput =
-  | string
-  | Uint8Array
-  | { data: Uint8Array; width: number; height: number; channels?: 3 | 4 };
+  string | Uint8Array | { data: Uint8Array; width: number; height: number; channels?: 3 | 4 };

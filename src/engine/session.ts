@@ -145,7 +145,7 @@ export async function compareImages(
   options: CompareImagesOptions = {},
 ): Promise<ImageComparison> {
   const s = settingsOf(options);
-  const e = (engine ??= { resources: new Map(), queue: Promise.resolve() });
+  const e = (engine ??= { resources: new Map<string, LossResources>(), queue: Promise.resolve() });
   const weights = await locateWeights(
     s.losses.map((l) => lossTraits(l).requires),
     s.weights,

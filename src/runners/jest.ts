@@ -36,6 +36,8 @@ export function toMatchLossSnapshot(
 }
 
 declare module 'expect' {
+  // The type parameters must be those of the interface it merges into.
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
   interface Matchers<R extends void | Promise<void>, T = unknown> {
     /** Compares the image with its baseline in `__image_snapshots__` (nectar-loss). Await it. */
     toMatchLossSnapshot(options?: LossSnapshotOptions): Promise<R>;

@@ -79,6 +79,8 @@ async function rgba(png: Buffer): Promise<Uint8Array> {
 }
 
 declare module 'vitest' {
+  // The type parameters must be those of the interface it merges into.
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any
   interface Matchers<T = any> {
     /** Compares the image with its baseline in `__image_snapshots__` (nectar-loss). Await it. */
     toMatchLossSnapshot(options?: LossSnapshotOptions): Promise<void>;

@@ -9,17 +9,7 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileS
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fixture, REFERENCE } from '../helpers.js';
-import {
-  CHROMIUM,
-  copySample,
-  JEST,
-  NO_CHROMIUM,
-  node,
-  PLAYWRIGHT,
-  TMP,
-  VITEST,
-  type Run,
-} from './sample.js';
+import { CHROMIUM, copySample, JEST, NO_CHROMIUM, node, PLAYWRIGHT, VITEST, type Run } from './sample.js';
 
 const CASE = REFERENCE.cases.facade256!;
 /** PyTorch's sobel mean of the facade pair, as the failure message writes it (float32, shortest). */
