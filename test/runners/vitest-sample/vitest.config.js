@@ -6,14 +6,15 @@ import { nectarLossComparator } from 'nectar-loss/vitest';
 
 export default defineConfig({
   test: {
-    // Generous: a loaded CI machine; the first assertion loads TensorFlow.js.
-    testTimeout: 120_000,
     reporters: ['default', 'nectar-loss/reporter'],
     projects: [
-      { test: { name: 'node', include: ['node.test.js'] } },
+      // Generous time limits (projects do not inherit the root's): a loaded CI machine; the first
+      // assertion loads TensorFlow.js.
+      { test: { name: 'node', include: ['node.test.js'], testTimeout: 120_000 } },
       {
         test: {
           name: 'browser',
+          testTimeout: 120_000,
           include: ['browser.test.js'],
           browser: {
             enabled: true,
