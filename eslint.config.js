@@ -14,6 +14,10 @@ export default tseslint.config(
       'docs/',
       'asm/',
       'test/**/sample*/',
+      // The runner sample projects: plain JavaScript run by the runners; their types.ts compile in the
+      // packed-package test.
+      'test/runners/*-sample/',
+      '.runners-tmp/',
       'scripts/',
     ],
   },

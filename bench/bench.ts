@@ -379,8 +379,14 @@ async function main() {
       mpx = (b.n * b.n - a.n * a.n) / 2 ** 20;
     return `${a.n}² to ${b.n}²: ${((b.ms - a.ms) / mpx).toFixed(1)} ms and ${((b.mb - a.mb) / mpx).toFixed(1)} MB per added Mpixel`;
   });
+  // Test-runner assertions (bench/matchers.ts): ours through the matcher against jest-image-snapshot's.
+  const matchers =
+    process.env.BENCH_MATCHERS === '0'
+      ? undefined
+      : await (await import('./matchers.js')).matcherRows(ROUNDS);
+  if (matchers) console.log(matchers.rows.join('\n'));
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${hasTorch ? `, PyTorch ${spawnSync(PY, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim()}` : ', no PyTorch'}`;
-  const md = `# Benchmark results\n\nMachine: ${machine}. ${ROUNDS} interleaved rounds, medians. Made by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.\n\n${rows.join('\n')}\n${scaling.length ? `\nTiled Sobel, whole process: ${scaling.join('; ')}.\n` : ''}${notes.length ? `\n${notes.join('\n')}\n` : ''}`;
+  const md = `# Benchmark results\n\nMachine: ${machine}. ${ROUNDS} interleaved rounds, medians. Made by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.\n\n${rows.join('\n')}\n${scaling.length ? `\nTiled Sobel, whole process: ${scaling.join('; ')}.\n` : ''}${notes.length ? `\n${notes.join('\n')}\n` : ''}${matchers ? `\n${matchers.rows.join('\n')}\n\n${matchers.note}\n` : ''}`;
   writeFileSync(path.join(ROOT, 'bench/results.md'), md + (await screenshots(machine)));
   console.log(`\n${header}\n${machine}\nwritten to bench/results.md`);
 }

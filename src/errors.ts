@@ -5,3 +5,8 @@
 export class UserError extends Error {
   override name = 'UserError';
 }
+
+/** Two images of different sizes (a UserError: the matchers rewrite such a baseline in update mode). */
+export class SizeMismatchError extends UserError {
+  override name = 'SizeMismatchError';
+}

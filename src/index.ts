@@ -34,3 +34,12 @@ export { useBackend, probeBackends, BACKEND_NAMES } from './engine/backend.js';
 export type { BackendName, BackendProbe } from './engine/backend.js';
 export { decodeImage } from './io/decode.js';
 export type { DecodedImage, RawImage } from './model.js';
+export { compareImages, disposeEngine } from './engine/session.js';
+export type {
+  Bounds,
+  CompareImagesOptions,
+  GateVerdict,
+  ImageComparison,
+  ImageInput,
+} from './engine/session.js';
+export type { MapStats, Rect } from './model.js';

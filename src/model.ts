@@ -258,3 +258,11 @@ export interface Feature {
 export type EmbedReply =
   | { type: 'features'; id: number; features: Feature[] }
   | { type: 'failed'; id: number; error: string; user: boolean };
+
+/**
+ * An image for the in-process API (engine/session.ts) and the test-runner matchers: a file path, encoded
+ * bytes (PNG, JPEG, WebP, TIFF... whatever the CLI reads), or 8-bit pixels already decoded (RGB or RGBA,
+ * row-major; alpha is dropped as the CLI drops it).
+ */
+export type ImageInput =
+  string | Uint8Array | { data: Uint8Array; width: number; height: number; channels?: 3 | 4 };

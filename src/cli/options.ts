@@ -1,8 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { COLORMAPS } from '../io/colormap.js';
 import { ALEXNET_HUB, ENV_NO_DOWNLOAD, ENV_WEIGHTS, VGG16_HUB } from '../io/weights/env.js';
-import { UserError } from '../errors.js';
-import { LOSS_NAMES, lossTraits } from '../losses/registry.js';
+import { checkLossTraits } from '../engine/checks.js';
 import {
   BACKEND_NAMES,
   DEFAULTS,
@@ -118,19 +117,7 @@ function parseRect(v: string, prev: Rect[]): Rect[] {
  */
 export function checkLossOptions(losses: readonly string[], run: RunSettings, masksDir?: string): void {
   const masked = run.compute.mask !== undefined || run.compute.ignore.length > 0 || masksDir !== undefined;
-  for (const l of losses) {
-    const t = lossTraits(l);
-    if (masked && !t.maskable)
-      throw new UserError(
-        `${l} does not take a mask (--mask, --ignore, --masks): its value is not the mean of a per-pixel ` +
-          `map, so pixels cannot be left out of it`,
-      );
-    if (run.compute.shift > 0 && !t.shift)
-      throw new UserError(
-        `${l} does not take --shift-tolerance: it is defined for ` +
-          `${LOSS_NAMES.filter((n) => lossTraits(n).shift).join(', ')} only`,
-      );
-  }
+  checkLossTraits(losses, masked, run.compute.shift);
 }
 
 /** Options that only shape the files written, by attribute name (calibrate, writing none, leaves them out). */

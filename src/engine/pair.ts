@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { SizeMismatchError, UserError } from '../errors.js';
 import { decodeImage } from '../io/decode.js';
 import { writeAllOrNothing } from '../io/write.js';
 import { loadLoss } from '../losses/registry.js';
@@ -24,7 +24,8 @@ const render = () => import('../io/render.js');
 /** One image as handed to runPair: its bytes (or a checked file path, which sharp reads itself without a
  *  copy of the whole file in memory) and how messages name it. */
 export interface PairInput {
-  bytes: Buffer | string;
+  /** Or pixels already decoded (the in-process API's raw RGBA input, session.ts). */
+  bytes: Buffer | string | DecodedImage;
   /** `real path/to/x.png`, `fake (stdin)` */
   label: string;
   /** For the size-mismatch message. */
@@ -47,6 +48,8 @@ export interface PairRunner {
   embedder?: Embedder;
   /** false: skip each map's statistics (the single command prints them only with --json). Default true. */
   stats?: boolean;
+  /** Keep the maps in the outputs even without statistics or files (the in-process API draws its diff). */
+  keepMaps?: boolean;
 }
 
 /** Where a pair's files go (`<outDir>/<stem>.<loss>.<kind>`), and its own mask if it has one. */
@@ -67,12 +70,35 @@ export async function runPair(
   target: PairTarget,
   run: PairRunner,
 ): Promise<PairComparison> {
+  const e = await evaluatePair(real, fake, target.mask, run);
+  if (run.draw) await writeFiles(e.losses, e.outputs, e.real, e.fake, target, run, e.mask, e.comparison);
+  return e.comparison;
+}
+
+/** A pair computed in memory: what runPair writes, or the in-process API (session.ts) draws. */
+export interface EvaluatedPair {
+  losses: LossDefinition[];
+  outputs: LossOutput[];
+  real: DecodedImage;
+  fake: DecodedImage;
+  /** 1 where a pixel is compared (masks, ignore rectangles). */
+  mask?: Uint8Array;
+  comparison: PairComparison;
+}
+
+/** runPair without the files: decode, check, compute every loss and its map's statistics. */
+export async function evaluatePair(
+  real: PairInput,
+  fake: PairInput,
+  pairMask: string | undefined,
+  run: PairRunner,
+): Promise<EvaluatedPair> {
   const losses = await definitions(run.losses);
   const decoding = decodePair(real, fake, run.compute);
   // Weights load (once per thread) while the images decode on sharp's threads; awaited in computeAll.
   run.resources.contextFor(losses).catch(() => undefined);
   const [r, f] = await decoding;
-  const mask = await maskFor(r, target, run.compute);
+  const mask = await maskFor(r, pairMask, run.compute);
   checkSize(losses, r);
   const outputs = await (run.serialize ?? ((g) => g()))(() => computeAll(losses, r, f, run, mask?.compared));
   const comparison: PairComparison = {
@@ -96,17 +122,16 @@ export async function runPair(
           : mapStats(outputs[i]!.map, mask?.compared);
     if (stats) comparison.stats[d.name] = stats;
   });
-  if (run.draw) await writeFiles(losses, outputs, r, f, target, run, mask?.compared, comparison);
-  return comparison;
+  return { losses, outputs, real: r, fake: f, mask: mask?.compared, comparison };
 }
 
 /** The pixels compared, when masks or --ignore rectangles are given; refuses a mask that leaves none. */
 async function maskFor(
   r: DecodedImage,
-  target: PairTarget,
+  pairMask: string | undefined,
   s: ComputeSettings,
 ): Promise<{ compared: Uint8Array; ignored: number } | undefined> {
-  const files = [s.mask, target.mask].filter((f): f is string => f !== undefined);
+  const files = [s.mask, pairMask].filter((f): f is string => f !== undefined);
   if (!files.length && !s.ignore.length) return undefined;
   const compared = await compareMask(r.width, r.height, files, s.ignore);
   const ignored = compared.length - count(compared);
@@ -123,13 +148,7 @@ async function decodePair(
   fake: PairInput,
   s: ComputeSettings,
 ): Promise<[DecodedImage, DecodedImage]> {
-  // A byte-identical pair is decoded once.
-  const same = await sameBytes(real.bytes, fake.bytes);
-  const decode = (x: PairInput, bytes: Buffer | string) =>
-    decodeImage(bytes, { label: x.label, maxPixels: s.maxPixels });
-  const [a, b] = same.same
-    ? await Promise.allSettled([decode(real, same.inputs[0])]).then((d) => [d[0]!, d[0]!] as const)
-    : await Promise.allSettled([decode(real, same.inputs[0]), decode(fake, same.inputs[1])]);
+  const [a, b] = await decodeBoth(real, fake, s.maxPixels);
   // Real's error first when both fail, so the message does not depend on which decoder finished first.
   if (a.status === 'rejected') throw a.reason;
   if (b.status === 'rejected') throw b.reason;
@@ -137,9 +156,14 @@ async function decodePair(
   let f = b.value;
   if (f.width !== r.width || f.height !== r.height) {
     if (!s.resize)
-      throw new UserError(
+      throw new SizeMismatchError(
         `size mismatch: real ${real.name} is ${r.width}x${r.height}, fake ${fake.name} is ` +
           `${f.width}x${f.height} (--resize resizes fake to real's size)`,
+      );
+    if (!isBytes(fake.bytes))
+      throw new SizeMismatchError(
+        `size mismatch: real ${real.name} is ${r.width}x${r.height}, fake ${fake.name} is ` +
+          `${f.width}x${f.height}`,
       );
     f = await decodeImage(fake.bytes, {
       label: fake.label,
@@ -148,6 +172,31 @@ async function decodePair(
     });
   }
   return [r, f];
+}
+
+const isBytes = (b: PairInput['bytes']): b is Buffer | string => typeof b === 'string' || Buffer.isBuffer(b);
+
+/** Decodes an input unless it already is pixels. */
+async function decodeInput(x: PairInput, maxPixels: number): Promise<DecodedImage> {
+  return isBytes(x.bytes) ? decodeImage(x.bytes, { label: x.label, maxPixels }) : x.bytes;
+}
+
+/** Both images decoded at once, each settled; a byte-identical pair is decoded once. */
+async function decodeBoth(
+  real: PairInput,
+  fake: PairInput,
+  maxPixels: number,
+): Promise<PromiseSettledResult<DecodedImage>[]> {
+  if (!isBytes(real.bytes) || !isBytes(fake.bytes)) {
+    return Promise.allSettled([decodeInput(real, maxPixels), decodeInput(fake, maxPixels)]);
+  }
+  const same = await sameBytes(real.bytes, fake.bytes);
+  const decode = (x: PairInput, bytes: Buffer | string) => decodeImage(bytes, { label: x.label, maxPixels });
+  if (same.same) {
+    const [d] = await Promise.allSettled([decode(real, same.inputs[0])]);
+    return [d!, d!];
+  }
+  return Promise.allSettled([decode(real, same.inputs[0]), decode(fake, same.inputs[1])]);
 }
 
 /** Losses that need a minimum size (ssim's window, ms-ssim's four halvings) refuse smaller images. */
@@ -185,7 +234,7 @@ async function computeAll(
   const filtered = run.draw !== undefined && (await render()).drawsFiltered(run.draw);
   // The map is kept when it is drawn or its statistics are reported.
   const opt: ComputeOptions = {
-    map: run.draw !== undefined || run.stats !== false,
+    map: run.draw !== undefined || run.stats !== false || run.keepMaps === true,
     filtered,
     shift: run.compute.shift,
     mask,

@@ -76,3 +76,26 @@ export function conciseSharpError(err: unknown): string {
       .find(Boolean) ?? 'unknown error';
   return line.replace(/^Input (buffer|file) /, '').replace(/^Error: /, '');
 }
+
+/**
+ * Pixels already decoded (8-bit, row-major, 3 = RGB or 4 = RGBA channels; Vitest's comparators get RGBA)
+ * as a DecodedImage: alpha dropped, not composited, as decodeImage does.
+ */
+export function fromPixels(data: Uint8Array, width: number, height: number, channels: 3 | 4): DecodedImage {
+  const n = width * height;
+  if (!Number.isSafeInteger(n) || n < 1 || data.length !== n * channels)
+    throw new UserError(
+      `pixels: ${data.length} bytes is not ${width}x${height}x${channels} (8-bit RGB or RGBA expected)`,
+    );
+  let samples: Uint8Array;
+  if (channels === 3) samples = data;
+  else {
+    samples = new Uint8Array(n * 3);
+    for (let i = 0, j = 0; i < n * 4; i += 4, j += 3) {
+      samples[j] = data[i]!;
+      samples[j + 1] = data[i + 1]!;
+      samples[j + 2] = data[i + 2]!;
+    }
+  }
+  return { width, height, samples, max: 255, bitDepth: 8, channels, format: 'raw' };
+}

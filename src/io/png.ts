@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import type { ImageInput } from '../model.js';
 import { sharp } from './sharp.js';
 import type { Raster } from './raster.js';
 
@@ -42,4 +44,19 @@ function uniformKey(r: Raster): string | undefined {
   if (!d.length) return undefined;
   for (let i = c; i < d.length; i++) if (d[i] !== d[i - c]) return undefined;
   return `${r.width}x${r.height}x${c}:${d.subarray(0, c).join(',')}`;
+}
+
+const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/**
+ * An image as PNG bytes, to be stored as a baseline: a PNG file or buffer as it is (byte for byte), other
+ * encodings and raw pixels encoded losslessly by sharp.
+ */
+export async function asPng(input: ImageInput): Promise<Buffer> {
+  if (typeof input === 'string' || input instanceof Uint8Array) {
+    const bytes = typeof input === 'string' ? await readFile(input) : Buffer.from(input);
+    return bytes.subarray(0, 8).equals(SIGNATURE) ? bytes : sharp(bytes).png().toBuffer();
+  }
+  const { data, width, height, channels = 4 } = input;
+  return sharp(data, { raw: { width, height, channels } }).png().toBuffer();
 }

@@ -1,0 +1,312 @@
+import { UserError } from '../errors.js';
+import { COLORMAPS } from '../io/colormap.js';
+import { fromPixels } from '../io/decode.js';
+import { locateWeights } from '../io/weights/locate.js';
+import { LOSS_NAMES, lossTraits } from '../losses/registry.js';
+import {
+  BACKEND_NAMES,
+  DEFAULTS,
+  MAX_SHIFT,
+  RANGES,
+  type BackendName,
+  type DecodedImage,
+  type ImageInput,
+  type MapStats,
+  type Range,
+  type Rect,
+} from '../model.js';
+import { checkLossTraits } from './checks.js';
+import { better, checkGates, failedGates, parseGate, type Gate, type Stat } from './gates.js';
+import { LossResources } from './resources.js';
+
+export type { ImageInput } from '../model.js';
+
+/** Bounds: a number for the first loss's value, or `{ sobel: 0.1, 'sobel.p99': 0.3 }` like --max/--min. */
+export type Bounds = number | Readonly<Record<string, number>>;
+
+/** compareImages' options: the CLI's flag names, camel-cased (`--shift-tolerance` is `shiftTolerance`). */
+export interface CompareImagesOptions {
+  /** One loss or several (default sobel); the first is the one a plain `max`/`min` number bounds. */
+  loss?: string | readonly string[];
+  max?: Bounds;
+  min?: Bounds;
+  /** A mask image (expected's size): only pixels brighter than 127 are compared. */
+  mask?: string;
+  /** Rectangles left out: `{ x, y, width, height }` or `'x,y,w,h'`. */
+  ignore?: readonly (Rect | string)[];
+  shiftTolerance?: number;
+  range?: Range;
+  /** TensorFlow.js backend: the first call's choice is loaded once per process (default auto). */
+  backend?: BackendName;
+  /** Resize actual to expected's size instead of refusing a size mismatch (encoded inputs only). */
+  resize?: boolean;
+  maxPixels?: number;
+  /** vgg: VGG19 weights; lpips: AlexNet / VGG16 trunks (default: as the CLI locates them). */
+  weights?: string;
+  alexnetWeights?: string;
+  vgg16Weights?: string;
+  /** false: never download missing weights. */
+  download?: boolean;
+  /**
+   * false: skip the maps' statistics (about 50 ms per loss at 1280x720) unless a gate bounds one; the
+   * matchers pass false. Default true.
+   */
+  stats?: boolean;
+  /** When to encode the diff (the first mapped loss's heatmap): always (default), on failure, never. */
+  diff?: 'always' | 'failure' | 'never';
+  /** Heatmap level = 255 * clamp(map / scale, 0, 1); default 'max' (the map's own maximum). */
+  scale?: number | 'max';
+  /** Heatmap colours (the CLI's --colormap names); default inferno. */
+  colormap?: string;
+}
+
+/** One gate's outcome: `name` as written (`sobel`, `sobel.p99`), the value it read and the limit. */
+export interface GateVerdict {
+  name: string;
+  loss: string;
+  stat?: Stat;
+  bound: 'max' | 'min';
+  limit: number;
+  value: number;
+  pass: boolean;
+}
+
+/** What compareImages returns. */
+export interface ImageComparison {
+  /** Every gate passed (true when none was given). */
+  pass: boolean;
+  width: number;
+  height: number;
+  /** The loss's value (its map's mean, or the metric) per loss. */
+  values: Record<string, number>;
+  /** mean, median, p95, p99, max of each per-pixel map (compared pixels only). */
+  stats: Record<string, MapStats>;
+  /** Which way each value points. */
+  better: Record<string, 'lower' | 'higher'>;
+  gates: GateVerdict[];
+  /** Failed gates as the CLI prints them: `sobel p99 0.41 > 0.3`. */
+  failures: string[];
+  /** Pixels left out by mask / ignore, when either was given. */
+  ignored?: number;
+  /** The TensorFlow.js backend that computed it. */
+  backend: string;
+  /** The diff: a PNG heatmap of the first loss that has a per-pixel map (bright = differs). */
+  diff?: Buffer;
+  /** The loss the diff shows. */
+  diffLoss?: string;
+}
+
+interface Settings {
+  losses: string[];
+  gates: Gate[];
+  compute: {
+    range: Range;
+    backend: BackendName;
+    resize: boolean;
+    maxPixels: number;
+    shift: number;
+    mask?: string;
+    ignore: Rect[];
+  };
+  weights: { file?: string; alexnet?: string; vgg16?: string; download: boolean };
+  stats: boolean;
+  diff: 'always' | 'failure' | 'never';
+  draw: { scale: number | 'max'; colormap: string };
+}
+
+/**
+ * The process's engine: the backend loaded once, weights and kernels kept between calls, computations one at
+ * a time. Each worker process or thread of a test runner has its own (nothing is shared on disk).
+ */
+interface Engine {
+  backend?: { requested: BackendName; active: string };
+  /** One set of loaded weights per set of weight files. */
+  resources: Map<string, LossResources>;
+  queue: Promise<unknown>;
+}
+
+let engine: Engine | undefined;
+
+/** Runs `f` after every computation queued before it (tfjs has one active backend per thread). */
+function serial<T>(e: Engine, f: () => Promise<T>): Promise<T> {
+  const run = e.queue.then(f, f);
+  e.queue = run.catch(() => undefined);
+  return run;
+}
+
+/**
+ * Compares `actual` with `expected` in this process (no process spawned, no TensorFlow.js start-up after
+ * the first call) and returns every loss's value, its map's statistics, the gates' verdicts and a diff PNG.
+ * Calls may overlap: decoding runs concurrently, computations one at a time. disposeEngine() frees it all.
+ */
+export async function compareImages(
+  expected: ImageInput,
+  actual: ImageInput,
+  options: CompareImagesOptions = {},
+): Promise<ImageComparison> {
+  const s = settingsOf(options);
+  const e = (engine ??= { resources: new Map<string, LossResources>(), queue: Promise.resolve() });
+  const weights = await locateWeights(
+    s.losses.map((l) => lossTraits(l).requires),
+    s.weights,
+  );
+  const key = JSON.stringify(weights);
+  let resources = e.resources.get(key);
+  if (!resources) e.resources.set(key, (resources = new LossResources(weights)));
+  let backend = '';
+  const { evaluatePair } = await import('./pair.js');
+  const evaluated = await evaluatePair(inputOf('expected', expected), inputOf('actual', actual), undefined, {
+    losses: s.losses,
+    compute: { ...s.compute, weights },
+    resources,
+    stats: s.stats,
+    keepMaps: s.diff !== 'never',
+    serialize: (g) =>
+      serial(e, async () => {
+        backend = await activate(e, s.compute.backend);
+        return g();
+      }),
+  });
+  return resultOf(evaluated, s, backend);
+}
+
+/** Frees what the engine holds (weights, kernels); the next compareImages starts a new one. */
+export async function disposeEngine(): Promise<void> {
+  const e = engine;
+  if (!e) return;
+  engine = undefined;
+  await e.queue;
+  for (const r of e.resources.values()) r.dispose();
+  (await import('../losses/kernels.js')).releaseKernels();
+}
+
+/** Loads the backend asked for, once (a later call asking for another one switches to it). */
+async function activate(e: Engine, requested: BackendName): Promise<string> {
+  if (e.backend && (e.backend.requested === requested || requested === 'auto')) return e.backend.active;
+  const { useBackend } = await import('./backend.js');
+  const active = await useBackend(requested).catch((err: Error) => {
+    throw new UserError(err.message);
+  });
+  e.backend = { requested, active };
+  return active;
+}
+
+function inputOf(role: 'expected' | 'actual', x: ImageInput) {
+  if (typeof x === 'string') return { bytes: x, label: `${role} ${x}`, name: `${role} ${x}` };
+  if (x instanceof Uint8Array)
+    return { bytes: Buffer.from(x.buffer, x.byteOffset, x.byteLength), label: role, name: role };
+  const pixels: DecodedImage = fromPixels(x.data, x.width, x.height, x.channels ?? 4);
+  return { bytes: pixels, label: role, name: role };
+}
+
+type Evaluated = Awaited<ReturnType<(typeof import('./pair.js'))['evaluatePair']>>;
+
+/** The values, statistics and verdicts, and the diff when it is wanted. */
+async function resultOf(ev: Evaluated, s: Settings, backend: string): Promise<ImageComparison> {
+  const c = ev.comparison;
+  const gates = s.gates.map((g) => verdict(g, c.values, c.stats));
+  const pass = gates.every((g) => g.pass);
+  const out: ImageComparison = {
+    pass,
+    width: c.width,
+    height: c.height,
+    values: c.values,
+    stats: c.stats,
+    better: Object.fromEntries(s.losses.map((l) => [l, better(l)])),
+    gates,
+    failures: failedGates(s.gates, c.values, c.stats, show),
+    ...(c.ignored !== undefined ? { ignored: c.ignored } : {}),
+    backend,
+  };
+  const i = ev.losses.findIndex((l) => !l.mapless);
+  if (i < 0 || s.diff === 'never' || (s.diff === 'failure' && pass)) return out;
+  const { renderPair } = await import('../io/render.js');
+  const [file] = await renderPair([ev.losses[i]!], [ev.outputs[i]!], ev.real, ev.fake, 'diff', {
+    kinds: ['heatmap'],
+    raw: false,
+    ...s.draw,
+  });
+  return { ...out, diff: file!.bytes, diffLoss: ev.losses[i]!.name };
+}
+
+/** A value as the messages write it: the shortest decimal that reads back as the same float32. */
+function show(v: number): string {
+  const f = Math.fround(v);
+  for (let p = 1; p <= 9 && Number.isFinite(f); p++) {
+    const t = f.toPrecision(p);
+    if (Math.fround(Number(t)) === f) return String(Number(t));
+  }
+  return String(f);
+}
+
+function verdict(g: Gate, values: Record<string, number>, stats: Record<string, MapStats>): GateVerdict {
+  const value = g.stat ? stats[g.loss]![g.stat] : values[g.loss]!;
+  return {
+    name: g.stat ? `${g.loss}.${g.stat}` : g.loss,
+    loss: g.loss,
+    ...(g.stat ? { stat: g.stat } : {}),
+    bound: g.bound,
+    limit: g.limit,
+    value,
+    pass: failedGates([g], values, stats).length === 0,
+  };
+}
+
+/** Checks every option as the CLI does, with the CLI's messages (a UserError names what is wrong). */
+function settingsOf(o: CompareImagesOptions): Settings {
+  const losses =
+    o.loss === undefined ? [...DEFAULTS.losses] : typeof o.loss === 'string' ? [o.loss] : [...o.loss];
+  if (!losses.length) throw new UserError('loss: name at least one loss');
+  for (const l of losses)
+    if (!(LOSS_NAMES as readonly string[]).includes(l))
+      throw new UserError(`unknown loss '${l}' (choose from ${LOSS_NAMES.join(', ')})`);
+  const gates = [...gatesOf(o.max, 'max', losses[0]!), ...gatesOf(o.min, 'min', losses[0]!)];
+  checkGates(gates, losses);
+  const shift = o.shiftTolerance ?? 0;
+  if (!Number.isInteger(shift) || shift < 0 || shift > MAX_SHIFT)
+    throw new UserError(`shiftTolerance: expected a whole number of pixels from 0 to ${MAX_SHIFT}`);
+  const ignore = (o.ignore ?? []).map(rectOf);
+  checkLossTraits(losses, o.mask !== undefined || ignore.length > 0, shift);
+  const range = o.range ?? DEFAULTS.compute.range;
+  if (!RANGES.includes(range)) throw new UserError(`range: choose from ${RANGES.join(', ')}`);
+  const backend = o.backend ?? DEFAULTS.compute.backend;
+  if (!BACKEND_NAMES.includes(backend))
+    throw new UserError(`backend: choose from ${BACKEND_NAMES.join(', ')}`);
+  const colormap = o.colormap ?? 'inferno';
+  if (!COLORMAPS.includes(colormap)) throw new UserError(`colormap: choose from ${COLORMAPS.join(', ')}`);
+  return {
+    losses,
+    gates,
+    compute: {
+      range,
+      backend,
+      resize: Boolean(o.resize),
+      maxPixels: o.maxPixels ?? DEFAULTS.maxPixels,
+      shift,
+      ...(o.mask !== undefined ? { mask: o.mask } : {}),
+      ignore,
+    },
+    weights: {
+      file: o.weights,
+      alexnet: o.alexnetWeights,
+      vgg16: o.vgg16Weights,
+      download: o.download !== false,
+    },
+    stats: o.stats !== false || gates.some((g) => g.stat !== undefined),
+    diff: o.diff ?? 'always',
+    draw: { scale: o.scale ?? 'max', colormap },
+  };
+}
+
+function gatesOf(b: Bounds | undefined, bound: 'max' | 'min', first: string): Gate[] {
+  if (b === undefined) return [];
+  if (typeof b === 'number') return [parseGate(first, b, bound)];
+  return Object.entries(b).map(([k, v]) => parseGate(k, v, bound));
+}
+
+function rectOf(r: Rect | string): Rect {
+  const n = typeof r === 'string' ? r.split(',').map((s) => Number(s.trim())) : [r.x, r.y, r.width, r.height];
+  if (n.length !== 4 || n.some((x) => !Number.isSafeInteger(x) || x < 0) || n[2]! < 1 || n[3]! < 1)
+    throw new UserError(`ignore: expected x,y,w,h in whole pixels (w, h at least 1), e.g. 0,0,120,40`);
+  return { x: n[0]!, y: n[1]!, width: n[2]!, height: n[3]! };
+}

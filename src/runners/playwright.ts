@@ -1,0 +1,132 @@
+/**
+ * nectar-loss for Playwright Test:
+ *
+ *   import { expect as base, test } from '@playwright/test';
+ *   import { toMatchLossSnapshot } from 'nectar-loss/playwright';
+ *   const expect = base.extend({ toMatchLossSnapshot });
+ *   await expect(page).toMatchLossSnapshot('home.png', { loss: 'sobel', max: { 'sobel.p99': 0.3 } });
+ *
+ * Baselines follow the project's snapshot path template (testInfo.snapshotPath(name, { kind: 'screenshot' }),
+ * as toHaveScreenshot's) and --update-snapshots; a failure attaches `<name>-expected.png`,
+ * `<name>-actual.png` and `<name>-diff.png`, which the HTML report shows in its image diff viewer.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { test, type Locator, type Page, type PageScreenshotOptions, type TestInfo } from '@playwright/test';
+import type { CompareImagesOptions, ImageComparison } from '../engine/session.js';
+import { SizeMismatchError, UserError } from '../errors.js';
+import { asPng } from '../io/png.js';
+import { writeAllOrNothing } from '../io/write.js';
+import { slug, type LossSnapshotOptions } from './snapshot.js';
+
+export { compareImages, disposeEngine } from '../engine/session.js';
+
+/** Options: compareImages' (the CLI's flag names), and the screenshot's for a page or locator. */
+export interface PlaywrightLossSnapshotOptions extends Omit<
+  LossSnapshotOptions,
+  'customSnapshotIdentifier' | 'customSnapshotsDir' | 'customDiffDir'
+> {
+  /** Passed to page.screenshot() / locator.screenshot() (default: animations disabled, caret hidden). */
+  screenshot?: PageScreenshotOptions;
+}
+
+interface MatcherState {
+  isNot?: boolean;
+}
+
+/** Assertions without a name so far, per test (names `<test title>-<n>.png`, as toHaveScreenshot's). */
+const unnamed = new WeakMap<TestInfo, number>();
+
+/**
+ * The matcher, for `expect.extend({ toMatchLossSnapshot })`: `received` is a Page, a Locator (screenshot
+ * taken) or an encoded image; `name` the baseline's file name (default: from the test's title). Await it.
+ */
+export async function toMatchLossSnapshot(
+  this: MatcherState,
+  received: Page | Locator | Buffer | Uint8Array,
+  nameOrOptions?: string | PlaywrightLossSnapshotOptions,
+  maybeOptions?: PlaywrightLossSnapshotOptions,
+): Promise<{ pass: boolean; message: () => string; name: string }> {
+  if (this.isNot) throw new Error('toMatchLossSnapshot cannot be used with .not');
+  const info = test.info();
+  const options = (typeof nameOrOptions === 'object' ? nameOrOptions : maybeOptions) ?? {};
+  const name = snapshotName(info, typeof nameOrOptions === 'string' ? nameOrOptions : undefined);
+  const actual = await imageOf(received, options.screenshot);
+  const baseline = info.snapshotPath(name, { kind: 'screenshot' });
+  const stem = name.replace(/\.png$/i, '');
+  const mode = info.config.updateSnapshots;
+  const result = (pass: boolean, text: string) => ({
+    pass,
+    message: () => text,
+    name: 'toMatchLossSnapshot',
+  });
+  if (!existsSync(baseline)) {
+    if (mode === 'none') return result(false, `A snapshot doesn't exist at ${baseline}.`);
+    write(baseline, actual);
+    if (mode === 'all' || mode === 'changed') return result(true, `wrote ${baseline}`);
+    // 'missing' (the default), as toHaveScreenshot: written, and the test fails once.
+    return result(false, `A snapshot doesn't exist at ${baseline}, writing actual.`);
+  }
+  if (mode === 'all') {
+    write(baseline, actual);
+    return result(true, `updated ${baseline}`);
+  }
+  const outcome = await compare(baseline, actual, options);
+  if (outcome.pass) return result(true, `${baseline} matches`);
+  if (mode === 'changed' && outcome.rewritable) {
+    write(baseline, actual);
+    return result(true, `updated ${baseline}`);
+  }
+  await attach(info, stem, baseline, actual, outcome.comparison);
+  return result(false, `Screenshot does not match ${baseline} (nectar-loss):\n${outcome.why}`);
+}
+
+function snapshotName(info: TestInfo, name: string | undefined): string {
+  if (name) return path.extname(name) ? name : `${name}.png`;
+  const n = (unnamed.get(info) ?? 0) + 1;
+  unnamed.set(info, n);
+  return `${slug(info.titlePath.slice(1).join(' '))}-${n}.png`;
+}
+
+async function imageOf(
+  received: Page | Locator | Buffer | Uint8Array,
+  screenshot: PageScreenshotOptions = {},
+): Promise<Buffer> {
+  if (received instanceof Uint8Array) return asPng(received);
+  return asPng(await received.screenshot({ animations: 'disabled', caret: 'hide', ...screenshot }));
+}
+
+function write(file: string, bytes: Buffer): void {
+  writeAllOrNothing(path.dirname(file), [{ name: path.basename(file), bytes }]);
+}
+
+async function compare(
+  baseline: string,
+  actual: Buffer,
+  options: PlaywrightLossSnapshotOptions,
+): Promise<{ pass: boolean; why: string; rewritable: boolean; comparison?: ImageComparison }> {
+  const { screenshot: _, ...o } = options;
+  const gated: CompareImagesOptions = o.max === undefined && o.min === undefined ? { ...o, max: 0 } : o;
+  const { compareImages } = await import('../engine/session.js');
+  try {
+    const c = await compareImages(baseline, actual, { ...gated, diff: 'failure', stats: false });
+    return { pass: c.pass, why: c.failures.map((f) => `  ${f}`).join('\n'), rewritable: true, comparison: c };
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    return { pass: false, why: `  ${err.message}`, rewritable: err instanceof SizeMismatchError };
+  }
+}
+
+/** The three images under the names the HTML report pairs up in its diff viewer. */
+async function attach(
+  info: TestInfo,
+  stem: string,
+  baseline: string,
+  actual: Buffer,
+  c: ImageComparison | undefined,
+): Promise<void> {
+  const png = 'image/png';
+  await info.attach(`${stem}-expected.png`, { path: baseline, contentType: png });
+  await info.attach(`${stem}-actual.png`, { body: actual, contentType: png });
+  if (c?.diff) await info.attach(`${stem}-diff.png`, { body: c.diff, contentType: png });
+}

@@ -1,0 +1,185 @@
+import { appendFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { threadId } from 'node:worker_threads';
+import type { CompareImagesOptions, ImageComparison } from '../engine/session.js';
+import { better } from '../engine/gates.js';
+import { SizeMismatchError, UserError } from '../errors.js';
+import { asPng } from '../io/png.js';
+import { writeAllOrNothing } from '../io/write.js';
+import type { ImageInput } from '../model.js';
+
+/** The matchers' options: compareImages' (the CLI's flag names) and where files go. */
+export interface LossSnapshotOptions extends Omit<CompareImagesOptions, 'diff'> {
+  /** The baseline's file name without `.png` (default: test file, test name and a counter). */
+  customSnapshotIdentifier?: string;
+  /** Default: `__image_snapshots__` beside the test file. */
+  customSnapshotsDir?: string;
+  /** Default: `__diff_output__` inside the snapshots folder. */
+  customDiffDir?: string;
+}
+
+/** The parts of Jest's and Vitest's SnapshotState the matcher reads and counts in. */
+export interface SnapshotStateLike {
+  /** Jest: 'all' with -u, 'none' with --ci, else 'new'. */
+  _updateSnapshot?: 'all' | 'new' | 'none';
+  /** Vitest's public name for the same. */
+  snapshotUpdateState?: 'all' | 'new' | 'none';
+  added: Counter;
+  updated: Counter;
+  matched: Counter;
+  unmatched: Counter;
+}
+
+/** Jest counts in numbers; Vitest in CounterMaps keyed by test id. */
+type Counter = number | { increment(key: string): void };
+
+/** `this` of a Jest or Vitest matcher, as far as the matcher reads it. */
+export interface SnapshotMatcherContext {
+  isNot?: boolean;
+  testPath?: string;
+  currentTestName?: string;
+  snapshotState?: SnapshotStateLike;
+  /** Vitest: the running test (its id keys the counters). */
+  task?: { id: string };
+}
+
+/**
+ * `this` as the runners' own matcher types declare it: their SnapshotState classes keep the fields read
+ * here private, so the public type only promises an object (snapshot.ts reads it as SnapshotStateLike).
+ */
+export type RunnerMatcherThis = Omit<SnapshotMatcherContext, 'snapshotState'> & { snapshotState?: object };
+
+export interface MatcherResult {
+  pass: boolean;
+  message: () => string;
+}
+
+/** Environment variable naming a folder where each worker lists the baselines it used (reporter.ts). */
+export const USED_BASELINES_ENV = 'NECTAR_LOSS_USED_BASELINES';
+
+/** Assertions per test so far, per SnapshotState (a new one per test file and run). */
+const counters = new WeakMap<object, Map<string, number>>();
+
+/** A file-name-safe slug: lower case, runs of other characters as one `-`. */
+export function slug(s: string): string {
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+}
+
+/** Where a snapshot's files go. */
+function snapshotPaths(ctx: SnapshotMatcherContext, state: SnapshotStateLike, o: LossSnapshotOptions) {
+  const testPath = ctx.testPath!;
+  const name = ctx.currentTestName ?? '';
+  const seen = counters.get(state) ?? new Map<string, number>();
+  counters.set(state, seen);
+  const n = (seen.get(name) ?? 0) + 1;
+  seen.set(name, n);
+  const id = o.customSnapshotIdentifier ?? `${slug(path.basename(testPath))}-${slug(name)}-${n}`;
+  const dir = o.customSnapshotsDir ?? path.join(path.dirname(testPath), '__image_snapshots__');
+  const diffDir = o.customDiffDir ?? path.join(dir, '__diff_output__');
+  return { baseline: path.join(dir, `${id}.png`), diff: path.join(diffDir, `${id}-diff.png`), dir, diffDir };
+}
+
+function count(state: SnapshotStateLike, key: 'added' | 'updated' | 'matched' | 'unmatched', id: string) {
+  const c = state[key];
+  if (typeof c === 'number') state[key] = c + 1;
+  else c.increment(id);
+}
+
+/** Lists a used baseline for the reporter, when it asked (one file per worker: nothing shared). */
+function recordUse(baseline: string): void {
+  const dir = process.env[USED_BASELINES_ENV];
+  if (dir) appendFileSync(path.join(dir, `${process.pid}-${threadId}.txt`), path.resolve(baseline) + '\n');
+}
+
+/** Without max or min, any difference fails (as jest-image-snapshot's default threshold 0). */
+function withDefaultGate(o: LossSnapshotOptions): LossSnapshotOptions {
+  if (o.max !== undefined || o.min !== undefined) return o;
+  const first = typeof o.loss === 'string' ? o.loss : (o.loss?.[0] ?? 'sobel');
+  if (better(first) === 'higher')
+    throw new UserError(`${first} is higher-is-better: give min (e.g. { loss: '${first}', min: 0.99 })`);
+  return { ...o, max: 0 };
+}
+
+/**
+ * toMatchLossSnapshot for Jest and Vitest: compares `received` with the test's baseline, writing it when
+ * it is new (not in CI) or when the run updates snapshots and it differs; counts in the runner's summary.
+ */
+export async function matchLossSnapshot(
+  ctx: SnapshotMatcherContext,
+  received: ImageInput,
+  options: LossSnapshotOptions = {},
+  hints: { update: string; ci: string } = { update: 'with -u', ci: '--ci' },
+): Promise<MatcherResult> {
+  const { update } = hints;
+  if (ctx.isNot) throw new Error('toMatchLossSnapshot cannot be used with .not');
+  const state = ctx.snapshotState;
+  if (!state || !ctx.testPath) throw new Error('toMatchLossSnapshot runs inside a test (no snapshot state)');
+  const p = snapshotPaths(ctx, state, options);
+  const id = ctx.task?.id ?? ctx.currentTestName ?? '';
+  const mode = state.snapshotUpdateState ?? state._updateSnapshot ?? 'new';
+  recordUse(p.baseline);
+  const rel = path.relative(process.cwd(), p.baseline);
+  if (!existsSync(p.baseline)) {
+    if (mode === 'none') {
+      count(state, 'unmatched', id);
+      return fail(
+        `No baseline ${rel}: new snapshots are not written in CI (${hints.ci}). Run without it, or ${update}.`,
+      );
+    }
+    writeAllOrNothing(p.dir, [{ name: path.basename(p.baseline), bytes: await asPng(received) }]);
+    count(state, 'added', id);
+    return { pass: true, message: () => `wrote ${rel}` };
+  }
+  let result: ImageComparison | string;
+  let rewritable = true;
+  try {
+    const { compareImages } = await import('../engine/session.js');
+    result = await compareImages(p.baseline, received, {
+      ...withDefaultGate(options),
+      diff: 'failure',
+      stats: false,
+    });
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    result = err.message;
+    rewritable = err instanceof SizeMismatchError;
+  }
+  if (typeof result !== 'string' && result.pass) {
+    rmSync(p.diff, { force: true });
+    count(state, 'matched', id);
+    return { pass: true, message: () => `${rel} matches` };
+  }
+  if (mode === 'all' && rewritable) {
+    writeAllOrNothing(p.dir, [{ name: path.basename(p.baseline), bytes: await asPng(received) }]);
+    rmSync(p.diff, { force: true });
+    count(state, 'updated', id);
+    return { pass: true, message: () => `updated ${rel}` };
+  }
+  count(state, 'unmatched', id);
+  return fail(failureMessage(rel, result, p.diff, update));
+}
+
+const fail = (text: string): MatcherResult => ({ pass: false, message: () => text });
+
+/** Names the metric, the value and the threshold of each failed gate, and where the diff went. */
+function failureMessage(
+  rel: string,
+  result: ImageComparison | string,
+  diffPath: string,
+  update: string,
+): string {
+  if (typeof result === 'string') return `Image does not match ${rel}: ${result}. Update it ${update}.`;
+  const lines = [`Image does not match ${rel} (nectar-loss):`, ...result.failures.map((f) => `  ${f}`)];
+  if (result.diff) {
+    mkdirSync(path.dirname(diffPath), { recursive: true });
+    writeAllOrNothing(path.dirname(diffPath), [{ name: path.basename(diffPath), bytes: result.diff }]);
+    lines.push(
+      `Diff (${result.diffLoss} heatmap, bright = differs): ${path.relative(process.cwd(), diffPath)}`,
+    );
+  }
+  lines.push(`Update the baseline ${update} if the change is intended.`);
+  return lines.join('\n');
+}

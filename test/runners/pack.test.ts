@@ -1,0 +1,158 @@
+/**
+ * The package as users get it: `npm pack`, the tarball installed into an empty project, and the three
+ * samples run from there (exports, types and the binary resolve). The project lives under .runners-tmp in
+ * the repository, so the runners themselves (peer dependencies) come from the repository's dev
+ * dependencies; nectar-loss and its own dependencies come from the tarball's install.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fixture, REFERENCE, ROOT } from '../helpers.js';
+import { CHROMIUM, copySample, JEST, NO_CHROMIUM, node, PLAYWRIGHT, TMP, VITEST } from './sample.js';
+
+const CASE = REFERENCE.cases.facade256!;
+let project = '';
+let why: string | undefined;
+after(() => project && rmSync(project, { recursive: true, force: true }));
+
+/** npm's own CLI, run by this Node (npm ships with it). */
+function npm(args: string[], cwd: string) {
+  const cli = path.join(path.dirname(process.execPath), '../lib/node_modules/npm/bin/npm-cli.js');
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 300_000 });
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+before(() => {
+  mkdirSync(TMP, { recursive: true });
+  project = mkdtempSync(path.join(TMP, 'packed-'));
+  // dist/ is built by `npm test` itself; --ignore-scripts: no second build.
+  const pack = npm(['pack', '--ignore-scripts', '--pack-destination', project], ROOT);
+  assert.equal(pack.code, 0, pack.out);
+  const tgz = readdirSync(project).find((f) => f.endsWith('.tgz'))!;
+  writeFileSync(
+    path.join(project, 'package.json'),
+    '{ "name": "packed-check", "private": true, "type": "module" }\n',
+  );
+  // --prefer-offline: the dependencies are in npm's cache since `npm ci`; the registry is asked otherwise.
+  const install = npm(['install', '--prefer-offline', '--no-audit', '--no-fund', `./${tgz}`], project);
+  if (install.code !== 0)
+    why = `npm install of the tarball failed (offline?): ${install.out.split('\n').slice(-3).join(' ')}`;
+});
+
+describe('packed package', { concurrency: 3 }, () => {
+  test('the binary and every export resolve; importing nectar-loss loads no runner', (t) => {
+    if (why) return t.skip(why);
+    const help = spawnSync(path.join(project, 'node_modules/.bin/nectar-loss'), ['--help'], {
+      encoding: 'utf8',
+    });
+    assert.equal(help.status, 0, help.stderr);
+    assert.match(help.stdout, /Usage: nectar-loss/);
+    // A resolve hook lists every specifier a runner's name is in: importing nectar-loss must resolve none.
+    const hook = `export async function resolve(s, c, next) {
+      if (/jest|vitest|playwright/.test(s)) process.stderr.write('RUNNER ' + s + '\\n');
+      return next(s, c);
+    }`;
+    const register = `import { register } from 'node:module';
+      register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));`;
+    const probe = `const core = await import('nectar-loss');
+      console.log(typeof core.compareImages);`;
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        `data:text/javascript,${encodeURIComponent(register)}`,
+        '--input-type=module',
+        '-e',
+        probe,
+      ],
+      { cwd: project, encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^function/);
+    assert.doesNotMatch(r.stderr, /RUNNER/, 'importing nectar-loss resolves no runner');
+    // The subpaths (each loads its runner's types only; the modules themselves are plain).
+    const subs = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const m = await Promise.all(['jest', 'vitest', 'reporter'].map((s) => import('nectar-loss/' + s)));
+         console.log(JSON.stringify(m.map((x) => typeof (x.toMatchLossSnapshot ?? x.default))));`,
+      ],
+      { cwd: project, encoding: 'utf8' },
+    );
+    assert.equal(subs.status, 0, subs.stderr);
+    const o = { subs: JSON.parse(subs.stdout) as string[] };
+    assert.deepEqual(o.subs, ['function', 'function', 'function']);
+  });
+
+  test('the types of the three subpaths compile in a strict NodeNext project', (t) => {
+    if (why) return t.skip(why);
+    const dir = path.join(project, 'types');
+    mkdirSync(dir);
+    for (const s of ['jest', 'vitest', 'playwright'])
+      copyFileSync(path.join(ROOT, 'test/runners', `${s}-sample`, 'types.ts'), path.join(dir, `${s}.ts`));
+    writeFileSync(
+      path.join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          strict: true,
+          noEmit: true,
+          types: ['node'],
+        },
+        include: ['*.ts'],
+      }),
+    );
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], {
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+  });
+
+  test('jest and vitest samples from the installed package: a matching image passes', async (t) => {
+    if (why) return t.skip(why);
+    for (const [name, args, file] of [
+      ['jest-sample', JEST, 'image-test-js'],
+      ['vitest-sample', [...VITEST, '--project', 'node'], 'node-test-js'],
+    ] as const) {
+      const dir = copySample(name, project);
+      assert.ok(!existsSync(path.join(dir, 'node_modules/nectar-loss')), 'resolves the installed package');
+      copyFileSync(fixture(CASE.real), path.join(dir, 'current.png'));
+      let r = await node([...args], dir);
+      assert.equal(r.code, 0, r.out);
+      assert.ok(
+        existsSync(path.join(dir, '__image_snapshots__', `${file}-facade-matches-its-baseline-1.png`)),
+      );
+      r = await node([...args], dir);
+      assert.equal(r.code, 0, r.out);
+    }
+  });
+
+  test(
+    'playwright sample from the installed package: written, then passes',
+    { skip: NO_CHROMIUM },
+    async (t) => {
+      if (why) return t.skip(why);
+      const dir = copySample('playwright-sample', project);
+      const env = { CHROMIUM_PATH: CHROMIUM };
+      let r = await node(PLAYWRIGHT, dir, env);
+      assert.equal(r.code, 1, r.out);
+      assert.match(r.out, /writing actual/);
+      r = await node(PLAYWRIGHT, dir, env);
+      assert.equal(r.code, 0, r.out);
+    },
+  );
+});
