@@ -6,6 +6,8 @@ import { LOSS_NAMES, lossTraits } from '../losses/registry.js';
 import {
   BACKEND_NAMES,
   DEFAULTS,
+  DEFAULT_VIEWING,
+  viewingPpd,
   MAX_SHIFT,
   PNG_KINDS,
   RANGES,
@@ -26,7 +28,7 @@ export interface PairOptionValues {
   range: Range;
   backend: BackendName;
   scale: number | 'max';
-  colormap: string;
+  colormap?: string;
   resize?: boolean;
   weights?: string;
   alexnetWeights?: string;
@@ -36,6 +38,10 @@ export interface PairOptionValues {
   shiftTolerance: number;
   mask?: string;
   ignore: Rect[];
+  ppd?: number;
+  monitorDistance?: number;
+  monitorWidth?: number;
+  monitorResolution?: number;
 }
 
 /** A run's settings, split by what they control; weights are located once the losses are known. */
@@ -59,6 +65,7 @@ export function runSettings(o: PairOptionValues): RunSettings {
       shift: o.shiftTolerance,
       mask: o.mask,
       ignore: o.ignore,
+      ppd: ppdOf(o),
     },
     draw: o.maps
       ? { kinds: o.files ?? DEFAULTS.draw.kinds, scale: o.scale, colormap: o.colormap, raw: Boolean(o.raw) }
@@ -70,6 +77,28 @@ export function runSettings(o: PairOptionValues): RunSettings {
       download: o.download !== false,
     },
   };
+}
+
+/** --ppd, or the viewing conditions (each defaulting to FLIP's), as FLIP's tool takes them. */
+function ppdOf(o: PairOptionValues): number {
+  const viewing = [o.monitorDistance, o.monitorWidth, o.monitorResolution];
+  if (o.ppd !== undefined && viewing.some((v) => v !== undefined))
+    throw new UserError('give --ppd or --monitor-distance/--monitor-width/--monitor-resolution, not both');
+  if (o.ppd !== undefined) return o.ppd;
+  if (viewing.every((v) => v === undefined)) return DEFAULTS.compute.ppd;
+  const d = DEFAULT_VIEWING;
+  return viewingPpd(
+    o.monitorDistance ?? d.distance,
+    o.monitorWidth ?? d.width,
+    o.monitorResolution ?? d.resolution,
+  );
+}
+
+function parsePositive(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError('expected a positive number.');
+  return n;
 }
 
 function parseScale(v: string): number | 'max' {
@@ -134,7 +163,7 @@ export function checkLossOptions(losses: readonly string[], run: RunSettings, ma
 /** The options every comparison takes, in the single and the batch command alike. */
 export function addPairOptions(cmd: Command): Command {
   const { draw, compute } = DEFAULTS;
-  return cmd
+  const pair = cmd
     .option('-o, --out <dir>', 'folder for heatmap, filtered maps, figure (created if missing)', DEFAULTS.out)
     .option('--no-maps', 'write no files, only print the mean')
     .option('--raw', 'also write the float32 loss map as NumPy .npy (H x W, <f4)')
@@ -160,7 +189,7 @@ export function addPairOptions(cmd: Command): Command {
     .addOption(
       new Option('--colormap <name>', 'heatmap colours (gray writes a 1-channel PNG)')
         .choices(COLORMAPS)
-        .default(draw.colormap),
+        .default(undefined, `${DEFAULTS.colormap}; flip: magma, as FLIP's tool`),
     )
     .option('--resize', "resize fake to real's size instead of refusing a size mismatch")
     .option(
@@ -185,11 +214,41 @@ export function addPairOptions(cmd: Command): Command {
       '--mask <png>',
       "compare only where this image (real's size) is brighter than 127; the rest is hatched on heatmaps",
     )
-    .option('--ignore <x,y,w,h>', 'leave this rectangle out of the comparison (repeatable)', parseRect, [])
+    .option('--ignore <x,y,w,h>', 'leave this rectangle out of the comparison (repeatable)', parseRect, []);
+  return addLossParameterOptions(pair);
+}
+
+/**
+ * Parameters of single losses: shift tolerance, and flip's viewing conditions (named as FLIP's tool names them
+ * in its help; its --viewing-conditions takes all three at once).
+ */
+function addLossParameterOptions(cmd: Command): Command {
+  const { compute } = DEFAULTS;
+  return cmd
     .option(
       '--shift-tolerance <k>',
       `sobel, laplacian, l1, l2: per pixel, the smallest difference over shifts of fake up to k px (0-${MAX_SHIFT}; not NectarGAN's training loss)`,
       parseShift,
       compute.shift,
+    )
+    .option(
+      '--ppd <n>',
+      `flip: pixels per degree of visual angle (default ${compute.ppd.toFixed(5)}: 0.7 m from a 0.7 m wide 3840-px display)`,
+      parsePositive,
+    )
+    .option(
+      '--monitor-distance <m>',
+      `flip: viewing distance in metres (default ${DEFAULT_VIEWING.distance})`,
+      parsePositive,
+    )
+    .option(
+      '--monitor-width <m>',
+      `flip: display width in metres (default ${DEFAULT_VIEWING.width})`,
+      parsePositive,
+    )
+    .option(
+      '--monitor-resolution <px>',
+      `flip: display width in pixels (default ${DEFAULT_VIEWING.resolution})`,
+      parsePositive,
     );
 }

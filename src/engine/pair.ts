@@ -167,6 +167,7 @@ async function computeAll(
     filtered,
     shift: run.compute.shift,
     mask,
+    ppd: run.compute.ppd,
   };
   const remote = (d: LossDefinition) => run.embedder !== undefined && d.embed !== undefined;
   const here = losses.filter((d) => !remote(d));

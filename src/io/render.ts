@@ -1,12 +1,12 @@
 import type { LossDefinition } from '../losses/types.js';
-import type { DecodedImage, DrawSettings, FileKind, LossOutput } from '../model.js';
+import { DEFAULTS, type DecodedImage, type DrawSettings, type FileKind, type LossOutput } from '../model.js';
 import { colormapLut } from './colormap.js';
 import { encodeNpy } from './npy.js';
 import { encodePng } from './png.js';
 import { colorize, maxScale, toLevels, toRgb8, type Raster } from './raster.js';
 
 /** What a loss's files need to know about it: its name, caption title and filtered-map label. */
-export type LossLabels = Pick<LossDefinition, 'name' | 'title' | 'filterLabel'>;
+export type LossLabels = Pick<LossDefinition, 'name' | 'title' | 'filterLabel' | 'colormap'>;
 
 export interface RenderedFile {
   /** The loss it belongs to. */
@@ -84,7 +84,12 @@ async function renderFiles(
   // --scale max: the largest value among the compared pixels.
   const heatScale =
     opt.scale === 'max' ? maxScale(mask ? res.map.map((v, i) => (mask[i] ? v : 0)) : res.map) : opt.scale;
-  const levels = colorize(toLevels(res.map, heatScale), W, H, await colormapLut(opt.colormap));
+  const levels = colorize(
+    toLevels(res.map, heatScale),
+    W,
+    H,
+    await colormapLut(opt.colormap ?? loss.colormap ?? DEFAULTS.colormap),
+  );
   const heatmap = mask ? hatch(levels, mask) : levels;
   // Encodes run concurrently on sharp's threads; the list keeps a fixed order.
   const out: Promise<RenderedFile>[] = [];

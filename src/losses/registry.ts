@@ -36,6 +36,7 @@ const LOSSES: Readonly<Record<string, { load: () => Promise<LossDefinition> } & 
     mapless: true,
   },
   psnr: { load: async () => (await import('./psnr.js')).psnrLoss, maskable: true, higherIsBetter: true },
+  flip: { load: async () => (await import('./flip.js')).flipLoss, maskable: true },
   lpips: { load: async () => (await import('./lpips.js')).lpipsAlexLoss, requires: 'lpips-alex' },
   'lpips-vgg': { load: async () => (await import('./lpips.js')).lpipsVggLoss, requires: 'lpips-vgg' },
 };
