@@ -31,12 +31,11 @@ import type { Image, LossDefinition, LossResult } from './types.js';
  */
 export const flip = tidyLoss(function flip(real: Image, fake: Image, ppd: number = DEFAULT_PPD): LossResult {
   const single = checkPair(real, fake);
-  const [r, t] = [rgb4d(real), rgb4d(fake)];
-  const n = r.shape[0];
-  // Reference and test go through every filter together, as one batch of 2N.
-  const ycxcz = toYCxCz(tf.concat([r, t], 0));
-  const colour = colourError(ycxcz, ppd, n);
-  const feature = featureError(tf.slice(ycxcz, [0, 0, 0, 0], [-1, -1, -1, 1]), ppd, n);
+  // Each image through the filters on its own: channel slices and concatenations cost tfjs-wasm more than
+  // all the filtering (measured), so channels are only ever mixed by 1x1 convolutions.
+  const [r, t] = [perceived(rgb4d(real), ppd), perceived(rgb4d(fake), ppd)];
+  const colour = colourError(r.lab, t.lab);
+  const feature = featureError(r.features, t.features);
   const map = toMap(tf.pow(colour, tf.sub(1, feature)) as Tensor4D, single);
   return { map, mean: tf.mean(map) };
 });
@@ -66,9 +65,11 @@ const LAB = (() => {
   return { cube: f(delta * delta2), factor: f(1 / f(3 * delta2)), term: f(4 / 29), third: f(1 / 3) };
 })();
 
-/** y = M x + b per pixel of [N,H,W,3] x (a 1x1 convolution; M in column-vector convention). */
+/** y = M x + b per pixel of [N,H,W,C] x (a 1x1 convolution; M is out x C, column-vector convention). */
 function affine(x: Tensor4D, name: string, m: number[][], b: number[]): Tensor4D {
-  const k = keptTensor(`flip:${name}`, () => tf.tensor4d(transpose(m).flat(), [1, 1, 3, 3], 'float32'));
+  const k = keptTensor(`flip:${name}`, () =>
+    tf.tensor4d(transpose(m).flat(), [1, 1, m[0]!.length, m.length], 'float32'),
+  );
   return tf.add(tf.conv2d(x, k, 1, 'valid'), tf.tensor1d(b, 'float32'));
 }
 
@@ -86,118 +87,85 @@ function transpose(m: number[][]): number[][] {
 /** xyz = XYZ / D65 of linear RGB. */
 const RGB_TO_XYZN = mul(diag(INV_ILLUMINANT), RGB_TO_XYZ);
 
-/** sRGB in [0, 1] -> FLIP's YCxCz: Y = 116 y - 16, Cx = 500 (x - y), Cz = 200 (y - z), xyz = XYZ / D65. */
-function toYCxCz(srgb: Tensor4D): Tensor4D {
+/**
+ * What FLIP compares of one image: its filtered colour as Hunt-adjusted L*a*b* [N,H,W,3], and its edge and
+ * point responses [N,H,W,2].
+ */
+function perceived(srgb: Tensor4D, ppd: number): { lab: Tensor4D; features: Tensor4D } {
   const c = tf.clipByValue(srgb, 0, 1);
   const lin = tf.where(
     tf.lessEqual(c, 0.04045),
     tf.div(c, 12.92),
     tf.pow(tf.div(tf.add(c, 0.055), 1.055), 2.4),
   ) as Tensor4D;
+  // YCxCz: Y = 116 y - 16, Cx = 500 (x - y), Cz = 200 (y - z), xyz = XYZ / D65; Cz twice (two filters).
   const opponent = [
     [0, 116, 0],
     [500, -500, 0],
     [0, 200, -200],
+    [0, 200, -200],
   ];
-  return affine(lin, 'ycxcz', mul(opponent, RGB_TO_XYZN), [-16, 0, 0]);
+  const ycxcz = affine(lin, 'ycxcz', mul(opponent, RGB_TO_XYZN), [-16, 0, 0, 0]);
+  const y = affine(lin, 'y', mul([opponent[0]!], RGB_TO_XYZN), [-16]);
+  return { lab: huntLab(filteredOpponent(ycxcz, ppd)), features: features(y, ppd) };
+}
+
+/** [Y, Cx, Cz, Cz] each convolved with its CSF filter (Y, Cx, Cz's two terms), edge-replicated. */
+function filteredOpponent(ycxcz: Tensor4D, ppd: number): Tensor4D {
+  const s = spatialFilters(ppd);
+  const taps = [s.y, s.cx, s.cz1, s.cz2];
+  return separable(clampPad(ycxcz, spatialRadius(ppd)), `csf:${ppd}`, taps, taps, 1);
 }
 
 /**
  * x [N,H,W,C] with `r` edge rows and columns replicated on each side (FLIP's clamped reads): [N,H+2r,W+2r,C].
+ * Zero padding plus each edge times a 0/1 mask of the padded band: exact, and elementwise.
  */
 function clampPad(x: Tensor4D, r: number): Tensor4D {
-  const idx = (n: number) =>
-    tf.tensor1d(
-      Array.from({ length: n + 2 * r }, (_, i) => Math.min(Math.max(i - r, 0), n - 1)),
-      'int32',
+  const side = (t: Tensor4D, axis: 1 | 2) => {
+    const n = t.shape[axis];
+    const pad: [number, number][] = [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ];
+    pad[axis] = [r, r];
+    // A one-index gather: tfjs-wasm slices across rows or columns element by element (~50x slower here).
+    const edge = (i: number) => tf.gather(t, tf.tensor1d([i], 'int32'), axis);
+    const band = (from: number, to: number) => {
+      const m = new Float32Array(n + 2 * r).map((_, i) => (i >= from && i < to ? 1 : 0));
+      return tf.tensor4d(m, axis === 1 ? [1, n + 2 * r, 1, 1] : [1, 1, n + 2 * r, 1]);
+    };
+    return tf.add(
+      tf.add(tf.pad(t, pad), tf.mul(edge(0), band(0, r))),
+      tf.mul(edge(n - 1), band(n + r, n + 2 * r)),
     );
-  return tf.gather(tf.gather(x, idx(x.shape[1]), 1), idx(x.shape[2]), 2);
+  };
+  return side(side(x, 1) as Tensor4D, 2) as Tensor4D;
 }
 
-/** Separable depthwise filtering of a padded x: `across` taps along W, `down` taps along H, per channel. */
-function separable(x: Tensor4D, name: string, across: number[][], down: number[][], mult = 1): Tensor4D {
+/**
+ * Separable depthwise filtering of a padded x ('valid'): `across[ch * mult + m]` along W makes channel
+ * ch * mult + m of the intermediate, `down[k * mult2 + m]` along H filters its channel k into output k * mult2 + m.
+ */
+function separable(
+  x: Tensor4D,
+  name: string,
+  across: number[][],
+  down: number[][],
+  mult: number,
+  mult2 = 1,
+): Tensor4D {
   const k = across[0]!.length;
   const c = x.shape[3];
   const kx = keptTensor(`flip:${name}:x`, () =>
     tf.tensor4d(transpose(across).flat(), [1, k, c, mult], 'float32'),
   );
   const ky = keptTensor(`flip:${name}:y`, () =>
-    tf.tensor4d(transpose(down).flat(), [k, 1, down.length, 1], 'float32'),
+    tf.tensor4d(transpose(down).flat(), [k, 1, c * mult, mult2], 'float32'),
   );
-  const h = tf.depthwiseConv2d(x, kx, 1, 'valid');
-  return tf.depthwiseConv2d(mult === 1 ? h : reorder(h), ky, 1, 'valid');
-}
-
-/** The feature pass's intermediate [g, dg, ddg] (x) reordered for the y pass as [dg, ddg, g, g]. */
-function reorder(h: Tensor4D): Tensor4D {
-  const ch = (i: number) => tf.slice(h, [0, 0, 0, i], [-1, -1, -1, 1]);
-  return tf.concat([ch(1), ch(2), ch(0), ch(0)], 3);
-}
-
-/** Split a [2N,...] batch into its reference and test halves. */
-function halves(x: Tensor4D, n: number): [Tensor4D, Tensor4D] {
-  return [tf.slice(x, [0, 0, 0, 0], [n, -1, -1, -1]), tf.slice(x, [n, 0, 0, 0], [n, -1, -1, -1])];
-}
-
-/** Channel i of [N,H,W,C], kept as [N,H,W,1]. */
-const channel = (x: Tensor4D, i: number) => tf.slice(x, [0, 0, 0, i], [-1, -1, -1, 1]);
-
-/** The colour error e_c [N,H,W,1] of the 2N-image YCxCz batch (reference first). */
-function colourError(ycxcz: Tensor4D, ppd: number, n: number): Tensor4D {
-  const s = spatialFilters(ppd);
-  const r = spatialRadius(ppd);
-  const cz = channel(ycxcz, 2);
-  const padded = clampPad(tf.concat([ycxcz, cz], 3), r);
-  const taps = [s.y, s.cx, s.cz1, s.cz2];
-  const filtered = separable(padded, `csf:${ppd}`, taps, taps);
-  const yCxCz = tf.concat<Tensor4D>(
-    [
-      channel(filtered, 0),
-      channel(filtered, 1),
-      tf.add<Tensor4D>(channel(filtered, 2), channel(filtered, 3)),
-    ],
-    3,
-  );
-  const [a, b] = halves(huntLab(yCxCz), n);
-  const { cmax, pccmax } = colourScale();
-  const dab = tf.sub(tf.slice(a, [0, 0, 0, 1], [-1, -1, -1, 2]), tf.slice(b, [0, 0, 0, 1], [-1, -1, -1, 2]));
-  const hyab = tf.add(tf.abs(tf.sub(channel(a, 0), channel(b, 0))), tf.sqrt(tf.sum(tf.square(dab), 3, true)));
-  const e = tf.pow(hyab, K.qc);
-  return tf.where(
-    tf.less(e, pccmax),
-    tf.mul(e, f(K.pt / pccmax)),
-    tf.add(tf.mul(tf.div(tf.sub(e, pccmax), f(cmax - pccmax)), f(1 - K.pt)), K.pt),
-  ) as Tensor4D;
-}
-
-/** Filtered YCxCz -> linear RGB clamped to [0, 1] -> L*a*b* with the Hunt-adjusted a, b (0.01 L a, 0.01 L b). */
-function huntLab(ycxcz: Tensor4D): Tensor4D {
-  // xyz = (Y + 16) / 116 + (Cx / 500, 0, -Cz / 200); linear = XYZ_TO_RGB (D65 xyz).
-  const fromOpponent = [
-    [1 / 116, 1 / 500, 0],
-    [1 / 116, 0, 0],
-    [1 / 116, 0, -1 / 200],
-  ];
-  const toRgb = mul(XYZ_TO_RGB, diag(ILLUMINANT));
-  const bias = mul(toRgb, [[16 / 116], [16 / 116], [16 / 116]]).map((r) => r[0]!);
-  const rgb = tf.clipByValue(affine(ycxcz, 'rgb', mul(toRgb, fromOpponent), bias), 0, 1);
-  const xyz = affine(rgb, 'xyz', RGB_TO_XYZN, [0, 0, 0]);
-  const t = tf.where(
-    tf.greater(xyz, LAB.cube),
-    tf.pow(xyz, LAB.third),
-    tf.add(tf.mul(xyz, LAB.factor), LAB.term),
-  ) as Tensor4D;
-  const [fx, fy, fz] = [channel(t, 0), channel(t, 1), channel(t, 2)];
-  const L = tf.sub<Tensor4D>(tf.mul(fy, 116), 16);
-  const hunt = tf.mul(L, 0.01);
-  return tf.concat<Tensor4D>(
-    [
-      L,
-      tf.mul<Tensor4D>(hunt, tf.mul(tf.sub(fx, fy), 500)),
-      tf.mul<Tensor4D>(hunt, tf.mul(tf.sub(fy, fz), 200)),
-    ],
-    3,
-  );
+  return tf.depthwiseConv2d(tf.depthwiseConv2d(x, kx, 1, 'valid'), ky, 1, 'valid');
 }
 
 /**
@@ -221,19 +189,93 @@ function colourScale(): { cmax: number; pccmax: number } {
   return { cmax, pccmax: f(K.pc * cmax) };
 }
 
-/** The feature error e_f [N,H,W,1] from the 2N-image Y channel (reference first). */
-function featureError(y: Tensor4D, ppd: number, n: number): Tensor4D {
+/** Filtered [Y, Cx, Cz1, Cz2] -> linear RGB clamped to [0, 1] -> L*a*b* with Hunt's a, b (0.01 L a, 0.01 L b). */
+function huntLab(filtered: Tensor4D): Tensor4D {
+  // xyz = (Y + 16) / 116 + (Cx / 500, 0, -Cz / 200), Cz = Cz1 + Cz2; linear = XYZ_TO_RGB (D65 xyz).
+  const fromOpponent = [
+    [1 / 116, 1 / 500, 0, 0],
+    [1 / 116, 0, 0, 0],
+    [1 / 116, 0, -1 / 200, -1 / 200],
+  ];
+  const toRgb = mul(XYZ_TO_RGB, diag(ILLUMINANT));
+  const bias = mul(toRgb, [[16 / 116], [16 / 116], [16 / 116]]).map((row) => row[0]!);
+  const rgb = tf.clipByValue(affine(filtered, 'rgb', mul(toRgb, fromOpponent), bias), 0, 1);
+  const xyz = affine(rgb, 'xyz', RGB_TO_XYZN, [0, 0, 0]);
+  const t = tf.where(
+    tf.greater(xyz, LAB.cube),
+    tf.pow(xyz, LAB.third),
+    tf.add(tf.mul(xyz, LAB.factor), LAB.term),
+  ) as Tensor4D;
+  // L = 116 fy - 16, a = 500 (fx - fy), b = 200 (fy - fz); Hunt's factor [1, 0.01 L, 0.01 L].
+  const lab = affine(
+    t,
+    'lab',
+    [
+      [0, 116, 0],
+      [500, -500, 0],
+      [0, 200, -200],
+    ],
+    [-16, 0, 0],
+  );
+  const hunt = affine(
+    t,
+    'hunt',
+    [
+      [0, 0, 0],
+      [0, 1.16, 0],
+      [0, 1.16, 0],
+    ],
+    [1, -0.16, -0.16],
+  );
+  return tf.mul(lab, hunt);
+}
+
+/** The colour error e_c [N,H,W,1] from both images' Hunt L*a*b*. */
+function colourError(a: Tensor4D, b: Tensor4D): Tensor4D {
+  const d = tf.sub<Tensor4D>(a, b);
+  const dL = tf.abs(affine(d, 'pick-l', [[1, 0, 0]], [0]));
+  const hyab = tf.add(dL, tf.sqrt(affine(tf.square(d), 'sum-ab', [[0, 1, 1]], [0])));
+  const { cmax, pccmax } = colourScale();
+  const e = tf.pow(hyab, K.qc);
+  return tf.where(
+    tf.less(e, pccmax),
+    tf.mul(e, f(K.pt / pccmax)),
+    tf.add(tf.mul(tf.div(tf.sub(e, pccmax), f(cmax - pccmax)), f(1 - K.pt)), K.pt),
+  ) as Tensor4D;
+}
+
+/** One image's [edge, point] responses [N,H,W,2] from its Y [N,H,W,1]. */
+function features(y: Tensor4D, ppd: number): Tensor4D {
   const { g, dg, ddg } = featureFilters(ppd);
   const yn = tf.add(tf.mul(y, f(1 / 116)), f(16 / 116)) as Tensor4D;
-  const padded = clampPad(yn, featureSpread(ppd).radius);
-  // x: [g, dg, ddg] along W; y: [dg_x, ddg_x, g_x, g_x] by [g, g, dg, ddg] along H.
-  const d = separable(padded, `feat:${ppd}`, [g, dg, ddg], [g, g, dg, ddg], 3);
-  const norm = (a: Tensor4D, b: Tensor4D) => tf.sqrt(tf.add(tf.square(a), tf.square(b)));
-  const edge = norm(channel(d, 0), channel(d, 2));
-  const point = norm(channel(d, 1), channel(d, 3));
-  const [er, et] = halves(edge as Tensor4D, n);
-  const [pr, pt] = halves(point as Tensor4D, n);
-  const diff = tf.maximum(tf.abs(tf.sub(er, et)), tf.abs(tf.sub(pr, pt)));
+  const zero = g.map(() => 0);
+  // x: [g, dg, ddg] along W; y: g_x by [dg, ddg], dg_x by [g, 0], ddg_x by [g, 0] along H:
+  // [dy, ddy, dx, 0, ddx, 0].
+  const d = separable(
+    clampPad(yn, featureSpread(ppd).radius),
+    `feat:${ppd}`,
+    [g, dg, ddg],
+    [dg, ddg, g, zero, g, zero],
+    3,
+    2,
+  );
+  const sq = tf.square(d);
+  return tf.sqrt(
+    affine(
+      sq,
+      'edge-point',
+      [
+        [1, 0, 1, 0, 0, 0],
+        [0, 1, 0, 0, 1, 0],
+      ],
+      [0, 0],
+    ),
+  );
+}
+
+/** The feature error e_f [N,H,W,1] from both images' edge and point responses. */
+function featureError(a: Tensor4D, b: Tensor4D): Tensor4D {
+  const diff = tf.max(tf.abs(tf.sub(a, b)), 3, true);
   return tf.pow(tf.mul(diff, f(1 / f(Math.sqrt(2)))), K.qf) as Tensor4D;
 }
 
