@@ -33,7 +33,8 @@ export const flip = tidyLoss(function flip(real: Image, fake: Image, ppd: number
   const single = checkPair(real, fake);
   // Each image through the filters on its own: channel slices and concatenations cost tfjs-wasm more than
   // all the filtering (measured), so channels are only ever mixed by 1x1 convolutions.
-  const [r, t] = [perceived(rgb4d(real), ppd), perceived(rgb4d(fake), ppd)];
+  // Each in its own tidy: only its L*a*b* and features outlive it (peak memory: one image's intermediates).
+  const [r, t] = [real, fake].map((x) => tf.tidy(() => perceived(rgb4d(x), ppd))) as [Perceived, Perceived];
   const colour = colourError(r.lab, t.lab);
   const feature = featureError(r.features, t.features);
   const map = toMap(tf.pow(colour, tf.sub(1, feature)) as Tensor4D, single);
@@ -91,7 +92,8 @@ const RGB_TO_XYZN = mul(diag(INV_ILLUMINANT), RGB_TO_XYZ);
  * What FLIP compares of one image: its filtered colour as Hunt-adjusted L*a*b* [N,H,W,3], and its edge and
  * point responses [N,H,W,2].
  */
-function perceived(srgb: Tensor4D, ppd: number): { lab: Tensor4D; features: Tensor4D } {
+type Perceived = { lab: Tensor4D; features: Tensor4D };
+function perceived(srgb: Tensor4D, ppd: number): Perceived {
   const c = tf.clipByValue(srgb, 0, 1);
   const lin = tf.where(
     tf.lessEqual(c, 0.04045),
