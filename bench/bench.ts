@@ -45,7 +45,7 @@ const AUTO_LABEL = 'wasm (auto)';
 /** WebGPU rows: filters at 512² only (on a software adapter a 1024² pair takes seconds). */
 const WEBGPU_SIZES = [512];
 
-const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
 /** A deterministic pair: smooth colour noise with edges, and a shifted, noisier copy. */
 async function makePair(dir: string, n: number): Promise<[string, string]> {
@@ -57,7 +57,7 @@ async function makePair(dir: string, n: number): Promise<[string, string]> {
       for (let c = 0; c < 3; c++)
         raw[(y * n + x) * 3 + c] = (((x >> 4) + (y >> 5) + c) % 3) * 80 + rnd() * 60;
   const fake = Buffer.from(
-    raw.map((v, i) => Math.min(255, Math.max(0, raw[(i + 3 * n + 3) % raw.length]! + (rnd() - 0.5) * 40))),
+    raw.map((v, i) => Math.min(255, Math.max(0, raw[(i + 3 * n + 3) % raw.length] + (rnd() - 0.5) * 40))),
   );
   const real = path.join(dir, `real${n}.png`),
     fk = path.join(dir, `fake${n}.png`);
@@ -154,7 +154,8 @@ async function main() {
         ...BACKENDS,
         ...(webgpu && WEBGPU_SIZES.includes(n) && lossName !== 'vgg' ? ['webgpu'] : []),
       ]) {
-        if (lossName === 'vgg' && backend === 'cpu') continue; // minutes per run: not a configuration anyone should use
+        // Minutes per run: not a configuration anyone should use.
+        if (lossName === 'vgg' && backend === 'cpu') continue;
         await useBackend(backend as 'wasm' | 'cpu' | 'webgpu');
         const loss = (await loadLoss(lossName))!;
         vggCtx.vgg19?.dispose();
@@ -352,12 +353,12 @@ async function main() {
         : [...m.theirs, real, fake];
     for (let i = 0; i < ROUNDS; i++) {
       const ours = () => {
-        const x = runOurs([m.ours[0]!, real, fake, ...m.ours.slice(1), '--no-maps', ...AUTO]);
+        const x = runOurs([m.ours[0], real, fake, ...m.ours.slice(1), '--no-maps', ...AUTO]);
         wall.push(x.ms);
         rss.push(x.mb);
       };
       const theirs = () => {
-        const x = timed(PY, [path.join(ROOT, theirArgs[0]!), ...theirArgs.slice(1)]);
+        const x = timed(PY, [path.join(ROOT, theirArgs[0]), ...theirArgs.slice(1)]);
         if (!x.ok) throw new Error(x.err);
         pyWall.push(x.ms);
         pyRss.push((JSON.parse(x.out) as { maxrss_kb: number }).maxrss_kb / 1024);
@@ -394,18 +395,18 @@ async function main() {
             (JSON.parse(y.out) as { compute_ms: number }).compute_ms.toFixed(0),
             y.ms.toFixed(0),
             ((JSON.parse(y.out) as { maxrss_kb: number }).maxrss_kb / 1024).toFixed(0),
-            (ours[0]! / y.ms).toFixed(2),
+            (ours[0] / y.ms).toFixed(2),
           ]
         : ['–', '–', '–', '–'];
-      const row = `| sobel (tiled, 1 run) | ${n}² | ${AUTO_LABEL} | – | ${ours[0]!.toFixed(0)} | ${ours[1]!.toFixed(0)} | ${py.join(' | ')} |`;
+      const row = `| sobel (tiled, 1 run) | ${n}² | ${AUTO_LABEL} | – | ${ours[0].toFixed(0)} | ${ours[1].toFixed(0)} | ${py.join(' | ')} |`;
       rows.push(row);
       console.log(row);
-      sizes.push({ n, ms: ours[0]!, mb: ours[1]! });
+      sizes.push({ n, ms: ours[0], mb: ours[1] });
     }
   }
   // Linear in pixels: the cost of each added Mpixel between consecutive sizes (start-up cancels out).
   const scaling = sizes.slice(1).map((b, i) => {
-    const a = sizes[i]!,
+    const a = sizes[i],
       mpx = (b.n * b.n - a.n * a.n) / 2 ** 20;
     return `${a.n}² to ${b.n}²: ${((b.ms - a.ms) / mpx).toFixed(1)} ms and ${((b.mb - a.mb) / mpx).toFixed(1)} MB per added Mpixel`;
   });

@@ -123,7 +123,9 @@ export async function conclude(
   const summary = summarise(records, meta.losses);
   const c = summary.counts;
   const extra = `${c.new ? `, ${c.new} new` : ''}${c.updated ? `, ${c.updated} updated` : ''}`;
-  const line = `${c.pairs} pairs: ${c.ok} ok, ${c.over} over a threshold, ${c.error} errors${extra} (${meta.losses.join(', ')}; ${meta.backend}; ${meta.seconds.toFixed(1)} s)`;
+  const line =
+    `${c.pairs} pairs: ${c.ok} ok, ${c.over} over a threshold, ${c.error} errors${extra} ` +
+    `(${meta.losses.join(', ')}; ${meta.backend}; ${meta.seconds.toFixed(1)} s)`;
   const directions = Object.fromEntries(meta.losses.map((l) => [l, better(l)]));
   const series = epochSeries(records, meta.losses);
   const best = bestEpochs(series);
@@ -145,10 +147,10 @@ export async function conclude(
     meta,
     opt,
     line,
-    series.map((s) => ({
-      ...s,
-      ...(best[s.name] ? { best: { x: best[s.name]!.epoch, y: best[s.name]!.value } } : {}),
-    })),
+    series.map((s) => {
+      const b = best[s.name];
+      return { ...s, ...(b ? { best: { x: b.epoch, y: b.value } } : {}) };
+    }),
   );
   if (opt.results) writeResults(opt.results, records, meta, summaryObject);
   if (opt.json) out(toJson(summaryObject) + '\n');
@@ -157,7 +159,8 @@ export async function conclude(
       table(records, meta.losses, line) +
         (hasEpochs
           ? `best epoch: ${Object.entries(best)
-              .map(([l, b]) => `${l} ${b.epoch} (${formatFloat32(b.value)})`)
+              .map(([l, b]) => (b ? `${l} ${b.epoch} (${formatFloat32(b.value)})` : ''))
+              .filter(Boolean)
               .join(', ')}\n`
           : ''),
     );
@@ -327,7 +330,7 @@ export function relocateFiles(r: PairRecord, f: (p: string) => string): PairReco
   const files = Object.fromEntries(
     Object.entries(r.files).map(([l, kinds]) => [
       l,
-      Object.fromEntries(Object.entries(kinds).map(([k, p]) => [k, f(p!)])),
+      Object.fromEntries(Object.entries(kinds).map(([k, p]) => [k, f(p)])),
     ]),
   );
   return { ...r, files };
@@ -349,5 +352,8 @@ function table(records: PairRecord[], losses: readonly string[], line: string): 
       return `${r.name.padEnd(w)}  ${cols.map((c) => cell(c.cell(r))).join('  ')}  ${r.status}${updated}${r.error ? `: ${r.error}` : r.over ? `: ${r.over.join('; ')}` : ''}\n`;
     },
   );
-  return `${'pair'.padEnd(w)}  ${cols.map((c) => c.head.padStart(12)).join('  ')}  status\n${rows.join('')}${line}\n`;
+  return (
+    `${'pair'.padEnd(w)}  ${cols.map((c) => c.head.padStart(12)).join('  ')}  ` +
+    `status\n${rows.join('')}${line}\n`
+  );
 }

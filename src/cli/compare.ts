@@ -59,6 +59,21 @@ function input(role: 'real' | 'fake', arg: string, bytes: Buffer | string): Pair
   };
 }
 
+/** What can be refused before any file is read: two stdin inputs, options the loss does not take, gates. */
+function checkArguments(loss: string, realArg: string, fakeArg: string, opt: CompareOptions): void {
+  if (realArg === '-' && fakeArg === '-') {
+    throw new UserError('only one of real and fake can be read from stdin (-)');
+  }
+  checkLossOptions([loss], opt.run);
+  checkGates(
+    [
+      ...(opt.max !== undefined ? [{ loss, bound: 'max' as const, limit: opt.max }] : []),
+      ...(opt.min !== undefined ? [{ loss, bound: 'min' as const, limit: opt.min }] : []),
+    ],
+    [loss],
+  );
+}
+
 /** The single-pair command: read, decode, compute, write, and what to print. */
 export async function compare(
   loss: LossDefinition,
@@ -67,16 +82,7 @@ export async function compare(
   opt: CompareOptions,
   progress: Progress,
 ): Promise<{ stdout: string; code: number }> {
-  if (realArg === '-' && fakeArg === '-')
-    throw new UserError('only one of real and fake can be read from stdin (-)');
-  checkLossOptions([loss.name], opt.run);
-  checkGates(
-    [
-      ...(opt.max !== undefined ? [{ loss: loss.name, bound: 'max' as const, limit: opt.max }] : []),
-      ...(opt.min !== undefined ? [{ loss: loss.name, bound: 'min' as const, limit: opt.min }] : []),
-    ],
-    [loss.name],
-  );
+  checkArguments(loss.name, realArg, fakeArg, opt);
   progress.step('reading images');
   const [realBytes, fakeBytes] = await Promise.all([readInput(realArg, 'real'), readInput(fakeArg, 'fake')]);
   const weights = await locateWeights([loss.requires], {
@@ -118,7 +124,7 @@ export async function compare(
   }
   const report = reportOf(loss.name, comparison, opt, backend, realArg, fakeArg);
   return {
-    stdout: opt.json ? toJson(report) + '\n' : formatFloat32(comparison.values[loss.name]!) + '\n',
+    stdout: opt.json ? toJson(report) + '\n' : formatFloat32(comparison.values[loss.name]) + '\n',
     code: report.over || report.under ? 1 : 0,
   };
 }
@@ -146,7 +152,9 @@ function reportOf(
   real: string,
   fake: string,
 ): CompareReport {
-  const value = comparison.values[loss]!;
+  const value = comparison.values[loss];
+  // Losses without a per-pixel map have no statistics.
+  const stats = comparison.stats[loss] as MapStats | undefined;
   return {
     loss,
     mean: roundFloat32(value),
@@ -156,7 +164,7 @@ function reportOf(
     backend,
     better: better(loss),
     files: comparison.files[loss] ?? {},
-    ...(comparison.stats[loss] ? { stats: roundStats(comparison.stats[loss]) } : {}),
+    ...(stats ? { stats: roundStats(stats) } : {}),
     real,
     fake,
     ...(opt.max !== undefined ? { max: opt.max, over: value > opt.max } : {}),

@@ -29,14 +29,14 @@ export function gateParser(bound: 'max' | 'min'): (v: string, prev: Gate[]) => G
   return (v, prev) => {
     const m = /^([a-z0-9-]+)(?:\.([a-z0-9]+))?=(.+)$/i.exec(v);
     const limit = Number(m?.[3]);
-    if (!m || m[3]!.trim() === '' || !Number.isFinite(limit))
+    if (!m || m[3].trim() === '' || !Number.isFinite(limit))
       throw new InvalidArgumentError(
         `expected loss=number or loss.stat=number, e.g. sobel=0.1 or sobel.p99=0.3`,
       );
     const stat = m[2] as Stat | undefined;
     if (stat !== undefined && !STATS.includes(stat))
       throw new InvalidArgumentError(`unknown statistic '${stat}' (choose from ${STATS.join(', ')})`);
-    return [...prev, { loss: m[1]!, ...(stat ? { stat } : {}), bound, limit }];
+    return [...prev, { loss: m[1], ...(stat ? { stat } : {}), bound, limit }];
   };
 }
 
@@ -52,7 +52,8 @@ export function checkGates(gates: readonly Gate[], losses: readonly string[]): v
       throw new UserError(`${flag}: ${g.loss} is not among --loss ${losses.join(',')}`);
     if (g.stat && g.bound === 'min')
       throw new UserError(
-        `${flag}: statistics are of the per-pixel dissimilarity map (bright = differs): bound them with --max`,
+        `${flag}: statistics are of the per-pixel dissimilarity map (bright = differs): bound them with ` +
+          `--max`,
       );
     if (!g.stat && better(g.loss) === 'higher' && g.bound === 'max')
       throw new UserError(

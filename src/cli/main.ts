@@ -131,7 +131,8 @@ function batchCommand(program: Command): void {
     program
       .command('batch')
       .description(
-        'compare many pairs: <realDir> <fakeDir> by relative path, or one NectarGAN output folder (N_B_real/N_B_fake, epochE_i_B_real/fake)',
+        'compare many pairs: <realDir> <fakeDir> by relative path, or one NectarGAN output folder ' +
+          '(N_B_real/N_B_fake, epochE_i_B_real/fake)',
       )
       .argument('<dir>', 'folder of real images, or a NectarGAN test/train output folder')
       .argument('[fakeDir]', 'folder of fake images, paired with <dir> by relative path'),
@@ -139,7 +140,8 @@ function batchCommand(program: Command): void {
     .option('--loss <list>', `comma-separated losses (${LOSS_NAMES.join(', ')})`, DEFAULTS.losses.join(','))
     .option(
       '--max <loss[.stat]=value>',
-      `upper bound on a loss's value, or on a statistic (${STATS.join(', ')}) of its map; repeatable: a pair beyond any is over (exit 1)`,
+      `upper bound on a loss's value, or on a statistic (${STATS.join(', ')}) of its map; repeatable: a ` +
+        `pair beyond any is over (exit 1)`,
       gateParser('max'),
       [],
     )
@@ -161,7 +163,8 @@ function batchCommand(program: Command): void {
     .addOption(
       new Option(
         '--update <which>',
-        'two folders: copy current images over baselines: new (no baseline yet), changed (over a threshold), all',
+        'two folders: copy current images over baselines: new (no baseline yet), changed (over a ' +
+          'threshold), all',
       ).choices(['new', 'changed', 'all']),
     )
     .option(
@@ -244,7 +247,8 @@ function backendsCommand(program: Command): void {
       else
         for (const b of list)
           process.stdout.write(
-            `${b.package.padEnd(30)} ${b.backend.padEnd(10)} ${b.loaded ? 'loaded    ' : 'not loaded'}  ${b.detail}\n`,
+            `${b.package.padEnd(30)} ${b.backend.padEnd(10)} ${b.loaded ? 'loaded    ' : 'not loaded'}  ` +
+              `${b.detail}\n`,
           );
     });
 }
@@ -252,7 +256,8 @@ function backendsCommand(program: Command): void {
 export function buildProgram(): Command {
   const program = new Command('nectar-loss')
     .description(
-      "Where two images differ: NectarGAN's Sobel, Laplacian, VGG19-perceptual, L1 and L2 losses and the standard SSIM, MS-SSIM, PSNR and LPIPS, as a value, per-pixel heatmaps and reports.",
+      "Where two images differ: NectarGAN's Sobel, Laplacian, VGG19-perceptual, L1 and L2 losses and the " +
+        'standard SSIM, MS-SSIM, PSNR and LPIPS, as a value, per-pixel heatmaps and reports.',
     )
     .version(version(), '-V, --version')
     .addHelpText('after', EXAMPLES)
@@ -300,7 +305,8 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.USAGE;
     }
     process.stderr.write(
-      `nectar-loss: internal error: ${err instanceof Error ? err.message : String(err)} (please report this)\n`,
+      `nectar-loss: internal error: ${err instanceof Error ? err.message : String(err)} (please report ` +
+        `this)\n`,
     );
     if (process.env.NECTAR_LOSS_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return EXIT.USAGE;

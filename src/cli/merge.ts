@@ -37,7 +37,7 @@ function readShard(file: string): Shard {
 /** The shards must be runs of one batch: same losses, range, thresholds and folders, each shard once. */
 function checkShards(shards: Shard[]): void {
   const key = (m: RunMeta) => JSON.stringify([m.losses, m.range, m.gates, m.dirs]);
-  const first = shards[0]!;
+  const first = shards[0];
   for (const s of shards)
     if (key(s.meta) !== key(first.meta))
       throw new UserError(
@@ -66,7 +66,7 @@ export async function merge(files: string[], opt: ReportOptions, out: (s: string
       );
     names.add(r.name);
   }
-  const meta = shards[0]!.meta;
+  const meta = shards[0].meta;
   const backends = [...new Set(shards.map((s) => s.meta.backend))].join('+');
   const merged: RunMeta = {
     dirs: meta.dirs,

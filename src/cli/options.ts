@@ -136,9 +136,9 @@ function parseShift(v: string): number {
 /** `--ignore x,y,w,h`, repeatable. */
 function parseRect(v: string, prev: Rect[]): Rect[] {
   const n = v.split(',').map((s) => Number(s.trim()));
-  if (n.length !== 4 || n.some((x) => !Number.isSafeInteger(x) || x < 0) || n[2]! < 1 || n[3]! < 1)
+  if (n.length !== 4 || n.some((x) => !Number.isSafeInteger(x) || x < 0) || n[2] < 1 || n[3] < 1)
     throw new InvalidArgumentError('expected x,y,w,h in whole pixels (w, h at least 1), e.g. 0,0,120,40.');
-  return [...prev, { x: n[0]!, y: n[1]!, width: n[2]!, height: n[3]! }];
+  return [...prev, { x: n[0], y: n[1], width: n[2], height: n[3] }];
 }
 
 /**
@@ -151,11 +151,13 @@ export function checkLossOptions(losses: readonly string[], run: RunSettings, ma
     const t = lossTraits(l);
     if (masked && !t.maskable)
       throw new UserError(
-        `${l} does not take a mask (--mask, --ignore, --masks): its value is not the mean of a per-pixel map, so pixels cannot be left out of it`,
+        `${l} does not take a mask (--mask, --ignore, --masks): its value is not the mean of a per-pixel ` +
+          `map, so pixels cannot be left out of it`,
       );
     if (run.compute.shift > 0 && !t.shift)
       throw new UserError(
-        `${l} does not take --shift-tolerance: it is defined for ${LOSS_NAMES.filter((n) => lossTraits(n).shift).join(', ')} only`,
+        `${l} does not take --shift-tolerance: it is defined for ` +
+          `${LOSS_NAMES.filter((n) => lossTraits(n).shift).join(', ')} only`,
       );
   }
 }
@@ -194,15 +196,18 @@ export function addPairOptions(cmd: Command): Command {
     .option('--resize', "resize fake to real's size instead of refusing a size mismatch")
     .option(
       '--weights <file>',
-      `vgg: VGG19 weights (.pth of any torch version, or .safetensors); default $${ENV_WEIGHTS}, else torch.hub's cache`,
+      `vgg: VGG19 weights (.pth of any torch version, or .safetensors); default $${ENV_WEIGHTS}, else ` +
+        `torch.hub's cache`,
     )
     .option(
       '--alexnet-weights <file>',
-      `lpips: torchvision's AlexNet weights (alexnet-owt-7be5be79.pth); default $${ALEXNET_HUB.envWeights}, else torch.hub's cache`,
+      `lpips: torchvision's AlexNet weights (alexnet-owt-7be5be79.pth); default $${ALEXNET_HUB.envWeights}, ` +
+        `else torch.hub's cache`,
     )
     .option(
       '--vgg16-weights <file>',
-      `lpips-vgg: torchvision's VGG16 weights (vgg16-397923af.pth); default $${VGG16_HUB.envWeights}, else torch.hub's cache`,
+      `lpips-vgg: torchvision's VGG16 weights (vgg16-397923af.pth); default $${VGG16_HUB.envWeights}, else ` +
+        `torch.hub's cache`,
     )
     .option('--no-download', `vgg, lpips: never download missing weights (also: $${ENV_NO_DOWNLOAD}=1)`)
     .option(
@@ -227,7 +232,8 @@ function addLossParameterOptions(cmd: Command): Command {
   return cmd
     .option(
       '--shift-tolerance <k>',
-      `sobel, laplacian, l1, l2: per pixel, the smallest difference over shifts of fake up to k px (0-${MAX_SHIFT}; not NectarGAN's training loss)`,
+      `sobel, laplacian, l1, l2: per pixel, the smallest difference over shifts of fake up to k px ` +
+        `(0-${MAX_SHIFT}; not NectarGAN's training loss)`,
       parseShift,
       compute.shift,
     )

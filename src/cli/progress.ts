@@ -8,7 +8,10 @@ export interface Progress {
 
 export function makeProgress(): Progress {
   // A terminal that reports no width (e.g. under `script`) would make the spinner's redraw misbehave.
-  const enabled = Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0 && !process.env.CI;
+  const enabled =
+    Boolean(process.stderr.isTTY) &&
+    ((process.stderr.columns as number | undefined) ?? 0) > 0 &&
+    !process.env.CI;
   let spinner: Ora | undefined;
   let loading: Promise<void> | undefined;
   let text = '';

@@ -71,6 +71,9 @@ export interface BatchSummary {
   worst: Record<string, { name: string; value: number | undefined }[]>;
 }
 
+/** A record's value of a loss: absent where the pair failed before computing it. */
+const valueOf = (r: PairRecord, l: string): number | undefined => r.losses[l];
+
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /** Sorts the records by name (in place) and counts them. */
@@ -92,10 +95,12 @@ export function summarise(records: PairRecord[], losses: readonly string[]): Bat
     losses.map((l) => [
       l,
       records
-        .filter((r) => r.losses[l] !== undefined)
-        .sort((a, b) => sign(l) * (b.losses[l]! - a.losses[l]!) || byName(a, b))
-        .slice(0, 5)
-        .map((r) => ({ name: r.name, value: r.losses[l] })),
+        .flatMap((r) => {
+          const value = valueOf(r, l);
+          return value === undefined ? [] : [{ name: r.name, value }];
+        })
+        .sort((a, b) => sign(l) * (b.value - a.value) || byName(a, b))
+        .slice(0, 5),
     ]),
   );
   return { counts, exit: counts.error ? 2 : failing ? 1 : 0, worst };
@@ -107,8 +112,8 @@ export function summarise(records: PairRecord[], losses: readonly string[]): Bat
  */
 export function bestEpochs(
   series: ReturnType<typeof epochSeries>,
-): Record<string, { epoch: number; value: number }> {
-  const out: Record<string, { epoch: number; value: number }> = {};
+): Partial<Record<string, { epoch: number; value: number }>> {
+  const out: Partial<Record<string, { epoch: number; value: number }>> = {};
   for (const s of series) {
     const sign = better(s.name) === 'higher' ? -1 : 1;
     const best = [...s.points]
@@ -131,7 +136,8 @@ export function epochSeries(
     const acc = new Map<number, number[]>();
     for (const r of records) {
       const e = r.epoch;
-      if (e !== undefined && r.losses[l] !== undefined) acc.set(e, [...(acc.get(e) ?? []), r.losses[l]!]);
+      const v = valueOf(r, l);
+      if (e !== undefined && v !== undefined) acc.set(e, [...(acc.get(e) ?? []), v]);
     }
     return { name: l, points: [...acc].map(([x, v]) => ({ x, y: v.reduce((a, b) => a + b, 0) / v.length })) };
   });

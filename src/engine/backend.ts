@@ -94,7 +94,9 @@ async function loadNativePackage(pkg: string): Promise<string | undefined> {
   try {
     // Imported by resolved path so that the same lookup (node_modules, NODE_PATH) finds and loads it.
     await import(pathToFileURL(require.resolve(pkg)).href);
-    if ((await core()).findBackendFactory('tensorflow')) return undefined;
+    // tfjs types the factory as always there; it is null when no package registered it.
+    const factory = (await core()).findBackendFactory('tensorflow') as unknown;
+    if (factory) return undefined;
     return 'loaded but registered no tensorflow backend (a second copy of @tensorflow/tfjs-core?)';
   } catch (err) {
     return describeLoadError(err);
@@ -199,7 +201,8 @@ const BACKENDS: readonly BackendEntry[] = [
       WASM,
       'wasm',
       async () =>
-        ` (${(await (await core()).env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'SIMD' : 'no SIMD'}, one thread: tfjs-wasm threads do not run in Node)`,
+        ` (${(await (await core()).env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'SIMD' : 'no SIMD'}, one ` +
+        `thread: tfjs-wasm threads do not run in Node)`,
     ),
   },
   {

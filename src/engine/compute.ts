@@ -1,5 +1,5 @@
 import { tf } from '../tf.js';
-import type { Tensor, Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
+import type { Tensor, Tensor3D } from '@tensorflow/tfjs-core';
 import { gray, toRange } from '../losses/common.js';
 import { shiftTolerant } from '../losses/shift.js';
 import type { LossContext, LossDefinition, LossResult, ShiftSpec } from '../losses/types.js';
@@ -64,7 +64,7 @@ export async function computePair(
   ctx?: LossContext,
   opt: ComputeOptions = {},
 ): Promise<LossOutput> {
-  return (await computeLosses([loss], real, fake, range, ctx, opt))[0]!;
+  return (await computeLosses([loss], real, fake, range, ctx, opt))[0];
 }
 
 /**
@@ -91,7 +91,7 @@ export async function computeLosses(
   const local = losses.filter((l) => l.halo !== undefined);
   const haloOf = (l: LossDefinition) => l.haloFor?.(ctx) ?? l.halo!;
   const keep = (group: LossDefinition[], out: LossOutput[]) =>
-    group.forEach((l, i) => results.set(l, out[i]!));
+    group.forEach((l, i) => results.set(l, out[i]));
   // A shifted read reaches k pixels beyond the filter's own halo.
   if (local.length)
     keep(
@@ -121,8 +121,7 @@ async function runGroup(
   for (const strip of strips) {
     const tensors = tf.tidy(() => computeStrip(group, real, fake, strip, range, ctx, opt));
     try {
-      for (const [i, o] of tensors.entries())
-        await accumulate(acc[i]!, o, strip, W, whole, opt.map !== false);
+      for (const [i, o] of tensors.entries()) await accumulate(acc[i], o, strip, W, whole, opt.map !== false);
     } finally {
       tf.dispose(tensors.flatMap((o) => [o.map, ...o.filtered, ...o.terms, ...(o.scalar ? [o.scalar] : [])]));
     }
@@ -186,7 +185,7 @@ function accumulator(
   if (crop > 0) {
     const inner = new Uint8Array(W * H);
     for (let y = crop; y < H - crop; y++) inner.fill(1, y * W + crop, y * W + W - crop);
-    if (mask) for (let i = 0; i < inner.length; i++) inner[i] &= mask[i]!;
+    if (mask) for (let i = 0; i < inner.length; i++) inner[i] &= mask[i];
     mask = inner;
   }
   const fromMean = loss.value?.fromMean;
@@ -227,7 +226,7 @@ async function accumulate(
     else acc.map.set(m, s.y0 * W);
   }
   if (!o.filtered.length) return;
-  const [fr, ff] = await Promise.all([rowsOf(o.filtered[0]!), rowsOf(o.filtered[1]!)]);
+  const [fr, ff] = await Promise.all([rowsOf(o.filtered[0]), rowsOf(o.filtered[1])]);
   if (whole) acc.filtered = { real: fr, fake: ff };
   else {
     // The whole image (acc.pixels counts only the pixels a mask compares).
@@ -294,7 +293,7 @@ export async function compareEmbedded(
   const acc: Accumulator = { size: W * H, pixels: W * H, map: new Float32Array(0), sum: 0 };
   const o = tf.tidy(() => {
     const t = (fs: Feature[]) =>
-      fs.map((x) => tf.tensor4d(x.data, x.shape as [number, number, number, number]) as Tensor4D);
+      fs.map((x) => tf.tensor4d(x.data, x.shape as [number, number, number, number]));
     return stripTensors(
       loss.compareEmbeddings!(t(realFeatures), t(fakeFeatures), H, W, true, opt.map !== false),
       false,
@@ -320,12 +319,12 @@ export function sum64(a: Float32Array): number {
     s3 = 0,
     i = 0;
   for (const n = a.length - (a.length % 4); i < n; i += 4) {
-    s0 += a[i]!;
-    s1 += a[i + 1]!;
-    s2 += a[i + 2]!;
-    s3 += a[i + 3]!;
+    s0 += a[i];
+    s1 += a[i + 1];
+    s2 += a[i + 2];
+    s3 += a[i + 3];
   }
-  for (; i < a.length; i++) s0 += a[i]!;
+  for (; i < a.length; i++) s0 += a[i];
   return s0 + s1 + (s2 + s3);
 }
 
@@ -346,8 +345,8 @@ export function maskedSum64(a: Float32Array, mask: Uint8Array): number {
   let s0 = 0,
     s1 = 0;
   for (let i = 0; i < a.length; i += 2) {
-    if (mask[i]) s0 += a[i]!;
-    if (mask[i + 1]) s1 += a[i + 1]!; // past the end, mask[i + 1] is undefined
+    if (mask[i]) s0 += a[i];
+    if (mask[i + 1]) s1 += a[i + 1]; // past the end, mask[i + 1] is undefined
   }
   return s0 + s1;
 }

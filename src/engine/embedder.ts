@@ -40,7 +40,7 @@ export class Embedder {
   /** The features of one whole image, computed on the next thread in turn. */
   features(loss: string, image: RawImage, range: Range): Promise<Feature[]> {
     const id = this.nextId++;
-    const w = this.workers[id % this.workers.length]!;
+    const w = this.workers[id % this.workers.length];
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       w.postMessage({ id, loss, image, range } satisfies EmbedRequest);

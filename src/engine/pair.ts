@@ -76,9 +76,9 @@ export async function runPair(
     ...(mask ? { ignored: mask.ignored } : {}),
   };
   losses.forEach((d, i) => {
-    comparison.values[d.name] = outputs[i]!.value;
+    comparison.values[d.name] = outputs[i].value;
     comparison.files[d.name] = {};
-    const stats = d.mapless || run.stats === false ? undefined : mapStats(outputs[i]!.map, mask?.compared);
+    const stats = d.mapless || run.stats === false ? undefined : mapStats(outputs[i].map, mask?.compared);
     if (stats) comparison.stats[d.name] = stats;
   });
   if (run.draw) await writeFiles(losses, outputs, r, f, target, run, mask?.compared, comparison);
@@ -119,7 +119,8 @@ async function decodePair(
   if (f.width !== r.width || f.height !== r.height) {
     if (!s.resize)
       throw new UserError(
-        `size mismatch: real ${real.name} is ${r.width}x${r.height}, fake ${fake.name} is ${f.width}x${f.height} (--resize resizes fake to real's size)`,
+        `size mismatch: real ${real.name} is ${r.width}x${r.height}, fake ${fake.name} is ` +
+          `${f.width}x${f.height} (--resize resizes fake to real's size)`,
       );
     f = await decodeImage(fake.bytes, {
       label: fake.label,
@@ -135,7 +136,8 @@ function checkSize(losses: LossDefinition[], r: DecodedImage): void {
   for (const l of losses) {
     if (l.minSide && Math.min(r.width, r.height) < l.minSide)
       throw new UserError(
-        `${l.name} needs images whose shorter side is at least ${l.minSide} px (${l.minSide - 1} or less is refused); this pair is ${r.width}x${r.height}`,
+        `${l.name} needs images whose shorter side is at least ${l.minSide} px (${l.minSide - 1} or less is ` +
+          `refused); this pair is ${r.width}x${r.height}`,
       );
   }
 }
@@ -173,7 +175,7 @@ async function computeAll(
   const here = losses.filter((d) => !remote(d));
   const local = await computeLosses(here, r, f, run.compute.range, await run.resources.contextFor(here), opt);
   return Promise.all(
-    losses.map(async (d) => (remote(d) ? embedded(d, r, f, run, opt) : local[here.indexOf(d)]!)),
+    losses.map(async (d) => (remote(d) ? embedded(d, r, f, run, opt) : local[here.indexOf(d)])),
   );
 }
 
@@ -205,7 +207,7 @@ async function writeFiles(
   comparison: PairComparison,
 ): Promise<void> {
   // A loss without a per-pixel map (ms-ssim) draws nothing.
-  const drawn = losses.flatMap((l, i) => (l.mapless ? [] : [[l, outputs[i]!] as const]));
+  const drawn = losses.flatMap((l, i) => (l.mapless ? [] : [[l, outputs[i]] as const]));
   const files = await (
     await render()
   ).renderPair(
@@ -219,5 +221,5 @@ async function writeFiles(
   );
   if (!files.length) return;
   const paths = writeAllOrNothing(target.outDir, files);
-  files.forEach((file, i) => (comparison.files[file.loss]![file.kind] = paths[i]));
+  files.forEach((file, i) => (comparison.files[file.loss][file.kind] = paths[i]));
 }

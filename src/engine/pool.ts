@@ -11,7 +11,7 @@ export type JobResult = { job: Job; ms: number } & (
 
 /** Default --jobs: one worker per core. */
 export function defaultJobs(): number {
-  return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  return Math.max(1, os.availableParallelism());
 }
 
 /**

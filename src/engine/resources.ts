@@ -46,7 +46,7 @@ export class LossResources {
   /** The context these losses need, loading what is missing. */
   async contextFor(losses: readonly LossDefinition[]): Promise<LossContext> {
     for (const loss of losses) {
-      const need = loss.requires as Requirement | undefined;
+      const need = loss.requires;
       if (!need || this.ctx[need]) continue;
       const file = this.files[need];
       if (!file) throw new UserError(`the ${loss.name} loss needs ${need} weights`);
@@ -68,7 +68,7 @@ export class LossResources {
 
   dispose(): void {
     this.disposed = true;
-    for (const r of Object.values(this.ctx)) r?.dispose();
+    for (const r of Object.values(this.ctx) as ({ dispose(): void } | undefined)[]) r?.dispose();
     this.ctx = {};
   }
 }

@@ -42,7 +42,7 @@ const keyOf = (b: number) => (b ^ ((b >> 31) | 0x80000000)) >>> 0;
 
 function valueOf(key: number): number {
   scratch[0] = key >= 0x80000000 ? key ^ 0x80000000 : ~key;
-  return scratchF[0]!;
+  return scratchF[0];
 }
 
 /** One pass: counts of the keys' top 16 bits, the float64 sum, the max and the number compared. */
@@ -58,18 +58,18 @@ function countHigh(
   if (mask) {
     for (let i = 0; i < map.length; i++) {
       if (!mask[i]) continue;
-      const v = map[i]!,
-        b = bits[i]!;
-      counts[(b ^ ((b >> 31) | 0x80000000)) >>> 16]!++;
+      const v = map[i],
+        b = bits[i];
+      counts[(b ^ ((b >> 31) | 0x80000000)) >>> 16]++;
       sum += v;
       if (v > max) max = v;
       n++;
     }
   } else {
     for (let i = 0; i < map.length; i++) {
-      const v = map[i]!,
-        b = bits[i]!;
-      counts[(b ^ ((b >> 31) | 0x80000000)) >>> 16]!++;
+      const v = map[i],
+        b = bits[i];
+      counts[(b ^ ((b >> 31) | 0x80000000)) >>> 16]++;
       sum += v;
       if (v > max) max = v;
     }
@@ -90,32 +90,30 @@ function orderStatistics(
   let below = 0,
     r = 0;
   for (let b = 0; b < DIGIT && r < ranks.length; b++) {
-    while (r < ranks.length && ranks[r]! < below + counts[b]!)
-      where.push({ rank: ranks[r]!, bucket: b, within: ranks[r++]! - below });
-    below += counts[b]!;
+    while (r < ranks.length && ranks[r] < below + counts[b])
+      where.push({ rank: ranks[r], bucket: b, within: ranks[r++] - below });
+    below += counts[b];
   }
   // The keys of those few buckets, gathered in a second pass.
   const slot = new Int8Array(DIGIT).fill(-1);
   const buckets = [...new Set(where.map((w) => w.bucket))];
-  const held = buckets.map((b, j) => ((slot[b] = j), { keys: new Uint32Array(counts[b]!), n: 0 }));
+  const held = buckets.map((b, j) => ((slot[b] = j), { keys: new Uint32Array(counts[b]), n: 0 }));
   for (let i = 0; i < bits.length; i++) {
     if (mask && !mask[i]) continue;
-    const k = keyOf(bits[i]!),
-      j = slot[k >>> 16]!;
-    if (j >= 0) held[j]!.keys[held[j]!.n++] = k;
+    const k = keyOf(bits[i]),
+      j = slot[k >>> 16];
+    if (j >= 0) held[j].keys[held[j].n++] = k;
   }
-  return new Map(
-    where.map((w) => [w.rank, valueOf(select(held[buckets.indexOf(w.bucket)]!.keys, w.within))]),
-  );
+  return new Map(where.map((w) => [w.rank, valueOf(select(held[buckets.indexOf(w.bucket)].keys, w.within))]));
 }
 
 /** The key of the given rank among keys that share their top 16 bits: sorted when few, else counted. */
 function select(keys: Uint32Array, rank: number): number {
-  if (keys.length < SORT_BELOW) return keys.sort()[rank]!;
+  if (keys.length < SORT_BELOW) return keys.sort()[rank];
   const low = new Uint32Array(DIGIT);
-  for (let i = 0; i < keys.length; i++) low[keys[i]! & 0xffff]!++;
+  for (let i = 0; i < keys.length; i++) low[keys[i] & 0xffff]++;
   let below = 0,
     d = 0;
-  while (below + low[d]! <= rank) below += low[d++]!;
-  return ((keys[0]! & 0xffff0000) | d) >>> 0;
+  while (below + low[d] <= rank) below += low[d++];
+  return ((keys[0] & 0xffff0000) | d) >>> 0;
 }

@@ -28,7 +28,7 @@ export function unitTensor(img: RawImage, y0: number, y1: number): Tensor3D {
   const traits = traitsOf(tf.getBackend());
   if (traits.divide === 'js') {
     const v = new Float32Array(src.length);
-    for (let i = 0; i < v.length; i++) v[i] = src[i]! / img.max;
+    for (let i = 0; i < v.length; i++) v[i] = src[i] / img.max;
     return tf.tensor3d(v, shape, 'float32');
   }
   const v = buffer(src.length, traits.copiesOnCreate);

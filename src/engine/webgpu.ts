@@ -31,7 +31,10 @@ const require = createRequire(import.meta.url);
 export function driverHint(platform: NodeJS.Platform = process.platform): string {
   if (platform === 'darwin') return 'Metal is built into macOS 13 or newer: update macOS';
   if (platform === 'win32') return "install or update the GPU vendor's driver (Direct3D 12)";
-  return "install a Vulkan driver: NVIDIA's proprietary driver, or Mesa's RADV (AMD) / ANV (Intel) (Debian/Ubuntu: apt-get install mesa-vulkan-drivers libvulkan1)";
+  return (
+    "install a Vulkan driver: NVIDIA's proprietary driver, or Mesa's RADV (AMD) / ANV (Intel) " +
+    '(Debian/Ubuntu: apt-get install mesa-vulkan-drivers libvulkan1)'
+  );
 }
 
 /** Why WebGPU cannot run before any adapter is asked for: packages, then (Linux) the Vulkan loader. */
@@ -41,8 +44,12 @@ export function prerequisites(
 ): string | undefined {
   const missing = WEBGPU_PACKAGES.filter((p) => !isInstalled(p));
   if (missing.length) return `${missing.join(' and ')} not installed (${WEBGPU_INSTALL})`;
-  if (platform === 'linux' && !libs().has('libvulkan.so.1'))
-    return "no Vulkan loader (libvulkan.so.1) found: apt-get install libvulkan1, or your distribution's Vulkan loader";
+  if (platform === 'linux' && !libs().has('libvulkan.so.1')) {
+    return (
+      "no Vulkan loader (libvulkan.so.1) found: apt-get install libvulkan1, or your distribution's " +
+      'Vulkan loader'
+    );
+  }
   return undefined;
 }
 
@@ -127,7 +134,10 @@ export async function loadWebgpu(explicit: boolean): Promise<string | undefined>
 
 /** One line for the doctor: vendor, architecture, description, and whether it is software. */
 export function describeAdapter(a: AdapterInfo): string {
-  return `${a.description || a.device || 'adapter'} (vendor ${a.vendor || '?'}, architecture ${a.architecture || '?'})${a.software ? ', software: used only with --backend webgpu' : ''}`;
+  return (
+    `${a.description || a.device || 'adapter'} (vendor ${a.vendor || '?'}, architecture ` +
+    `${a.architecture || '?'})${a.software ? ', software: used only with --backend webgpu' : ''}`
+  );
 }
 
 /**

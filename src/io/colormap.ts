@@ -17,8 +17,8 @@ export const COLORMAPS = ['gray', ...Object.keys(INTERPOLATORS)];
 /** 256 x RGB lookup table, or null for gray. d3 is loaded only when a colour map is used. */
 export async function colormapLut(name: string): Promise<Uint8Array | null> {
   if (name === 'gray') return null;
+  if (!(name in INTERPOLATORS)) throw new Error(`unknown colormap ${name}`);
   const key = INTERPOLATORS[name as keyof typeof INTERPOLATORS];
-  if (!key) throw new Error(`unknown colormap ${name}`);
   const [chromatic, { rgb }] = await Promise.all([import('d3-scale-chromatic'), import('d3-color')]);
   const f = chromatic[key];
   const lut = new Uint8Array(256 * 3);

@@ -28,11 +28,12 @@ export async function decodeImage(input: Buffer | string, opts: DecodeOptions): 
     // Header only: the pixel limit is checked below, with a message that says how to raise it.
     const meta = await sharp(input, { ignoreIcc: true, failOn: 'error', limitInputPixels: false }).metadata();
     const limit = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
-    const pixels = (meta.width ?? 0) * (meta.height ?? 0);
+    const pixels = meta.width * meta.height;
     // Checked from the header alone, so a forged 200000x200000 PNG is refused before any allocation.
     if (pixels > limit)
       throw new UserError(
-        `${opts.label}: ${meta.width}x${meta.height} is ${pixels} pixels, over the limit of ${limit} (--max-pixels raises it)`,
+        `${opts.label}: ${meta.width}x${meta.height} is ${pixels} pixels, over the limit of ${limit} ` +
+          `(--max-pixels raises it)`,
       );
     const sixteen = meta.depth === 'ushort';
     // failOn 'error' also rejects truncated data (sharp's levels: none < truncated < error < warning).
@@ -56,8 +57,8 @@ export async function decodeImage(input: Buffer | string, opts: DecodeOptions): 
       samples,
       max: sixteen ? 65535 : 255,
       bitDepth: sixteen ? 16 : 8,
-      channels: meta.channels ?? 3,
-      format: meta.format ?? 'unknown',
+      channels: meta.channels,
+      format: meta.format,
     };
   } catch (err) {
     if (err instanceof UserError) throw err;

@@ -21,7 +21,8 @@ export async function readInput(arg: string, role: 'real' | 'fake'): Promise<Buf
     // Never opened: reading a FIFO would wait for a writer, a device could stream forever.
     if (!st.isFile())
       throw new UserError(
-        `${role} ${arg}: ${special(st)}, not an image file${st.isFIFO() ? ' (to read a stream, give - and pipe it to standard input)' : ''}`,
+        `${role} ${arg}: ${special(st)}, not an image ` +
+          `file${st.isFIFO() ? ' (to read a stream, give - and pipe it to standard input)' : ''}`,
       );
     if (st.size === 0) throw new UserError(`${role} ${arg}: empty file`);
     await access(arg, constants.R_OK);

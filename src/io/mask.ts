@@ -34,13 +34,14 @@ async function readMask(file: string, W: number, H: number): Promise<Uint8Array>
   }
   if (out.info.width !== W || out.info.height !== H)
     throw new UserError(
-      `mask ${file} is ${out.info.width}x${out.info.height}, the real image is ${W}x${H}: a mask must have the real image's size`,
+      `mask ${file} is ${out.info.width}x${out.info.height}, the real image is ${W}x${H}: a mask must have ` +
+        `the real image's size`,
     );
   return out.data;
 }
 
 function andMask(mask: Uint8Array, gray: Uint8Array): void {
-  for (let i = 0; i < mask.length; i++) if (gray[i]! <= 127) mask[i] = 0;
+  for (let i = 0; i < mask.length; i++) if (gray[i] <= 127) mask[i] = 0;
 }
 
 function clearRect(mask: Uint8Array, W: number, H: number, r: Rect): void {

@@ -5,7 +5,9 @@ import { UserError } from '../errors.js';
  * a Python-dict header padded with spaces to a 64-byte boundary ending in '\n', then the raw data.
  */
 export function encodeNpy(data: Float32Array, shape: readonly number[]): Buffer {
-  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  const dict =
+    `{'descr': '<f4', 'fortran_order': False, 'shape': ` +
+    `(${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
   const pre = 10;
   const total = Math.ceil((pre + dict.length + 1) / 64) * 64;
   const header = dict.padEnd(total - pre - 1, ' ') + '\n';
@@ -15,14 +17,14 @@ export function encodeNpy(data: Float32Array, shape: readonly number[]): Buffer 
   out[7] = 0;
   out.writeUInt16LE(header.length, 8);
   out.write(header, pre, 'latin1');
-  for (let i = 0; i < data.length; i++) out.writeFloatLE(data[i]!, total + i * 4);
+  for (let i = 0; i < data.length; i++) out.writeFloatLE(data[i], total + i * 4);
   return out;
 }
 
 /** Reads what encodeNpy writes, and what numpy.save writes for '<f4' C-order arrays (v1 and v2 headers). */
 export function decodeNpy(buf: Buffer): { data: Float32Array; shape: number[] } {
   if (buf.length < 12 || buf.toString('latin1', 0, 6) !== '\x93NUMPY') throw new UserError('not a .npy file');
-  const major = buf[6]!;
+  const major = buf[6];
   const hlen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
   const start = major === 1 ? 10 : 12;
   const header = buf.toString('latin1', start, start + hlen);

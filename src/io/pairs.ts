@@ -29,7 +29,7 @@ type Found = Omit<Pair, 'stem'> & { long: string };
 /** The pairs with their stems (io/stems.ts: unique per pair). */
 function withStems(found: Found[]): Pair[] {
   const stems = uniqueStems(found.map((f) => ({ short: stripExt(f.name), long: f.long })));
-  return found.map(({ long: _, ...p }, i) => ({ ...p, stem: stems[i]! }));
+  return found.map(({ long: _, ...p }, i) => ({ ...p, stem: stems[i] }));
 }
 
 function stripExt(rel: string): string {
@@ -89,7 +89,7 @@ export async function pairNectarGAN(dir: string): Promise<Pairing> {
   for (const rel of w.files) {
     const m = NECTAR.exec(path.posix.basename(rel));
     if (!m) continue;
-    const name = path.posix.join(path.posix.dirname(rel), m[1]!);
+    const name = path.posix.join(path.posix.dirname(rel), m[1]);
     const g = groups.get(name) ?? { real: [], fake: [] };
     g[m[2] as 'real' | 'fake'].push(path.join(dir, rel));
     groups.set(name, g);
@@ -100,7 +100,9 @@ export async function pairNectarGAN(dir: string): Promise<Pairing> {
   if (!found.length) {
     const named = [...groups.values()].reduce((n, g) => n + g.real.length + g.fake.length, 0);
     throw new UserError(
-      `${dir}: no NectarGAN outputs pair up (looked for *_B_real.<ext> beside *_B_fake.<ext>, <ext> one of ${LOOKED_FOR}, recursively; found ${w.files.length} images, ${named} with such names); to compare two folders, give both`,
+      `${dir}: no NectarGAN outputs pair up (looked for *_B_real.<ext> beside *_B_fake.<ext>, <ext> one of ` +
+        `${LOOKED_FOR}, recursively; found ${w.files.length} images, ${named} with such names); to compare ` +
+        `two folders, give both`,
     );
   }
   return { pairs: withStems(found), unpaired, layout: 'nectargan' };
@@ -116,7 +118,7 @@ function groupPairs(name: string, g: Group, found: Found[], unpaired: Unpaired[]
   const epoch = e ? { epoch: Number(e[1]) } : {};
   const ext = (f: string) => path.extname(f);
   if (g.real.length === 1 && g.fake.length === 1) {
-    found.push({ name, real: g.real[0]!, fake: g.fake[0]!, long: name + ext(g.real[0]!), ...epoch });
+    found.push({ name, real: g.real[0], fake: g.fake[0], long: name + ext(g.real[0]), ...epoch });
     return;
   }
   const single = g.real.length + g.fake.length === 1;

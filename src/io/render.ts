@@ -44,7 +44,7 @@ export async function renderPair(
   mask?: Uint8Array,
 ): Promise<RenderedFile[]> {
   return (
-    await Promise.all(losses.map((loss, i) => renderFiles(loss, outputs[i]!, real, fake, stem, draw, mask)))
+    await Promise.all(losses.map((loss, i) => renderFiles(loss, outputs[i], real, fake, stem, draw, mask)))
   ).flat();
 }
 
@@ -56,7 +56,7 @@ const HATCH = { stripe: [0, 140, 255], ground: [48, 48, 48] } as const;
 /** The heatmap with every pixel outside `mask` hatched (RGB from then on). */
 function hatch(r: Raster, mask: Uint8Array): Raster {
   const rgb =
-    r.channels === 3 ? r.data : new Uint8Array(r.width * r.height * 3).map((_, i) => r.data[(i / 3) | 0]!);
+    r.channels === 3 ? r.data : new Uint8Array(r.width * r.height * 3).map((_, i) => r.data[(i / 3) | 0]);
   for (let i = 0; i < mask.length; i++) {
     if (mask[i]) continue;
     const x = i % r.width,

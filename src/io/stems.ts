@@ -25,15 +25,15 @@ export function uniqueStems(candidates: readonly StemCandidates[]): string[] {
   for (const c of candidates) shortCount.set(key(c.short), (shortCount.get(key(c.short)) ?? 0) + 1);
   const wanted = candidates.map((c) => (shortCount.get(key(c.short))! > 1 ? c.long : c.short));
   const taken = new Set<string>();
-  const stems: string[] = new Array(candidates.length);
+  const stems = new Array<string>(candidates.length);
   // Pairs keeping their short stem first, so rule 3 never renames a pair that does not collide.
   const order = [...candidates.keys()].sort(
     (a, b) =>
-      Number(wanted[a] !== candidates[a]!.short) - Number(wanted[b] !== candidates[b]!.short) ||
-      cmp(candidates[a]!.long, candidates[b]!.long),
+      Number(wanted[a] !== candidates[a].short) - Number(wanted[b] !== candidates[b].short) ||
+      cmp(candidates[a].long, candidates[b].long),
   );
   for (const i of order) {
-    let stem = wanted[i]!;
+    let stem = wanted[i];
     for (let n = 2; taken.has(key(stem)); n++) stem = `${wanted[i]}~${n}`;
     taken.add(key(stem));
     stems[i] = stem;

@@ -38,7 +38,7 @@ function pathData(p: opentype.Path): string {
           return `Q${n(c.x1)} ${n(c.y1)} ${n(c.x)} ${n(c.y)}`;
         case 'C':
           return `C${n(c.x1)} ${n(c.y1)} ${n(c.x2)} ${n(c.y2)} ${n(c.x)} ${n(c.y)}`;
-        default:
+        case 'Z':
           return 'Z';
       }
     })
@@ -70,11 +70,11 @@ export async function drawText(
     for (let xx = 0; xx < width; xx++) {
       const cx = ox + xx;
       if (cx < 0 || cx >= canvas.width) continue;
-      const a = data[(y * width + xx) * channels + channels - 1]!;
+      const a = data[(y * width + xx) * channels + channels - 1];
       if (!a) continue;
       const o = (cy * canvas.width + cx) * 3;
       for (let c = 0; c < 3; c++)
-        canvas.data[o + c] = Math.round((rgb[c]! * a + canvas.data[o + c]! * (255 - a)) / 255);
+        canvas.data[o + c] = Math.round((rgb[c] * a + canvas.data[o + c] * (255 - a)) / 255);
     }
   }
 }
@@ -110,7 +110,9 @@ async function rasterize(text: string, size: number): Promise<Coverage> {
   const w = Math.max(1, Math.ceil(textWidth(text, size)) + 2);
   const h = Math.max(1, ascent + Math.ceil(size * 0.35));
   const d = pathData(lato().getPath(text, 1, ascent, size));
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><path d="${d}" fill="#fff"/></svg>`;
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><path d="${d}" ` +
+    `fill="#fff"/></svg>`;
   const { data, info } = await sharp(Buffer.from(svg))
     .ensureAlpha()
     .raw()

@@ -75,7 +75,8 @@ export function copyAtomic(src: string, dest: string, what: string): void {
   } catch (err) {
     rmSync(tmp, { force: true });
     throw new UserError(
-      `${what}: cannot copy ${src} to ${dest} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      `${what}: cannot copy ${src} to ${dest} ` +
+        `(${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
     );
   }
 }

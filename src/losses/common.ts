@@ -1,10 +1,10 @@
 import { tf } from '../tf.js';
-import type { Scalar, Tensor, Tensor3D, Tensor4D, TensorContainer } from '@tensorflow/tfjs-core';
+import type { Scalar, Tensor, Tensor4D, TensorContainer } from '@tensorflow/tfjs-core';
 import type { Image, LossResult } from './types.js';
 
 /** [H,W,C] -> [1,H,W,3]; [N,H,W,C] -> [N,H,W,3]. Drops channels past the third. */
 export function rgb4d(x: Image): Tensor4D {
-  const b: Tensor4D = x.rank === 3 ? tf.expandDims(x as Tensor3D, 0) : (x as Tensor4D);
+  const b: Tensor4D = x.rank === 3 ? tf.expandDims(x, 0) : (x as Tensor4D);
   if (b.shape[3] < 3) throw new Error(`expected at least 3 channels, got ${b.shape[3]}`);
   return b.shape[3] === 3 ? b : tf.slice(b, [0, 0, 0, 0], [-1, -1, -1, 3]);
 }
@@ -14,9 +14,9 @@ export function rgb4d(x: Image): Tensor4D {
  */
 export interface BackendSwitch {
   /** Registers whether `backend` has the behaviour (engine/backend.ts calls it from its traits). */
-  set(backend: string, on: boolean): void;
+  set: (backend: string, on: boolean) => void;
   /** Whether the active tfjs backend has it. */
-  active(): boolean;
+  active: () => boolean;
 }
 
 export function backendSwitch(): BackendSwitch {
@@ -55,7 +55,7 @@ export function channelMean(x: Tensor4D): Tensor4D {
  * per pair for the losses that read only gray(x) and hands them that.
  */
 export function gray(x: Image): Tensor4D {
-  const b: Tensor4D = x.rank === 3 ? tf.expandDims(x as Tensor3D, 0) : (x as Tensor4D);
+  const b: Tensor4D = x.rank === 3 ? tf.expandDims(x, 0) : (x as Tensor4D);
   return b.shape[3] === 1 ? b : channelMean(rgb4d(b));
 }
 

@@ -50,7 +50,7 @@ function foldedKernel(taps: readonly (readonly number[])[], F: number): Float32A
           const dx = (sx - 1) * F + i - p + 1;
           if (dx < 0 || dx > 2) continue;
           for (let ch = 0; ch < c; ch++)
-            w[(((dy * 3 + sx) * F + i) * F + p) * c + ch] = taps[ch]![dy * 3 + dx]!;
+            w[(((dy * 3 + sx) * F + i) * F + p) * c + ch] = taps[ch][dy * 3 + dx]!;
         }
   return w;
 }

@@ -44,7 +44,7 @@ export function lpipsWeights(net: LpipsNet, convs: TorchConv[], lins: Float32Arr
     map.set(spec.index, { kernel, bias: tf.tensor1d(c.bias), stride: spec.stride, pad: spec.pad });
   }
   const sqrtLins = LPIPS_CHANNELS[net].map((ch, l) => {
-    const w = lins[l];
+    const w = lins[l] as Float32Array | undefined;
     if (!w || w.length !== ch) throw new Error(`LPIPS ${net} lin${l} needs ${ch} weights`);
     if (w.some((v) => v < 0))
       throw new Error(`LPIPS ${net} lin${l} has a negative weight (lpips trains them non-negative)`);
@@ -94,7 +94,7 @@ export function lpipsFeatures(x: Image, weights: LpipsWeights, range: Range): Te
           () =>
             tf.mul(
               tf.div(t, tf.add(tf.sqrt(tf.sum(tf.square(t), 3, true)), 1e-10)),
-              weights.sqrtLins[l]!,
+              weights.sqrtLins[l],
             ) as Tensor4D,
         ),
       );
@@ -122,7 +122,7 @@ export function lpipsCompare(
   withMap = true,
 ): LossResult {
   const d = realFeatures.map(
-    (r, i) => tf.tidy(() => tf.sum(tf.squaredDifference(r, fakeFeatures[i]!), 3, true)) as Tensor4D,
+    (r, i) => tf.tidy(() => tf.sum(tf.squaredDifference(r, fakeFeatures[i]), 3, true)) as Tensor4D,
   );
   return layeredResult(d, h, w, single, withMap, (t, size) => tf.image.resizeBilinear(t, size, false, true));
 }
@@ -139,7 +139,7 @@ export const lpips = tidyLoss(function lpips(
   const rf = lpipsFeatures(real, weights, range);
   const ff = lpipsFeatures(fake, weights, range);
   try {
-    return lpipsCompare(rf, ff, h!, w!, single);
+    return lpipsCompare(rf, ff, h, w, single);
   } finally {
     tf.dispose([...rf, ...ff]);
   }

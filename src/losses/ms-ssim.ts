@@ -59,8 +59,8 @@ export const msSsim = tidyLoss(function msSsim(real: Image, fake: Image, L: numb
     } else terms.push(tf.relu(s.ssim));
   }
   const prod = terms.reduce(
-    (acc, t, i) => tf.mul(acc, tf.pow(t, WEIGHTS[i]!)) as Tensor4D,
-    tf.onesLike(terms[0]!),
+    (acc, t, i) => tf.mul(acc, tf.pow(t, WEIGHTS[i])) as Tensor4D,
+    tf.onesLike(terms[0]),
   );
   const mean = tf.mean(prod) as Scalar;
   return { map: tf.reshape(mean, [1]), mean };

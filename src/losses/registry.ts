@@ -54,11 +54,11 @@ export function lossRequires(name: string): LossDefinition['requires'] {
 
 /** A loss's traits, without loading it ({} for an unknown name). */
 export function lossTraits(name: string): LossTraits {
-  return isLoss(name) ? LOSSES[name]! : {};
+  return isLoss(name) ? LOSSES[name] : {};
 }
 
 export async function loadLoss(name: string): Promise<LossDefinition | undefined> {
-  return isLoss(name) ? LOSSES[name]!.load() : undefined;
+  return isLoss(name) ? LOSSES[name].load() : undefined;
 }
 
 /** All losses, by name. */

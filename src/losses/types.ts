@@ -54,7 +54,7 @@ export interface ShiftSpec {
   filter(x: Image): tf.Tensor4D;
   power: 1 | 2;
   /** The filtered maps for figures, from F (laplacian: |lap|); absent: F itself. */
-  shown?(f: tf.Tensor4D): tf.Tensor4D;
+  shown?: (f: tf.Tensor4D) => tf.Tensor4D;
   /** Set when the figures show filtered maps (the loss's filterLabel). */
   filterLabel?: string;
 }
@@ -77,7 +77,7 @@ export interface LossDefinition {
    * The halo when it depends on the context (flip: its filters' radius grows with ppd); `halo` is then the
    * halo at the default context.
    */
-  haloFor?(ctx?: LossContext): number;
+  haloFor?: (ctx?: LossContext) => number;
   /** The heatmap's colour map when --colormap is not given (flip: magma, as FLIP's tool draws); else gray. */
   colormap?: string;
   /**
@@ -97,7 +97,7 @@ export interface LossDefinition {
    */
   value?: {
     crop?: number;
-    fromMean?(mean: number, dataRange: number): number;
+    fromMean?: (mean: number, dataRange: number) => number;
     /**
      * The mean is a float32 running sum of the map in row-major order divided by the pixel count in float32,
      * as FLIP's tool pools it (flip), instead of the float64 mean.

@@ -48,23 +48,23 @@ function blocks(w: Vgg19Weights): ((x: Tensor4D) => Tensor4D)[] {
     (x) =>
       chain(
         x,
-        (t) => conv(t, c11!),
-        (t) => conv(t, c12!),
+        (t) => conv(t, c11),
+        (t) => conv(t, c12),
       ),
     (x) =>
       chain(
         x,
         pool,
-        (t) => conv(t, c21!),
-        (t) => conv(t, c22!),
+        (t) => conv(t, c21),
+        (t) => conv(t, c22),
       ),
     (x) =>
       chain(
         x,
         pool,
-        (t) => conv(t, c31!),
-        (t) => conv(t, c32!),
-        (t) => conv(t, c33!),
+        (t) => conv(t, c31),
+        (t) => conv(t, c32),
+        (t) => conv(t, c33),
       ),
   ];
 }
@@ -99,7 +99,7 @@ export function vggCompare(
   withMap = true,
 ): LossResult {
   const terms = realFeatures.map(
-    (r, i) => tf.tidy(() => tf.mean(tf.abs(tf.sub(fakeFeatures[i]!, r)), 3, true)) as Tensor4D,
+    (r, i) => tf.tidy(() => tf.mean(tf.abs(tf.sub(fakeFeatures[i], r)), 3, true)) as Tensor4D,
   );
   return layeredResult(terms, h, w, single, withMap, (t, size) =>
     tf.image.resizeNearestNeighbor(t, size, false, false),

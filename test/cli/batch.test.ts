@@ -17,7 +17,7 @@ import { PNG } from 'pngjs';
 import { BIN, fixture, REFERENCE, relErr } from '../helpers.js';
 
 const C = REFERENCE.cases;
-const img = (name: 'rgb8' | 'gray8' | 'facade256', side: 'real' | 'fake') => fixture(C[name]![side]);
+const img = (name: 'rgb8' | 'gray8' | 'facade256', side: 'real' | 'fake') => fixture(C[name][side]);
 
 function put(dir: string, rel: string, from: string) {
   mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
@@ -84,8 +84,8 @@ test('folders: NDJSON per pair then a summary; missing counterpart and undecodab
   assert.match(by['bad.png'].error, /bad\.png: cannot decode/);
   assert.equal(by['a.png'].status, 'over', 'gray8 sobel is above 0.1');
   assert.equal(by['sub/b.png'].status, 'ok');
-  assert.ok(relErr(by['a.png'].losses.sobel, C.gray8!.losses.sobel!.unit.mean) <= 1e-5);
-  assert.ok(relErr(by['sub/b.png'].losses.l1, C.rgb8!.losses.l1!.unit.mean) <= 1e-5);
+  assert.ok(relErr(by['a.png'].losses.sobel, C.gray8.losses.sobel.unit.mean) <= 1e-5);
+  assert.ok(relErr(by['sub/b.png'].losses.l1, C.rgb8.losses.l1.unit.mean) <= 1e-5);
   // Files mirror the pair's relative path under --out, never in the input folders.
   assert.ok(existsSync(path.join(root, by['sub/b.png'].files.sobel.heatmap)));
   assert.equal(by['sub/b.png'].files.sobel.heatmap, path.join('maps', 'sub', 'b.sobel.heatmap.png'));
@@ -147,7 +147,7 @@ test('NectarGAN tester layout: N_B_real / N_B_fake paired, N_A_real ignored', ()
   const pairs = lines.filter((l) => !l.summary);
   assert.deepEqual(pairs.map((l) => l.name).sort(), ['1_B', '2_B', '3_B']);
   for (const p of pairs.filter((l) => l.status === 'ok'))
-    assert.ok(relErr(p.losses.laplacian, C.gray8!.losses.laplacian!.unit.mean) <= 1e-5);
+    assert.ok(relErr(p.losses.laplacian, C.gray8.losses.laplacian.unit.mean) <= 1e-5);
   assert.match(pairs.find((l) => l.name === '3_B').error, /no 3_B_real counterpart/);
   assert.ok(existsSync(path.join(root, 'o', '1_B.laplacian.heatmap.png')));
 });
@@ -180,7 +180,7 @@ test('trainer layout: best epoch per loss in the summary and the table; --plot d
   assert.deepEqual([png.width, png.height], [960, 540]);
   const colours = new Set<number>();
   for (let i = 0; i < png.data.length; i += 4)
-    colours.add((png.data[i]! << 16) | (png.data[i + 1]! << 8) | png.data[i + 2]!);
+    colours.add((png.data[i] << 16) | (png.data[i + 1] << 8) | png.data[i + 2]);
   assert.ok(colours.size > 20, 'lines, text and axes drawn');
   const notTrainer = run(['batch', 'examples', 'examples', '--plot', 'x.png', '--no-maps'], root);
   assert.equal(notTrainer.code, 2);
@@ -274,12 +274,12 @@ test('HTML report opens from disk in headless Chromium with every image loaded',
   const loaded = /data-images="(\d+)\/(\d+)"/.exec(dom);
   assert.ok(loaded, 'the page ran its load script');
   // Two compared pairs x (real, fake, two heatmaps).
-  assert.deepEqual([loaded![1], loaded![2]], ['8', '8']);
+  assert.deepEqual([loaded[1], loaded[2]], ['8', '8']);
   const shot = path.join(root, 'shot.png');
   await chromium(['--window-size=1200,900', `--screenshot=${shot}`, url]);
   const png = PNG.sync.read(readFileSync(shot));
   assert.deepEqual([png.width, png.height], [1200, 900]);
   let dark = 0;
-  for (let i = 0; i < png.data.length; i += 4) if (png.data[i]! < 100) dark++;
+  for (let i = 0; i < png.data.length; i += 4) if (png.data[i] < 100) dark++;
   assert.ok(dark > 0.02 * png.width * png.height, `screenshot shows text and images (${dark} dark pixels)`);
 });

@@ -8,7 +8,7 @@ import { PNG } from 'pngjs';
 import { decodeNpy } from '../../src/io/npy.js';
 import { BIN, fixture, maxAbsDiff, REFERENCE, relErr } from '../helpers.js';
 
-const RGB8 = REFERENCE.cases.rgb8!;
+const RGB8 = REFERENCE.cases.rgb8;
 const REAL = fixture(RGB8.real);
 const FAKE = fixture(RGB8.fake);
 
@@ -26,7 +26,7 @@ test('prints the mean alone and writes heatmap, filtered maps and figure to ./ne
   const r = run(['sobel', REAL, FAKE]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^[0-9.e-]+\n$/);
-  assert.ok(relErr(Number(r.stdout), RGB8.losses.sobel!.unit.mean) <= 1e-5);
+  assert.ok(relErr(Number(r.stdout), RGB8.losses.sobel.unit.mean) <= 1e-5);
   assert.equal(r.stderr, '', 'no stderr noise when not a TTY');
   const files = readdirSync(path.join(r.cwd, 'nectar-loss-out')).sort();
   assert.deepEqual(files, [
@@ -65,17 +65,17 @@ test('--json fields, --raw .npy equals the PyTorch map, --range signed, --out', 
   assert.equal(j.backend, 'cpu');
   assert.equal(j.width, 301);
   assert.equal(j.height, 217);
-  assert.ok(relErr(j.mean, RGB8.losses.laplacian!.signed.mean) <= 1e-5);
+  assert.ok(relErr(j.mean, RGB8.losses.laplacian.signed.mean) <= 1e-5);
   assert.deepEqual(Object.keys(j.files).sort(), ['fake', 'figure', 'heatmap', 'raw', 'real']);
   for (const p of Object.values(j.files) as string[]) assert.ok(existsSync(p) && p.startsWith(out), p);
   const npy = decodeNpy(readFileSync(j.files.raw));
   assert.deepEqual(npy.shape, [217, 301]);
-  const ref = decodeNpy(readFileSync(fixture(RGB8.losses.laplacian!.signed.map!)));
+  const ref = decodeNpy(readFileSync(fixture(RGB8.losses.laplacian.signed.map!)));
   assert.ok(maxAbsDiff(npy.data, ref.data) <= 1e-4);
 });
 
 test('--max: exit 1 above it with everything still printed and written; 0 at or below', () => {
-  const mean = RGB8.losses.l1!.unit.mean;
+  const mean = RGB8.losses.l1.unit.mean;
   const over = run(['l1', REAL, FAKE, '--max', String(mean / 2), '--json']);
   assert.equal(over.code, 1, over.stderr);
   const j = JSON.parse(over.stdout);
@@ -117,7 +117,7 @@ test('exit 2 for usage and input errors, each one line on stderr', () => {
   const empty = path.join(dir, 'empty.png');
   writeFileSync(empty, '');
   mkdirSync(path.join(dir, 'adir'));
-  const small = fixture(REFERENCE.cases.gray8!.real);
+  const small = fixture(REFERENCE.cases.gray8.real);
   assertUsageError(['vgg16', REAL, FAKE], /unknown loss 'vgg16'/);
   assertUsageError(['sobel', REAL, FAKE, '--bogus'], /unknown option '--bogus'/);
   assertUsageError(['sobel', REAL], /missing required argument 'fake'/);
@@ -146,7 +146,7 @@ test('--out under a regular file is exit 2 with nothing written', () => {
 });
 
 test('--resize compares images of different sizes', () => {
-  const r = run(['l2', REAL, fixture(REFERENCE.cases.gray8!.real), '--resize', '--json', '--no-maps']);
+  const r = run(['l2', REAL, fixture(REFERENCE.cases.gray8.real), '--resize', '--json', '--no-maps']);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.width, 301);
@@ -174,7 +174,7 @@ test('--help shows examples, --version the package version, backends lists all f
       '@tensorflow/tfjs-backend-cpu',
     ],
   );
-  assert.equal(list[4]!.loaded, true);
+  assert.equal(list[4].loaded, true);
   for (const x of list) assert.ok(x.detail.length > 0);
 });
 

@@ -44,13 +44,13 @@ const maskArgs: Record<string, string[]> = {
 
 for (const [name, args] of Object.entries(maskArgs)) {
   test(`--mask / --ignore (${name}): each loss is the NumPy mean over the compared pixels of the raw map`, () => {
-    const ref = M.cases[name]!;
+    const ref = M.cases[name];
     for (const loss of ['sobel', 'laplacian', 'l1', 'l2']) {
       const r = run([loss, fixture(M.real), fixture(M.fake), '--json', '--no-maps', ...args]);
       assert.equal(r.code, 0, r.stderr);
       const j = JSON.parse(r.stdout) as { mean: number; ignored: number };
       assert.equal(j.ignored, ref.ignored);
-      assert.ok(relErr(j.mean, ref.means[loss]!) <= 1e-5, `${loss}: ${j.mean} vs ${ref.means[loss]}`);
+      assert.ok(relErr(j.mean, ref.means[loss]) <= 1e-5, `${loss}: ${j.mean} vs ${ref.means[loss]}`);
     }
   });
 }
@@ -117,8 +117,8 @@ test('--shift-tolerance k on a pair moved by one pixel: equals the NumPy referen
   }
   // The reference itself shows the property the option exists for.
   for (const loss of ['sobel', 'laplacian', 'l1', 'l2']) {
-    const k0 = S.cases[`${loss}.k0`]!,
-      k1 = S.cases[`${loss}.k1`]!;
+    const k0 = S.cases[`${loss}.k0`],
+      k1 = S.cases[`${loss}.k1`];
     assert.ok(k1.mean < k0.mean / 3, `${loss}: tolerance 1 removes most of a one-pixel shift`);
     assert.ok(k1.changeMean > 5 * k1.mean, `${loss}: the real change stays visible`);
   }
@@ -179,7 +179,7 @@ test('a mask on an image drawn in strips: the filtered maps are whole (tiled wit
     decodeImage(fixture(M.real), { label: 'r' }),
     decodeImage(fixture(M.fake), { label: 'f' }),
   ]);
-  const sobel = (await loadLosses()).sobel!;
+  const sobel = (await loadLosses()).sobel;
   const mask = new Uint8Array(256 * 256).fill(1).fill(0, 0, 256 * 40);
   const tiled = await computePair(sobel, real, fake, 'unit', undefined, { mask, tileRows: 50 });
   const whole = await computePair(sobel, real, fake, 'unit', undefined, { mask });

@@ -19,7 +19,7 @@ import { PNG } from 'pngjs';
 import { BIN, fixture, REFERENCE } from '../helpers.js';
 
 const C = REFERENCE.cases;
-const img = (name: 'rgb8' | 'gray8' | 'facade256', side: 'real' | 'fake') => fixture(C[name]![side]);
+const img = (name: 'rgb8' | 'gray8' | 'facade256', side: 'real' | 'fake') => fixture(C[name][side]);
 
 function put(dir: string, rel: string, from: string) {
   mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
@@ -147,13 +147,13 @@ test('same name, different extensions: each pair writes its own files, and NDJSO
   const pairs = JSON.parse(
     /<script id="pairs" type="application\/json">(.*?)<\/script>/s.exec(
       readFileSync(path.join(root, 'report.html'), 'utf8'),
-    )![1]!,
+    )![1],
   ) as { name: string; heat: Record<string, string> }[];
-  const heat = Object.fromEntries(pairs.map((p) => [p.name, p.heat.sobel!]));
+  const heat = Object.fromEntries(pairs.map((p) => [p.name, p.heat.sobel]));
   assert.equal(new Set(Object.values(heat)).size, 3, 'each pair its own heatmap in the report');
   for (const n of ['a.png', 'a.jpg'])
     assert.deepEqual(
-      readFileSync(path.join(root, heat[n]!)),
+      readFileSync(path.join(root, heat[n])),
       readFileSync(path.join(root, by[n].files.sobel.heatmap)),
       `${n}'s heatmap in the report`,
     );

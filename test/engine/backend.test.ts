@@ -12,7 +12,7 @@ const PLAIN = Object.fromEntries(Object.entries(await loadLosses()).filter(([, l
 import { fixture, maxAbsDiff, REFERENCE, relErr } from '../helpers.js';
 
 test('every backend present agrees with the others to 1e-5 relative', async (t) => {
-  const c = REFERENCE.cases.rgb8!;
+  const c = REFERENCE.cases.rgb8;
   const real = await decodeImage(readFileSync(fixture(c.real)), { label: 'real' });
   const fake = await decodeImage(readFileSync(fixture(c.fake)), { label: 'fake' });
   const results = new Map<string, Record<string, PairResult>>();
@@ -34,9 +34,9 @@ test('every backend present agrees with the others to 1e-5 relative', async (t) 
   const [first, ...rest] = [...results.entries()];
   for (const [b, r] of rest) {
     for (const name of Object.keys(PLAIN)) {
-      const a = first![1][name]!,
-        x = r[name]!;
-      assert.ok(relErr(x.value, a.value) <= 1e-5, `${name}: ${b} ${x.value} vs ${first![0]} ${a.value}`);
+      const a = first[1][name],
+        x = r[name];
+      assert.ok(relErr(x.value, a.value) <= 1e-5, `${name}: ${b} ${x.value} vs ${first[0]} ${a.value}`);
       // SSIM's map holds float32 differences of Gaussian moments (var = E[x²] - mu²): backends that sum in
       // another order agree to ~1.1e-5 there (its tolerance against scikit-image is 1e-3).
       const tol = name === 'ssim' ? 1e-4 : 1e-5;

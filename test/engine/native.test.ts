@@ -44,23 +44,25 @@ function run(nodePath: string, args: string[]) {
 test('a loadable tfjs-node-gpu is used first by auto, and `backends` says when CUDA libraries are missing', () => {
   const root = mkdtempSync(path.join(tmpdir(), 'nl-fake-'));
   fakePackage(root, '@tensorflow/tfjs-node-gpu', WORKING);
-  const c = REFERENCE.cases.gray8!;
+  const c = REFERENCE.cases.gray8;
   const r = run(root, ['sobel', fixture(c.real), fixture(c.fake), '--json', '--no-maps']);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.backend, 'tensorflow');
-  assert.ok(relErr(j.mean, c.losses.sobel!.unit.mean) <= 1e-5);
+  assert.ok(relErr(j.mean, c.losses.sobel.unit.mean) <= 1e-5);
   const b = run(root, ['backends', '--json']);
   const all = JSON.parse(b.stdout) as { package: string; loaded: boolean; detail: string }[];
   const list = all.filter((x) => x.package.startsWith('@tensorflow/tfjs-node'));
-  assert.equal(list[0]!.loaded, true);
-  if (!/libcudart/.test(spawnSync('ldconfig', ['-p']).stdout?.toString() ?? '')) {
+  assert.equal(list[0].loaded, true);
+  if (
+    !/libcudart/.test((spawnSync('ldconfig', ['-p'], { encoding: 'utf8' }).stdout as string | null) ?? '')
+  ) {
     assert.match(
-      list[0]!.detail,
+      list[0].detail,
       /libcudart\.so\.11\.0 and libcudnn\.so\.8 not found: TensorFlow silently computes on the CPU/,
     );
   }
-  assert.match(list[1]!.detail, /tfjs-node-gpu was loaded first/);
+  assert.match(list[1].detail, /tfjs-node-gpu was loaded first/);
 });
 
 test('a tfjs-node whose libtensorflow is missing is explained, and auto falls back to wasm', () => {
@@ -71,10 +73,10 @@ test('a tfjs-node whose libtensorflow is missing is explained, and auto falls ba
   const list = (JSON.parse(b.stdout) as { package: string; loaded: boolean; detail: string }[]).filter((x) =>
     x.package.startsWith('@tensorflow/tfjs-node'),
   );
-  assert.equal(list[0]!.detail, 'not installed');
-  assert.equal(list[1]!.loaded, false);
-  assert.match(list[1]!.detail, /^libtensorflow missing or broken/);
-  const c = REFERENCE.cases.gray8!;
+  assert.equal(list[0].detail, 'not installed');
+  assert.equal(list[1].loaded, false);
+  assert.match(list[1].detail, /^libtensorflow missing or broken/);
+  const c = REFERENCE.cases.gray8;
   const r = run(root, ['l1', fixture(c.real), fixture(c.fake), '--json', '--no-maps']);
   assert.equal(JSON.parse(r.stdout).backend, 'wasm');
   const t = run(root, ['l1', fixture(c.real), fixture(c.fake), '--backend', 'tensorflow']);

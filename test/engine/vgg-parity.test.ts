@@ -20,7 +20,7 @@ const REF = JSON.parse(readFileSync(fixture('fixtures/reference/vgg.json'), 'utf
 };
 
 async function pair(name: string) {
-  const c = REF.cases[name]!;
+  const c = REF.cases[name];
   return [
     await decodeImage(readFileSync(fixture(c.real)), { label: 'real' }),
     await decodeImage(readFileSync(fixture(c.fake)), { label: 'fake' }),
@@ -28,7 +28,7 @@ async function pair(name: string) {
 }
 
 async function check(
-  t: { test: (n: string, f: () => void) => Promise<void> },
+  t: { test: (n: string, f: () => Promise<void>) => Promise<void> },
   layout: string,
   cases: string[],
   withMap = false,
@@ -38,7 +38,7 @@ async function check(
     for (const name of cases) {
       const [real, fake] = await pair(name);
       for (const range of RANGES) {
-        const ref = REF.cases[name]!.vgg[range];
+        const ref = REF.cases[name].vgg[range];
         await t.test(`${layout} ${name} ${range}`, async () => {
           const before = tf.memory().numTensors;
           const res = await computePair(vggLoss, real, fake, range, { vgg19: w });
@@ -96,7 +96,7 @@ test('VGG embedded on worker threads (as the single command does) gives the same
   });
   after(() => embedder.close());
   for (const range of RANGES) {
-    const ref = REF.cases.rgb8!.vgg[range];
+    const ref = REF.cases.rgb8.vgg[range];
     const [rf, ff] = await Promise.all([
       embedder.features('vgg', real, range),
       embedder.features('vgg', fake, range),

@@ -45,12 +45,12 @@ test('parity on webgpu (SwiftShader): every loss within the wasm limits, ssim an
   const decode = async (c: { real: string; fake: string }) =>
     Promise.all([decodeImage(fixture(c.real), { label: 'r' }), decodeImage(fixture(c.fake), { label: 'f' })]);
   for (const name of ['gray8', 'palette', 'rgba_icc'] as const) {
-    const c = REFERENCE.cases[name]!;
+    const c = REFERENCE.cases[name];
     const [real, fake] = await decode(c);
     for (const loss of ['sobel', 'laplacian', 'l1', 'l2']) {
       for (const range of ['unit', 'signed'] as const) {
-        const ref = c.losses[loss]![range];
-        const res = await computePair(losses[loss]!, real, fake, range);
+        const ref = c.losses[loss][range];
+        const res = await computePair(losses[loss], real, fake, range);
         assert.ok(
           relErr(res.value, ref.mean) <= 1e-5,
           `${name} ${loss} ${range}: ${res.value} vs ${ref.mean}`,
@@ -64,30 +64,30 @@ test('parity on webgpu (SwiftShader): every loss within the wasm limits, ssim an
   const vggRef = JSON.parse(readFileSync(fixture('fixtures/reference/vgg.json'), 'utf8')) as {
     cases: Record<string, { vgg: Record<string, { mean: number }> }>;
   };
-  const g = REFERENCE.cases.gray8!;
+  const g = REFERENCE.cases.gray8;
   const [gr, gf] = await decode(g);
   const w = vgg19Weights(await loadVgg19(fixture('fixtures/weights/vgg19-zip.pth')));
   const v = await computePair((await loadLoss('vgg'))!, gr, gf, 'signed', { vgg19: w });
   w.dispose();
-  assert.ok(relErr(v.value, vggRef.cases.gray8!.vgg.signed!.mean) <= 1e-4, `vgg ${v.value}`);
+  assert.ok(relErr(v.value, vggRef.cases.gray8.vgg.signed.mean) <= 1e-4, `vgg ${v.value}`);
   // The standard metrics against scikit-image (fixtures/make_metric_fixtures.py), at issue 12's tolerances:
   // webgpu runs them as tfjs ops, wasm as the WebAssembly SSIM kernel (losses/ssim-host.ts).
   const metrics = JSON.parse(readFileSync(fixture('fixtures/reference/metrics.json'), 'utf8')) as {
     cases: Record<string, { metrics: Record<string, { unit: { value: number; map: string } }> }>;
   };
-  const want = metrics.cases.gray8!.metrics;
+  const want = metrics.cases.gray8.metrics;
   for (const [m, tol] of [
     ['ssim', 2e-5],
     ['psnr', 1e-4],
   ] as const) {
-    const got = await computePair(losses[m]!, gr, gf, 'unit');
+    const got = await computePair(losses[m], gr, gf, 'unit');
     assert.ok(
-      Math.abs(got.value - want[m]!.unit.value) <= tol,
-      `${m}: webgpu ${got.value} vs scikit-image ${want[m]!.unit.value}`,
+      Math.abs(got.value - want[m].unit.value) <= tol,
+      `${m}: webgpu ${got.value} vs scikit-image ${want[m].unit.value}`,
     );
     if (m === 'ssim')
       assert.ok(
-        maxAbsDiff(got.map, decodeNpy(readFileSync(fixture(want[m]!.unit.map))).data) <= 1e-3,
+        maxAbsDiff(got.map, decodeNpy(readFileSync(fixture(want[m].unit.map))).data) <= 1e-3,
         'ssim map',
       );
   }
@@ -95,7 +95,7 @@ test('parity on webgpu (SwiftShader): every loss within the wasm limits, ssim an
 
 test('auto never takes a software adapter; `backends` names it; --backend webgpu uses it', (t) => {
   if (why) return t.skip(why);
-  const c = REFERENCE.cases.gray8!;
+  const c = REFERENCE.cases.gray8;
   const auto = cli(['sobel', fixture(c.real), fixture(c.fake), '--json', '--no-maps']);
   assert.equal(JSON.parse(auto.stdout).backend, 'wasm');
   const doctor = JSON.parse(cli(['backends', '--json']).stdout) as {
@@ -104,10 +104,10 @@ test('auto never takes a software adapter; `backends` names it; --backend webgpu
     loaded: boolean;
     detail: string;
   }[];
-  assert.equal(doctor[0]!.backend, 'webgpu');
-  assert.equal(doctor[0]!.loaded, false);
+  assert.equal(doctor[0].backend, 'webgpu');
+  assert.equal(doctor[0].loaded, false);
   assert.match(
-    doctor[0]!.detail,
+    doctor[0].detail,
     /only a software adapter: SwiftShader.*vendor google.*software: used only with --backend webgpu/,
   );
   const explicit = cli([
@@ -121,13 +121,13 @@ test('auto never takes a software adapter; `backends` names it; --backend webgpu
   ]);
   assert.equal(explicit.code, 0, explicit.stderr);
   assert.equal(JSON.parse(explicit.stdout).backend, 'webgpu');
-  assert.ok(relErr(JSON.parse(explicit.stdout).mean, c.losses.sobel!.unit.mean) <= 1e-5);
+  assert.ok(relErr(JSON.parse(explicit.stdout).mean, c.losses.sobel.unit.mean) <= 1e-5);
 });
 
 test('batch on webgpu: each worker thread gets its own device', (t) => {
   if (why) return t.skip(why);
   const root = mkdtempSync(path.join(tmpdir(), 'nl-gpu-'));
-  const c = REFERENCE.cases.gray8!;
+  const c = REFERENCE.cases.gray8;
   for (const side of ['real', 'fake'] as const) {
     mkdirSync(path.join(root, side));
     for (const n of ['a', 'b', 'c']) cpSync(fixture(c[side]), path.join(root, side, `${n}.png`));
@@ -144,7 +144,7 @@ test('batch on webgpu: each worker thread gets its own device', (t) => {
 
 test('--backend webgpu without an adapter (VK_ICD_FILENAMES at a missing file): exit 2, one line with the reason and the fix', (t) => {
   if (!installed) return t.skip('webgpu packages not installed');
-  const c = REFERENCE.cases.gray8!;
+  const c = REFERENCE.cases.gray8;
   const r = cli(['sobel', fixture(c.real), fixture(c.fake), '--backend', 'webgpu'], {
     VK_ICD_FILENAMES: '/nonexistent/icd.json',
   });
@@ -175,7 +175,7 @@ test('--backend webgpu with the packages missing: exit 2, one line naming the in
       );
   }
   const bin = path.join(root, 'bin', 'nectar-loss.js');
-  const c = REFERENCE.cases.gray8!;
+  const c = REFERENCE.cases.gray8;
   const r = cli(['sobel', fixture(c.real), fixture(c.fake), '--backend', 'webgpu'], {}, bin);
   assert.equal(r.code, 2);
   assert.equal(r.stdout, '');

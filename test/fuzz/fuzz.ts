@@ -36,7 +36,7 @@ export function mutate(src: Buffer, seed: number, hot = src.length): Buffer {
   const buf = Buffer.from(src);
   switch (Math.floor(r() * 6)) {
     case 0: // flip 1-8 bits
-      for (let i = 0, n = 1 + Math.floor(r() * 8); i < n; i++) buf[at()]! ^= 1 << Math.floor(r() * 8);
+      for (let i = 0, n = 1 + Math.floor(r() * 8); i < n; i++) buf[at()] ^= 1 << Math.floor(r() * 8);
       return buf;
     case 1: // truncate
       return buf.subarray(0, at(src.length));
@@ -49,7 +49,7 @@ export function mutate(src: Buffer, seed: number, hot = src.length): Buffer {
     case 3: {
       // forge a 32-bit field with an extreme value
       const p = Math.min(at(), buf.length - 4);
-      if (p >= 0) buf.writeUInt32BE([0xffffffff, 0x7fffffff, 0x00030d40, 0][Math.floor(r() * 4)]!, p);
+      if (p >= 0) buf.writeUInt32BE([0xffffffff, 0x7fffffff, 0x00030d40, 0][Math.floor(r() * 4)], p);
       return buf;
     }
     case 4: // zero a run
@@ -152,12 +152,12 @@ export async function fuzz(
   const lane = async () => {
     for (let i = next++; i < count; i = next++) {
       const ti = i % ts.length,
-        t = ts[ti]!,
+        t = ts[ti],
         caseSeed = seed * 100003 + i;
       const name = `${t.kind}#${caseSeed}`;
       const dir = mkdtempSync(path.join(tmpdir(), 'nl-fuzz-'));
       const file = path.join(dir, `case${t.ext}`);
-      writeFileSync(file, mutate(originals[ti]!, caseSeed, t.hot));
+      writeFileSync(file, mutate(originals[ti], caseSeed, t.hot));
       const r = await runCli([...t.args.map((a) => (a === '{}' ? file : a)), '--out', 'out'], dir, timeoutMs);
       const problem = r.timedOut
         ? `no exit within ${timeoutMs} ms`

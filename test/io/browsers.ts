@@ -95,7 +95,7 @@ export async function puppeteerDriver(which: 'chrome' | 'firefox'): Promise<Driv
       await page.mouse.up();
     },
     problems: async () => [...seen],
-    screenshot: async (file) => void (await page.screenshot({ path: file as `${string}.png` })),
+    screenshot: async (file) => void (await page.screenshot({ path: file })),
     close: async () => {
       try {
         await browser.close();
@@ -112,7 +112,7 @@ async function firstLine(child: ChildProcess, stream: NodeJS.ReadableStream): Pr
   return new Promise((resolve) => {
     stream.on('data', (b: Buffer) => {
       text += b;
-      if (text.includes('\n')) resolve(text.split('\n')[0]!);
+      if (text.includes('\n')) resolve(text.split('\n')[0]);
     });
     child.on('exit', () => resolve(null));
   });

@@ -8,7 +8,7 @@ import { PNG } from 'pngjs';
 import sharp from 'sharp';
 import { BIN, fixture, REFERENCE } from '../helpers.js';
 
-const C = REFERENCE.cases.facade256!;
+const C = REFERENCE.cases.facade256;
 
 function runCli(args: string[]) {
   const out = mkdtempSync(path.join(tmpdir(), 'nl-fig-'));
@@ -54,21 +54,21 @@ function greenPixels(fig: ReturnType<typeof reader>, x0: number, y0: number, w: 
   for (let y = y0; y < y0 + h; y++)
     for (let x = x0; x < x0 + w; x++) {
       const [r, g, b] = fig.at(x, y);
-      if (g! > 200 && r! < 60 && b! < 60) n++;
+      if (g > 200 && r < 60 && b < 60) n++;
     }
   return n;
 }
 
 test("the docs' layout from two 256x256 inputs: 1024x512, tiles in place, labels and caption in green", async () => {
   const { json } = runCli(['sobel', fixture(C.real), fixture(C.fake)]);
-  const fig = reader(json.files.figure!);
+  const fig = reader(json.files.figure);
   assert.equal(fig.width, 1024);
   assert.equal(fig.height, 512);
   const real = reader(fixture(C.real)),
     fake = reader(fixture(C.fake));
-  const fr = reader(json.files.real!),
-    ff = reader(json.files.fake!),
-    heat = reader(json.files.heatmap!);
+  const fr = reader(json.files.real),
+    ff = reader(json.files.fake),
+    heat = reader(json.files.heatmap);
   // Above the labels (which sit in the bottom ~12% of each tile) every pixel is the source's.
   assertRegion(fig, real, 0, 0, 1, 256, 220, 'y_real');
   assertRegion(fig, fake, 256, 0, 1, 256, 220, 'y_fake');
@@ -88,7 +88,7 @@ test("the docs' layout from two 256x256 inputs: 1024x512, tiles in place, labels
   // The caption carries the printed mean to six decimals: its rendering depends on the digits.
   const other = runCli(['laplacian', fixture(C.real), fixture(C.fake)]);
   assert.notEqual(other.json.mean.toFixed(6), json.mean.toFixed(6));
-  const meta = await sharp(other.json.files.figure!).metadata();
+  const meta = await sharp(other.json.files.figure).metadata();
   assert.equal(meta.width, 1024);
 });
 
@@ -108,11 +108,11 @@ test('two runs write byte-identical PNG and NPY files', () => {
 
 test('l1 figure: real over fake beside the 2x heatmap, 3W x 2H', () => {
   const { json } = runCli(['l1', fixture(C.real), fixture(C.fake), '--scale', 'max']);
-  const fig = reader(json.files.figure!);
+  const fig = reader(json.files.figure);
   assert.equal(fig.width, 768);
   assert.equal(fig.height, 512);
   assertRegion(fig, reader(fixture(C.real)), 0, 0, 1, 256, 220, 'y_real');
   assertRegion(fig, reader(fixture(C.fake)), 0, 256, 1, 256, 220, 'y_fake');
-  assertRegion(fig, reader(json.files.heatmap!), 256, 0, 2, 512, 440, 'heatmap 2x');
+  assertRegion(fig, reader(json.files.heatmap), 256, 0, 2, 512, 440, 'heatmap 2x');
   assert.equal(json.files.real, undefined, 'l1 has no filtered maps');
 });

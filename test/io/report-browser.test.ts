@@ -118,7 +118,7 @@ async function open(d: Driver, file: string, atLeast: number): Promise<void> {
     "body[data-images] set by the page's script",
   );
   const [loaded, total] = (await attr(d, 'body', 'data-images'))!.split('/').map(Number);
-  assert.ok(total! >= atLeast && loaded === total, `images loaded: ${loaded}/${total}`);
+  assert.ok(total >= atLeast && loaded === total, `images loaded: ${loaded}/${total}`);
 }
 
 /** Sorting by a column both ways, and each status filter. */
@@ -262,22 +262,19 @@ async function checkZoomPan(d: Driver): Promise<void> {
   assert.ok(
     zoomed.length === 3 &&
       zoomed.every((x) => x === zoomed[0]) &&
-      Math.abs(scale(zoomed[0]!) / scale(fitted[0]!) - 1.25) < 1e-4,
+      Math.abs(scale(zoomed[0]) / scale(fitted[0]) - 1.25) < 1e-4,
     `zoom in sync: ${fitted} -> ${zoomed}`,
   );
   await d.drag([400, 400], [430, 420], 3);
   const panned = await transforms();
   assert.ok(
-    panned.every((x) => x === panned[0]) && /translate\(30px, ?20px\)/.test(panned[0]!),
+    panned.every((x) => x === panned[0]) && /translate\(30px, ?20px\)/.test(panned[0]),
     `pan in sync: ${panned}`,
   );
   const first = await attr(d, '#view', 'data-pair');
   await d.press('ArrowRight');
   assert.notEqual(await attr(d, '#view', 'data-pair'), first, 'next pair');
-  assert.match(
-    (await d.eval(() => document.querySelector('#stats')!.textContent, undefined))!,
-    /p99 [0-9.]+/,
-  );
+  assert.match(await d.eval(() => document.querySelector('#stats')!.textContent, undefined), /p99 [0-9.]+/);
   await d.press('0');
   const reset = await transforms();
   // Firefox serialises translate(0px, 0px) as translate(0px).

@@ -27,7 +27,7 @@ test('library functions: map shape, mean = mean(map), batches, rank checks, no l
         b = randomImage(2, 9, 7);
       const r = fn(a, b);
       assert.deepEqual(r.map.shape, [9, 7], `${name} map shape`);
-      assert.ok(relErr(r.mean.dataSync()[0]!, tf.mean(r.map).dataSync()[0]!) < 1e-6, `${name} mean`);
+      assert.ok(relErr(r.mean.dataSync()[0], tf.mean(r.map).dataSync()[0]) < 1e-6, `${name} mean`);
       // A batch of two gives the two single maps stacked.
       const c = randomImage(3, 9, 7),
         d = randomImage(4, 9, 7);
@@ -55,9 +55,9 @@ test('sobel of a constant image is sqrt(1e-6) inside and the zero-padding edge r
     const v = 0.5;
     const { filtered } = sobel(tf.fill([5, 5, 3], v) as tf.Tensor3D, tf.fill([5, 5, 3], v) as tf.Tensor3D);
     const m = filtered!.real.arraySync() as number[][];
-    assert.ok(Math.abs(m[2]![2]! - Math.sqrt(1e-6)) < 1e-7);
+    assert.ok(Math.abs(m[2][2] - Math.sqrt(1e-6)) < 1e-7);
     // Left border: the kx column [1,2,1] meets zeros: |gx| = 4 v, gy = 0.
-    assert.ok(Math.abs(m[2]![0]! - Math.sqrt((4 * v) ** 2 + 1e-6)) < 1e-6);
+    assert.ok(Math.abs(m[2][0] - Math.sqrt((4 * v) ** 2 + 1e-6)) < 1e-6);
   });
 });
 
@@ -71,10 +71,10 @@ test('every loss, ssim and psnr are differentiable: tf.grad matches a central fi
       const dir = tf.randomNormal([13, 12, 3], 0, 1, 'float32', 13) as tf.Tensor3D;
       const f = (x: tf.Tensor) => fn(real, x as tf.Tensor3D).mean;
       const g = tf.grad(f)(fake);
-      const analytic = tf.sum(tf.mul(g, dir)).dataSync()[0]!;
+      const analytic = tf.sum(tf.mul(g, dir)).dataSync()[0];
       const h = 1e-3;
-      const plus = f(tf.add(fake, tf.mul(dir, h)) as tf.Tensor3D).dataSync()[0]!;
-      const minus = f(tf.sub(fake, tf.mul(dir, h)) as tf.Tensor3D).dataSync()[0]!;
+      const plus = f(tf.add(fake, tf.mul(dir, h)) as tf.Tensor3D).dataSync()[0];
+      const minus = f(tf.sub(fake, tf.mul(dir, h)) as tf.Tensor3D).dataSync()[0];
       const numeric = (plus - minus) / (2 * h);
       assert.ok(Math.abs(analytic) > 1e-4, `${name}: gradient is not trivially zero`);
       assert.ok(
@@ -103,10 +103,10 @@ test('vgg is differentiable too: tf.grad matches a central finite difference', a
       fake = randomImage(22, 8, 6);
     const dir = tf.randomNormal([8, 6, 3], 0, 1, 'float32', 23);
     const f = (x: tf.Tensor) => vgg(real, x as tf.Tensor3D, w).mean;
-    const analytic = tf.sum(tf.mul(tf.grad(f)(fake), dir)).dataSync()[0]!;
+    const analytic = tf.sum(tf.mul(tf.grad(f)(fake), dir)).dataSync()[0];
     const h = 1e-3;
     const numeric =
-      (f(tf.add(fake, tf.mul(dir, h))).dataSync()[0]! - f(tf.sub(fake, tf.mul(dir, h))).dataSync()[0]!) /
+      (f(tf.add(fake, tf.mul(dir, h))).dataSync()[0] - f(tf.sub(fake, tf.mul(dir, h))).dataSync()[0]) /
       (2 * h);
     assert.ok(Math.abs(analytic) > 1e-4, 'gradient is not trivially zero');
     assert.ok(

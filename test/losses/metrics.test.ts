@@ -51,22 +51,22 @@ for (const backend of ['wasm', 'cpu'] as const) {
       for (const range of ['unit', 'signed'] as const) {
         const ref = refOf(c, range);
         const before = liveTensors();
-        const s = await computePair(ssim!, real, fake, range);
+        const s = await computePair(ssim, real, fake, range);
         assert.ok(
-          Math.abs(s.value - ref.ssim!.value) <= 2e-5,
-          `${name} ${range} ssim ${s.value} vs ${ref.ssim!.value}`,
+          Math.abs(s.value - ref.ssim.value) <= 2e-5,
+          `${name} ${range} ssim ${s.value} vs ${ref.ssim.value}`,
         );
-        if (ref.ssim!.map) {
-          const d = maxAbsDiff(s.map, decodeNpy(readFileSync(fixture(ref.ssim!.map))).data);
+        if (ref.ssim.map) {
+          const d = maxAbsDiff(s.map, decodeNpy(readFileSync(fixture(ref.ssim.map))).data);
           assert.ok(d <= 1e-3, `${name} ${range} ssim map differs by ${d}`);
         }
-        const p = await computePair(psnr!, real, fake, range);
+        const p = await computePair(psnr, real, fake, range);
         assert.ok(
-          Math.abs(p.value - ref.psnr!.value) <= 1e-4,
-          `${name} ${range} psnr ${p.value} vs ${ref.psnr!.value}`,
+          Math.abs(p.value - ref.psnr.value) <= 1e-4,
+          `${name} ${range} psnr ${p.value} vs ${ref.psnr.value}`,
         );
-        if (ref['ms-ssim']) {
-          const m = await computePair(ms!, real, fake, range);
+        if ('ms-ssim' in ref) {
+          const m = await computePair(ms, real, fake, range);
           assert.ok(
             Math.abs(m.value - ref['ms-ssim'].value) <= 1e-5,
             `${name} ${range} ms-ssim ${m.value} vs ${ref['ms-ssim'].value}`,
@@ -82,7 +82,7 @@ test('ssim in strips (halo 5) equals the whole-image map and value; psnr of iden
   await useBackend('wasm');
   const ssim = (await loadLoss('ssim'))!,
     psnr = (await loadLoss('psnr'))!;
-  const c = REF.cases.rgb8!;
+  const c = REF.cases.rgb8;
   const [real, fake] = await Promise.all([
     decodeImage(fixture(c.real), { label: 'r' }),
     decodeImage(fixture(c.fake), { label: 'f' }),
@@ -105,7 +105,7 @@ function cli(args: string[]) {
 }
 
 test('CLI: --json says which way a value points; --min gates higher-is-better metrics; --max/--min the wrong way is a usage error', () => {
-  const c = REF.cases.rgb8!;
+  const c = REF.cases.rgb8;
   const [real, fake] = [fixture(c.real), fixture(c.fake)];
   let r = cli(['ssim', real, fake, '--json', '--no-maps', '--min', '0.7']);
   assert.equal(r.code, 1, r.stderr);
@@ -127,7 +127,7 @@ test('CLI: --json says which way a value points; --min gates higher-is-better me
 });
 
 test('CLI: psnr of identical images prints inf and writes "inf" in valid JSON; ms-ssim refuses small images and writes no map', () => {
-  const g = REF.cases.gray8!;
+  const g = REF.cases.gray8;
   let r = cli(['psnr', fixture(g.real), fixture(g.real)]);
   assert.equal(r.stdout, 'inf\n');
   r = cli(['psnr', fixture(g.real), fixture(g.real), '--json', '--no-maps']);
@@ -138,7 +138,7 @@ test('CLI: psnr of identical images prints inf and writes "inf" in valid JSON; m
     r.stderr,
     /^nectar-loss: ms-ssim needs images whose shorter side is at least 161 px \(160 or less is refused\); this pair is 64x48\n$/,
   );
-  const c = REF.cases.facade256!;
+  const c = REF.cases.facade256;
   r = cli(['ms-ssim', fixture(c.real), fixture(c.fake), '--json']);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual((JSON.parse(r.stdout) as { files: object }).files, {});
@@ -146,7 +146,7 @@ test('CLI: psnr of identical images prints inf and writes "inf" in valid JSON; m
 
 test('CLI batch: ssim and psnr beside sobel, --min metric=value makes a pair over, the summary says directions and the worst are the lowest', () => {
   const root = mkdtempSync(path.join(tmpdir(), 'nl-met-'));
-  const c = REF.cases.facade256!;
+  const c = REF.cases.facade256;
   for (const side of ['real', 'fake'] as const) {
     spawnSync('mkdir', ['-p', path.join(root, side)]);
     spawnSync('cp', [fixture(c[side]), path.join(root, side, 'a.png')]);
@@ -201,7 +201,7 @@ test('lpips (alex) and lpips-vgg equal the lpips package: value 1e-4 relative, s
       // palette.
       if (metric === 'lpips-vgg' && !['gray8', 'palette', 'gray16'].includes(name)) continue;
       for (const range of ['unit', 'signed'] as const) {
-        const ref = refOf(c, range)[metric]!;
+        const ref = refOf(c, range)[metric];
         const before = liveTensors();
         const r = await computePair(defs[metric], real, fake, range, ctx);
         assert.equal(liveTensors(), before, 'tensors leaked');
@@ -216,7 +216,7 @@ test('lpips (alex) and lpips-vgg equal the lpips package: value 1e-4 relative, s
     }
   }
   // Two-stage: features computed apart (as the embedding threads do), compared here, give the same value.
-  const c = REF.cases.rgb8!;
+  const c = REF.cases.rgb8;
   const [real, fake] = await Promise.all([
     decodeImage(fixture(c.real), { label: 'r' }),
     decodeImage(fixture(c.fake), { label: 'f' }),
@@ -241,13 +241,13 @@ test('lpips (alex) and lpips-vgg equal the lpips package: value 1e-4 relative, s
     real.height,
     real.width,
   );
-  assert.ok(Math.abs(two.value - refOf(c, 'unit').lpips!.value) <= 1e-4 * two.value, `embedded ${two.value}`);
+  assert.ok(Math.abs(two.value - refOf(c, 'unit').lpips.value) <= 1e-4 * two.value, `embedded ${two.value}`);
   alex.dispose();
   vgg.dispose();
 });
 
 test('CLI lpips: trunk from --alexnet-weights (both threads); missing trunk weights with downloads off: exit 2 naming where to put them', () => {
-  const c = REF.cases.gray8!;
+  const c = REF.cases.gray8;
   let r = cli([
     'lpips',
     fixture(c.real),
@@ -259,7 +259,7 @@ test('CLI lpips: trunk from --alexnet-weights (both threads); missing trunk weig
   ]);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout) as { mean: number; better: string };
-  assert.ok(Math.abs(j.mean - refOf(c, 'unit').lpips!.value) <= 1e-4 * j.mean, `${j.mean}`);
+  assert.ok(Math.abs(j.mean - refOf(c, 'unit').lpips.value) <= 1e-4 * j.mean, `${j.mean}`);
   assert.equal(j.better, 'lower');
   // Without --json or files no map is built (the value comes from the per-layer terms): the same value.
   r = cli([

@@ -22,11 +22,11 @@ function naiveMeanMap(
   const total = g.reduce((a, b) => a + b, 0);
   const k = g.map((v) => v / total);
   const refl = (i: number, m: number) => (i < 0 ? -i - 1 : i >= m ? 2 * m - i - 1 : i);
-  const out = new Float64Array(n! * h! * w!);
-  for (let b = 0; b < n!; b++)
-    for (let r = 0; r < h!; r++)
-      for (let col = 0; col < w!; col++)
-        for (let ch = 0; ch < c!; ch++) {
+  const out = new Float64Array(n * h * w);
+  for (let b = 0; b < n; b++)
+    for (let r = 0; r < h; r++)
+      for (let col = 0; col < w; col++)
+        for (let ch = 0; ch < c; ch++) {
           let mx = 0,
             my = 0,
             xx = 0,
@@ -34,10 +34,10 @@ function naiveMeanMap(
             xy = 0;
           for (let i = -5; i <= 5; i++)
             for (let j = -5; j <= 5; j++) {
-              const wt = k[i + 5]! * k[j + 5]!,
-                at = ((b * h! + refl(r + i, h!)) * w! + refl(col + j, w!)) * c! + ch;
-              const a = x[at]!,
-                v = y[at]!;
+              const wt = k[i + 5] * k[j + 5],
+                at = ((b * h + refl(r + i, h)) * w + refl(col + j, w)) * c + ch;
+              const a = x[at],
+                v = y[at];
               mx += wt * a;
               my += wt * v;
               xx += wt * a * a;
@@ -47,7 +47,7 @@ function naiveMeanMap(
           const s =
             ((2 * mx * my + c1) * (2 * (xy - mx * my) + c2)) /
             ((mx * mx + my * my + c1) * (xx - mx * mx + yy - my * my + c2));
-          out[(b * h! + r) * w! + col]! += s / c!;
+          out[(b * h + r) * w + col] += s / c;
         }
   return out;
 }

@@ -77,19 +77,19 @@ export async function reportFiles(
           async ([l, k]) => [l, await copy(k.heatmap, `${i + 1}-${l}-heatmap`)] as const,
         ),
       ),
-    ) as Record<string, string | undefined>,
+    ),
   }));
   return [{ name: path.basename(reportFile), bytes: Buffer.from(page(pairs, summary)) }, ...images];
 }
 
 /** `items.map(f)` with at most `n` calls of `f` pending at a time; results in order. */
 async function mapAtMost<T, R>(n: number, items: T[], f: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
+  const out = new Array<R>(items.length);
   let next = 0;
   const lane = async () => {
     while (next < items.length) {
       const i = next++;
-      out[i] = await f(items[i]!, i);
+      out[i] = await f(items[i], i);
     }
   };
   await Promise.all(Array.from({ length: Math.min(n, items.length) }, lane));
@@ -117,18 +117,13 @@ function row(p: PagePair, losses: ReportSummary['losses']): string {
   const href = (f: string | undefined) => (f ? f.split('/').map(encodeURIComponent).join('/') : '');
   const img = (f: string | undefined, alt: string) =>
     f ? `<img src="${esc(href(f))}" alt="${esc(alt)}">` : '';
-  const values = losses
-    .map(
-      (l) =>
-        `<td class="num">${p.values[l.name] === undefined ? '–' : esc(String(p.values[l.name] === Infinity ? 'inf' : p.values[l.name]))}</td>`,
-    )
-    .join('');
-  const attrs = losses
-    .map(
-      (l) =>
-        ` data-${esc(l.name)}="${p.values[l.name] === undefined ? '' : p.values[l.name] === Infinity ? 'inf' : p.values[l.name]}"`,
-    )
-    .join('');
+  // A pair that failed has no value for its losses.
+  const shown = (l: { name: string }): string | undefined => {
+    const v = p.values[l.name] as number | undefined;
+    return v === undefined ? undefined : v === Infinity ? 'inf' : String(v);
+  };
+  const values = losses.map((l) => `<td class="num">${esc(shown(l) ?? '–')}</td>`).join('');
+  const attrs = losses.map((l) => ` data-${esc(l.name)}="${shown(l) ?? ''}"`).join('');
   const note = p.error
     ? `<div class="err">${esc(p.error)}</div>`
     : p.over
@@ -168,7 +163,12 @@ function chart(series: NonNullable<ReportSummary['epochs']>): string {
       : '';
     return `<g data-series="${esc(s.name)}"><polyline fill="none" stroke="${colours[i % 7]}" stroke-width="2" points="${pts}"/>${best}<text x="${W - P}" y="${P + 14 * i}" text-anchor="end" fill="${colours[i % 7]}" font-size="12">${esc(s.name)}${s.best ? ` (best epoch ${s.best.x})` : ''}</text></g>`;
   });
-  return `<svg data-chart viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" xmlns="http://www.w3.org/2000/svg"><text x="${P}" y="18" font-size="13">mean per epoch (each loss on its own scale), epochs ${x0}–${x1}</text><line x1="${P}" y1="${H - P}" x2="${W - P}" y2="${H - P}" stroke="#888"/>${lines.join('')}</svg>`;
+  return (
+    `<svg data-chart viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" ` +
+    `xmlns="http://www.w3.org/2000/svg"><text x="${P}" y="18" font-size="13">mean per epoch (each loss on ` +
+    `its own scale), epochs ${x0}–${x1}</text><line x1="${P}" y1="${H - P}" x2="${W - P}" y2="${H - P}" ` +
+    `stroke="#888"/>${lines.join('')}</svg>`
+  );
 }
 
 function page(pairs: PagePair[], s: ReportSummary): string {

@@ -8,6 +8,8 @@ const xml = (s: string) =>
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
+    // Control characters XML 1.0 cannot hold at all, removed on purpose.
+    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
 
 /**
@@ -17,7 +19,9 @@ const xml = (s: string) =>
 export function junitXml(records: PairRecord[], losses: string[], seconds: number): string {
   const failures = records.filter((r) => r.status === 'over' || r.status === 'new').length;
   const errors = records.filter((r) => r.status === 'error').length;
-  const head = `tests="${records.length}" failures="${failures}" errors="${errors}" skipped="0" time="${seconds.toFixed(3)}"`;
+  const head =
+    `tests="${records.length}" failures="${failures}" errors="${errors}" skipped="0" ` +
+    `time="${seconds.toFixed(3)}"`;
   const cases = records.map((r) => {
     const stat = (k: string) =>
       r.stats?.[k]
@@ -34,9 +38,16 @@ export function junitXml(records: PairRecord[], losses: string[], seconds: numbe
           : r.status === 'new'
             ? `\n      <failure message="new image: no baseline${r.updated ? ' (written by --update)' : ''}" type="new">${xml(r.fake ?? '')}</failure>`
             : '';
-    return `    <testcase classname="nectar-loss.${xml(losses.join(','))}" name="${xml(r.name)}" time="${((r.ms ?? 0) / 1000).toFixed(3)}">${body}\n      <system-out>${xml(values)}</system-out>\n    </testcase>`;
+    return (
+      `    <testcase classname="nectar-loss.${xml(losses.join(','))}" name="${xml(r.name)}" ` +
+      `time="${((r.ms ?? 0) / 1000).toFixed(3)}">${body}\n      <system-out>${xml(values)}</system-out>\n   ` +
+      ` </testcase>`
+    );
   });
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="nectar-loss" ${head}>\n  <testsuite name="nectar-loss batch" ${head}>\n${cases.join('\n')}\n  </testsuite>\n</testsuites>\n`;
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="nectar-loss" ${head}>\n  <testsuite ` +
+    `name="nectar-loss batch" ${head}>\n${cases.join('\n')}\n  </testsuite>\n</testsuites>\n`
+  );
 }
 
 /**
@@ -49,7 +60,7 @@ export function worstFirst(
   higher: ReadonlySet<string> = new Set(),
 ): PairRecord[] {
   const rank = { error: 0, over: 1, new: 2, ok: 3 } as const;
-  const key = losses[0]!;
+  const key = losses[0];
   const s = higher.has(key) ? -1 : 1;
   const v = (r: PairRecord) => r.losses[key] ?? (s > 0 ? -Infinity : Infinity);
   return [...records].sort(

@@ -30,13 +30,18 @@ export interface Checkpoint {
 
 type DType = 'float32' | 'float64' | 'float16' | 'bfloat16';
 const ELEMENT_SIZE: Record<DType, number> = { float32: 4, float64: 8, float16: 2, bfloat16: 2 };
-const STORAGE_TYPES: Record<string, DType> = {
+const STORAGE_TYPES: Partial<Record<string, DType>> = {
   'torch.FloatStorage': 'float32',
   'torch.DoubleStorage': 'float64',
   'torch.HalfStorage': 'float16',
   'torch.BFloat16Storage': 'bfloat16',
 };
-const SAFETENSORS_DTYPES: Record<string, DType> = { F32: 'float32', F64: 'float64', F16: 'float16', BF16: 'bfloat16' };
+const SAFETENSORS_DTYPES: Partial<Record<string, DType>> = {
+  F32: 'float32',
+  F64: 'float64',
+  F16: 'float16',
+  BF16: 'bfloat16',
+};
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 const LEGACY_PROTOCOL = 1001;
 
@@ -50,11 +55,18 @@ interface Storage {
 
 /** A tensor as the pickle describes it, before any data is read. */
 class TensorRef {
-  constructor(readonly storage: Storage, readonly offset: number, readonly shape: number[], readonly stride: number[]) {}
+  constructor(
+    readonly storage: Storage,
+    readonly offset: number,
+    readonly shape: number[],
+    readonly stride: number[],
+  ) {}
 }
 
 function ints(v: unknown, what: string, label: string): number[] {
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0)) throw new UserError(`${label}: bad tensor ${what}`);
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0)) {
+    throw new UserError(`${label}: bad tensor ${what}`);
+  }
   return v as number[];
 }
 
@@ -63,8 +75,15 @@ function rebuild(label: string): Reducer {
   // matter.
   return (a) => {
     const [storage, offset, size, stride] = a;
-    if (!(storage && typeof storage === 'object' && 'dtype' in storage) || typeof offset !== 'number') throw new UserError(`${label}: bad tensor record`);
-    return new TensorRef(storage as Storage, offset, ints(size, 'size', label), ints(stride, 'stride', label));
+    if (!(storage && typeof storage === 'object' && 'dtype' in storage) || typeof offset !== 'number') {
+      throw new UserError(`${label}: bad tensor record`);
+    }
+    return new TensorRef(
+      storage as Storage,
+      offset,
+      ints(size, 'size', label),
+      ints(stride, 'stride', label),
+    );
   };
 }
 
@@ -84,7 +103,9 @@ function reducers(label: string): Record<string, Reducer> {
 /** ('storage', storage_type, key, location, numel[, view_metadata]) -> Storage. */
 function storageLoader(label: string, storages: Map<string, Storage>) {
   return (pid: unknown): Storage => {
-    if (!Array.isArray(pid) || pid[0] !== 'storage' || !(pid[1] instanceof PyGlobal)) throw new UserError(`${label}: unsupported persistent id in pickle`);
+    if (!Array.isArray(pid) || pid[0] !== 'storage' || !(pid[1] instanceof PyGlobal)) {
+      throw new UserError(`${label}: unsupported persistent id in pickle`);
+    }
     const dtype = STORAGE_TYPES[pid[1].qualified];
     if (!dtype) throw new UserError(`${label}: unsupported storage type ${pid[1].qualified}`);
     const key = String(pid[2]);
@@ -92,7 +113,7 @@ function storageLoader(label: string, storages: Map<string, Storage>) {
     if (!Number.isSafeInteger(numel) || numel < 0) throw new UserError(`${label}: bad storage size`);
     let s = storages.get(key);
     if (!s) storages.set(key, (s = { key, dtype, numel, base: 0 }));
-    const view = pid[5];
+    const view: unknown = pid[5];
     if (Array.isArray(view)) {
       // Pre-1.0 storage views: (view_key, offset, view_size) into the root storage `key`.
       const [, off, vsize] = view as [unknown, number, number];
@@ -109,7 +130,11 @@ function collect(obj: unknown, label: string): Map<string, TensorRef> {
   const out = new Map<string, TensorRef>();
   const walk = (v: unknown, prefix: string) => {
     if (v instanceof TensorRef) out.set(prefix, v);
-    else if (v instanceof PyDict) for (const [k, x] of v) walk(x, prefix ? `${prefix}.${String(k)}` : String(k));
+    else if (v instanceof PyDict) {
+      for (const [k, x] of v) {
+        walk(x, prefix ? `${prefix}.${String(k)}` : String(k));
+      }
+    }
   };
   walk(obj, '');
   if (!out.size) throw new UserError(`${label}: no tensors found (not a state_dict?)`);
@@ -119,7 +144,10 @@ function collect(obj: unknown, label: string): Map<string, TensorRef> {
 class FileReader {
   readonly fd: number;
   readonly size: number;
-  constructor(readonly path: string, readonly label: string) {
+  constructor(
+    readonly path: string,
+    readonly label: string,
+  ) {
     try {
       this.fd = openSync(path, 'r');
       const st = fstatSync(this.fd);
@@ -127,11 +155,17 @@ class FileReader {
       this.size = st.size;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new UserError(`${label}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? (err as Error).message)}`);
+      throw new UserError(
+        `${label}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? (err as Error).message)}`,
+      );
     }
   }
   read(pos: number, len: number, into?: ArrayBuffer): Buffer {
-    if (pos < 0 || len < 0 || pos + len > this.size) throw new UserError(`${this.label}: truncated (needs bytes ${pos}..${pos + len}, file has ${this.size})`);
+    if (pos < 0 || len < 0 || pos + len > this.size) {
+      throw new UserError(
+        `${this.label}: truncated (needs bytes ${pos}..${pos + len}, file has ${this.size})`,
+      );
+    }
     const b = into ? Buffer.from(into, 0, len) : Buffer.allocUnsafe(len);
     let done = 0;
     while (done < len) {
@@ -154,7 +188,9 @@ const LITTLE_ENDIAN = endianness() === 'LE';
  * are float32.
  */
 function readFloat32(f: FileReader, pos: number, dtype: DType, count: number): Float32Array {
-  if (dtype !== 'float32' || !LITTLE_ENDIAN) return toFloat32(f.read(pos, count * ELEMENT_SIZE[dtype]), dtype, count);
+  if (dtype !== 'float32' || !LITTLE_ENDIAN) {
+    return toFloat32(f.read(pos, count * ELEMENT_SIZE[dtype]), dtype, count);
+  }
   const out = new Float32Array(count);
   f.read(pos, count * 4, out.buffer);
   return out;
@@ -170,7 +206,8 @@ function toFloat32(raw: Buffer, dtype: DType, count: number): Float32Array {
       for (let i = 0; i < count; i++) out[i] = raw.readDoubleLE(i * 8);
       break;
     case 'bfloat16': {
-      const f = new Float32Array(1), u = new Uint32Array(f.buffer);
+      const f = new Float32Array(1),
+        u = new Uint32Array(f.buffer);
       for (let i = 0; i < count; i++) {
         u[0] = raw.readUInt16LE(i * 2) << 16;
         out[i] = f[0]!;
@@ -179,8 +216,18 @@ function toFloat32(raw: Buffer, dtype: DType, count: number): Float32Array {
     }
     case 'float16':
       for (let i = 0; i < count; i++) {
-        const h = raw.readUInt16LE(i * 2), e = (h >> 10) & 0x1f, m = h & 0x3ff, s = h & 0x8000 ? -1 : 1;
-        out[i] = e === 0 ? s * m * 2 ** -24 : e === 31 ? (m ? NaN : s * Infinity) : s * (1 + m / 1024) * 2 ** (e - 15);
+        const h = raw.readUInt16LE(i * 2),
+          e = (h >> 10) & 0x1f,
+          m = h & 0x3ff,
+          s = h & 0x8000 ? -1 : 1;
+        out[i] =
+          e === 0
+            ? s * m * 2 ** -24
+            : e === 31
+              ? m
+                ? NaN
+                : s * Infinity
+              : s * (1 + m / 1024) * 2 ** (e - 15);
       }
       break;
   }
@@ -193,21 +240,26 @@ function readTensor(f: FileReader, t: TensorRef, dataPos: number, storageBytes: 
   const numel = t.shape.reduce((a, b) => a * b, 1);
   if (numel === 0) return new Float32Array(0);
   // Highest element index touched, relative to the tensor's first element.
-  const span = t.shape.reduce((a, d, i) => a + (d - 1) * t.stride[i]!, 0) + 1;
+  const span = t.shape.reduce((a, d, i) => a + (d - 1) * t.stride[i], 0) + 1;
   const first = t.storage.base + t.offset;
-  if ((first + span) * es > storageBytes) throw new UserError(`${f.label}: tensor runs past the end of its storage`);
+  if ((first + span) * es > storageBytes) {
+    throw new UserError(`${f.label}: tensor runs past the end of its storage`);
+  }
   const raw = readFloat32(f, dataPos + first * es, t.storage.dtype, span);
   let contiguous = true;
-  for (let i = t.shape.length - 1, expect = 1; i >= 0; expect *= t.shape[i]!, i--) if (t.shape[i]! > 1 && t.stride[i] !== expect) contiguous = false;
+  for (let i = t.shape.length - 1, expect = 1; i >= 0; expect *= t.shape[i], i--)
+    if (t.shape[i] > 1 && t.stride[i] !== expect) {
+      contiguous = false;
+    }
   if (contiguous) return raw.length === numel ? raw : raw.slice(0, numel);
   const out = new Float32Array(numel);
   const idx = new Array<number>(t.shape.length).fill(0);
   for (let n = 0; n < numel; n++) {
     let p = 0;
-    for (let d = 0; d < idx.length; d++) p += idx[d]! * t.stride[d]!;
+    for (let d = 0; d < idx.length; d++) p += idx[d] * t.stride[d];
     out[n] = raw[p]!;
     for (let d = idx.length - 1; d >= 0; d--) {
-      if (++idx[d]! < t.shape[d]!) break;
+      if (++idx[d] < t.shape[d]) break;
       idx[d] = 0;
     }
   }
@@ -217,7 +269,12 @@ function readTensor(f: FileReader, t: TensorRef, dataPos: number, storageBytes: 
 /**
  * A checkpoint whose tensors come from a pickle: `locate` says where a storage's data starts and its size.
  */
-function pickled(format: 'zip' | 'legacy', f: FileReader, refs: Map<string, TensorRef>, locate: (s: Storage) => { pos: number; bytes: number }): Checkpoint {
+function pickled(
+  format: 'zip' | 'legacy',
+  f: FileReader,
+  refs: Map<string, TensorRef>,
+  locate: (s: Storage) => { pos: number; bytes: number },
+): Checkpoint {
   return {
     format,
     tensors: new Map([...refs].map(([k, t]) => [k, { shape: t.shape }])),
@@ -234,7 +291,9 @@ function pickled(format: 'zip' | 'legacy', f: FileReader, refs: Map<string, Tens
 function zipEntries(path: string, label: string): Promise<Map<string, yauzl.Entry>> {
   return new Promise((resolve, reject) => {
     yauzl.open(path, { lazyEntries: true, autoClose: true, validateEntrySizes: false }, (err, zip) => {
-      if (err || !zip) return reject(new UserError(`${label}: not a readable zip checkpoint (${err?.message ?? 'unknown error'})`));
+      if (err) {
+        return reject(new UserError(`${label}: not a readable zip checkpoint (${err.message})`));
+      }
       const entries = new Map<string, yauzl.Entry>();
       zip.on('entry', (e: yauzl.Entry) => {
         entries.set(e.fileName, e);
@@ -249,9 +308,15 @@ function zipEntries(path: string, label: string): Promise<Map<string, yauzl.Entr
 
 /** Byte offset of a stored (uncompressed) zip entry's data: past its local header, name and extra field. */
 function zipDataOffset(f: FileReader, e: yauzl.Entry): number {
-  if (e.compressionMethod !== 0) throw new UserError(`${f.label}: record ${e.fileName} is compressed; PyTorch stores records uncompressed`);
+  if (e.compressionMethod !== 0) {
+    throw new UserError(
+      `${f.label}: record ${e.fileName} is compressed; PyTorch stores records uncompressed`,
+    );
+  }
   const h = f.read(e.relativeOffsetOfLocalHeader, 30);
-  if (h.readUInt32LE(0) !== 0x04034b50) throw new UserError(`${f.label}: corrupt zip local header for ${e.fileName}`);
+  if (h.readUInt32LE(0) !== 0x04034b50) {
+    throw new UserError(`${f.label}: corrupt zip local header for ${e.fileName}`);
+  }
   return e.relativeOffsetOfLocalHeader + 30 + h.readUInt16LE(26) + h.readUInt16LE(28);
 }
 
@@ -261,7 +326,9 @@ async function openZip(f: FileReader): Promise<Checkpoint> {
   if (!pkl) throw new UserError(`${f.label}: zip file without data.pkl: not a PyTorch checkpoint`);
   const prefix = pkl.slice(0, -'data.pkl'.length);
   const order = entries.get(`${prefix}byteorder`);
-  if (order && f.read(zipDataOffset(f, order), order.uncompressedSize).toString() !== 'little') throw new UserError(`${f.label}: big-endian checkpoints are not supported`);
+  if (order && f.read(zipDataOffset(f, order), order.uncompressedSize).toString() !== 'little') {
+    throw new UserError(`${f.label}: big-endian checkpoints are not supported`);
+  }
   const pe = entries.get(pkl)!;
   const storages = new Map<string, Storage>();
   const { value } = unpickle(f.read(zipDataOffset(f, pe), pe.uncompressedSize), 0, {
@@ -281,15 +348,28 @@ async function openZip(f: FileReader): Promise<Checkpoint> {
 function openLegacy(f: FileReader, head: Buffer): Checkpoint {
   const plain = { reducers: {}, classes: new Set<string>(), label: f.label };
   const magic = unpickle(head, 0, plain);
-  if (magic.value !== LEGACY_MAGIC) throw new UserError(`${f.label}: not a PyTorch checkpoint (unknown pickle, no legacy magic number)`);
+  if (magic.value !== LEGACY_MAGIC) {
+    throw new UserError(`${f.label}: not a PyTorch checkpoint (unknown pickle, no legacy magic number)`);
+  }
   const proto = unpickle(head, magic.end, plain);
-  if (proto.value !== LEGACY_PROTOCOL) throw new UserError(`${f.label}: unsupported legacy protocol version ${String(proto.value)}`);
+  if (proto.value !== LEGACY_PROTOCOL) {
+    throw new UserError(`${f.label}: unsupported legacy protocol version ${String(proto.value)}`);
+  }
   const sys = unpickle(head, proto.end, plain);
-  if (sys.value instanceof PyDict && sys.value.get('little_endian') === false) throw new UserError(`${f.label}: big-endian checkpoints are not supported`);
+  if (sys.value instanceof PyDict && sys.value.get('little_endian') === false) {
+    throw new UserError(`${f.label}: big-endian checkpoints are not supported`);
+  }
   const storages = new Map<string, Storage>();
-  const obj = unpickle(head, sys.end, { reducers: reducers(f.label), classes: ALLOWED_CLASSES, persistentLoad: storageLoader(f.label, storages), label: f.label });
+  const obj = unpickle(head, sys.end, {
+    reducers: reducers(f.label),
+    classes: ALLOWED_CLASSES,
+    persistentLoad: storageLoader(f.label, storages),
+    label: f.label,
+  });
   const keys = unpickle(head, obj.end, plain);
-  if (!Array.isArray(keys.value)) throw new UserError(`${f.label}: legacy checkpoint without its storage key list`);
+  if (!Array.isArray(keys.value)) {
+    throw new UserError(`${f.label}: legacy checkpoint without its storage key list`);
+  }
   // Storages follow in key order, each int64 count + data: positions follow from the counts in the pickle.
   const where = new Map<string, { pos: number; bytes: number }>();
   let cursor = keys.end;
@@ -300,13 +380,20 @@ function openLegacy(f: FileReader, head: Buffer): Checkpoint {
     where.set(s.key, { pos: cursor + 8, bytes });
     cursor += 8 + bytes;
   }
-  if (cursor > f.size) throw new UserError(`${f.label}: truncated (storages need ${cursor} bytes, file has ${f.size})`);
+  if (cursor > f.size) {
+    throw new UserError(`${f.label}: truncated (storages need ${cursor} bytes, file has ${f.size})`);
+  }
   const refs = collect(obj.value, f.label);
   return pickled('legacy', f, refs, (st) => {
     const w = where.get(st.key);
     if (!w) throw new UserError(`${f.label}: storage ${st.key} missing`);
     const count = f.read(w.pos - 8, 8).readBigInt64LE(0);
-    if (Number(count) * ELEMENT_SIZE[st.dtype] !== w.bytes) throw new UserError(`${f.label}: storage ${st.key} header says ${count} elements, the pickle says ${w.bytes / ELEMENT_SIZE[st.dtype]}`);
+    if (Number(count) * ELEMENT_SIZE[st.dtype] !== w.bytes) {
+      throw new UserError(
+        `${f.label}: storage ${st.key} header says ${count} elements, the pickle says ` +
+          `${w.bytes / ELEMENT_SIZE[st.dtype]}`,
+      );
+    }
     return w;
   });
 }
@@ -327,10 +414,13 @@ function openLegacyGrowing(f: FileReader): Checkpoint {
 
 function openSafetensors(f: FileReader): Checkpoint {
   const n = Number(f.read(0, 8).readBigUInt64LE(0));
-  if (n > 100 * 2 ** 20 || 8 + n > f.size) throw new UserError(`${f.label}: not a safetensors file (header length ${n})`);
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  if (n > 100 * 2 ** 20 || 8 + n > f.size) {
+    throw new UserError(`${f.label}: not a safetensors file (header length ${n})`);
+  }
+  // Untrusted JSON: every field is checked below.
+  let header: Record<string, { dtype?: string; shape?: unknown; data_offsets?: unknown[] } | null>;
   try {
-    header = JSON.parse(f.read(8, n).toString('utf8'));
+    header = JSON.parse(f.read(8, n).toString('utf8')) as typeof header;
   } catch {
     throw new UserError(`${f.label}: safetensors header is not JSON`);
   }
@@ -338,12 +428,21 @@ function openSafetensors(f: FileReader): Checkpoint {
   const infos = new Map<string, { shape: number[]; dtype: DType; start: number; end: number }>();
   for (const [k, v] of Object.entries(header)) {
     if (k === '__metadata__') continue;
-    const dtype = SAFETENSORS_DTYPES[v?.dtype];
-    if (!dtype) throw new UserError(`${f.label}: tensor ${k} has unsupported dtype ${String(v?.dtype)}`);
+    const dtype = v?.dtype === undefined ? undefined : SAFETENSORS_DTYPES[v.dtype];
+    if (!v || !dtype)
+      throw new UserError(`${f.label}: tensor ${k} has unsupported dtype ${String(v?.dtype)}`);
     const shape = ints(v.shape, 'shape', f.label);
     const [s, e] = v.data_offsets ?? [];
-    if (typeof s !== 'number' || typeof e !== 'number' || e - s !== shape.reduce((a, b) => a * b, 1) * ELEMENT_SIZE[dtype]) throw new UserError(`${f.label}: tensor ${k} has inconsistent data offsets`);
-    if (base + e > f.size) throw new UserError(`${f.label}: truncated (tensor ${k} ends past the end of the file)`);
+    if (
+      typeof s !== 'number' ||
+      typeof e !== 'number' ||
+      e - s !== shape.reduce((a, b) => a * b, 1) * ELEMENT_SIZE[dtype]
+    ) {
+      throw new UserError(`${f.label}: tensor ${k} has inconsistent data offsets`);
+    }
+    if (base + e > f.size) {
+      throw new UserError(`${f.label}: truncated (tensor ${k} ends past the end of the file)`);
+    }
     infos.set(k, { shape, dtype, start: s, end: e });
   }
   return {

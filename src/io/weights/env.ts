@@ -16,7 +16,25 @@ export interface HubWeights {
   flag: string;
 }
 
-export const VGG19_HUB: HubWeights = { label: 'VGG19', url: 'https://download.pytorch.org/models/vgg19-dcbb9e9d.pth', envWeights: ENV_WEIGHTS, envUrl: ENV_URL, flag: '--weights' };
+export const VGG19_HUB: HubWeights = {
+  label: 'VGG19',
+  url: 'https://download.pytorch.org/models/vgg19-dcbb9e9d.pth',
+  envWeights: ENV_WEIGHTS,
+  envUrl: ENV_URL,
+  flag: '--weights',
+};
 /** The LPIPS trunks, as the lpips package loads them through torchvision. */
-export const ALEXNET_HUB: HubWeights = { label: 'AlexNet', url: 'https://download.pytorch.org/models/alexnet-owt-7be5be79.pth', envWeights: 'NECTAR_LOSS_ALEXNET_WEIGHTS', envUrl: 'NECTAR_LOSS_ALEXNET_URL', flag: '--alexnet-weights' };
-export const VGG16_HUB: HubWeights = { label: 'VGG16', url: 'https://download.pytorch.org/models/vgg16-397923af.pth', envWeights: 'NECTAR_LOSS_VGG16_WEIGHTS', envUrl: 'NECTAR_LOSS_VGG16_URL', flag: '--vgg16-weights' };
+export const ALEXNET_HUB: HubWeights = {
+  label: 'AlexNet',
+  url: 'https://download.pytorch.org/models/alexnet-owt-7be5be79.pth',
+  envWeights: 'NECTAR_LOSS_ALEXNET_WEIGHTS',
+  envUrl: 'NECTAR_LOSS_ALEXNET_URL',
+  flag: '--alexnet-weights',
+};
+export const VGG16_HUB: HubWeights = {
+  label: 'VGG16',
+  url: 'https://download.pytorch.org/models/vgg16-397923af.pth',
+  envWeights: 'NECTAR_LOSS_VGG16_WEIGHTS',
+  envUrl: 'NECTAR_LOSS_VGG16_URL',
+  flag: '--vgg16-weights',
+};

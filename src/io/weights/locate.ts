@@ -21,11 +21,14 @@ const LOCATORS: { [K in keyof Required<WeightFiles>]: (o: LocateOptions) => Prom
 };
 
 /** Locates every requirement in `needs` (loss definitions' `requires`), in order. */
-export async function locateWeights(needs: Iterable<string | undefined>, o: LocateOptions): Promise<WeightFiles> {
+export async function locateWeights(
+  needs: Iterable<string | undefined>,
+  o: LocateOptions,
+): Promise<WeightFiles> {
   const files: WeightFiles = {};
   for (const need of new Set(needs)) {
     if (need === undefined) continue;
-    const locate = LOCATORS[need as keyof WeightFiles];
+    const locate = LOCATORS[need as keyof WeightFiles] as ((o: LocateOptions) => Promise<string>) | undefined;
     if (!locate) throw new Error(`no locator for weights '${need}'`);
     files[need as keyof WeightFiles] = await locate(o);
   }

@@ -11,7 +11,6 @@ import { featureKeys, openCheckpoint } from './checkpoint.js';
  * [1, C_l, 1, 1]). Each file's index is checked before any tensor is read; a wrong architecture is refused.
  */
 
-
 /** The trunk's convs from a torchvision checkpoint, after checking that it is that architecture. */
 export async function loadTrunk(file: string, net: LpipsNet): Promise<TorchConv[]> {
   const arch = TRUNK_NAMES[net];
@@ -21,13 +20,25 @@ export async function loadTrunk(file: string, net: LpipsNet): Promise<TorchConv[
     const keys = featureKeys(ck.tensors.keys());
     const specs = TRUNK_CONVS[net];
     const stray = [...keys.keys()].filter((i) => !specs.some((s) => s.index === i)).sort((a, b) => a - b);
-    if (stray.length) throw new UserError(`${label}: not ${arch}: it has a layer at features.${stray[0]}, where ${arch} has none`);
+    if (stray.length) {
+      throw new UserError(
+        `${label}: not ${arch}: it has a layer at features.${stray[0]}, where ${arch} has none`,
+      );
+    }
     return specs.map(({ index, cin, cout, k }) => {
       const e = keys.get(index);
-      if (!e?.weight || !e.bias) throw new UserError(`${label}: not ${arch} weights: features.${index}.${e?.weight ? 'bias' : 'weight'} missing`);
-      const ws = ck.tensors.get(e.weight)!.shape, bs = ck.tensors.get(e.bias)!.shape;
+      if (!e?.weight || !e.bias) {
+        throw new UserError(
+          `${label}: not ${arch} weights: features.${index}.${e?.weight ? 'bias' : 'weight'} missing`,
+        );
+      }
+      const ws = ck.tensors.get(e.weight)!.shape,
+        bs = ck.tensors.get(e.bias)!.shape;
       if (ws.join() !== [cout, cin, k, k].join() || bs.join() !== String(cout)) {
-        throw new UserError(`${label}: not ${arch}: features.${index} has weight [${ws.join(', ')}] and bias [${bs.join(', ')}], expected [${cout}, ${cin}, ${k}, ${k}] and [${cout}]`);
+        throw new UserError(
+          `${label}: not ${arch}: features.${index} has weight [${ws.join(', ')}] and bias ` +
+            `[${bs.join(', ')}], expected [${cout}, ${cin}, ${k}, ${k}] and [${cout}]`,
+        );
       }
       return { index, weight: ck.read(e.weight), bias: ck.read(e.bias) };
     });
@@ -46,10 +57,15 @@ export async function loadLpipsLinear(file: string, net: LpipsNet): Promise<Floa
       if (!key) throw new UserError(`${label}: not LPIPS linear layers: lin${l}.model.1.weight missing`);
       const shape = ck.tensors.get(key)!.shape;
       if (shape.join() !== [1, ch, 1, 1].join()) {
-        throw new UserError(`${label}: not the ${net} linear layers: ${key} is [${shape.join(', ')}], expected [1, ${ch}, 1, 1]`);
+        throw new UserError(
+          `${label}: not the ${net} linear layers: ${key} is [${shape.join(', ')}], expected [1, ${ch}, 1, ` +
+            `1]`,
+        );
       }
       const w = ck.read(key);
-      if (w.some((v) => !(v >= 0))) throw new UserError(`${label}: ${key} has negative or NaN weights (lpips trains them non-negative)`);
+      if (w.some((v) => !(v >= 0))) {
+        throw new UserError(`${label}: ${key} has negative or NaN weights (lpips trains them non-negative)`);
+      }
       return w;
     });
   } finally {

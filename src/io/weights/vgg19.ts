@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -24,14 +24,18 @@ export interface WeightsOptions {
  * torch.hub.get_dir(): $TORCH_HOME, else $XDG_CACHE_HOME/torch, else ~/.cache/torch; then /hub/checkpoints.
  */
 export function torchCheckpointDir(env: NodeJS.ProcessEnv = process.env): string {
-  const torchHome = env.TORCH_HOME || path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'torch');
+  const torchHome =
+    env.TORCH_HOME || path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'torch');
   return path.join(torchHome, 'hub', 'checkpoints');
 }
 
 /**
  * torch.hub's rule: the cached file is the URL's base name, and `-<hex>.` in that name is a SHA-256 prefix.
  */
-export function cacheTarget(url: string, env: NodeJS.ProcessEnv = process.env): { file: string; hashPrefix?: string } {
+export function cacheTarget(
+  url: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { file: string; hashPrefix?: string } {
   const name = path.basename(new URL(url).pathname);
   return { file: path.join(torchCheckpointDir(env), name), hashPrefix: /-([a-f0-9]+)\./.exec(name)?.[1] };
 }
@@ -52,16 +56,64 @@ export async function locateHub(hub: HubWeights, opt: WeightsOptions = {}): Prom
   const env = opt.env ?? process.env;
   const given = opt.file ?? env[hub.envWeights];
   if (given) {
-    if (!existsSync(given)) throw new UserError(`${hub.label} weights ${given}: no such file${opt.file ? '' : ` (from $${hub.envWeights})`}`);
+    if (!existsSync(given)) {
+      throw new UserError(
+        `${hub.label} weights ${given}: no such file${opt.file ? '' : ` (from $${hub.envWeights})`}`,
+      );
+    }
     return given;
   }
   const url = env[hub.envUrl] || hub.url;
   const { file, hashPrefix } = cacheTarget(url, env);
   if (existsSync(file)) return file;
   const where = `download ${url} and put it at ${file}, or pass ${hub.flag} FILE`;
-  if (opt.download === false || env[ENV_NO_DOWNLOAD]) throw new UserError(`${hub.label} weights not found at ${file} and downloading is off: ${where}`);
+  if (opt.download === false || env[ENV_NO_DOWNLOAD]) {
+    throw new UserError(`${hub.label} weights not found at ${file} and downloading is off: ${where}`);
+  }
   await download(url, file, hashPrefix, where, opt.onProgress, hub.label);
   return file;
+}
+
+/** The cause a failed fetch gives (undici puts the network error there), else its own message. */
+const causeOf = (err: unknown) => (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
+
+/** GET `url`, or a UserError saying why not. */
+async function fetchOk(url: string, label: string, where: string): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (err) {
+    throw new UserError(`cannot download ${label} weights from ${url} (${causeOf(err)}): ${where}`);
+  }
+  if (!res.ok || !res.body) {
+    throw new UserError(`cannot download ${label} weights: ${url} answered ${res.status}: ${where}`);
+  }
+  return res;
+}
+
+/** Streams a response's body into `file`, hashing it and reporting progress; its SHA-256 and byte counts. */
+async function streamTo(
+  res: Response,
+  file: string,
+  url: string,
+  where: string,
+  onProgress?: (f: number, b: number) => void,
+): Promise<{ hash: Hash; bytes: number; total: number }> {
+  const total = Number(res.headers.get('content-length') ?? NaN);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  body.on('data', (c: Buffer) => {
+    hash.update(c);
+    bytes += c.length;
+    onProgress?.(total > 0 ? bytes / total : NaN, bytes);
+  });
+  try {
+    await pipeline(body, createWriteStream(file));
+  } catch (err) {
+    throw new UserError(`download of ${url} broke off after ${bytes} bytes (${causeOf(err)}): ${where}`);
+  }
+  return { hash, bytes, total };
 }
 
 /**
@@ -69,46 +121,43 @@ export async function locateHub(hub: HubWeights, opt: WeightsOptions = {}): Prom
  * SHA-256 starts with `hashPrefix`. Any failure removes the temporary file; on SIGINT/SIGTERM meanwhile the
  * CLI's handler does (it is tracked in temp.ts).
  */
-export async function download(url: string, dest: string, hashPrefix: string | undefined, where: string, onProgress?: (f: number, b: number) => void, label = 'VGG19'): Promise<void> {
+export async function download(
+  url: string,
+  dest: string,
+  hashPrefix: string | undefined,
+  where: string,
+  onProgress?: (f: number, b: number) => void,
+  label = 'VGG19',
+): Promise<void> {
   try {
     mkdirSync(path.dirname(dest), { recursive: true });
   } catch (err) {
-    throw new UserError(`cannot create ${path.dirname(dest)} for the ${label} weights (${(err as NodeJS.ErrnoException).code}): ${where}`);
+    throw new UserError(
+      `cannot create ${path.dirname(dest)} for the ${label} weights ` +
+        `(${(err as NodeJS.ErrnoException).code}): ${where}`,
+    );
   }
   const tmp = tempPath(path.dirname(dest), path.basename(dest));
   const untrack = trackTemp(tmp);
   try {
-    let res: Response;
-    try {
-      res = await fetch(url);
-    } catch (err) {
-      throw new UserError(`cannot download ${label} weights from ${url} (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}): ${where}`);
+    const res = await fetchOk(url, label, where);
+    const { hash, bytes, total } = await streamTo(res, tmp, url, where, onProgress);
+    if (Number.isFinite(total) && bytes !== total) {
+      throw new UserError(`download of ${url} ended after ${bytes} of ${total} bytes: ${where}`);
     }
-    if (!res.ok || !res.body) throw new UserError(`cannot download ${label} weights: ${url} answered ${res.status}: ${where}`);
-    const total = Number(res.headers.get('content-length') ?? NaN);
-    const hash = createHash('sha256');
-    let bytes = 0;
-    const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
-    body.on('data', (c: Buffer) => {
-      hash.update(c);
-      bytes += c.length;
-      onProgress?.(total > 0 ? bytes / total : NaN, bytes);
-    });
-    try {
-      await pipeline(body, createWriteStream(tmp));
-    } catch (err) {
-      throw new UserError(`download of ${url} broke off after ${bytes} bytes (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}): ${where}`);
-    }
-    if (Number.isFinite(total) && bytes !== total) throw new UserError(`download of ${url} ended after ${bytes} of ${total} bytes: ${where}`);
     const digest = hash.digest('hex');
-    if (hashPrefix && !digest.startsWith(hashPrefix)) throw new UserError(`downloaded ${url} has SHA-256 ${digest.slice(0, 16)}…, expected it to start with ${hashPrefix}: nothing was kept`);
+    if (hashPrefix && !digest.startsWith(hashPrefix)) {
+      throw new UserError(
+        `downloaded ${url} has SHA-256 ${digest.slice(0, 16)}…, expected it to start with ${hashPrefix}: ` +
+          `nothing was kept`,
+      );
+    }
     renameSync(tmp, dest);
   } finally {
     rmSync(tmp, { force: true });
     untrack();
   }
 }
-
 
 /**
  * Reads the seven convs the loss needs from a VGG19 weights file, after checking from the file's index alone
@@ -121,15 +170,30 @@ export async function loadVgg19(file: string): Promise<TorchConv[]> {
   try {
     const keys = featureKeys(ck.tensors.keys());
     const stray = [...keys.keys()].filter((i) => !VGG19_ALL_CONV_INDICES.includes(i)).sort((a, b) => a - b);
-    if (stray.length) throw new UserError(`${label}: not VGG19: it has a layer at features.${stray[0]}, where VGG19 has none (VGG16 or another variant?)`);
+    if (stray.length) {
+      throw new UserError(
+        `${label}: not VGG19: it has a layer at features.${stray[0]}, where VGG19 has none (VGG16 or ` +
+          `another variant?)`,
+      );
+    }
     const deep = keys.get(16);
-    if (deep?.weight && ck.tensors.get(deep.weight)!.shape.join() !== '256,256,3,3') throw new UserError(`${label}: not VGG19: features.16 is not VGG19's conv3_4`);
+    if (deep?.weight && ck.tensors.get(deep.weight)!.shape.join() !== '256,256,3,3') {
+      throw new UserError(`${label}: not VGG19: features.16 is not VGG19's conv3_4`);
+    }
     return VGG19_CONVS.map(({ index, cin, cout }) => {
       const k = keys.get(index);
-      if (!k?.weight || !k.bias) throw new UserError(`${label}: not VGG19 weights: features.${index}.${k?.weight ? 'bias' : 'weight'} missing`);
-      const ws = ck.tensors.get(k.weight)!.shape, bs = ck.tensors.get(k.bias)!.shape;
+      if (!k?.weight || !k.bias) {
+        throw new UserError(
+          `${label}: not VGG19 weights: features.${index}.${k?.weight ? 'bias' : 'weight'} missing`,
+        );
+      }
+      const ws = ck.tensors.get(k.weight)!.shape,
+        bs = ck.tensors.get(k.bias)!.shape;
       if (ws.join() !== [cout, cin, 3, 3].join() || bs.join() !== String(cout)) {
-        throw new UserError(`${label}: not VGG19: features.${index} has weight [${ws.join(', ')}] and bias [${bs.join(', ')}], expected [${cout}, ${cin}, 3, 3] and [${cout}]`);
+        throw new UserError(
+          `${label}: not VGG19: features.${index} has weight [${ws.join(', ')}] and bias ` +
+            `[${bs.join(', ')}], expected [${cout}, ${cin}, 3, 3] and [${cout}]`,
+        );
       }
       return { index, weight: ck.read(k.weight), bias: ck.read(k.bias) };
     });

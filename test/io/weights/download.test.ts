@@ -41,10 +41,17 @@ before(async () => {
 });
 after(() => server.close());
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, cwd: mkdtempSync(path.join(tmpdir(), 'nl-dl-')) });
-    let stdout = '', stderr = '';
+    const p = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, ...env },
+      cwd: mkdtempSync(path.join(tmpdir(), 'nl-dl-')),
+    });
+    let stdout = '',
+      stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
     p.on('close', (code) => resolve({ code, stdout, stderr }));
@@ -55,20 +62,29 @@ const pairArgs = ['vgg', fixture(REF.real), fixture(REF.fake), '--no-maps'];
 
 test('right hash: downloaded into $TORCH_HOME/hub/checkpoints, then used from there', async () => {
   const home = mkdtempSync(path.join(tmpdir(), 'nl-torch-'));
-  const r = await cli(pairArgs, { TORCH_HOME: home, NECTAR_LOSS_VGG19_URL: `${base}/good/vgg19-${PREFIX}.pth` });
+  const r = await cli(pairArgs, {
+    TORCH_HOME: home,
+    NECTAR_LOSS_VGG19_URL: `${base}/good/vgg19-${PREFIX}.pth`,
+  });
   assert.equal(r.code, 0, r.stderr);
   assert.ok(relErr(Number(r.stdout), REF.vgg.unit.mean) <= 1e-4);
   const dir = path.join(home, 'hub', 'checkpoints');
   assert.deepEqual(readdirSync(dir), [`vgg19-${PREFIX}.pth`]);
   assert.ok(readFileSync(path.join(dir, `vgg19-${PREFIX}.pth`)).equals(WEIGHTS));
   // Cached: a second run needs no server and no download.
-  const again = await cli([...pairArgs, '--no-download'], { TORCH_HOME: home, NECTAR_LOSS_VGG19_URL: `http://127.0.0.1:9/vgg19-${PREFIX}.pth` });
+  const again = await cli([...pairArgs, '--no-download'], {
+    TORCH_HOME: home,
+    NECTAR_LOSS_VGG19_URL: `http://127.0.0.1:9/vgg19-${PREFIX}.pth`,
+  });
   assert.equal(again.code, 0, again.stderr);
 });
 
 test('wrong hash: exit 2, nothing kept', async () => {
   const home = mkdtempSync(path.join(tmpdir(), 'nl-torch-'));
-  const r = await cli(pairArgs, { TORCH_HOME: home, NECTAR_LOSS_VGG19_URL: `${base}/bad/vgg19-00000000.pth` });
+  const r = await cli(pairArgs, {
+    TORCH_HOME: home,
+    NECTAR_LOSS_VGG19_URL: `${base}/bad/vgg19-00000000.pth`,
+  });
   assert.equal(r.code, 2);
   assert.equal(r.stdout, '');
   assert.match(r.stderr, /SHA-256 .* expected it to start with 00000000/);
@@ -77,7 +93,10 @@ test('wrong hash: exit 2, nothing kept', async () => {
 
 test('connection dropped mid-transfer: exit 2, nothing left', async () => {
   const home = mkdtempSync(path.join(tmpdir(), 'nl-torch-'));
-  const r = await cli(pairArgs, { TORCH_HOME: home, NECTAR_LOSS_VGG19_URL: `${base}/drop/vgg19-${PREFIX}.pth` });
+  const r = await cli(pairArgs, {
+    TORCH_HOME: home,
+    NECTAR_LOSS_VGG19_URL: `${base}/drop/vgg19-${PREFIX}.pth`,
+  });
   assert.equal(r.code, 2, r.stderr);
   assert.equal(r.stdout, '');
   assert.match(r.stderr, /broke off|ended after/);
@@ -100,17 +119,25 @@ test('no network, or downloading forbidden: exit 2 naming the file, the URL and 
   assert.match(r.stderr, /ECONNREFUSED/);
   const off = await cli([...pairArgs, '--no-download'], { TORCH_HOME: home });
   assert.equal(off.code, 2);
-  assert.match(off.stderr, /downloading is off: download https:\/\/download\.pytorch\.org\/models\/vgg19-dcbb9e9d\.pth and put it at .*vgg19-dcbb9e9d\.pth, or pass --weights FILE/);
+  assert.match(
+    off.stderr,
+    /downloading is off: download https:\/\/download\.pytorch\.org\/models\/vgg19-dcbb9e9d\.pth and put it at .*vgg19-dcbb9e9d\.pth, or pass --weights FILE/,
+  );
   const env = await cli(pairArgs, { TORCH_HOME: home, NECTAR_LOSS_NO_DOWNLOAD: '1' });
   assert.equal(env.code, 2);
   assert.equal(existsSync(file), false);
 });
 
 test('--weights, $NECTAR_LOSS_VGG19_WEIGHTS, and XDG_CACHE_HOME as torch.hub resolves it', async () => {
-  const a = await cli([...pairArgs, '--weights', fixture('fixtures/weights/vgg19.safetensors'), '--range', 'signed'], {});
+  const a = await cli(
+    [...pairArgs, '--weights', fixture('fixtures/weights/vgg19.safetensors'), '--range', 'signed'],
+    {},
+  );
   assert.equal(a.code, 0, a.stderr);
   assert.ok(relErr(Number(a.stdout), REF.vgg.signed.mean) <= 1e-4);
-  const b = await cli(pairArgs, { NECTAR_LOSS_VGG19_WEIGHTS: fixture('fixtures/weights/vgg19-legacy-v1.pth') });
+  const b = await cli(pairArgs, {
+    NECTAR_LOSS_VGG19_WEIGHTS: fixture('fixtures/weights/vgg19-legacy-v1.pth'),
+  });
   assert.equal(b.code, 0, b.stderr);
   const c = await cli([...pairArgs, '--weights', '/nonexistent/vgg19.pth'], {});
   assert.equal(c.code, 2);

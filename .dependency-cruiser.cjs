@@ -1,0 +1,65 @@
+/**
+ * The architecture rules (npm run lint runs `depcruise src`): data flows one way,
+ *   cli, runners  ->  engine  ->  io  ->  losses  ->  leaf modules (model.ts, errors.ts, tf.ts),
+ * with index.ts (the library API) on top. No import runs upward, not even a type; no circles; and the
+ * batch planning path (cli/batch.ts before it starts the workers) loads no TensorFlow.js, sharp or
+ * opentype.js statically, so that planning, --help and errors stay fast (that last rule is in
+ * .dependency-cruiser.planning.cjs: it needs dynamic imports left out of the graph, the rules here need them in).
+ */
+const LEAF = '^src/(model|errors|tf)\\.ts$';
+/** Each layer with the layers above it: an import from a layer into one of these is upward. */
+const LAYERS = [
+  { name: 'engine', above: ['cli', 'runners'] },
+  { name: 'io', above: ['cli', 'runners', 'engine'] },
+  { name: 'losses', above: ['cli', 'runners', 'engine', 'io'] },
+];
+const folder = (names) => `^src/(${names.join('|')})/`;
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'A circle makes the layers meaningless and load order fragile.',
+      from: {},
+      to: { circular: true },
+    },
+    ...LAYERS.map(({ name, above }) => ({
+      name: `no-upward-from-${name}`,
+      severity: 'error',
+      comment: `src/${name}/ may import only layers below it and the leaf modules.`,
+      from: { path: `^src/${name}/` },
+      to: { path: [folder(above), '^src/index\\.ts$'] },
+    })),
+    {
+      name: 'no-cli-from-runners',
+      severity: 'error',
+      comment: 'cli/ and runners/ are siblings on top of the engine: neither imports the other.',
+      from: { path: '^src/runners/' },
+      to: { path: '^src/cli/' },
+    },
+    {
+      name: 'leaf-imports-nothing-in-src',
+      severity: 'error',
+      comment: 'model.ts, errors.ts and tf.ts are the bottom: they import no project module.',
+      from: { path: LEAF },
+      to: { path: '^src/', pathNot: LEAF },
+    },
+    {
+      name: 'leaf-is-not-a-layer',
+      severity: 'error',
+      comment: 'Only index.ts (the library API) may import from anywhere; nothing imports index.ts.',
+      from: { path: '^src/' },
+      to: { path: '^src/index\\.ts$' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+    },
+  },
+};
