@@ -67,6 +67,11 @@ function hatch(r: Raster, mask: Uint8Array): Raster {
   return { width: r.width, height: r.height, channels: 3, data: rgb };
 }
 
+/** The heatmap's colour map: --colormap, else the loss's own (flip: magma), else gray. */
+function colormapOf(opt: DrawSettings, loss: LossLabels): string {
+  return opt.colormap ?? loss.colormap ?? DEFAULTS.colormap;
+}
+
 /**
  * One loss's files. Names: `<stem>.<loss>.<kind>.png` and `<stem>.<loss>.map.npy`, stem being the fake
  * image's base name.
@@ -84,12 +89,7 @@ async function renderFiles(
   // --scale max: the largest value among the compared pixels.
   const heatScale =
     opt.scale === 'max' ? maxScale(mask ? res.map.map((v, i) => (mask[i] ? v : 0)) : res.map) : opt.scale;
-  const levels = colorize(
-    toLevels(res.map, heatScale),
-    W,
-    H,
-    await colormapLut(opt.colormap ?? loss.colormap ?? DEFAULTS.colormap),
-  );
+  const levels = colorize(toLevels(res.map, heatScale), W, H, await colormapLut(colormapOf(opt, loss)));
   const heatmap = mask ? hatch(levels, mask) : levels;
   // Encodes run concurrently on sharp's threads; the list keeps a fixed order.
   const out: Promise<RenderedFile>[] = [];
