@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -12,7 +12,7 @@ import { decodeImage } from '../../src/io/decode.js';
 import { decodeNpy } from '../../src/io/npy.js';
 import { loadLoss } from '../../src/losses/registry.js';
 import { DEFAULT_PPD, viewingPpd } from '../../src/model.js';
-import { BIN, fixture, liveTensors, maxAbsDiff, relErr } from '../helpers.js';
+import { BIN, fixture, liveTensors, maxAbsDiff, relErr, ROOT } from '../helpers.js';
 
 /** Written by fixtures/make_flip_fixtures.py with NVIDIA's FLIP (its C++ tool and FLIP.h): the reference. */
 export interface FlipCase {
@@ -225,4 +225,29 @@ test('CLI: batch with flip gates a p99 (the changed pair is over, the identical 
     .map((l) => JSON.parse(l) as { name?: string; losses?: Record<string, number> })
     .find((x) => x.name === 'a.png')!;
   assert.ok(Math.abs(a.losses!.flip! - c.mean32) > 1e-4, 'the ignored rectangle changes the mean');
+});
+
+/** WebGPU on SwiftShader (Debian's chromium-common), as test/engine/webgpu.test.ts runs it; small images only. */
+const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const gpuMissing = !['webgpu', '@tensorflow/tfjs-backend-webgpu'].every((p) =>
+  existsSync(path.join(ROOT, 'node_modules', p, 'package.json')),
+)
+  ? 'webgpu packages not installed (npm run webgpu:install)'
+  : !existsSync(SWIFTSHADER)
+    ? `no SwiftShader (${SWIFTSHADER}; apt-get install chromium-common libvulkan1)`
+    : undefined;
+
+test("flip on webgpu (SwiftShader): map within 2e-5 of FLIP's, mean within 5e-5 of its printed mean", async (t) => {
+  if (gpuMissing) return t.skip(gpuMissing);
+  process.env.VK_ICD_FILENAMES = SWIFTSHADER;
+  assert.equal(await useBackend('webgpu'), 'webgpu');
+  const flip = (await loadLoss('flip'))!;
+  let worst = 0;
+  for (const name of ['gray8', 'rgba', 'palette', 'identical']) {
+    const c = FLIP_REF.cases[name]!;
+    const [real, fake] = await decodePair(c);
+    const res = await computePair(flip, real, fake, 'unit', undefined, { ppd: c.ppd });
+    worst = Math.max(worst, check(name, c, res.map, res.value, c.width));
+  }
+  t.diagnostic(`largest map difference from FLIP on webgpu: ${worst.toExponential(2)}`);
 });
