@@ -404,6 +404,18 @@ async function main() {
       sizes.push({ n, ms: ours[0], mb: ours[1] });
     }
   }
+  if (process.env.BENCH_REVIEW !== '0') {
+    const { reviewRows } = await import('./review-bench.js');
+    const r = await reviewRows(dir, {
+      bin: BIN,
+      rss: RSS,
+      py: hasTorch ? PY : undefined,
+      rounds: Math.min(ROUNDS, 3),
+    });
+    rows.push(...r.rows);
+    notes.push(...r.notes);
+    r.rows.forEach((x) => console.log(x));
+  }
   // Linear in pixels: the cost of each added Mpixel between consecutive sizes (start-up cancels out).
   const scaling = sizes.slice(1).map((b, i) => {
     const a = sizes[i],

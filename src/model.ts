@@ -184,6 +184,8 @@ export interface Unpaired {
   error: string;
   /** Two-folder layout: a current (fake) image with no baseline (real) yet: status `new`, not an error. */
   new?: true;
+  /** Two-folder layout: a baseline (real) with no current (fake) image: status `obsolete`, not an error. */
+  obsolete?: true;
 }
 
 export interface Pairing {
@@ -200,11 +202,17 @@ export interface PairRecord {
   /** loss -> value, rounded to float32's shortest decimal */
   losses: Record<string, number>;
   files: Record<string, Partial<Record<FileKind, string>>>;
-  /** new: a current image without a baseline (two-folder batch). */
-  status: 'ok' | 'over' | 'error' | 'new';
+  /**
+   * new: a current image without a baseline; obsolete: a baseline without a current image (two-folder
+   * batch; obsolete alone does not fail a run).
+   */
+  status: 'ok' | 'over' | 'error' | 'new' | 'obsolete';
   error?: string;
-  /** --update: the baseline this run wrote (new) or replaced (changed) with the current image. */
-  updated?: 'new' | 'changed';
+  /**
+   * --update: the baseline this run wrote (new) or replaced (changed) with the current image, or removed
+   * (obsolete).
+   */
+  updated?: 'new' | 'changed' | 'obsolete';
   /** Trainer layout: the epoch of the pair. */
   epoch?: number;
   /** Pixels left out by masks and --ignore (present when any was given). */

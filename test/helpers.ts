@@ -44,3 +44,9 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 export function liveTensors(): number {
   return tf.memory().numTensors - keptKernels();
 }
+
+// The tests' own CLI runs report to no GitHub job: when the suite itself runs on GitHub Actions, the batch
+// and merge processes it spawns (with process.env) would otherwise append to its job summary and print
+// annotations on stderr. test/cli/github.test.ts and action.test.ts set what they test explicitly.
+delete process.env.GITHUB_ACTIONS;
+delete process.env.GITHUB_STEP_SUMMARY;

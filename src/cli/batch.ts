@@ -4,7 +4,7 @@ import { UserError } from '../errors.js';
 import { pairFolders, pairNectarGAN } from '../io/pairs.js';
 import { junitXml, worstFirst } from '../io/report/junit.js';
 import { locateWeights } from '../io/weights/locate.js';
-import { copyAtomic, writeAllOrNothing } from '../io/write.js';
+import { copyAtomic, removeAllOrNothing, writeAllOrNothing } from '../io/write.js';
 import { isLoss, lossRequires, LOSS_NAMES } from '../losses/registry.js';
 import type { Job, PairRecord, Pairing, WorkerInit } from '../model.js';
 import { checkLossOptions, type RunSettings } from './options.js';
@@ -27,8 +27,8 @@ export interface BatchOptions {
   plot?: string;
   /** A mask per pair, at the real image's relative path in this folder. */
   masks?: string;
-  /** --update: which baselines to write from the current images. */
-  update?: 'new' | 'changed' | 'all';
+  /** --update: which baselines to write from the current images (or remove: obsolete). */
+  update?: 'new' | 'changed' | 'obsolete' | 'all';
   /** --shard i/n (1-based). */
   shard?: { index: number; total: number };
   /** --results FILE: the NDJSON also to this file, for `merge`. */
@@ -72,7 +72,9 @@ export async function batch(
     records.push(r);
     if (opt.json) out(toJson(r) + '\n');
   };
-  plan.pairing.unpaired.forEach((u) => emit(unpairedRecord(u)));
+  const unpaired = plan.pairing.unpaired.map(unpairedRecord);
+  if (opt.update === 'obsolete' || opt.update === 'all') removeObsolete(unpaired, opt.update, dirA);
+  unpaired.forEach(emit);
   const init: WorkerInit = {
     losses: opt.losses,
     compute: { ...opt.run.compute, weights },
@@ -122,7 +124,10 @@ export async function conclude(
 ): Promise<number> {
   const summary = summarise(records, meta.losses);
   const c = summary.counts;
-  const extra = `${c.new ? `, ${c.new} new` : ''}${c.updated ? `, ${c.updated} updated` : ''}`;
+  const extra = (['new', 'obsolete', 'updated'] as const)
+    .filter((k) => c[k])
+    .map((k) => `, ${c[k]} ${k}`)
+    .join('');
   const line =
     `${c.pairs} pairs: ${c.ok} ok, ${c.over} over a threshold, ${c.error} errors${extra} ` +
     `(${meta.losses.join(', ')}; ${meta.backend}; ${meta.seconds.toFixed(1)} s)`;
@@ -153,18 +158,39 @@ export async function conclude(
     }),
   );
   if (opt.results) writeResults(opt.results, records, meta, summaryObject);
+  if (onGitHub()) await toGitHub(records, meta, summary, line, hasEpochs ? best : undefined);
   if (opt.json) out(toJson(summaryObject) + '\n');
-  else
-    out(
-      table(records, meta.losses, line) +
-        (hasEpochs
-          ? `best epoch: ${Object.entries(best)
-              .map(([l, b]) => (b ? `${l} ${b.epoch} (${formatFloat32(b.value)})` : ''))
-              .filter(Boolean)
-              .join(', ')}\n`
-          : ''),
-    );
+  else out(table(records, meta.losses, line) + (hasEpochs ? bestLine(best) : ''));
   return summary.exit;
+}
+
+const bestLine = (best: ReturnType<typeof bestEpochs>) =>
+  `best epoch: ${Object.entries(best)
+    .map(([l, b]) => (b ? `${l} ${b.epoch} (${formatFloat32(b.value)})` : ''))
+    .filter(Boolean)
+    .join(', ')}\n`;
+
+/** Whether this run reports to GitHub Actions (cli/github.ts, loaded only then). */
+const onGitHub = () => Boolean(process.env.GITHUB_STEP_SUMMARY) || process.env.GITHUB_ACTIONS === 'true';
+
+/** The job summary and annotations (cli/github.ts). */
+async function toGitHub(
+  records: PairRecord[],
+  meta: RunMeta,
+  summary: ReturnType<typeof summarise>,
+  line: string,
+  best: ReturnType<typeof bestEpochs> | undefined,
+): Promise<void> {
+  const { reportToGitHub } = await import('./github.js');
+  reportToGitHub(records, {
+    title: `nectar-loss: ${meta.dirs.join(' vs ')}`,
+    counts: { ...summary.counts },
+    exit: summary.exit,
+    line,
+    losses: meta.losses.map((name) => ({ name, better: better(name) })),
+    gates: meta.gates,
+    ...(best ? { best } : {}),
+  });
 }
 
 function validate(opt: BatchOptions, dirB: string | undefined): void {
@@ -239,6 +265,26 @@ function updateBaseline(r: PairRecord, mode: NonNullable<BatchOptions['update']>
   r.real = dest;
 }
 
+/**
+ * --update obsolete (and all): removes every obsolete baseline (no current image) all or nothing, before
+ * any pair is compared, and marks the records `updated: 'obsolete'`. If one cannot be removed, none is:
+ * each obsolete record becomes an error (exit 2).
+ */
+function removeObsolete(records: PairRecord[], mode: string, baselineDir: string): void {
+  const obsolete = records.filter((r) => r.status === 'obsolete');
+  try {
+    removeAllOrNothing(
+      baselineDir,
+      obsolete.flatMap((r) => (r.real === undefined ? [] : [r.real])),
+      `--update ${mode}`,
+    );
+  } catch (err) {
+    for (const r of obsolete) Object.assign(r, { status: 'error', error: (err as Error).message });
+    return;
+  }
+  for (const r of obsolete) r.updated = 'obsolete';
+}
+
 /** A pair's mask: the file at the real image's path relative to its folder, under --masks (a missing one
  *  is that pair's error). */
 function maskOf(masks: string, realDir: string, real: string): string {
@@ -246,7 +292,7 @@ function maskOf(masks: string, realDir: string, real: string): string {
 }
 
 /** Runs the jobs on the worker pool with an ETA on the progress line; the backend the workers used. */
-async function runJobs(
+export async function runJobs(
   jobs: Job[],
   size: number,
   init: WorkerInit,
@@ -348,7 +394,8 @@ function table(records: PairRecord[], losses: readonly string[], line: string): 
   const cell = (v: number | undefined) => (v === undefined ? '–' : formatFloat32(v)).padStart(12);
   const rows = worstFirst(records, [...losses], new Set(losses.filter((l) => better(l) === 'higher'))).map(
     (r) => {
-      const updated = r.updated ? ` (baseline ${r.updated === 'new' ? 'written' : 'replaced'})` : '';
+      const done = { new: 'written', changed: 'replaced', obsolete: 'removed' }[r.updated ?? 'new'];
+      const updated = r.updated ? ` (baseline ${done})` : '';
       return `${r.name.padEnd(w)}  ${cols.map((c) => cell(c.cell(r))).join('  ')}  ${r.status}${updated}${r.error ? `: ${r.error}` : r.over ? `: ${r.over.join('; ')}` : ''}\n`;
     },
   );

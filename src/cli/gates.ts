@@ -88,3 +88,31 @@ export function failedGates(
   }
   return out;
 }
+
+/**
+ * The gates of a gates file (`batch --gates`, written by `calibrate --write-gates`): one `loss=value` or
+ * `loss.stat=value` a line, as --max/--min take them; `#` starts a comment; blank lines are skipped. The
+ * bound follows the metric's rules: a statistic (of the dissimilarity map) and the value of a lower-is-better
+ * loss are maxima, the value of a higher-is-better metric (ssim, ms-ssim, psnr) a minimum.
+ */
+export function parseGatesFile(text: string, file: string): Gate[] {
+  const gates: Gate[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.replace(/#.*/, '').trim();
+    if (!line) return;
+    const loss = /^[a-z0-9-]+/i.exec(line)?.[0] ?? '';
+    const hasStat = line.slice(loss.length).startsWith('.');
+    const bound = hasStat || better(loss) === 'lower' ? 'max' : 'min';
+    try {
+      gates.push(...gateParser(bound)(line, []));
+    } catch (err) {
+      throw new UserError(`--gates ${file}: line ${i + 1}: ${(err as Error).message} (got '${line}')`);
+    }
+  });
+  return gates;
+}
+
+/** A gate as a gates file writes it: `sobel.p99=0.3`, `ssim=0.95`. */
+export function gateLine(g: Pick<Gate, 'loss' | 'stat' | 'limit'>): string {
+  return `${g.loss}${g.stat ? `.${g.stat}` : ''}=${g.limit}`;
+}

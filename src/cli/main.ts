@@ -8,10 +8,14 @@ import { UserError } from '../errors.js';
 import { isLoss, loadLoss, LOSS_NAMES } from '../losses/registry.js';
 import { DEFAULTS } from '../model.js';
 import type { BatchOptions } from './batch.js';
-import { gateParser, STATS, type Gate } from './gates.js';
+import { gateParser, parseGatesFile, STATS, type Gate } from './gates.js';
 import { addPairOptions, runSettings, type PairOptionValues } from './options.js';
 import { makeProgress } from './progress.js';
 import { installSignalHandlers, watchFolder } from './signals.js';
+
+/** review's defaults: NectarGAN's three losses plus SSIM, into ./nectar-loss-review. */
+const REVIEW_LOSSES = 'sobel,laplacian,l1,ssim';
+const REVIEW_OUT = 'nectar-loss-review';
 
 /** Exit codes (scripts depend on them): 0 ok, 1 mean above --max, 2 usage or input error. */
 export const EXIT = { OK: 0, OVER: 1, USAGE: 2 } as const;
@@ -31,7 +35,10 @@ Examples:
   $ nectar-loss sobel a.png b.png --ignore 0,0,200,40 --shift-tolerance 1
   $ nectar-loss batch base/ cur/ --max sobel.p99=0.3 --update new
   $ nectar-loss batch base/ cur/ --shard 2/4 --results out/results.ndjson
+  $ nectar-loss calibrate base/ other-runner/ --changed edits/ --write-gates gates.txt
+  $ nectar-loss batch base/ cur/ --gates gates.txt
   $ nectar-loss merge shard-*/results.ndjson --junit junit.xml --report report/index.html
+  $ nectar-loss review results/facades_v1 --json         curves, best checkpoint, tests of an experiment
   $ nectar-loss backends                                which TensorFlow.js backends load here
 `;
 
@@ -111,7 +118,30 @@ type BatchOptionValues = PairOptionValues &
     json?: boolean;
     max: Gate[];
     min: Gate[];
+    gates?: string;
   };
+
+/** --gates FILE: its gates (a file that cannot be read is a user error). */
+function readGates(file: string): Gate[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UserError(
+      `--gates ${file}: cannot read it: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    );
+  }
+  return parseGatesFile(text, file);
+}
+
+/** --loss as given; when left at its default beside --gates, the losses the gates file names. */
+function batchLosses(list: string, isDefault: boolean, fileGates: Gate[]): string[] {
+  if (isDefault && fileGates.length) return [...new Set(fileGates.map((g) => g.loss))];
+  return list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
 
 /** `--shard i/n`: 1 <= i <= n. */
 function parseShard(v: string): { index: number; total: number } {
@@ -123,6 +153,25 @@ function parseShard(v: string): { index: number; total: number } {
       'expected i/n with 1 <= i <= n, e.g. 2/4 (1-based, as Playwright and Jest).',
     );
   return { index, total };
+}
+
+/** The batch options from commander's values (`defaultLosses`: --loss was not given). */
+function batchOptions(o: BatchOptionValues, defaultLosses: boolean): BatchOptions {
+  const fileGates = o.gates ? readGates(o.gates) : [];
+  return {
+    run: runSettings(o),
+    losses: batchLosses(o.loss, defaultLosses, fileGates),
+    gates: [...o.max, ...o.min, ...fileGates],
+    json: Boolean(o.json),
+    jobs: o.jobs,
+    junit: o.junit,
+    report: o.report,
+    plot: o.plot,
+    masks: o.masks,
+    update: o.update,
+    shard: o.shard,
+    results: o.results,
+  };
 }
 
 /** `nectar-loss batch <dir> [fakeDir]`. */
@@ -151,6 +200,10 @@ function batchCommand(program: Command): void {
       gateParser('min'),
       [],
     )
+    .option(
+      '--gates <file>',
+      'gates from a file (calibrate --write-gates): loss[.stat]=value a line, # comments; with --max/--min',
+    )
     .option('--json', 'NDJSON: one object per pair as it finishes, then a summary object')
     .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', parseJobs, defaultJobs())
     .option('--junit <file>', 'also write JUnit XML (one testcase per pair)')
@@ -164,8 +217,8 @@ function batchCommand(program: Command): void {
       new Option(
         '--update <which>',
         'two folders: copy current images over baselines: new (no baseline yet), changed (over a ' +
-          'threshold), all',
-      ).choices(['new', 'changed', 'all']),
+          'threshold); obsolete: remove baselines with no current image; all: the three',
+      ).choices(['new', 'changed', 'obsolete', 'all']),
     )
     .option(
       '--shard <i/n>',
@@ -173,31 +226,156 @@ function batchCommand(program: Command): void {
       parseShard,
     )
     .option('--results <file>', 'also write the NDJSON here (paths relative to it), for `nectar-loss merge`')
-    .action(async (dir: string, fakeDir: string | undefined, o: BatchOptionValues) => {
-      const opt: BatchOptions = {
-        run: runSettings(o),
-        losses: o.loss
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-        gates: [...o.max, ...o.min],
-        json: Boolean(o.json),
-        jobs: o.jobs,
-        junit: o.junit,
-        report: o.report,
-        plot: o.plot,
-        masks: o.masks,
-        update: o.update,
-        shard: o.shard,
-        results: o.results,
-      };
-      watchFolder(opt.run.out);
-      if (opt.update) watchFolder(dir);
-      for (const f of [opt.junit, opt.report, opt.plot, opt.results]) if (f) watchFolder(path.dirname(f));
+    .action(runBatch);
+}
+
+async function runBatch(dir: string, fakeDir: string | undefined, o: BatchOptionValues, cmd: Command) {
+  const opt = batchOptions(o, cmd.getOptionValueSource('loss') === 'default');
+  watchFolder(opt.run.out);
+  if (opt.update) watchFolder(dir);
+  for (const f of [opt.junit, opt.report, opt.plot, opt.results]) if (f) watchFolder(path.dirname(f));
+  const progress = makeProgress();
+  try {
+    const { batch } = await import('./batch.js');
+    const code = await batch(dir, fakeDir, opt, progress, (s) => process.stdout.write(s));
+    if (code) throw new Exit(code);
+  } finally {
+    progress.stop();
+  }
+}
+
+/** A --margin: a fraction, 0 or more. */
+function parseMargin(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError('expected a fraction of 0 or more, e.g. 0.25.');
+  return n;
+}
+
+/** The calibrate options as commander hands them over. */
+type CalibrateOptionValues = PairOptionValues & {
+  changed?: string;
+  loss: string;
+  margin: number;
+  json?: boolean;
+  writeGates?: string;
+  jobs: number;
+};
+
+/** `nectar-loss calibrate <baselineDir> <noiseDir>`: gates measured from the noise of the user's setup. */
+function calibrateCommand(program: Command): void {
+  const cmd = program
+    .command('calibrate')
+    .description(
+      'measure the noise between baselines and the same content rendered elsewhere (and, with --changed, real changes): a gate per loss and statistic, ranked by how well it separates them',
+    )
+    .argument('<baselineDir>', 'baseline images')
+    .argument('<noiseDir>', 'the same content from another environment: must pass (paired by relative path)')
+    .option('--changed <dir>', 'images with real changes: must fail (paired with the baselines likewise)')
+    .option('--loss <list>', `comma-separated losses (${LOSS_NAMES.join(', ')})`, DEFAULTS.losses.join(','))
+    .option(
+      '--margin <fraction>',
+      'a gate without a clean separation: the worst noise dissimilarity times 1 + this',
+      parseMargin,
+      0.25,
+    )
+    .option('--json', 'print one JSON object')
+    .option('--write-gates <file>', 'write the chosen gates for batch --gates (loss[.stat]=value a line)')
+    .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', parseJobs, defaultJobs());
+  addPairOptions(cmd, { draw: false }).action(runCalibrate);
+}
+
+async function runCalibrate(base: string, noise: string, o: CalibrateOptionValues): Promise<void> {
+  const { out, draw } = DEFAULTS;
+  const run = runSettings({ ...o, out, scale: draw.scale, colormap: draw.colormap, maps: false });
+  if (o.writeGates) watchFolder(path.dirname(o.writeGates));
+  const progress = makeProgress();
+  try {
+    const { calibrate } = await import('./calibrate.js');
+    const opt = {
+      run,
+      losses: batchLosses(o.loss, false, []),
+      changed: o.changed,
+      json: Boolean(o.json),
+      writeGates: o.writeGates,
+      jobs: o.jobs,
+      margin: o.margin,
+    };
+    const code = await calibrate(base, noise, opt, progress, (s) => process.stdout.write(s));
+    if (code) throw new Exit(code);
+  } finally {
+    progress.stop();
+  }
+}
+
+type ReviewOptionValues = PairOptionValues & { loss: string; json?: boolean; watch?: boolean; jobs: number };
+
+/** review's options: its own defaults where the shared flags were not given. */
+function reviewOptions(o: ReviewOptionValues, cmd: Command) {
+  const run = runSettings(o);
+  if (cmd.getOptionValueSource('out') === 'default') run.out = REVIEW_OUT;
+  // NectarGAN's tensors are in [-1, 1]: its logged and tested values are at range signed.
+  if (cmd.getOptionValueSource('range') === 'default') run.compute.range = 'signed';
+  // The report shows heatmaps only; --files draws more.
+  if (run.draw && !o.files) run.draw = { ...run.draw, kinds: ['heatmap'] };
+  const losses = o.loss
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return { run, losses, json: Boolean(o.json), jobs: o.jobs };
+}
+
+/** The shared flags' help, with review's own defaults and what --out holds here. */
+function reviewHelp(cmd: Command): Command {
+  for (const opt of cmd.options) {
+    if (opt.long === '--out') {
+      opt.description = 'folder for the report (index.html, index-files/, maps/, review-cache.json)';
+      opt.defaultValue = REVIEW_OUT;
+    }
+    if (opt.long === '--range') opt.defaultValue = 'signed';
+  }
+  return cmd;
+}
+
+/** `nectar-loss review <experimentDir>`: a NectarGAN experiment, reviewed whole. */
+function reviewCommand(program: Command): void {
+  reviewHelp(
+    addPairOptions(
+      program
+        .command('review')
+        .description(
+          "a NectarGAN experiment folder as one report: loss_log.json's curves, the train configs and " +
+            "what changed, every example epoch's maps, the best checkpoint per loss, the test runs beside " +
+            "NectarGAN's values",
+        )
+        .argument(
+          '<experimentDir>',
+          'the experiment folder (loss_log.json, train*_config.json, examples/, test/)',
+        ),
+    ),
+  )
+    .option(
+      '--loss <list>',
+      `comma-separated losses for the examples (${LOSS_NAMES.join(', ')})`,
+      REVIEW_LOSSES,
+    )
+    .option('--json', 'print one JSON object (training, best, tests, computed, reused, …)')
+    .option('--watch', 'keep the report current while NectarGAN trains (Ctrl-C or SIGTERM to stop)')
+    .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', parseJobs, defaultJobs())
+    .action(async (dir: string, o: ReviewOptionValues, cmd: Command) => {
+      const opt = reviewOptions(o, cmd);
+      const run = opt.run;
+      watchFolder(run.out);
       const progress = makeProgress();
       try {
-        const { batch } = await import('./batch.js');
-        const code = await batch(dir, fakeDir, opt, progress, (s) => process.stdout.write(s));
+        const r = await import('./review.js');
+        r.validateReview(opt);
+        r.checkOut(dir, run.out);
+        const code = o.watch
+          ? await (
+              await import('./review-watch.js')
+            ).watchReview(dir, opt, progress, (s) => process.stdout.write(s))
+          : await r.review(dir, opt, progress, (s) => process.stdout.write(s));
         if (code) throw new Exit(code);
       } finally {
         progress.stop();
@@ -265,6 +443,8 @@ export function buildProgram(): Command {
     .enablePositionalOptions();
   singleCommand(program);
   batchCommand(program);
+  calibrateCommand(program);
+  reviewCommand(program);
   mergeCommand(program);
   backendsCommand(program);
   return program;

@@ -162,99 +162,124 @@ export function checkLossOptions(losses: readonly string[], run: RunSettings, ma
   }
 }
 
-/** The options every comparison takes, in the single and the batch command alike. */
-export function addPairOptions(cmd: Command): Command {
-  const { draw, compute } = DEFAULTS;
-  const pair = cmd
-    .option('-o, --out <dir>', 'folder for heatmap, filtered maps, figure (created if missing)', DEFAULTS.out)
-    .option('--no-maps', 'write no files, only print the mean')
-    .option('--raw', 'also write the float32 loss map as NumPy .npy (H x W, <f4)')
-    .option(
+/** Options that only shape the files written, by attribute name (calibrate, writing none, leaves them out). */
+const DRAW_ONLY = new Set(['out', 'maps', 'raw', 'files', 'scale', 'colormap']);
+
+/**
+ * The options every comparison takes, in the single and the batch command alike; `draw: false` leaves out
+ * those that only shape the files written.
+ */
+export function addPairOptions(cmd: Command, { draw = true } = {}): Command {
+  const all = [
+    ...fileOptions(),
+    ...backendOptions(),
+    ...heatmapOptions(),
+    ...weightOptions(),
+    ...limitOptions(),
+    ...viewingOptions(),
+  ];
+  for (const o of all) if (draw || !DRAW_ONLY.has(o.attributeName())) cmd.addOption(o);
+  return cmd;
+}
+
+const opt = (flags: string, description: string) => new Option(flags, description);
+
+/** flip's viewing conditions, named as FLIP's tool names them in its help (its --viewing-conditions takes all three). */
+function viewingOptions(): Option[] {
+  const v = DEFAULT_VIEWING;
+  return [
+    opt(
+      '--ppd <n>',
+      `flip: pixels per degree of visual angle (default ${DEFAULTS.compute.ppd.toFixed(5)}: ` +
+        `0.7 m from a 0.7 m wide 3840-px display)`,
+    ).argParser(parsePositive),
+    opt('--monitor-distance <m>', `flip: viewing distance in metres (default ${v.distance})`).argParser(
+      parsePositive,
+    ),
+    opt('--monitor-width <m>', `flip: display width in metres (default ${v.width})`).argParser(parsePositive),
+    opt('--monitor-resolution <px>', `flip: display width in pixels (default ${v.resolution})`).argParser(
+      parsePositive,
+    ),
+  ];
+}
+
+function fileOptions(): Option[] {
+  return [
+    opt('-o, --out <dir>', 'folder for heatmap, filtered maps, figure (created if missing)').default(
+      DEFAULTS.out,
+    ),
+    opt('--no-maps', 'write no files, only print the mean'),
+    opt('--raw', 'also write the float32 loss map as NumPy .npy (H x W, <f4)'),
+    opt(
       '--files <kinds>',
       `PNG files to write, comma-separated: ${PNG_KINDS.join(', ')} (default: all)`,
-      parseKinds,
-    )
-    .addOption(
-      new Option('--range <range>', 'unit: x = v/max in [0,1]; signed: 2*unit-1, NectarGAN training tensors')
-        .choices(RANGES)
-        .default(compute.range),
-    )
-    .addOption(
-      new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKEND_NAMES).default(compute.backend),
-    )
-    .option(
-      '--scale <number|max>',
-      'heatmap level = 255*clamp(map/scale, 0, 1); max = the map maximum',
-      parseScale,
-      draw.scale,
-    )
-    .addOption(
-      new Option('--colormap <name>', 'heatmap colours (gray writes a 1-channel PNG)')
-        .choices(COLORMAPS)
-        .default(undefined, `${DEFAULTS.colormap}; flip: magma, as FLIP's tool`),
-    )
-    .option('--resize', "resize fake to real's size instead of refusing a size mismatch")
-    .option(
+    ).argParser(parseKinds),
+  ];
+}
+
+function backendOptions(): Option[] {
+  const { compute } = DEFAULTS;
+  return [
+    opt('--range <range>', 'unit: x = v/max in [0,1]; signed: 2*unit-1, NectarGAN training tensors')
+      .choices(RANGES)
+      .default(compute.range),
+    opt('--backend <name>', 'TensorFlow.js backend').choices(BACKEND_NAMES).default(compute.backend),
+  ];
+}
+
+function heatmapOptions(): Option[] {
+  const { draw } = DEFAULTS;
+  return [
+    opt('--scale <number|max>', 'heatmap level = 255*clamp(map/scale, 0, 1); max = the map maximum')
+      .argParser(parseScale)
+      .default(draw.scale),
+    opt('--colormap <name>', 'heatmap colours (gray writes a 1-channel PNG)')
+      .choices(COLORMAPS)
+      .default(undefined, `${DEFAULTS.colormap}; flip: magma, as FLIP's tool`),
+  ];
+}
+
+function weightOptions(): Option[] {
+  return [
+    opt('--resize', "resize fake to real's size instead of refusing a size mismatch"),
+    opt(
       '--weights <file>',
       `vgg: VGG19 weights (.pth of any torch version, or .safetensors); default $${ENV_WEIGHTS}, else ` +
         `torch.hub's cache`,
-    )
-    .option(
+    ),
+    opt(
       '--alexnet-weights <file>',
       `lpips: torchvision's AlexNet weights (alexnet-owt-7be5be79.pth); default $${ALEXNET_HUB.envWeights}, ` +
         `else torch.hub's cache`,
-    )
-    .option(
+    ),
+    opt(
       '--vgg16-weights <file>',
       `lpips-vgg: torchvision's VGG16 weights (vgg16-397923af.pth); default $${VGG16_HUB.envWeights}, else ` +
         `torch.hub's cache`,
-    )
-    .option('--no-download', `vgg, lpips: never download missing weights (also: $${ENV_NO_DOWNLOAD}=1)`)
-    .option(
-      '--max-pixels <n>',
-      `refuse images with more pixels than this (default ${DEFAULTS.maxPixels}, sharp's limit)`,
-      parseMaxPixels,
-    )
-    .option(
-      '--mask <png>',
-      "compare only where this image (real's size) is brighter than 127; the rest is hatched on heatmaps",
-    )
-    .option('--ignore <x,y,w,h>', 'leave this rectangle out of the comparison (repeatable)', parseRect, []);
-  return addLossParameterOptions(pair);
+    ),
+    opt('--no-download', `vgg, lpips: never download missing weights (also: $${ENV_NO_DOWNLOAD}=1)`),
+  ];
 }
 
-/**
- * Parameters of single losses: shift tolerance, and flip's viewing conditions (named as FLIP's tool names them
- * in its help; its --viewing-conditions takes all three at once).
- */
-function addLossParameterOptions(cmd: Command): Command {
-  const { compute } = DEFAULTS;
-  return cmd
-    .option(
+function limitOptions(): Option[] {
+  return [
+    opt(
+      '--max-pixels <n>',
+      `refuse images with more pixels than this (default ${DEFAULTS.maxPixels}, sharp's limit)`,
+    ).argParser(parseMaxPixels),
+    opt(
+      '--mask <png>',
+      "compare only where this image (real's size) is brighter than 127; the rest is hatched on heatmaps",
+    ),
+    opt('--ignore <x,y,w,h>', 'leave this rectangle out of the comparison (repeatable)')
+      .argParser(parseRect)
+      .default([]),
+    opt(
       '--shift-tolerance <k>',
       `sobel, laplacian, l1, l2: per pixel, the smallest difference over shifts of fake up to k px ` +
         `(0-${MAX_SHIFT}; not NectarGAN's training loss)`,
-      parseShift,
-      compute.shift,
     )
-    .option(
-      '--ppd <n>',
-      `flip: pixels per degree of visual angle (default ${compute.ppd.toFixed(5)}: 0.7 m from a 0.7 m wide 3840-px display)`,
-      parsePositive,
-    )
-    .option(
-      '--monitor-distance <m>',
-      `flip: viewing distance in metres (default ${DEFAULT_VIEWING.distance})`,
-      parsePositive,
-    )
-    .option(
-      '--monitor-width <m>',
-      `flip: display width in metres (default ${DEFAULT_VIEWING.width})`,
-      parsePositive,
-    )
-    .option(
-      '--monitor-resolution <px>',
-      `flip: display width in pixels (default ${DEFAULT_VIEWING.resolution})`,
-      parsePositive,
-    );
+      .argParser(parseShift)
+      .default(DEFAULTS.compute.shift),
+  ];
 }

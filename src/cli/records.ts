@@ -17,12 +17,15 @@ export function roundStats(s: MapStats): MapStats {
   };
 }
 
-/** The record of a pair that could not be paired: an error, or a new image without a baseline. */
+/**
+ * The record of a pair that could not be paired: an error, a new image without a baseline, or an obsolete
+ * baseline without a current image.
+ */
 export function unpairedRecord(u: Unpaired): PairRecord {
   const sides = { ...(u.real ? { real: u.real } : {}), ...(u.fake ? { fake: u.fake } : {}) };
-  return u.new
-    ? { name: u.name, ...sides, losses: {}, files: {}, status: 'new' }
-    : { name: u.name, ...sides, losses: {}, files: {}, status: 'error', error: u.error };
+  if (u.new) return { name: u.name, ...sides, losses: {}, files: {}, status: 'new' };
+  if (u.obsolete) return { name: u.name, ...sides, losses: {}, files: {}, status: 'obsolete' };
+  return { name: u.name, ...sides, losses: {}, files: {}, status: 'error', error: u.error };
 }
 
 /** The record of a finished job, checked against the gates (--max, --min). */
@@ -62,9 +65,18 @@ export function jobRecord(r: JobResult, gates: readonly Gate[]): PairRecord {
 }
 
 export interface BatchSummary {
-  counts: { pairs: number; ok: number; over: number; error: number; new: number; updated: number };
+  counts: {
+    pairs: number;
+    ok: number;
+    over: number;
+    error: number;
+    new: number;
+    updated: number;
+    obsolete: number;
+  };
   /**
    * 2 if any pair could not be compared, else 1 if any is over a threshold or new and not updated, else 0.
+   * Obsolete baselines never fail a run: they are listed, and `--update obsolete` removes them.
    */
   exit: number;
   /** Per loss, the five largest values. */
@@ -87,6 +99,7 @@ export function summarise(records: PairRecord[], losses: readonly string[]): Bat
     error: count('error'),
     new: count('new'),
     updated: records.filter((r) => r.updated).length,
+    obsolete: count('obsolete'),
   };
   const failing = records.some((r) => (r.status === 'over' || r.status === 'new') && !r.updated);
   // Worst: the largest values, or the smallest of a higher-is-better metric.

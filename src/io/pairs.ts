@@ -56,7 +56,12 @@ export async function pairFolders(realDir: string, fakeDir: string): Promise<Pai
     const real = path.join(realDir, rel),
       fake = path.join(fakeDir, rel);
     if (!fakes.has(rel))
-      unpaired.push({ name: rel, real, error: `no fake counterpart: ${fake} does not exist` });
+      unpaired.push({
+        name: rel,
+        real,
+        error: `obsolete baseline: no current image ${fake}`,
+        obsolete: true,
+      });
     else if (!reals.has(rel))
       unpaired.push({ name: rel, fake, error: `no baseline: ${real} does not exist`, new: true });
     else found.push({ name: rel, real, fake, long: rel });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
@@ -78,5 +79,45 @@ export function copyAtomic(src: string, dest: string, what: string): void {
       `${what}: cannot copy ${src} to ${dest} ` +
         `(${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
     );
+  }
+}
+
+/**
+ * Removes files inside `dir` all or nothing: each is first renamed into a stash folder in `dir`
+ * (`.nectar-loss-removed.<pid>.<8 hex>.tmp`: the same file system, so each move is one rename, and the
+ * moves run without a pause in which a signal handler could run); if any move fails, the moved ones are put
+ * back and nothing is removed. Then the stash is deleted, and so are the sub-folders of `dir` the files
+ * leave empty. A SIGKILL between the moves and the deletion leaves the stash: its files are the baselines.
+ */
+export function removeAllOrNothing(dir: string, files: string[], what: string): void {
+  if (!files.length) return;
+  const stash = path.join(dir, `.nectar-loss-removed.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const moved: { from: string; to: string }[] = [];
+  try {
+    mkdirSync(stash);
+    for (const [i, f] of files.entries()) {
+      const to = path.join(stash, String(i));
+      renameSync(f, to);
+      moved.push({ from: f, to });
+    }
+  } catch (err) {
+    for (const m of moved.reverse()) renameSync(m.to, m.from);
+    rmSync(stash, { recursive: true, force: true });
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new UserError(`${what}: cannot remove (${why}); nothing was removed`);
+  }
+  rmSync(stash, { recursive: true, force: true });
+  for (const f of files) removeEmptyBelow(path.dirname(f), dir);
+}
+
+/** Removes `leaf` and its parents while empty, stopping below `root` (never `root` itself). */
+function removeEmptyBelow(leaf: string, root: string): void {
+  const top = path.resolve(root);
+  for (let f = path.resolve(leaf); f !== top && f.startsWith(top + path.sep); f = path.dirname(f)) {
+    try {
+      rmdirSync(f);
+    } catch {
+      return;
+    }
   }
 }

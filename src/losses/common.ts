@@ -1,5 +1,5 @@
 import { tf } from '../tf.js';
-import type { Scalar, Tensor, Tensor4D, TensorContainer } from '@tensorflow/tfjs-core';
+import type { Scalar, Tensor, Tensor2D, Tensor4D, TensorContainer } from '@tensorflow/tfjs-core';
 import type { Image, LossResult } from './types.js';
 
 /** [H,W,C] -> [1,H,W,3]; [N,H,W,C] -> [N,H,W,3]. Drops channels past the third. */
@@ -59,6 +59,37 @@ export function gray(x: Image): Tensor4D {
   return b.shape[3] === 1 ? b : channelMean(rgb4d(b));
 }
 
+/** The most terms one float32 sum adds up in blockSum. */
+const BLOCK = 32;
+
+/**
+ * Sum along `axis` with no float32 accumulation over more than 32 terms: the axis is cut into blocks of 32
+ * (the last one padded with zeros), each block summed, then the block sums summed the same way. A plain
+ * tf.sum on a backend that accumulates in float32 (tfjs-wasm: one running sum per output) adds a quarter
+ * of a million terms for a 512x512 plane: once the running sum is large, each addition rounds by up to half
+ * its ulp, in the same direction when the terms are alike (an SSIM map near 1), which cost MS-SSIM 1e-4.
+ * In blocks the error stays near float32's own (issue 20); tfjs-cpu, which accumulates in float64, agrees.
+ */
+export function blockSum(x: Tensor, axis: number): Tensor {
+  const n = x.shape[axis]!;
+  if (n <= BLOCK) return tf.sum(x, axis);
+  const blocks = Math.ceil(n / BLOCK);
+  const padding = x.shape.map((_, i): [number, number] => [0, i === axis ? blocks * BLOCK - n : 0]);
+  const shape = [...x.shape.slice(0, axis), blocks, BLOCK, ...x.shape.slice(axis + 1)];
+  return blockSum(tf.sum(tf.reshape(tf.pad(x, padding), shape), axis + 1), axis);
+}
+
+/** The mean of all of x's elements, summed in blocks (blockSum). */
+export function planeMean(x: Tensor): Scalar {
+  return tf.div(blockSum(tf.reshape(x, [-1]), 0), x.size);
+}
+
+/** Per image and channel, the mean over the plane of x [N,H,W,C] -> [N,C], summed in blocks (blockSum). */
+export function meanHW(x: Tensor4D): Tensor2D {
+  const [, h, w] = x.shape;
+  return tf.div(blockSum(blockSum(x, 1), 1), h * w);
+}
+
 /** Drops the channel axis of an [N,H,W,1] map, and the batch axis too when the inputs were single images. */
 export function toMap(x: Tensor4D, single: boolean): Tensor {
   const m = tf.squeeze(x, [3]);
@@ -81,7 +112,7 @@ export function layeredResult(
   const map = !withMap
     ? tf.scalar(0)
     : tf.tidy(() => toMap(tf.addN(d.map((t) => resize(t, [h, w]))), single));
-  const mean = tf.tidy(() => tf.addN(d.map((t) => tf.mean(t))) as Scalar);
+  const mean = tf.tidy(() => tf.addN(d.map((t) => planeMean(t))) as Scalar);
   const terms = d.map((t) => toMap(t, single));
   tf.dispose(d);
   return { map, mean, terms };

@@ -1,5 +1,6 @@
 import { tf } from '../tf.js';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
+import { meanHW } from './common.js';
 
 /**
  * The SSIM window: a normalised 1-D Gaussian of 2r + 1 taps, r = floor(truncate * sigma + 0.5), weights
@@ -38,16 +39,22 @@ export function ssimConstants(L: number): { c1: number; c2: number } {
 
 /**
  * The Gaussian moments SSIM is built from, per channel, with `blur` the window (padded or 'valid'):
- * mu = G*x, var = G*(x²) - mu², cov = G*(xy) - mu_x mu_y.
+ * mu = G*x, var = G*(x²) - mu², cov = G*(xy) - mu_x mu_y. Computed on x and y less their plane means
+ * (c_x, c_y: var and cov do not change, mu = G*(x - c_x) + c_x as the window sums to 1), so that in
+ * float32 G*(x²) - mu² no longer cancels the mean's square: for a bright, nearly uniform 0.8 that square
+ * is 0.64, and its rounding swamped variances near C2 = 9e-4 on tfjs-wasm (issue 20).
  */
 export function gaussianMoments(
   x: Tensor4D,
   y: Tensor4D,
   blur: (t: Tensor4D) => Tensor4D,
 ): { mx: Tensor4D; my: Tensor4D; vx: Tensor4D; vy: Tensor4D; cov: Tensor4D } {
-  const [mx, my] = [blur(x), blur(y)];
-  const vx = tf.sub(blur(tf.mul(x, x)), tf.mul(mx, mx)) as Tensor4D;
-  const vy = tf.sub(blur(tf.mul(y, y)), tf.mul(my, my)) as Tensor4D;
-  const cov = tf.sub(blur(tf.mul(x, y)), tf.mul(mx, my)) as Tensor4D;
-  return { mx, my, vx, vy, cov };
+  const [n, , , c] = x.shape;
+  const [cx, cy] = [x, y].map((t) => tf.reshape(meanHW(t), [n, 1, 1, c]));
+  const [dx, dy] = [tf.sub(x, cx!) as Tensor4D, tf.sub(y, cy!) as Tensor4D];
+  const [ex, ey] = [blur(dx), blur(dy)];
+  const vx = tf.sub(blur(tf.mul(dx, dx)), tf.mul(ex, ex)) as Tensor4D;
+  const vy = tf.sub(blur(tf.mul(dy, dy)), tf.mul(ey, ey)) as Tensor4D;
+  const cov = tf.sub(blur(tf.mul(dx, dy)), tf.mul(ex, ey)) as Tensor4D;
+  return { mx: tf.add(ex, cx!), my: tf.add(ey, cy!), vx, vy, cov };
 }

@@ -1,6 +1,6 @@
 import { tf } from '../tf.js';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
-import { checkPair, gray, toMap, tidyLoss } from './common.js';
+import { checkPair, gray, toMap, tidyLoss, planeMean } from './common.js';
 import { conv3x3 } from './kernels.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
 
@@ -18,7 +18,7 @@ export const laplacian = tidyLoss(function laplacian(real: Image, fake: Image): 
   const d = tf.abs(tf.sub(lf, lr)) as Tensor4D;
   return {
     map: toMap(d, single),
-    mean: tf.mean(d),
+    mean: planeMean(d),
     filtered: { real: toMap(tf.abs(lr), single), fake: toMap(tf.abs(lf), single) },
   };
 });

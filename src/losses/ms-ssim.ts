@@ -1,6 +1,6 @@
 import { tf } from '../tf.js';
-import type { Scalar, Tensor4D } from '@tensorflow/tfjs-core';
-import { checkPair, rgb4d, tidyLoss } from './common.js';
+import type { Scalar, Tensor2D, Tensor4D } from '@tensorflow/tfjs-core';
+import { checkPair, meanHW, rgb4d, tidyLoss } from './common.js';
 import { blurValid, gaussianMoments, gaussianTaps, ssimConstants } from './gaussian.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
 
@@ -11,8 +11,11 @@ const WEIGHTS = [0.0448, 0.2856, 0.3001, 0.2363, 0.1333];
  */
 export const MS_SSIM_MIN_SIDE = 160;
 
-/** Per channel [N,C]: the mean SSIM and the mean contrast-structure term, 'valid' Gaussian (no padding). */
-function scale(x: Tensor4D, y: Tensor4D, L: number): { ssim: Tensor4D; cs: Tensor4D } {
+/**
+ * Per channel [N,C]: the mean SSIM and the mean contrast-structure term, 'valid' Gaussian (no padding), the
+ * means summed in blocks (common.ts meanHW: float32 sums over a whole plane drift on tfjs-wasm).
+ */
+function scale(x: Tensor4D, y: Tensor4D, L: number): { ssim: Tensor2D; cs: Tensor2D } {
   const taps = gaussianTaps(1.5, 3.5); // 11 taps, as _fspecial_gauss_1d(11, 1.5)
   const { mx, my, vx, vy, cov } = gaussianMoments(x, y, (t) => blurValid(t, taps));
   const { c1, c2 } = ssimConstants(L);
@@ -21,7 +24,7 @@ function scale(x: Tensor4D, y: Tensor4D, L: number): { ssim: Tensor4D; cs: Tenso
     tf.add(tf.mul(tf.mul(mx, my), 2), c1),
     tf.add(tf.add(tf.mul(mx, mx), tf.mul(my, my)), c1),
   );
-  return { ssim: tf.mean(tf.mul(lum, cs), [1, 2]) as Tensor4D, cs: tf.mean(cs, [1, 2]) as Tensor4D };
+  return { ssim: meanHW(tf.mul(lum, cs) as Tensor4D), cs: meanHW(cs as Tensor4D) };
 }
 
 /**
@@ -50,7 +53,7 @@ export const msSsim = tidyLoss(function msSsim(real: Image, fake: Image, L: numb
   const side = Math.min(x.shape[1], x.shape[2]);
   if (side <= MS_SSIM_MIN_SIDE)
     throw new Error(`MS-SSIM needs images whose shorter side is over ${MS_SSIM_MIN_SIDE} px, got ${side}`);
-  const terms: Tensor4D[] = [];
+  const terms: Tensor2D[] = [];
   for (let i = 0; i < WEIGHTS.length; i++) {
     const s = scale(x, y, L);
     if (i < WEIGHTS.length - 1) {
@@ -59,7 +62,7 @@ export const msSsim = tidyLoss(function msSsim(real: Image, fake: Image, L: numb
     } else terms.push(tf.relu(s.ssim));
   }
   const prod = terms.reduce(
-    (acc, t, i) => tf.mul(acc, tf.pow(t, WEIGHTS[i])) as Tensor4D,
+    (acc, t, i) => tf.mul(acc, tf.pow(t, WEIGHTS[i])) as Tensor2D,
     tf.onesLike(terms[0]),
   );
   const mean = tf.mean(prod) as Scalar;

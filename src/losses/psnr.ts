@@ -1,5 +1,5 @@
 import { tf } from '../tf.js';
-import { channelMean, checkPair, rgb4d, tidyLoss, toMap } from './common.js';
+import { channelMean, checkPair, planeMean, rgb4d, tidyLoss, toMap } from './common.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
 
 /**
@@ -11,7 +11,7 @@ import type { Image, LossDefinition, LossResult } from './types.js';
 export const psnr = tidyLoss(function psnr(real: Image, fake: Image, L: number = 1): LossResult {
   const single = checkPair(real, fake);
   const map = toMap(channelMean(tf.squaredDifference(rgb4d(fake), rgb4d(real))), single);
-  return { map, mean: tf.mul(tf.log(tf.div(L * L, tf.mean(map))), 10 / Math.LN10) };
+  return { map, mean: tf.mul(tf.log(tf.div(L * L, planeMean(map))), 10 / Math.LN10) };
 });
 
 /** 10 log10(L² / mse) in float64; identical images (mse 0) give Infinity. */

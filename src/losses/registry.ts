@@ -12,6 +12,12 @@ export interface LossTraits {
   higherIsBetter?: true;
   /** It has no per-pixel map (ms-ssim): no files are drawn for it. */
   mapless?: true;
+  /**
+   * A higher-is-better value's scale, so that `calibrate` can widen a gate by a margin of dissimilarity:
+   * 'unit' when 1 means identical (dissimilarity 1 - v), 'decibel' for 10 log10(peak² / error) (psnr:
+   * dissimilarity 10^(-v/10), the error over peak²).
+   */
+  similarity?: 'unit' | 'decibel';
 }
 
 /**
@@ -29,13 +35,24 @@ const LOSSES: Readonly<Record<string, { load: () => Promise<LossDefinition> } & 
   vgg: { load: async () => (await import('./vgg.js')).vggLoss, requires: 'vgg19' },
   l1: { load: async () => (await import('./l1.js')).l1Loss, maskable: true, shift: true },
   l2: { load: async () => (await import('./l2.js')).l2Loss, maskable: true, shift: true },
-  ssim: { load: async () => (await import('./ssim.js')).ssimLoss, maskable: true, higherIsBetter: true },
+  ssim: {
+    load: async () => (await import('./ssim.js')).ssimLoss,
+    maskable: true,
+    higherIsBetter: true,
+    similarity: 'unit',
+  },
   'ms-ssim': {
     load: async () => (await import('./ms-ssim.js')).msSsimLoss,
     higherIsBetter: true,
     mapless: true,
+    similarity: 'unit',
   },
-  psnr: { load: async () => (await import('./psnr.js')).psnrLoss, maskable: true, higherIsBetter: true },
+  psnr: {
+    load: async () => (await import('./psnr.js')).psnrLoss,
+    maskable: true,
+    higherIsBetter: true,
+    similarity: 'decibel',
+  },
   flip: { load: async () => (await import('./flip.js')).flipLoss, maskable: true },
   lpips: { load: async () => (await import('./lpips.js')).lpipsAlexLoss, requires: 'lpips-alex' },
   'lpips-vgg': { load: async () => (await import('./lpips.js')).lpipsVggLoss, requires: 'lpips-vgg' },

@@ -1,6 +1,6 @@
 import { tf } from '../tf.js';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
-import { channelMean, checkPair, toMap, tidyLoss } from './common.js';
+import { channelMean, checkPair, toMap, tidyLoss, planeMean } from './common.js';
 import type { Image, LossResult, ShiftSpec } from './types.js';
 import { MAX_SHIFT } from '../model.js';
 
@@ -47,7 +47,7 @@ export const shiftTolerant = tidyLoss(function shiftTolerant(
   const shown = spec.shown ?? ((x: Tensor4D) => x);
   return {
     map: toMap(best!, single),
-    mean: tf.mean(best!),
+    mean: planeMean(best!),
     ...(spec.filterLabel
       ? { filtered: { real: toMap(shown(fr), single), fake: toMap(shown(ff), single) } }
       : {}),

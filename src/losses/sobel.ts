@@ -1,6 +1,6 @@
 import { tf } from '../tf.js';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
-import { channelSum, checkPair, gray, toMap, tidyLoss } from './common.js';
+import { channelSum, checkPair, gray, toMap, tidyLoss, planeMean } from './common.js';
 import { conv3x3 } from './kernels.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
 
@@ -28,7 +28,7 @@ export const sobel = tidyLoss(function sobel(real: Image, fake: Image): LossResu
   const d = tf.abs(tf.sub(mf, mr)) as Tensor4D;
   return {
     map: toMap(d, single),
-    mean: tf.mean(d),
+    mean: planeMean(d),
     filtered: { real: toMap(mr, single), fake: toMap(mf, single) },
   };
 });

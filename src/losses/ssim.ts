@@ -1,6 +1,6 @@
 import { tf } from '../tf.js';
 import type { Scalar, Tensor4D } from '@tensorflow/tfjs-core';
-import { channelMean, checkPair, rgb4d, tidyLoss } from './common.js';
+import { channelMean, checkPair, planeMean, rgb4d, tidyLoss } from './common.js';
 import { blurValid, gaussianMoments, gaussianTaps, ssimConstants } from './gaussian.js';
 import { hostSsimMeanMap } from './ssim-host.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
@@ -57,7 +57,7 @@ export const ssim = tidyLoss(function ssim(real: Image, fake: Image, L: number =
   // No interior in images of 10 px or less on a side: the index is then NaN (the engine refuses them).
   const inner =
     h > 2 * SSIM_RADIUS && w > 2 * SSIM_RADIUS
-      ? tf.mean(tf.slice(s, [0, SSIM_RADIUS, SSIM_RADIUS], [-1, h - 2 * SSIM_RADIUS, w - 2 * SSIM_RADIUS]))
+      ? planeMean(tf.slice(s, [0, SSIM_RADIUS, SSIM_RADIUS], [-1, h - 2 * SSIM_RADIUS, w - 2 * SSIM_RADIUS]))
       : tf.scalar(NaN);
   return { map: single ? tf.squeeze(map, [0]) : map, mean: inner as Scalar };
 });

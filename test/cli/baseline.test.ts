@@ -43,7 +43,7 @@ function folders(): string {
   return root;
 }
 
-test('a current image without a baseline is `new`: exit 1, in the summary; a baseline without a current image stays an error', () => {
+test('a current image without a baseline is `new`: exit 1, in the summary; a baseline without a current image is `obsolete`', () => {
   const root = folders();
   let r = run(['batch', 'base', 'cur', '--json', '--no-maps'], root);
   assert.equal(r.code, 1, r.stderr);
@@ -55,11 +55,12 @@ test('a current image without a baseline is `new`: exit 1, in the summary; a bas
   assert.equal(rows.at(-1)!.new, 1);
   copyFileSync(REAL, path.join(root, 'base/gone.png'));
   r = run(['batch', 'base', 'cur', '--json', '--no-maps'], root);
-  assert.equal(r.code, 2);
-  assert.match(
-    JSON.stringify(ndjson(r.stdout).find((x) => x.name === 'gone.png')),
-    /"status":"error".*no fake counterpart/,
+  assert.equal(r.code, 1, 'n1 is still new; obsolete alone would not fail');
+  assert.deepEqual(
+    ndjson(r.stdout).find((x) => x.name === 'gone.png'),
+    { name: 'gone.png', real: path.join('base', 'gone.png'), losses: {}, files: {}, status: 'obsolete' },
   );
+  assert.equal(ndjson(r.stdout).at(-1)!.obsolete, 1);
 });
 
 test('--update new | changed | all: byte-for-byte copies, the NDJSON row says what was updated, exit 0 only when every non-ok pair was', () => {

@@ -50,7 +50,7 @@ const ndjson = (s: string) =>
     .split('\n')
     .map((l) => JSON.parse(l));
 
-test('folders: NDJSON per pair then a summary; missing counterpart and undecodable pair reported, the rest compared; exit 2 wins', () => {
+test('folders: NDJSON per pair then a summary; obsolete baseline and undecodable pair reported, the rest compared; exit 2 wins', () => {
   const { root } = folders();
   const r = run(
     [
@@ -75,11 +75,14 @@ test('folders: NDJSON per pair then a summary; missing counterpart and undecodab
   const lines = ndjson(r.stdout);
   const summary = lines.pop();
   assert.equal(summary.summary, true);
-  assert.deepEqual([summary.pairs, summary.ok, summary.over, summary.error, summary.exit], [4, 1, 1, 2, 2]);
+  assert.deepEqual(
+    [summary.pairs, summary.ok, summary.over, summary.error, summary.obsolete, summary.exit],
+    [4, 1, 1, 1, 1, 2],
+  );
   const by = Object.fromEntries(lines.map((l) => [l.name, l]));
   assert.deepEqual(Object.keys(by).sort(), ['a.png', 'bad.png', 'only.png', 'sub/b.png']);
-  assert.equal(by['only.png'].status, 'error');
-  assert.match(by['only.png'].error, /no fake counterpart/);
+  assert.equal(by['only.png'].status, 'obsolete', 'a baseline with no current image');
+  assert.equal(by['only.png'].error, undefined);
   assert.equal(by['bad.png'].status, 'error');
   assert.match(by['bad.png'].error, /bad\.png: cannot decode/);
   assert.equal(by['a.png'].status, 'over', 'gray8 sobel is above 0.1');
@@ -94,16 +97,20 @@ test('folders: NDJSON per pair then a summary; missing counterpart and undecodab
     summary.worst.sobel.map((w: { name: string }) => w.name),
     ['a.png', 'sub/b.png'],
   );
-  // JUnit: one testcase per pair, failures for over, errors for could-not-compare.
+  // JUnit: one testcase per pair, failures for over, errors for could-not-compare, skipped for obsolete.
   const x = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(
     readFileSync(path.join(root, 'ci/junit.xml'), 'utf8'),
   );
   const suite = x.testsuites.testsuite;
-  assert.deepEqual([suite.tests, suite.failures, suite.errors], ['4', '1', '2']);
+  assert.deepEqual([suite.tests, suite.failures, suite.errors, suite.skipped], ['4', '1', '1', '1']);
   const cases = suite.testcase as { name: string; failure?: unknown; error?: unknown }[];
   assert.equal(cases.length, 4);
   assert.ok(cases.find((c) => c.name === 'a.png')!.failure);
-  assert.ok(cases.find((c) => c.name === 'only.png')!.error);
+  assert.equal(cases.find((c) => c.name === 'only.png')!.error, undefined);
+  assert.match(
+    (cases.find((c) => c.name === 'only.png') as { skipped?: { message: string } }).skipped!.message,
+    /obsolete baseline/,
+  );
   assert.ok(cases.find((c) => c.name === 'bad.png')!.error);
   assert.equal(cases.find((c) => c.name === 'sub/b.png')!.failure, undefined);
 });
@@ -263,7 +270,8 @@ test('HTML report opens from disk in headless Chromium with every image loaded',
   );
   assert.equal(r.code, 2, r.stderr);
   const html = readFileSync(path.join(root, 'out/report.html'), 'utf8');
-  assert.ok(html.indexOf('only.png') < html.indexOf('a.png'), 'errors listed first');
+  const at = (n: string) => html.indexOf(`data-pair="${n}"`);
+  assert.ok(at('bad.png') < at('only.png') && at('only.png') < at('a.png'), 'errors, obsolete, then ok');
   const url = `file://${path.join(root, 'out/report.html')}`;
   const dom = await chromium([
     '--allow-file-access-from-files',
@@ -273,8 +281,8 @@ test('HTML report opens from disk in headless Chromium with every image loaded',
   ]);
   const loaded = /data-images="(\d+)\/(\d+)"/.exec(dom);
   assert.ok(loaded, 'the page ran its load script');
-  // Two compared pairs x (real, fake, two heatmaps).
-  assert.deepEqual([loaded[1], loaded[2]], ['8', '8']);
+  // Two compared pairs x (real, fake, two heatmaps), and the obsolete baseline.
+  assert.deepEqual([loaded[1], loaded[2]], ['9', '9']);
   const shot = path.join(root, 'shot.png');
   await chromium(['--window-size=1200,900', `--screenshot=${shot}`, url]);
   const png = PNG.sync.read(readFileSync(shot));

@@ -93,6 +93,46 @@ test('parity on webgpu (SwiftShader): every loss within the wasm limits, ssim an
   }
 });
 
+test('webgpu (SwiftShader), 16-bit and nearly uniform pairs: ms-ssim within 1e-5 of pytorch_msssim, ssim, psnr and the losses within their tolerances', async (t) => {
+  if (why) return t.skip(why);
+  const { useBackend } = await import('../../src/engine/backend.js');
+  const { computePair } = await import('../../src/engine/compute.js');
+  const { decodeImage } = await import('../../src/io/decode.js');
+  const { loadLosses } = await import('../../src/losses/registry.js');
+  assert.equal(await useBackend('webgpu'), 'webgpu');
+  const losses = await loadLosses();
+  const metrics = JSON.parse(readFileSync(fixture('fixtures/reference/metrics.json'), 'utf8')) as {
+    cases: Record<string, { metrics: Record<string, Record<'unit' | 'signed', { value: number | 'inf' }>> }>;
+  };
+  // 176x168 and 184x168: the smallest sizes MS-SSIM takes (over 160 px a side), quick on SwiftShader.
+  for (const name of ['flat16', 'flat8', 'gray16_176'] as const) {
+    const c = REFERENCE.cases[name]!;
+    const [real, fake] = await Promise.all([
+      decodeImage(fixture(c.real), { label: 'r' }),
+      decodeImage(fixture(c.fake), { label: 'f' }),
+    ]);
+    for (const range of ['unit', 'signed'] as const) {
+      for (const [m, tol] of [
+        ['ms-ssim', 1e-5],
+        ['ssim', 2e-5],
+        ['psnr', 1e-4],
+      ] as const) {
+        const want = Number(metrics.cases[name]!.metrics[m]![range].value);
+        const got = (await computePair(losses[m]!, real, fake, range)).value;
+        assert.ok(Math.abs(got - want) <= tol, `${name} ${range} ${m}: webgpu ${got} vs ${want}`);
+      }
+      for (const loss of ['sobel', 'laplacian', 'l1', 'l2']) {
+        const ref = c.losses[loss]![range];
+        const res = await computePair(losses[loss]!, real, fake, range);
+        assert.ok(
+          relErr(res.value, ref.mean) <= 1e-5,
+          `${name} ${loss} ${range}: ${res.value} vs ${ref.mean}`,
+        );
+      }
+    }
+  }
+});
+
 test('auto never takes a software adapter; `backends` names it; --backend webgpu uses it', (t) => {
   if (why) return t.skip(why);
   const c = REFERENCE.cases.gray8;

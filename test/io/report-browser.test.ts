@@ -33,7 +33,7 @@ function batch(root: string, args: string[]) {
 }
 
 /** A two-folder batch (errors, over, ok, new) and a trainer folder, each with its report, moved away. */
-function reports(): { folders: string; trainer: string } {
+function reports(): { folders: string; trainer: string; review: string } {
   const root = mkdtempSync(path.join(tmpdir(), 'nl-report-'));
   const img = (n: string) => fixture(`fixtures/images/${n}`);
   for (const d of ['real', 'fake', 'train']) mkdirSync(path.join(root, d));
@@ -64,13 +64,75 @@ function reports(): { folders: string; trainer: string } {
     );
   }
   batch(root, ['train', '--loss', 'sobel,l2', '--report', 'tout/report.html', '--out', 'tout/maps']);
+  const r = spawnSync(
+    process.execPath,
+    [BIN, 'review', fixture('fixtures/review/facades_v1'), '--out', 'rout', '--loss', 'sobel,l1'],
+    { cwd: root, encoding: 'utf8' },
+  );
+  assert.equal(r.status, 0, r.stderr);
   const moved = mkdtempSync(path.join(tmpdir(), 'nl-moved-'));
   renameSync(path.join(root, 'out'), path.join(moved, 'folders'));
   renameSync(path.join(root, 'tout'), path.join(moved, 'trainer'));
+  renameSync(path.join(root, 'rout'), path.join(moved, 'review'));
   return {
     folders: path.join(moved, 'folders', 'report.html'),
     trainer: path.join(moved, 'trainer', 'report.html'),
+    review: path.join(moved, 'review', 'index.html'),
   };
+}
+
+/**
+ * `review`'s report (the fixture experiment): a drawn curve per logged loss, the config diff, the test run
+ * listed, and the examples table still sortable below the review's own tables.
+ */
+async function checkReview(d: Driver, file: string): Promise<void> {
+  await open(d, file, 16 * 3 + 8);
+  const curves = await d.eval(
+    () =>
+      [...document.querySelectorAll('svg[data-chart="training"] [data-series]')].map((g) => {
+        const line = g.querySelector('polyline[data-mean]') as SVGPolylineElement;
+        const band = g.querySelector('polygon[data-envelope]') as SVGPolygonElement;
+        return [
+          g.getAttribute('data-series'),
+          line.points.length,
+          line.getBBox().width > 100,
+          band.points.length,
+        ];
+      }),
+    undefined,
+  );
+  assert.deepEqual(
+    curves,
+    ['G_GAN', 'G_L1', 'D_real', 'D_fake', 'G_L2', 'G_SOBEL', 'G_LAP'].map((n) => [n, 4, true, 32]),
+    'a drawn curve (4 epoch means) and band (16 values, both edges) per logged loss',
+  );
+  const diff = await d.eval(
+    () =>
+      [...document.querySelectorAll('[data-config="train2_config.json"] [data-key] td')].map(
+        (t) => t.textContent,
+      ),
+    undefined,
+  );
+  assert.deepEqual(diff.slice(0, 3), ['dataloader.batch_size', '4', '3'], 'config diff shown');
+  assert.ok(diff.join(' ').includes('train.load.load_epoch 1 4'));
+  assert.equal(
+    await d.eval(() => document.querySelectorAll('[data-test="test_01"] [data-test-pair]').length, undefined),
+    4,
+    'the test run listed',
+  );
+  await d.click('th[data-sort="sobel"]');
+  const sobel = await d.eval(
+    () =>
+      [...document.querySelectorAll('table[data-pairs] tbody tr')].map((r) =>
+        Number(r.getAttribute('data-sobel')),
+      ),
+    undefined,
+  );
+  assert.deepEqual(
+    sobel,
+    [...sobel].sort((a, b) => b - a),
+    'the examples sort, worst first',
+  );
 }
 
 /** Polls fn in the page until it returns true (at most 10 s). */
@@ -160,7 +222,7 @@ async function checkTable(d: Driver): Promise<void> {
     'ssim is higher-is-better: worst is lowest',
   );
   for (const [f, want] of [
-    ['error', ['only-real.png']],
+    ['obsolete', ['only-real.png']],
     ['ok', ['same.png']],
     ['over', ['facade256.png', 'palette_70x50.png', 'rgb8_301x217.png', 'rgba_icc_80x64.png']],
   ] as const) {
@@ -311,7 +373,7 @@ async function checkProbe(d: Driver): Promise<void> {
  * Everything, in one browser: the folders report (table, views, zoom/pan, keys), then the trainer's chart.
  */
 async function checkReport(d: Driver, shots?: string): Promise<void> {
-  const { folders, trainer } = reports();
+  const { folders, trainer, review } = reports();
   await open(d, folders, 15);
   await checkTable(d);
   await checkViews(d);
@@ -331,6 +393,7 @@ async function checkReport(d: Driver, shots?: string): Promise<void> {
     ['sobel', 'l2'],
   );
   assert.equal(await attr(d, 'svg[data-chart] [data-series="sobel"] [data-best]', 'data-best'), '2');
+  await checkReview(d, review);
   assert.deepEqual(
     await d.problems(),
     [],

@@ -4,6 +4,7 @@ import { sharp } from '../sharp.js';
 import type { FileToWrite } from '../write.js';
 import { worstFirst } from './junit.js';
 import { SCRIPT, STYLE } from './page.js';
+import { liveScript, reviewSections, type ReviewView } from './review.js';
 
 /** What the report shows besides the pairs. */
 export interface ReportSummary {
@@ -16,6 +17,8 @@ export interface ReportSummary {
   gates: string[];
   /** Trainer layouts: each loss's mean per epoch and its best epoch. */
   epochs?: { name: string; points: { x: number; y: number }[]; best?: { x: number; y: number } }[];
+  /** `nectar-loss review`: the training log, configs, checkpoints and test runs of an experiment. */
+  review?: ReviewView;
 }
 
 /**
@@ -69,7 +72,7 @@ export async function reportFiles(
     over: r.over,
     error: r.error,
     updated: r.updated,
-    real: r.status === 'error' ? undefined : await copy(r.real, `${i + 1}-real`),
+    real: r.status === 'error' || r.updated === 'obsolete' ? undefined : await copy(r.real, `${i + 1}-real`),
     fake: r.status === 'error' ? undefined : await copy(r.fake, `${i + 1}-fake`),
     heat: Object.fromEntries(
       await Promise.all(
@@ -79,7 +82,39 @@ export async function reportFiles(
       ),
     ),
   }));
-  return [{ name: path.basename(reportFile), bytes: Buffer.from(page(pairs, summary)) }, ...images];
+  const review = summary.review && (await reviewImages(summary.review, copy));
+  const live = review?.live
+    ? [
+        {
+          name: `${folder}/live.js`,
+          bytes: Buffer.from(
+            `window.nectarLossLive && nectarLossLive(${JSON.stringify(review.live)}, false);\n`,
+          ),
+        },
+      ]
+    : [];
+  const html = page(pairs, { ...summary, ...(review ? { review } : {}) }, folder);
+  // live.js last: a page reloaded for it finds the new page in place.
+  return [{ name: path.basename(reportFile), bytes: Buffer.from(html) }, ...images, ...live];
+}
+
+/** The review's test images, copied into the report's folder like the pairs' (their names replace paths). */
+async function reviewImages(
+  v: ReviewView,
+  copy: (src: string | undefined, name: string) => Promise<string | undefined>,
+): Promise<ReviewView> {
+  const tests = [];
+  for (const [i, t] of v.tests.entries()) {
+    const pairs = [];
+    for (const [j, p] of t.pairs.entries())
+      pairs.push({
+        ...p,
+        real: await copy(p.real, `test${i + 1}-${j + 1}-real`),
+        fake: await copy(p.fake, `test${i + 1}-${j + 1}-fake`),
+      });
+    tests.push({ ...t, pairs });
+  }
+  return { ...v, tests };
 }
 
 /** `items.map(f)` with at most `n` calls of `f` pending at a time; results in order. */
@@ -113,8 +148,9 @@ interface PagePair {
 const json = (v: unknown) =>
   JSON.stringify(v, (_k, x: unknown) => (x === Infinity ? 'inf' : x)).replace(/</g, '\\u003c');
 
+const href = (f: string | undefined) => (f ? f.split('/').map(encodeURIComponent).join('/') : '');
+
 function row(p: PagePair, losses: ReportSummary['losses']): string {
-  const href = (f: string | undefined) => (f ? f.split('/').map(encodeURIComponent).join('/') : '');
   const img = (f: string | undefined, alt: string) =>
     f ? `<img src="${esc(href(f))}" alt="${esc(alt)}">` : '';
   // A pair that failed has no value for its losses.
@@ -130,10 +166,11 @@ function row(p: PagePair, losses: ReportSummary['losses']): string {
       ? `<div class="msg">${esc(p.over.join('; '))}</div>`
       : p.status === 'new'
         ? '<div class="msg">new image: no baseline</div>'
-        : '';
-  const updated = p.updated
-    ? `<div class="st">baseline ${p.updated === 'new' ? 'written' : 'replaced'} (--update)</div>`
-    : '';
+        : p.status === 'obsolete'
+          ? '<div class="msg">obsolete baseline: no current image</div>'
+          : '';
+  const done = { new: 'written', changed: 'replaced', obsolete: 'removed' } as Record<string, string>;
+  const updated = p.updated ? `<div class="st">baseline ${done[p.updated]} (--update)</div>` : '';
   return `<tr class="${p.status}" data-pair="${esc(p.name)}" data-status="${p.status}"${attrs}><td><b>${esc(p.name)}</b><br><span class="st">${p.status}</span>${note}${updated}</td>${values}<td>${img(p.real, 'real')} ${img(p.fake, 'fake')} ${losses.map((l) => img(p.heat[l.name], `${l.name} heatmap`)).join(' ')}</td></tr>`;
 }
 
@@ -171,11 +208,15 @@ function chart(series: NonNullable<ReportSummary['epochs']>): string {
   );
 }
 
-function page(pairs: PagePair[], s: ReportSummary): string {
+const gatesLine = (gates: string[]) =>
+  `<p class="gates">${gates.length ? `thresholds: ${gates.map(esc).join(', ')}` : 'no thresholds'}</p>`;
+
+function page(pairs: PagePair[], s: ReportSummary, folder: string): string {
   const heads = s.losses
     .map((l) => `<th data-sort="${esc(l.name)}" title="${l.better} is better">${esc(l.name)}</th>`)
     .join('');
-  const filters = ['all', 'over', 'error', 'ok', ...(pairs.some((p) => p.status === 'new') ? ['new'] : [])]
+  const optional = ['new', 'obsolete'].filter((f) => pairs.some((p) => p.status === f));
+  const filters = ['all', 'over', 'error', 'ok', ...optional]
     .map((f) => `<button data-filter="${f}" aria-pressed="${f === 'all'}">${f}</button>`)
     .join('');
   const views = ['side', 'slider', 'overlay', 'toggle']
@@ -185,10 +226,10 @@ function page(pairs: PagePair[], s: ReportSummary): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(s.title)}</title><style>${STYLE}</style></head>
 <body data-images="pending">
 <h1>${esc(s.title)}</h1><p class="line">${esc(s.line)}</p>
-<p class="gates">${s.gates.length ? `thresholds: ${s.gates.map(esc).join(', ')}` : 'no thresholds'}</p>
+${s.review ? reviewSections(s.review, href) : gatesLine(s.gates)}
 ${s.epochs?.length ? chart(s.epochs) : ''}
 <div class="bar">${filters}</div>
-<table><thead><tr><th>pair</th>${heads}<th>real, fake, heatmaps</th></tr></thead>
+<table data-pairs><thead><tr><th>pair</th>${heads}<th>real, fake, heatmaps</th></tr></thead>
 <tbody>
 ${pairs.map((p) => row(p, s.losses)).join('\n')}
 </tbody></table>
@@ -200,6 +241,7 @@ ${pairs.map((p) => row(p, s.losses)).join('\n')}
 <script id="pairs" type="application/json">${json(pairs)}</script>
 <script id="losses" type="application/json">${json(s.losses)}</script>
 <script>${SCRIPT}</script>
+${s.review?.live ? liveScript(folder, s.review.live) : ''}
 </body></html>
 `;
 }

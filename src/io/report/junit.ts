@@ -19,8 +19,9 @@ const xml = (s: string) =>
 export function junitXml(records: PairRecord[], losses: string[], seconds: number): string {
   const failures = records.filter((r) => r.status === 'over' || r.status === 'new').length;
   const errors = records.filter((r) => r.status === 'error').length;
+  const skipped = records.filter((r) => r.status === 'obsolete').length;
   const head =
-    `tests="${records.length}" failures="${failures}" errors="${errors}" skipped="0" ` +
+    `tests="${records.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" ` +
     `time="${seconds.toFixed(3)}"`;
   const cases = records.map((r) => {
     const stat = (k: string) =>
@@ -37,7 +38,10 @@ export function junitXml(records: PairRecord[], losses: string[], seconds: numbe
           ? `\n      <failure message="${xml(r.over!.join('; '))}" type="threshold">${xml(r.over!.join('\n'))}</failure>`
           : r.status === 'new'
             ? `\n      <failure message="new image: no baseline${r.updated ? ' (written by --update)' : ''}" type="new">${xml(r.fake ?? '')}</failure>`
-            : '';
+            : r.status === 'obsolete'
+              ? `\n      <skipped message="obsolete baseline: no current image` +
+                `${r.updated ? ' (removed by --update)' : ''}"/>`
+              : '';
     return (
       `    <testcase classname="nectar-loss.${xml(losses.join(','))}" name="${xml(r.name)}" ` +
       `time="${((r.ms ?? 0) / 1000).toFixed(3)}">${body}\n      <system-out>${xml(values)}</system-out>\n   ` +
@@ -51,7 +55,7 @@ export function junitXml(records: PairRecord[], losses: string[], seconds: numbe
 }
 
 /**
- * Worst first: errors, then over a threshold, then new, then by the first loss's value (largest first, or
+ * Worst first: errors, then over a threshold, then new, then obsolete, then by the first loss's value (largest first, or
  * smallest first for a higher-is-better metric); ties by name.
  */
 export function worstFirst(
@@ -59,7 +63,7 @@ export function worstFirst(
   losses: string[],
   higher: ReadonlySet<string> = new Set(),
 ): PairRecord[] {
-  const rank = { error: 0, over: 1, new: 2, ok: 3 } as const;
+  const rank = { error: 0, over: 1, new: 2, obsolete: 3, ok: 4 } as const;
   const key = losses[0];
   const s = higher.has(key) ? -1 : 1;
   const v = (r: PairRecord) => r.losses[key] ?? (s > 0 ? -Infinity : Infinity);

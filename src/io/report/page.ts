@@ -12,7 +12,7 @@ table{border-collapse:collapse;width:100%;background:#fff}td,th{border-bottom:1p
 th[data-sort]{cursor:pointer;user-select:none;white-space:nowrap}th[data-sort]::after{content:" \\2195";color:#999}
 th[data-dir=worst]::after{content:" \\25BC"}th[data-dir=best]::after{content:" \\25B2"}
 td.num{font-family:ui-monospace,monospace;text-align:right}tr[data-pair]{cursor:pointer}tr[data-pair]:hover{background:#f2f6fb}
-tr.error td:first-child{border-left:4px solid #c00}tr.over td:first-child{border-left:4px solid #e80}tr.new td:first-child{border-left:4px solid #68c}tr.ok td:first-child{border-left:4px solid #2a2}
+tr.error td:first-child{border-left:4px solid #c00}tr.over td:first-child{border-left:4px solid #e80}tr.new td:first-child{border-left:4px solid #68c}tr.obsolete td:first-child{border-left:4px solid #999}tr.ok td:first-child{border-left:4px solid #2a2}
 .st{font-size:11px;text-transform:uppercase;color:#666}.msg{font-size:12px;color:#a50}.err{color:#c00}
 td img{width:72px;height:auto;image-rendering:pixelated;background:#000;vertical-align:middle}
 #view{position:fixed;inset:0;background:rgba(20,24,30,.96);color:#eee;display:none;flex-direction:column;padding:12px;z-index:9}
@@ -23,7 +23,9 @@ td img{width:72px;height:auto;image-rendering:pixelated;background:#000;vertical
 .pane .clip{position:absolute;inset:0}.divider{position:absolute;top:0;bottom:0;width:2px;background:#fd0;z-index:3;cursor:ew-resize}
 .divider::after{content:"";position:absolute;top:0;bottom:0;left:-8px;width:18px}
 #stats{font-family:ui-monospace,monospace;font-size:12px;margin-top:8px;color:#ccc}
-svg[data-chart]{background:#fff;border:1px solid #ddd;margin:1em 0;max-width:100%}
+svg[data-chart]{background:#fff;border:1px solid #ddd;margin:1em 0;max-width:100%;height:auto}
+h2{font-size:17px;margin:1.2em 0 .4em}h3{font-size:14px;margin:.8em 0 .3em}table.small{width:auto;font-size:12px}
+table.small td,table.small th{padding:2px 6px}details pre{font-size:11px;max-height:24em;overflow:auto;background:#fff}
 `;
 
 export const SCRIPT = `
@@ -31,7 +33,7 @@ export const SCRIPT = `
   const pairs = JSON.parse(document.getElementById('pairs').textContent);
   const losses = JSON.parse(document.getElementById('losses').textContent);
   const byName = new Map(pairs.map((p) => [p.name, p]));
-  const tbody = document.querySelector('tbody');
+  const tbody = document.querySelector('table[data-pairs] tbody');
   const rows = () => [...tbody.querySelectorAll('tr[data-pair]')];
   // Sorting: first click worst first, the next best first (direction per loss: lower or higher is better).
   for (const th of document.querySelectorAll('th[data-sort]')) {
