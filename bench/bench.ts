@@ -2,8 +2,9 @@
  * `npm run bench`: loss x size x backend. For each row: compute ms (in process, median after a warm-up),
  * end-to-end wall ms of the CLI (`--no-maps`, process start to exit, median) and its peak RSS; and, where
  * /usr/bin/python3 has torch, the same for NectarGAN's path (PIL + PyTorch CPU) with the ratio, the two
- * measured interleaved in the same rounds. VGG reads a full-size (548 MiB) weights file. Writes
- * bench/results.md.
+ * measured interleaved in the same rounds. VGG reads a full-size (548 MiB) weights file. `flip` runs against
+ * FLIP's C++ tool given by $FLIP_BIN (skipped, with a note, without it). Writes bench/results.md;
+ * BENCH_ONLY=flip measures the flip row alone and only prints it.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -86,7 +87,46 @@ function runOurs(args: string[]): { ms: number; mb: number } {
   return { ms: x.ms, mb: Number(/__RSS_KB__ (\d+)/.exec(x.err)?.[1] ?? NaN) / 1024 };
 }
 
+/**
+ * `flip` on the committed 1920x1080 pair against FLIP's own C++ tool (its binary from $FLIP_BIN, built with
+ * g++ -O3), whole process each, interleaved, both writing their error-map PNG (ours --files heatmap: magma).
+ * The row, or why there is none.
+ */
+function flipRow(): { row?: string; note?: string } {
+  const bin = process.env.FLIP_BIN;
+  if (!bin || !existsSync(bin))
+    return { note: `no flip row: FLIP_BIN ${bin ? `(${bin}) does not exist` : 'is not set'}` };
+  const [real, fake] = ['real', 'fake'].map((s) =>
+    path.join(ROOT, `fixtures/images/flip_1920x1080_${s}.png`),
+  );
+  const out = mkdtempSync(path.join(tmpdir(), 'nl-flip-'));
+  const wall: number[] = [],
+    rss: number[] = [],
+    cpp: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const ours = () => {
+      const x = runOurs(['flip', real!, fake!, '--files', 'heatmap', '--out', out, ...AUTO]);
+      wall.push(x.ms);
+      rss.push(x.mb);
+    };
+    const theirs = () => {
+      const x = timed(bin, ['-r', real!, '-t', fake!, '-d', out, '-b', 'cpp', '-v', '1']);
+      if (!x.ok) throw new Error(x.out + x.err);
+      cpp.push(x.ms);
+    };
+    if (i % 2) [theirs, ours].forEach((f) => f());
+    else [ours, theirs].forEach((f) => f());
+  }
+  const row = `| flip (vs FLIP's C++ tool, -O3; its wall in the PyTorch wall column) | 1920×1080 | ${AUTO_LABEL} | – | ${median(wall).toFixed(0)} | ${median(rss).toFixed(0)} | – | ${median(cpp).toFixed(0)} | – | ${(median(wall) / median(cpp)).toFixed(2)} |`;
+  return { row };
+}
+
 async function main() {
+  if (process.env.BENCH_ONLY === 'flip') {
+    const r = flipRow();
+    console.log(r.row ?? r.note);
+    return;
+  }
   const dir = mkdtempSync(path.join(tmpdir(), 'nl-bench-'));
   const hasTorch = spawnSync(PY, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
   // A full-size (548 MiB) VGG19 file in torchvision's 2017 layout, sparse, holding the fixture's convs.
@@ -336,6 +376,10 @@ async function main() {
     rows.push(row);
     console.log(row);
   }
+  const flip = flipRow();
+  if (flip.row) rows.push(flip.row);
+  if (flip.note) notes.push(flip.note);
+  console.log(flip.row ?? flip.note);
   // Large pairs, tiled: numbers only, one run each (BENCH_HUGE=0 to skip). Three sizes, 4x apart in
   // pixels, show how time and memory grow with the pixel count.
   const sizes: { n: number; ms: number; mb: number }[] = [];

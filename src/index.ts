@@ -17,6 +17,8 @@ export { vgg, vgg19Weights, VGG19_CONVS } from './losses/vgg.js';
 export { ssim } from './losses/ssim.js';
 export { msSsim } from './losses/ms-ssim.js';
 export { psnr } from './losses/psnr.js';
+export { flip } from './losses/flip.js';
+export { DEFAULT_PPD, viewingPpd } from './model.js';
 export { lpips, lpipsWeights, lpipsFeatures, lpipsCompare } from './losses/lpips.js';
 export type { LpipsWeights } from './losses/lpips.js';
 export { loadTrunk, loadLpipsLinear, shippedLpipsLinear } from './io/weights/trunks.js';

@@ -61,7 +61,26 @@ export interface ComputeSettings {
   mask?: string;
   /** --ignore: rectangles left out of every comparison. */
   ignore: Rect[];
+  /** flip: pixels per degree of visual angle (--ppd, or from --monitor-distance/-width/-resolution). */
+  ppd: number;
 }
+
+/**
+ * Pixels per degree of a display `resolution` pixels and `width` m wide seen from `distance` m, in float32
+ * as FLIP's calculatePPD: distance (resolution / width) (pi / 180).
+ */
+export function viewingPpd(distance: number, width: number, resolution: number): number {
+  const f = Math.fround;
+  return f(f(f(distance) * f(f(resolution) / f(width))) * f(f(3.14159265358979) / 180));
+}
+
+/** FLIP's viewing conditions by default: 0.7 m from a 0.7 m wide 3840-pixel display (67.02064 ppd). */
+export const DEFAULT_VIEWING = { distance: 0.7, width: 0.7, resolution: 3840 } as const;
+export const DEFAULT_PPD = viewingPpd(
+  DEFAULT_VIEWING.distance,
+  DEFAULT_VIEWING.width,
+  DEFAULT_VIEWING.resolution,
+);
 
 /** The largest --shift-tolerance k: (2k + 1)² = 49 offsets at k = 3 (here, so --help loads no tfjs). */
 export const MAX_SHIFT = 3;
@@ -83,7 +102,8 @@ export interface DrawSettings {
   kinds: readonly PngKind[];
   /** Heatmap level = 255 * clamp(map / scale, 0, 1); 'max' = the map's own maximum. */
   scale: number | 'max';
-  colormap: string;
+  /** --colormap; absent: each loss's own default (flip: magma), else gray. */
+  colormap?: string;
   /** Also the float32 map as .npy. */
   raw: boolean;
 }
@@ -101,8 +121,11 @@ export const DEFAULTS = {
     weights: {},
     shift: 0,
     ignore: [],
+    ppd: DEFAULT_PPD,
   } as ComputeSettings,
-  draw: { kinds: PNG_KINDS, scale: 1, colormap: 'gray', raw: false } as DrawSettings,
+  draw: { kinds: PNG_KINDS, scale: 1, raw: false } as DrawSettings,
+  /** The heatmap colour map of a loss that names none. */
+  colormap: 'gray',
   losses: ['sobel'],
 } as const;
 

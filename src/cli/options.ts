@@ -1,10 +1,13 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { UserError } from '../errors.js';
 import { COLORMAPS } from '../io/colormap.js';
 import { ALEXNET_HUB, ENV_NO_DOWNLOAD, ENV_WEIGHTS, VGG16_HUB } from '../io/weights/env.js';
 import { checkLossTraits } from '../engine/checks.js';
 import {
   BACKEND_NAMES,
   DEFAULTS,
+  DEFAULT_VIEWING,
+  viewingPpd,
   MAX_SHIFT,
   PNG_KINDS,
   RANGES,
@@ -25,7 +28,7 @@ export interface PairOptionValues {
   range: Range;
   backend: BackendName;
   scale: number | 'max';
-  colormap: string;
+  colormap?: string;
   resize?: boolean;
   weights?: string;
   alexnetWeights?: string;
@@ -35,6 +38,10 @@ export interface PairOptionValues {
   shiftTolerance: number;
   mask?: string;
   ignore: Rect[];
+  ppd?: number;
+  monitorDistance?: number;
+  monitorWidth?: number;
+  monitorResolution?: number;
 }
 
 /** A run's settings, split by what they control; weights are located once the losses are known. */
@@ -58,6 +65,7 @@ export function runSettings(o: PairOptionValues): RunSettings {
       shift: o.shiftTolerance,
       mask: o.mask,
       ignore: o.ignore,
+      ppd: ppdOf(o),
     },
     draw: o.maps
       ? { kinds: o.files ?? DEFAULTS.draw.kinds, scale: o.scale, colormap: o.colormap, raw: Boolean(o.raw) }
@@ -69,6 +77,28 @@ export function runSettings(o: PairOptionValues): RunSettings {
       download: o.download !== false,
     },
   };
+}
+
+/** --ppd, or the viewing conditions (each defaulting to FLIP's), as FLIP's tool takes them. */
+function ppdOf(o: PairOptionValues): number {
+  const viewing = [o.monitorDistance, o.monitorWidth, o.monitorResolution];
+  if (o.ppd !== undefined && viewing.some((v) => v !== undefined))
+    throw new UserError('give --ppd or --monitor-distance/--monitor-width/--monitor-resolution, not both');
+  if (o.ppd !== undefined) return o.ppd;
+  if (viewing.every((v) => v === undefined)) return DEFAULTS.compute.ppd;
+  const d = DEFAULT_VIEWING;
+  return viewingPpd(
+    o.monitorDistance ?? d.distance,
+    o.monitorWidth ?? d.width,
+    o.monitorResolution ?? d.resolution,
+  );
+}
+
+function parsePositive(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError('expected a positive number.');
+  return n;
 }
 
 function parseScale(v: string): number | 'max' {
@@ -134,12 +164,32 @@ export function addPairOptions(cmd: Command, { draw = true } = {}): Command {
     ...heatmapOptions(),
     ...weightOptions(),
     ...limitOptions(),
+    ...viewingOptions(),
   ];
   for (const o of all) if (draw || !DRAW_ONLY.has(o.attributeName())) cmd.addOption(o);
   return cmd;
 }
 
 const opt = (flags: string, description: string) => new Option(flags, description);
+
+/** flip's viewing conditions, named as FLIP's tool names them in its help (its --viewing-conditions takes all three). */
+function viewingOptions(): Option[] {
+  const v = DEFAULT_VIEWING;
+  return [
+    opt(
+      '--ppd <n>',
+      `flip: pixels per degree of visual angle (default ${DEFAULTS.compute.ppd.toFixed(5)}: ` +
+        `0.7 m from a 0.7 m wide 3840-px display)`,
+    ).argParser(parsePositive),
+    opt('--monitor-distance <m>', `flip: viewing distance in metres (default ${v.distance})`).argParser(
+      parsePositive,
+    ),
+    opt('--monitor-width <m>', `flip: display width in metres (default ${v.width})`).argParser(parsePositive),
+    opt('--monitor-resolution <px>', `flip: display width in pixels (default ${v.resolution})`).argParser(
+      parsePositive,
+    ),
+  ];
+}
 
 function fileOptions(): Option[] {
   return [
@@ -173,7 +223,7 @@ function heatmapOptions(): Option[] {
       .default(draw.scale),
     opt('--colormap <name>', 'heatmap colours (gray writes a 1-channel PNG)')
       .choices(COLORMAPS)
-      .default(draw.colormap),
+      .default(undefined, `${DEFAULTS.colormap}; flip: magma, as FLIP's tool`),
   ];
 }
 

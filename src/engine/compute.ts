@@ -20,6 +20,8 @@ export interface ComputeOptions {
   shift?: number;
   /** H*W, 1 where a pixel is compared: the values become means over those pixels (local losses only). */
   mask?: Uint8Array;
+  /** flip: pixels per degree (default model.ts's DEFAULT_PPD). */
+  ppd?: number;
 }
 
 /** One loss's tensors for one strip (all owned by the caller; a type, so tf.tidy can return it). */
@@ -45,6 +47,8 @@ interface Accumulator {
   map: Float32Array;
   filtered?: { real: Float32Array; fake: Float32Array };
   sum: number;
+  /** Sum the map in float32, row by row, as FLIP's tool pools it (the loss's value.float32Sum). */
+  float32?: true;
   termValue?: number;
 }
 
@@ -78,28 +82,25 @@ export async function computeLosses(
 ): Promise<LossOutput[]> {
   if (fake.width !== real.width || fake.height !== real.height)
     throw new Error(`real is ${real.width}x${real.height} but fake is ${fake.width}x${fake.height}`);
-  const ctx: LossContext = { ...weights, dataRange: DATA_RANGE[range] };
+  const ctx: LossContext = {
+    ...weights,
+    dataRange: DATA_RANGE[range],
+    ...(opt.ppd !== undefined ? { ppd: opt.ppd } : {}),
+  };
   const results = new Map<LossDefinition, LossOutput>();
   for (const l of losses) {
     const out = fromSamples(l, real, fake, range, opt);
     if (out) results.set(l, out);
   }
   const local = losses.filter((l) => l.halo !== undefined && !results.has(l));
+  const haloOf = (l: LossDefinition) => l.haloFor?.(ctx) ?? l.halo!;
   const keep = (group: LossDefinition[], out: LossOutput[]) =>
     group.forEach((l, i) => results.set(l, out[i]));
   // A shifted read reaches k pixels beyond the filter's own halo.
   if (local.length)
     keep(
       local,
-      await runGroup(
-        local,
-        Math.max(...local.map((l) => l.halo!)) + (opt.shift ?? 0),
-        real,
-        fake,
-        range,
-        ctx,
-        opt,
-      ),
+      await runGroup(local, Math.max(...local.map(haloOf)) + (opt.shift ?? 0), real, fake, range, ctx, opt),
     );
   for (const loss of losses)
     if (loss.halo === undefined) keep([loss], await runGroup([loss], undefined, real, fake, range, ctx, opt));
@@ -222,6 +223,7 @@ function accumulator(
     mask,
     map: new Float32Array(opt.map !== false && !whole && !loss.mapless ? W * H : 0),
     sum: 0,
+    ...(loss.value?.float32Sum ? { float32: true as const } : {}),
     ...(fromMean ? { finish: (m: number) => fromMean(m, dataRange) } : {}),
   };
 }
@@ -259,6 +261,7 @@ async function accumulate(
   // A loss with terms takes its value from them: its map is read only when it is kept.
   const m = wantMap || !o.terms.length ? await rowsOf(o.map) : new Float32Array(0);
   if (o.terms.length) acc.termValue = await termsValue(o.terms);
+  else if (acc.float32) acc.sum = sum32(m, acc.sum, acc.mask?.subarray(s.y0 * W, s.y1 * W));
   else acc.sum += acc.mask ? maskedSum64(m, acc.mask.subarray(s.y0 * W, s.y1 * W)) : sum64(m);
   if (wantMap) {
     if (whole) acc.map = m;
@@ -276,7 +279,8 @@ async function accumulate(
 }
 
 function finish(acc: Accumulator): LossOutput {
-  const mean = acc.sum / acc.pixels;
+  // float32: the float32 quotient by the count rounded to float32, as C++ divides a float by a size_t.
+  const mean = acc.float32 ? Math.fround(acc.sum / Math.fround(acc.pixels)) : acc.sum / acc.pixels;
   return {
     map: acc.map,
     value: acc.termValue ?? (acc.finish ? acc.finish(mean) : mean),
@@ -387,6 +391,18 @@ export function sum64(a: Float32Array): number {
   }
   for (; i < a.length; i++) s0 += a[i];
   return s0 + s1 + (s2 + s3);
+}
+
+/**
+ * `start` plus the entries (those whose mask is nonzero), added one by one in float32, in order: FLIP's
+ * tool's pooling (a float accumulator), whose rounding its printed mean carries.
+ */
+export function sum32(a: Float32Array, start = 0, mask?: Uint8Array): number {
+  const f = Math.fround;
+  let s = f(start);
+  if (mask) for (let i = 0; i < a.length; i++) s = mask[i] ? f(s + a[i]!) : s;
+  else for (let i = 0; i < a.length; i++) s = f(s + a[i]!);
+  return s;
 }
 
 /** Sum in float64 of the entries whose mask is nonzero. */

@@ -238,6 +238,7 @@ async function computeAll(
     filtered,
     shift: run.compute.shift,
     mask,
+    ppd: run.compute.ppd,
   };
   if (samePixels(r, f)) {
     const equal = equalPairOutputs(losses, r.width, r.height, run.compute.range, opt);

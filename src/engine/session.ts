@@ -35,6 +35,8 @@ export interface CompareImagesOptions {
   /** Rectangles left out: `{ x, y, width, height }` or `'x,y,w,h'`. */
   ignore?: readonly (Rect | string)[];
   shiftTolerance?: number;
+  /** flip: pixels per degree of visual angle (default FLIP's 67.02064, as --ppd). */
+  ppd?: number;
   range?: Range;
   /** TensorFlow.js backend: the first call's choice is loaded once per process (default auto). */
   backend?: BackendName;
@@ -107,6 +109,7 @@ interface Settings {
     shift: number;
     mask?: string;
     ignore: Rect[];
+    ppd: number;
   };
   weights: { file?: string; alexnet?: string; vgg16?: string; download: boolean };
   stats: boolean;
@@ -253,6 +256,14 @@ function verdict(g: Gate, values: Record<string, number>, stats: Record<string, 
 }
 
 /** Checks every option as the CLI does, with the CLI's messages (a UserError names what is wrong). */
+/** ppd: a positive number, FLIP's default when absent. */
+function ppdOption(ppd: number | undefined): number {
+  if (ppd === undefined) return DEFAULTS.compute.ppd;
+  if (!Number.isFinite(ppd) || ppd <= 0)
+    throw new UserError('ppd: expected a positive number of pixels per degree');
+  return ppd;
+}
+
 function settingsOf(o: CompareImagesOptions): Settings {
   const losses =
     o.loss === undefined ? [...DEFAULTS.losses] : typeof o.loss === 'string' ? [o.loss] : [...o.loss];
@@ -285,6 +296,7 @@ function settingsOf(o: CompareImagesOptions): Settings {
       shift,
       ...(o.mask !== undefined ? { mask: o.mask } : {}),
       ignore,
+      ppd: ppdOption(o.ppd),
     },
     weights: {
       file: o.weights,

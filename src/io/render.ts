@@ -1,12 +1,12 @@
 import type { LossDefinition } from '../losses/types.js';
-import type { DecodedImage, DrawSettings, FileKind, LossOutput } from '../model.js';
+import { DEFAULTS, type DecodedImage, type DrawSettings, type FileKind, type LossOutput } from '../model.js';
 import { colormapLut } from './colormap.js';
 import { encodeNpy } from './npy.js';
 import { encodePng } from './png.js';
 import { colorize, maxScale, toLevels, toRgb8, type Raster } from './raster.js';
 
 /** What a loss's files need to know about it: its name, caption title and filtered-map label. */
-export type LossLabels = Pick<LossDefinition, 'name' | 'title' | 'filterLabel'>;
+export type LossLabels = Pick<LossDefinition, 'name' | 'title' | 'filterLabel' | 'colormap'>;
 
 export interface RenderedFile {
   /** The loss it belongs to. */
@@ -67,6 +67,11 @@ function hatch(r: Raster, mask: Uint8Array): Raster {
   return { width: r.width, height: r.height, channels: 3, data: rgb };
 }
 
+/** The heatmap's colour map: --colormap, else the loss's own (flip: magma), else gray. */
+function colormapOf(opt: DrawSettings, loss: LossLabels): string {
+  return opt.colormap ?? loss.colormap ?? DEFAULTS.colormap;
+}
+
 /**
  * One loss's files. Names: `<stem>.<loss>.<kind>.png` and `<stem>.<loss>.map.npy`, stem being the fake
  * image's base name.
@@ -84,7 +89,7 @@ async function renderFiles(
   // --scale max: the largest value among the compared pixels.
   const heatScale =
     opt.scale === 'max' ? maxScale(mask ? res.map.map((v, i) => (mask[i] ? v : 0)) : res.map) : opt.scale;
-  const levels = colorize(toLevels(res.map, heatScale), W, H, await colormapLut(opt.colormap));
+  const levels = colorize(toLevels(res.map, heatScale), W, H, await colormapLut(colormapOf(opt, loss)));
   const heatmap = mask ? hatch(levels, mask) : levels;
   // Encodes run concurrently on sharp's threads; the list keeps a fixed order.
   const out: Promise<RenderedFile>[] = [];

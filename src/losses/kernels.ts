@@ -1,5 +1,5 @@
 import { tf } from '../tf.js';
-import type { Tensor4D } from '@tensorflow/tfjs-core';
+import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { backendSwitch } from './common.js';
 
 /**
@@ -18,7 +18,7 @@ import { backendSwitch } from './common.js';
  *   folded columns j-1..j+1; zero padding of the folded image is zero padding of the original (W % F = 0).
  *   The sums hold the same nonzero products, so results agree to float rounding.
  */
-const cache = new Map<string, Tensor4D>();
+const cache = new Map<string, Tensor>();
 
 /** 3x3 convolutions of one-channel images fold columns into channels (see above and foldFor). */
 const folding = backendSwitch();
@@ -56,11 +56,21 @@ function foldedKernel(taps: readonly (readonly number[])[], F: number): Float32A
 }
 
 function kernel(name: string, taps: readonly (readonly number[])[], F: number): Tensor4D {
-  const key = `${tf.getBackend()}:${name}:${F}`;
-  let k = cache.get(key);
+  return keptTensor(`${name}:${F}`, () =>
+    tf.tensor4d(foldedKernel(taps, F), [3, 3, F, F * taps.length], 'float32'),
+  );
+}
+
+/**
+ * A filter tensor made once per backend under `name` and kept (see above): other losses' kernels (flip's)
+ * live here too, so that leak checks and releaseKernels see them all.
+ */
+export function keptTensor<T extends Tensor>(name: string, make: () => T): T {
+  const key = `${tf.getBackend()}:${name}`;
+  let k = cache.get(key) as T | undefined;
   if (!k || k.isDisposed) {
     // tf.keep: made inside the caller's tf.tidy, it must outlive it.
-    k = tf.keep(tf.tensor4d(foldedKernel(taps, F), [3, 3, F, F * taps.length], 'float32'));
+    k = tf.keep(make());
     cache.set(key, k);
   }
   return k;

@@ -53,6 +53,7 @@ const LOSSES: Readonly<Record<string, { load: () => Promise<LossDefinition> } & 
     higherIsBetter: true,
     similarity: 'decibel',
   },
+  flip: { load: async () => (await import('./flip.js')).flipLoss, maskable: true },
   lpips: { load: async () => (await import('./lpips.js')).lpipsAlexLoss, requires: 'lpips-alex' },
   'lpips-vgg': { load: async () => (await import('./lpips.js')).lpipsVggLoss, requires: 'lpips-vgg' },
 };

@@ -40,8 +40,10 @@ export interface LossContext {
   vgg19?: Vgg19Weights;
   'lpips-alex'?: LpipsWeights;
   'lpips-vgg'?: LpipsWeights;
-  /** The images' value range L: 1 for [0, 1], 2 for [-1, 1] (ssim, ms-ssim, psnr). */
+  /** The images' value range L: 1 for [0, 1], 2 for [-1, 1] (ssim, ms-ssim, psnr, flip). */
   dataRange?: number;
+  /** Pixels per degree of visual angle (flip; default model.ts's DEFAULT_PPD). */
+  ppd?: number;
 }
 
 /**
@@ -79,6 +81,13 @@ export interface LossDefinition {
    */
   zeroWhenEqual?: true | (() => boolean);
   /**
+   * The halo when it depends on the context (flip: its filters' radius grows with ppd); `halo` is then the
+   * halo at the default context.
+   */
+  haloFor?: (ctx?: LossContext) => number;
+  /** The heatmap's colour map when --colormap is not given (flip: magma, as FLIP's tool draws); else gray. */
+  colormap?: string;
+  /**
    * True when `compute` reads its images only through gray(x) (sobel, laplacian): it then also takes
    * one-channel images as already gray, and the engine computes gray once for all such losses of a pair.
    */
@@ -93,7 +102,15 @@ export interface LossDefinition {
    * leaves that many border pixels out of the mean (ssim's 5), `fromMean(mean, L)` maps it (ssim: 1 - mean;
    * psnr: 10 log10(L² / mean)).
    */
-  value?: { crop?: number; fromMean?: (mean: number, dataRange: number) => number };
+  value?: {
+    crop?: number;
+    fromMean?: (mean: number, dataRange: number) => number;
+    /**
+     * The mean is a float32 running sum of the map in row-major order divided by the pixel count in float32,
+     * as FLIP's tool pools it (flip), instead of the float64 mean.
+     */
+    float32Sum?: true;
+  };
   /** The value is `mean` alone and there is no per-pixel map (ms-ssim): no files, no mask. */
   mapless?: true;
   /** The shorter side an image needs at least (ssim: 11, the window; ms-ssim: 161, four halvings of it). */
