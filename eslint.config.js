@@ -26,7 +26,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['bin/*.js', 'eslint.config.js', '.dependency-cruiser.cjs'] },
+        projectService: { allowDefaultProject: ['bin/*.js', 'eslint.config.js'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -68,6 +68,12 @@ export default tseslint.config(
     },
   },
   { files: ['bin/*.js', '*.js', '*.cjs'], languageOptions: { globals: globals.node } },
+  // The tool configs are untyped CommonJS: lint them without type information.
+  {
+    files: ['*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+    rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
+  },
   {
     files: ['test/**', 'bench/**'],
     rules: {
