@@ -11,8 +11,27 @@ import path from 'node:path';
 
 const require = createRequire(import.meta.url);
 
+/** The part of odiff-bin's Node API the bench uses. */
+interface OdiffServer {
+  compare(a: string, b: string, diff: string): Promise<{ match: boolean }>;
+  stop(): void;
+}
+
+/**
+ * odiff-bin 4.5.0, installed by `npm run bench` into .bench-peers/ (scripts/install-bench-peers.sh), not as
+ * a dev dependency: the registry this project installs from lacks its other platforms' optional packages,
+ * so no lock file can hold them and `npm ci` refuses the lock.
+ */
+function loadOdiff(): { ODiffServer: new () => OdiffServer } {
+  const peers = path.resolve(
+    path.dirname(new URL(import.meta.url).pathname),
+    '../../.bench-peers/package.json',
+  );
+  return createRequire(peers)('odiff-bin') as { ODiffServer: new () => OdiffServer };
+}
+
 async function odiff(names: string[], real: string, fake: string, out: string): Promise<number> {
-  const { ODiffServer } = require('odiff-bin') as typeof import('odiff-bin');
+  const { ODiffServer } = loadOdiff();
   const server = new ODiffServer();
   let differ = 0;
   try {

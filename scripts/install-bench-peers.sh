@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The benchmark's odiff-bin (the screenshot workload's peer), installed beside the project in .bench-peers/
+# rather than as a dev dependency: the registry lacks odiff-bin's other-platform optional packages, so a
+# lock file cannot hold them and `npm ci` would refuse it. Best effort: without it the odiff row is skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -d .bench-peers/node_modules/odiff-bin ] && exit 0
+mkdir -p .bench-peers
+npm install --prefix .bench-peers --no-save --no-package-lock --no-audit --no-fund odiff-bin@4.5.0 >/dev/null
