@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -50,3 +51,41 @@ export function liveTensors(): number {
 // annotations on stderr. test/cli/github.test.ts and action.test.ts set what they test explicitly.
 delete process.env.GITHUB_ACTIONS;
 delete process.env.GITHUB_STEP_SUMMARY;
+
+/** What `npm pack --json` reports of the tarball. */
+export interface PackReport {
+  filename: string;
+  size: number;
+  entryCount: number;
+  files: { path: string }[];
+}
+
+/** npm's own CLI, run by this Node (npm ships with it). */
+export function npm(args: string[], cwd: string): { code: number | null; out: string } {
+  const cli = path.join(path.dirname(process.execPath), '../lib/node_modules/npm/bin/npm-cli.js');
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 300_000 });
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+/**
+ * The package as npm would publish it, installed into `dir` as a new ESM project: `npm pack` of dist/ as
+ * `npm test` built it (--ignore-scripts: prepare would rebuild under the running tests), then `npm install`
+ * of the tarball. Throws with npm's output when either step fails.
+ */
+export function packInto(dir: string): PackReport {
+  const pack = npm(['pack', '--ignore-scripts', '--json', '--pack-destination', dir], ROOT);
+  if (pack.code !== 0) throw new Error(`npm pack failed: ${pack.out}`);
+  const packed = (JSON.parse(pack.out.slice(pack.out.indexOf('['))) as PackReport[])[0]!;
+  writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+  );
+  // --prefer-offline: the dependencies are in npm's cache since `npm ci`; the registry is asked otherwise.
+  const install = npm(
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', `./${packed.filename}`],
+    dir,
+  );
+  if (install.code !== 0)
+    throw new Error(`npm install of the tarball failed: ${install.out.split('\n').slice(-3).join(' ')}`);
+  return packed;
+}

@@ -3,40 +3,22 @@
  * binary on a fixture pair, the library from plain ESM, and its shipped types under `tsc --noEmit`. The
  * tarball holds no test, fixture or bench file and stays under PACK_LIMIT (stated in the README).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { REFERENCE, ROOT, fixture, relErr } from '../helpers.js';
+import { REFERENCE, ROOT, fixture, packInto, relErr, type PackReport } from '../helpers.js';
 
 /** The packed size the README promises: 1 MiB. */
 const PACK_LIMIT = 2 ** 20;
-const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 let dir = '';
-let packed: { filename: string; size: number; entryCount: number; files: { path: string }[] };
+let packed: PackReport;
 
 before(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'nectar-pack-'));
-  // npm test has built dist/ already: pack it as it is (prepare would rebuild under the running tests).
-  const out = execFileSync(NPM, ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  packed = (JSON.parse(out) as (typeof packed)[])[0]!;
-  writeFileSync(
-    path.join(dir, 'package.json'),
-    JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
-  );
-  execFileSync(
-    NPM,
-    ['install', '--no-audit', '--no-fund', '--loglevel=error', path.join(dir, packed.filename)],
-    {
-      cwd: dir,
-      stdio: 'inherit',
-    },
-  );
+  packed = packInto(dir);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 

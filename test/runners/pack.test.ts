@@ -6,18 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fixture, REFERENCE, ROOT } from '../helpers.js';
+import { fixture, packInto, REFERENCE, ROOT } from '../helpers.js';
 import { CHROMIUM, copySample, JEST, NO_CHROMIUM, node, PLAYWRIGHT, TMP, VITEST } from './sample.js';
 
 const CASE = REFERENCE.cases.facade256!;
@@ -25,28 +17,14 @@ let project = '';
 let why: string | undefined;
 after(() => project && rmSync(project, { recursive: true, force: true }));
 
-/** npm's own CLI, run by this Node (npm ships with it). */
-function npm(args: string[], cwd: string) {
-  const cli = path.join(path.dirname(process.execPath), '../lib/node_modules/npm/bin/npm-cli.js');
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status, out: `${r.stdout}${r.stderr}` };
-}
-
 before(() => {
   mkdirSync(TMP, { recursive: true });
   project = mkdtempSync(path.join(TMP, 'packed-'));
-  // dist/ is built by `npm test` itself; --ignore-scripts: no second build.
-  const pack = npm(['pack', '--ignore-scripts', '--pack-destination', project], ROOT);
-  assert.equal(pack.code, 0, pack.out);
-  const tgz = readdirSync(project).find((f) => f.endsWith('.tgz'))!;
-  writeFileSync(
-    path.join(project, 'package.json'),
-    '{ "name": "packed-check", "private": true, "type": "module" }\n',
-  );
-  // --prefer-offline: the dependencies are in npm's cache since `npm ci`; the registry is asked otherwise.
-  const install = npm(['install', '--prefer-offline', '--no-audit', '--no-fund', `./${tgz}`], project);
-  if (install.code !== 0)
-    why = `npm install of the tarball failed (offline?): ${install.out.split('\n').slice(-3).join(' ')}`;
+  try {
+    packInto(project);
+  } catch (err) {
+    why = `${(err as Error).message} (offline?)`;
+  }
 });
 
 describe('packed package', { concurrency: 3 }, () => {
