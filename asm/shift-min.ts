@@ -18,10 +18,23 @@
   return ((W + 3) & ~3) + 2 * k;
 }
 
-/** Scratch floats shiftMin needs: C real planes, C padded fake planes, one running-minimum row. */
+/** Scratch floats shiftMin needs: C real planes, C padded fake planes, one running-minimum row, and a
+ *  256-entry table of an 8-bit sample's value. */
 export function scratchFloats(W: i32, H: i32, C: i32, k: i32): i32 {
   const row = rowFloats(W, k);
-  return C * H * row + C * (H + 2 * k) * row + row;
+  return C * H * row + C * (H + 2 * k) * row + row + 256;
+}
+
+/**
+ * The float32 value of each 8-bit sample v at `lut`: v / max, then 2x - 1 in the signed range, the same
+ * float32 operations splitSamples makes per sample (so looking it up gives the same value, bit for bit).
+ */
+function sampleTable(lut: usize, max: f32, signed: bool): void {
+  for (let v = 0; v < 256; v++) {
+    let a = <f32>v / max;
+    if (signed) a = a * 2 - 1;
+    store<f32>(lut + (<usize>v << 2), a);
+  }
 }
 
 /** Channel planes of r (rows of `row` floats) and of f padded by k rows and columns of +Infinity. */
@@ -55,6 +68,8 @@ function splitSamples(r: usize, f: usize, bytes: i32, C: i32, W: i32, H: i32, k:
   const inf = Infinity as f32;
   const fplane = <usize>((H + 2 * k) * row) << 2;
   const rplane = <usize>(H * row) << 2;
+  const lut = fp + <usize>C * fplane + (<usize>row << 2);
+  if (bytes == 1) sampleTable(lut, max, signed);
   for (let c = 0; c < C; c++) {
     const fc = fp + <usize>c * fplane;
     for (let i = 0; i < (H + 2 * k) * row; i++) store<f32>(fc + (<usize>i << 2), inf);
@@ -65,15 +80,15 @@ function splitSamples(r: usize, f: usize, bytes: i32, C: i32, W: i32, H: i32, k:
         const i = <usize>((y * W + x) * C + c);
         let a: f32, b: f32;
         if (bytes == 1) {
-          a = <f32>load<u8>(r + i) / max;
-          b = <f32>load<u8>(f + i) / max;
+          a = load<f32>(lut + (<usize>load<u8>(r + i) << 2));
+          b = load<f32>(lut + (<usize>load<u8>(f + i) << 2));
         } else {
           a = <f32>load<u16>(r + (i << 1)) / max;
           b = <f32>load<u16>(f + (i << 1)) / max;
-        }
-        if (signed) {
-          a = a * 2 - 1;
-          b = b * 2 - 1;
+          if (signed) {
+            a = a * 2 - 1;
+            b = b * 2 - 1;
+          }
         }
         store<f32>(rrow + (<usize>x << 2), a);
         store<f32>(frow + (<usize>x << 2), b);
@@ -98,7 +113,7 @@ export function shiftMin(r: usize, f: usize, C: i32, W: i32, H: i32, k: i32, squ
   const rp = scratch;
   const fp = rp + (<usize>(C * H * row) << 2);
   split(r, f, C, W, H, k, rp, fp);
-  minRows(C, W, H, k, square, out, scratch);
+  minRows(C, W, H, k, square, out, scratch, false);
 }
 
 /**
@@ -110,32 +125,87 @@ export function shiftMinSamples(r: usize, f: usize, bytes: i32, C: i32, W: i32, 
   const rp = scratch;
   const fp = rp + (<usize>(C * H * row) << 2);
   splitSamples(r, f, bytes, C, W, H, k, max, signed, rp, fp);
-  minRows(C, W, H, k, square, out, scratch);
+  minRows(C, W, H, k, square, out, scratch, true);
 }
 
-/** The running minimum over the offsets, row by row, from the planes split into `scratch`. */
-function minRows(C: i32, W: i32, H: i32, k: i32, square: bool, out: usize, scratch: usize): void {
+/**
+ * The running minimum's start for one row: 0 for each group of 4 pixels equal in every channel of both
+ * images (its offset-0 term is 0, and no term is below +0: sums of |d| or d * d, divided by C), else
+ * +Infinity.
+ */
+@inline function startRow(rrow: usize, frow: usize, C: i32, lanes: i32, rplane: usize, fplane: usize, best: usize): void {
+  const inf = f32x4.splat(Infinity), zero = f32x4.splat(0);
+  for (let x = 0; x < lanes; x += 4) {
+    const o = <usize>x << 2;
+    let same = i32x4.splat(-1);
+    for (let c = 0; c < C; c++)
+      same = v128.and(same, f32x4.eq(v128.load(frow + o + <usize>c * fplane), v128.load(rrow + o + <usize>c * rplane)));
+    v128.store(best + o, v128.all_true<i32>(same) ? zero : inf);
+  }
+}
+
+/**
+ * The running minimum over the offsets, row by row, from the planes split into `scratch`. With `skip`
+ * (values from samples: never NaN, which f32x4.min would carry past a 0), a group of 4 pixels whose minimum
+ * is +0 in every lane (all bits zero) is final: the other offsets are not computed.
+ */
+function minRows(C: i32, W: i32, H: i32, k: i32, square: bool, out: usize, scratch: usize, skip: bool): void {
   const row = rowFloats(W, k);
   const rp = scratch;
   const fp = rp + (<usize>(C * H * row) << 2);
   const best = fp + (<usize>(C * (H + 2 * k) * row) << 2);
   const rplane = <usize>(H * row) << 2, fplane = <usize>((H + 2 * k) * row) << 2;
-  const cv = f32x4.splat(<f32>C), inf = f32x4.splat(Infinity);
+  const cv = f32x4.splat(<f32>C);
   const lanes = (W + 3) & ~3;
   for (let y = 0; y < H; y++) {
-    for (let x = 0; x < lanes; x += 4) v128.store(best + (<usize>x << 2), inf);
     const rrow = rp + (<usize>(y * row) << 2);
+    if (skip) startRow(rrow, fp + (<usize>((y + k) * row + k) << 2), C, lanes, rplane, fplane, best);
+    else for (let x = 0; x < lanes; x += 4) v128.store(best + (<usize>x << 2), f32x4.splat(Infinity));
     for (let dy = -k; dy <= k; dy++) {
       for (let dx = -k; dx <= k; dx++) {
         const frow = fp + (<usize>((y + k + dy) * row + k + dx) << 2);
         for (let x = 0; x < lanes; x += 4) {
           const o = <usize>x << 2;
+          const b = v128.load(best + o);
+          if (skip && !v128.any_true(b)) continue;
           const m = term(rrow + o, frow + o, C, rplane, fplane, square, cv);
-          v128.store(best + o, f32x4.min(v128.load(best + o), m));
+          v128.store(best + o, f32x4.min(b, m));
         }
       }
     }
     const orow = out + (<usize>(y * W) << 2);
     memory.copy(orow, best, <usize>W << 2);
   }
+}
+
+/**
+ * k = 0 for 8-bit RGB samples, straight from the interleaved samples (no planes): per pixel
+ * (sum over c, in channel order, of |F_c - R_c|^power) / C with the values from the sample table, 0 for a
+ * pixel whose samples are equal in both images (4 pixels compared at once, as 12 bytes). `lut`: 256 floats
+ * of scratch.
+ */
+export function pointMap8(r: usize, f: usize, C: i32, W: i32, H: i32, max: f32, signed: bool, square: bool, out: usize, lut: usize): void {
+  sampleTable(lut, max, signed);
+  const n = W * H, groups = C == 3 ? n & ~3 : 0;
+  const cf = <f32>C;
+  let i = 0;
+  for (; i < groups; i += 4) {
+    const p = <usize>(i * 3);
+    if (load<u64>(r + p) == load<u64>(f + p) && load<u32>(r + p + 8) == load<u32>(f + p + 8)) {
+      v128.store(out + (<usize>i << 2), f32x4.splat(0));
+      continue;
+    }
+    for (let j = i; j < i + 4; j++) store<f32>(out + (<usize>j << 2), pixel(r, f, j, C, square, cf, lut));
+  }
+  for (; i < n; i++) store<f32>(out + (<usize>i << 2), pixel(r, f, i, C, square, cf, lut));
+}
+
+@inline function pixel(r: usize, f: usize, i: i32, C: i32, square: bool, cf: f32, lut: usize): f32 {
+  let s: f32 = 0;
+  for (let c = 0; c < C; c++) {
+    const q = <usize>(i * C + c);
+    const d = load<f32>(lut + (<usize>load<u8>(f + q) << 2)) - load<f32>(lut + (<usize>load<u8>(r + q) << 2));
+    s += square ? d * d : abs<f32>(d);
+  }
+  return s / cf;
 }

@@ -53,6 +53,18 @@ export function hostShiftMin(real: Tensor4D, fake: Tensor4D, k: number, power: 1
 }
 
 interface SamplesKernel extends ShiftKernel {
+  pointMap8(
+    r: number,
+    f: number,
+    c: number,
+    w: number,
+    h: number,
+    max: number,
+    signed: boolean,
+    square: boolean,
+    out: number,
+    lut: number,
+  ): void;
   shiftMinSamples(
     r: number,
     f: number,
@@ -87,27 +99,31 @@ export function hostShiftMinSamples(
   const image = (h * w * 3 * bytes + 15) & ~15;
   const out = 2 * image;
   const scratch = out + ((h * w * 4 + 15) & ~15);
+  // k = 0 on 8-bit samples: no planes, only the 256-float sample table after the map.
+  const direct = k === 0 && bytes === 1;
   const sizer = hostKernel<SamplesKernel>('shift-min', 0).exports;
-  const total = scratch + sizer.scratchFloats(w, h, 3, k) * 4;
+  const total = direct ? scratch + 1024 : scratch + sizer.scratchFloats(w, h, 3, k) * 4;
   if (total > MAX_KERNEL_BYTES || fake.samples.BYTES_PER_ELEMENT !== bytes) return undefined;
   const { exports: kernel, memory } = hostKernel<SamplesKernel>('shift-min', total);
   const heap = new Uint8Array(memory.buffer);
   const asBytes = (s: Uint8Array | Uint16Array) => new Uint8Array(s.buffer, s.byteOffset, s.byteLength);
   heap.set(asBytes(real.samples), 0);
   heap.set(asBytes(fake.samples), image);
-  kernel.shiftMinSamples(
-    0,
-    image,
-    bytes,
-    3,
-    w,
-    h,
-    k,
-    real.max,
-    range === 'signed',
-    power === 2,
-    out,
-    scratch,
-  );
+  if (direct) kernel.pointMap8(0, image, 3, w, h, real.max, range === 'signed', power === 2, out, scratch);
+  else
+    kernel.shiftMinSamples(
+      0,
+      image,
+      bytes,
+      3,
+      w,
+      h,
+      k,
+      real.max,
+      range === 'signed',
+      power === 2,
+      out,
+      scratch,
+    );
   return new Float32Array(memory.buffer, out, h * w).slice();
 }

@@ -123,7 +123,7 @@ test('the shift kernel declines inside tf.grad and on a backend without host ker
   tf.dispose(x);
 });
 
-test('from stored samples (8- and 16-bit, unit and signed range), the engine gives l1, l2, psnr and the shift-tolerant maps bit for bit as the tensor path does', async () => {
+test('from stored samples (8- and 16-bit, unit and signed range; pairs unlike and mostly equal), the engine gives l1, l2, psnr and the shift-tolerant maps bit for bit as the tensor path does', async () => {
   const { computeLosses } = await import('../../src/engine/compute.js');
   const { loadLoss } = await import('../../src/losses/registry.js');
   await useBackend('wasm');
@@ -141,25 +141,34 @@ test('from stored samples (8- and 16-bit, unit and signed range), the engine giv
       max,
       samples: new Arr(W * H * 3).map(() => rnd() * (max + 1)),
     });
-    const [a, b] = [img(), img()];
+    const [a, b0] = [img(), img()];
+    // A screenshot pair: most pixels equal (the kernel skips them), a few changed in one channel or all.
+    const near = {
+      ...a,
+      samples: a.samples.map((v, i) => (rnd() < 0.1 ? (v + 1 + (i % 3)) % (max + 1) : v)),
+    };
     const mask = Uint8Array.from({ length: W * H }, (_, i) => (i % 5 ? 1 : 0));
-    for (const name of ['l1', 'l2', 'psnr'])
-      for (const range of ['unit', 'signed'] as const)
-        for (const shift of name === 'psnr' ? [0] : [0, 1, 3])
-          for (const m of [undefined, mask]) {
-            const loss = (await loadLoss(name))!;
-            const run = () => computeLosses([loss], a, b, range, {}, { shift, mask: m });
-            setHostKernels('wasm', false);
-            let ops;
-            try {
-              ops = (await run())[0]!;
-            } finally {
-              setHostKernels('wasm', true);
+    for (const [label0, b] of [
+      ['unlike', b0],
+      ['mostly equal', near],
+    ] as const)
+      for (const name of ['l1', 'l2', 'psnr'])
+        for (const range of ['unit', 'signed'] as const)
+          for (const shift of name === 'psnr' ? [0] : [0, 1, 3])
+            for (const m of [undefined, mask]) {
+              const loss = (await loadLoss(name))!;
+              const run = () => computeLosses([loss], a, b, range, {}, { shift, mask: m });
+              setHostKernels('wasm', false);
+              let ops;
+              try {
+                ops = (await run())[0]!;
+              } finally {
+                setHostKernels('wasm', true);
+              }
+              const direct = (await run())[0]!;
+              const label = `${label0} ${name} ${max} ${range} shift ${shift}${m ? ' masked' : ''}`;
+              assert.deepEqual(direct.map, ops.map, label);
+              assert.equal(direct.value, ops.value, label);
             }
-            const direct = (await run())[0]!;
-            const label = `${name} ${max} ${range} shift ${shift}${m ? ' masked' : ''}`;
-            assert.deepEqual(direct.map, ops.map, label);
-            assert.equal(direct.value, ops.value, label);
-          }
   }
 });
