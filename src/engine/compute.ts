@@ -108,8 +108,9 @@ export async function computeLosses(
 }
 
 /**
- * A loss's output from the map its `fromSamples` gives (l1, l2, psnr, shift-tolerant or not; ssim), where
- * it applies (images up to one strip): the same map as the strips' tensors give, with no tensor made.
+ * A loss's output from the map its `fromSamples` gives (l1, l2, psnr, shift-tolerant or not; ssim; sobel
+ * and laplacian), where it applies (images up to one strip): the same map as the strips' tensors give, with
+ * no tensor made.
  */
 function fromSamples(
   loss: LossDefinition,
@@ -121,6 +122,8 @@ function fromSamples(
   const k = opt.shift ?? 0;
   // Larger images run in strips, which bound the memory (the kernel's stays at its largest).
   if (!loss.fromSamples || (k && !loss.shift) || real.width * real.height > STRIP_PIXELS) return undefined;
+  // The kernels give the map alone: a loss with filtered maps to draw (sobel's figure) uses the strips.
+  if (loss.filterLabel !== undefined && opt.filtered !== false) return undefined;
   const map = loss.fromSamples(real, fake, range, k);
   if (!map) return undefined;
   const acc = accumulator(loss, real.width, real.height, opt, DATA_RANGE[range], true);

@@ -2,6 +2,7 @@ import { tf } from '../tf.js';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 import { checkPair, gray, toMap, tidyLoss, planeMean } from './common.js';
 import { conv3x3 } from './kernels.js';
+import { hostFilterSamples } from './filter-host.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
 
 // NectarGAN Laplacian's single 4-neighbour kernel.
@@ -30,6 +31,8 @@ export const laplacianLoss: LossDefinition = {
   zeroWhenEqual: true,
   halo: 1,
   grayOnly: true,
+  // Not shift-tolerant (k > 0): the engine's ops then.
+  fromSamples: (r, f, range, k) => (k ? undefined : hostFilterSamples(r, f, range, 'laplacian')),
   compute: laplacian,
   shift: {
     filter: (x) => conv3x3(gray(x), 'laplacian', [K]),

@@ -2,6 +2,7 @@ import { tf } from '../tf.js';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 import { channelSum, checkPair, gray, toMap, tidyLoss, planeMean } from './common.js';
 import { conv3x3 } from './kernels.js';
+import { hostFilterSamples } from './filter-host.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
 
 // NectarGAN Sobel.__init__ registers 'x' then 'y' in this order.
@@ -40,6 +41,8 @@ export const sobelLoss: LossDefinition = {
   zeroWhenEqual: true,
   halo: 1,
   grayOnly: true,
+  // Not shift-tolerant (k > 0): the engine's ops then.
+  fromSamples: (r, f, range, k) => (k ? undefined : hostFilterSamples(r, f, range, 'sobel')),
   compute: sobel,
   shift: { filter: (x) => magnitude(gray(x)), power: 1, filterLabel: 'sobel' },
 };
