@@ -34,13 +34,24 @@ export function maxScale(...maps: Float32Array[]): number {
 /** Gray levels through a colour map's LUT (null: stay one-channel gray). */
 export function colorize(levels: Uint8Array, width: number, height: number, lut: Uint8Array | null): Raster {
   if (!lut) return { width, height, channels: 1, data: levels };
-  const data = new Uint8Array(levels.length * 3);
-  for (let i = 0; i < levels.length; i++) {
-    const j = levels[i] * 3;
+  const data = Buffer.alloc(levels.length * 3);
+  // Level 0's colour everywhere at once (a native fill), then the other levels (a screenshot's map is
+  // mostly 0), skipped four at a time where their bytes are all 0.
+  if (lut[0] || lut[1] || lut[2]) data.fill(lut.subarray(0, 3));
+  const put = (i: number) => {
+    const j = levels[i]! * 3;
+    if (j === 0) return;
     data[i * 3] = lut[j]!;
     data[i * 3 + 1] = lut[j + 1]!;
     data[i * 3 + 2] = lut[j + 2]!;
+  };
+  const aligned = levels.byteOffset % 4 === 0 ? levels.length >> 2 : 0;
+  const quads = aligned ? new Uint32Array(levels.buffer, levels.byteOffset, aligned) : new Uint32Array(0);
+  for (let q = 0; q < aligned; q++) {
+    if (quads[q] === 0) continue;
+    for (let i = 4 * q; i < 4 * q + 4; i++) put(i);
   }
+  for (let i = 4 * aligned; i < levels.length; i++) put(i);
   return { width, height, channels: 3, data };
 }
 

@@ -24,3 +24,22 @@ test('colour maps: gray stays one channel, the others follow d3-scale-chromatic'
   const r = colorize(new Uint8Array([200]), 1, 1, lut);
   assert.deepEqual(Array.from(r.data), Array.from(lut.subarray(600, 603)));
 });
+
+test('colour maps on mostly-zero levels (filled, then the others): each pixel is its level’s LUT colour', async () => {
+  const lut = (await colormapLut('inferno'))!;
+  // 4-byte aligned and not, lengths with and without a remainder of four.
+  const raw = new Uint8Array(1 + 4003).map((_, i) =>
+    i % 11 === 0 ? (i * 37) % 256 : i % 97 === 1 ? 255 : 0,
+  );
+  for (const levels of [raw.subarray(0, 4000), raw.subarray(1, 4003), raw.subarray(4, 7)]) {
+    const r = colorize(levels, levels.length, 1, lut);
+    const want = Array.from(levels).flatMap((v) => Array.from(lut.subarray(v * 3, v * 3 + 3)));
+    assert.deepEqual(Array.from(r.data), want);
+  }
+});
+
+test('heatmap levels of a mostly-zero map (its +0 entries skipped) follow the rule', () => {
+  const m = Float32Array.from({ length: 999 }, (_, i) => (i % 7 ? 0 : i % 3 ? -0 : (i % 13) / 8));
+  const want = Array.from(m, (v) => Math.round(255 * Math.min(1, Math.max(0, v))));
+  assert.deepEqual(Array.from(toLevels(m, 1)), want);
+});
