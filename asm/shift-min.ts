@@ -65,14 +65,29 @@ function split(r: usize, f: usize, C: i32, W: i32, H: i32, k: i32, rp: usize, fp
  */
 function splitSamples(r: usize, f: usize, bytes: i32, C: i32, W: i32, H: i32, k: i32, max: f32, signed: bool, rp: usize, fp: usize): void {
   const row = rowFloats(W, k);
-  const inf = Infinity as f32;
   const fplane = <usize>((H + 2 * k) * row) << 2;
   const rplane = <usize>(H * row) << 2;
   const lut = fp + <usize>C * fplane + (<usize>row << 2);
   if (bytes == 1) sampleTable(lut, max, signed);
+  // Only the fake planes' padding is +Infinity: its interior is written below.
+  for (let c = 0; c < C; c++) infinityBorder(fp + <usize>c * fplane, W, H, k, row);
+  if (bytes == 1 && C == 3) {
+    // 8-bit RGB: every pixel's three channels at once, one pass over the samples.
+    for (let y = 0; y < H; y++) {
+      const rrow = rp + (<usize>(y * row) << 2);
+      const frow = fp + (<usize>((y + k) * row + k) << 2);
+      for (let x = 0; x < W; x++) {
+        const i = <usize>((y * W + x) * 3), o = <usize>x << 2;
+        for (let c: usize = 0; c < 3; c++) {
+          store<f32>(rrow + c * rplane + o, load<f32>(lut + (<usize>load<u8>(r + i + c) << 2)));
+          store<f32>(frow + c * fplane + o, load<f32>(lut + (<usize>load<u8>(f + i + c) << 2)));
+        }
+      }
+    }
+    return;
+  }
   for (let c = 0; c < C; c++) {
     const fc = fp + <usize>c * fplane;
-    for (let i = 0; i < (H + 2 * k) * row; i++) store<f32>(fc + (<usize>i << 2), inf);
     for (let y = 0; y < H; y++) {
       const rrow = rp + <usize>c * rplane + (<usize>(y * row) << 2);
       const frow = fc + (<usize>((y + k) * row + k) << 2);
@@ -94,6 +109,21 @@ function splitSamples(r: usize, f: usize, bytes: i32, C: i32, W: i32, H: i32, k:
         store<f32>(frow + (<usize>x << 2), b);
       }
     }
+  }
+}
+
+/** +Infinity in a padded fake plane's k rows above and below and in each row's columns outside [k, k + W). */
+function infinityBorder(plane: usize, W: i32, H: i32, k: i32, row: i32): void {
+  const inf = Infinity as f32;
+  const rows = H + 2 * k;
+  for (let y = 0; y < rows; y++) {
+    const at = plane + (<usize>(y * row) << 2);
+    if (y < k || y >= H + k) {
+      for (let x = 0; x < row; x++) store<f32>(at + (<usize>x << 2), inf);
+      continue;
+    }
+    for (let x = 0; x < k; x++) store<f32>(at + (<usize>x << 2), inf);
+    for (let x = k + W; x < row; x++) store<f32>(at + (<usize>x << 2), inf);
   }
 }
 
@@ -128,26 +158,19 @@ export function shiftMinSamples(r: usize, f: usize, bytes: i32, C: i32, W: i32, 
   minRows(C, W, H, k, square, out, scratch, true);
 }
 
-/**
- * The running minimum's start for one row: 0 for each group of 4 pixels equal in every channel of both
- * images (its offset-0 term is 0, and no term is below +0: sums of |d| or d * d, divided by C), else
- * +Infinity.
- */
-@inline function startRow(rrow: usize, frow: usize, C: i32, lanes: i32, rplane: usize, fplane: usize, best: usize): void {
-  const inf = f32x4.splat(Infinity), zero = f32x4.splat(0);
-  for (let x = 0; x < lanes; x += 4) {
-    const o = <usize>x << 2;
-    let same = i32x4.splat(-1);
-    for (let c = 0; c < C; c++)
-      same = v128.and(same, f32x4.eq(v128.load(frow + o + <usize>c * fplane), v128.load(rrow + o + <usize>c * rplane)));
-    v128.store(best + o, v128.all_true<i32>(same) ? zero : inf);
-  }
+/** Whether a group of 4 pixels is equal in every channel of both images (its map is then 0: see minRows). */
+@inline function sameGroup(rv: usize, fv: usize, C: i32, rplane: usize, fplane: usize): bool {
+  let same = i32x4.splat(-1);
+  for (let c = 0; c < C; c++)
+    same = v128.and(same, f32x4.eq(v128.load(fv + <usize>c * fplane), v128.load(rv + <usize>c * rplane)));
+  return v128.all_true<i32>(same);
 }
 
 /**
- * The running minimum over the offsets, row by row, from the planes split into `scratch`. With `skip`
- * (values from samples: never NaN, which f32x4.min would carry past a 0), a group of 4 pixels whose minimum
- * is +0 in every lane (all bits zero) is final: the other offsets are not computed.
+ * The running minimum over the offsets, 4 pixels at a time, from the planes split into `scratch`: for each
+ * group, min over dy, then dx, of its terms, from +Infinity. With `skip` (values from samples, never NaN,
+ * which f32x4.min would carry), a group equal in every channel of both images is 0 without its terms: its
+ * offset-0 term is 0 and no term is below +0 (sums of |d| or d * d, divided by C).
  */
 function minRows(C: i32, W: i32, H: i32, k: i32, square: bool, out: usize, scratch: usize, skip: bool): void {
   const row = rowFloats(W, k);
@@ -155,23 +178,24 @@ function minRows(C: i32, W: i32, H: i32, k: i32, square: bool, out: usize, scrat
   const fp = rp + (<usize>(C * H * row) << 2);
   const best = fp + (<usize>(C * (H + 2 * k) * row) << 2);
   const rplane = <usize>(H * row) << 2, fplane = <usize>((H + 2 * k) * row) << 2;
-  const cv = f32x4.splat(<f32>C);
+  const cv = f32x4.splat(<f32>C), inf = f32x4.splat(Infinity), zero = f32x4.splat(0);
   const lanes = (W + 3) & ~3;
   for (let y = 0; y < H; y++) {
     const rrow = rp + (<usize>(y * row) << 2);
-    if (skip) startRow(rrow, fp + (<usize>((y + k) * row + k) << 2), C, lanes, rplane, fplane, best);
-    else for (let x = 0; x < lanes; x += 4) v128.store(best + (<usize>x << 2), f32x4.splat(Infinity));
-    for (let dy = -k; dy <= k; dy++) {
-      for (let dx = -k; dx <= k; dx++) {
-        const frow = fp + (<usize>((y + k + dy) * row + k + dx) << 2);
-        for (let x = 0; x < lanes; x += 4) {
-          const o = <usize>x << 2;
-          const b = v128.load(best + o);
-          if (skip && !v128.any_true(b)) continue;
-          const m = term(rrow + o, frow + o, C, rplane, fplane, square, cv);
-          v128.store(best + o, f32x4.min(b, m));
-        }
+    const frow0 = fp + (<usize>((y + k) * row + k) << 2);
+    for (let x = 0; x < lanes; x += 4) {
+      const o = <usize>x << 2;
+      if (skip && sameGroup(rrow + o, frow0 + o, C, rplane, fplane)) {
+        v128.store(best + o, zero);
+        continue;
       }
+      let b = inf;
+      for (let dy = -k; dy <= k; dy++)
+        for (let dx = -k; dx <= k; dx++) {
+          const fq = frow0 + o + (<usize>(dy * row + dx) << 2);
+          b = f32x4.min(b, term(rrow + o, fq, C, rplane, fplane, square, cv));
+        }
+      v128.store(best + o, b);
     }
     const orow = out + (<usize>(y * W) << 2);
     memory.copy(orow, best, <usize>W << 2);
