@@ -1,6 +1,7 @@
 import { SizeMismatchError, UserError } from '../errors.js';
 import { decodeImage } from '../io/decode.js';
 import { writeAllOrNothing } from '../io/write.js';
+import { recycleMaps } from '../losses/host.js';
 import { loadLoss } from '../losses/registry.js';
 import type { LossDefinition } from '../losses/types.js';
 import type { ComputeSettings, DecodedImage, DrawSettings, LossOutput, PairComparison } from '../model.js';
@@ -72,6 +73,9 @@ export async function runPair(
 ): Promise<PairComparison> {
   const e = await evaluatePair(real, fake, target.mask, run);
   if (run.draw) await writeFiles(e.losses, e.outputs, e.real, e.fake, target, run, e.mask, e.comparison);
+  // The files are written (synchronously, all at once) and the comparison holds no map: the maps' memory
+  // serves the next pair's kernels.
+  recycleMaps(e.outputs.map((o) => o.map));
   return e.comparison;
 }
 

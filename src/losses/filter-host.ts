@@ -1,5 +1,5 @@
 import type { RawImage, Range } from '../model.js';
-import { hostKernel, hostKernelsActive, MAX_KERNEL_BYTES } from './host.js';
+import { copyOut, hostKernel, hostKernelsActive, MAX_KERNEL_BYTES } from './host.js';
 
 /**
  * The Sobel and Laplacian maps of two whole images given as stored RGB samples (8- or 16-bit), computed by
@@ -51,5 +51,5 @@ export function hostFilterSamples(
   heap.set(asBytes(real.samples), 0);
   heap.set(asBytes(fake.samples), image);
   kernel.filterMap(0, image, bytes, w, h, real.max, range === 'signed', KINDS[kind], out, scratch);
-  return new Float32Array(memory.buffer, out, h * w).slice();
+  return copyOut(memory, out, h * w);
 }

@@ -1,7 +1,7 @@
 import { tf } from '../tf.js';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 import type { RawImage, Range } from '../model.js';
-import { hostKernel, hostKernelsActive, MAX_KERNEL_BYTES } from './host.js';
+import { copyOut, hostKernel, hostKernelsActive, MAX_KERNEL_BYTES } from './host.js';
 
 /**
  * The per-pixel maps of l1 and l2 and the shift-tolerant map of every per-pixel loss, computed by a
@@ -125,5 +125,5 @@ export function hostShiftMinSamples(
       out,
       scratch,
     );
-  return new Float32Array(memory.buffer, out, h * w).slice();
+  return copyOut(memory, out, h * w);
 }

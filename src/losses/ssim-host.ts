@@ -1,7 +1,7 @@
 import { tf } from '../tf.js';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 import type { RawImage } from '../model.js';
-import { hostKernel, hostKernelsActive, MAX_KERNEL_BYTES } from './host.js';
+import { copyOut, hostKernel, hostKernelsActive, MAX_KERNEL_BYTES } from './host.js';
 
 export { setHostKernels } from './host.js';
 
@@ -114,5 +114,5 @@ export function hostSsimSamples(
   heap.fill(0, at.out / 4, at.out / 4 + h * w);
   k.ssimMeanMap(at.x, at.y, 3, w, h, at.out, at.taps, at.scratch, c1, c2);
   k.oneMinus(at.out, h * w, at.out);
-  return heap.slice(at.out / 4, at.out / 4 + h * w);
+  return copyOut(memory, at.out, h * w);
 }

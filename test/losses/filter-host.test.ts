@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useBackend } from '../../src/engine/backend.js';
 import { computeLosses } from '../../src/engine/compute.js';
-import { setPointwiseKernels } from '../../src/losses/host.js';
+import { recycleMaps, setPointwiseKernels } from '../../src/losses/host.js';
 import { hostFilterSamples } from '../../src/losses/filter-host.js';
 import { loadLoss } from '../../src/losses/registry.js';
 
@@ -69,4 +69,17 @@ test('the filter kernel steps aside where the filtered maps are drawn, and off t
   } finally {
     await useBackend('wasm');
   }
+});
+
+test('maps handed back after a pair (recycleMaps) are reused by the next kernel call, overwritten; views are not kept', async () => {
+  await useBackend('wasm');
+  const [[a, b], [c, d]] = pair(16, 8, 255);
+  const first = hostFilterSamples(a, b, 'unit', 'sobel')!;
+  const want = Float32Array.from(hostFilterSamples(c, d, 'unit', 'sobel')!);
+  recycleMaps([first, new Float32Array(new ArrayBuffer(16 * 8 * 4 + 8), 8, 16 * 8)]);
+  const again = hostFilterSamples(c, d, 'unit', 'sobel')!;
+  assert.equal(again, first, 'the recycled array is handed out again');
+  assert.deepEqual(again, want, 'with the new pair’s map in it');
+  const next = hostFilterSamples(c, d, 'unit', 'sobel')!;
+  assert.notEqual(next, again, 'a view into a larger buffer was not kept; nothing else was spare');
 });
