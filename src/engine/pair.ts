@@ -1,7 +1,7 @@
 import { SizeMismatchError, UserError } from '../errors.js';
 import { decodeImage } from '../io/decode.js';
 import { writeAllOrNothing } from '../io/write.js';
-import { recycleMaps } from '../losses/host.js';
+import { recycleMaps } from '../losses/wasm.js';
 import { loadLoss } from '../losses/registry.js';
 import type { LossDefinition } from '../losses/types.js';
 import type { ComputeSettings, DecodedImage, DrawSettings, LossOutput, PairComparison } from '../model.js';

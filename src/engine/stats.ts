@@ -1,3 +1,4 @@
+import { hostGather } from '../losses/map-scan.js';
 import type { MapStats } from '../model.js';
 
 export type { MapStats } from '../model.js';
@@ -22,8 +23,9 @@ let kept = new Int32Array(0);
  * assumed (a NaN would order as the largest value).
  */
 export function mapStats(map: Float32Array, mask?: Uint8Array): MapStats | undefined {
-  const bits = new Int32Array(map.buffer, map.byteOffset, map.length);
-  const g = gather(map, bits, mask);
+  // The WebAssembly pass (+0 entries skipped four at a time), or the same pass in JavaScript.
+  const g =
+    hostGather(map, mask) ?? gather(map, new Int32Array(map.buffer, map.byteOffset, map.length), mask);
   const n = g.zeros + g.m;
   if (!n) return undefined;
   const qs = [0.5, 0.95, 0.99];

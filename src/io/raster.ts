@@ -1,3 +1,5 @@
+import { hostLevels } from '../losses/map-scan.js';
+
 /** An 8-bit raster: 1 (gray) or 3 (RGB) interleaved channels, row-major. */
 export interface Raster {
   width: number;
@@ -11,8 +13,11 @@ export interface Raster {
  * (values >= 1 saturate); `max` divides by the largest value so the peak is white.
  */
 export function toLevels(map: Float32Array, scale: number): Uint8Array {
-  const out = new Uint8Array(map.length);
   const inv = scale > 0 ? 1 / scale : 0;
+  // The WebAssembly pass (asm/map-scan.ts: the same float64 steps), or this loop for a map too large.
+  const fast = hostLevels(map, inv);
+  if (fast) return fast;
+  const out = new Uint8Array(map.length);
   // +0 entries (most of a screenshot's map) stay at the array's 0, read as bits: no float arithmetic.
   const bits = new Int32Array(map.buffer, map.byteOffset, map.length);
   for (let i = 0; i < map.length; i++) {

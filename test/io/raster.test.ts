@@ -4,6 +4,7 @@ import { rgb } from 'd3-color';
 import { interpolateMagma } from 'd3-scale-chromatic';
 import { colormapLut, COLORMAPS } from '../../src/io/colormap.js';
 import { colorize, maxScale, toLevels } from '../../src/io/raster.js';
+import { setMapScan } from '../../src/losses/map-scan.js';
 
 test('heatmap levels: 255 * clamp(v / scale, 0, 1), rounded', () => {
   const m = Float32Array.from([0, 0.5, 1, 2, -1, 0.25]);
@@ -38,8 +39,17 @@ test('colour maps on mostly-zero levels (filled, then the others): each pixel is
   }
 });
 
-test('heatmap levels of a mostly-zero map (its +0 entries skipped) follow the rule', () => {
-  const m = Float32Array.from({ length: 999 }, (_, i) => (i % 7 ? 0 : i % 3 ? -0 : (i % 13) / 8));
-  const want = Array.from(m, (v) => Math.round(255 * Math.min(1, Math.max(0, v))));
-  assert.deepEqual(Array.from(toLevels(m, 1)), want);
+test('heatmap levels of a mostly-zero map (its +0 entries skipped; WebAssembly and JavaScript) follow the rule', () => {
+  const m = Float32Array.from({ length: 999 }, (_, i) =>
+    i % 7 ? 0 : i % 3 ? -0 : i % 5 ? (i % 13) / 8 : i % 2 ? NaN : -i,
+  );
+  for (const scale of [1, 0.7, 0]) {
+    const inv = scale > 0 ? 1 / scale : 0;
+    const want = Array.from(m, (v) => (v * inv >= 1 ? 255 : v * inv > 0 ? Math.round(v * inv * 255) : 0));
+    for (const on of [true, false]) {
+      setMapScan(on);
+      assert.deepEqual(Array.from(toLevels(m, scale)), want, `scale ${scale}, kernel ${on}`);
+    }
+  }
+  setMapScan(true);
 });

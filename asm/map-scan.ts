@@ -1,0 +1,79 @@
+/**
+ * Passes over a float32 map that skip its +0 entries four at a time (a screenshot's map is mostly +0), in
+ * WebAssembly SIMD (AssemblyScript, compiled by `npm run build` to dist/asm/map-scan.wasm): the heatmap's
+ * levels (src/io/raster.ts's toLevels) and the statistics' first pass (src/engine/stats.ts's gather), each
+ * the same float64 arithmetic, in the same order, as the JavaScript it stands in for.
+ */
+
+/**
+ * level = round(255 * clamp(v * inv, 0, 1)) as toLevels writes it: v * inv in float64, 255 at or above 1,
+ * floor(255 v + 0.5) above 0, else 0 (NaN too). `out`: n bytes.
+ */
+export function levels(map: usize, n: i32, inv: f64, out: usize): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = map + (<usize>i << 2);
+    if (!v128.any_true(v128.load(at))) {
+      store<u32>(out + <usize>i, 0);
+      continue;
+    }
+    for (let j = 0; j < 4; j++) store<u8>(out + <usize>(i + j), level(load<f32>(at + (<usize>j << 2)), inv));
+  }
+  for (; i < n; i++) store<u8>(out + <usize>i, level(load<f32>(map + (<usize>i << 2)), inv));
+}
+
+@inline function level(x: f32, inv: f64): u8 {
+  const v = <f64>x * inv;
+  return v >= 1 ? 255 : v > 0 ? <u8>(<i32>(v * 255 + 0.5)) : 0;
+}
+
+/**
+ * The statistics' first pass over the compared entries (`mask` 0: all; else n bytes, nonzero = compared),
+ * in index order: +0 entries counted; the others' bits appended at `keys` (int32) and their order keys'
+ * top 16 bits counted at `counts` (65536 uint32, zeroed here), their float64 sum and max taken, those below
+ * +0 counted. Results at `res`: f64 sum, f64 max, then i32 gathered, zeros, below, first +0, first -0.
+ */
+export function gather(map: usize, n: i32, mask: usize, keys: usize, counts: usize, res: usize): void {
+  memory.fill(counts, 0, 65536 << 2);
+  let sum: f64 = 0,
+    max: f64 = -Infinity,
+    m = 0,
+    zeros = 0,
+    neg = 0,
+    firstZero = -1,
+    firstMinusZero = -1;
+  for (let i = 0; i < n; i++) {
+    // Four +0 entries at once (no mask).
+    if (mask == 0 && (i & 3) == 0 && i + 4 <= n && !v128.any_true(v128.load(map + (<usize>i << 2)))) {
+      if (zeros == 0) firstZero = i;
+      zeros += 4;
+      i += 3;
+      continue;
+    }
+    const b = load<i32>(map + (<usize>i << 2));
+    if (mask != 0 && load<u8>(mask + <usize>i) == 0) continue;
+    if (b == 0) {
+      if (zeros++ == 0) firstZero = i;
+      continue;
+    }
+    const v = <f64>load<f32>(map + (<usize>i << 2));
+    store<i32>(keys + (<usize>m << 2), b);
+    m++;
+    const key = <u32>(b ^ ((b >> 31) | 0x80000000)) >>> 16;
+    const c = counts + (<usize>key << 2);
+    store<u32>(c, load<u32>(c) + 1);
+    sum += v;
+    if (v > max) max = v;
+    if (b < 0) {
+      neg++;
+      if (b == i32.MIN_VALUE && firstMinusZero < 0) firstMinusZero = i;
+    }
+  }
+  store<f64>(res, sum);
+  store<f64>(res, max, 8);
+  store<i32>(res, m, 16);
+  store<i32>(res, zeros, 20);
+  store<i32>(res, neg, 24);
+  store<i32>(res, firstZero, 28);
+  store<i32>(res, firstMinusZero, 32);
+}

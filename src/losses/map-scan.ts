@@ -1,0 +1,80 @@
+import { hostKernel, MAX_KERNEL_BYTES } from './wasm.js';
+
+/**
+ * The map passes of asm/map-scan.ts (WebAssembly SIMD, +0 entries skipped four at a time): the heatmap's
+ * levels and the statistics' first pass, the same float64 arithmetic in the same order as the JavaScript
+ * loops they stand in for (io/raster.ts, engine/stats.ts), which remain for maps too large for the kernel.
+ * They need no tfjs backend: any thread uses them.
+ */
+
+interface ScanKernel {
+  levels(map: number, n: number, inv: number, out: number): void;
+  gather(map: number, n: number, mask: number, keys: number, counts: number, res: number): void;
+}
+
+const align = (n: number) => (n + 15) & ~15;
+
+let enabled = true;
+/** Off: the JavaScript loops run instead (tests check that both give the same). */
+export function setMapScan(on: boolean): void {
+  enabled = on;
+}
+
+/** The map copied into the kernel's memory at 0, with `extra` bytes after it; undefined if too large. */
+function loaded(map: Float32Array, extra: number) {
+  const at = align(map.byteLength);
+  if (!enabled || at + extra > MAX_KERNEL_BYTES) return undefined;
+  const k = hostKernel<ScanKernel>('map-scan', at + extra);
+  new Float32Array(k.memory.buffer, 0, map.length).set(map);
+  return { ...k, at };
+}
+
+/** toLevels's levels of `map` at 1 / scale = inv, or undefined where the kernel does not apply. */
+export function hostLevels(map: Float32Array, inv: number): Uint8Array | undefined {
+  const k = loaded(map, map.length);
+  if (!k) return undefined;
+  k.exports.levels(0, map.length, inv, k.at);
+  const out = new Uint8Array(map.length);
+  out.set(new Uint8Array(k.memory.buffer, k.at, map.length));
+  return out;
+}
+
+/** What the statistics' first pass gathers (engine/stats.ts); `keys` and `counts` view the kernel's memory
+ *  and are valid until its next call. */
+export interface HostGathered {
+  keys: Int32Array;
+  m: number;
+  counts: Uint32Array;
+  zeros: number;
+  neg: number;
+  sum: number;
+  max: number;
+  firstZero: number;
+  firstMinusZero: number;
+}
+
+export function hostGather(map: Float32Array, mask?: Uint8Array): HostGathered | undefined {
+  const n = map.length;
+  const maskAt = 0,
+    keysAt = mask ? align(n) : 0,
+    countsAt = keysAt + align(n * 4),
+    resAt = countsAt + 65536 * 4;
+  const k = loaded(map, resAt + 64);
+  if (!k) return undefined;
+  if (mask) new Uint8Array(k.memory.buffer, k.at + maskAt, n).set(mask);
+  k.exports.gather(0, n, mask ? k.at + maskAt : 0, k.at + keysAt, k.at + countsAt, k.at + resAt);
+  const f64 = new Float64Array(k.memory.buffer, k.at + resAt, 2),
+    i32 = new Int32Array(k.memory.buffer, k.at + resAt + 16, 5);
+  const m = i32[0]!;
+  return {
+    keys: new Int32Array(k.memory.buffer, k.at + keysAt, m),
+    m,
+    counts: new Uint32Array(k.memory.buffer, k.at + countsAt, 65536),
+    zeros: i32[1]!,
+    neg: i32[2]!,
+    sum: f64[0]!,
+    max: f64[1]!,
+    firstZero: i32[3]!,
+    firstMinusZero: i32[4]!,
+  };
+}

@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * The WebAssembly kernels of asm/ (built to dist/asm/): their instances, one per kernel and thread, and the
+ * maps copied out of them. No TensorFlow.js here (host.ts says which backends use the loss kernels), so
+ * that modules the CLI loads at planning can reach the map kernels (map-scan.ts) without loading it.
+ */
+
+/** Largest memory a kernel may take (wasm32 addresses 4 GiB); larger inputs use tfjs ops. */
+export const MAX_KERNEL_BYTES = 2 ** 31;
+
+const modules = new Map<string, WebAssembly.Module>();
+const instances = new Map<string, { memory: WebAssembly.Memory; exports: unknown }>();
+
+function compiled(name: string): WebAssembly.Module {
+  let m = modules.get(name);
+  if (!m) {
+    m = new WebAssembly.Module(readFileSync(new URL(`../../asm/${name}.wasm`, import.meta.url)));
+    modules.set(name, m);
+  }
+  return m;
+}
+
+/**
+ * The kernel `name` (asm/<name>.ts) with at least `bytes` of memory: one instance per kernel and thread,
+ * its memory grown as larger images come (a fresh zeroed memory per call cost more than the kernel on a
+ * 1280x720 pair). The caller views the memory after this call (growing detaches older views).
+ */
+export function hostKernel<K>(name: string, bytes: number): { exports: K; memory: WebAssembly.Memory } {
+  let inst = instances.get(name);
+  if (!inst) {
+    const memory = new WebAssembly.Memory({ initial: 0 });
+    inst = { memory, exports: new WebAssembly.Instance(compiled(name), { env: { memory } }).exports };
+    instances.set(name, inst);
+  }
+  const pages = Math.ceil(bytes / 65536) - inst.memory.buffer.byteLength / 65536;
+  if (pages > 0) inst.memory.grow(pages);
+  return { exports: inst.exports as K, memory: inst.memory };
+}
+
+/** Maps handed back after use (recycleMaps), reused by copyOut on this thread: a few, of any length. */
+const spare: Float32Array[] = [];
+const SPARE_KEPT = 4;
+
+/**
+ * A copy of `length` float32 at `byteOffset` of a kernel's memory, owned by the caller (the memory is
+ * reused by the next call): into a recycled map of that length if there is one, else a new array (filled
+ * by set(): TypedArray.prototype.slice on a view of a WebAssembly memory measured several ms slower). A
+ * fresh 3.7 MB array costs its page faults and GC pressure on every pair: recycling measured ~0.5 s of CPU
+ * less over the 200-pair screenshot workload.
+ */
+export function copyOut(memory: WebAssembly.Memory, byteOffset: number, length: number): Float32Array {
+  const i = spare.findIndex((a) => a.length === length);
+  const out = i >= 0 ? spare.splice(i, 1)[0]! : new Float32Array(length);
+  out.set(new Float32Array(memory.buffer, byteOffset, length));
+  return out;
+}
+
+/**
+ * Hands maps back for reuse by copyOut on this thread. The caller promises that nothing reads or keeps
+ * them any more (runPair, once its files are written). Only arrays that own their whole buffer are kept.
+ */
+export function recycleMaps(maps: readonly Float32Array[]): void {
+  for (const m of maps) {
+    if (spare.length >= SPARE_KEPT || !m.length || spare.includes(m)) continue;
+    if (m.byteOffset === 0 && m.byteLength === m.buffer.byteLength && m.buffer instanceof ArrayBuffer)
+      spare.push(m);
+  }
+}
