@@ -200,6 +200,8 @@ test('--backend webgpu with the packages missing: exit 2, one line naming the in
   // A copy of the built CLI whose node_modules holds every package but the two optional ones.
   const root = mkdtempSync(path.join(tmpdir(), 'nl-nogpu-'));
   cpSync(path.join(ROOT, 'dist', 'src'), path.join(root, 'dist', 'src'), { recursive: true });
+  // The WebAssembly kernels, as the package ships them (package.json's files).
+  cpSync(path.join(ROOT, 'dist', 'asm'), path.join(root, 'dist', 'asm'), { recursive: true });
   cpSync(path.join(ROOT, 'bin'), path.join(root, 'bin'), { recursive: true });
   cpSync(path.join(ROOT, 'package.json'), path.join(root, 'package.json'));
   mkdirSync(path.join(root, 'node_modules', '@tensorflow'), { recursive: true });
