@@ -77,3 +77,54 @@ export function gather(map: usize, n: i32, mask: usize, keys: usize, counts: usi
   store<i32>(res, firstZero, 28);
   store<i32>(res, firstMinusZero, 32);
 }
+
+/**
+ * The largest entry above +0, or 0 (raster.ts's maxScale over one map): per lane m = m < v ? v : m from
+ * +0 (f32x4.pmax: a NaN entry is passed over, as `v > m` passes it over), then the lanes the same way.
+ */
+export function largest(map: usize, n: i32): f32 {
+  let m = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) m = f32x4.pmax(m, v128.load(map + (<usize>i << 2)));
+  let r: f32 = 0;
+  for (let j = 0; j < 4; j++) {
+    const v = f32x4.extract_lane(m, 0);
+    if (v > r) r = v;
+    m = v128.shuffle<f32>(m, m, 1, 2, 3, 0);
+  }
+  for (; i < n; i++) {
+    const v = load<f32>(map + (<usize>i << 2));
+    if (v > r) r = v;
+  }
+  return r;
+}
+
+/**
+ * Levels through a colour map (raster.ts's colorize): out (3n bytes) = lut[3 level .. 3 level + 2] per
+ * pixel; four level-0 pixels at a time as one 12-byte pattern. `lut`: 768 bytes.
+ */
+export function colorize(levels: usize, n: i32, lut: usize, out: usize): void {
+  const c0 = <u64>load<u8>(lut), c1 = <u64>load<u8>(lut, 1), c2 = <u64>load<u8>(lut, 2);
+  const rgb = c0 | (c1 << 8) | (c2 << 16);
+  const lo = rgb | (rgb << 24) | (c0 << 48) | (c1 << 56);
+  const hi = <u32>(c2 | (rgb << 8));
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = out + <usize>(i * 3);
+    if (load<u32>(levels + <usize>i) == 0) {
+      store<u64>(o, lo);
+      store<u32>(o, hi, 8);
+      continue;
+    }
+    for (let j = 0; j < 4; j++) pixel(levels, lut, out, i + j);
+  }
+  for (; i < n; i++) pixel(levels, lut, out, i);
+}
+
+@inline function pixel(levels: usize, lut: usize, out: usize, i: i32): void {
+  const j = lut + <usize>load<u8>(levels + <usize>i) * 3;
+  const o = out + <usize>(i * 3);
+  store<u8>(o, load<u8>(j));
+  store<u8>(o, load<u8>(j, 1), 1);
+  store<u8>(o, load<u8>(j, 2), 2);
+}

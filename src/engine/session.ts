@@ -3,6 +3,7 @@ import { COLORMAPS } from '../io/colormap.js';
 import { fromPixels } from '../io/decode.js';
 import { locateWeights } from '../io/weights/locate.js';
 import { LOSS_NAMES, lossTraits } from '../losses/registry.js';
+import { recycleMaps } from '../losses/wasm.js';
 import {
   BACKEND_NAMES,
   DEFAULTS,
@@ -170,7 +171,10 @@ export async function compareImages(
         return g();
       }),
   });
-  return resultOf(evaluated, s, backend);
+  const result = await resultOf(evaluated, s, backend);
+  // The result holds no map (its diff is PNG bytes): the maps' memory serves the next comparison's kernels.
+  recycleMaps(evaluated.outputs.map((o) => o.map));
+  return result;
 }
 
 /** Frees what the engine holds (weights, kernels); the next compareImages starts a new one. */

@@ -1,4 +1,4 @@
-import { hostLevels } from '../losses/map-scan.js';
+import { hostColorize, hostLargest, hostLevels } from '../losses/map-scan.js';
 
 /** An 8-bit raster: 1 (gray) or 3 (RGB) interleaved channels, row-major. */
 export interface Raster {
@@ -32,13 +32,21 @@ export function toLevels(map: Float32Array, scale: number): Uint8Array {
 /** Largest value of one or more maps; 1 when all are zero, so a zero map stays black. */
 export function maxScale(...maps: Float32Array[]): number {
   let m = 0;
-  for (const a of maps) for (let i = 0; i < a.length; i++) if (a[i] > m) m = a[i]!;
+  for (const a of maps) {
+    // The WebAssembly pass (four entries at a time), or this loop for a map too large for it.
+    const fast = hostLargest(a);
+    if (fast !== undefined) m = Math.max(m, fast);
+    else for (let i = 0; i < a.length; i++) if (a[i] > m) m = a[i]!;
+  }
   return m > 0 ? m : 1;
 }
 
 /** Gray levels through a colour map's LUT (null: stay one-channel gray). */
 export function colorize(levels: Uint8Array, width: number, height: number, lut: Uint8Array | null): Raster {
   if (!lut) return { width, height, channels: 1, data: levels };
+  // The WebAssembly pass (asm/map-scan.ts), or this loop for levels too many for it.
+  const fast = hostColorize(levels, lut);
+  if (fast) return { width, height, channels: 3, data: fast };
   const data = Buffer.alloc(levels.length * 3);
   // Level 0's colour everywhere at once, then the other levels (a screenshot's map is
   // mostly 0), skipped four at a time where their bytes are all 0.

@@ -1,4 +1,5 @@
 import type { LossDefinition } from '../losses/types.js';
+import { recycleBytes } from '../losses/wasm.js';
 import { DEFAULTS, type DecodedImage, type DrawSettings, type FileKind, type LossOutput } from '../model.js';
 import { colormapLut } from './colormap.js';
 import { encodeNpy } from './npy.js';
@@ -72,6 +73,23 @@ function colormapOf(opt: DrawSettings, loss: LossLabels): string {
   return opt.colormap ?? loss.colormap ?? DEFAULTS.colormap;
 }
 
+/** The heatmap's gray levels, coloured levels and (with a mask) hatched raster. */
+async function heatmapOf(
+  loss: LossLabels,
+  map: Float32Array,
+  W: number,
+  H: number,
+  opt: DrawSettings,
+  mask?: Uint8Array,
+): Promise<{ plain: Uint8Array; levels: Raster; heatmap: Raster }> {
+  // --scale max: the largest value among the compared pixels.
+  const heatScale =
+    opt.scale === 'max' ? maxScale(mask ? map.map((v, i) => (mask[i] ? v : 0)) : map) : opt.scale;
+  const plain = toLevels(map, heatScale);
+  const levels = colorize(plain, W, H, await colormapLut(colormapOf(opt, loss)));
+  return { plain, levels, heatmap: mask ? hatch(levels, mask) : levels };
+}
+
 /**
  * One loss's files. Names: `<stem>.<loss>.<kind>.png` and `<stem>.<loss>.map.npy`, stem being the fake
  * image's base name.
@@ -86,11 +104,7 @@ async function renderFiles(
   mask?: Uint8Array,
 ): Promise<RenderedFile[]> {
   const { width: W, height: H } = real;
-  // --scale max: the largest value among the compared pixels.
-  const heatScale =
-    opt.scale === 'max' ? maxScale(mask ? res.map.map((v, i) => (mask[i] ? v : 0)) : res.map) : opt.scale;
-  const levels = colorize(toLevels(res.map, heatScale), W, H, await colormapLut(colormapOf(opt, loss)));
-  const heatmap = mask ? hatch(levels, mask) : levels;
+  const { plain, levels, heatmap } = await heatmapOf(loss, res.map, W, H, opt, mask);
   // Encodes run concurrently on sharp's threads; the list keeps a fixed order.
   const out: Promise<RenderedFile>[] = [];
   const wanted = new Set<FileKind>(opt.kinds);
@@ -137,5 +151,8 @@ async function renderFiles(
         bytes: encodeNpy(res.map, [H, W]),
       }),
     );
-  return Promise.all(out);
+  const files = await Promise.all(out);
+  // Encoded: the heatmap's rasters serve the next pair (a fresh 1-3 MB array cost its page faults).
+  recycleBytes([plain, levels.data, heatmap.data]);
+  return files;
 }

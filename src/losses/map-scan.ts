@@ -1,4 +1,4 @@
-import { hostKernel, MAX_KERNEL_BYTES } from './wasm.js';
+import { hostKernel, MAX_KERNEL_BYTES, takeBytes } from './wasm.js';
 
 /**
  * The map passes of asm/map-scan.ts (WebAssembly SIMD, +0 entries skipped four at a time): the heatmap's
@@ -10,6 +10,8 @@ import { hostKernel, MAX_KERNEL_BYTES } from './wasm.js';
 interface ScanKernel {
   levels(map: number, n: number, inv: number, out: number): void;
   gather(map: number, n: number, mask: number, keys: number, counts: number, res: number): void;
+  largest(map: number, n: number): number;
+  colorize(levels: number, n: number, lut: number, out: number): void;
 }
 
 const align = (n: number) => (n + 15) & ~15;
@@ -34,8 +36,33 @@ export function hostLevels(map: Float32Array, inv: number): Uint8Array | undefin
   const k = loaded(map, map.length);
   if (!k) return undefined;
   k.exports.levels(0, map.length, inv, k.at);
-  const out = new Uint8Array(map.length);
+  // Every byte is written: a recycled array will do.
+  const out = takeBytes(map.length);
   out.set(new Uint8Array(k.memory.buffer, k.at, map.length));
+  return out;
+}
+
+/** The largest entry above +0 of `map`, or 0 (raster.ts's maxScale); undefined where the kernel does not
+ *  apply. */
+export function hostLargest(map: Float32Array): number | undefined {
+  const k = loaded(map, 0);
+  return k ? k.exports.largest(0, map.length) : undefined;
+}
+
+/** raster.ts's colorize: 8-bit levels through a 768-byte colour LUT into RGB bytes; undefined where the
+ *  kernel does not apply. */
+export function hostColorize(levels: Uint8Array, lut: Uint8Array): Uint8Array | undefined {
+  const n = levels.length,
+    lutAt = align(n),
+    outAt = lutAt + 1024;
+  if (!enabled || outAt + 3 * n > MAX_KERNEL_BYTES) return undefined;
+  const k = hostKernel<ScanKernel>('map-scan', outAt + 3 * n);
+  const heap = new Uint8Array(k.memory.buffer);
+  heap.set(levels, 0);
+  heap.set(lut.subarray(0, 768), lutAt);
+  k.exports.colorize(0, n, lutAt, outAt);
+  const out = takeBytes(3 * n);
+  out.set(heap.subarray(outAt, outAt + 3 * n));
   return out;
 }
 

@@ -67,3 +67,24 @@ export function recycleMaps(maps: readonly Float32Array[]): void {
       spare.push(m);
   }
 }
+
+/** Byte arrays (heatmap levels, coloured rasters) handed back after use, reused by takeBytes. */
+const spareBytes: Uint8Array[] = [];
+
+/** A byte array of `length` to be filled completely by the caller: a recycled one if there is one. */
+export function takeBytes(length: number): Uint8Array {
+  const i = spareBytes.findIndex((a) => a.length === length);
+  return i >= 0 ? spareBytes.splice(i, 1)[0]! : new Uint8Array(length);
+}
+
+/**
+ * Hands byte arrays back for reuse by takeBytes on this thread; the caller promises that nothing reads or
+ * keeps them any more (a pair's rasters, once encoded). Only arrays that own their whole buffer are kept.
+ */
+export function recycleBytes(arrays: readonly Uint8Array[]): void {
+  for (const a of arrays) {
+    if (spareBytes.length >= SPARE_KEPT || !a.length || spareBytes.includes(a)) continue;
+    if (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer)
+      spareBytes.push(a);
+  }
+}
