@@ -51,7 +51,7 @@ export interface CompareImagesOptions {
   /** false: never download missing weights. */
   download?: boolean;
   /**
-   * false: skip the maps' statistics (about 50 ms per loss at 1280x720) unless a gate bounds one; the
+   * false: skip the maps' statistics (about 2 ms per loss at 1280x720) unless a gate bounds one; the
    * matchers pass false. Default true.
    */
   stats?: boolean;
