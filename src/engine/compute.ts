@@ -89,7 +89,7 @@ export async function computeLosses(
   };
   const results = new Map<LossDefinition, LossOutput>();
   for (const l of losses) {
-    const out = fromSamples(l, real, fake, range, opt);
+    const out = fromSamples(l, real, fake, range, opt, ctx);
     if (out) results.set(l, out);
   }
   const local = losses.filter((l) => l.halo !== undefined && !results.has(l));
@@ -117,14 +117,18 @@ function fromSamples(
   fake: RawImage,
   range: Range,
   opt: ComputeOptions,
+  ctx: LossContext,
 ): LossOutput | undefined {
   const k = opt.shift ?? 0;
-  // Larger images run in strips, which bound the memory (the kernel's stays at its largest).
-  if (!loss.fromSamples || (k && !loss.shift) || real.width * real.height > STRIP_PIXELS) return undefined;
-  const map = loss.fromSamples(real, fake, range, k);
+  // Larger images run in strips, which bound the memory (the kernel's stays at its largest), unless the
+  // loss's kernel bounds its own.
+  const large = real.width * real.height > STRIP_PIXELS && !loss.samplesAnySize;
+  if (!loss.fromSamples || (k && !loss.shift) || large) return undefined;
+  const map = loss.fromSamples(real, fake, range, k, ctx);
   if (!map) return undefined;
   const acc = accumulator(loss, real.width, real.height, opt, DATA_RANGE[range], true);
-  acc.sum = acc.mask ? maskedSum64(map, acc.mask) : sum64(map);
+  if (acc.float32) acc.sum = sum32(map, 0, acc.mask);
+  else acc.sum = acc.mask ? maskedSum64(map, acc.mask) : sum64(map);
   if (opt.map !== false) acc.map = map;
   return finish(acc);
 }

@@ -9,6 +9,7 @@ import {
   spatialFilters,
   spatialRadius,
 } from './flip-filters.js';
+import { hostFlipSamples } from './flip-host.js';
 import { keptTensor } from './kernels.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
 
@@ -191,6 +192,34 @@ function colourScale(): { cmax: number; pccmax: number } {
   return { cmax, pccmax: f(K.pc * cmax) };
 }
 
+let constants: Float32Array | undefined;
+
+/** The constants the host kernel reads (asm/flip.ts's K_ offsets), each the float FLIP.h computes. */
+function flipConstants(): Float32Array {
+  const { cmax, pccmax } = colourScale();
+  constants ??= Float32Array.from([
+    ...RGB_TO_XYZ.flat(),
+    ...XYZ_TO_RGB.flat(),
+    ...ILLUMINANT,
+    ...INV_ILLUMINANT,
+    LAB.cube,
+    LAB.factor,
+    LAB.term,
+    cmax,
+    pccmax,
+    K.pt,
+    K.qc,
+    K.qf,
+    f(1 / f(Math.sqrt(2))),
+    f(K.pt / pccmax),
+    f(cmax - pccmax),
+    f(1 - K.pt),
+    f(1 / 116),
+    f(16 / 116),
+  ]);
+  return constants;
+}
+
 /** Filtered [Y, Cx, Cz1, Cz2] -> linear RGB clamped to [0, 1] -> L*a*b* with Hunt's a, b (0.01 L a, 0.01 L b). */
 function huntLab(filtered: Tensor4D): Tensor4D {
   // xyz = (Y + 16) / 116 + (Cx / 500, 0, -Cz / 200), Cz = Cz1 + Cz2; linear = XYZ_TO_RGB (D65 xyz).
@@ -288,6 +317,9 @@ export const flipLoss: LossDefinition = {
   haloFor: (ctx) => flipHalo(ctx?.ppd ?? DEFAULT_PPD),
   colormap: 'magma',
   value: { float32Sum: true },
+  samplesAnySize: true,
+  fromSamples: (real, fake, _range, k, ctx) =>
+    k ? undefined : hostFlipSamples(real, fake, ctx?.ppd ?? DEFAULT_PPD, flipConstants()),
   compute: (real, fake, ctx) => flip(unit(real, ctx?.dataRange), unit(fake, ctx?.dataRange), ctx?.ppd),
 };
 

@@ -45,7 +45,8 @@ function compiled(name: string): WebAssembly.Module {
 export function hostKernel<K>(name: string, bytes: number): { exports: K; memory: WebAssembly.Memory } {
   let inst = instances.get(name);
   if (!inst) {
-    const memory = new WebAssembly.Memory({ initial: 0 });
+    // One page: a kernel's static data (flip's pow and cbrt tables) lies at its start.
+    const memory = new WebAssembly.Memory({ initial: 1 });
     inst = { memory, exports: new WebAssembly.Instance(compiled(name), { env: { memory } }).exports };
     instances.set(name, inst);
   }
