@@ -132,17 +132,19 @@ export function scratchBytes(W: i32, rc: i32, rf: i32, bytes: i32, rs: i32): usi
 
 /**
  * Starts a pair of W x H images with `bytes`-byte samples: the table at lut, the constants at k, the CSF
- * filters (radius rc) at ct and the feature filters (rf) at ft; `rs` sample rows in each image's ring.
+ * filters (radius rc) at ct and the feature filters (rf) at ft; `rs` sample rows in each image's ring;
+ * the first output row will be `start`.
  */
 export function setup(
   W: i32, H: i32, bytes: i32, lut: usize, k: usize, ct: usize, rc: i32, ft: usize, rf: i32, rs: i32,
-  scratch: usize,
+  scratch: usize, start: i32,
 ): void {
   plan(W, rc, rf, bytes, rs, scratch);
   gW = W; gH = H; gWp = stride(W); gBytes = bytes; gRc = rc; gRf = rf;
   gR = rc > rf ? rc : rf; gRN = 2 * gR + 1; gRS = rs;
   gLut = lut; gK = k; gCt = ct; gFt = ft;
-  gDone0 = 0; gDone1 = 0;
+  // A band starting at row `start` filters along its rows from start - R (the rows above are not there).
+  gDone0 = gDone1 = start > gR ? start - gR : 0;
 }
 
 /** Where the caller puts sample row y of image i (0: the reference, 1: the test). */

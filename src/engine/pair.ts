@@ -16,6 +16,7 @@ import {
 } from './compute.js';
 import type { Embedder } from './embedder.js';
 import type { LossResources } from './resources.js';
+import { warmRows } from './rows.js';
 import { mapStats } from './stats.js';
 
 // Figures need fonts and encoders: loaded only when files are written.
@@ -94,6 +95,7 @@ export async function evaluatePair(
   run: PairRunner,
 ): Promise<EvaluatedPair> {
   const losses = await definitions(run.losses);
+  warmRows(losses);
   const decoding = decodePair(real, fake, run.compute);
   // Weights load (once per thread) while the images decode on sharp's threads; awaited in computeAll.
   run.resources.contextFor(losses).catch(() => undefined);

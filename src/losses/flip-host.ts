@@ -1,13 +1,21 @@
-import type { RawImage } from '../model.js';
-import { featureFilters, featureSpread, spatialFilters, spatialRadius } from './flip-filters.js';
-import { hostKernel, hostKernelsActive, MAX_KERNEL_BYTES } from './host.js';
+import { DEFAULT_PPD, type RawImage } from '../model.js';
+import {
+  featureFilters,
+  featureSpread,
+  flipConstants,
+  spatialFilters,
+  spatialRadius,
+} from './flip-filters.js';
+import type { LossContext } from './types.js';
+import { hostKernel, MAX_KERNEL_BYTES } from './wasm.js';
 
 /**
  * The LDR-ꟻLIP map computed by a WebAssembly SIMD kernel (asm/flip.ts, built to dist/asm/flip.wasm) from
  * the stored samples, on the backends whose tensors live in host memory (wasm, cpu, tensorflow), instead of
  * tfjs ops: the float32 operations of FLIP's C++ code in its order, rows streaming through a few rows of
  * memory (~30x faster than the ops on tfjs-wasm for a 1920x1080 pair). A GPU backend, and tf.grad, use the
- * ops (flip.ts).
+ * ops (flip.ts decides). No TensorFlow.js here: the engine runs bands of rows on a worker thread
+ * (samplesRows).
  */
 
 interface FlipKernel {
@@ -26,6 +34,7 @@ interface FlipKernel {
     rf: number,
     rs: number,
     scratch: number,
+    start: number,
   ): void;
   sampleRow(image: number, y: number): number;
   flipRows(y0: number, y1: number, out: number): void;
@@ -53,25 +62,27 @@ function layout(base: number, w: number, max: number, rc: number, rf: number) {
 let tableFor = 0;
 
 /**
- * The FLIP map (H*W float32) of two whole RGB images given as stored samples (x = v / max, the sRGB
- * values FLIP reads; the range the losses see does not matter), at `ppd` pixels per degree; `constants`
- * are flip.ts's. Undefined where the kernel does not apply (a device backend, inside tf.grad, a width
- * needing over 2 GiB of kernel memory): the caller then uses tfjs ops.
+ * Rows y0 ... y1 - 1 of the FLIP map ((y1 - y0) * W float32) of two RGB images given as stored samples
+ * (x = v / max, the sRGB values FLIP reads; the range the losses see does not matter) at `ppd` pixels per
+ * degree. The samples may start at row `from` (a band's rows with the filters' halo: rows from
+ * max(0, y0 - halo) to min(H, y1 + halo) are read), H = real.height. Undefined for a width needing over
+ * 2 GiB of kernel memory or images of different sample types: the caller then uses tfjs ops.
  */
-export function hostFlipSamples(
+export function flipSamplesRows(
   real: RawImage,
   fake: RawImage,
   ppd: number,
-  constants: Float32Array,
+  y0: number,
+  y1: number,
+  from = 0,
 ): Float32Array | undefined {
   const { width: W, height: H } = real;
   const bytes = real.samples.BYTES_PER_ELEMENT;
-  if (!hostKernelsActive() || fake.samples.BYTES_PER_ELEMENT !== bytes || fake.max !== real.max)
-    return undefined;
+  if (fake.samples.BYTES_PER_ELEMENT !== bytes || fake.max !== real.max) return undefined;
   const rc = spatialRadius(ppd),
     rf = featureSpread(ppd).radius,
     halo = Math.max(rc, rf),
-    rs = CALL_ROWS + halo + 1;
+    rs = CALL_ROWS + 2 * halo + 1;
   const sizer = hostKernel<FlipKernel>('flip', 0).exports;
   const at = layout(sizer.heapBase(), W, real.max, rc, rf);
   const total = at.scratch + sizer.scratchBytes(W, rc, rf, bytes, rs);
@@ -79,7 +90,7 @@ export function hostFlipSamples(
   const { exports: k, memory } = hostKernel<FlipKernel>('flip', total);
   const heap = new Float32Array(memory.buffer);
   const u8 = new Uint8Array(memory.buffer);
-  heap.set(constants, at.k / 4);
+  heap.set(flipConstants(), at.k / 4);
   if (tableFor !== real.max) {
     k.linearTable(real.max, at.lut);
     tableFor = real.max;
@@ -88,18 +99,35 @@ export function hostFlipSamples(
     g = featureFilters(ppd);
   heap.set([...s.y, ...s.cx, ...s.cz1, ...s.cz2], at.ct / 4);
   heap.set([...g.g, ...g.dg, ...g.ddg], at.ft / 4);
-  k.setup(W, H, bytes, at.lut, at.k, at.ct, rc, at.ft, rf, rs, at.scratch);
-  const out = new Float32Array(W * H);
+  k.setup(W, H, bytes, at.lut, at.k, at.ct, rc, at.ft, rf, rs, at.scratch, y0);
+  const out = new Float32Array(W * (y1 - y0));
   const rowBytes = W * 3 * bytes;
-  const asBytes = (x: RawImage) => new Uint8Array(x.samples.buffer, x.samples.byteOffset, x.samples.byteLength);
+  const asBytes = (x: RawImage) =>
+    new Uint8Array(x.samples.buffer, x.samples.byteOffset, x.samples.byteLength);
   const images = [asBytes(real), asBytes(fake)];
-  let loaded = 0;
-  for (let y0 = 0; y0 < H; y0 += CALL_ROWS) {
-    const y1 = Math.min(H, y0 + CALL_ROWS);
-    for (const need = Math.min(H, y1 + halo); loaded < need; loaded++)
-      images.forEach((x, i) => u8.set(x.subarray(loaded * rowBytes, (loaded + 1) * rowBytes), k.sampleRow(i, loaded)));
-    k.flipRows(y0, y1, at.out);
-    out.set(heap.subarray(at.out / 4, at.out / 4 + (y1 - y0) * W), y0 * W);
+  let loaded = Math.max(0, y0 - halo);
+  const load = (i: number, y: number) =>
+    u8.set(images[i]!.subarray((y - from) * rowBytes, (y - from + 1) * rowBytes), k.sampleRow(i, y));
+  for (let a = y0; a < y1; a += CALL_ROWS) {
+    const b = Math.min(y1, a + CALL_ROWS);
+    for (const need = Math.min(H, b + halo); loaded < need; loaded++) {
+      load(0, loaded);
+      load(1, loaded);
+    }
+    k.flipRows(a, b, at.out);
+    out.set(heap.subarray(at.out / 4, at.out / 4 + (b - a) * W), (a - y0) * W);
   }
   return out;
+}
+
+/** The engine's entry on a worker thread (LossDefinition.rowsModule): flipSamplesRows at ctx's ppd. */
+export function samplesRows(
+  real: RawImage,
+  fake: RawImage,
+  ctx: LossContext,
+  y0: number,
+  y1: number,
+  from: number,
+): Float32Array | undefined {
+  return flipSamplesRows(real, fake, ctx.ppd ?? DEFAULT_PPD, y0, y1, from);
 }

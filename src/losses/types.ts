@@ -133,6 +133,12 @@ export interface LossDefinition {
    * of any size; without it, only for images up to one strip.
    */
   samplesAnySize?: true;
+  /**
+   * A module of src/losses (its name, e.g. `flip-host`) that loads no TensorFlow.js and exports
+   * `samplesRows(real, fake, ctx, y0, y1, from)`: rows y0 ... y1 - 1 of the `fromSamples` map, from samples
+   * that start at row `from`. The engine then computes a band of rows on a worker thread (engine/rows.ts).
+   */
+  rowsModule?: string;
   /** Present when --shift-tolerance applies to this loss. */
   shift?: ShiftSpec;
   /** Weights `compute` needs in its context, if any (a key of LossContext). */
