@@ -47,9 +47,9 @@ const K_SIXTEEN_OVER116 = 37; // 16 / 116
   return f32x4.splat(load<f32>(k + (<usize>i << 2)));
 }
 
-/** Floats per plane row: W rounded up to 4 lanes. */
+/** Floats per row: W rounded up to 8 (two vectors of 4 lanes). */
 @inline function stride(W: i32): i32 {
-  return (W + 3) & ~3;
+  return (W + 7) & ~7;
 }
 
 /** Floats the padded row needs for radius r. */
@@ -186,19 +186,27 @@ function featureRow(pN: usize, o: usize): void {
   const g = gFt, dg = gFt + (<usize>n << 2), ddg = gFt + (<usize>n << 3);
   const skip = <usize>(gR - gRf) << 2;
   const dx = o, ddx = o + gPlane, gs = o + 2 * gPlane;
-  for (let c: usize = 0; c < (<usize>gWp << 2); c += 16) {
+  for (let c: usize = 0; c < (<usize>gWp << 2); c += 32) {
     const p = pN + skip + c;
     let a = f32x4.splat(0), b = f32x4.splat(0), d = f32x4.splat(0);
+    let a2 = f32x4.splat(0), b2 = f32x4.splat(0), d2 = f32x4.splat(0);
     for (let t = 0; t < n; t++) {
       const q = <usize>t << 2;
-      const v = v128.load(p + q);
-      a = f32x4.add(a, f32x4.mul(v128.load32_splat(dg + q), v));
-      b = f32x4.add(b, f32x4.mul(v128.load32_splat(ddg + q), v));
-      d = f32x4.add(d, f32x4.mul(v128.load32_splat(g + q), v));
+      const v = v128.load(p + q), v2 = v128.load(p + q, 16);
+      const wa = v128.load32_splat(dg + q), wb = v128.load32_splat(ddg + q), wd = v128.load32_splat(g + q);
+      a = f32x4.add(a, f32x4.mul(wa, v));
+      a2 = f32x4.add(a2, f32x4.mul(wa, v2));
+      b = f32x4.add(b, f32x4.mul(wb, v));
+      b2 = f32x4.add(b2, f32x4.mul(wb, v2));
+      d = f32x4.add(d, f32x4.mul(wd, v));
+      d2 = f32x4.add(d2, f32x4.mul(wd, v2));
     }
     v128.store(dx + c, a);
+    v128.store(dx + c, a2, 16);
     v128.store(ddx + c, b);
+    v128.store(ddx + c, b2, 16);
     v128.store(gs + c, d);
+    v128.store(gs + c, d2, 16);
   }
 }
 
@@ -208,21 +216,33 @@ function csfRow(pY: usize, pCx: usize, pCz: usize, o: usize): void {
   const t1 = gCt + (<usize>n << 2), t2 = gCt + (<usize>n << 3), t3 = gCt + <usize>n * 12;
   const skip = <usize>(gR - gRc) << 2;
   const o0 = o, o1 = o0 + gPlane, o2 = o1 + gPlane, o3 = o2 + gPlane;
-  for (let c: usize = 0; c < (<usize>gWp << 2); c += 16) {
+  for (let c: usize = 0; c < (<usize>gWp << 2); c += 32) {
     const off = skip + c;
     let a = f32x4.splat(0), b = f32x4.splat(0), d = f32x4.splat(0), e = f32x4.splat(0);
+    let a2 = f32x4.splat(0), b2 = f32x4.splat(0), d2 = f32x4.splat(0), e2 = f32x4.splat(0);
     for (let t = 0; t < n; t++) {
       const q = <usize>t << 2;
-      const z = v128.load(pCz + off + q);
-      a = f32x4.add(a, f32x4.mul(v128.load32_splat(gCt + q), v128.load(pY + off + q)));
-      b = f32x4.add(b, f32x4.mul(v128.load32_splat(t1 + q), v128.load(pCx + off + q)));
-      d = f32x4.add(d, f32x4.mul(v128.load32_splat(t2 + q), z));
-      e = f32x4.add(e, f32x4.mul(v128.load32_splat(t3 + q), z));
+      const wa = v128.load32_splat(gCt + q), wb = v128.load32_splat(t1 + q);
+      const wd = v128.load32_splat(t2 + q), we = v128.load32_splat(t3 + q);
+      const y = pY + off + q, x = pCx + off + q, z = pCz + off + q;
+      const z1 = v128.load(z), z2 = v128.load(z, 16);
+      a = f32x4.add(a, f32x4.mul(wa, v128.load(y)));
+      a2 = f32x4.add(a2, f32x4.mul(wa, v128.load(y, 16)));
+      b = f32x4.add(b, f32x4.mul(wb, v128.load(x)));
+      b2 = f32x4.add(b2, f32x4.mul(wb, v128.load(x, 16)));
+      d = f32x4.add(d, f32x4.mul(wd, z1));
+      d2 = f32x4.add(d2, f32x4.mul(wd, z2));
+      e = f32x4.add(e, f32x4.mul(we, z1));
+      e2 = f32x4.add(e2, f32x4.mul(we, z2));
     }
     v128.store(o0 + c, a);
+    v128.store(o0 + c, a2, 16);
     v128.store(o1 + c, b);
+    v128.store(o1 + c, b2, 16);
     v128.store(o2 + c, d);
+    v128.store(o2 + c, d2, 16);
     v128.store(o3 + c, e);
+    v128.store(o3 + c, e2, 16);
   }
 }
 
@@ -305,17 +325,26 @@ function csfColumns(i: i32): void {
   const t1 = gCt + (<usize>n << 2), t2 = gCt + (<usize>n << 3), t3 = gCt + <usize>n * 12;
   const p0 = gRing + <usize>i * gRingBytes, p1 = p0 + gPlane, p2 = p1 + gPlane, p3 = p2 + gPlane;
   const out = gOut + <usize>i * gOutBytes, row = <usize>gWp << 2;
-  for (let c: usize = 0; c < row; c += 16) {
+  // Two vectors at a time: eight independent sums, each in FLIP's order.
+  for (let c: usize = 0; c < row; c += 32) {
     let a = f32x4.splat(0), b = f32x4.splat(0), d = f32x4.splat(0), e = f32x4.splat(0);
+    let a2 = f32x4.splat(0), b2 = f32x4.splat(0), d2 = f32x4.splat(0), e2 = f32x4.splat(0);
     for (let t = 0; t < n; t++) {
       const q = <usize>t << 2;
       const r = <usize>load<u32>(gRows + q) + c;
-      a = f32x4.add(a, f32x4.mul(v128.load32_splat(gCt + q), v128.load(p0 + r)));
-      b = f32x4.add(b, f32x4.mul(v128.load32_splat(t1 + q), v128.load(p1 + r)));
-      d = f32x4.add(d, f32x4.mul(v128.load32_splat(t2 + q), v128.load(p2 + r)));
-      e = f32x4.add(e, f32x4.mul(v128.load32_splat(t3 + q), v128.load(p3 + r)));
+      const wa = v128.load32_splat(gCt + q), wb = v128.load32_splat(t1 + q);
+      const wd = v128.load32_splat(t2 + q), we = v128.load32_splat(t3 + q);
+      a = f32x4.add(a, f32x4.mul(wa, v128.load(p0 + r)));
+      a2 = f32x4.add(a2, f32x4.mul(wa, v128.load(p0 + r, 16)));
+      b = f32x4.add(b, f32x4.mul(wb, v128.load(p1 + r)));
+      b2 = f32x4.add(b2, f32x4.mul(wb, v128.load(p1 + r, 16)));
+      d = f32x4.add(d, f32x4.mul(wd, v128.load(p2 + r)));
+      d2 = f32x4.add(d2, f32x4.mul(wd, v128.load(p2 + r, 16)));
+      e = f32x4.add(e, f32x4.mul(we, v128.load(p3 + r)));
+      e2 = f32x4.add(e2, f32x4.mul(we, v128.load(p3 + r, 16)));
     }
     huntLab(a, b, f32x4.add(d, e), gK, out + c, row);
+    huntLab(a2, b2, f32x4.add(d2, e2), gK, out + c + 16, row);
   }
 }
 
@@ -325,19 +354,27 @@ function featureColumns(i: i32): void {
   const g = gFt, dg = gFt + (<usize>n << 2), ddg = gFt + (<usize>n << 3);
   const p4 = gRing + <usize>i * gRingBytes + 4 * gPlane, p5 = p4 + gPlane, p6 = p5 + gPlane;
   const row = <usize>gWp << 2, out = gOut + <usize>i * gOutBytes + 3 * row;
-  for (let c: usize = 0; c < row; c += 16) {
+  for (let c: usize = 0; c < row; c += 32) {
     let dx = f32x4.splat(0), ddx = f32x4.splat(0), dy = f32x4.splat(0), ddy = f32x4.splat(0);
+    let dx2 = f32x4.splat(0), ddx2 = f32x4.splat(0), dy2 = f32x4.splat(0), ddy2 = f32x4.splat(0);
     for (let t = 0; t < n; t++) {
       const q = <usize>t << 2;
       const r = <usize>load<u32>(gRows + q) + c;
-      const gt = v128.load32_splat(g + q), v = v128.load(p6 + r);
+      const gt = v128.load32_splat(g + q), dgt = v128.load32_splat(dg + q), ddgt = v128.load32_splat(ddg + q);
+      const v = v128.load(p6 + r), v2 = v128.load(p6 + r, 16);
       dx = f32x4.add(dx, f32x4.mul(gt, v128.load(p4 + r)));
+      dx2 = f32x4.add(dx2, f32x4.mul(gt, v128.load(p4 + r, 16)));
       ddx = f32x4.add(ddx, f32x4.mul(gt, v128.load(p5 + r)));
-      dy = f32x4.add(dy, f32x4.mul(v128.load32_splat(dg + q), v));
-      ddy = f32x4.add(ddy, f32x4.mul(v128.load32_splat(ddg + q), v));
+      ddx2 = f32x4.add(ddx2, f32x4.mul(gt, v128.load(p5 + r, 16)));
+      dy = f32x4.add(dy, f32x4.mul(dgt, v));
+      dy2 = f32x4.add(dy2, f32x4.mul(dgt, v2));
+      ddy = f32x4.add(ddy, f32x4.mul(ddgt, v));
+      ddy2 = f32x4.add(ddy2, f32x4.mul(ddgt, v2));
     }
     v128.store(out + c, f32x4.sqrt(f32x4.add(f32x4.mul(dx, dx), f32x4.mul(dy, dy))));
+    v128.store(out + c, f32x4.sqrt(f32x4.add(f32x4.mul(dx2, dx2), f32x4.mul(dy2, dy2))), 16);
     v128.store(out + row + c, f32x4.sqrt(f32x4.add(f32x4.mul(ddx, ddx), f32x4.mul(ddy, ddy))));
+    v128.store(out + row + c, f32x4.sqrt(f32x4.add(f32x4.mul(ddx2, ddx2), f32x4.mul(ddy2, ddy2))), 16);
   }
 }
 

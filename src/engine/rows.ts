@@ -36,6 +36,7 @@ export type RowsModule = {
     y0: number,
     y1: number,
     from: number,
+    into?: Float32Array,
   ): Float32Array | undefined;
 };
 
@@ -113,10 +114,10 @@ export async function rowsInBands(
   const [r, f] = [band(real, 0, split, halo), band(fake, 0, split, halo)];
   const req = { id: nextId++, module: loss.rowsModule, ctx, y0: 0, y1: split, from: 0 };
   const top = remote({ ...req, real: r.image, fake: f.image });
-  const bottom = mod.samplesRows(real, fake, ctx, split, H, 0);
-  if (!bottom) return undefined;
   const map = new Float32Array(W * H);
-  map.set(bottom, split * W);
-  map.set((await top) ?? mod.samplesRows(real, fake, ctx, 0, split, 0)!, 0);
+  if (!mod.samplesRows(real, fake, ctx, split, H, 0, map.subarray(split * W))) return undefined;
+  const upper = await top;
+  if (upper) map.set(upper);
+  else mod.samplesRows(real, fake, ctx, 0, split, 0, map);
   return map;
 }

@@ -65,8 +65,9 @@ let tableFor = 0;
  * Rows y0 ... y1 - 1 of the FLIP map ((y1 - y0) * W float32) of two RGB images given as stored samples
  * (x = v / max, the sRGB values FLIP reads; the range the losses see does not matter) at `ppd` pixels per
  * degree. The samples may start at row `from` (a band's rows with the filters' halo: rows from
- * max(0, y0 - halo) to min(H, y1 + halo) are read), H = real.height. Undefined for a width needing over
- * 2 GiB of kernel memory or images of different sample types: the caller then uses tfjs ops.
+ * max(0, y0 - halo) to min(H, y1 + halo) are read), H = real.height; written into `into` when given.
+ * Undefined for a width needing over 2 GiB of kernel memory or images of different sample types: the
+ * caller then uses tfjs ops.
  */
 export function flipSamplesRows(
   real: RawImage,
@@ -75,6 +76,7 @@ export function flipSamplesRows(
   y0: number,
   y1: number,
   from = 0,
+  into?: Float32Array,
 ): Float32Array | undefined {
   const { width: W, height: H } = real;
   const bytes = real.samples.BYTES_PER_ELEMENT;
@@ -100,7 +102,7 @@ export function flipSamplesRows(
   heap.set([...s.y, ...s.cx, ...s.cz1, ...s.cz2], at.ct / 4);
   heap.set([...g.g, ...g.dg, ...g.ddg], at.ft / 4);
   k.setup(W, H, bytes, at.lut, at.k, at.ct, rc, at.ft, rf, rs, at.scratch, y0);
-  const out = new Float32Array(W * (y1 - y0));
+  const out = into ?? new Float32Array(W * (y1 - y0));
   const rowBytes = W * 3 * bytes;
   const asBytes = (x: RawImage) =>
     new Uint8Array(x.samples.buffer, x.samples.byteOffset, x.samples.byteLength);
@@ -128,6 +130,7 @@ export function samplesRows(
   y0: number,
   y1: number,
   from: number,
+  into?: Float32Array,
 ): Float32Array | undefined {
-  return flipSamplesRows(real, fake, ctx.ppd ?? DEFAULT_PPD, y0, y1, from);
+  return flipSamplesRows(real, fake, ctx.ppd ?? DEFAULT_PPD, y0, y1, from, into);
 }
