@@ -95,8 +95,8 @@ export async function evaluatePair(
   run: PairRunner,
 ): Promise<EvaluatedPair> {
   const losses = await definitions(run.losses);
-  warmRows(losses);
   const decoding = decodePair(real, fake, run.compute);
+  warmRows(losses);
   // Weights load (once per thread) while the images decode on sharp's threads; awaited in computeAll.
   run.resources.contextFor(losses).catch(() => undefined);
   const [r, f] = await decoding;

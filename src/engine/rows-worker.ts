@@ -3,15 +3,23 @@
  * (no TensorFlow.js: the thread starts in ~40 ms) and sends each back, transferred.
  */
 import { parentPort } from 'node:worker_threads';
-import type { RowsModule, RowsReply, RowsRequest } from './rows.js';
+import type { RowsModule, RowsReply, RowsRequest, RowsWarm } from './rows.js';
 
 const port = parentPort!;
-port.on('message', (m: RowsRequest) => {
+const load = async (name: string) => (await import(`../losses/${name}.js`)) as RowsModule;
+
+port.on('message', (m: RowsRequest | RowsWarm) => {
+  if ('warm' in m) {
+    void load(m.warm).then(
+      (mod) => mod.warmUp?.(),
+      () => undefined,
+    );
+    return;
+  }
   void (async () => {
     let reply: RowsReply;
     try {
-      const mod = (await import(`../losses/${m.module}.js`)) as RowsModule;
-      const map = mod.samplesRows(m.real, m.fake, m.ctx, m.y0, m.y1, m.from);
+      const map = (await load(m.module)).samplesRows(m.real, m.fake, m.ctx, m.y0, m.y1, m.from);
       reply = { id: m.id, ...(map ? { map } : {}) };
     } catch (e) {
       reply = { id: m.id, error: (e as Error).message };

@@ -26,6 +26,8 @@ export interface RowsRequest {
   from: number;
 }
 export type RowsReply = { id: number; map?: Float32Array; error?: string };
+/** Sent first: the module to load and warm. */
+export type RowsWarm = { warm: string };
 
 /** What a rows module exports (LossDefinition.rowsModule). */
 export type RowsModule = {
@@ -38,6 +40,8 @@ export type RowsModule = {
     from: number,
     into?: Float32Array,
   ): Float32Array | undefined;
+  /** Runs the kernel on a small input, so that the thread has its optimized code by the first pair. */
+  warmUp?(): void;
 };
 
 export async function rowsModule(name: string): Promise<RowsModule> {
@@ -52,9 +56,24 @@ function parallel(): boolean {
   return isMainThread && availableParallelism() > 1;
 }
 
-/** Starts the rows thread when one of `losses` will use it, so that its start overlaps the decoding. */
+let warmedHere = false;
+
+/**
+ * Starts the rows thread when one of `losses` will use it, and warms the kernel there and here (call it
+ * once the images are decoding: both overlap the decoding).
+ */
 export function warmRows(losses: LossDefinition[]): void {
-  if (worker || !parallel() || !losses.some((l) => l.rowsModule)) return;
+  const module = losses.find((l) => l.rowsModule)?.rowsModule;
+  if (!module || !parallel()) return;
+  if (!warmedHere) {
+    warmedHere = true;
+    // On a later turn: the decoding has started by then.
+    void rowsModule(module).then(
+      (m) => setImmediate(() => m.warmUp?.()),
+      () => undefined,
+    );
+  }
+  if (worker) return;
   const w = startWorker('./rows-worker.js', undefined);
   w.on('message', (r: RowsReply) => {
     waiting.get(r.id)?.({ ...r });
@@ -69,6 +88,7 @@ export function warmRows(losses: LossDefinition[]): void {
   w.on('exit', () => fail('the rows thread exited'));
   // After the listeners (adding one refers the thread again): the thread does not keep the process alive.
   w.unref();
+  w.postMessage({ warm: module } satisfies RowsWarm);
   worker = w;
 }
 
