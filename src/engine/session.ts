@@ -58,7 +58,7 @@ export interface CompareImagesOptions {
   diff?: 'always' | 'failure' | 'never';
   /** Heatmap level = 255 * clamp(map / scale, 0, 1); default 'max' (the map's own maximum). */
   scale?: number | 'max';
-  /** Heatmap colours (the CLI's --colormap names); default inferno. */
+  /** Heatmap colours (the CLI's --colormap names); default the loss's own (flip: magma), else inferno. */
   colormap?: string;
 }
 
@@ -114,7 +114,7 @@ interface Settings {
   weights: { file?: string; alexnet?: string; vgg16?: string; download: boolean };
   stats: boolean;
   diff: 'always' | 'failure' | 'never';
-  draw: { scale: number | 'max'; colormap: string };
+  draw: { scale: number | 'max'; colormap?: string };
 }
 
 /**
@@ -224,12 +224,14 @@ async function resultOf(ev: Evaluated, s: Settings, backend: string): Promise<Im
   const i = ev.losses.findIndex((l) => !l.mapless);
   if (i < 0 || s.diff === 'never' || (s.diff === 'failure' && pass)) return out;
   const { renderPair } = await import('../io/render.js');
-  const [file] = await renderPair([ev.losses[i]!], [ev.outputs[i]!], ev.real, ev.fake, 'diff', {
+  const loss = ev.losses[i]!;
+  const [file] = await renderPair([loss], [ev.outputs[i]!], ev.real, ev.fake, 'diff', {
     kinds: ['heatmap'],
     raw: false,
-    ...s.draw,
+    scale: s.draw.scale,
+    colormap: s.draw.colormap ?? loss.colormap ?? 'inferno',
   });
-  return { ...out, diff: file!.bytes, diffLoss: ev.losses[i]!.name };
+  return { ...out, diff: file!.bytes, diffLoss: loss.name };
 }
 
 /** A value as the messages write it: the shortest decimal that reads back as the same float32. */
@@ -283,8 +285,9 @@ function settingsOf(o: CompareImagesOptions): Settings {
   const backend = o.backend ?? DEFAULTS.compute.backend;
   if (!BACKEND_NAMES.includes(backend))
     throw new UserError(`backend: choose from ${BACKEND_NAMES.join(', ')}`);
-  const colormap = o.colormap ?? 'inferno';
-  if (!COLORMAPS.includes(colormap)) throw new UserError(`colormap: choose from ${COLORMAPS.join(', ')}`);
+  const colormap = o.colormap;
+  if (colormap !== undefined && !COLORMAPS.includes(colormap))
+    throw new UserError(`colormap: choose from ${COLORMAPS.join(', ')}`);
   return {
     losses,
     gates,
@@ -306,7 +309,7 @@ function settingsOf(o: CompareImagesOptions): Settings {
     },
     stats: o.stats !== false || gates.some((g) => g.stat !== undefined),
     diff: o.diff ?? 'always',
-    draw: { scale: o.scale ?? 'max', colormap },
+    draw: { scale: o.scale ?? 'max', ...(colormap !== undefined ? { colormap } : {}) },
   };
 }
 

@@ -129,3 +129,25 @@ test('compareImages: stats: false skips the statistics unless a gate bounds one;
   assert.ok(gated.stats.sobel, 'a stat gate brings the statistics');
   assert.equal(gated.pass, true);
 });
+
+test("compareImages: flip's diff is drawn in magma, FLIP's own error-map PNG within one level", async () => {
+  const ref = JSON.parse(readFileSync(fixture('fixtures/reference/flip/flip.json'), 'utf8')) as {
+    cases: Record<string, { real: string; fake: string; heatmap: string }>;
+  };
+  const c = ref.cases.rgb8!;
+  const r = await compareImages(fixture(c.real), fixture(c.fake), { loss: 'flip', max: 1, scale: 1 });
+  const [ours, theirs] = [PNG.sync.read(r.diff!), PNG.sync.read(readFileSync(fixture(c.heatmap)))];
+  assert.deepEqual([ours.width, ours.height], [theirs.width, theirs.height]);
+  // Both are magma: compare colours channel by channel (one magma level moves a channel by at most 6).
+  let worst = 0;
+  for (let i = 0; i < ours.width * ours.height * 4; i++)
+    if (i % 4 !== 3) worst = Math.max(worst, Math.abs(ours.data[i]! - theirs.data[i]!));
+  assert.ok(worst <= 6, `largest channel difference from FLIP's magma PNG: ${worst}`);
+  const inferno = await compareImages(fixture(c.real), fixture(c.fake), {
+    loss: 'flip',
+    max: 1,
+    scale: 1,
+    colormap: 'inferno',
+  });
+  assert.notDeepEqual(inferno.diff, r.diff, 'an explicit colormap still wins');
+});
