@@ -257,6 +257,8 @@ export const flipLoss: LossDefinition = {
   haloFor: (ctx) => flipHalo(ctx?.ppd ?? DEFAULT_PPD),
   colormap: 'magma',
   value: { float32Sum: true },
+  // Equal images: no colour or feature difference, so 0^(1 - 0) = +0 everywhere (the kernel; tested).
+  zeroWhenEqual: () => hostKernelsActive(),
   samplesAnySize: true,
   rowsModule: 'flip-host',
   fromSamples: (real, fake, _range, k, ctx) =>
