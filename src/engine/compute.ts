@@ -4,6 +4,7 @@ import { gray, toRange } from '../losses/common.js';
 import { shiftTolerant } from '../losses/shift.js';
 import type { LossContext, LossDefinition, LossResult, ShiftSpec } from '../losses/types.js';
 import { DATA_RANGE, type Feature, type LossOutput, type Range, type RawImage } from '../model.js';
+import { rowsInBands } from './rows.js';
 import { planStrips, STRIP_PIXELS, type Strip } from './strips.js';
 import { unitTensor } from './upload.js';
 
@@ -89,7 +90,7 @@ export async function computeLosses(
   };
   const results = new Map<LossDefinition, LossOutput>();
   for (const l of losses) {
-    const out = fromSamples(l, real, fake, range, opt);
+    const out = await fromSamples(l, real, fake, range, opt, ctx);
     if (out) results.set(l, out);
   }
   const local = losses.filter((l) => l.halo !== undefined && !results.has(l));
@@ -112,22 +113,29 @@ export async function computeLosses(
  * and laplacian), where it applies (images up to one strip): the same map as the strips' tensors give, with
  * no tensor made.
  */
-function fromSamples(
+async function fromSamples(
   loss: LossDefinition,
   real: RawImage,
   fake: RawImage,
   range: Range,
   opt: ComputeOptions,
-): LossOutput | undefined {
+  ctx: LossContext,
+): Promise<LossOutput | undefined> {
   const k = opt.shift ?? 0;
-  // Larger images run in strips, which bound the memory (the kernel's stays at its largest).
-  if (!loss.fromSamples || (k && !loss.shift) || real.width * real.height > STRIP_PIXELS) return undefined;
+  // Larger images run in strips, which bound the memory (the kernel's stays at its largest), unless the
+  // loss's kernel bounds its own.
+  const large = real.width * real.height > STRIP_PIXELS && !loss.samplesAnySize;
+  if (!loss.fromSamples || (k && !loss.shift) || large) return undefined;
   // The kernels give the map alone: a loss with filtered maps to draw (sobel's figure) uses the strips.
   if (loss.filterLabel !== undefined && opt.filtered !== false) return undefined;
-  const map = loss.fromSamples(real, fake, range, k);
+  const halo = loss.haloFor?.(ctx) ?? loss.halo ?? 0;
+  const map =
+    (k ? undefined : await rowsInBands(loss, real, fake, ctx, halo)) ??
+    loss.fromSamples(real, fake, range, k, ctx);
   if (!map) return undefined;
   const acc = accumulator(loss, real.width, real.height, opt, DATA_RANGE[range], true);
-  acc.sum = acc.mask ? maskedSum64(map, acc.mask) : sum64(map);
+  if (acc.float32) acc.sum = sum32(map, 0, acc.mask);
+  else acc.sum = acc.mask ? maskedSum64(map, acc.mask) : sum64(map);
   if (opt.map !== false) acc.map = map;
   return finish(acc);
 }

@@ -17,6 +17,7 @@ import {
 } from './compute.js';
 import type { Embedder } from './embedder.js';
 import type { LossResources } from './resources.js';
+import { warmRows } from './rows.js';
 import { mapStats } from './stats.js';
 
 // Figures need fonts and encoders: loaded only when files are written.
@@ -99,6 +100,7 @@ export async function evaluatePair(
 ): Promise<EvaluatedPair> {
   const losses = await definitions(run.losses);
   const decoding = decodePair(real, fake, run.compute);
+  warmRows(losses);
   // Weights load (once per thread) while the images decode on sharp's threads; awaited in computeAll.
   run.resources.contextFor(losses).catch(() => undefined);
   const [r, f] = await decoding;

@@ -97,3 +97,71 @@ export function featureFilters(ppd: number): { g: number[]; dg: number[]; ddg: n
   };
   return { g: raw.map((t) => f(t[0] / gSum)), dg: norm(1), ddg: norm(2) };
 }
+
+/** FLIP.h's linear RGB -> XYZ matrix (D65), each entry a float quotient as there. */
+export const RGB_TO_XYZ = [
+  [10135552 / 24577794, 8788810 / 24577794, 4435075 / 24577794],
+  [2613072 / 12288897, 8788810 / 12288897, 887015 / 12288897],
+  [1425312 / 73733382, 8788810 / 73733382, 70074185 / 73733382],
+].map((row) => row.map(f));
+export const XYZ_TO_RGB = [
+  [3.241003275, -1.537398934, -0.498615861],
+  [-0.969224334, 1.875930071, 0.041554224],
+  [0.055639423, -0.204011202, 1.057148933],
+].map((row) => row.map(f));
+export const ILLUMINANT = [0.950428545, 1, 1.088900371].map(f);
+export const INV_ILLUMINANT = [1.052156925, 1, 0.91835767].map(f);
+export const LAB = (() => {
+  const delta = f(6 / 29);
+  const delta2 = f(delta * delta);
+  return { cube: f(delta * delta2), factor: f(1 / f(3 * delta2)), term: f(4 / 29), third: f(1 / 3) };
+})();
+
+/**
+ * cmax = HyAB(Hunt Lab(green), Hunt Lab(blue))^qc and pc cmax, in float32 as FLIP.h's computeMaxDistance.
+ */
+export function colourScale(): { cmax: number; pccmax: number } {
+  const lab = (rgb: number[]) => {
+    const xyz = RGB_TO_XYZ.map((row, i) =>
+      f(f(f(f(row[0]! * rgb[0]!) + f(row[1]! * rgb[1]!)) + f(row[2]! * rgb[2]!)) * INV_ILLUMINANT[i]!),
+    );
+    const t = xyz.map((v) => (v > LAB.cube ? f(Math.pow(v, LAB.third)) : f(f(LAB.factor * v) + LAB.term)));
+    const L = f(f(116 * t[1]!) - 16);
+    const hunt = (c: number) => f(f(0.01 * L) * c);
+    return [L, hunt(f(500 * f(t[0]! - t[1]!))), hunt(f(200 * f(t[1]! - t[2]!)))];
+  };
+  const [g, b] = [lab([0, 1, 0]), lab([0, 0, 1])];
+  const da = f(g[1]! - b[1]!),
+    db = f(g[2]! - b[2]!);
+  const hyab = f(f(Math.abs(f(g[0]! - b[0]!))) + f(Math.sqrt(f(f(da * da) + f(db * db)))));
+  const cmax = f(Math.pow(hyab, FLIP_CONSTANTS.qc));
+  return { cmax, pccmax: f(FLIP_CONSTANTS.pc * cmax) };
+}
+
+let constants: Float32Array | undefined;
+
+/** The constants the host kernel reads (asm/flip.ts's K_ offsets), each the float FLIP.h computes. */
+export function flipConstants(): Float32Array {
+  const { cmax, pccmax } = colourScale();
+  constants ??= Float32Array.from([
+    ...RGB_TO_XYZ.flat(),
+    ...XYZ_TO_RGB.flat(),
+    ...ILLUMINANT,
+    ...INV_ILLUMINANT,
+    LAB.cube,
+    LAB.factor,
+    LAB.term,
+    cmax,
+    pccmax,
+    FLIP_CONSTANTS.pt,
+    FLIP_CONSTANTS.qc,
+    FLIP_CONSTANTS.qf,
+    f(1 / f(Math.sqrt(2))),
+    f(FLIP_CONSTANTS.pt / pccmax),
+    f(cmax - pccmax),
+    f(1 - FLIP_CONSTANTS.pt),
+    f(1 / 116),
+    f(16 / 116),
+  ]);
+  return constants;
+}

@@ -3,12 +3,20 @@ import type { Tensor4D } from '@tensorflow/tfjs-core';
 import { DEFAULT_PPD } from '../model.js';
 import { checkPair, rgb4d, tidyLoss, toMap } from './common.js';
 import {
+  colourScale,
   FLIP_CONSTANTS as K,
   featureFilters,
+  ILLUMINANT,
+  INV_ILLUMINANT,
+  LAB,
+  RGB_TO_XYZ,
   featureSpread,
   spatialFilters,
   spatialRadius,
+  XYZ_TO_RGB,
 } from './flip-filters.js';
+import { flipSamplesRows } from './flip-host.js';
+import { hostKernelsActive } from './host.js';
 import { keptTensor } from './kernels.js';
 import type { Image, LossDefinition, LossResult } from './types.js';
 
@@ -47,24 +55,6 @@ export function flipHalo(ppd: number): number {
 }
 
 const f = Math.fround;
-/** FLIP.h's linear RGB -> XYZ matrix (D65), each entry a float quotient as there. */
-const RGB_TO_XYZ = [
-  [10135552 / 24577794, 8788810 / 24577794, 4435075 / 24577794],
-  [2613072 / 12288897, 8788810 / 12288897, 887015 / 12288897],
-  [1425312 / 73733382, 8788810 / 73733382, 70074185 / 73733382],
-].map((row) => row.map(f));
-const XYZ_TO_RGB = [
-  [3.241003275, -1.537398934, -0.498615861],
-  [-0.969224334, 1.875930071, 0.041554224],
-  [0.055639423, -0.204011202, 1.057148933],
-].map((row) => row.map(f));
-const ILLUMINANT = [0.950428545, 1, 1.088900371].map(f);
-const INV_ILLUMINANT = [1.052156925, 1, 0.91835767].map(f);
-const LAB = (() => {
-  const delta = f(6 / 29);
-  const delta2 = f(delta * delta);
-  return { cube: f(delta * delta2), factor: f(1 / f(3 * delta2)), term: f(4 / 29), third: f(1 / 3) };
-})();
 
 /** y = M x + b per pixel of [N,H,W,C] x (a 1x1 convolution; M is out x C, column-vector convention). */
 function affine(x: Tensor4D, name: string, m: number[][], b: number[]): Tensor4D {
@@ -170,27 +160,6 @@ function separable(
   return tf.depthwiseConv2d(tf.depthwiseConv2d(x, kx, 1, 'valid'), ky, 1, 'valid');
 }
 
-/**
- * cmax = HyAB(Hunt Lab(green), Hunt Lab(blue))^qc and pc cmax, in float32 as FLIP.h's computeMaxDistance.
- */
-function colourScale(): { cmax: number; pccmax: number } {
-  const lab = (rgb: number[]) => {
-    const xyz = RGB_TO_XYZ.map((row, i) =>
-      f(f(f(f(row[0]! * rgb[0]!) + f(row[1]! * rgb[1]!)) + f(row[2]! * rgb[2]!)) * INV_ILLUMINANT[i]!),
-    );
-    const t = xyz.map((v) => (v > LAB.cube ? f(Math.pow(v, LAB.third)) : f(f(LAB.factor * v) + LAB.term)));
-    const L = f(f(116 * t[1]!) - 16);
-    const hunt = (c: number) => f(f(0.01 * L) * c);
-    return [L, hunt(f(500 * f(t[0]! - t[1]!))), hunt(f(200 * f(t[1]! - t[2]!)))];
-  };
-  const [g, b] = [lab([0, 1, 0]), lab([0, 0, 1])];
-  const da = f(g[1]! - b[1]!),
-    db = f(g[2]! - b[2]!);
-  const hyab = f(f(Math.abs(f(g[0]! - b[0]!))) + f(Math.sqrt(f(f(da * da) + f(db * db)))));
-  const cmax = f(Math.pow(hyab, K.qc));
-  return { cmax, pccmax: f(K.pc * cmax) };
-}
-
 /** Filtered [Y, Cx, Cz1, Cz2] -> linear RGB clamped to [0, 1] -> L*a*b* with Hunt's a, b (0.01 L a, 0.01 L b). */
 function huntLab(filtered: Tensor4D): Tensor4D {
   // xyz = (Y + 16) / 116 + (Cx / 500, 0, -Cz / 200), Cz = Cz1 + Cz2; linear = XYZ_TO_RGB (D65 xyz).
@@ -288,6 +257,14 @@ export const flipLoss: LossDefinition = {
   haloFor: (ctx) => flipHalo(ctx?.ppd ?? DEFAULT_PPD),
   colormap: 'magma',
   value: { float32Sum: true },
+  // Equal images: no colour or feature difference, so 0^(1 - 0) = +0 everywhere (the kernel; tested).
+  zeroWhenEqual: () => hostKernelsActive(),
+  samplesAnySize: true,
+  rowsModule: 'flip-host',
+  fromSamples: (real, fake, _range, k, ctx) =>
+    k || !hostKernelsActive()
+      ? undefined
+      : flipSamplesRows(real, fake, ctx?.ppd ?? DEFAULT_PPD, 0, real.height),
   compute: (real, fake, ctx) => flip(unit(real, ctx?.dataRange), unit(fake, ctx?.dataRange), ctx?.ppd),
 };
 

@@ -118,9 +118,27 @@ export interface LossDefinition {
   /**
    * The map straight from two whole images' stored samples (shift tolerance k), by a host kernel, with no
    * tensor made: the same float32 map the tensors give, bit for bit, or undefined where it does not apply
-   * (then the engine computes as usual). l1, l2, psnr (shift-host.ts), ssim (ssim-host.ts).
+   * (then the engine computes as usual). l1, l2, psnr (shift-host.ts), ssim (ssim-host.ts); flip
+   * (flip-host.ts: FLIP's C++ order of operations, not the ops' bits).
    */
-  fromSamples?(real: RawImage, fake: RawImage, range: Range, k: number): Float32Array | undefined;
+  fromSamples?(
+    real: RawImage,
+    fake: RawImage,
+    range: Range,
+    k: number,
+    ctx?: LossContext,
+  ): Float32Array | undefined;
+  /**
+   * `fromSamples` bounds its own memory (flip: it runs in bands of rows), so the engine calls it for images
+   * of any size; without it, only for images up to one strip.
+   */
+  samplesAnySize?: true;
+  /**
+   * A module of src/losses (its name, e.g. `flip-host`) that loads no TensorFlow.js and exports
+   * `samplesRows(real, fake, ctx, y0, y1, from)`: rows y0 ... y1 - 1 of the `fromSamples` map, from samples
+   * that start at row `from`. The engine then computes a band of rows on a worker thread (engine/rows.ts).
+   */
+  rowsModule?: string;
   /** Present when --shift-tolerance applies to this loss. */
   shift?: ShiftSpec;
   /** Weights `compute` needs in its context, if any (a key of LossContext). */

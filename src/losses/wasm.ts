@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * The WebAssembly kernels of asm/ (built to dist/asm/): their instances, one per kernel and thread, and the
- * maps copied out of them. No TensorFlow.js here (host.ts says which backends use the loss kernels), so
- * that modules the CLI loads at planning can reach the map kernels (map-scan.ts) without loading it.
+ * The WebAssembly kernels of asm/ (built to dist/asm/), loaded without TensorFlow.js (a worker thread that
+ * runs only a kernel does not load it; nor do the map passes of map-scan.ts), and the maps and byte arrays
+ * copied out of them and recycled. Which backends use them: host.ts.
  */
 
 /** Largest memory a kernel may take (wasm32 addresses 4 GiB); larger inputs use tfjs ops. */
@@ -29,7 +29,8 @@ function compiled(name: string): WebAssembly.Module {
 export function hostKernel<K>(name: string, bytes: number): { exports: K; memory: WebAssembly.Memory } {
   let inst = instances.get(name);
   if (!inst) {
-    const memory = new WebAssembly.Memory({ initial: 0 });
+    // One page: a kernel's static data (flip's pow and cbrt tables) lies at its start.
+    const memory = new WebAssembly.Memory({ initial: 1 });
     inst = { memory, exports: new WebAssembly.Instance(compiled(name), { env: { memory } }).exports };
     instances.set(name, inst);
   }

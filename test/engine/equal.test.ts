@@ -44,7 +44,7 @@ test('every loss that claims it (zeroWhenEqual) computes an all-zero map for equ
         assert.equal(out!.value, fromMean ? fromMean(0, range === 'unit' ? 1 : 2) : 0, `${name} value`);
       }
   }
-  assert.ok(claims >= 5, `${claims} losses claim it (l1, l2, sobel, laplacian, ssim)`);
+  assert.ok(claims >= 6, `${claims} losses claim it (l1, l2, sobel, laplacian, ssim, flip)`);
 });
 
 test('runPair: a byte-identical pair and a pixel-identical re-encoded pair give what the computation gives, zero heatmaps included', async () => {
