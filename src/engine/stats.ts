@@ -1,4 +1,4 @@
-import { hostGather } from '../losses/map-scan.js';
+import { hostGather, type HostGathered } from '../losses/map-scan.js';
 import type { MapStats } from '../model.js';
 
 export type { MapStats } from '../model.js';
@@ -63,20 +63,7 @@ function valueOf(key: number): number {
   return scratchF[0];
 }
 
-interface Gathered {
-  /** Bits of the compared entries other than +0, in map order (the first `m`). */
-  keys: Int32Array;
-  m: number;
-  /** Counts of their keys' top 16 bits. */
-  counts: Uint32Array;
-  /** +0 entries compared; how many gathered keys order below +0 (negatives and -0). */
-  zeros: number;
-  neg: number;
-  sum: number;
-  max: number;
-  firstZero: number;
-  firstMinusZero: number;
-}
+type Gathered = HostGathered;
 
 /**
  * A float32's bits (as int32) become a uint32 key that orders as the value (negatives flipped, positives

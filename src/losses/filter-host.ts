@@ -1,5 +1,6 @@
 import type { RawImage, Range } from '../model.js';
 import { copyOut, hostKernel, hostKernelsActive, MAX_KERNEL_BYTES } from './host.js';
+import { sampleBytes } from './wasm.js';
 
 /**
  * The Sobel and Laplacian maps of two whole images given as stored RGB samples (8- or 16-bit), computed by
@@ -47,9 +48,8 @@ export function hostFilterSamples(
   if (total > MAX_KERNEL_BYTES || fake.samples.BYTES_PER_ELEMENT !== bytes) return undefined;
   const { exports: kernel, memory } = hostKernel<FilterKernel>('filter3x3', total);
   const heap = new Uint8Array(memory.buffer);
-  const asBytes = (s: Uint8Array | Uint16Array) => new Uint8Array(s.buffer, s.byteOffset, s.byteLength);
-  heap.set(asBytes(real.samples), 0);
-  heap.set(asBytes(fake.samples), image);
+  heap.set(sampleBytes(real.samples), 0);
+  heap.set(sampleBytes(fake.samples), image);
   kernel.filterMap(0, image, bytes, w, h, real.max, range === 'signed', KINDS[kind], out, scratch);
   return copyOut(memory, out, h * w);
 }

@@ -7,7 +7,7 @@ import {
   spatialRadius,
 } from './flip-filters.js';
 import type { LossContext } from './types.js';
-import { hostKernel, MAX_KERNEL_BYTES } from './wasm.js';
+import { hostKernel, MAX_KERNEL_BYTES, sampleBytes } from './wasm.js';
 
 /**
  * The LDR-ꟻLIP map computed by a WebAssembly SIMD kernel (asm/flip.ts, built to dist/asm/flip.wasm) from
@@ -104,9 +104,7 @@ export function flipSamplesRows(
   k.setup(W, H, bytes, at.lut, at.k, at.ct, rc, at.ft, rf, rs, at.scratch, y0);
   const out = into ?? new Float32Array(W * (y1 - y0));
   const rowBytes = W * 3 * bytes;
-  const asBytes = (x: RawImage) =>
-    new Uint8Array(x.samples.buffer, x.samples.byteOffset, x.samples.byteLength);
-  const images = [asBytes(real), asBytes(fake)];
+  const images = [sampleBytes(real.samples), sampleBytes(fake.samples)];
   let loaded = Math.max(0, y0 - halo);
   const load = (i: number, y: number) =>
     u8.set(images[i]!.subarray((y - from) * rowBytes, (y - from + 1) * rowBytes), k.sampleRow(i, y));

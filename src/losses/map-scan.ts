@@ -69,9 +69,12 @@ export function hostColorize(levels: Uint8Array, lut: Uint8Array): Uint8Array | 
 /** What the statistics' first pass gathers (engine/stats.ts); `keys` and `counts` view the kernel's memory
  *  and are valid until its next call. */
 export interface HostGathered {
+  /** Bits of the compared entries other than +0, in map order (the first `m`). */
   keys: Int32Array;
   m: number;
+  /** Counts of their keys' top 16 bits. */
   counts: Uint32Array;
+  /** +0 entries compared; how many gathered keys order below +0 (negatives and -0). */
   zeros: number;
   neg: number;
   sum: number;

@@ -2,6 +2,7 @@ import { tf } from '../tf.js';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 import type { RawImage, Range } from '../model.js';
 import { copyOut, hostKernel, hostKernelsActive, MAX_KERNEL_BYTES } from './host.js';
+import { sampleBytes } from './wasm.js';
 
 /**
  * The per-pixel maps of l1 and l2 and the shift-tolerant map of every per-pixel loss, computed by a
@@ -106,9 +107,8 @@ export function hostShiftMinSamples(
   if (total > MAX_KERNEL_BYTES || fake.samples.BYTES_PER_ELEMENT !== bytes) return undefined;
   const { exports: kernel, memory } = hostKernel<SamplesKernel>('shift-min', total);
   const heap = new Uint8Array(memory.buffer);
-  const asBytes = (s: Uint8Array | Uint16Array) => new Uint8Array(s.buffer, s.byteOffset, s.byteLength);
-  heap.set(asBytes(real.samples), 0);
-  heap.set(asBytes(fake.samples), image);
+  heap.set(sampleBytes(real.samples), 0);
+  heap.set(sampleBytes(fake.samples), image);
   if (direct) kernel.pointMap8(0, image, 3, w, h, real.max, range === 'signed', power === 2, out, scratch);
   else
     kernel.shiftMinSamples(

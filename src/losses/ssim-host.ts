@@ -2,6 +2,7 @@ import { tf } from '../tf.js';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 import type { RawImage } from '../model.js';
 import { copyOut, hostKernel, hostKernelsActive, MAX_KERNEL_BYTES } from './host.js';
+import { sampleBytes } from './wasm.js';
 
 export { setHostKernels } from './host.js';
 
@@ -105,10 +106,8 @@ export function hostSsimSamples(
   const heap = new Float32Array(memory.buffer);
   const u8 = new Uint8Array(memory.buffer);
   heap.set(taps.slice(5), at.taps / 4);
-  const asBytes = (x: RawImage) =>
-    new Uint8Array(x.samples.buffer, x.samples.byteOffset, x.samples.byteLength);
-  u8.set(asBytes(real), at.scratch);
-  u8.set(asBytes(fake), at.scratch + n * bytes);
+  u8.set(sampleBytes(real.samples), at.scratch);
+  u8.set(sampleBytes(fake.samples), at.scratch + n * bytes);
   k.samplesToFloats(at.scratch, bytes, n, real.max, signed, at.x);
   k.samplesToFloats(at.scratch + n * bytes, bytes, n, real.max, signed, at.y);
   heap.fill(0, at.out / 4, at.out / 4 + h * w);

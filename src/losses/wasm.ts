@@ -6,6 +6,11 @@ import { readFileSync } from 'node:fs';
  * copied out of them and recycled. Which backends use them: host.ts.
  */
 
+/** An image's stored 8- or 16-bit samples as the bytes they are (no copy), to set into a kernel's memory. */
+export function sampleBytes(s: Uint8Array | Uint16Array): Uint8Array {
+  return new Uint8Array(s.buffer, s.byteOffset, s.byteLength);
+}
+
 /** Largest memory a kernel may take (wasm32 addresses 4 GiB); larger inputs use tfjs ops. */
 export const MAX_KERNEL_BYTES = 2 ** 31;
 
