@@ -63,6 +63,36 @@ export interface ComputeSettings {
   ignore: Rect[];
   /** flip: pixels per degree of visual angle (--ppd, or from --monitor-distance/-width/-resolution). */
   ppd: number;
+  /** Changed regions and kinds (engine/decide/); absent: none are found. */
+  regions?: RegionSettings;
+}
+
+/** The kinds of difference, as records name them (docs/regions.md gives the rules). */
+export const KINDS = ['identical', 'rendering', 'shift', 'moved', 'level', 'colour', 'content'] as const;
+export type Kind = (typeof KINDS)[number];
+
+/** How changed regions are found and explained. */
+export interface RegionSettings {
+  /** --region-threshold: a pixel is hot where the map exceeds it; absent: the loss's default. */
+  threshold?: number;
+  /** --min-region-area: regions with fewer hot pixels are dropped. */
+  minArea: number;
+  /** --max-displacement: the largest displacement searched, in px. */
+  maxDisplacement: number;
+}
+
+/** A changed region of a pair: its box, hot pixel count, the map's mean and max there, and its kind. */
+export interface Region {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  area: number;
+  mean: number;
+  max: number;
+  /** The shift of the fake's content that explains the region: [10, 0] = drawn 10 px further right. */
+  displacement: [number, number];
+  kind: Kind;
 }
 
 /**
@@ -123,6 +153,7 @@ export const DEFAULTS = {
     ignore: [],
     ppd: DEFAULT_PPD,
   } as ComputeSettings,
+  regions: { minArea: 1, maxDisplacement: 16 } as RegionSettings,
   draw: { kinds: PNG_KINDS, scale: 1, raw: false } as DrawSettings,
   /** The heatmap colour map of a loss that names none. */
   colormap: 'gray',
@@ -152,6 +183,10 @@ export interface PairComparison {
   ignored?: number;
   /** loss -> statistics of its per-pixel map over the compared pixels (losses with a map). */
   stats: Record<string, MapStats>;
+  /** The pair's kind: its worst region's, `identical` without regions (when regions are found). */
+  kind?: Kind;
+  /** Changed regions, worst first (when regions are found). */
+  regions?: Region[];
 }
 
 /** A per-pixel map's statistics (bright = differs): float64 mean; percentiles as numpy.percentile. */
@@ -221,6 +256,10 @@ export interface PairRecord {
   stats?: Record<string, MapStats>;
   /** Thresholds exceeded, as `sobel 0.123 > 0.1`. */
   over?: string[];
+  /** The pair's kind (its worst region's). */
+  kind?: Kind;
+  /** Changed regions, worst first. */
+  regions?: Region[];
   ms?: number;
 }
 

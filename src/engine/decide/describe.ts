@@ -1,0 +1,90 @@
+/**
+ * A pair described as a reviewer would: its changed regions (regions.ts), each with its kind and the
+ * displacement that explains it (kinds.ts), worst first, and the pair's kind (the worst region's).
+ */
+import type { Kind, Range, RawImage, Region, RegionSettings } from '../../model.js';
+import { classify, SEVERITY } from './kinds.js';
+import { findRegions } from './regions.js';
+
+/**
+ * Each loss's default per-pixel threshold in the unit range (x = sample / max), chosen so that a region is a
+ * difference a reviewer can see: l1 and l2 any change (below one level of 255), sobel and laplacian an edge
+ * whose response changed by 0.1 (a 6-level step's Sobel response is 0.09), ssim a local SSIM below 0.95,
+ * flip an error of 0.05. The signed range doubles l1, sobel and laplacian's thresholds and quadruples l2's.
+ */
+export const REGION_THRESHOLDS: Readonly<Record<string, number>> = {
+  l1: 0.001,
+  l2: 4e-6,
+  sobel: 0.1,
+  laplacian: 0.1,
+  ssim: 0.05,
+  psnr: 4e-6,
+  flip: 0.05,
+};
+/** Losses not in the table. */
+export const FALLBACK_THRESHOLD = 0.05;
+
+/** The threshold a loss's map is cut at by default, in the given range. */
+export function defaultThreshold(loss: string, range: Range): number {
+  const t = REGION_THRESHOLDS[loss] ?? FALLBACK_THRESHOLD;
+  if (range === 'unit') return t;
+  return loss === 'l2' || loss === 'psnr' ? 4 * t : ['l1', 'sobel', 'laplacian'].includes(loss) ? 2 * t : t;
+}
+
+export interface DescribeInput {
+  loss: string;
+  map: Float32Array;
+  real: RawImage;
+  fake: RawImage;
+  mask?: Uint8Array;
+  range: Range;
+  /** --shift-tolerance k: displacements up to max(k, 1) are `shift`. */
+  shift: number;
+  settings: RegionSettings;
+}
+
+/** Worst first: by kind, then by max, then by area. */
+export function worstFirst(a: Region, b: Region): number {
+  return SEVERITY[b.kind] - SEVERITY[a.kind] || b.max - a.max || b.area - a.area;
+}
+
+/** The pair's regions, worst first, and its kind (`identical` without regions). */
+export function describePair(p: DescribeInput): { kind: Kind; regions: Region[] } {
+  const { width, height } = p.real;
+  const threshold = p.settings.threshold ?? defaultThreshold(p.loss, p.range);
+  const found = findRegions(p.map, width, height, { threshold, minArea: p.settings.minArea, mask: p.mask });
+  const k = Math.max(1, p.shift);
+  const regions = found
+    .map((r): Region => ({ ...r, ...classify(p.real, p.fake, r, k, p.settings.maxDisplacement) }))
+    .sort(worstFirst);
+  return { kind: pairKind(regions), regions };
+}
+
+/** A pair's kind: its worst region's; `identical` without regions. */
+export function pairKind(regions: readonly Region[]): Kind {
+  return regions.reduce<Kind>((w, r) => (SEVERITY[r.kind] > SEVERITY[w] ? r.kind : w), 'identical');
+}
+
+/** The verb phrase of a kind, for messages. */
+const PHRASE: Readonly<Record<Kind, string>> = {
+  identical: 'identical',
+  rendering: 'rendering differs',
+  shift: 'shifted',
+  moved: 'moved',
+  level: 'level changed',
+  colour: 'colour changed',
+  content: 'content changed',
+};
+
+/** One line for messages: `content changed in 1 region, 84×18 at (412,96)` (the worst kind, its first box). */
+export function changeText(regions: readonly Region[]): string {
+  if (!regions.length) return 'no changed region';
+  const first = regions[0];
+  const n = regions.filter((r) => r.kind === first.kind).length;
+  const moved =
+    first.kind === 'moved' || first.kind === 'shift' ? ` by [${first.displacement.join(',')}]` : '';
+  return (
+    `${PHRASE[first.kind]} in ${n} region${n === 1 ? '' : 's'}, ${first.width}×${first.height} at ` +
+    `(${first.x},${first.y})${moved}`
+  );
+}

@@ -1,0 +1,184 @@
+/**
+ * The kind of a changed region, chosen by stated rules from the pair's pixels inside the region's box (see
+ * docs/regions.md). The rules run in this order; the first that holds names the kind:
+ *
+ * 1. shift:     a displacement d with 1 <= max(|dx|, |dy|) <= k (k = --shift-tolerance, or 1) leaves at most
+ *               EXPLAINED of the unshifted difference.
+ * 2. level:     at least half the box's pixels changed, and at least 90 % of the changed ones changed by the
+ *               same small gray step (every channel within 1.5 levels of their mean, that mean within 2
+ *               levels of the most common one, at most LEVEL_MAX levels).
+ * 3. rendering: at most 2 % of the changed pixels (and at most 2 pixels if fewer) lie off the colour line of
+ *               the other image's 3x3 neighbourhood (the segment between its darkest and brightest pixel, to
+ *               within LINE_TOL levels), both ways: anti-aliasing, sub-pixel text positioning and hinting
+ *               only blend colours that were already there.
+ * 4. colour:    the real colours of the box, widened by MARGIN px, map to fake colours as a function (at
+ *               least 97 % of its pixels take their real colour's most common fake colour), and the fake
+ *               colours back to real ones likewise: the same structure, recoloured (the margin holds the unchanged surroundings, so a new shape on a
+ *               plain background is not a recoloured rectangle).
+ * 5. moved:     a displacement with k < max(|dx|, |dy|) <= --max-displacement leaves at most EXPLAINED of the
+ *               unshifted difference.
+ * 6. content:   none of the above: structure that no displacement explains.
+ */
+import type { Kind, RawImage } from '../../model.js';
+import { bestDisplacement, displacedError, strideOf, type Box } from './displacement.js';
+
+/** A displacement explains a region when it leaves at most this fraction of the unshifted difference. */
+export const EXPLAINED = 0.2;
+/** A level change is at most this many levels (of 255). */
+export const LEVEL_MAX = 16;
+/** How far (levels of 255, RGB distance) a blended pixel may lie off its neighbourhood's colour line. */
+export const LINE_TOL = 24;
+/** The colour rule looks this far around the region's box. */
+export const MARGIN = 2;
+
+/** Severity, worst last: a pair's kind is its worst region's, and regions are listed worst first. */
+export const SEVERITY: Readonly<Record<Kind, number>> = {
+  identical: 0,
+  rendering: 1,
+  level: 2,
+  shift: 3,
+  moved: 4,
+  colour: 5,
+  content: 6,
+};
+
+export interface Classified {
+  kind: Kind;
+  displacement: [number, number];
+}
+
+/** A sample of an image scaled to 0..255. */
+const at = (im: RawImage, i: number) => (im.samples[i]! * 255) / im.max;
+
+/** Rule 2: a uniform small gray step over most of the box. */
+export function isLevel(real: RawImage, fake: RawImage, box: Box): boolean {
+  const hist = new Uint32Array(2 * 255 + 1);
+  const steps: number[] = [];
+  let pixels = 0,
+    gray = 0;
+  forBox(real, box, (i) => {
+    pixels++;
+    const d0 = at(fake, i) - at(real, i),
+      d1 = at(fake, i + 1) - at(real, i + 1),
+      d2 = at(fake, i + 2) - at(real, i + 2);
+    if (d0 === 0 && d1 === 0 && d2 === 0) return;
+    const m = (d0 + d1 + d2) / 3;
+    steps.push(m);
+    if (Math.max(Math.abs(d0 - m), Math.abs(d1 - m), Math.abs(d2 - m)) <= 1.5) gray++;
+    hist[Math.round(m) + 255]!++;
+  });
+  if (steps.length * 2 < pixels || gray < 0.9 * steps.length) return false;
+  const mode = hist.indexOf(Math.max(...hist)) - 255;
+  if (mode === 0 || Math.abs(mode) > LEVEL_MAX) return false;
+  return steps.filter((s) => Math.abs(s - mode) <= 2).length >= 0.9 * steps.length;
+}
+
+/** The box widened by m px on each side, inside the image. */
+export function widen(b: Box, m: number, im: RawImage): Box {
+  const x = Math.max(0, b.x - m),
+    y = Math.max(0, b.y - m);
+  return {
+    x,
+    y,
+    width: Math.min(im.width, b.x + b.width + m) - x,
+    height: Math.min(im.height, b.y + b.height + m) - y,
+  };
+}
+
+/** Calls f with the sample index of each pixel of the box. */
+function forBox(im: RawImage, box: Box, f: (i: number) => void): void {
+  for (let y = box.y; y < box.y + box.height; y++)
+    for (let x = box.x; x < box.x + box.width; x++) f((y * im.width + x) * 3);
+}
+
+/** How far (levels) pixel i of `a` lies off the colour line of `b`'s 3x3 neighbourhood around (x, y). */
+function offLine(a: RawImage, b: RawImage, x: number, y: number): number {
+  let lo = -1,
+    hi = -1,
+    loL = Infinity,
+    hiL = -Infinity;
+  for (let v = Math.max(0, y - 1); v <= Math.min(b.height - 1, y + 1); v++)
+    for (let u = Math.max(0, x - 1); u <= Math.min(b.width - 1, x + 1); u++) {
+      const j = (v * b.width + u) * 3,
+        l = 0.299 * b.samples[j]! + 0.587 * b.samples[j + 1]! + 0.114 * b.samples[j + 2]!;
+      if (l < loL) [loL, lo] = [l, j];
+      if (l > hiL) [hiL, hi] = [l, j];
+    }
+  const i = (y * a.width + x) * 3;
+  const p = [at(a, i), at(a, i + 1), at(a, i + 2)],
+    s = [at(b, lo), at(b, lo + 1), at(b, lo + 2)],
+    e = [at(b, hi), at(b, hi + 1), at(b, hi + 2)];
+  const d = e.map((v, c) => v - s[c]!),
+    dd = d[0]! ** 2 + d[1]! ** 2 + d[2]! ** 2;
+  const t = dd > 0 ? Math.min(1, Math.max(0, d.reduce((acc, v, c) => acc + v * (p[c]! - s[c]!), 0) / dd)) : 0;
+  return Math.hypot(...p.map((v, c) => v - (s[c]! + t * d[c]!)));
+}
+
+/** Rule 3: the changed pixels only blend colours their neighbourhood already had, both ways. */
+export function isRendering(real: RawImage, fake: RawImage, box: Box): boolean {
+  let changed = 0,
+    off = 0;
+  for (let y = box.y; y < box.y + box.height; y++)
+    for (let x = box.x; x < box.x + box.width; x++) {
+      const i = (y * real.width + x) * 3;
+      const rs = real.samples,
+        fs = fake.samples;
+      if (rs[i] === fs[i] && rs[i + 1] === fs[i + 1] && rs[i + 2] === fs[i + 2]) continue;
+      changed++;
+      if (offLine(fake, real, x, y) > LINE_TOL || offLine(real, fake, x, y) > LINE_TOL) off++;
+    }
+  return changed > 0 && off <= Math.max(2, 0.02 * changed);
+}
+
+/** The fraction of the box's pixels whose `a` colour maps to that colour's most common `b` colour. */
+function functional(a: RawImage, b: RawImage, box: Box): { fraction: number; changed: number } {
+  const key = (im: RawImage, i: number) =>
+    (Math.round(at(im, i)) << 16) | (Math.round(at(im, i + 1)) << 8) | Math.round(at(im, i + 2));
+  const maps = new Map<number, Map<number, number>>();
+  let pixels = 0,
+    changed = 0;
+  forBox(a, box, (i) => {
+    pixels++;
+    const r = key(a, i),
+      f = key(b, i);
+    if (r !== f) changed++;
+    const m = maps.get(r) ?? new Map<number, number>();
+    m.set(f, (m.get(f) ?? 0) + 1);
+    maps.set(r, m);
+  });
+  let consistent = 0;
+  for (const m of maps.values()) consistent += Math.max(...m.values());
+  return { fraction: consistent / pixels, changed };
+}
+
+/** Rule 4: around the region, real colours map to fake colours as a function, and back. */
+export function isColour(real: RawImage, fake: RawImage, region: Box): boolean {
+  const box = widen(region, MARGIN, real);
+  const there = functional(real, fake, box);
+  return there.changed > 0 && there.fraction >= 0.97 && functional(fake, real, box).fraction >= 0.97;
+}
+
+/** The kind of one region and the displacement that explains it ([0, 0] when none does). */
+export function classify(
+  real: RawImage,
+  fake: RawImage,
+  box: Box,
+  k: number,
+  maxDisplacement: number,
+): Classified {
+  const stride = strideOf(box);
+  const e0 = displacedError(real, fake, box, 0, 0, stride);
+  const none: [number, number] = [0, 0];
+  // The map differs where the pixels do not (a windowed loss's halo): nothing but rendering.
+  if (e0 === 0) return { kind: 'rendering', displacement: none };
+  const near = bestDisplacement(real, fake, box, 1, k, stride);
+  if (near.error <= EXPLAINED * e0) return { kind: 'shift', displacement: near.d };
+  if (isLevel(real, fake, box)) return { kind: 'level', displacement: none };
+  if (isRendering(real, fake, box)) return { kind: 'rendering', displacement: none };
+  if (isColour(real, fake, box)) return { kind: 'colour', displacement: none };
+  if (maxDisplacement > k) {
+    const far = bestDisplacement(real, fake, box, k + 1, maxDisplacement, stride);
+    if (far.error <= EXPLAINED * e0) return { kind: 'moved', displacement: far.d };
+  }
+  return { kind: 'content', displacement: none };
+}

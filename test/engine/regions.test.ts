@@ -1,0 +1,128 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RawImage } from '../../src/model.js';
+import { findRegions } from '../../src/engine/decide/regions.js';
+import { changeText, describePair } from '../../src/engine/decide/describe.js';
+import { DEFAULTS } from '../../src/model.js';
+
+/** A width x height RGB image of one colour. */
+function canvas(width: number, height: number, rgb: [number, number, number]): RawImage {
+  const samples = new Uint8Array(width * height * 3);
+  for (let i = 0; i < width * height; i++) samples.set(rgb, i * 3);
+  return { width, height, samples, max: 255 };
+}
+
+/** Fills a rectangle of the image. */
+function fill(im: RawImage, x: number, y: number, w: number, h: number, rgb: [number, number, number]) {
+  for (let v = y; v < y + h; v++) for (let u = x; u < x + w; u++) im.samples.set(rgb, (v * im.width + u) * 3);
+  return im;
+}
+
+/** The l1 map by hand: the mean over channels of |real - fake| / 255. */
+function l1Map(r: RawImage, f: RawImage): Float32Array {
+  const m = new Float32Array(r.width * r.height);
+  for (let i = 0; i < m.length; i++) {
+    let s = 0;
+    for (let c = 0; c < 3; c++) s += Math.abs(r.samples[i * 3 + c]! - f.samples[i * 3 + c]!);
+    m[i] = s / 765;
+  }
+  return m;
+}
+
+const WHITE: [number, number, number] = [255, 255, 255];
+const BLACK: [number, number, number] = [0, 0, 0];
+
+function describe(real: RawImage, fake: RawImage, shift = 0) {
+  return describePair({
+    loss: 'l1',
+    map: l1Map(real, fake),
+    real,
+    fake,
+    range: 'unit',
+    shift,
+    settings: DEFAULTS.regions,
+  });
+}
+
+test('regions: hot pixels in touching 4x4 cells merge, farther ones do not; min area drops specks', () => {
+  const map = new Float32Array(40 * 10);
+  map[2 * 40 + 1] = 1; // (1,2), cell (0,0)
+  map[2 * 40 + 5] = 0.5; // (5,2), cell (1,0): touches
+  map[2 * 40 + 20] = 0.25; // (20,2), cell (5,0): alone
+  const r = findRegions(map, 40, 10, { threshold: 0.1, minArea: 1 });
+  assert.deepEqual(r, [
+    { x: 1, y: 2, width: 5, height: 1, area: 2, mean: 0.75, max: 1 },
+    { x: 20, y: 2, width: 1, height: 1, area: 1, mean: 0.25, max: 0.25 },
+  ]);
+  assert.equal(findRegions(map, 40, 10, { threshold: 0.1, minArea: 2 }).length, 1, 'the speck is dropped');
+  assert.deepEqual(findRegions(map, 40, 10, { threshold: 1, minArea: 1 }), [], 'nothing above 1');
+  const mask = new Uint8Array(400).fill(1);
+  mask[2 * 40 + 20] = 0;
+  assert.equal(findRegions(map, 40, 10, { threshold: 0.1, minArea: 1, mask }).length, 1, 'masked out');
+});
+
+test('a 10 px move right is one moved region whose displacement is [10, 0]; 10 px lower [0, 10]', () => {
+  const real = fill(canvas(80, 60, WHITE), 10, 10, 10, 6, BLACK);
+  const right = fill(canvas(80, 60, WHITE), 20, 10, 10, 6, BLACK);
+  const d = describe(real, right);
+  assert.equal(d.kind, 'moved');
+  assert.deepEqual(d.regions, [
+    // Hot: x 10..29 of rows 10..15; the map is 1 at every hot pixel.
+    { x: 10, y: 10, width: 20, height: 6, area: 120, mean: 1, max: 1, displacement: [10, 0], kind: 'moved' },
+  ]);
+  const lower = fill(canvas(80, 60, WHITE), 10, 20, 10, 6, BLACK);
+  assert.deepEqual(describe(real, lower).regions[0]!.displacement, [0, 10]);
+  assert.equal(changeText(d.regions), 'moved in 1 region, 20×6 at (10,10) by [10,0]');
+});
+
+test('a 1 px move is a shift (k = 1 by default), a 2 px move a shift only with --shift-tolerance 2', () => {
+  const real = fill(canvas(80, 60, WHITE), 10, 10, 10, 6, BLACK);
+  const one = describe(real, fill(canvas(80, 60, WHITE), 11, 10, 10, 6, BLACK));
+  assert.equal(one.kind, 'shift');
+  assert.deepEqual(one.regions[0]!.displacement, [1, 0]);
+  const two = fill(canvas(80, 60, WHITE), 10, 8, 10, 6, BLACK);
+  assert.equal(describe(real, two).kind, 'moved');
+  assert.equal(describe(real, two, 2).kind, 'shift');
+  assert.deepEqual(describe(real, two, 2).regions[0]!.displacement, [0, -2]);
+});
+
+test('a one-level background change is level; a recoloured box colour; a new shape content', () => {
+  const real = fill(canvas(80, 60, [200, 200, 200]), 10, 10, 10, 6, BLACK);
+  const level = fill(canvas(80, 60, [201, 201, 201]), 10, 10, 10, 6, BLACK);
+  const l = describe(real, level);
+  assert.equal(l.kind, 'level');
+  assert.equal(l.regions.length, 1, 'one region around the box');
+  assert.equal(l.regions[0]!.area, 80 * 60 - 60);
+  const colour = fill(canvas(80, 60, [200, 200, 200]), 10, 10, 10, 6, [200, 0, 0]);
+  const c = describe(real, colour);
+  assert.equal(c.kind, 'colour');
+  assert.deepEqual(
+    [c.regions[0]!.x, c.regions[0]!.y, c.regions[0]!.width, c.regions[0]!.height],
+    [10, 10, 10, 6],
+  );
+  const added = fill(fill(canvas(80, 60, [200, 200, 200]), 10, 10, 10, 6, BLACK), 50, 30, 3, 8, BLACK);
+  const a = describe(real, added);
+  assert.equal(a.kind, 'content');
+  assert.deepEqual(a.regions[0]!.displacement, [0, 0]);
+  assert.equal(changeText(a.regions), 'content changed in 1 region, 3×8 at (50,30)');
+});
+
+test('a re-blended anti-aliased edge is rendering; equal images have no region', () => {
+  const real = fill(fill(canvas(40, 20, WHITE), 0, 0, 20, 20, BLACK), 20, 0, 1, 20, [128, 128, 128]);
+  const fake = fill(fill(canvas(40, 20, WHITE), 0, 0, 20, 20, BLACK), 20, 0, 1, 20, [64, 64, 64]);
+  const d = describe(real, fake);
+  assert.equal(d.kind, 'rendering');
+  assert.deepEqual([d.regions[0]!.x, d.regions[0]!.width, d.regions[0]!.height], [20, 1, 20]);
+  assert.deepEqual(describe(real, real), { kind: 'identical', regions: [] });
+});
+
+test('regions are listed worst first: content before a shift (whose two edges are 10 px apart: two regions)', () => {
+  const real = fill(canvas(100, 60, WHITE), 10, 10, 10, 6, BLACK);
+  const fake = fill(fill(canvas(100, 60, WHITE), 11, 10, 10, 6, BLACK), 70, 40, 4, 4, BLACK);
+  const d = describe(real, fake);
+  assert.deepEqual(
+    d.regions.map((r) => r.kind),
+    ['content', 'shift', 'shift'],
+  );
+  assert.equal(d.kind, 'content');
+});
