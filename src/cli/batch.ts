@@ -12,6 +12,7 @@ import { formatFloat32, toJson } from './format.js';
 import { better, checkGates, type Gate } from './gates.js';
 import { downloadProgress, type Progress } from './progress.js';
 import type { Series } from '../io/plot.js';
+import { changeText } from '../io/change.js';
 import { bestEpochs, epochSeries, jobRecord, summarise, unpairedRecord } from './records.js';
 
 /** The batch command's options beyond the per-pair settings. */
@@ -80,7 +81,9 @@ export async function batch(
     compute: { ...opt.run.compute, weights },
     draw: opt.run.draw,
   };
-  const backend = await runJobs(plan.jobs, opt.jobs, init, progress, (r) => emit(jobRecord(r, opt.gates)));
+  const backend = await runJobs(plan.jobs, opt.jobs, init, progress, (r) =>
+    emit(jobRecord(r, opt.gates, opt.run.allow)),
+  );
   const meta: RunMeta = {
     dirs: plan.dirs,
     losses: opt.losses,
@@ -392,15 +395,21 @@ function table(records: PairRecord[], losses: readonly string[], line: string): 
       : []),
   ]);
   const cell = (v: number | undefined) => (v === undefined ? '–' : formatFloat32(v)).padStart(12);
+  // The kind of difference, when regions were found: a column before the status, the change after it.
+  const kinds = records.some((r) => r.kind !== undefined);
+  const kind = (r: PairRecord) => (kinds ? `${(r.kind ?? '–').padEnd(9)}  ` : '');
+  const change = (r: PairRecord) =>
+    r.status === 'over' && r.regions?.length ? ` — ${changeText(r.regions)}` : '';
   const rows = worstFirst(records, [...losses], new Set(losses.filter((l) => better(l) === 'higher'))).map(
     (r) => {
       const done = { new: 'written', changed: 'replaced', obsolete: 'removed' }[r.updated ?? 'new'];
       const updated = r.updated ? ` (baseline ${done})` : '';
-      return `${r.name.padEnd(w)}  ${cols.map((c) => cell(c.cell(r))).join('  ')}  ${r.status}${updated}${r.error ? `: ${r.error}` : r.over ? `: ${r.over.join('; ')}` : ''}\n`;
+      const why = r.error ? `: ${r.error}` : r.over ? `: ${r.over.join('; ')}${change(r)}` : '';
+      return `${r.name.padEnd(w)}  ${cols.map((c) => cell(c.cell(r))).join('  ')}  ${kind(r)}${r.status}${updated}${why}\n`;
     },
   );
   return (
-    `${'pair'.padEnd(w)}  ${cols.map((c) => c.head.padStart(12)).join('  ')}  ` +
+    `${'pair'.padEnd(w)}  ${cols.map((c) => c.head.padStart(12)).join('  ')}  ${kinds ? 'kind'.padEnd(11) : ''}` +
     `status\n${rows.join('')}${line}\n`
   );
 }

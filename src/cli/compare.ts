@@ -7,8 +7,17 @@ import { UserError } from '../errors.js';
 import { readInput } from '../io/input.js';
 import { locateWeights } from '../io/weights/locate.js';
 import type { LossDefinition } from '../losses/types.js';
-import type { BackendName, FileKind, MapStats, PairComparison, Range, WeightFiles } from '../model.js';
-import { roundStats } from './records.js';
+import type {
+  BackendName,
+  FileKind,
+  Kind,
+  MapStats,
+  PairComparison,
+  Range,
+  Region,
+  WeightFiles,
+} from '../model.js';
+import { roundRegions, roundStats } from './records.js';
 import { formatFloat32, roundFloat32, toJson } from './format.js';
 import { better, checkGates } from './gates.js';
 import { checkLossOptions, type RunSettings } from './options.js';
@@ -45,6 +54,12 @@ export interface CompareReport {
   ignored?: number;
   /** --shift-tolerance, when not 0. */
   shiftTolerance?: number;
+  /** The kind of difference: the worst changed region's (`identical` without one). */
+  kind?: Kind;
+  /** Changed regions, worst first. */
+  regions?: Region[];
+  /** --allow: whether every changed region is of an allowed kind (then the exit code is 0, else 1). */
+  allowed?: boolean;
 }
 
 function stemOf(arg: string): string {
@@ -125,7 +140,7 @@ export async function compare(
   const report = reportOf(loss.name, comparison, opt, backend, realArg, fakeArg);
   return {
     stdout: opt.json ? toJson(report) + '\n' : formatFloat32(comparison.values[loss.name]) + '\n',
-    code: report.over || report.under ? 1 : 0,
+    code: (report.allowed ?? !(report.over || report.under)) ? 0 : 1,
   };
 }
 
@@ -171,5 +186,11 @@ function reportOf(
     ...(opt.min !== undefined ? { min: opt.min, under: value < opt.min } : {}),
     ...(comparison.ignored !== undefined ? { ignored: comparison.ignored } : {}),
     ...(opt.run.compute.shift ? { shiftTolerance: opt.run.compute.shift } : {}),
+    ...(comparison.regions
+      ? { kind: comparison.kind ?? 'identical', regions: roundRegions(comparison.regions) }
+      : {}),
+    ...(opt.run.allow && comparison.regions
+      ? { allowed: comparison.regions.every((r) => opt.run.allow!.includes(r.kind)) }
+      : {}),
   };
 }

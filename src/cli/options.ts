@@ -7,6 +7,7 @@ import {
   BACKEND_NAMES,
   DEFAULTS,
   DEFAULT_VIEWING,
+  KINDS,
   viewingPpd,
   MAX_SHIFT,
   PNG_KINDS,
@@ -14,6 +15,7 @@ import {
   type BackendName,
   type ComputeSettings,
   type DrawSettings,
+  type Kind,
   type PngKind,
   type Range,
   type Rect,
@@ -42,6 +44,10 @@ export interface PairOptionValues {
   monitorDistance?: number;
   monitorWidth?: number;
   monitorResolution?: number;
+  regionThreshold?: number;
+  minRegionArea: number;
+  maxDisplacement: number;
+  allow?: Kind[];
 }
 
 /** A run's settings, split by what they control; weights are located once the losses are known. */
@@ -51,6 +57,8 @@ export interface RunSettings {
   /** Absent with --no-maps. */
   draw?: DrawSettings;
   weights: { file?: string; alexnet?: string; vgg16?: string; download: boolean };
+  /** --allow: pairs whose every changed region is of one of these kinds pass, whatever the numbers. */
+  allow?: Kind[];
 }
 
 /** Builds the settings once, from the parsed options. */
@@ -66,7 +74,13 @@ export function runSettings(o: PairOptionValues): RunSettings {
       mask: o.mask,
       ignore: o.ignore,
       ppd: ppdOf(o),
+      regions: {
+        ...(o.regionThreshold !== undefined ? { threshold: o.regionThreshold } : {}),
+        minArea: o.minRegionArea,
+        maxDisplacement: o.maxDisplacement,
+      },
     },
+    ...(o.allow ? { allow: o.allow } : {}),
     draw: o.maps
       ? { kinds: o.files ?? DEFAULTS.draw.kinds, scale: o.scale, colormap: o.colormap, raw: Boolean(o.raw) }
       : undefined,
@@ -123,6 +137,32 @@ function parseKinds(v: string): PngKind[] {
 function parseMaxPixels(v: string): number {
   const n = Number(v);
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of pixels.');
+  return n;
+}
+
+/** A comma-separated list of kinds (--allow). */
+export function parseAllow(v: string): Kind[] {
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = list.find((k) => !(KINDS as readonly string[]).includes(k));
+  if (bad !== undefined || !list.length)
+    throw new InvalidArgumentError(`expected a comma-separated list of ${KINDS.join(', ')}.`);
+  return list as Kind[];
+}
+
+function parseWhole(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isSafeInteger(n) || n < 0)
+    throw new InvalidArgumentError('expected a whole number, 0 or more.');
+  return n;
+}
+
+function parseNonNegative(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError('expected a number, 0 or more.');
   return n;
 }
 
@@ -269,5 +309,27 @@ function limitOptions(): Option[] {
     )
       .argParser(parseShift)
       .default(DEFAULTS.compute.shift),
+    ...regionOptions(),
+  ];
+}
+
+/** Changed regions and kinds (docs/regions.md). */
+function regionOptions(): Option[] {
+  return [
+    opt(
+      '--region-threshold <t>',
+      'changed regions: a pixel differs where the first mapped loss exceeds t (default per loss: sobel and ' +
+        'laplacian 0.1, l1 0.001, l2 4e-6, ssim 0.05, flip 0.05; doubled in the signed range)',
+    ).argParser(parseNonNegative),
+    opt('--min-region-area <n>', 'drop changed regions of fewer pixels')
+      .argParser(parseWhole)
+      .default(DEFAULTS.regions.minArea),
+    opt('--max-displacement <px>', "search a region's displacement up to this many px")
+      .argParser(parseWhole)
+      .default(DEFAULTS.regions.maxDisplacement),
+    opt(
+      '--allow <kinds>',
+      `pass pairs whose every changed region is of these kinds (${KINDS.join(', ')}), whatever the numbers`,
+    ).argParser(parseAllow),
   ];
 }

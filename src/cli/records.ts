@@ -1,7 +1,8 @@
 import type { JobResult } from '../engine/pool.js';
-import type { MapStats, PairRecord, Unpaired } from '../model.js';
+import { failedVerdict } from '../engine/gates.js';
+import type { Kind, MapStats, PairRecord, Region, Unpaired } from '../model.js';
 import { formatFloat32, roundFloat32 } from './format.js';
-import { better, failedGates, type Gate } from './gates.js';
+import { better, type Gate } from './gates.js';
 
 /** A loss's value as reported: float32's shortest decimal. */
 const round = roundFloat32;
@@ -28,8 +29,13 @@ export function unpairedRecord(u: Unpaired): PairRecord {
   return { name: u.name, ...sides, losses: {}, files: {}, status: 'error', error: u.error };
 }
 
-/** The record of a finished job, checked against the gates (--max, --min). */
-export function jobRecord(r: JobResult, gates: readonly Gate[]): PairRecord {
+/** Regions as reported: mean and max as float32's shortest decimal. */
+export function roundRegions(regions: readonly Region[]): Region[] {
+  return regions.map((g) => ({ ...g, mean: round(g.mean), max: round(g.max) }));
+}
+
+/** The record of a finished job, checked against the gates (--max, --min) and the kinds allowed (--allow). */
+export function jobRecord(r: JobResult, gates: readonly Gate[], allow?: readonly Kind[]): PairRecord {
   const { pair } = r.job;
   const epoch = pair.epoch !== undefined ? { epoch: pair.epoch } : {};
   if (r.error !== undefined)
@@ -47,8 +53,10 @@ export function jobRecord(r: JobResult, gates: readonly Gate[]): PairRecord {
   const values = r.comparison.values;
   const losses = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, round(v)]));
   const stats = Object.fromEntries(Object.entries(r.comparison.stats).map(([l, s]) => [l, roundStats(s)]));
-  const over = failedGates(gates, values, r.comparison.stats, formatFloat32);
-  const ignored = r.comparison.ignored !== undefined ? { ignored: r.comparison.ignored } : {};
+  const c = r.comparison;
+  const over = failedVerdict(gates, allow, values, c.stats, c.regions, formatFloat32);
+  const ignored = c.ignored !== undefined ? { ignored: c.ignored } : {};
+  const regions = c.regions ? { kind: c.kind ?? 'identical', regions: roundRegions(c.regions) } : {};
   return {
     name: pair.name,
     real: pair.real,
@@ -59,6 +67,7 @@ export function jobRecord(r: JobResult, gates: readonly Gate[]): PairRecord {
     files: r.comparison.files,
     status: over.length ? 'over' : 'ok',
     ...(over.length ? { over } : {}),
+    ...regions,
     ...ignored,
     ms: Math.round(r.ms),
   };

@@ -1,19 +1,26 @@
 import { UserError } from '../errors.js';
+import { regionGateValue } from '../io/change.js';
 import { lossTraits } from '../losses/registry.js';
-import type { MapStats } from '../model.js';
+import type { Kind, MapStats, Region } from '../model.js';
 
 /** Statistics of a pair's per-pixel map (bright = differs) that a gate may bound. */
 export const STATS = ['mean', 'median', 'p95', 'p99', 'max'] as const;
 export type Stat = (typeof STATS)[number];
+/** What a region gate bounds: `regions` the count of changed regions, `region.<stat>` the largest one's. */
+export const REGION_STATS = ['area', 'max', 'mean'] as const;
+export type RegionStat = (typeof REGION_STATS)[number];
+/** The names of the region gates, in place of a loss. */
+export const REGION_GATES = ['regions', 'region'] as const;
 
 /**
  * A threshold: `--max sobel=0.05` bounds the value; `--max sobel.p99=0.3` a statistic of the map;
  * `--min ssim=0.9` the value of a higher-is-better metric.
  */
 export interface Gate {
+  /** A loss, or `regions` (the count of changed regions) or `region` (with a RegionStat). */
   loss: string;
   /** Absent: the loss's value. */
-  stat?: Stat;
+  stat?: Stat | RegionStat;
   bound: 'max' | 'min';
   limit: number;
 }
@@ -31,11 +38,31 @@ export function parseGate(key: string, limit: number, bound: 'max' | 'min'): Gat
   const m = /^([a-z0-9-]+)(?:\.([a-z0-9]+))?$/i.exec(key);
   if (!m || !Number.isFinite(limit))
     throw new UserError(`expected loss=number or loss.stat=number, e.g. sobel=0.1 or sobel.p99=0.3`);
+  if (m[1] === 'regions' || m[1] === 'region') return regionGate(m[1], m[2], limit, bound);
   const stat = m[2] as Stat | undefined;
   if (stat !== undefined && !STATS.includes(stat))
     throw new UserError(`unknown statistic '${stat}' (choose from ${STATS.join(', ')})`);
   return { loss: m[1]!, ...(stat ? { stat } : {}), bound, limit };
 }
+
+/** `regions=0`, `region.area=400`, `region.max=0.5`: upper bounds only. */
+function regionGate(
+  name: 'regions' | 'region',
+  stat: string | undefined,
+  limit: number,
+  bound: 'max' | 'min',
+): Gate {
+  if (bound === 'min') throw new UserError(`${name}: region gates are upper bounds: use --max ${name}…=…`);
+  if (name === 'regions' && stat !== undefined)
+    throw new UserError(`regions takes no statistic: regions=N bounds the count of changed regions`);
+  if (name === 'region' && !(REGION_STATS as readonly string[]).includes(stat ?? ''))
+    throw new UserError(
+      `region.<stat>: choose the statistic from ${REGION_STATS.join(', ')}, e.g. region.area=400`,
+    );
+  return { loss: name, ...(stat ? { stat: stat as RegionStat } : {}), bound, limit };
+}
+
+const isRegionGate = (g: Gate) => (REGION_GATES as readonly string[]).includes(g.loss);
 
 /**
  * Gates must name computed losses and point the right way: a value's bound follows its direction (--max
@@ -44,6 +71,7 @@ export function parseGate(key: string, limit: number, bound: 'max' | 'min'): Gat
  */
 export function checkGates(gates: readonly Gate[], losses: readonly string[]): void {
   for (const g of gates) {
+    if (isRegionGate(g)) continue;
     const flag = `--${g.bound} ${g.loss}${g.stat ? `.${g.stat}` : ''}=…`;
     if (!losses.includes(g.loss))
       throw new UserError(`${flag}: ${g.loss} is not among --loss ${losses.join(',')}`);
@@ -72,16 +100,56 @@ export function failedGates(
   values: Record<string, number>,
   stats?: Record<string, MapStats>,
   show: (v: number) => number | string = (v) => v,
+  regions?: readonly Region[],
 ): string[] {
   const out: string[] = [];
   for (const g of gates) {
-    const v = g.stat ? stats?.[g.loss]?.[g.stat] : values[g.loss];
+    const v = gateValue(g, values, stats, regions);
     if (v === undefined) continue;
     const fails = g.bound === 'max' ? v > g.limit : v < g.limit;
     if (fails)
       out.push(
         `${g.loss}${g.stat ? ` ${g.stat}` : ''} ${show(v)} ${g.bound === 'max' ? '>' : '<'} ${g.limit}`,
       );
+  }
+  return out;
+}
+
+/**
+ * The number a gate bounds: a loss's value, a statistic of its map, the count of changed regions, or the
+ * largest region's area, max or mean (0 without regions); undefined when the pair has none of it.
+ */
+export function gateValue(
+  g: Gate,
+  values: Record<string, number>,
+  stats?: Record<string, MapStats>,
+  regions?: readonly Region[],
+): number | undefined {
+  if (isRegionGate(g)) return regionGateValue(g.loss, g.stat, regions);
+  return g.stat ? stats?.[g.loss]?.[g.stat as Stat] : values[g.loss];
+}
+
+/**
+ * A pair's verdict with the kinds allowed (--allow): a pair whose every changed region is of an allowed kind
+ * passes, whatever the numbers; otherwise the gates decide, the region gates counting only the regions of
+ * kinds not allowed; and with --allow but no region gate, any region of a kind not allowed fails the pair
+ * (`content not allowed (--allow rendering,shift)`).
+ */
+export function failedVerdict(
+  gates: readonly Gate[],
+  allow: readonly Kind[] | undefined,
+  values: Record<string, number>,
+  stats: Record<string, MapStats> | undefined,
+  regions: readonly Region[] | undefined,
+  show: (v: number) => number | string = (v) => v,
+): string[] {
+  if (!allow || !regions) return failedGates(gates, values, stats, show, regions);
+  const counted = regions.filter((r) => !allow.includes(r.kind));
+  if (!counted.length) return [];
+  const out = failedGates(gates, values, stats, show, counted);
+  if (!gates.some(isRegionGate)) {
+    const kinds = [...new Set(counted.map((r) => r.kind))];
+    out.push(`${kinds.join(', ')} not allowed (--allow ${allow.join(',')})`);
   }
   return out;
 }

@@ -19,6 +19,7 @@ import type { Embedder } from './embedder.js';
 import type { LossResources } from './resources.js';
 import { warmRows } from './rows.js';
 import { mapStats } from './stats.js';
+import { describePair } from './decide/describe.js';
 
 // Figures need fonts and encoders: loaded only when files are written.
 const render = () => import('../io/render.js');
@@ -128,7 +129,36 @@ export async function evaluatePair(
           : mapStats(outputs[i]!.map, mask?.compared);
     if (stats) comparison.stats[d.name] = stats;
   });
+  Object.assign(comparison, describeOutputs(losses, outputs, r, f, mask?.compared, run.compute));
   return { losses, outputs, real: r, fake: f, mask: mask?.compared, comparison };
+}
+
+/**
+ * The pair's changed regions and kind, on the first loss with a map (when regions are asked for): none
+ * computed for equal images.
+ */
+function describeOutputs(
+  losses: LossDefinition[],
+  outputs: LossOutput[] & { equal?: true },
+  r: DecodedImage,
+  f: DecodedImage,
+  mask: Uint8Array | undefined,
+  s: ComputeSettings,
+): Pick<PairComparison, 'kind' | 'regions'> {
+  const i = losses.findIndex((l) => !l.mapless);
+  if (!s.regions || i < 0) return {};
+  if (outputs.equal) return { kind: 'identical', regions: [] };
+  const settings = s.regions;
+  return describePair({
+    loss: losses[i]!.name,
+    map: outputs[i]!.map,
+    real: r,
+    fake: f,
+    mask,
+    range: s.range,
+    shift: s.shift,
+    settings,
+  });
 }
 
 /** The pixels compared, when masks or --ignore rectangles are given; refuses a mask that leaves none. */
@@ -240,7 +270,11 @@ async function computeAll(
   const filtered = run.draw !== undefined && (await render()).drawsFiltered(run.draw);
   // The map is kept when it is drawn or its statistics are reported.
   const opt: ComputeOptions = {
-    map: run.draw !== undefined || run.stats !== false || run.keepMaps === true,
+    map:
+      run.draw !== undefined ||
+      run.stats !== false ||
+      run.keepMaps === true ||
+      run.compute.regions !== undefined,
     filtered,
     shift: run.compute.shift,
     mask,

@@ -15,9 +15,24 @@ import {
   type MapStats,
   type Range,
   type Rect,
+  KINDS,
+  type Kind,
+  type Region,
+  type RegionSettings,
 } from '../model.js';
 import { checkLossTraits } from './checks.js';
-import { better, checkGates, failedGates, parseGate, type Gate, type Stat } from './gates.js';
+import {
+  better,
+  checkGates,
+  failedGates,
+  failedVerdict,
+  gateValue,
+  parseGate,
+  type Gate,
+  type RegionStat,
+  type Stat,
+} from './gates.js';
+import { changeText } from './decide/describe.js';
 import { LossResources } from './resources.js';
 
 export type { ImageInput } from '../model.js';
@@ -61,13 +76,21 @@ export interface CompareImagesOptions {
   scale?: number | 'max';
   /** Heatmap colours (the CLI's --colormap names); default the loss's own (flip: magma), else inferno. */
   colormap?: string;
+  /** Pass when every changed region is of these kinds, whatever the numbers (the CLI's --allow). */
+  allow?: readonly Kind[];
+  /** Changed regions: the first mapped loss's per-pixel threshold (default per loss, docs/regions.md). */
+  regionThreshold?: number;
+  /** Changed regions of fewer pixels are dropped (default 1). */
+  minRegionArea?: number;
+  /** A region's displacement is searched up to this many px (default 16). */
+  maxDisplacement?: number;
 }
 
 /** One gate's outcome: `name` as written (`sobel`, `sobel.p99`), the value it read and the limit. */
 export interface GateVerdict {
   name: string;
   loss: string;
-  stat?: Stat;
+  stat?: Stat | RegionStat;
   bound: 'max' | 'min';
   limit: number;
   value: number;
@@ -89,6 +112,12 @@ export interface ImageComparison {
   gates: GateVerdict[];
   /** Failed gates as the CLI prints them: `sobel p99 0.41 > 0.3`. */
   failures: string[];
+  /** The kind of difference: the worst changed region's (`identical` without one). */
+  kind?: Kind;
+  /** Changed regions, worst first. */
+  regions?: Region[];
+  /** The change in words: `content changed in 1 region, 84×18 at (412,96)` (absent without regions). */
+  change?: string;
   /** Pixels left out by mask / ignore, when either was given. */
   ignored?: number;
   /** The TensorFlow.js backend that computed it. */
@@ -111,8 +140,10 @@ interface Settings {
     mask?: string;
     ignore: Rect[];
     ppd: number;
+    regions: RegionSettings;
   };
   weights: { file?: string; alexnet?: string; vgg16?: string; download: boolean };
+  allow?: Kind[];
   stats: boolean;
   diff: 'always' | 'failure' | 'never';
   draw: { scale: number | 'max'; colormap?: string };
@@ -211,8 +242,9 @@ type Evaluated = Awaited<ReturnType<(typeof import('./pair.js'))['evaluatePair']
 /** The values, statistics and verdicts, and the diff when it is wanted. */
 async function resultOf(ev: Evaluated, s: Settings, backend: string): Promise<ImageComparison> {
   const c = ev.comparison;
-  const gates = s.gates.map((g) => verdict(g, c.values, c.stats));
-  const pass = gates.every((g) => g.pass);
+  const gates = s.gates.map((g) => verdict(g, c.values, c.stats, c.regions));
+  const failures = failedVerdict(s.gates, s.allow, c.values, c.stats, c.regions, show);
+  const pass = failures.length === 0;
   const out: ImageComparison = {
     pass,
     width: c.width,
@@ -221,7 +253,10 @@ async function resultOf(ev: Evaluated, s: Settings, backend: string): Promise<Im
     stats: c.stats,
     better: Object.fromEntries(s.losses.map((l) => [l, better(l)])),
     gates,
-    failures: failedGates(s.gates, c.values, c.stats, show),
+    failures,
+    ...(c.kind !== undefined ? { kind: c.kind } : {}),
+    ...(c.regions !== undefined ? { regions: c.regions } : {}),
+    ...(c.regions?.length ? { change: changeText(c.regions) } : {}),
     ...(c.ignored !== undefined ? { ignored: c.ignored } : {}),
     backend,
   };
@@ -248,8 +283,13 @@ function show(v: number): string {
   return String(f);
 }
 
-function verdict(g: Gate, values: Record<string, number>, stats: Record<string, MapStats>): GateVerdict {
-  const value = g.stat ? stats[g.loss]![g.stat] : values[g.loss]!;
+function verdict(
+  g: Gate,
+  values: Record<string, number>,
+  stats: Record<string, MapStats>,
+  regions: Region[] | undefined,
+): GateVerdict {
+  const value = gateValue(g, values, stats, regions) ?? NaN;
   return {
     name: g.stat ? `${g.loss}.${g.stat}` : g.loss,
     loss: g.loss,
@@ -257,7 +297,7 @@ function verdict(g: Gate, values: Record<string, number>, stats: Record<string, 
     bound: g.bound,
     limit: g.limit,
     value,
-    pass: failedGates([g], values, stats).length === 0,
+    pass: failedGates([g], values, stats, undefined, regions).length === 0,
   };
 }
 
@@ -304,7 +344,9 @@ function settingsOf(o: CompareImagesOptions): Settings {
       ...(o.mask !== undefined ? { mask: o.mask } : {}),
       ignore,
       ppd: ppdOption(o.ppd),
+      regions: regionSettings(o),
     },
+    ...(o.allow !== undefined ? { allow: allowOption(o.allow) } : {}),
     weights: {
       file: o.weights,
       alexnet: o.alexnetWeights,
@@ -315,6 +357,30 @@ function settingsOf(o: CompareImagesOptions): Settings {
     diff: o.diff ?? 'always',
     draw: { scale: o.scale ?? 'max', ...(colormap !== undefined ? { colormap } : {}) },
   };
+}
+
+/** The region options, checked: whole numbers of pixels, a threshold of 0 or more. */
+function regionSettings(o: CompareImagesOptions): RegionSettings {
+  const whole = (v: number | undefined, name: string, d: number) => {
+    if (v !== undefined && (!Number.isSafeInteger(v) || v < 0))
+      throw new UserError(`${name}: expected a whole number, 0 or more`);
+    return v ?? d;
+  };
+  const t = o.regionThreshold;
+  if (t !== undefined && !(Number.isFinite(t) && t >= 0))
+    throw new UserError('regionThreshold: expected a number, 0 or more');
+  return {
+    ...(t !== undefined ? { threshold: t } : {}),
+    minArea: whole(o.minRegionArea, 'minRegionArea', DEFAULTS.regions.minArea),
+    maxDisplacement: whole(o.maxDisplacement, 'maxDisplacement', DEFAULTS.regions.maxDisplacement),
+  };
+}
+
+function allowOption(allow: readonly Kind[]): Kind[] {
+  const bad = allow.find((k) => !(KINDS as readonly string[]).includes(k));
+  if (bad !== undefined)
+    throw new UserError(`allow: unknown kind '${bad}' (choose from ${KINDS.join(', ')})`);
+  return [...allow];
 }
 
 function gatesOf(b: Bounds | undefined, bound: 'max' | 'min', first: string): Gate[] {

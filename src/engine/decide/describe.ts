@@ -6,6 +6,8 @@ import type { Kind, Range, RawImage, Region, RegionSettings } from '../../model.
 import { classify, SEVERITY } from './kinds.js';
 import { findRegions } from './regions.js';
 
+export { changeText } from '../../io/change.js';
+
 /**
  * Each loss's default per-pixel threshold in the unit range (x = sample / max), chosen so that a region is a
  * difference a reviewer can see: l1 and l2 any change (below one level of 255), sobel and laplacian an edge
@@ -63,28 +65,4 @@ export function describePair(p: DescribeInput): { kind: Kind; regions: Region[] 
 /** A pair's kind: its worst region's; `identical` without regions. */
 export function pairKind(regions: readonly Region[]): Kind {
   return regions.reduce<Kind>((w, r) => (SEVERITY[r.kind] > SEVERITY[w] ? r.kind : w), 'identical');
-}
-
-/** The verb phrase of a kind, for messages. */
-const PHRASE: Readonly<Record<Kind, string>> = {
-  identical: 'identical',
-  rendering: 'rendering differs',
-  shift: 'shifted',
-  moved: 'moved',
-  level: 'level changed',
-  colour: 'colour changed',
-  content: 'content changed',
-};
-
-/** One line for messages: `content changed in 1 region, 84×18 at (412,96)` (the worst kind, its first box). */
-export function changeText(regions: readonly Region[]): string {
-  if (!regions.length) return 'no changed region';
-  const first = regions[0];
-  const n = regions.filter((r) => r.kind === first.kind).length;
-  const moved =
-    first.kind === 'moved' || first.kind === 'shift' ? ` by [${first.displacement.join(',')}]` : '';
-  return (
-    `${PHRASE[first.kind]} in ${n} region${n === 1 ? '' : 's'}, ${first.width}×${first.height} at ` +
-    `(${first.x},${first.y})${moved}`
-  );
 }

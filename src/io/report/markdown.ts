@@ -1,10 +1,11 @@
 import type { MapStats, PairRecord } from '../../model.js';
+import { changeText, regionGateValue } from '../change.js';
 import { worstFirst } from './junit.js';
 
-/** A threshold as the summary shows it (the CLI's `--max sobel.p99=0.3`). */
+/** A threshold as the summary shows it (the CLI's `--max sobel.p99=0.3`, `--max region.area=400`). */
 export interface SummaryGate {
   loss: string;
-  stat?: keyof MapStats;
+  stat?: keyof MapStats | 'area';
   bound: 'max' | 'min';
   limit: number;
 }
@@ -38,7 +39,12 @@ const num = (v: number | undefined) =>
 function columns(s: MarkdownInput): { head: string; cell: (r: PairRecord) => string }[] {
   const gated = s.gates.map((g) => {
     const metric = `${g.loss}${g.stat ? `.${g.stat}` : ''}`;
-    const value = (r: PairRecord) => (g.stat ? r.stats?.[g.loss]?.[g.stat] : r.losses[g.loss]);
+    const value = (r: PairRecord) =>
+      g.loss === 'regions' || g.loss === 'region'
+        ? regionGateValue(g.loss, g.stat, r.regions)
+        : g.stat
+          ? r.stats?.[g.loss]?.[g.stat as keyof MapStats]
+          : r.losses[g.loss];
     return {
       head: `${metric} ${g.bound === 'max' ? '≤' : '≥'} ${g.limit}`,
       cell: (r: PairRecord) => {
@@ -68,7 +74,8 @@ function note(r: PairRecord): string {
           : r.status === 'obsolete'
             ? 'no current image'
             : '';
-  return mdText([why, r.updated ? `${done[r.updated]} (--update)` : ''].filter(Boolean).join('; '));
+  const change = r.regions?.length ? changeText(r.regions) : '';
+  return mdText([why, change, r.updated ? `${done[r.updated]} (--update)` : ''].filter(Boolean).join('; '));
 }
 
 /** The summary's head: title, verdict, counts, thresholds, best epochs. */
@@ -123,11 +130,13 @@ export function markdownSummary(
   const unlisted = records.length - rows.length;
   const cols = columns(s);
   const epoch = records.some((r) => r.epoch !== undefined);
+  const kind = records.some((r) => r.kind !== undefined);
   const tableHead =
-    `| pair | status${epoch ? ' | epoch' : ''} | ${cols.map((c) => mdText(c.head)).join(' | ')} | note |\n` +
-    `| --- | ---${epoch ? ' | ---:' : ''} | ${cols.map(() => '---:').join(' | ')} | --- |\n`;
+    `| pair | status${kind ? ' | kind' : ''}${epoch ? ' | epoch' : ''} | ` +
+    `${cols.map((c) => mdText(c.head)).join(' | ')} | note |\n` +
+    `| --- | ---${kind ? ' | ---' : ''}${epoch ? ' | ---:' : ''} | ${cols.map(() => '---:').join(' | ')} | --- |\n`;
   const line = (r: PairRecord) =>
-    `| ${mdText(r.name)} | ${r.status}${epoch ? ` | ${r.epoch ?? '–'}` : ''} | ` +
+    `| ${mdText(r.name)} | ${r.status}${kind ? ` | ${r.kind ?? '–'}` : ''}${epoch ? ` | ${r.epoch ?? '–'}` : ''} | ` +
     `${cols.map((c) => c.cell(r)).join(' | ')} | ${note(r)} |\n`;
   const tail = (left: number) =>
     (left ? `\n_${left} more rows left out: a step summary holds at most 1 MiB._\n` : '') +
