@@ -8,9 +8,10 @@
  *               same small gray step (every channel within 1.5 levels of their mean, that mean within 2
  *               levels of the most common one, at most LEVEL_MAX levels).
  * 3. rendering: at most 2 % of the changed pixels (and at most 2 pixels if fewer) lie off the colour line of
- *               the other image's 3x3 neighbourhood (the segment between its darkest and brightest pixel, to
+ *               the other image's 3x3 neighbourhood (the line through its darkest and brightest pixel, to
  *               within LINE_TOL levels), both ways: anti-aliasing, sub-pixel text positioning and hinting
- *               only blend colours that were already there.
+ *               only blend, more or less, colours that were already there (a glyph's coverage moved by a
+ *               fraction of a pixel can make a pixel darker than any neighbour was, on the same line).
  * 4. colour:    the real colours of the box, widened by MARGIN px, map to fake colours as a function (at
  *               least 97 % of its pixels take their real colour's most common fake colour), and the fake
  *               colours back to real ones likewise: the same structure, recoloured (the margin holds the unchanged surroundings, so a new shape on a
@@ -91,7 +92,8 @@ function forBox(im: RawImage, box: Box, f: (i: number) => void): void {
     for (let x = box.x; x < box.x + box.width; x++) f((y * im.width + x) * 3);
 }
 
-/** How far (levels) pixel i of `a` lies off the colour line of `b`'s 3x3 neighbourhood around (x, y). */
+/** How far (levels) pixel (x, y) of `a` lies off the line through the darkest and brightest colours of `b`'s
+ *  3x3 neighbourhood around (x, y) (from the one colour, when they are equal). */
 function offLine(a: RawImage, b: RawImage, x: number, y: number): number {
   let lo = -1,
     hi = -1,
@@ -110,7 +112,7 @@ function offLine(a: RawImage, b: RawImage, x: number, y: number): number {
     e = [at(b, hi), at(b, hi + 1), at(b, hi + 2)];
   const d = e.map((v, c) => v - s[c]!),
     dd = d[0]! ** 2 + d[1]! ** 2 + d[2]! ** 2;
-  const t = dd > 0 ? Math.min(1, Math.max(0, d.reduce((acc, v, c) => acc + v * (p[c]! - s[c]!), 0) / dd)) : 0;
+  const t = dd > 0 ? d.reduce((acc, v, c) => acc + v * (p[c]! - s[c]!), 0) / dd : 0;
   return Math.hypot(...p.map((v, c) => v - (s[c]! + t * d[c]!)));
 }
 

@@ -1,0 +1,133 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PNG } from 'pngjs';
+import type { Kind, RawImage, Region } from '../../src/model.js';
+import { DEFAULTS } from '../../src/model.js';
+import { describePair } from '../../src/engine/decide/describe.js';
+import { BIN, fixture } from '../helpers.js';
+
+/**
+ * The evaluation set of fixtures/regions/render.mjs (Debian's chromium, committed): per page, one real
+ * render and eight variants whose change is known by construction (truth.json: the kind, the changed
+ * element's box in real and in fake as [left, top, right, bottom], a move's displacement).
+ */
+const SET = fixture('fixtures/regions/set');
+const TRUTH = JSON.parse(readFileSync(`${SET}/truth.json`, 'utf8')) as Record<
+  string,
+  { kind: Kind; real?: number[]; fake?: number[]; displacement?: [number, number] }
+>;
+
+function load(file: string): RawImage {
+  const png = PNG.sync.read(readFileSync(file));
+  const samples = new Uint8Array(png.width * png.height * 3);
+  for (let i = 0; i < png.width * png.height; i++) samples.set(png.data.subarray(i * 4, i * 4 + 3), i * 3);
+  return { width: png.width, height: png.height, samples, max: 255 };
+}
+
+/** The l1 map by hand: per pixel, the mean over channels of |real - fake| / 255. */
+function l1Map(r: RawImage, f: RawImage): Float32Array {
+  const m = new Float32Array(r.width * r.height);
+  for (let i = 0; i < m.length; i++) {
+    let s = 0;
+    for (let c = 0; c < 3; c++) s += Math.abs(r.samples[i * 3 + c]! - f.samples[i * 3 + c]!);
+    m[i] = s / 765;
+  }
+  return m;
+}
+
+const described = Object.keys(TRUTH).map((name) => {
+  const real = load(`${SET}/real/${name}.png`),
+    fake = load(`${SET}/fake/${name}.png`);
+  const map = l1Map(real, fake);
+  const settings = DEFAULTS.regions;
+  return {
+    name,
+    real,
+    fake,
+    map,
+    ...describePair({ loss: 'l1', map, real, fake, range: 'unit', shift: 0, settings }),
+  };
+});
+
+test('rendered set: the pair kind is right for at least 90 % of the pairs of each kind', () => {
+  const kinds = [...new Set(Object.values(TRUTH).map((t) => t.kind))];
+  assert.equal(kinds.length, 7, 'every kind is in the set');
+  for (const kind of kinds) {
+    const of = described.filter((d) => TRUTH[d.name]!.kind === kind);
+    const right = of.filter((d) => d.kind === kind);
+    const wrong = of.filter((d) => d.kind !== kind).map((d) => `${d.name}: ${d.kind}`);
+    assert.ok(
+      right.length >= 0.9 * of.length,
+      `${kind}: ${right.length}/${of.length} right (${wrong.join(', ')})`,
+    );
+  }
+});
+
+test('rendered set: every region lies on its known change, and every changed pixel is in a region', () => {
+  for (const d of described) {
+    const t = TRUTH[d.name]!;
+    const inBox = (x: number, y: number, r: Region) =>
+      x >= r.x && y >= r.y && x < r.x + r.width && y < r.y + r.height;
+    for (let i = 0; i < d.map.length; i++)
+      if (d.map[i]! > 0) {
+        const x = i % d.real.width,
+          y = Math.floor(i / d.real.width);
+        assert.ok(
+          d.regions.some((r) => inBox(x, y, r)),
+          `${d.name}: changed pixel (${x},${y}) in no region`,
+        );
+      }
+    if (!t.real || !t.fake) continue;
+    // The known change: the changed element's boxes in real and in fake, with a 2 px margin for anti-aliasing.
+    const [l, tp, r, b] = [
+      Math.min(t.real[0]!, t.fake[0]!) - 2,
+      Math.min(t.real[1]!, t.fake[1]!) - 2,
+      Math.max(t.real[2]!, t.fake[2]!) + 2,
+      Math.max(t.real[3]!, t.fake[3]!) + 2,
+    ];
+    for (const g of d.regions)
+      assert.ok(
+        g.x >= l && g.y >= tp && g.x + g.width <= r && g.y + g.height <= b,
+        `${d.name}: region ${g.x},${g.y} ${g.width}x${g.height} outside the known change ${l},${tp}-${r},${b}`,
+      );
+  }
+});
+
+test('rendered set: a moved or shifted region reports its known displacement exactly', () => {
+  const moves = described.filter((d) => TRUTH[d.name]!.displacement);
+  assert.ok(moves.length >= 12);
+  for (const d of moves)
+    for (const g of d.regions)
+      assert.deepEqual(g.displacement, TRUTH[d.name]!.displacement, `${d.name}: ${g.kind}`);
+});
+
+test('rendered set: batch --loss l1 --allow rendering,shift,level fails exactly the real changes', () => {
+  const r = spawnSync(
+    process.execPath,
+    [
+      BIN,
+      'batch',
+      `${SET}/real`,
+      `${SET}/fake`,
+      '--loss',
+      'l1',
+      '--no-maps',
+      '--json',
+      '--allow',
+      'rendering,shift,level',
+      '-j',
+      '1',
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(r.status, 1, r.stderr);
+  const rows = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { name?: string; status?: string; kind?: Kind });
+  const over = rows.filter((x) => x.status === 'over').map((x) => x.name!.replace('.png', ''));
+  const real = Object.keys(TRUTH).filter((n) => ['content', 'colour', 'moved'].includes(TRUTH[n]!.kind));
+  assert.deepEqual(over.sort(), real.sort());
+});
