@@ -395,9 +395,8 @@ function table(records: PairRecord[], losses: readonly string[], line: string): 
       : []),
   ]);
   const cell = (v: number | undefined) => (v === undefined ? '–' : formatFloat32(v)).padStart(12);
-  // The kind of difference, when regions were found: a column before the status, the change after it.
-  const kinds = records.some((r) => r.kind !== undefined);
-  const kind = (r: PairRecord) => (kinds ? `${(r.kind ?? '–').padEnd(9)}  ` : '');
+  // The kind of difference, when regions were found, after the status; the change after the reasons.
+  const kind = (r: PairRecord) => (r.kind !== undefined ? ` (${r.kind})` : '');
   const change = (r: PairRecord) =>
     r.status === 'over' && r.regions?.length ? ` — ${changeText(r.regions)}` : '';
   const rows = worstFirst(records, [...losses], new Set(losses.filter((l) => better(l) === 'higher'))).map(
@@ -405,11 +404,11 @@ function table(records: PairRecord[], losses: readonly string[], line: string): 
       const done = { new: 'written', changed: 'replaced', obsolete: 'removed' }[r.updated ?? 'new'];
       const updated = r.updated ? ` (baseline ${done})` : '';
       const why = r.error ? `: ${r.error}` : r.over ? `: ${r.over.join('; ')}${change(r)}` : '';
-      return `${r.name.padEnd(w)}  ${cols.map((c) => cell(c.cell(r))).join('  ')}  ${kind(r)}${r.status}${updated}${why}\n`;
+      return `${r.name.padEnd(w)}  ${cols.map((c) => cell(c.cell(r))).join('  ')}  ${r.status}${kind(r)}${updated}${why}\n`;
     },
   );
   return (
-    `${'pair'.padEnd(w)}  ${cols.map((c) => c.head.padStart(12)).join('  ')}  ${kinds ? 'kind'.padEnd(11) : ''}` +
+    `${'pair'.padEnd(w)}  ${cols.map((c) => c.head.padStart(12)).join('  ')}  ` +
     `status\n${rows.join('')}${line}\n`
   );
 }

@@ -16,6 +16,7 @@ import {
   type ComputeSettings,
   type DrawSettings,
   type Kind,
+  type RegionSettings,
   type PngKind,
   type Range,
   type Rect,
@@ -48,6 +49,8 @@ export interface PairOptionValues {
   minRegionArea: number;
   maxDisplacement: number;
   allow?: Kind[];
+  /** false with --no-regions. */
+  regions: boolean;
 }
 
 /** A run's settings, split by what they control; weights are located once the losses are known. */
@@ -74,11 +77,7 @@ export function runSettings(o: PairOptionValues): RunSettings {
       mask: o.mask,
       ignore: o.ignore,
       ppd: ppdOf(o),
-      regions: {
-        ...(o.regionThreshold !== undefined ? { threshold: o.regionThreshold } : {}),
-        minArea: o.minRegionArea,
-        maxDisplacement: o.maxDisplacement,
-      },
+      regions: regionSettings(o),
     },
     ...(o.allow ? { allow: o.allow } : {}),
     draw: o.maps
@@ -90,6 +89,18 @@ export function runSettings(o: PairOptionValues): RunSettings {
       vgg16: o.vgg16Weights,
       download: o.download !== false,
     },
+  };
+}
+
+/** The region settings; undefined with --no-regions. */
+function regionSettings(o: PairOptionValues): RegionSettings | undefined {
+  if (o.regions === false && o.allow)
+    throw new UserError('--allow judges changed regions: drop --no-regions');
+  if (o.regions === false) return undefined;
+  return {
+    ...(o.regionThreshold !== undefined ? { threshold: o.regionThreshold } : {}),
+    minArea: o.minRegionArea,
+    maxDisplacement: o.maxDisplacement,
   };
 }
 
@@ -327,6 +338,7 @@ function regionOptions(): Option[] {
     opt('--max-displacement <px>', "search a region's displacement up to this many px")
       .argParser(parseWhole)
       .default(DEFAULTS.regions.maxDisplacement),
+    opt('--no-regions', 'find no changed regions or kinds (records have no kind and regions)'),
     opt(
       '--allow <kinds>',
       `pass pairs whose every changed region is of these kinds (${KINDS.join(', ')}), whatever the numbers`,

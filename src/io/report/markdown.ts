@@ -74,7 +74,8 @@ function note(r: PairRecord): string {
           : r.status === 'obsolete'
             ? 'no current image'
             : '';
-  const change = r.regions?.length ? changeText(r.regions) : '';
+  // A failing pair's changed regions: the worst kind, how many, the first box.
+  const change = r.status === 'over' && r.regions?.length ? changeText(r.regions) : '';
   return mdText([why, change, r.updated ? `${done[r.updated]} (--update)` : ''].filter(Boolean).join('; '));
 }
 
@@ -130,13 +131,11 @@ export function markdownSummary(
   const unlisted = records.length - rows.length;
   const cols = columns(s);
   const epoch = records.some((r) => r.epoch !== undefined);
-  const kind = records.some((r) => r.kind !== undefined);
   const tableHead =
-    `| pair | status${kind ? ' | kind' : ''}${epoch ? ' | epoch' : ''} | ` +
-    `${cols.map((c) => mdText(c.head)).join(' | ')} | note |\n` +
-    `| --- | ---${kind ? ' | ---' : ''}${epoch ? ' | ---:' : ''} | ${cols.map(() => '---:').join(' | ')} | --- |\n`;
+    `| pair | status${epoch ? ' | epoch' : ''} | ${cols.map((c) => mdText(c.head)).join(' | ')} | note |\n` +
+    `| --- | ---${epoch ? ' | ---:' : ''} | ${cols.map(() => '---:').join(' | ')} | --- |\n`;
   const line = (r: PairRecord) =>
-    `| ${mdText(r.name)} | ${r.status}${kind ? ` | ${r.kind ?? '–'}` : ''}${epoch ? ` | ${r.epoch ?? '–'}` : ''} | ` +
+    `| ${mdText(r.name)} | ${r.status}${epoch ? ` | ${r.epoch ?? '–'}` : ''} | ` +
     `${cols.map((c) => c.cell(r)).join(' | ')} | ${note(r)} |\n`;
   const tail = (left: number) =>
     (left ? `\n_${left} more rows left out: a step summary holds at most 1 MiB._\n` : '') +
