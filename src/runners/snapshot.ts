@@ -164,7 +164,7 @@ export async function matchLossSnapshot(
 
 const fail = (text: string): MatcherResult => ({ pass: false, message: () => text });
 
-/** Names the metric, the value and the threshold of each failed gate, and where the diff went. */
+/** Names the metric, the value and the threshold of each failed gate, what changed, and where the diff went. */
 function failureMessage(
   rel: string,
   result: ImageComparison | string,
@@ -172,7 +172,13 @@ function failureMessage(
   update: string,
 ): string {
   if (typeof result === 'string') return `Image does not match ${rel}: ${result}. Update it ${update}.`;
-  const lines = [`Image does not match ${rel} (nectar-loss):`, ...result.failures.map((f) => `  ${f}`)];
+  // The first failed gate says what changed: `sobel p99 0.47 > 0.3 — content changed in 1 region, 84×18 at
+  // (412,96)`.
+  const change = (i: number) => (i === 0 && result.change ? ` — ${result.change}` : '');
+  const lines = [
+    `Image does not match ${rel} (nectar-loss):`,
+    ...result.failures.map((f, i) => `  ${f}${change(i)}`),
+  ];
   if (result.diff) {
     mkdirSync(path.dirname(diffPath), { recursive: true });
     writeAllOrNothing(path.dirname(diffPath), [{ name: path.basename(diffPath), bytes: result.diff }]);

@@ -1,3 +1,4 @@
+import { changeText } from '../change.js';
 import type { PairRecord } from '../../model.js';
 
 export type { PairRecord } from '../../model.js';
@@ -28,14 +29,15 @@ export function junitXml(records: PairRecord[], losses: string[], seconds: numbe
       r.stats?.[k]
         ? ` (median ${r.stats[k].median}, p95 ${r.stats[k].p95}, p99 ${r.stats[k].p99}, max ${r.stats[k].max})`
         : '';
-    const values = Object.entries(r.losses)
-      .map(([k, v]) => `${k}=${v}${stat(k)}`)
-      .join('\n');
+    const kind = r.kind !== undefined ? [`kind=${r.kind}`] : [];
+    const values = [...Object.entries(r.losses).map(([k, v]) => `${k}=${v}${stat(k)}`), ...kind].join('\n');
+    const change = r.regions?.length ? [changeText(r.regions)] : [];
     const body =
       r.status === 'error'
         ? `\n      <error message="${xml(r.error ?? 'error')}" type="error">${xml(r.error ?? '')}</error>`
         : r.status === 'over'
-          ? `\n      <failure message="${xml(r.over!.join('; '))}" type="threshold">${xml(r.over!.join('\n'))}</failure>`
+          ? `\n      <failure message="${xml([...r.over!, ...change].join('; '))}" type="threshold">` +
+            `${xml([...r.over!, ...change].join('\n'))}</failure>`
           : r.status === 'new'
             ? `\n      <failure message="new image: no baseline${r.updated ? ' (written by --update)' : ''}" type="new">${xml(r.fake ?? '')}</failure>`
             : r.status === 'obsolete'
