@@ -9,7 +9,8 @@
  *   node dist/bench/regions-eval.js [set folder]   (renders the set when the folder has no truth.json)
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pixelmatch from 'pixelmatch';
@@ -98,6 +99,37 @@ async function peerScores(names: string[]): Promise<Map<string, { pm: number; ss
   return out;
 }
 
+/** odiff-bin 4.5.0's differing-pixel count per pair (its defaults: threshold 0.1), when .bench-peers has it. */
+async function odiffScores(names: string[]): Promise<Map<string, number> | undefined> {
+  type Server = {
+    compare(a: string, b: string, d: string): Promise<{ match: boolean; diffCount?: number }>;
+    stop(): void;
+  };
+  let server: Server;
+  try {
+    const req = createRequire(path.join(ROOT, '.bench-peers/package.json'));
+    server = new (req('odiff-bin') as { ODiffServer: new () => Server }).ODiffServer();
+  } catch {
+    console.log('odiff-bin not installed (scripts/install-bench-peers.sh): its row is left out');
+    return undefined;
+  }
+  const out = new Map<string, number>();
+  const dir = mkdtempSync(path.join(tmpdir(), 'nl-regions-odiff-'));
+  try {
+    for (const n of names) {
+      const r = await server.compare(
+        path.join(set, 'real', `${n}.png`),
+        path.join(set, 'fake', `${n}.png`),
+        path.join(dir, `${n}.png`),
+      );
+      out.set(n, r.match ? 0 : (r.diffCount ?? 1));
+    }
+  } finally {
+    server.stop();
+  }
+  return out;
+}
+
 /** The threshold t (fail when score > t) of fewest errors on `names`, from the scores seen. */
 function bestThreshold(names: string[], score: (n: string) => number): number {
   const candidates = [-1, ...names.map(score)];
@@ -126,6 +158,12 @@ const peer = (key: 'pm' | 'ssim') => {
 };
 const pm = peer('pm'),
   ss = peer('ssim');
+const od = await odiffScores([...cal, ...ev]);
+const odRow = od && {
+  t: bestThreshold(cal, (n) => od.get(n)!),
+  errors: [] as string[],
+};
+if (od && odRow) odRow.errors = ev.filter((n) => od.get(n)! > odRow.t !== isChange(n));
 const line = (tool: string, rule: string, errors: string[]) =>
   `| ${tool} | ${rule} | ${errors.length} / ${ev.length} | ${errors.join(', ') || '–'} |`;
 console.log(
@@ -142,6 +180,9 @@ console.log(
       ),
     ),
     line('pixelmatch 7.2.0 (threshold 0.1)', `fail above ${pm.t} differing pixels`, pm.errors),
+    ...(odRow
+      ? [line('odiff-bin 4.5.0 (threshold 0.1)', `fail above ${odRow.t} differing pixels`, odRow.errors)]
+      : []),
     line('ssim.js 3.5.0', `fail below mean SSIM ${(1 - ss.t).toPrecision(6)}`, ss.errors),
   ].join('\n'),
 );
