@@ -5,9 +5,9 @@ import { pairFolders } from '../io/pairs.js';
 import { locateWeights } from '../io/weights/locate.js';
 import { writeAllOrNothing } from '../io/write.js';
 import { isLoss, lossRequires, LOSS_NAMES } from '../losses/registry.js';
-import type { Job, Pairing, WorkerInit } from '../model.js';
+import type { Job, Kind, Pairing, WorkerInit } from '../model.js';
 import { runJobs } from './batch.js';
-import { calibrateAll, chooseGates, type Calibration, type Measured } from './calibration.js';
+import { calibrateAll, calibrateAllow, chooseGates, type Calibration, type Measured } from './calibration.js';
 import { formatFloat32, toJson } from './format.js';
 import { gateLine } from './gates.js';
 import { checkLossOptions, type RunSettings } from './options.js';
@@ -79,21 +79,48 @@ export async function calibrate(
   const { range, shift } = opt.run.compute;
   const settings = `range ${range}${shift ? `, --shift-tolerance ${shift}` : ''}`;
   const head = `${noise.length} noise pairs${changed ? `, ${changed.length} changed pairs` : ''} (${opt.losses.join(', ')}; ${settings}; ${backend}; margin ${opt.margin})`;
-  if (opt.writeGates) writeGatesFile(opt.writeGates, chosen, head);
   const missed = changed ? changed.filter((m) => chosen.every((r) => r.missed!.includes(m.name))) : [];
+  const allow = allowChoice(noise, changed, missed.length);
+  if (opt.writeGates) writeGatesFile(opt.writeGates, chosen, head, allow);
   out(
     opt.json
-      ? jsonReport(rows, chosen, head, noise.length, changed?.length, backend)
-      : textReport(rows, chosen, head, missed),
+      ? jsonReport(rows, chosen, head, noise.length, changed?.length, backend, allow)
+      : textReport(rows, chosen, head, missed, allow),
   );
-  return missed.length ? 1 : 0;
+  return (allow ? allow.errors : missed.length) ? 1 : 0;
 }
+
+/** The recommended allow-list, when its errors on the sets are no more than the numeric gates' misses. */
+export interface AllowChoice {
+  allow: Kind[];
+  errors: number;
+  why: string;
+}
+
+function allowChoice(
+  noise: Measured[],
+  changed: Measured[] | undefined,
+  missed: number,
+): AllowChoice | undefined {
+  const a = calibrateAllow(noise, changed);
+  if (!a || !a.allow.length) return undefined;
+  const errors = a.failsNoise.length + a.passesChanged.length;
+  if (errors > missed) return undefined;
+  const why =
+    `the noise's kinds; on these sets it fails ${a.failsNoise.length} noise pairs and passes ` +
+    `${a.passesChanged.length} changed ones, against the numeric gates' ${missed} missed changes`;
+  return { allow: a.allow, errors, why };
+}
+
+const allowLine = (a: AllowChoice) => `allow=${a.allow.join(',')}  # ${a.why}`;
 
 /** A job's numbers; a pair that could not be compared is the run's error. */
 function measuredOf(results: JobResult[], job: Job, role: Role): Measured {
   const r = results.find((x) => x.job.id === job.id)!;
   if (r.error !== undefined) throw new UserError(`${role} pair ${job.pair.name}: ${r.error}`);
-  return { name: job.pair.name, values: r.comparison.values, stats: r.comparison.stats };
+  const c = r.comparison;
+  const kinds = c.regions ? { kinds: [...new Set(c.regions.map((g) => g.kind))], kind: c.kind } : {};
+  return { name: job.pair.name, values: c.values, stats: c.stats, ...kinds };
 }
 
 const fmt = (v: number | undefined) => (v === undefined ? '–' : formatFloat32(v));
@@ -106,10 +133,11 @@ function reason(r: Calibration): string {
 }
 
 /** --write-gates: the chosen gates, one `loss[.stat]=value` a line, with comments; all or nothing. */
-function writeGatesFile(file: string, chosen: Calibration[], head: string): void {
+function writeGatesFile(file: string, chosen: Calibration[], head: string, allow?: AllowChoice): void {
   const lines = [
     `# nectar-loss calibrate: ${head}`,
     '# read by: nectar-loss batch <baselineDir> <currentDir> --gates <this file> (with the same range and shift)',
+    ...(allow ? [allowLine(allow)] : []),
     ...chosen.map((r) => `${gateLine(r.gate!)}  # ${reason(r)}`),
   ];
   writeAllOrNothing(
@@ -120,7 +148,13 @@ function writeGatesFile(file: string, chosen: Calibration[], head: string): void
 }
 
 /** The rows as a table, best first, then the chosen gates. */
-function textReport(rows: Calibration[], chosen: Calibration[], head: string, missed: Measured[]): string {
+function textReport(
+  rows: Calibration[],
+  chosen: Calibration[],
+  head: string,
+  missed: Measured[],
+  allow?: AllowChoice,
+): string {
   const withChanged = rows.some((r) => r.changed !== undefined);
   const cols = ['gate', 'worst noise', ...(withChanged ? ['nearest change', 'caught', 'separation'] : [])];
   const cells = rows.map((r) => [
@@ -140,7 +174,8 @@ function textReport(rows: Calibration[], chosen: Calibration[], head: string, mi
   const line = (row: string[]) => row.map((c, i) => (i ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ');
   const picked = chosen.map((r) => `  ${gateLine(r.gate!)}  # ${reason(r)}\n`).join('');
   const miss = missed.length ? `no gate catches: ${missed.map((m) => m.name).join(', ')}\n` : '';
-  return `calibrate: ${head}\n${line(cols)}\n${cells.map((c) => line(c) + '\n').join('')}chosen gates:\n${picked}${miss}`;
+  const allowed = allow ? `allow (regions' kinds):\n  ${allowLine(allow)}\n` : '';
+  return `calibrate: ${head}\n${line(cols)}\n${cells.map((c) => line(c) + '\n').join('')}${allowed}chosen gates:\n${picked}${miss}`;
 }
 
 /** --json: one object (fields in the README). */
@@ -151,6 +186,7 @@ function jsonReport(
   noise: number,
   changed: number | undefined,
   backend: string,
+  allow?: AllowChoice,
 ): string {
   const row = (r: Calibration) => ({
     ...r,
@@ -166,6 +202,7 @@ function jsonReport(
       ...(changed !== undefined ? { changed } : {}),
       rows: rows.map(row),
       gates: chosen.map((r) => gateLine(r.gate!)),
+      ...(allow ? { allow: allow.allow, allowErrors: allow.errors, allowWhy: allow.why } : {}),
     }) + '\n'
   );
 }

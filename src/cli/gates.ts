@@ -1,6 +1,8 @@
 import { InvalidArgumentError } from 'commander';
 import { UserError } from '../errors.js';
 import { better, parseGate, type Gate } from '../engine/gates.js';
+import type { Kind } from '../model.js';
+import { parseAllow } from './options.js';
 
 export { STATS, better, checkGates, failedGates, parseGate, type Gate, type Stat } from '../engine/gates.js';
 
@@ -27,7 +29,8 @@ export function parseGatesFile(text: string, file: string): Gate[] {
   const gates: Gate[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.replace(/#.*/, '').trim();
-    if (!line) return;
+    // `allow=rendering,shift`: the kinds allowed (allowOfGatesFile), not a gate.
+    if (!line || /^allow\s*=/.test(line)) return;
     const loss = /^[a-z0-9-]+/i.exec(line)?.[0] ?? '';
     const hasStat = line.slice(loss.length).startsWith('.');
     const bound = hasStat || better(loss) === 'lower' ? 'max' : 'min';
@@ -38,6 +41,21 @@ export function parseGatesFile(text: string, file: string): Gate[] {
     }
   });
   return gates;
+}
+
+/** The `allow=kinds` line of a gates file (calibrate writes it), if any: the kinds --allow would take. */
+export function allowOfGatesFile(text: string, file: string): Kind[] | undefined {
+  let allow: Kind[] | undefined;
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const m = /^allow\s*=(.*)$/.exec(raw.replace(/#.*/, '').trim());
+    if (!m) return;
+    try {
+      allow = parseAllow(m[1]!);
+    } catch (err) {
+      throw new UserError(`--gates ${file}: line ${i + 1}: ${(err as Error).message} (got '${raw.trim()}')`);
+    }
+  });
+  return allow;
 }
 
 /** A gate as a gates file writes it: `sobel.p99=0.3`, `ssim=0.95`. */

@@ -6,9 +6,10 @@ import path from 'node:path';
 import { defaultJobs } from '../engine/pool.js';
 import { UserError } from '../errors.js';
 import { isLoss, loadLoss, LOSS_NAMES } from '../losses/registry.js';
-import { DEFAULTS } from '../model.js';
+import { DEFAULTS, type Kind } from '../model.js';
 import type { BatchOptions } from './batch.js';
-import { gateParser, parseGatesFile, STATS, type Gate } from './gates.js';
+import { allowOfGatesFile, gateParser, parseGatesFile, STATS, type Gate } from './gates.js';
+import { REGION_GATES } from '../engine/gates.js';
 import { addPairOptions, runSettings, type PairOptionValues } from './options.js';
 import { makeProgress } from './progress.js';
 import { installSignalHandlers, watchFolder } from './signals.js';
@@ -121,8 +122,8 @@ type BatchOptionValues = PairOptionValues &
     gates?: string;
   };
 
-/** --gates FILE: its gates (a file that cannot be read is a user error). */
-function readGates(file: string): Gate[] {
+/** --gates FILE: its gates and allow line (a file that cannot be read is a user error). */
+function readGates(file: string): { gates: Gate[]; allow?: Kind[] } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -131,12 +132,14 @@ function readGates(file: string): Gate[] {
       `--gates ${file}: cannot read it: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
     );
   }
-  return parseGatesFile(text, file);
+  const allow = allowOfGatesFile(text, file);
+  return { gates: parseGatesFile(text, file), ...(allow ? { allow } : {}) };
 }
 
 /** --loss as given; when left at its default beside --gates, the losses the gates file names. */
 function batchLosses(list: string, isDefault: boolean, fileGates: Gate[]): string[] {
-  if (isDefault && fileGates.length) return [...new Set(fileGates.map((g) => g.loss))];
+  const losses = fileGates.filter((g) => !(REGION_GATES as readonly string[]).includes(g.loss));
+  if (isDefault && losses.length) return [...new Set(losses.map((g) => g.loss))];
   return list
     .split(',')
     .map((s) => s.trim())
@@ -157,9 +160,13 @@ function parseShard(v: string): { index: number; total: number } {
 
 /** The batch options from commander's values (`defaultLosses`: --loss was not given). */
 function batchOptions(o: BatchOptionValues, defaultLosses: boolean): BatchOptions {
-  const fileGates = o.gates ? readGates(o.gates) : [];
+  const file = o.gates ? readGates(o.gates) : undefined;
+  const fileGates = file?.gates ?? [];
+  const run = runSettings(o);
+  // --allow on the command line wins over the gates file's allow line.
+  if (!run.allow && file?.allow) run.allow = file.allow;
   return {
-    run: runSettings(o),
+    run,
     losses: batchLosses(o.loss, defaultLosses, fileGates),
     gates: [...o.max, ...o.min, ...fileGates],
     json: Boolean(o.json),

@@ -7,7 +7,7 @@
 import type { RawImage } from '../../model.js';
 
 /** At most about this many points of a box are compared per displacement (a grid with a stride). */
-export const SAMPLES = 4096;
+export const SAMPLES = 1024;
 
 export interface Box {
   x: number;

@@ -7,7 +7,8 @@
  * 2. level:     at least half the box's pixels changed, and at least 90 % of the changed ones changed by the
  *               same small gray step (every channel within 1.5 levels of their mean, that mean within 2
  *               levels of the most common one, at most LEVEL_MAX levels).
- * 3. rendering: at most 2 % of the changed pixels (and at most 2 pixels if fewer) lie off the colour line of
+ * 3. rendering: at most 2 % of the changed pixels (at most 2 if fewer; tested on at most RENDERING_SAMPLES of
+ *               them, evenly spread) lie off the colour line of
  *               the other image's 3x3 neighbourhood (the line through its darkest and brightest pixel, to
  *               within LINE_TOL levels), both ways: anti-aliasing, sub-pixel text positioning and hinting
  *               only blend, more or less, colours that were already there (a glyph's coverage moved by a
@@ -29,6 +30,10 @@ export const EXPLAINED = 0.2;
 export const LEVEL_MAX = 16;
 /** How far (levels of 255, RGB distance) a blended pixel may lie off its neighbourhood's colour line. */
 export const LINE_TOL = 24;
+/** The rendering rule tests at most about this many changed pixels of a region (evenly spread). */
+export const RENDERING_SAMPLES = 256;
+/** The level and colour rules read at most about this many pixels of a box (a grid with a stride). */
+export const SAMPLES_LEVEL = 4096;
 /** The colour rule looks this far around the region's box. */
 export const MARGIN = 2;
 
@@ -51,27 +56,59 @@ export interface Classified {
 /** A sample of an image scaled to 0..255. */
 const at = (im: RawImage, i: number) => (im.samples[i]! * 255) / im.max;
 
-/** Rule 2: a uniform small gray step over most of the box. */
+/** Rule 2: a uniform small gray step over most of the box. Two passes, no allocation per pixel. */
 export function isLevel(real: RawImage, fake: RawImage, box: Box): boolean {
   const hist = new Uint32Array(2 * 255 + 1);
-  const steps: number[] = [];
+  const stride = strideOf(box, SAMPLES_LEVEL);
   let pixels = 0,
+    changed = 0,
     gray = 0;
-  forBox(real, box, (i) => {
-    pixels++;
-    const d0 = at(fake, i) - at(real, i),
-      d1 = at(fake, i + 1) - at(real, i + 1),
-      d2 = at(fake, i + 2) - at(real, i + 2);
-    if (d0 === 0 && d1 === 0 && d2 === 0) return;
-    const m = (d0 + d1 + d2) / 3;
-    steps.push(m);
-    if (Math.max(Math.abs(d0 - m), Math.abs(d1 - m), Math.abs(d2 - m)) <= 1.5) gray++;
-    hist[Math.round(m) + 255]!++;
-  });
-  if (steps.length * 2 < pixels || gray < 0.9 * steps.length) return false;
-  const mode = hist.indexOf(Math.max(...hist)) - 255;
+  forBox(
+    real,
+    box,
+    (i) => {
+      pixels++;
+      const m = step(real, fake, i);
+      if (Number.isNaN(m)) return;
+      changed++;
+      if (m !== Infinity) gray++;
+      hist[Math.round(m === Infinity ? meanStep(real, fake, i) : m) + 255]!++;
+    },
+    stride,
+  );
+  if (changed * 2 < pixels || gray < 0.9 * changed) return false;
+  let mode = 0;
+  for (let v = 1; v < hist.length; v++) if (hist[v]! > hist[mode]!) mode = v;
+  mode -= 255;
   if (mode === 0 || Math.abs(mode) > LEVEL_MAX) return false;
-  return steps.filter((s) => Math.abs(s - mode) <= 2).length >= 0.9 * steps.length;
+  let near = 0;
+  forBox(
+    real,
+    box,
+    (i) => {
+      const m = meanStep(real, fake, i);
+      if (!Number.isNaN(step(real, fake, i)) && Math.abs(m - mode) <= 2) near++;
+    },
+    stride,
+  );
+  return near >= 0.9 * changed;
+}
+
+/** The mean step (levels of 255) of pixel i from real to fake. */
+function meanStep(real: RawImage, fake: RawImage, i: number): number {
+  return (
+    (at(fake, i) - at(real, i) + at(fake, i + 1) - at(real, i + 1) + at(fake, i + 2) - at(real, i + 2)) / 3
+  );
+}
+
+/** Pixel i's gray step: NaN when unchanged, Infinity when its channels' steps differ by more than 1.5. */
+function step(real: RawImage, fake: RawImage, i: number): number {
+  const d0 = at(fake, i) - at(real, i),
+    d1 = at(fake, i + 1) - at(real, i + 1),
+    d2 = at(fake, i + 2) - at(real, i + 2);
+  if (d0 === 0 && d1 === 0 && d2 === 0) return NaN;
+  const m = (d0 + d1 + d2) / 3;
+  return Math.max(Math.abs(d0 - m), Math.abs(d1 - m), Math.abs(d2 - m)) <= 1.5 ? m : Infinity;
 }
 
 /** The box widened by m px on each side, inside the image. */
@@ -86,68 +123,106 @@ export function widen(b: Box, m: number, im: RawImage): Box {
   };
 }
 
-/** Calls f with the sample index of each pixel of the box. */
-function forBox(im: RawImage, box: Box, f: (i: number) => void): void {
-  for (let y = box.y; y < box.y + box.height; y++)
-    for (let x = box.x; x < box.x + box.width; x++) f((y * im.width + x) * 3);
+/** Calls f with the sample index of each pixel of the box (of every `stride`-th row and column). */
+function forBox(im: RawImage, box: Box, f: (i: number) => void, stride = 1): void {
+  for (let y = box.y; y < box.y + box.height; y += stride)
+    for (let x = box.x; x < box.x + box.width; x += stride) f((y * im.width + x) * 3);
 }
 
-/** How far (levels) pixel (x, y) of `a` lies off the line through the darkest and brightest colours of `b`'s
- *  3x3 neighbourhood around (x, y) (from the one colour, when they are equal). */
+/**
+ * How far (levels) pixel (x, y) of `a` lies off the line through the darkest and brightest colours of `b`'s
+ * 3x3 neighbourhood around (x, y) (from the one colour, when they are equal). No allocation: it runs for
+ * every changed pixel.
+ */
 function offLine(a: RawImage, b: RawImage, x: number, y: number): number {
-  let lo = -1,
-    hi = -1,
+  const bs = b.samples,
+    w = b.width;
+  let lo = 0,
+    hi = 0,
     loL = Infinity,
     hiL = -Infinity;
   for (let v = Math.max(0, y - 1); v <= Math.min(b.height - 1, y + 1); v++)
-    for (let u = Math.max(0, x - 1); u <= Math.min(b.width - 1, x + 1); u++) {
-      const j = (v * b.width + u) * 3,
-        l = 0.299 * b.samples[j]! + 0.587 * b.samples[j + 1]! + 0.114 * b.samples[j + 2]!;
-      if (l < loL) [loL, lo] = [l, j];
-      if (l > hiL) [hiL, hi] = [l, j];
+    for (let u = Math.max(0, x - 1); u <= Math.min(w - 1, x + 1); u++) {
+      const j = (v * w + u) * 3,
+        l = 0.299 * bs[j]! + 0.587 * bs[j + 1]! + 0.114 * bs[j + 2]!;
+      if (l < loL) {
+        loL = l;
+        lo = j;
+      }
+      if (l > hiL) {
+        hiL = l;
+        hi = j;
+      }
     }
-  const i = (y * a.width + x) * 3;
-  const p = [at(a, i), at(a, i + 1), at(a, i + 2)],
-    s = [at(b, lo), at(b, lo + 1), at(b, lo + 2)],
-    e = [at(b, hi), at(b, hi + 1), at(b, hi + 2)];
-  const d = e.map((v, c) => v - s[c]!),
-    dd = d[0]! ** 2 + d[1]! ** 2 + d[2]! ** 2;
-  const t = dd > 0 ? d.reduce((acc, v, c) => acc + v * (p[c]! - s[c]!), 0) / dd : 0;
-  return Math.hypot(...p.map((v, c) => v - (s[c]! + t * d[c]!)));
+  const k = 255 / b.max,
+    i = (y * a.width + x) * 3,
+    as = a.samples,
+    ka = 255 / a.max;
+  const s0 = bs[lo]! * k,
+    s1 = bs[lo + 1]! * k,
+    s2 = bs[lo + 2]! * k;
+  const d0 = bs[hi]! * k - s0,
+    d1 = bs[hi + 1]! * k - s1,
+    d2 = bs[hi + 2]! * k - s2;
+  const p0 = as[i]! * ka - s0,
+    p1 = as[i + 1]! * ka - s1,
+    p2 = as[i + 2]! * ka - s2;
+  const dd = d0 * d0 + d1 * d1 + d2 * d2;
+  const t = dd > 0 ? (d0 * p0 + d1 * p1 + d2 * p2) / dd : 0;
+  const e0 = p0 - t * d0,
+    e1 = p1 - t * d1,
+    e2 = p2 - t * d2;
+  return Math.sqrt(e0 * e0 + e1 * e1 + e2 * e2);
 }
 
 /** Rule 3: the changed pixels only blend colours their neighbourhood already had, both ways. */
 export function isRendering(real: RawImage, fake: RawImage, box: Box): boolean {
-  let changed = 0,
+  const rs = real.samples,
+    fs = fake.samples;
+  const same = (i: number) => rs[i] === fs[i] && rs[i + 1] === fs[i + 1] && rs[i + 2] === fs[i + 2];
+  let changed = 0;
+  forBox(real, box, (i) => {
+    if (!same(i)) changed++;
+  });
+  if (!changed) return false;
+  // At most about RENDERING_SAMPLES changed pixels are tested, evenly spread over the changed ones.
+  const every = Math.max(1, Math.floor(changed / RENDERING_SAMPLES));
+  const tested = Math.floor(changed / every);
+  const cap = Math.max(2, 0.02 * tested);
+  let seen = 0,
     off = 0;
   for (let y = box.y; y < box.y + box.height; y++)
     for (let x = box.x; x < box.x + box.width; x++) {
       const i = (y * real.width + x) * 3;
-      const rs = real.samples,
-        fs = fake.samples;
-      if (rs[i] === fs[i] && rs[i + 1] === fs[i + 1] && rs[i + 2] === fs[i + 2]) continue;
-      changed++;
+      if (same(i) || seen++ % every) continue;
       if (offLine(fake, real, x, y) > LINE_TOL || offLine(real, fake, x, y) > LINE_TOL) off++;
+      if (off > cap) return false;
     }
-  return changed > 0 && off <= Math.max(2, 0.02 * changed);
+  return true;
 }
 
 /** The fraction of the box's pixels whose `a` colour maps to that colour's most common `b` colour. */
 function functional(a: RawImage, b: RawImage, box: Box): { fraction: number; changed: number } {
+  const stride = strideOf(box, SAMPLES_LEVEL);
   const key = (im: RawImage, i: number) =>
     (Math.round(at(im, i)) << 16) | (Math.round(at(im, i + 1)) << 8) | Math.round(at(im, i + 2));
   const maps = new Map<number, Map<number, number>>();
   let pixels = 0,
     changed = 0;
-  forBox(a, box, (i) => {
-    pixels++;
-    const r = key(a, i),
-      f = key(b, i);
-    if (r !== f) changed++;
-    const m = maps.get(r) ?? new Map<number, number>();
-    m.set(f, (m.get(f) ?? 0) + 1);
-    maps.set(r, m);
-  });
+  forBox(
+    a,
+    box,
+    (i) => {
+      pixels++;
+      const r = key(a, i),
+        f = key(b, i);
+      if (r !== f) changed++;
+      const m = maps.get(r) ?? new Map<number, number>();
+      m.set(f, (m.get(f) ?? 0) + 1);
+      maps.set(r, m);
+    },
+    stride,
+  );
   let consistent = 0;
   for (const m of maps.values()) consistent += Math.max(...m.values());
   return { fraction: consistent / pixels, changed };

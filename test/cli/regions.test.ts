@@ -1,0 +1,116 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BIN, fixture } from '../helpers.js';
+
+/** The committed rendered set (fixtures/regions/render.mjs): 6 pages x 8 variants, truth.json per pair. */
+const SET = fixture('fixtures/regions/set');
+const TRUTH = JSON.parse(readFileSync(`${SET}/truth.json`, 'utf8')) as Record<string, { kind: string }>;
+const isChange = (n: string) => ['content', 'colour', 'moved'].includes(TRUTH[n]!.kind);
+
+function cli(cwd: string, args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Calibration sets from pages 0-2 (base, noise and changed folders, as `calibrate` takes them) and an
+ * evaluation pair of folders from pages 3-5.
+ */
+function sets(): string {
+  const root = mkdtempSync(path.join(tmpdir(), 'nl-regions-'));
+  for (const n of Object.keys(TRUTH)) {
+    const page = Number(/^p(\d)/.exec(n)![1]);
+    const into = (dir: string, side: string) => {
+      mkdirSync(path.join(root, dir), { recursive: true });
+      copyFileSync(path.join(SET, side, `${n}.png`), path.join(root, dir, `${n}.png`));
+    };
+    if (page >= 3) {
+      into('eval-real', 'real');
+      into('eval-fake', 'fake');
+    } else if (isChange(n)) {
+      into('base', 'real');
+      into('changed', 'fake');
+    } else {
+      into('base', 'real');
+      into('noise', 'fake');
+    }
+  }
+  return root;
+}
+
+const ndjson = (s: string) =>
+  s
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { name?: string; status?: string; summary?: true; over?: string[] });
+
+test('calibrate recommends the noise kinds as allow= in --write-gates, and batch --gates applies it alone', () => {
+  const root = sets();
+  const c = cli(root, [
+    'calibrate',
+    'base',
+    'noise',
+    '--changed',
+    'changed',
+    '--loss',
+    'l1',
+    '--write-gates',
+    'g.txt',
+  ]);
+  assert.equal(c.code, 0, c.stderr);
+  const file = readFileSync(path.join(root, 'g.txt'), 'utf8');
+  assert.match(file, /^allow=rendering,level,shift {2}# /m);
+  assert.match(c.stdout, /allow \(regions' kinds\):\n {2}allow=rendering,level,shift/);
+  const b = cli(root, ['batch', 'eval-real', 'eval-fake', '--gates', 'g.txt', '--no-maps', '--json']);
+  assert.equal(b.code, 1, b.stderr);
+  const over = ndjson(b.stdout)
+    .filter((r) => r.status === 'over')
+    .map((r) => r.name!.replace('.png', ''));
+  assert.deepEqual(
+    over.sort(),
+    Object.keys(TRUTH)
+      .filter((n) => Number(n[1]) >= 3 && isChange(n))
+      .sort(),
+  );
+});
+
+test('region gates: --max regions=0 fails every pair with a region; region.area bounds the largest', () => {
+  const root = sets();
+  const run = (...gates: string[]) =>
+    ndjson(
+      cli(root, ['batch', 'eval-real', 'eval-fake', '--loss', 'l1', '--no-maps', '--json', ...gates]).stdout,
+    ).filter((r) => !r.summary);
+  const zero = run('--max', 'regions=0');
+  assert.deepEqual(
+    zero.filter((r) => r.status === 'ok').map((r) => r.name),
+    ['p3-identical.png', 'p4-identical.png', 'p5-identical.png'],
+  );
+  assert.ok(zero.find((r) => r.name === 'p3-moved.png')!.over!.includes('regions 2 > 0'));
+  // The level change covers the page but the frames of the elements on it: far more than 10000 px.
+  const area = run('--max', 'region.area=10000');
+  assert.equal(area.find((r) => r.name === 'p3-level.png')!.status, 'over');
+  assert.equal(area.find((r) => r.name === 'p3-moved.png')!.status, 'ok');
+});
+
+test('region options and --allow refuse bad values with one line and exit 2', () => {
+  const root = sets();
+  for (const args of [
+    ['--allow', 'rendering,nonsense'],
+    ['--min', 'regions=1'],
+    ['--max', 'region.median=1'],
+    ['--max', 'regions.area=1'],
+    ['--max-displacement', '-1'],
+    ['--min-region-area', '1.5'],
+    ['--region-threshold', 'x'],
+    ['--allow', 'shift', '--no-regions'],
+  ]) {
+    const r = cli(root, ['batch', 'eval-real', 'eval-fake', '--no-maps', ...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
+});
