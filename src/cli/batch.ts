@@ -4,7 +4,7 @@ import { UserError } from '../errors.js';
 import { pairFolders, pairNectarGAN } from '../io/pairs.js';
 import { junitXml, worstFirst } from '../io/report/junit.js';
 import { locateWeights } from '../io/weights/locate.js';
-import { copyAtomic, removeAllOrNothing, writeAllOrNothing } from '../io/write.js';
+import { checkCreatable, copyAtomic, removeAllOrNothing, writeAllOrNothing } from '../io/write.js';
 import { isLoss, lossRequires, LOSS_NAMES } from '../losses/registry.js';
 import type { Job, PairRecord, Pairing, WorkerInit } from '../model.js';
 import { checkLossOptions, type RunSettings } from './options.js';
@@ -202,6 +202,16 @@ function validate(opt: BatchOptions, dirB: string | undefined): void {
     throw new UserError(
       '--update needs a baseline folder and a current folder: batch <baselineDir> <currentDir> --update …',
     );
+  // Folders that cannot be made are refused before any pair is compared.
+  if (opt.run.draw) checkCreatable(opt.run.out, `--out ${opt.run.out}`);
+  const files = {
+    '--junit': opt.junit,
+    '--report': opt.report,
+    '--plot': opt.plot,
+    '--results': opt.results,
+  };
+  for (const [flag, file] of Object.entries(files))
+    if (file) checkCreatable(path.dirname(file), `${flag} ${file}`);
 }
 
 async function planBatch(dirA: string, dirB: string | undefined, opt: BatchOptions): Promise<BatchPlan> {
