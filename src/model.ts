@@ -74,7 +74,10 @@ export function viewingPpd(distance: number, width: number, resolution: number):
   return f(f(f(distance) * f(f(resolution) / f(width))) * f(f(3.14159265358979) / 180));
 }
 
-/** FLIP's viewing conditions by default: 0.7 m from a 0.7 m wide 3840-pixel display (67.02064 ppd). */
+/**
+ * FLIP's viewing conditions by default: 0.7 m from a 0.7 m wide 3840-pixel display, 3840·π/180 = 67.020643
+ * ppd (FLIP computes it in float32: DEFAULT_PPD is 67.0206451).
+ */
 export const DEFAULT_VIEWING = { distance: 0.7, width: 0.7, resolution: 3840 } as const;
 export const DEFAULT_PPD = viewingPpd(
   DEFAULT_VIEWING.distance,
