@@ -103,8 +103,11 @@ export type WeightFiles = Partial<Record<'vgg19' | 'lpips-alex' | 'lpips-vgg', s
 export interface DrawSettings {
   /** PNG kinds to write. */
   kinds: readonly PngKind[];
-  /** Heatmap level = 255 * clamp(map / scale, 0, 1); 'max' = the map's own maximum. */
-  scale: number | 'max';
+  /**
+   * Heatmap level = 255 * clamp(map / scale, 0, 1); 'max' = the map's own maximum; absent (no --scale): the
+   * loss's own (psnr: 0.01·L², L the data range), else 1.
+   */
+  scale?: number | 'max';
   /** --colormap; absent: each loss's own default (flip: magma), else gray. */
   colormap?: string;
   /** Also the float32 map as .npy. */
@@ -126,7 +129,7 @@ export const DEFAULTS = {
     ignore: [],
     ppd: DEFAULT_PPD,
   } as ComputeSettings,
-  draw: { kinds: PNG_KINDS, scale: 1, raw: false } as DrawSettings,
+  draw: { kinds: PNG_KINDS, raw: false } as DrawSettings,
   /** The heatmap colour map of a loss that names none. */
   colormap: 'gray',
   losses: ['sobel'],

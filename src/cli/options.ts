@@ -27,7 +27,8 @@ export interface PairOptionValues {
   files?: PngKind[];
   range: Range;
   backend: BackendName;
-  scale: number | 'max';
+  /** Absent: each loss's own (psnr: 0.01·L²), else 1. */
+  scale?: number | 'max';
   colormap?: string;
   resize?: boolean;
   weights?: string;
@@ -222,11 +223,10 @@ function backendOptions(): Option[] {
 }
 
 function heatmapOptions(): Option[] {
-  const { draw } = DEFAULTS;
   return [
     opt('--scale <number|max>', 'heatmap level = 255*clamp(map/scale, 0, 1); max = the map maximum')
       .argParser(parseScale)
-      .default(draw.scale),
+      .default(undefined, '1; psnr: 0.01·L², L the data range: white at a tenth of it'),
     opt('--colormap <name>', 'heatmap colours (gray writes a 1-channel PNG)')
       .choices(COLORMAPS)
       .default(undefined, `${DEFAULTS.colormap}; flip: magma, as FLIP's tool`),
