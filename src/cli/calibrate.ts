@@ -90,7 +90,7 @@ export async function calibrate(
   return (allow ? allow.errors : missed.length) ? 1 : 0;
 }
 
-/** The recommended allow-list, when its errors on the sets are no more than the numeric gates' misses. */
+/** The recommended allow-list, when it makes fewer errors on the sets than the numeric gates miss. */
 export interface AllowChoice {
   allow: Kind[];
   errors: number;
@@ -105,7 +105,8 @@ function allowChoice(
   const a = calibrateAllow(noise, changed);
   if (!a || !a.allow.length) return undefined;
   const errors = a.failsNoise.length + a.passesChanged.length;
-  if (errors > missed) return undefined;
+  // Only when it beats the numeric gates on these sets: on a tie they stay the recommendation.
+  if (errors >= missed) return undefined;
   const why =
     `the noise's kinds; on these sets it fails ${a.failsNoise.length} noise pairs and passes ` +
     `${a.passesChanged.length} changed ones, against the numeric gates' ${missed} missed changes`;

@@ -1,4 +1,3 @@
-import { changeText } from '../change.js';
 import type { PairRecord } from '../../model.js';
 
 /**
@@ -31,11 +30,7 @@ export const failing = (r: PairRecord): boolean =>
 function describe(r: PairRecord): { title: string; message: string } {
   if (r.status === 'error') return { title: `${r.name}: could not be compared`, message: r.error ?? 'error' };
   if (r.status === 'over')
-    return {
-      title: `${r.name}: over a threshold`,
-      // The first region's box first: where to look.
-      message: [...(r.regions?.length ? [changeText(r.regions)] : []), ...(r.over ?? [])].join('\n'),
-    };
+    return { title: `${r.name}: over a threshold`, message: (r.over ?? []).join('\n') };
   return {
     title: `${r.name}: new image, no baseline`,
     message: 'no baseline for this image: run batch with --update new to write it',
