@@ -122,7 +122,7 @@ function measurementSettings(opt: CalibrateOptions): Settings {
     loss: [...opt.losses],
     shiftTolerance: c.shift,
     range: c.range,
-    ppd: c.ppd,
+    ...(opt.losses.includes('flip') ? { ppd: c.ppd } : {}),
     ...(c.mask !== undefined ? { mask: c.mask } : {}),
     ...(c.ignore.length ? { ignore: c.ignore } : {}),
     ...(c.resize ? { resize: true } : {}),
@@ -132,8 +132,8 @@ function measurementSettings(opt: CalibrateOptions): Settings {
 /** --write-gates: a header of the settings, then the chosen gates, one `loss[.stat]=value` a line; all or nothing. */
 function writeGatesFile(file: string, chosen: Calibration[], head: string, settings: Settings): void {
   const lines = [
-    ...headerLines(settings),
     `# nectar-loss calibrate: ${head}`,
+    ...headerLines(settings),
     '# read by: nectar-loss batch <baselineDir> <currentDir> --gates <this file> (the #! settings apply)',
     ...chosen.map((r) => `${gateLine(r.gate!)}  # ${reason(r)}`),
   ];

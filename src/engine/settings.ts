@@ -33,6 +33,8 @@ export interface Resolved {
   settings: Omit<Settings, 'max' | 'min'> & { max?: GateMap; min?: GateMap };
   sources: Partial<Record<SettingKey, Source>>;
   overrides: Override[];
+  /** Each layer's gates, lowest first (a bare number is named only once the losses are known). */
+  layers: { max: GateMap[]; min: GateMap[] };
 }
 
 /** `shiftTolerance` as the CLI spells it: `--shift-tolerance`. */
@@ -55,6 +57,7 @@ export function resolveSettings(config: LoadedConfig, layers: readonly Layer[]):
   const all: Layer[] = [{ source: 'file', values: config.config }, ...layers];
   const settings = { ...DEFAULT_SETTINGS } as Resolved['settings'];
   const sources: Resolved['sources'] = {};
+  const gateLayers: Resolved['layers'] = { max: [], min: [] };
   for (const k of Object.keys(DEFAULT_SETTINGS) as SettingKey[]) sources[k] = 'default';
   for (const layer of all)
     for (const key of SETTING_KEYS) {
@@ -63,10 +66,17 @@ export function resolveSettings(config: LoadedConfig, layers: readonly Layer[]):
       if (key === 'max' || key === 'min') {
         const given = gateMap(v as GateInput, key, whereOf(layer, key, config.file));
         settings[key] = { ...settings[key], ...given };
+        gateLayers[key].push(given);
       } else (settings as Record<string, unknown>)[key] = v;
       sources[key] = layer.source;
     }
-  return { file: config.file, settings, sources, overrides: config.config.overrides ?? [] };
+  const overrides = config.config.overrides ?? [];
+  overrides.forEach((o, i) => {
+    const where = `${config.file ? path.relative(process.cwd(), config.file) || config.file : 'config'}: overrides.${i}`;
+    gateMap(o.max, 'max', `${where}.max`);
+    gateMap(o.min, 'min', `${where}.min`);
+  });
+  return { file: config.file, settings, sources, overrides, layers: gateLayers };
 }
 
 /** The resolved losses as a list. */
@@ -85,15 +95,21 @@ export function gatesFor(
   name?: string,
   bare: 'only' | 'first' = 'only',
 ): Gate[] {
-  let max: GateMap = r.settings.max ?? {},
-    min: GateMap = r.settings.min ?? {};
+  const max = [...r.layers.max],
+    min = [...r.layers.min];
   if (name !== undefined)
     for (const [i, o] of r.overrides.entries()) {
       if (!matches(o.files, name)) continue;
-      max = { ...max, ...gateMap(o.max, 'max', `overrides.${i}.max`) };
-      min = { ...min, ...gateMap(o.min, 'min', `overrides.${i}.min`) };
+      max.push(gateMap(o.max, 'max', `overrides.${i}.max`));
+      min.push(gateMap(o.min, 'min', `overrides.${i}.min`));
     }
-  return [...gatesOf(max, 'max', losses, bare), ...gatesOf(min, 'min', losses, bare)];
+  // Each layer's gates named first, so that `--max l1=0.05` replaces a config's bare `max: 0.01` for l1.
+  const merged = (maps: GateMap[], bound: 'max' | 'min') =>
+    maps.reduce<Record<string, Gate>>((acc, m) => {
+      for (const g of gatesOf(m, bound, losses, bare)) acc[g.stat ? `${g.loss}.${g.stat}` : g.loss] = g;
+      return acc;
+    }, {});
+  return [...Object.values(merged(max, 'max')), ...Object.values(merged(min, 'min'))];
 }
 
 /** Whether any override could change a pair's gates (batch then decides pair by pair). */

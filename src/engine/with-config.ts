@@ -5,7 +5,8 @@
  */
 import { SETTING_KEYS, type Settings } from '../config.js';
 import { loadConfig, type LoadedConfig } from '../io/config.js';
-import { resolveSettings } from './settings.js';
+import { mapOfGates } from './decide/grammar.js';
+import { gatesFor, lossesOf, resolveSettings } from './settings.js';
 
 /** Where the config comes from: a file, false for none, absent to search upward from the working directory. */
 export interface ConfigChoice {
@@ -44,7 +45,14 @@ export async function withConfig<T extends ConfigChoice>(options: T): Promise<T>
   for (const k of SETTING_KEYS) if (o[k] !== undefined) given[k] = o[k];
   const r = resolveSettings(loaded, [{ source: 'option', values: given as Settings }]);
   const out: Record<string, unknown> = { ...(o as Record<string, unknown>), config: false };
-  for (const k of SETTING_KEYS)
-    if (r.sources[k] === 'file' || k === 'max' || k === 'min') out[k] = r.settings[k];
+  for (const k of SETTING_KEYS) if (r.sources[k] === 'file') out[k] = r.settings[k];
+  // Gates named per layer (a bare number: the first loss), then merged by name.
+  const gates = gatesFor(r, lossesOf(r), undefined, 'first');
+  for (const bound of ['max', 'min'] as const) {
+    const mine = gates.filter((g) => g.bound === bound);
+    // None given anywhere stays absent: the matchers' default gate (any difference fails) applies then.
+    if (mine.length) out[bound] = mapOfGates(mine);
+    else delete out[bound];
+  }
   return out as T;
 }
