@@ -295,7 +295,7 @@ async function runCalibrate(base: string, noise: string, o: CalibrateOptionValue
   for (const f of [o.writeGates, o.writeConfig]) if (f) watchFolder(path.dirname(f));
   const progress = makeProgress();
   try {
-    const { calibrate } = await import('./calibrate.js');
+    const { calibrate } = await import('./calibrate/calibrate.js');
     const opt = {
       run,
       losses: batchLosses(o.loss, false, []),
@@ -373,12 +373,12 @@ function reviewCommand(program: Command): void {
       watchFolder(run.out);
       const progress = makeProgress();
       try {
-        const r = await import('./review.js');
+        const r = await import('./review/review.js');
         r.validateReview(opt);
         r.checkOut(dir, run.out);
         const code = o.watch
           ? await (
-              await import('./review-watch.js')
+              await import('./review/review-watch.js')
             ).watchReview(dir, opt, progress, (s) => process.stdout.write(s))
           : await r.review(dir, opt, progress, (s) => process.stdout.write(s));
         if (code) throw new Exit(code);

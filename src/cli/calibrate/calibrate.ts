@@ -1,20 +1,25 @@
 import path from 'node:path';
-import type { JobResult } from '../engine/pool.js';
-import { UserError } from '../errors.js';
-import { pairFolders } from '../io/pairs.js';
-import { locateWeights } from '../io/weights/locate.js';
-import { writeAllOrNothing } from '../io/write.js';
-import { isLoss, lossRequires, LOSS_NAMES } from '../losses/registry.js';
-import type { Job, Pairing, WorkerInit } from '../model.js';
-import { runJobs } from './batch.js';
-import { calibrateAll, chooseGates, type Calibration, type Measured } from '../engine/decide/calibration.js';
-import { formatFloat32, toJson } from './format.js';
-import type { Settings } from '../config.js';
-import { headerLines } from '../engine/decide/gates-file.js';
-import { mapOfGates } from '../engine/decide/grammar.js';
-import { gateLine } from './gates.js';
-import { checkLossOptions, type RunSettings } from './options.js';
-import { downloadProgress, type Progress } from './progress.js';
+import type { JobResult } from '../../engine/pool.js';
+import { UserError } from '../../errors.js';
+import { pairFolders } from '../../io/pairs.js';
+import { locateWeights } from '../../io/weights/locate.js';
+import { writeAllOrNothing } from '../../io/write.js';
+import { isLoss, lossRequires, LOSS_NAMES } from '../../losses/registry.js';
+import type { Job, Pairing, WorkerInit } from '../../model.js';
+import { runJobs } from '../batch.js';
+import {
+  calibrateAll,
+  chooseGates,
+  type Calibration,
+  type Measured,
+} from '../../engine/decide/calibration.js';
+import { formatFloat32, toJson } from '../format.js';
+import type { Settings } from '../../config.js';
+import { headerLines } from '../../engine/decide/gates-file.js';
+import { mapOfGates } from '../../engine/decide/grammar.js';
+import { gateLine } from '../gates.js';
+import { checkLossOptions, type RunSettings } from '../options.js';
+import { downloadProgress, type Progress } from '../progress.js';
 
 /** The calibrate command's options. */
 export interface CalibrateOptions {
