@@ -68,7 +68,9 @@ export const TEST_LOSSES = ['l1', 'sobel', 'laplacian'];
 let packageVersion: string | undefined;
 function version(): string {
   packageVersion ??= (
-    JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string }
+    JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    }
   ).version;
   return packageVersion;
 }
