@@ -102,3 +102,20 @@ test('compareImages reads the config (found upward, or the config option); an op
     /nectar-loss\.config\.json: maxx: unknown key/,
   );
 });
+
+test('a matcher (Vitest comparator) reads the config; the option passed to it overrides the config', async () => {
+  const { nectarLossComparator } = await import('../../src/runners/vitest.js');
+  const dir = mkdtempSync(path.join(tmpdir(), 'nl-matcher-config-'));
+  const file = path.join(dir, 'nectar-loss.config.json');
+  writeFileSync(file, JSON.stringify({ loss: 'l1', max: '0.05' }));
+  // 1x1 RGBA: 100 against 110, l1 = 10/255 = 0.0392 (alpha equal).
+  const shot = (v: number) => ({ metadata: { width: 1, height: 1 }, data: new Uint8Array([v, v, v, 255]) });
+  let r = await nectarLossComparator(shot(100), shot(110), { createDiff: false, config: file });
+  assert.equal(r.pass, true, r.message ?? '');
+  r = await nectarLossComparator(shot(100), shot(110), { createDiff: false, config: file, max: 'l1=0.01' });
+  assert.equal(r.pass, false);
+  assert.match(r.message ?? '', /^l1 0\.0392\d* > 0\.01$/);
+  // Without a config or a gate, any difference fails (the matchers' default).
+  r = await nectarLossComparator(shot(100), shot(110), { createDiff: false, config: false, loss: 'l1' });
+  assert.equal(r.pass, false);
+});
