@@ -147,7 +147,6 @@ export const DEFAULT_SETTINGS: Settings = {
   range: DEFAULTS.compute.range,
   ignore: [],
   ppd: DEFAULTS.compute.ppd,
-  scale: DEFAULTS.draw.scale,
   backend: DEFAULTS.compute.backend,
   download: true,
   resize: false,

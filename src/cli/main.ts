@@ -11,6 +11,7 @@ import type { BatchOptions } from './batch.js';
 import { addConfigOptions, applyConfig, configOf, printConfig } from './config.js';
 import { gateParser, STATS, type Gate } from './gates.js';
 import { addPairOptions, runSettings, type PairOptionValues } from './options.js';
+import { maplessNote } from './notes.js';
 import { makeProgress } from './progress.js';
 import { installSignalHandlers, watchFolder } from './signals.js';
 
@@ -109,6 +110,7 @@ function singleCommand(program: Command): Command {
             progress,
           );
           progress.stop();
+          process.stderr.write(maplessNote([lossName], opt.run.draw !== undefined) ?? '');
           process.stdout.write(stdout);
           process.stderr.write(stderr);
           if (code) throw new Exit(code);
@@ -237,6 +239,8 @@ async function runBatch(dir: string, fakeDir: string | undefined, o: BatchOption
   try {
     const { batch } = await import('./batch.js');
     const code = await batch(dir, fakeDir, opt, progress, (s) => process.stdout.write(s));
+    progress.stop();
+    process.stderr.write(maplessNote(opt.losses, opt.run.draw !== undefined) ?? '');
     if (code) throw new Exit(code);
   } finally {
     progress.stop();
@@ -291,7 +295,7 @@ function calibrateCommand(program: Command): void {
 
 async function runCalibrate(base: string, noise: string, o: CalibrateOptionValues): Promise<void> {
   const { out, draw } = DEFAULTS;
-  const run = runSettings({ ...o, out, scale: draw.scale, colormap: draw.colormap, maps: false });
+  const run = runSettings({ ...o, out, colormap: draw.colormap, maps: false });
   for (const f of [o.writeGates, o.writeConfig]) if (f) watchFolder(path.dirname(f));
   const progress = makeProgress();
   try {
