@@ -97,7 +97,10 @@ test('config: defaults < config file < flags; gates merge by name', () => {
     [2, 'flag', 'signed', 'file'],
   );
   assert.deepEqual(j.settings.max, { l1: 0.1, 'sobel.p99': 0.3 });
-  assert.deepEqual([j.settings.loss, j.sources.loss, j.sources.backend], [['l1', 'sobel'], 'file', 'default']);
+  assert.deepEqual(
+    [j.settings.loss, j.sources.loss, j.sources.backend],
+    [['l1', 'sobel'], 'file', 'default'],
+  );
 });
 
 test('config errors: unknown key, wrong type, unknown loss: one line naming file and key, exit 2, empty stdout', async () => {
