@@ -19,16 +19,16 @@ import type {
 } from '../model.js';
 import { roundRegions, roundStats } from './records.js';
 import { formatFloat32, roundFloat32, toJson } from './format.js';
-import { better, checkGates } from './gates.js';
+import { better, checkGates, type Gate } from './gates.js';
+import { failedVerdict } from '../engine/decide/gates.js';
 import { checkLossOptions, type RunSettings } from './options.js';
 import { downloadProgress, type Progress } from './progress.js';
 
 export interface CompareOptions {
   run: RunSettings;
   json: boolean;
-  max?: number;
-  /** Higher-is-better metrics: exit 1 below this. */
-  min?: number;
+  /** --max / --min: bounds on the value or on its map's statistics (exit 1 when any fails). */
+  gates: Gate[];
 }
 
 /** What one comparison prints with --json (fields fixed: scripts read them). */
@@ -52,6 +52,8 @@ export interface CompareReport {
   stats?: MapStats;
   /** Pixels left out by --mask / --ignore (present when either was given). */
   ignored?: number;
+  /** Failed gates as stderr shows them (present when a gate bounds a statistic). */
+  failed?: string[];
   /** --shift-tolerance, when not 0. */
   shiftTolerance?: number;
   /** The kind of difference: the worst changed region's (`identical` without one). */
@@ -80,13 +82,7 @@ function checkArguments(loss: string, realArg: string, fakeArg: string, opt: Com
     throw new UserError('only one of real and fake can be read from stdin (-)');
   }
   checkLossOptions([loss], opt.run);
-  checkGates(
-    [
-      ...(opt.max !== undefined ? [{ loss, bound: 'max' as const, limit: opt.max }] : []),
-      ...(opt.min !== undefined ? [{ loss, bound: 'min' as const, limit: opt.min }] : []),
-    ],
-    [loss],
-  );
+  checkGates(opt.gates, [loss]);
 }
 
 /** The single-pair command: read, decode, compute, write, and what to print. */
@@ -96,7 +92,7 @@ export async function compare(
   fakeArg: string,
   opt: CompareOptions,
   progress: Progress,
-): Promise<{ stdout: string; code: number }> {
+): Promise<{ stdout: string; stderr: string; code: number }> {
   checkArguments(loss.name, realArg, fakeArg, opt);
   progress.step('reading images');
   const [realBytes, fakeBytes] = await Promise.all([readInput(realArg, 'real'), readInput(fakeArg, 'fake')]);
@@ -125,7 +121,7 @@ export async function compare(
       draw: opt.run.draw,
       resources,
       embedder,
-      stats: opt.json,
+      stats: opt.json || opt.gates.some((g) => g.stat !== undefined),
     };
     comparison = await runPair(
       input('real', realArg, realBytes),
@@ -137,10 +133,14 @@ export async function compare(
     resources.dispose();
     embedder?.close();
   }
-  const report = reportOf(loss.name, comparison, opt, backend, realArg, fakeArg);
+  const c = comparison;
+  const failed = failedVerdict(opt.gates, opt.run.allow, c.values, c.stats, c.regions, formatFloat32);
+  const report = reportOf(loss.name, comparison, opt, backend, realArg, fakeArg, failed);
   return {
     stdout: opt.json ? toJson(report) + '\n' : formatFloat32(comparison.values[loss.name]) + '\n',
-    code: (report.allowed ?? !(report.over || report.under)) ? 0 : 1,
+    // One line per failed gate: `sobel p99 0.477 > 0.3`.
+    stderr: failed.map((f) => f + '\n').join(''),
+    code: failed.length ? 1 : 0,
   };
 }
 
@@ -166,6 +166,7 @@ function reportOf(
   backend: string,
   real: string,
   fake: string,
+  failed: string[],
 ): CompareReport {
   const value = comparison.values[loss];
   // Losses without a per-pixel map have no statistics.
@@ -182,8 +183,7 @@ function reportOf(
     ...(stats ? { stats: roundStats(stats) } : {}),
     real,
     fake,
-    ...(opt.max !== undefined ? { max: opt.max, over: value > opt.max } : {}),
-    ...(opt.min !== undefined ? { min: opt.min, under: value < opt.min } : {}),
+    ...boundsOf(opt.gates, value, failed, stats),
     ...(comparison.ignored !== undefined ? { ignored: comparison.ignored } : {}),
     ...(opt.run.compute.shift ? { shiftTolerance: opt.run.compute.shift } : {}),
     ...(comparison.regions
@@ -193,4 +193,25 @@ function reportOf(
       ? { allowed: comparison.regions.every((r) => opt.run.allow!.includes(r.kind)) }
       : {}),
   };
+}
+
+/**
+ * --json's max/over and min/under: `max` is the value's limit (when one bounds it), `over` whether any --max
+ * gate failed; `gates` lists every gate as written and `failed` the failed ones, when a statistic is bounded.
+ */
+function boundsOf(gates: Gate[], value: number, failed: string[], stats: MapStats | undefined) {
+  const out: Partial<CompareReport> = {};
+  const fails = (g: Gate) => {
+    const v = g.stat ? stats?.[g.stat as keyof MapStats] : value;
+    return v !== undefined && (g.bound === 'max' ? v > g.limit : v < g.limit);
+  };
+  for (const bound of ['max', 'min'] as const) {
+    const mine = gates.filter((g) => g.bound === bound);
+    if (!mine.length) continue;
+    const plain = mine.find((g) => !g.stat);
+    if (plain) out[bound] = plain.limit;
+    out[bound === 'max' ? 'over' : 'under'] = mine.some(fails);
+  }
+  if (gates.some((g) => g.stat)) out.failed = failed;
+  return out;
 }

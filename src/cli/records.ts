@@ -1,5 +1,5 @@
 import type { JobResult } from '../engine/pool.js';
-import { failedVerdict } from '../engine/gates.js';
+import { failedVerdict } from '../engine/decide/gates.js';
 import type { Kind, MapStats, PairRecord, Region, Unpaired } from '../model.js';
 import { formatFloat32, roundFloat32 } from './format.js';
 import { better, type Gate } from './gates.js';

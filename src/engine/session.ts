@@ -21,24 +21,29 @@ import {
   type RegionSettings,
 } from '../model.js';
 import { checkLossTraits } from './checks.js';
+import type { GateInput } from '../config.js';
 import {
   better,
   checkGates,
   failedGates,
   failedVerdict,
   gateValue,
-  parseGate,
   type Gate,
   type RegionStat,
   type Stat,
-} from './gates.js';
+} from './decide/gates.js';
+import { gateMap, gatesOf } from './decide/grammar.js';
+import { withConfig } from './with-config.js';
 import { changeText } from './decide/describe.js';
 import { LossResources } from './resources.js';
 
 export type { ImageInput } from '../model.js';
 
-/** Bounds: a number for the first loss's value, or `{ sobel: 0.1, 'sobel.p99': 0.3 }` like --max/--min. */
-export type Bounds = number | Readonly<Record<string, number>>;
+/**
+ * Bounds, in the gate grammar of --max/--min: a number for the first loss's value, `'sobel.p99=0.3'`
+ * (comma- or space-separated), a list of those, or `{ sobel: 0.1, 'sobel.p99': 0.3 }`.
+ */
+export type Bounds = number | string | readonly (string | number)[] | Readonly<Record<string, number>>;
 
 /** compareImages' options: the CLI's flag names, camel-cased (`--shift-tolerance` is `shiftTolerance`). */
 export interface CompareImagesOptions {
@@ -84,6 +89,11 @@ export interface CompareImagesOptions {
   minRegionArea?: number;
   /** A region's displacement is searched up to this many px (default 16). */
   maxDisplacement?: number;
+  /**
+   * The project config (nectar-loss.config.*, package.json "nectar-loss"): absent, the one found upward from
+   * the working directory; a path, that file; false, none. An option given here overrides the config.
+   */
+  config?: string | false;
 }
 
 /** One gate's outcome: `name` as written (`sobel`, `sobel.p99`), the value it read and the limit. */
@@ -179,7 +189,7 @@ export async function compareImages(
   actual: ImageInput,
   options: CompareImagesOptions = {},
 ): Promise<ImageComparison> {
-  const s = settingsOf(options);
+  const s = settingsOf(await withConfig(options));
   const e = (engine ??= { resources: new Map<string, LossResources>(), queue: Promise.resolve() });
   const weights = await locateWeights(
     s.losses.map((l) => lossTraits(l).requires),
@@ -317,7 +327,10 @@ function settingsOf(o: CompareImagesOptions): Settings {
   for (const l of losses)
     if (!(LOSS_NAMES as readonly string[]).includes(l))
       throw new UserError(`unknown loss '${l}' (choose from ${LOSS_NAMES.join(', ')})`);
-  const gates = [...gatesOf(o.max, 'max', losses[0]!), ...gatesOf(o.min, 'min', losses[0]!)];
+  const gates = [
+    ...gatesOf(gateMap(o.max as GateInput, 'max', 'max'), 'max', losses, 'first'),
+    ...gatesOf(gateMap(o.min as GateInput, 'min', 'min'), 'min', losses, 'first'),
+  ];
   checkGates(gates, losses);
   const shift = o.shiftTolerance ?? 0;
   if (!Number.isInteger(shift) || shift < 0 || shift > MAX_SHIFT)
@@ -381,12 +394,6 @@ function allowOption(allow: readonly Kind[]): Kind[] {
   if (bad !== undefined)
     throw new UserError(`allow: unknown kind '${bad}' (choose from ${KINDS.join(', ')})`);
   return [...allow];
-}
-
-function gatesOf(b: Bounds | undefined, bound: 'max' | 'min', first: string): Gate[] {
-  if (b === undefined) return [];
-  if (typeof b === 'number') return [parseGate(first, b, bound)];
-  return Object.entries(b).map(([k, v]) => parseGate(k, v, bound));
 }
 
 function rectOf(r: Rect | string): Rect {

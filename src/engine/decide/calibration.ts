@@ -1,7 +1,6 @@
-import { recommendAllow } from '../engine/decide/recommend.js';
-import type { Kind } from '../model.js';
-import { lossTraits } from '../losses/registry.js';
-import type { MapStats } from '../model.js';
+import { recommendAllow } from './recommend.js';
+import type { Kind, MapStats } from '../../model.js';
+import { lossTraits } from '../../losses/registry.js';
 import { better, type Gate } from './gates.js';
 
 /**
