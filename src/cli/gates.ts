@@ -12,7 +12,7 @@ export function gateParser(bound: 'max' | 'min'): (v: string, prev: Gate[]) => G
     try {
       return [...prev, parseGate(eq < 0 ? '' : v.slice(0, eq), limit, bound)];
     } catch (err) {
-      throw err instanceof UserError ? new InvalidArgumentError(err.message) : err;
+      throw err instanceof UserError ? new InvalidArgumentError(err.cliMessage) : err;
     }
   };
 }

@@ -481,7 +481,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.USAGE;
     }
     if (err instanceof UserError) {
-      process.stderr.write(`nectar-loss: ${err.message}\n`);
+      process.stderr.write(`nectar-loss: ${err.cliMessage}\n`);
       return EXIT.USAGE;
     }
     process.stderr.write(

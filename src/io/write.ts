@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+
+/** An output that could not be written (or removed). */
+const failed = (message: string) => new UserError(message, 'WRITE_FAILED');
 import { tempPath } from './temp.js';
 
 /**
@@ -18,7 +21,7 @@ export function writeAllOrNothing(dir: string, files: FileToWrite[], what = `--o
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
-    throw new UserError(
+    throw failed(
       `${what}: cannot create folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
     );
   }
@@ -45,9 +48,7 @@ export function writeAllOrNothing(dir: string, files: FileToWrite[], what = `--o
     for (const s of staged) rmSync(s.tmp, { force: true });
     for (const d of done) rmSync(d, { force: true });
     for (const m of made.reverse()) removeEmpty(m.leaf, m.top);
-    throw new UserError(
-      `${what}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-    );
+    throw failed(`${what}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
 }
 
@@ -75,7 +76,7 @@ export function copyAtomic(src: string, dest: string, what: string): void {
     renameSync(tmp, dest);
   } catch (err) {
     rmSync(tmp, { force: true });
-    throw new UserError(
+    throw failed(
       `${what}: cannot copy ${src} to ${dest} ` +
         `(${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
     );
@@ -104,7 +105,7 @@ export function removeAllOrNothing(dir: string, files: string[], what: string): 
     for (const m of moved.reverse()) renameSync(m.to, m.from);
     rmSync(stash, { recursive: true, force: true });
     const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new UserError(`${what}: cannot remove (${why}); nothing was removed`);
+    throw failed(`${what}: cannot remove (${why}); nothing was removed`);
   }
   rmSync(stash, { recursive: true, force: true });
   for (const f of files) removeEmptyBelow(path.dirname(f), dir);
