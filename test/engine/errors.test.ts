@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -13,7 +13,7 @@ import { compareImages, disposeEngine } from '../../src/engine/session.js';
 import { USER_ERROR_CODES, UserError, option, said, type UserErrorCode } from '../../src/errors.js';
 import { toMatchLossSnapshot } from '../../src/runners/jest.js';
 import type { SnapshotStateLike } from '../../src/runners/snapshot.js';
-import { fixture, ROOT } from '../helpers.js';
+import { BIN, fixture, ROOT } from '../helpers.js';
 
 const REAL = fixture('fixtures/images/facade256_real.png');
 const FAKE = fixture('fixtures/images/facade256_fake.png');
@@ -196,4 +196,30 @@ test('matchers: SIZE_MISMATCH fails the comparison; BAD_OPTION and WRITE_FAILED 
     toMatchLossSnapshot.call(jestThis(dir), REAL, { max: { l1: 1 } }),
     isUserError('BAD_OPTION', /^max: \{ 'l1': … \}: l1 is not among loss sobel$/),
   );
+});
+
+test('the CLI keeps its flag wording: the single command, and a batch pair computed in a worker', () => {
+  const one = spawnSync(process.execPath, [BIN, 'sobel', REAL, SMALL, '--no-maps'], { encoding: 'utf8' });
+  assert.equal(one.status, 2);
+  assert.equal(one.stdout, '');
+  assert.equal(
+    one.stderr,
+    `nectar-loss: size mismatch: real ${REAL} is 256x256, fake ${SMALL} is 64x48 (--resize resizes fake to ` +
+      `real's size)\n`,
+  );
+  const [base, current] = ['base', 'current'].map((d) => path.join(tmp, d));
+  for (const [dir, from] of [
+    [base!, REAL],
+    [current!, SMALL],
+  ] as const) {
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(from, path.join(dir, 'a.png'));
+  }
+  const batch = spawnSync(process.execPath, [BIN, 'batch', base!, current!, '--json', '--no-maps'], {
+    encoding: 'utf8',
+  });
+  assert.equal(batch.status, 2, batch.stderr);
+  const pair = JSON.parse(batch.stdout.split('\n')[0]!) as { status: string; error: string };
+  assert.equal(pair.status, 'error');
+  assert.match(pair.error, /is 64x48 \(--resize resizes fake to real's size\)$/);
 });
