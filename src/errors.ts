@@ -65,10 +65,13 @@ export class UserError extends Error {
   readonly code: UserErrorCode;
   /** The message with the CLI's flag names in place of the library's option names. */
   readonly cliMessage: string;
+  /** The message in parts, to build on: said`${where}: ${err.phrase}` keeps both wordings. */
+  readonly phrase: Phrase;
 
   constructor(message: string | Phrase, code: UserErrorCode = 'BAD_INPUT', options?: ErrorOptions) {
     super(phrase(message, 'library'), options);
     this.code = code;
+    this.phrase = typeof message === 'string' ? [message] : message;
     this.cliMessage = phrase(message, 'cli');
   }
 }

@@ -41,6 +41,9 @@ test('said/option: one message, the library and the CLI each in their own words'
   assert.equal(e.cliMessage, 'a (--resize) b 3');
   assert.equal(e.code, 'SIZE_MISMATCH');
   assert.equal(new UserError('plain').code, 'BAD_INPUT');
+  const wrapped = new UserError(said`${option('max', '--max')}: ${e.phrase}`, e.code);
+  assert.equal(wrapped.message, 'max: a (resize: true) b 3');
+  assert.equal(wrapped.cliMessage, '--max: a (--resize) b 3');
   assert.equal(new Set(USER_ERROR_CODES).size, USER_ERROR_CODES.length);
 });
 
