@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import type { CompareImagesOptions, ImageComparison } from '../engine/session.js';
@@ -188,7 +188,6 @@ function failureMessage(
   if (typeof result === 'string') return `Image does not match ${rel}: ${result}. Update it ${update}.`;
   const lines = [`Image does not match ${rel} (nectar-loss):`, ...result.failures.map((f) => `  ${f}`)];
   if (result.diff) {
-    mkdirSync(path.dirname(diffPath), { recursive: true });
     const diffDir = path.dirname(diffPath);
     writeAllOrNothing(diffDir, [{ name: path.basename(diffPath), bytes: result.diff }], diffDir);
     lines.push(
