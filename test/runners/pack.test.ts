@@ -167,11 +167,13 @@ describe('packed package', { concurrency: 3 }, () => {
     assert.ok(Math.abs(Number(rest[1]) - want) < 1e-5 * want, `${rest[1]} vs torch ${want}`);
   });
 
-  test('the CommonJS types compile in a strict NodeNext CommonJS project', (t) => {
+  test('the CommonJS types (jest, playwright, the library) compile in a strict NodeNext CommonJS project', (t) => {
     if (why) return t.skip(why);
     const dir = path.join(project, 'types-cjs');
     mkdirSync(dir);
     copyFileSync(path.join(ROOT, 'test/runners/jest-cjs-sample/types.ts'), path.join(dir, 'jest.ts'));
+    // Playwright's sample types, as ESM syntax compiled to require() here (the 'require' condition's types).
+    copyFileSync(path.join(ROOT, 'test/runners/playwright-sample/types.ts'), path.join(dir, 'playwright.ts'));
     writeFileSync(path.join(dir, 'package.json'), '{ "type": "commonjs" }\n');
     writeFileSync(
       path.join(dir, 'tsconfig.json'),
