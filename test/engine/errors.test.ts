@@ -226,3 +226,17 @@ test('the CLI keeps its flag wording: the single command, and a batch pair compu
   assert.equal(pair.status, 'error');
   assert.match(pair.error, /is 64x48 \(--resize resizes fake to real's size\)$/);
 });
+
+test('compareImages: BAD_CONFIG for an invalid config file, ENOENT for a missing one, in option words', async () => {
+  const bad = path.join(tmp, 'bad.config.json');
+  writeFileSync(bad, JSON.stringify({ shiftTolerance: 'one' }));
+  await assert.rejects(
+    compareImages(REAL, FAKE, { config: bad }),
+    isUserError('BAD_CONFIG', /shiftTolerance/),
+  );
+  const none = path.join(tmp, 'none.config.json');
+  await assert.rejects(
+    compareImages(REAL, FAKE, { config: none }),
+    isUserError('ENOENT', /^config: .*none\.config\.json: cannot read it: no such file$/),
+  );
+});
