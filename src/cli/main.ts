@@ -12,6 +12,7 @@ import { gateParser, parseGatesFile, STATS, type Gate } from './gates.js';
 import { addPairOptions, runSettings, type PairOptionValues } from './options.js';
 import { makeProgress } from './progress.js';
 import { installSignalHandlers, watchFolder } from './signals.js';
+import { fidCommands } from './fid/command.js';
 
 /** review's defaults: NectarGAN's three losses plus SSIM, into ./nectar-loss-review. */
 const REVIEW_LOSSES = 'sobel,laplacian,l1,ssim';
@@ -401,6 +402,11 @@ function mergeCommand(program: Command): void {
     .action(
       async (files: string[], o: { json?: boolean; junit?: string; report?: string; plot?: string }) => {
         for (const f of [o.junit, o.report, o.plot]) if (f) watchFolder(path.dirname(f));
+        if (files.length && (await import('./fid/results.js')).isFidResults(files[0])) {
+          const { mergeFidResults } = await import('./fid/results.js');
+          process.stdout.write(mergeFidResults(files, Boolean(o.json)));
+          return;
+        }
         const { merge } = await import('./merge.js');
         const code = await merge(
           files,
@@ -446,6 +452,9 @@ export function buildProgram(): Command {
   calibrateCommand(program);
   reviewCommand(program);
   mergeCommand(program);
+  fidCommands(program, (code) => {
+    if (code) throw new Exit(code);
+  });
   backendsCommand(program);
   return program;
 }

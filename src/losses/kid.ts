@@ -24,7 +24,7 @@ export interface KidOptions {
 /** torch-fidelity's defaults (kid_subsets 100, kid_subset_size 1000), seed 2020 as its rng_seed. */
 export const KID_DEFAULTS: KidOptions = { subsets: 100, subsetSize: 1000, seed: 2020 };
 
-function lowbias32(x: number): number {
+export function lowbias32(x: number): number {
   x ^= x >>> 16;
   x = Math.imul(x, 0x7feb352d) >>> 0;
   x ^= x >>> 15;
