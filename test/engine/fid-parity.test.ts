@@ -11,7 +11,7 @@ import { loadInception } from '../../src/io/weights/inception.js';
 import { frechetDistance, gaussianOf, sumsOf } from '../../src/losses/frechet.js';
 import { inceptionWeights } from '../../src/losses/inception.js';
 import type { FidDims } from '../../src/losses/inception-layout.js';
-import { FID_REF } from '../losses/fid-stats.test.js';
+import { FID_REF } from '../losses/fid-ref.js';
 import { writeSeededInception } from '../losses/seeded-inception.js';
 import { fixture, relErr } from '../helpers.js';
 

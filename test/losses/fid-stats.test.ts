@@ -11,28 +11,8 @@ import {
 } from '../../src/losses/frechet.js';
 import { kernelInceptionDistance } from '../../src/losses/kid.js';
 import { fixture, relErr } from '../helpers.js';
+import { FID_REF } from './fid-ref.js';
 
-/** fixtures/make_fid_fixtures.py: pytorch-fid's features, calculate_frechet_distance and numpy's KID. */
-export interface FidRef {
-  cases: Record<
-    string,
-    {
-      real: string[];
-      fake: string[];
-      dims: Record<
-        string,
-        {
-          features: { real: string; fake: string };
-          fid: number;
-          fidExact: number;
-          kidFull: { kid: number; std: number; subsets: number; subsetSize: number; seed: number };
-          kidSubsets?: { kid: number; std: number; subsets: number; subsetSize: number; seed: number };
-        }
-      >;
-    }
-  >;
-}
-export const FID_REF = JSON.parse(readFileSync(fixture('fixtures/reference/fid/fid.json'), 'utf8')) as FidRef;
 const npy = (p: string) => decodeNpy(readFileSync(fixture(`fixtures/${p}`)));
 
 test('tr sqrtm(S1 S2) of diagonal and rank-1 matrices, by hand', () => {
