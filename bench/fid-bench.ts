@@ -56,7 +56,11 @@ export async function fidRows(
     });
     const pyMs = Number(process.hrtime.bigint() - t2) / 1e6;
     if (y.status === 0) {
-      const p = JSON.parse(y.stdout) as { fid: number; compute_ms: number; maxrss_kb: number };
+      const p = JSON.parse(y.stdout.trim().split('\n').pop()!) as {
+        fid: number;
+        compute_ms: number;
+        maxrss_kb: number;
+      };
       py = [
         p.compute_ms.toFixed(0),
         pyMs.toFixed(0),

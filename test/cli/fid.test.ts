@@ -212,3 +212,24 @@ test('weights: $NECTAR_LOSS_INCEPTION_WEIGHTS, --no-download, and a download che
     server.close();
   }
 });
+
+test('70 + 70 images on worker threads (one per core): pytorch-fid within 1e-4; a broken image fails the run', async () => {
+  const many = FID_REF.cases.many;
+  for (const side of ['real', 'fake'] as const) {
+    mkdirSync(path.join(dir, `many-${side}`));
+    for (const f of many[side])
+      copyFileSync(fixture(`fixtures/${f}`), path.join(dir, `many-${side}`, path.basename(f)));
+  }
+  const r = await cli(['fid', 'many-real', 'many-fake', '--json', '--no-cache', ...W()]);
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out) as { fid: number; real: { count: number } };
+  assert.equal(j.real.count, 70);
+  const ref = many.dims['64'].fid;
+  assert.ok(relErr(j.fid, ref) <= 1e-4, `${j.fid} vs pytorch-fid ${ref}`);
+  assert.doesNotMatch(r.err, /rank-deficient/);
+  writeFileSync(path.join(dir, 'many-fake', 'zz-broken.png'), 'not a png');
+  await oneLineExit2(
+    ['fid', 'many-real', 'many-fake', '--no-cache', ...W()],
+    /zz-broken\.png: cannot decode image/,
+  );
+});

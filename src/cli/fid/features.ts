@@ -50,9 +50,9 @@ function cached(file: string, dims: number): Float32Array | undefined {
   }
 }
 
-/** Loads the weights (locating or downloading them) and the backend; features with the cache. */
+/** Locates and checks the weights; features on worker threads (one per core), or here for few images. */
 export async function featureProvider(o: FidCliOptions, progress: Progress): Promise<FeatureProvider> {
-  const { locateInception, loadInception } = await import('../../io/weights/inception.js');
+  const { locateInception, checkInceptionFile } = await import('../../io/weights/inception.js');
   const file = await locateInception({
     file: o.inceptionWeights,
     download: o.download,
@@ -61,28 +61,43 @@ export async function featureProvider(o: FidCliOptions, progress: Progress): Pro
         `downloading FID Inception weights: ${Number.isFinite(f) ? `${(100 * f).toFixed(0)}%` : `${(b / 2 ** 20).toFixed(0)} MB`}`,
       ),
   });
-  const dims = o.dims as FidDims;
-  const convs = await loadInception(file, dims);
+  await checkInceptionFile(file);
   const { useBackend } = await import('../../engine/backend.js');
   const backend = await useBackend(o.backend as 'auto');
-  const { inceptionWeights } = await import('../../losses/inception.js');
-  const weights = inceptionWeights(convs, dims);
+  const dims = o.dims as FidDims;
+  let local: InceptionWeights | undefined;
+  const run: Runner = async (files, onDone) => {
+    const { FID_BATCH, fidFeatures } = await import('../../engine/fid.js');
+    const { defaultJobs } = await import('../../engine/pool.js');
+    const threads = Math.min(defaultJobs(), Math.ceil(files.length / FID_BATCH));
+    if (threads > 1) {
+      const { parallelFidFeatures } = await import('../../engine/fid-pool.js');
+      return parallelFidFeatures(files, { weights: file, dims, backend }, threads, onDone);
+    }
+    if (!local) {
+      const { loadInception } = await import('../../io/weights/inception.js');
+      const { inceptionWeights } = await import('../../losses/inception.js');
+      local = inceptionWeights(await loadInception(file, dims), dims);
+    }
+    return fidFeatures(files, local, onDone);
+  };
   const net = networkId(file, dims, backend);
   return {
-    features: (files, label) => compute(files, label, weights, o.cache ? net : undefined, progress),
-    dispose: () => weights.dispose(),
+    features: (files, label) => compute(files, label, dims, run, o.cache ? net : undefined, progress),
+    dispose: () => local?.dispose(),
   };
 }
+
+type Runner = (files: string[], onDone: (n: number) => void) => Promise<Float32Array>;
 
 async function compute(
   files: string[],
   label: string,
-  w: InceptionWeights,
+  d: number,
+  run: Runner,
   net: string | undefined,
   progress: Progress,
 ): Promise<Float32Array> {
-  const { fidFeatures } = await import('../../engine/fid.js');
-  const d = w.dims;
   const out = new Float32Array(files.length * d);
   const keys = files.map((f) =>
     net ? createHash('sha256').update(readImage(f)).update(net).digest('hex') : '',
@@ -94,11 +109,12 @@ async function compute(
     if (hit) out.set(hit, i * d);
     else todo.push(i);
   });
-  const computed = await fidFeatures(
-    todo.map((i) => files[i]),
-    w,
-    (n) => progress.step(`${label}: Inception features ${n}/${todo.length}`),
-  );
+  const computed = todo.length
+    ? await run(
+        todo.map((i) => files[i]),
+        (n) => progress.step(`${label}: Inception features ${n}/${todo.length}`),
+      )
+    : new Float32Array(0);
   const writes = todo.map((i, k) => {
     const f = computed.subarray(k * d, (k + 1) * d);
     out.set(f, i * d);

@@ -51,6 +51,17 @@ function checkLayout(ck: Checkpoint, label: string): void {
   }
 }
 
+/** Checks that `file` is the FID Inception network, reading only its index. */
+export async function checkInceptionFile(file: string): Promise<void> {
+  const label = `FID Inception weights ${file}`;
+  const ck = await openCheckpoint(file, label);
+  try {
+    checkLayout(ck, label);
+  } finally {
+    ck.close();
+  }
+}
+
 /** The BasicConv2d parameters `dims` needs, after checking the whole file's layout. */
 export async function loadInception(file: string, dims: FidDims = 2048): Promise<TorchBasicConv[]> {
   const label = `FID Inception weights ${file}`;
