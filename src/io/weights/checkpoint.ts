@@ -31,10 +31,12 @@ export interface Checkpoint {
   close(): void;
 }
 
-type DType = 'float32' | 'float64' | 'float16' | 'bfloat16';
-const ELEMENT_SIZE: Record<DType, number> = { float32: 4, float64: 8, float16: 2, bfloat16: 2 };
+type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64';
+const ELEMENT_SIZE: Record<DType, number> = { float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8 };
+/** int64: batch norm's num_batches_tracked counters (the FID Inception file holds 94); never read as weights. */
 const STORAGE_TYPES: Partial<Record<string, DType>> = {
   'torch.FloatStorage': 'float32',
+  'torch.LongStorage': 'int64',
   'torch.DoubleStorage': 'float64',
   'torch.HalfStorage': 'float16',
   'torch.BFloat16Storage': 'bfloat16',
@@ -44,6 +46,7 @@ const SAFETENSORS_DTYPES: Partial<Record<string, DType>> = {
   F64: 'float64',
   F16: 'float16',
   BF16: 'bfloat16',
+  I64: 'int64',
 };
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 const LEGACY_PROTOCOL = 1001;
@@ -206,6 +209,9 @@ function toFloat32(raw: Buffer, dtype: DType, count: number): Float32Array {
       break;
     case 'float64':
       for (let i = 0; i < count; i++) out[i] = raw.readDoubleLE(i * 8);
+      break;
+    case 'int64':
+      for (let i = 0; i < count; i++) out[i] = Number(raw.readBigInt64LE(i * 8));
       break;
     case 'bfloat16': {
       const f = new Float32Array(1),

@@ -40,3 +40,11 @@ export const VGG16_HUB: HubWeights = {
   envUrl: 'NECTAR_LOSS_VGG16_URL',
   option: option('vgg16Weights: FILE', '--vgg16-weights FILE'),
 };
+/** pytorch-fid's FID Inception weights (TensorFlow's 2015 Inception graph ported to PyTorch). */
+export const INCEPTION_HUB: HubWeights = {
+  label: 'FID Inception',
+  url: 'https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/pt_inception-2015-12-05-6726825d.pth',
+  envWeights: 'NECTAR_LOSS_INCEPTION_WEIGHTS',
+  envUrl: 'NECTAR_LOSS_INCEPTION_URL',
+  flag: '--inception-weights',
+};
