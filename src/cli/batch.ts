@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { runPool, type JobResult } from '../engine/pool.js';
 import { UserError } from '../errors.js';
@@ -6,7 +7,7 @@ import { junitXml, worstFirst } from '../io/report/junit.js';
 import { locateWeights } from '../io/weights/locate.js';
 import { copyAtomic, removeAllOrNothing, writeAllOrNothing } from '../io/write.js';
 import { isLoss, lossRequires, LOSS_NAMES } from '../losses/registry.js';
-import type { Job, PairRecord, Pairing, WorkerInit } from '../model.js';
+import type { Job, PairRecord, Pairing, ReportRun, WorkerInit } from '../model.js';
 import { checkLossOptions, type RunSettings } from './options.js';
 import { formatFloat32, toJson } from './format.js';
 import { better, checkGates, type Gate } from './gates.js';
@@ -319,6 +320,13 @@ export async function runJobs(
 const writeOne = (file: string, bytes: Buffer, flag: string) =>
   writeAllOrNothing(path.dirname(file), [{ name: path.basename(file), bytes }], `${flag} ${file}`);
 
+/** The run a report shows, for approvals: a fresh id, the folders resolved. */
+const reportRun = (dirs: string[]): ReportRun => ({
+  id: randomUUID(),
+  baselineDir: path.resolve(dirs[0]!),
+  currentDir: path.resolve(dirs[1]!),
+});
+
 /** --junit, --report, --plot: each written all or nothing. */
 async function writeReports(
   records: PairRecord[],
@@ -338,6 +346,7 @@ async function writeReports(
       losses,
       gates,
       ...(series.some((s) => s.points.length) ? { epochs: series } : {}),
+      ...(meta.dirs.length === 2 ? { run: reportRun(meta.dirs) } : {}),
     });
     writeAllOrNothing(path.dirname(opt.report), files, `--report ${opt.report}`);
   }
