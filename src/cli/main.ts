@@ -7,6 +7,7 @@ import { defaultJobs } from '../engine/pool.js';
 import { UserError } from '../errors.js';
 import { isLoss, loadLoss, LOSS_NAMES } from '../losses/registry.js';
 import { DEFAULTS } from '../model.js';
+import { approveCommand } from './approve/command.js';
 import type { BatchOptions } from './batch.js';
 import { gateParser, parseGatesFile, STATS, type Gate } from './gates.js';
 import { addPairOptions, runSettings, type PairOptionValues } from './options.js';
@@ -39,6 +40,7 @@ Examples:
   $ nectar-loss batch base/ cur/ --gates gates.txt
   $ nectar-loss merge shard-*/results.ndjson --junit junit.xml --report report/index.html
   $ nectar-loss review results/facades_v1 --json         curves, best checkpoint, tests of an experiment
+  $ nectar-loss approve approvals.json --dry-run         apply the report's decisions to the baselines
   $ nectar-loss backends                                which TensorFlow.js backends load here
 `;
 
@@ -446,6 +448,7 @@ export function buildProgram(): Command {
   calibrateCommand(program);
   reviewCommand(program);
   mergeCommand(program);
+  approveCommand(program);
   backendsCommand(program);
   return program;
 }

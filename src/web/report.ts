@@ -13,7 +13,11 @@ import { PairView } from './view.js';
 
 function initView(view: PairView, tbody: HTMLElement, pairs: readonly ReportPair[]): void {
   const status = new Map(pairs.map((p) => [p.name, p.status]));
-  for (const tr of rows(tbody)) tr.addEventListener('click', () => view.open(tr.dataset.pair ?? ''));
+  // A click on a row opens its pair, unless it was on the row's approval controls.
+  for (const tr of rows(tbody))
+    tr.addEventListener('click', (e) => {
+      if (!(e.target as Element).closest('.decide')) view.open(tr.dataset.pair ?? '');
+    });
   for (const b of all('[data-view]')) b.addEventListener('click', () => view.setMode(b.dataset.view ?? ''));
   byId<HTMLSelectElement>('loss').addEventListener('change', (e) =>
     view.setLoss((e.target as HTMLSelectElement).value),
