@@ -1,13 +1,5 @@
 import type { Command } from 'commander';
-
-/** The options of `nectar-loss approve`. */
-export interface ApproveOptionValues {
-  baselines?: string;
-  current?: string;
-  report?: string;
-  dryRun?: boolean;
-  json?: boolean;
-}
+import type { ApproveOptionValues } from './run.js';
 
 /** `nectar-loss approve <approvals.json>`: registered here, run from ./run.ts (loaded when it runs). */
 export function approveCommand(program: Command): void {

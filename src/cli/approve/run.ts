@@ -3,7 +3,15 @@ import path from 'node:path';
 import { UserError } from '../../errors.js';
 import { approve, type Change } from '../../io/approve.js';
 import { readApprovals, RefusedError, reportId } from '../../io/approvals.js';
-import type { ApproveOptionValues } from './command.js';
+
+/** The options of `nectar-loss approve`. */
+export interface ApproveOptionValues {
+  baselines?: string;
+  current?: string;
+  report?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
 
 /** The id of the report at `file` (an HTML report of a run with a baseline and a current folder). */
 export function readReportId(file: string): string {
