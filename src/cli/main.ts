@@ -8,6 +8,7 @@ import { UserError } from '../errors.js';
 import { isLoss, loadLoss, LOSS_NAMES } from '../losses/registry.js';
 import { DEFAULTS } from '../model.js';
 import { approveCommand } from './approve/command.js';
+import { serveCommand } from './serve/command.js';
 import type { BatchOptions } from './batch.js';
 import { gateParser, parseGatesFile, STATS, type Gate } from './gates.js';
 import { addPairOptions, runSettings, type PairOptionValues } from './options.js';
@@ -41,6 +42,7 @@ Examples:
   $ nectar-loss merge shard-*/results.ndjson --junit junit.xml --report report/index.html
   $ nectar-loss review results/facades_v1 --json         curves, best checkpoint, tests of an experiment
   $ nectar-loss approve approvals.json --dry-run         apply the report's decisions to the baselines
+  $ nectar-loss serve report/                           review and approve in the browser (127.0.0.1)
   $ nectar-loss backends                                which TensorFlow.js backends load here
 `;
 
@@ -449,6 +451,7 @@ export function buildProgram(): Command {
   reviewCommand(program);
   mergeCommand(program);
   approveCommand(program);
+  serveCommand(program);
   backendsCommand(program);
   return program;
 }

@@ -1,5 +1,3 @@
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import {
   copyFileSync,
   existsSync,
@@ -15,7 +13,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CHROMIUM } from '../io/browsers.js';
-import { BIN, fixture } from '../helpers.js';
+import { cli, setup, sha, snapshot } from './approvals-setup.js';
 
 /**
  * Approvals end to end: a two-folder batch writes its report; decisions made in the report (Debian's
@@ -23,52 +21,6 @@ import { BIN, fixture } from '../helpers.js';
  * for byte, and refuses (one line, exit 2, nothing changed) hashes that moved on, paths that leave the
  * baseline folder, approvals of another report.
  */
-
-const CHANGED = ['rgb8_301x217', 'palette_70x50', 'rgba_icc_80x64', 'facade256'];
-
-function cli(cwd: string, args: string[]) {
-  return spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
-}
-
-const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
-
-/** Every file under `dir` (relative) with its bytes' hash: what "nothing changed" compares. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true }))
-    if (e.isFile())
-      out[path.relative(dir, path.join(e.parentPath, e.name))] = sha(path.join(e.parentPath, e.name));
-  return out;
-}
-
-/** base/ and cur/: four changed pairs, one new image, one obsolete baseline, one the same; the report. */
-function setup(): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'nl-approve-'));
-  const img = (n: string) => fixture(`fixtures/images/${n}`);
-  mkdirSync(path.join(root, 'base/sub'), { recursive: true });
-  mkdirSync(path.join(root, 'cur/sub'), { recursive: true });
-  for (const [i, n] of CHANGED.entries()) {
-    const rel = i === 3 ? `sub/c${i + 1}.png` : `c${i + 1}.png`;
-    copyFileSync(img(`${n}_real.png`), path.join(root, 'base', rel));
-    copyFileSync(img(`${n}_fake.png`), path.join(root, 'cur', rel));
-  }
-  copyFileSync(img('gray8_64x48_fake.png'), path.join(root, 'cur/n1.png'));
-  copyFileSync(img('gray8_64x48_real.png'), path.join(root, 'base/o1.png'));
-  copyFileSync(img('gray8_64x48_real.png'), path.join(root, 'base/same.png'));
-  copyFileSync(img('gray8_64x48_real.png'), path.join(root, 'cur/same.png'));
-  const r = cli(root, [
-    'batch',
-    'base',
-    'cur',
-    '--max',
-    'sobel=0.0001',
-    '--no-maps',
-    '--report',
-    'out/report.html',
-  ]);
-  assert.equal(r.status, 1, r.stderr);
-  return root;
-}
 
 /** approvals.json written by hand from the files (the hashes computed here, with node:crypto). */
 function approvals(root: string, pairs: { path: string; decision: string }[], report = 'x') {
