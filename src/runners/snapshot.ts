@@ -7,6 +7,7 @@ import { SizeMismatchError, UserError } from '../errors.js';
 import { asPng } from '../io/png.js';
 import { writeAllOrNothing } from '../io/write.js';
 import type { ImageInput } from '../model.js';
+import { recordAssertion, recording } from './results.js';
 
 /** The matchers' options: compareImages' (the CLI's flag names) and where files go. */
 export interface LossSnapshotOptions extends Omit<CompareImagesOptions, 'diff'> {
@@ -122,44 +123,65 @@ export async function matchLossSnapshot(
   const mode = state.snapshotUpdateState ?? state._updateSnapshot ?? 'new';
   recordUse(p.baseline);
   const rel = path.relative(process.cwd(), p.baseline);
+  const test = ctx.currentTestName ?? '';
   if (!existsSync(p.baseline)) {
     if (mode === 'none') {
+      recordAssertion({
+        baseline: p.baseline,
+        test,
+        status: 'new',
+        actual: recording() ? await asPng(received) : undefined,
+      });
       count(state, 'unmatched', id);
       return fail(
         `No baseline ${rel}: new snapshots are not written in CI (${hints.ci}). Run without it, or ${update}.`,
       );
     }
     writeAllOrNothing(p.dir, [{ name: path.basename(p.baseline), bytes: await asPng(received) }]);
+    recordAssertion({ baseline: p.baseline, test, status: 'new', updated: 'new' });
     count(state, 'added', id);
     return { pass: true, message: () => `wrote ${rel}` };
   }
-  let result: ImageComparison | string;
-  let rewritable = true;
-  try {
-    const { compareImages } = await import('../engine/session.js');
-    result = await compareImages(p.baseline, received, {
-      ...withDefaultGate(options),
-      diff: 'failure',
-      stats: false,
-    });
-  } catch (err) {
-    if (!(err instanceof UserError)) throw err;
-    result = err.message;
-    rewritable = err instanceof SizeMismatchError;
-  }
-  if (typeof result !== 'string' && result.pass) {
+  const { result, rewritable } = await compareWithBaseline(p.baseline, received, options);
+  const comparison = typeof result === 'string' ? undefined : result;
+  const seen = { baseline: p.baseline, test, comparison, why: comparison ? undefined : (result as string) };
+  if (comparison?.pass) {
+    recordAssertion({ ...seen, status: 'ok' });
     rmSync(p.diff, { force: true });
     count(state, 'matched', id);
     return { pass: true, message: () => `${rel} matches` };
   }
   if (mode === 'all' && rewritable) {
     writeAllOrNothing(p.dir, [{ name: path.basename(p.baseline), bytes: await asPng(received) }]);
+    recordAssertion({ ...seen, status: 'over', updated: 'changed' });
     rmSync(p.diff, { force: true });
     count(state, 'updated', id);
     return { pass: true, message: () => `updated ${rel}` };
   }
+  const status = rewritable ? 'over' : 'error';
+  recordAssertion({ ...seen, status, actual: recording() ? await asPng(received) : undefined });
   count(state, 'unmatched', id);
   return fail(failureMessage(rel, result, p.diff, update));
+}
+
+/** The comparison, or the reason it could not be made (rewritable: a size mismatch, which -u replaces). */
+async function compareWithBaseline(
+  baseline: string,
+  received: ImageInput,
+  options: LossSnapshotOptions,
+): Promise<{ result: ImageComparison | string; rewritable: boolean }> {
+  try {
+    const { compareImages } = await import('../engine/session.js');
+    const result = await compareImages(baseline, received, {
+      ...withDefaultGate(options),
+      diff: 'failure',
+      stats: false,
+    });
+    return { result, rewritable: true };
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    return { result: err.message, rewritable: err instanceof SizeMismatchError };
+  }
 }
 
 const fail = (text: string): MatcherResult => ({ pass: false, message: () => text });
