@@ -416,6 +416,23 @@ function mergeCommand(program: Command): void {
     );
 }
 
+/** `nectar-loss report <results…> --out <dir>`: the HTML report of results files (batch's, the runners'). */
+function reportCommand(program: Command): void {
+  program
+    .command('report')
+    .description(
+      "write the HTML report, with approval controls, of results files: batch --results, or the test runners' " +
+        '(nectar-loss/reporter with { results })',
+    )
+    .argument('<results...>', 'NDJSON results files (paths inside as batch --results writes them)')
+    .requiredOption('--out <dir>', 'the report folder: index.html and index-files/')
+    .action(async (files: string[], o: { out: string }) => {
+      watchFolder(o.out);
+      const { report } = await import('./report.js');
+      process.stdout.write(await report(files, o));
+    });
+}
+
 /** `nectar-loss backends`: the doctor. */
 function backendsCommand(program: Command): void {
   program
@@ -450,6 +467,7 @@ export function buildProgram(): Command {
   calibrateCommand(program);
   reviewCommand(program);
   mergeCommand(program);
+  reportCommand(program);
   approveCommand(program);
   serveCommand(program);
   backendsCommand(program);
