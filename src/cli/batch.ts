@@ -34,6 +34,8 @@ export interface BatchOptions {
   shard?: { index: number; total: number };
   /** --results FILE: the NDJSON also to this file, for `merge`. */
   results?: string;
+  /** --fail-on-update: write the baselines (--update) yet exit 1. */
+  failOnUpdate?: boolean;
 }
 
 /** What the folders hold and what each pair will be: the step before any image is read. */
@@ -114,6 +116,8 @@ export interface ReportOptions {
   plot?: string;
   /** batch only: the NDJSON also to this file, with paths relative to it. */
   results?: string;
+  /** batch --fail-on-update: a run that wrote a new or changed baseline still exits 1 (at least). */
+  failOnUpdate?: boolean;
 }
 
 /** Summarise → reports (JUnit, HTML, plot, results file) → summary object or table. Returns the exit code. */
@@ -124,6 +128,13 @@ export async function conclude(
   out: (s: string) => void,
 ): Promise<number> {
   const summary = summarise(records, meta.losses);
+  // --fail-on-update: the baselines are written, the run still fails (CI opens a pull request with them).
+  if (
+    opt.failOnUpdate &&
+    summary.exit === 0 &&
+    records.some((r) => r.updated === 'new' || r.updated === 'changed')
+  )
+    summary.exit = 1;
   const c = summary.counts;
   const extra = (['new', 'obsolete', 'updated'] as const)
     .filter((k) => c[k])
@@ -199,6 +210,8 @@ function validate(opt: BatchOptions, dirB: string | undefined): void {
     if (!isLoss(l)) throw new UserError(`unknown loss '${l}' (choose from ${LOSS_NAMES.join(', ')})`);
   checkLossOptions(opt.losses, opt.run, opt.masks);
   checkGates(opt.gates, opt.losses);
+  if (opt.failOnUpdate && !opt.update)
+    throw new UserError('--fail-on-update needs --update new, changed or all (the baselines it writes)');
   if (opt.update && dirB === undefined)
     throw new UserError(
       '--update needs a baseline folder and a current folder: batch <baselineDir> <currentDir> --update …',

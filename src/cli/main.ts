@@ -173,6 +173,7 @@ function batchOptions(o: BatchOptionValues, defaultLosses: boolean): BatchOption
     plot: o.plot,
     masks: o.masks,
     update: o.update,
+    failOnUpdate: Boolean(o.failOnUpdate),
     shard: o.shard,
     results: o.results,
   };
@@ -223,6 +224,10 @@ function batchCommand(program: Command): void {
         'two folders: copy current images over baselines: new (no baseline yet), changed (over a ' +
           'threshold); obsolete: remove baselines with no current image; all: the three',
       ).choices(['new', 'changed', 'obsolete', 'all']),
+    )
+    .option(
+      '--fail-on-update',
+      'with --update: write the baselines, yet exit 1 and list them (CI jobs that open a pull request)',
     )
     .option(
       '--shard <i/n>',
