@@ -171,6 +171,8 @@ export interface Pair {
   fake: string;
   /** Trainer layout only: the epoch number from `epochE_i_B_*`. */
   epoch?: number;
+  /** Two-folder layout: the baseline's accepted variants (`name.variant-<n>.png`, by n), absolute. */
+  variants?: string[];
   /** Where the pair's files go under --out, without `.<loss>.<kind>.png`: its name without the extension,
    *  unique per pair (io/stems.ts gives the rule). */
   stem: string;
@@ -222,6 +224,8 @@ export interface PairRecord {
   /** Thresholds exceeded, as `sobel 0.123 > 0.1`. */
   over?: string[];
   ms?: number;
+  /** The file name of the accepted variant the image passed against (the baseline itself did not). */
+  variant?: string;
 }
 
 /** A batch job: one pair and where its files go. */
@@ -233,6 +237,8 @@ export interface Job {
   stem: string;
   /** This pair's own mask (batch --masks). */
   mask?: string;
+  /** A comparison with an accepted variant of the pair of job `variantOf` (pair.real is the variant). */
+  variantOf?: number;
 }
 
 /** What every batch worker is started with: the run's settings, as the CLI built them. */

@@ -14,6 +14,7 @@ import { better, checkGates, type Gate } from './gates.js';
 import { downloadProgress, type Progress } from './progress.js';
 import type { Series } from '../io/plot.js';
 import { bestEpochs, epochSeries, jobRecord, summarise, unpairedRecord } from './records.js';
+import { variantChooser, variantJobs } from './variants.js';
 
 /** The batch command's options beyond the per-pair settings. */
 export interface BatchOptions {
@@ -83,7 +84,11 @@ export async function batch(
     compute: { ...opt.run.compute, weights },
     draw: opt.run.draw,
   };
-  const backend = await runJobs(plan.jobs, opt.jobs, init, progress, (r) => emit(jobRecord(r, opt.gates)));
+  const jobs = [...plan.jobs, ...variantJobs(plan.jobs)];
+  const choose = variantChooser(jobs, emit);
+  const backend = await runJobs(jobs, opt.jobs, init, progress, (r) =>
+    choose(jobRecord(r, opt.gates), r.job),
+  );
   const meta: RunMeta = {
     dirs: plan.dirs,
     losses: opt.losses,
