@@ -344,6 +344,8 @@ export interface ReportPair {
   real?: string;
   fake?: string;
   heat: Record<string, string | undefined>;
+  /** The accepted variant the image passed against. */
+  variant?: string;
   /** Pairs the reviewer may decide on (changed, new, obsolete; not yet updated): the files' SHA-256. */
   approval?: { baseline: string | null; current: string | null };
 }
