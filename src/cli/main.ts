@@ -12,6 +12,7 @@ import { serveCommand } from './serve/command.js';
 import type { BatchOptions } from './batch.js';
 import { gateParser, parseGatesFile, STATS, type Gate } from './gates.js';
 import { addPairOptions, runSettings, type PairOptionValues } from './options.js';
+import { maplessNote } from './notes.js';
 import { makeProgress } from './progress.js';
 import { installSignalHandlers, watchFolder } from './signals.js';
 
@@ -106,6 +107,7 @@ function singleCommand(program: Command): Command {
           const { compare } = await import('./compare.js');
           const { stdout, code } = await compare((await loadLoss(lossName))!, real, fake, opt, progress);
           progress.stop();
+          process.stderr.write(maplessNote([lossName], opt.run.draw !== undefined) ?? '');
           process.stdout.write(stdout);
           if (code) throw new Exit(code);
         } finally {
@@ -173,6 +175,7 @@ function batchOptions(o: BatchOptionValues, defaultLosses: boolean): BatchOption
     plot: o.plot,
     masks: o.masks,
     update: o.update,
+    failOnUpdate: Boolean(o.failOnUpdate),
     shard: o.shard,
     results: o.results,
   };
@@ -225,6 +228,10 @@ function batchCommand(program: Command): void {
       ).choices(['new', 'changed', 'obsolete', 'all']),
     )
     .option(
+      '--fail-on-update',
+      'with --update: write the baselines, yet exit 1 and list them (CI jobs that open a pull request)',
+    )
+    .option(
       '--shard <i/n>',
       'compare only the i-th of n parts of the pairs (1-based; the same split on every machine)',
       parseShard,
@@ -242,6 +249,8 @@ async function runBatch(dir: string, fakeDir: string | undefined, o: BatchOption
   try {
     const { batch } = await import('./batch.js');
     const code = await batch(dir, fakeDir, opt, progress, (s) => process.stdout.write(s));
+    progress.stop();
+    process.stderr.write(maplessNote(opt.losses, opt.run.draw !== undefined) ?? '');
     if (code) throw new Exit(code);
   } finally {
     progress.stop();
@@ -291,7 +300,7 @@ function calibrateCommand(program: Command): void {
 
 async function runCalibrate(base: string, noise: string, o: CalibrateOptionValues): Promise<void> {
   const { out, draw } = DEFAULTS;
-  const run = runSettings({ ...o, out, scale: draw.scale, colormap: draw.colormap, maps: false });
+  const run = runSettings({ ...o, out, colormap: draw.colormap, maps: false });
   if (o.writeGates) watchFolder(path.dirname(o.writeGates));
   const progress = makeProgress();
   try {

@@ -75,6 +75,7 @@ export async function reportFiles(
     over: r.over,
     error: r.error,
     updated: r.updated,
+    ...(r.variant ? { variant: r.variant } : {}),
     real: r.status === 'error' || r.updated === 'obsolete' ? undefined : await copy(r.real, `${i + 1}-real`),
     fake: r.status === 'error' ? undefined : await copy(r.fake, `${i + 1}-fake`),
     heat: Object.fromEntries(
@@ -195,7 +196,9 @@ function row(p: ReportPair, losses: ReportSummary['losses']): string {
           ? '<div class="msg">obsolete baseline: no current image</div>'
           : '';
   const done = { new: 'written', changed: 'replaced', obsolete: 'removed' } as Record<string, string>;
-  const updated = p.updated ? `<div class="st">baseline ${done[p.updated]} (--update)</div>` : '';
+  const updated =
+    (p.updated ? `<div class="st">baseline ${done[p.updated]} (--update)</div>` : '') +
+    (p.variant ? `<div class="st">passed against the accepted variant ${esc(p.variant)}</div>` : '');
   return `<tr class="${p.status}" data-pair="${esc(p.name)}" data-status="${p.status}"${attrs}><td><b>${esc(p.name)}</b><br><span class="st">${p.status}</span>${note}${updated}${controls(p)}</td>${values}<td>${img(p.real, 'real')} ${img(p.fake, 'fake')} ${losses.map((l) => img(p.heat[l.name], `${l.name} heatmap`)).join(' ')}</td></tr>`;
 }
 
