@@ -91,6 +91,9 @@ async function approveThroughReport(dir: string, results: string, pair: string):
   const r = cli(dir, ['report', results, '--out', 'nl-report']);
   expectCode(r, 0, 'nectar-loss report');
   assert.match(r.stdout, /index\.html: 1 pairs: 0 ok, 1 over a threshold, 0 errors\n$/);
+  const html = readFileSync(path.join(dir, 'nl-report/index.html'), 'utf8');
+  assert.match(html, /data-decision="accept"/);
+  assert.doesNotMatch(html, /data-decision="variant"/, 'the matchers read no variants: none offered');
   const approvals = await acceptInReport(path.join(dir, 'nl-report/index.html'), pair);
   const a = cli(dir, ['approve', approvals, '--report', 'nl-report/index.html']);
   expectCode(a, 0, 'nectar-loss approve');
@@ -133,4 +136,40 @@ describe('runners: approve a suite through the report', { concurrency: 2 }, () =
     assert.deepEqual(accepted, readFileSync(fixture(CASE.fake)), 'the current image kept is the received');
     expectCode(await run(), 0, 'the suite passes after approve');
   });
+});
+
+test('report: refuses a file that is not results, and files of other folders (one line, exit 2, nothing written)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'nl-report-cli-'));
+  made.push(dir);
+  const head = (dirs: string[]) =>
+    JSON.stringify({
+      nectarLossResults: 1,
+      dirs,
+      losses: ['l1'],
+      range: 'unit',
+      backend: 'cpu',
+      seconds: 1,
+      gates: [],
+    });
+  const rec = (name: string) => JSON.stringify({ name, losses: { l1: 0 }, files: {}, status: 'ok' });
+  writeFileSync(path.join(dir, 'a.ndjson'), `${head(['base', 'cur'])}\n${rec('a.png')}\n`);
+  writeFileSync(path.join(dir, 'b.ndjson'), `${head(['base', 'other'])}\n${rec('b.png')}\n`);
+  writeFileSync(path.join(dir, 'x.ndjson'), '{"summary":true}\n');
+  for (const [files, why] of [
+    [['x.ndjson'], /^nectar-loss: x\.ndjson: not a results file of nectar-loss batch --results\n$/],
+    [
+      ['a.ndjson', 'b.ndjson'],
+      /^nectar-loss: b\.ndjson: compares other folders than a\.ndjson .*report them apart\n$/,
+    ],
+    [['a.ndjson', 'a.ndjson'], /^nectar-loss: pair a\.png is in more than one results file\n$/],
+  ] as const) {
+    const r = spawnSync(process.execPath, [BIN, 'report', ...files, '--out', 'out'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, why);
+    assert.ok(!existsSync(path.join(dir, 'out')), 'no report written');
+  }
 });
