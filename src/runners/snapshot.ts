@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import type { CompareImagesOptions, ImageComparison } from '../engine/session.js';
-import { better } from '../engine/gates.js';
+import { better } from '../engine/decide/gates.js';
 import { SizeMismatchError, UserError } from '../errors.js';
 import { asPng } from '../io/png.js';
 import { writeAllOrNothing } from '../io/write.js';
@@ -172,8 +172,9 @@ async function compareWithBaseline(
 ): Promise<{ result: ImageComparison | string; rewritable: boolean }> {
   try {
     const { compareImages } = await import('../engine/session.js');
+    const { withConfig } = await import('../engine/with-config.js');
     const result = await compareImages(baseline, received, {
-      ...withDefaultGate(options),
+      ...withDefaultGate(await withConfig(options)),
       diff: 'failure',
       stats: false,
     });
