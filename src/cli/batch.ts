@@ -22,6 +22,8 @@ export interface BatchOptions {
   losses: string[];
   /** --max and --min */
   gates: Gate[];
+  /** The config's per-path overrides: a pair's gates by its relative path (absent: `gates` for every pair). */
+  gatesFor?: (name: string) => Gate[];
   json: boolean;
   jobs: number;
   junit?: string;
@@ -65,6 +67,7 @@ export async function batch(
 ): Promise<number> {
   validate(opt, dirB);
   const plan = await planBatch(dirA, dirB, opt);
+  const gatesOf = pairGates(plan, opt);
   const weights = await locateWeights(opt.losses.map(lossRequires), {
     ...opt.run.weights,
     onProgress: downloadProgress(progress),
@@ -86,8 +89,9 @@ export async function batch(
   };
   const jobs = [...plan.jobs, ...variantJobs(plan.jobs)];
   const choose = variantChooser(jobs, emit);
+  // A variant's job is checked against the gates of its pair's own job.
   const backend = await runJobs(jobs, opt.jobs, init, progress, (r) =>
-    choose(jobRecord(r, opt.gates), r.job),
+    choose(jobRecord(r, gatesOf.get(r.job.variantOf ?? r.job.id) ?? opt.gates), r.job),
   );
   const meta: RunMeta = {
     dirs: plan.dirs,
@@ -208,6 +212,18 @@ async function toGitHub(
     gates: meta.gates,
     ...(best ? { best } : {}),
   });
+}
+
+/** With per-path overrides, each pair's gates (checked against the losses before any work). */
+function pairGates(plan: BatchPlan, opt: BatchOptions): Map<number, Gate[]> {
+  const out = new Map<number, Gate[]>();
+  if (!opt.gatesFor) return out;
+  for (const j of plan.jobs) {
+    const gates = opt.gatesFor(j.pair.name);
+    checkGates(gates, opt.losses);
+    out.set(j.id, gates);
+  }
+  return out;
 }
 
 function validate(opt: BatchOptions, dirB: string | undefined): void {
