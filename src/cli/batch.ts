@@ -89,7 +89,7 @@ export async function batch(
   };
   const jobs = [...plan.jobs, ...variantJobs(plan.jobs)];
   const choose = variantChooser(jobs, emit);
-  // A variant's comparison is checked against its pair's own gates.
+  // A variant's job is checked against the gates of its pair's own job.
   const backend = await runJobs(jobs, opt.jobs, init, progress, (r) =>
     choose(jobRecord(r, gatesOf.get(r.job.variantOf ?? r.job.id) ?? opt.gates), r.job),
   );
