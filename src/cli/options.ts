@@ -96,7 +96,7 @@ export function runSettings(o: PairOptionValues): RunSettings {
 /** The region settings; undefined with --no-regions. */
 function regionSettings(o: PairOptionValues): RegionSettings | undefined {
   if (o.regions === false && o.allow)
-    throw new UserError('--allow judges changed regions: drop --no-regions');
+    throw new UserError('--allow judges changed regions: drop --no-regions', 'BAD_OPTION');
   if (o.regions === false) return undefined;
   return {
     ...(o.regionThreshold !== undefined ? { threshold: o.regionThreshold } : {}),

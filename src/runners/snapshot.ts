@@ -1,12 +1,13 @@
-import { appendFileSync, existsSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import type { CompareImagesOptions, ImageComparison } from '../engine/session.js';
 import { better } from '../engine/decide/gates.js';
-import { SizeMismatchError, UserError } from '../errors.js';
+import { isImageError, SizeMismatchError, UserError } from '../errors.js';
 import { asPng } from '../io/png.js';
 import { writeAllOrNothing } from '../io/write.js';
 import type { ImageInput } from '../model.js';
+import { recordAssertion, recording } from './results.js';
 
 /** The matchers' options: compareImages' (the CLI's flag names) and where files go. */
 export interface LossSnapshotOptions extends Omit<CompareImagesOptions, 'diff'> {
@@ -99,7 +100,10 @@ function withDefaultGate(o: LossSnapshotOptions): LossSnapshotOptions {
   if (o.max !== undefined || o.min !== undefined) return o;
   const first = typeof o.loss === 'string' ? o.loss : (o.loss?.[0] ?? 'sobel');
   if (better(first) === 'higher')
-    throw new UserError(`${first} is higher-is-better: give min (e.g. { loss: '${first}', min: 0.99 })`);
+    throw new UserError(
+      `${first} is higher-is-better: give min (e.g. { loss: '${first}', min: 0.99 })`,
+      'BAD_OPTION',
+    );
   return { ...o, max: 0 };
 }
 
@@ -122,45 +126,77 @@ export async function matchLossSnapshot(
   const mode = state.snapshotUpdateState ?? state._updateSnapshot ?? 'new';
   recordUse(p.baseline);
   const rel = path.relative(process.cwd(), p.baseline);
+  const test = ctx.currentTestName ?? '';
   if (!existsSync(p.baseline)) {
     if (mode === 'none') {
+      recordAssertion({
+        baseline: p.baseline,
+        test,
+        status: 'new',
+        actual: recording() ? await asPng(received) : undefined,
+      });
       count(state, 'unmatched', id);
       return fail(
         `No baseline ${rel}: new snapshots are not written in CI (${hints.ci}). Run without it, or ${update}.`,
       );
     }
-    writeAllOrNothing(p.dir, [{ name: path.basename(p.baseline), bytes: await asPng(received) }]);
+    writeAllOrNothing(p.dir, [{ name: path.basename(p.baseline), bytes: await asPng(received) }], p.dir);
+    recordAssertion({ baseline: p.baseline, test, status: 'new', updated: 'new' });
     count(state, 'added', id);
     return { pass: true, message: () => `wrote ${rel}` };
   }
-  let result: ImageComparison | string;
-  let rewritable = true;
-  try {
-    const { compareImages } = await import('../engine/session.js');
-    const { withConfig } = await import('../engine/with-config.js');
-    result = await compareImages(p.baseline, received, {
-      ...withDefaultGate(await withConfig(options)),
-      diff: 'failure',
-      stats: false,
-    });
-  } catch (err) {
-    if (!(err instanceof UserError)) throw err;
-    result = err.message;
-    rewritable = err instanceof SizeMismatchError;
-  }
-  if (typeof result !== 'string' && result.pass) {
-    rmSync(p.diff, { force: true });
+  const { result, rewritable } = await compareWithBaseline(p.baseline, received, options);
+  const comparison = typeof result === 'string' ? undefined : result;
+  const seen = { baseline: p.baseline, test, comparison, why: comparison ? undefined : (result as string) };
+  if (comparison?.pass) {
+    recordAssertion({ ...seen, status: 'ok' });
+    removeDiff(p.diff);
     count(state, 'matched', id);
     return { pass: true, message: () => `${rel} matches` };
   }
   if (mode === 'all' && rewritable) {
-    writeAllOrNothing(p.dir, [{ name: path.basename(p.baseline), bytes: await asPng(received) }]);
-    rmSync(p.diff, { force: true });
+    writeAllOrNothing(p.dir, [{ name: path.basename(p.baseline), bytes: await asPng(received) }], p.dir);
+    recordAssertion({ ...seen, status: 'over', updated: 'changed' });
+    removeDiff(p.diff);
     count(state, 'updated', id);
     return { pass: true, message: () => `updated ${rel}` };
   }
+  const status = rewritable ? 'over' : 'error';
+  recordAssertion({ ...seen, status, actual: recording() ? await asPng(received) : undefined });
   count(state, 'unmatched', id);
   return fail(failureMessage(rel, result, p.diff, update));
+}
+
+/** Removes a stale diff, and its folder when that leaves it empty (as jest-image-snapshot leaves none). */
+function removeDiff(diff: string): void {
+  rmSync(diff, { force: true });
+  const dir = path.dirname(diff);
+  try {
+    if (readdirSync(dir).length === 0) rmdirSync(dir);
+  } catch {
+    // Absent, or not ours to remove: nothing to clean.
+  }
+}
+
+/** The comparison, or the reason it could not be made (rewritable: a size mismatch, which -u replaces). */
+async function compareWithBaseline(
+  baseline: string,
+  received: ImageInput,
+  options: LossSnapshotOptions,
+): Promise<{ result: ImageComparison | string; rewritable: boolean }> {
+  try {
+    const { compareImages } = await import('../engine/session.js');
+    const { withConfig } = await import('../engine/with-config.js');
+    const result = await compareImages(baseline, received, {
+      ...withDefaultGate(await withConfig(options)),
+      diff: 'failure',
+      stats: false,
+    });
+    return { result, rewritable: true };
+  } catch (err) {
+    if (!isImageError(err)) throw err;
+    return { result: err.message, rewritable: err instanceof SizeMismatchError };
+  }
 }
 
 const fail = (text: string): MatcherResult => ({ pass: false, message: () => text });
@@ -181,7 +217,8 @@ function failureMessage(
     ...result.failures.map((f, i) => `  ${f}${change(i)}`),
   ];
   if (result.diff) {
-    writeAllOrNothing(path.dirname(diffPath), [{ name: path.basename(diffPath), bytes: result.diff }]);
+    const diffDir = path.dirname(diffPath);
+    writeAllOrNothing(diffDir, [{ name: path.basename(diffPath), bytes: result.diff }], diffDir);
     lines.push(
       `Diff (${result.diffLoss} heatmap, bright = differs): ${path.relative(process.cwd(), diffPath)}`,
     );
