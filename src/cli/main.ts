@@ -169,6 +169,10 @@ async function batchOptions(o: BatchOptionValues, cmd: Command): Promise<BatchOp
     const allow = allowOfGatesFile(readFileSync(o.gates, 'utf8'), o.gates);
     if (allow) run.allow = allow;
   }
+  // Regions cost about twice a batch's CPU (docs/regions.md): batch finds them when asked (--regions), or
+  // when --allow or a region gate needs them; the single command and the library always do.
+  const { isRegionGate } = await import('../engine/decide/gates.js');
+  if (o.regions !== true && !run.allow && !gates.some(isRegionGate)) run.compute.regions = undefined;
   return {
     run,
     losses,

@@ -50,8 +50,8 @@ export interface PairOptionValues {
   minRegionArea: number;
   maxDisplacement: number;
   allow?: Kind[];
-  /** false with --no-regions. */
-  regions: boolean;
+  /** true with --regions, false with --no-regions, undefined when neither is given. */
+  regions?: boolean;
 }
 
 /** A run's settings, split by what they control; weights are located once the losses are known. */
@@ -344,6 +344,10 @@ function regionOptions(): Option[] {
     opt('--max-displacement <px>', "search a region's displacement up to this many px")
       .argParser(parseWhole)
       .default(DEFAULTS.regions.maxDisplacement),
+    opt(
+      '--regions',
+      "find changed regions and each one's kind (batch: off unless asked, or --allow or a region gate)",
+    ),
     opt('--no-regions', 'find no changed regions or kinds (records have no kind and regions)'),
     opt(
       '--allow <kinds>',

@@ -70,7 +70,8 @@ function regionGate(
   return { loss: name, ...(stat ? { stat: stat as RegionStat } : {}), bound, limit };
 }
 
-const isRegionGate = (g: Gate) => (REGION_GATES as readonly string[]).includes(g.loss);
+/** Whether a gate bounds changed regions (regions=N, region.<stat>=N) rather than a loss. */
+export const isRegionGate = (g: Gate) => (REGION_GATES as readonly string[]).includes(g.loss);
 
 /**
  * Gates must name computed losses and point the right way: a value's bound follows its direction (--max
