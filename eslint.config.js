@@ -18,7 +18,6 @@ export default tseslint.config(
       // packed-package test.
       'test/runners/*-sample/',
       '.runners-tmp/',
-      'scripts/',
     ],
   },
   js.configs.recommended,
