@@ -68,6 +68,14 @@ const EXIT_CODES: Record<string, ExitCode[]> = {
     },
   ],
   backends: [{ code: '0', meaning: 'listed (a backend that does not load is listed, not an error)' }],
+  config: [
+    { code: '0', meaning: 'the resolved settings were printed' },
+    {
+      code: '2',
+      meaning:
+        'the config file or a flag is invalid (one line naming the file and the key), or a usage error',
+    },
+  ],
 };
 const DEFAULT_EXIT: ExitCode[] = [{ code: '0', meaning: 'done' }, USAGE];
 
