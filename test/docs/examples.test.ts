@@ -24,6 +24,20 @@ export interface Example {
   skip?: string;
 }
 
+/** Lines ending in a backslash joined with the next, as the shell reads them (continuations left undefined). */
+function joinContinued(lines: string[]): (string | undefined)[] {
+  const out: (string | undefined)[] = [...lines];
+  for (let i = 0; i < out.length; i++) {
+    let j = i;
+    while (out[i]!.endsWith('\\') && j + 1 < out.length) {
+      out[i] = `${out[i]!.slice(0, -1).trimEnd()} ${lines[++j].trim()}`;
+      out[j] = undefined;
+    }
+    i = j;
+  }
+  return out;
+}
+
 /** The command lines of one page, in order. */
 export function examples(file: string, text: string): Example[] {
   const out: Example[] = [];
@@ -31,7 +45,8 @@ export function examples(file: string, text: string): Example[] {
     if (!SHELLS.has(fence.info)) continue;
     const blockSkip = BLOCK_SKIP.exec(fence.above)?.[1];
     const prompted = fence.lines.some((l) => l.startsWith('$ '));
-    fence.lines.forEach((raw, i) => {
+    joinContinued(fence.lines).forEach((raw, i) => {
+      if (raw === undefined) return; // the continuation of the line above
       if (prompted && !raw.startsWith('$ ')) return; // output shown under a prompt
       const command = (prompted ? raw.slice(2) : raw).trim();
       if (!COMMAND.test(command)) return;
@@ -49,6 +64,8 @@ test('the example finder reads the conventions', () => {
     'npx nectar-loss sobel a.png b.png   # exit 1',
     'npm ci',
     'X=1 nectar-loss backends',
+    'nectar-loss batch a \\',
+    '  b --json  # exit 2',
     '```',
     '<!-- examples: not run: a session elsewhere -->',
     '```',
@@ -63,10 +80,12 @@ test('the example finder reads the conventions', () => {
     '```',
   ].join('\n');
   const found = examples('x.md', md).map(({ line, exit, skip }) => ({ line, exit, skip }));
+  assert.equal(examples('x.md', md)[2].command, 'nectar-loss batch a b --json  # exit 2');
   assert.deepEqual(found, [
     { line: 2, exit: 1, skip: undefined },
     { line: 4, exit: 0, skip: undefined },
-    { line: 15, exit: 0, skip: 'needs the VGG19 weights' },
+    { line: 5, exit: 2, skip: undefined },
+    { line: 17, exit: 0, skip: 'needs the VGG19 weights' },
   ]);
 });
 
