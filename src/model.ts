@@ -74,7 +74,10 @@ export function viewingPpd(distance: number, width: number, resolution: number):
   return f(f(f(distance) * f(f(resolution) / f(width))) * f(f(3.14159265358979) / 180));
 }
 
-/** FLIP's viewing conditions by default: 0.7 m from a 0.7 m wide 3840-pixel display (67.02064 ppd). */
+/**
+ * FLIP's viewing conditions by default: 0.7 m from a 0.7 m wide 3840-pixel display, 3840·π/180 = 67.020643
+ * ppd (FLIP computes it in float32: DEFAULT_PPD is 67.0206451).
+ */
 export const DEFAULT_VIEWING = { distance: 0.7, width: 0.7, resolution: 3840 } as const;
 export const DEFAULT_PPD = viewingPpd(
   DEFAULT_VIEWING.distance,
@@ -100,8 +103,11 @@ export type WeightFiles = Partial<Record<'vgg19' | 'lpips-alex' | 'lpips-vgg', s
 export interface DrawSettings {
   /** PNG kinds to write. */
   kinds: readonly PngKind[];
-  /** Heatmap level = 255 * clamp(map / scale, 0, 1); 'max' = the map's own maximum. */
-  scale: number | 'max';
+  /**
+   * Heatmap level = 255 * clamp(map / scale, 0, 1); 'max' = the map's own maximum; absent (no --scale): the
+   * loss's own (psnr: 0.01·L², L the data range), else 1.
+   */
+  scale?: number | 'max';
   /** --colormap; absent: each loss's own default (flip: magma), else gray. */
   colormap?: string;
   /** Also the float32 map as .npy. */
@@ -123,7 +129,7 @@ export const DEFAULTS = {
     ignore: [],
     ppd: DEFAULT_PPD,
   } as ComputeSettings,
-  draw: { kinds: PNG_KINDS, scale: 1, raw: false } as DrawSettings,
+  draw: { kinds: PNG_KINDS, raw: false } as DrawSettings,
   /** The heatmap colour map of a loss that names none. */
   colormap: 'gray',
   losses: ['sobel'],

@@ -4,8 +4,8 @@ import { UserError } from '../errors.js';
 import { pairFolders, pairNectarGAN } from '../io/pairs.js';
 import { junitXml, worstFirst } from '../io/report/junit.js';
 import { locateWeights } from '../io/weights/locate.js';
-import { copyAtomic, removeAllOrNothing, writeAllOrNothing } from '../io/write.js';
-import { isLoss, lossRequires, LOSS_NAMES } from '../losses/registry.js';
+import { checkCreatable, copyAtomic, removeAllOrNothing, writeAllOrNothing } from '../io/write.js';
+import { isLoss, lossRequires, lossTraits, LOSS_NAMES } from '../losses/registry.js';
 import type { Job, PairRecord, Pairing, WorkerInit } from '../model.js';
 import { checkLossOptions, type RunSettings } from './options.js';
 import { formatFloat32, toJson } from './format.js';
@@ -202,6 +202,16 @@ function validate(opt: BatchOptions, dirB: string | undefined): void {
     throw new UserError(
       '--update needs a baseline folder and a current folder: batch <baselineDir> <currentDir> --update …',
     );
+  // Folders that cannot be made are refused before any pair is compared.
+  if (opt.run.draw) checkCreatable(opt.run.out, `--out ${opt.run.out}`);
+  const files = {
+    '--junit': opt.junit,
+    '--report': opt.report,
+    '--plot': opt.plot,
+    '--results': opt.results,
+  };
+  for (const [flag, file] of Object.entries(files))
+    if (file) checkCreatable(path.dirname(file), `${flag} ${file}`);
 }
 
 async function planBatch(dirA: string, dirB: string | undefined, opt: BatchOptions): Promise<BatchPlan> {
@@ -382,25 +392,40 @@ export function relocateFiles(r: PairRecord, f: (p: string) => string): PairReco
   return { ...r, files };
 }
 
+/**
+ * A column's header says which way is better: `sobel ↓`, `ssim ↑`; the p99 of a map is always ↓, and a
+ * similarity's names what its map holds (`ssim.p99 (1−S) ↓`).
+ */
+export function columnHeads(loss: string): { value: string; p99: string } {
+  const map = lossTraits(loss).mapLabel;
+  return {
+    value: `${loss} ${better(loss) === 'higher' ? '↑' : '↓'}`,
+    p99: `${loss}.p99${map ? ` (${map})` : ''} ↓`,
+  };
+}
+
 /** The human-readable table: worst first, each loss's value and its map's p99, then the summary line. */
 function table(records: PairRecord[], losses: readonly string[], line: string): string {
   const w = Math.max(4, ...records.map((r) => r.name.length));
   const cols = losses.flatMap((l) => [
-    { head: l, cell: (r: PairRecord) => r.losses[l] },
+    { head: columnHeads(l).value, cell: (r: PairRecord) => r.losses[l] },
     ...(records.some((r) => r.stats?.[l])
-      ? [{ head: `${l}.p99`, cell: (r: PairRecord) => r.stats?.[l]?.p99 }]
+      ? [{ head: columnHeads(l).p99, cell: (r: PairRecord) => r.stats?.[l]?.p99 }]
       : []),
   ]);
-  const cell = (v: number | undefined) => (v === undefined ? '–' : formatFloat32(v)).padStart(12);
+  // Each column as wide as its header, at least 12.
+  const cw = cols.map((c) => Math.max(12, c.head.length));
+  const cell = (v: number | undefined, i: number) =>
+    (v === undefined ? '–' : formatFloat32(v)).padStart(cw[i]!);
   const rows = worstFirst(records, [...losses], new Set(losses.filter((l) => better(l) === 'higher'))).map(
     (r) => {
       const done = { new: 'written', changed: 'replaced', obsolete: 'removed' }[r.updated ?? 'new'];
       const updated = r.updated ? ` (baseline ${done})` : '';
-      return `${r.name.padEnd(w)}  ${cols.map((c) => cell(c.cell(r))).join('  ')}  ${r.status}${updated}${r.error ? `: ${r.error}` : r.over ? `: ${r.over.join('; ')}` : ''}\n`;
+      return `${r.name.padEnd(w)}  ${cols.map((c, i) => cell(c.cell(r), i)).join('  ')}  ${r.status}${updated}${r.error ? `: ${r.error}` : r.over ? `: ${r.over.join('; ')}` : ''}\n`;
     },
   );
   return (
-    `${'pair'.padEnd(w)}  ${cols.map((c) => c.head.padStart(12)).join('  ')}  ` +
+    `${'pair'.padEnd(w)}  ${cols.map((c, i) => c.head.padStart(cw[i]!)).join('  ')}  ` +
     `status\n${rows.join('')}${line}\n`
   );
 }

@@ -10,6 +10,7 @@ import { DEFAULTS } from '../model.js';
 import type { BatchOptions } from './batch.js';
 import { gateParser, parseGatesFile, STATS, type Gate } from './gates.js';
 import { addPairOptions, runSettings, type PairOptionValues } from './options.js';
+import { maplessNote } from './notes.js';
 import { makeProgress } from './progress.js';
 import { installSignalHandlers, watchFolder } from './signals.js';
 
@@ -102,6 +103,7 @@ function singleCommand(program: Command): Command {
           const { compare } = await import('./compare.js');
           const { stdout, code } = await compare((await loadLoss(lossName))!, real, fake, opt, progress);
           progress.stop();
+          process.stderr.write(maplessNote([lossName], opt.run.draw !== undefined) ?? '');
           process.stdout.write(stdout);
           if (code) throw new Exit(code);
         } finally {
@@ -238,6 +240,8 @@ async function runBatch(dir: string, fakeDir: string | undefined, o: BatchOption
   try {
     const { batch } = await import('./batch.js');
     const code = await batch(dir, fakeDir, opt, progress, (s) => process.stdout.write(s));
+    progress.stop();
+    process.stderr.write(maplessNote(opt.losses, opt.run.draw !== undefined) ?? '');
     if (code) throw new Exit(code);
   } finally {
     progress.stop();
@@ -287,7 +291,7 @@ function calibrateCommand(program: Command): void {
 
 async function runCalibrate(base: string, noise: string, o: CalibrateOptionValues): Promise<void> {
   const { out, draw } = DEFAULTS;
-  const run = runSettings({ ...o, out, scale: draw.scale, colormap: draw.colormap, maps: false });
+  const run = runSettings({ ...o, out, colormap: draw.colormap, maps: false });
   if (o.writeGates) watchFolder(path.dirname(o.writeGates));
   const progress = makeProgress();
   try {

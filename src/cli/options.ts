@@ -27,7 +27,8 @@ export interface PairOptionValues {
   files?: PngKind[];
   range: Range;
   backend: BackendName;
-  scale: number | 'max';
+  /** Absent: each loss's own (psnr: 0.01·L²), else 1. */
+  scale?: number | 'max';
   colormap?: string;
   resize?: boolean;
   weights?: string;
@@ -173,12 +174,18 @@ export function addPairOptions(cmd: Command, { draw = true } = {}): Command {
 const opt = (flags: string, description: string) => new Option(flags, description);
 
 /** flip's viewing conditions, named as FLIP's tool names them in its help (its --viewing-conditions takes all three). */
+/** The default ppd in float64 (what --help prints; FLIP itself rounds each step to float32: 67.0206451). */
+function exactPpd(): number {
+  const v = DEFAULT_VIEWING;
+  return (v.distance * v.resolution * Math.PI) / (v.width * 180);
+}
+
 function viewingOptions(): Option[] {
   const v = DEFAULT_VIEWING;
   return [
     opt(
       '--ppd <n>',
-      `flip: pixels per degree of visual angle (default ${DEFAULTS.compute.ppd.toFixed(5)}: ` +
+      `flip: pixels per degree of visual angle (default ${exactPpd().toFixed(6)} = 3840·π/180: ` +
         `0.7 m from a 0.7 m wide 3840-px display)`,
     ).argParser(parsePositive),
     opt('--monitor-distance <m>', `flip: viewing distance in metres (default ${v.distance})`).argParser(
@@ -216,11 +223,10 @@ function backendOptions(): Option[] {
 }
 
 function heatmapOptions(): Option[] {
-  const { draw } = DEFAULTS;
   return [
     opt('--scale <number|max>', 'heatmap level = 255*clamp(map/scale, 0, 1); max = the map maximum')
       .argParser(parseScale)
-      .default(draw.scale),
+      .default(undefined, '1; psnr: 0.01·L², L the data range: white at a tenth of it'),
     opt('--colormap <name>', 'heatmap colours (gray writes a 1-channel PNG)')
       .choices(COLORMAPS)
       .default(undefined, `${DEFAULTS.colormap}; flip: magma, as FLIP's tool`),

@@ -4,7 +4,14 @@ import { writeAllOrNothing } from '../io/write.js';
 import { recycleMaps } from '../losses/wasm.js';
 import { loadLoss } from '../losses/registry.js';
 import type { LossDefinition } from '../losses/types.js';
-import type { ComputeSettings, DecodedImage, DrawSettings, LossOutput, PairComparison } from '../model.js';
+import {
+  DATA_RANGE,
+  type ComputeSettings,
+  type DecodedImage,
+  type DrawSettings,
+  type LossOutput,
+  type PairComparison,
+} from '../model.js';
 import { compareMask } from '../io/mask.js';
 import { sameBytes } from '../io/input.js';
 import {
@@ -306,6 +313,7 @@ async function writeFiles(
     target.stem,
     run.draw!,
     mask,
+    DATA_RANGE[run.compute.range],
   );
   if (!files.length) return;
   const paths = writeAllOrNothing(target.outDir, files);

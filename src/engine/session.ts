@@ -36,7 +36,7 @@ export interface CompareImagesOptions {
   /** Rectangles left out: `{ x, y, width, height }` or `'x,y,w,h'`. */
   ignore?: readonly (Rect | string)[];
   shiftTolerance?: number;
-  /** flip: pixels per degree of visual angle (default FLIP's 67.02064, as --ppd). */
+  /** flip: pixels per degree of visual angle (default FLIP's 3840·π/180 = 67.020643, as --ppd). */
   ppd?: number;
   range?: Range;
   /** TensorFlow.js backend: the first call's choice is loaded once per process (default auto). */

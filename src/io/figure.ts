@@ -10,7 +10,10 @@ export interface FigureParts {
   /** The filtered maps (sobel, laplacian), already mapped to display levels; absent for l1/l2. */
   filtered?: { real: Raster; fake: Raster; label: string };
   heatmap: Raster;
-  /** `Sobel Heatmap - Mean: 0.365425` */
+  /**
+   * `Sobel Heatmap - Mean: 0.365425`; lines apart by `\n` (a similarity's map, then its value) are stacked
+   * upward from the bottom line's baseline, all at one size.
+   */
   caption: string;
 }
 
@@ -73,7 +76,11 @@ export async function composeFigure(p: FigureParts): Promise<Raster> {
   const labelSize = Math.max(7, Math.round(0.075 * H));
   const inset = Math.round(0.02 * W),
     capInset = Math.round(0.025 * 2 * W);
-  const capSize = fit(p.caption, Math.max(8, Math.round(0.06 * 2 * H)), 2 * W - 2 * capInset);
+  const captions = p.caption.split('\n');
+  const capBase = Math.max(8, Math.round(0.06 * 2 * H));
+  const capSize = Math.min(...captions.map((c) => fit(c, capBase, 2 * W - 2 * capInset)));
+  const capY = (i: number) =>
+    2 * H - Math.round(0.03 * 2 * H) - (captions.length - 1 - i) * Math.round(1.25 * capSize);
   // The texts cover disjoint areas, so they are rasterised concurrently (on sharp's threads).
   await Promise.all([
     ...tiles.map(([, label, x, y]) =>
@@ -86,7 +93,7 @@ export async function composeFigure(p: FigureParts): Promise<Raster> {
         GREEN,
       ),
     ),
-    drawText(canvas, p.caption, hx + capInset, 2 * H - Math.round(0.03 * 2 * H), capSize, GREEN),
+    ...captions.map((c, i) => drawText(canvas, c, hx + capInset, capY(i), capSize, GREEN)),
   ]);
   return canvas;
 }

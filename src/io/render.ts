@@ -6,8 +6,11 @@ import { encodeNpy } from './npy.js';
 import { encodePng } from './png.js';
 import { colorize, maxScale, toLevels, toRgb8, type Raster } from './raster.js';
 
-/** What a loss's files need to know about it: its name, caption title and filtered-map label. */
-export type LossLabels = Pick<LossDefinition, 'name' | 'title' | 'filterLabel' | 'colormap'>;
+/** What a loss's files need to know about it: its name, caption, filtered-map label and default look. */
+export type LossLabels = Pick<
+  LossDefinition,
+  'name' | 'title' | 'filterLabel' | 'colormap' | 'higherIsBetter' | 'mapTitle' | 'unit' | 'heatScale'
+>;
 
 export interface RenderedFile {
   /** The loss it belongs to. */
@@ -26,10 +29,45 @@ export function drawsFiltered(draw: DrawSettings): boolean {
 /** Inputs above this many pixels get no figure (it would be 8x their size); the other files are written. */
 export const FIGURE_MAX_PIXELS = 4 * 2 ** 20;
 
-/** Six decimals, as NectarGAN's figure captions print the mean. */
-export function captionFor(loss: LossLabels, mean: number): string {
-  return `${loss.title} Heatmap - Mean: ${mean.toFixed(6)}`;
+/**
+ * A figure's caption. A loss whose value is its map's mean: NectarGAN's `Sobel Heatmap - Mean: 0.365425`
+ * (six decimals). A similarity, whose map shows dissimilarity (ssim, psnr): two lines, the map and its mean
+ * (three significant digits), then the value and which way is better: `1 − SSIM map, mean 0.378` and
+ * `SSIM 0.6219 (higher is better)` (psnr: `PSNR 24.42 dB (higher is better)`).
+ */
+export function captionFor(loss: LossLabels, value: number, mapMean?: number): string {
+  if (!loss.mapTitle || mapMean === undefined) return `${loss.title} Heatmap - Mean: ${value.toFixed(6)}`;
+  const shown = Number.isFinite(value)
+    ? `${value.toFixed(loss.unit ? 2 : 4)}${loss.unit ? ` ${loss.unit}` : ''}`
+    : `${value > 0 ? 'inf' : String(value)}${loss.unit ? ` ${loss.unit}` : ''}`;
+  const way = loss.higherIsBetter ? 'higher' : 'lower';
+  return (
+    `${loss.mapTitle} map, mean ${String(Number(mapMean.toPrecision(3)))}\n` +
+    `${loss.title} ${shown} (${way} is better)`
+  );
 }
+
+/** The mean of the map over the compared pixels (all, or those `mask` keeps), in float64. */
+export function mapMean(map: Float32Array, mask?: Uint8Array): number {
+  let sum = 0,
+    n = 0;
+  for (let i = 0; i < map.length; i++) {
+    if (mask && !mask[i]) continue;
+    sum += map[i]!;
+    n++;
+  }
+  return n ? sum / n : 0;
+}
+
+/**
+ * The heatmap's scale: --scale, else the loss's own for this data range (psnr: 0.01·L²), else the default 1.
+ */
+export function heatScaleOf(opt: DrawSettings, loss: LossLabels, dataRange = 1): number | 'max' {
+  return opt.scale ?? loss.heatScale?.(dataRange) ?? DEFAULT_SCALE;
+}
+
+/** The scale of a loss that names none, and of filtered maps, when --scale is not given. */
+const DEFAULT_SCALE = 1;
 
 /**
  * Encodes every file of one pair, for every loss, in memory, so that nothing is written until all of it
@@ -43,9 +81,12 @@ export async function renderPair(
   stem: string,
   draw: DrawSettings,
   mask?: Uint8Array,
+  dataRange = 1,
 ): Promise<RenderedFile[]> {
   return (
-    await Promise.all(losses.map((loss, i) => renderFiles(loss, outputs[i], real, fake, stem, draw, mask)))
+    await Promise.all(
+      losses.map((loss, i) => renderFiles(loss, outputs[i], real, fake, stem, draw, mask, dataRange)),
+    )
   ).flat();
 }
 
@@ -80,14 +121,21 @@ async function heatmapOf(
   W: number,
   H: number,
   opt: DrawSettings,
-  mask?: Uint8Array,
+  mask: Uint8Array | undefined,
+  dataRange: number,
 ): Promise<{ plain: Uint8Array; levels: Raster; heatmap: Raster }> {
+  const scale = heatScaleOf(opt, loss, dataRange);
   // --scale max: the largest value among the compared pixels.
-  const heatScale =
-    opt.scale === 'max' ? maxScale(mask ? map.map((v, i) => (mask[i] ? v : 0)) : map) : opt.scale;
+  const heatScale = scale === 'max' ? maxScale(mask ? map.map((v, i) => (mask[i] ? v : 0)) : map) : scale;
   const plain = toLevels(map, heatScale);
   const levels = colorize(plain, W, H, await colormapLut(colormapOf(opt, loss)));
   return { plain, levels, heatmap: mask ? hatch(levels, mask) : levels };
+}
+
+/** The filtered maps' scale: --scale (max: the larger of the two maps' maxima), else 1. */
+function filteredScale(opt: DrawSettings, f: { real: Float32Array; fake: Float32Array }): number {
+  const given = opt.scale ?? DEFAULT_SCALE;
+  return given === 'max' ? maxScale(f.real, f.fake) : given;
 }
 
 /**
@@ -101,10 +149,11 @@ async function renderFiles(
   fake: DecodedImage,
   stem: string,
   opt: DrawSettings,
-  mask?: Uint8Array,
+  mask: Uint8Array | undefined,
+  dataRange: number,
 ): Promise<RenderedFile[]> {
   const { width: W, height: H } = real;
-  const { plain, levels, heatmap } = await heatmapOf(loss, res.map, W, H, opt, mask);
+  const { plain, levels, heatmap } = await heatmapOf(loss, res.map, W, H, opt, mask, dataRange);
   // Encodes run concurrently on sharp's threads; the list keeps a fixed order.
   const out: Promise<RenderedFile>[] = [];
   const wanted = new Set<FileKind>(opt.kinds);
@@ -122,7 +171,7 @@ async function renderFiles(
   let filtered: { real: Raster; fake: Raster; label: string } | undefined;
   const figure = wanted.has('figure') && W * H <= FIGURE_MAX_PIXELS;
   if (res.filtered && loss.filterLabel && (figure || wanted.has('real') || wanted.has('fake'))) {
-    const s = opt.scale === 'max' ? maxScale(res.filtered.real, res.filtered.fake) : opt.scale;
+    const s = filteredScale(opt, res.filtered);
     const gray = (m: Float32Array): Raster => ({ width: W, height: H, channels: 1, data: toLevels(m, s) });
     filtered = { real: gray(res.filtered.real), fake: gray(res.filtered.fake), label: loss.filterLabel };
     png('real', filtered.real);
@@ -138,7 +187,7 @@ async function renderFiles(
         fake: toRgb8(fake),
         filtered,
         heatmap,
-        caption: captionFor(loss, res.value),
+        caption: captionFor(loss, res.value, loss.mapTitle ? mapMean(res.map, mask) : undefined),
       }),
     );
   }

@@ -1,8 +1,55 @@
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { tempPath } from './temp.js';
+
+/** The folders of `dir` that do not exist yet, `dir` first (an ancestor that is a file: ENOTDIR). */
+function missingLevels(dir: string): string[] {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const st = statSync(d, { throwIfNoEntry: false });
+    if (st?.isDirectory()) return missing;
+    if (st) throw Object.assign(new Error(`${d} is not a folder`), { code: 'ENOTDIR' });
+    missing.push(d);
+    if (path.dirname(d) === d) return missing;
+  }
+}
+
+/**
+ * Creates `dir` and its missing parents, as `mkdirSync(dir, { recursive: true })` does, and returns the first
+ * folder it made (undefined when `dir` existed). Node's own recursive mkdir loops forever, at full CPU and
+ * deaf to SIGTERM, where a folder cannot be made although its parent exists (`/proc/x`: ENOENT): here the
+ * missing levels are found first and each is made once, top down, so such a folder is an error (its errno
+ * code) at once. A level made meanwhile by another process counts as made.
+ */
+export function makeDirs(dir: string): string | undefined {
+  const missing = missingLevels(dir);
+  for (const d of [...missing].reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(d).isDirectory()) throw err;
+    }
+  }
+  return missing.at(-1);
+}
+
+/**
+ * Refuses, before any work, an output folder that cannot be made: `dir` exists, or its first missing
+ * ancestor is made and removed again. Else a UserError: `<what>: cannot create folder <dir> (<code>)`.
+ */
+export function checkCreatable(dir: string, what: string): void {
+  try {
+    const top = missingLevels(dir).at(-1);
+    if (top === undefined) return;
+    mkdirSync(top);
+    rmdirSync(top);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new UserError(`${what}: cannot create folder ${dir} (${code})`);
+  }
+}
 
 /**
  * A file to write: its bytes, or a file to copy byte for byte (a report's images: no copy held in memory).
@@ -16,7 +63,7 @@ export type FileToWrite = { name: string; bytes: Buffer } | { name: string; from
  */
 export function writeAllOrNothing(dir: string, files: FileToWrite[], what = `--out ${dir}`): string[] {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
   } catch (err) {
     throw new UserError(
       `${what}: cannot create folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
@@ -29,7 +76,7 @@ export function writeAllOrNothing(dir: string, files: FileToWrite[], what = `--o
     for (const f of files) {
       // A name may hold a sub-folder (`report-files/1-real.png`): made first, inside `dir`.
       const final = path.join(dir, f.name);
-      const top = mkdirSync(path.dirname(final), { recursive: true });
+      const top = makeDirs(path.dirname(final));
       if (top) made.push({ leaf: path.dirname(final), top });
       const tmp = tempPath(path.dirname(final), path.basename(final));
       staged.push({ tmp, final });
@@ -70,7 +117,7 @@ function removeEmpty(leaf: string, top: string): void {
 export function copyAtomic(src: string, dest: string, what: string): void {
   const tmp = tempPath(path.dirname(dest), path.basename(dest));
   try {
-    mkdirSync(path.dirname(dest), { recursive: true });
+    makeDirs(path.dirname(dest));
     copyFileSync(src, tmp);
     renameSync(tmp, dest);
   } catch (err) {

@@ -34,7 +34,7 @@ import type { Image, LossDefinition, LossResult } from './types.js';
  *     w = 0.082, radius ceil(3 sd), edge-replicating): edge = |grad|, point = |2nd-derivative pair|;
  *     e_f = (max(|edge_r - edge_f|, |point_r - point_f|) / sqrt 2)^qf, qf = 0.5;
  *   FLIP = e_c^(1 - e_f), in [0, 1].
- * map = the FLIP map ([H,W] or [N,H,W]); mean = its mean. `ppd`: pixels per degree (default 67.02064: 0.7 m
+ * map = the FLIP map ([H,W] or [N,H,W]); mean = its mean. `ppd`: pixels per degree (default 67.020643: 0.7 m
  * from a 0.7 m wide 3840-pixel display).
  */
 export const flip = tidyLoss(function flip(real: Image, fake: Image, ppd: number = DEFAULT_PPD): LossResult {

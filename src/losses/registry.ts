@@ -18,6 +18,8 @@ export interface LossTraits {
    * dissimilarity 10^(-v/10), the error over peak²).
    */
   similarity?: 'unit' | 'decibel';
+  /** A similarity's map, in table headers: `ssim.p99 (1−S) ↓` (the map shows dissimilarity). */
+  mapLabel?: string;
 }
 
 /**
@@ -40,6 +42,7 @@ const LOSSES: Readonly<Record<string, { load: () => Promise<LossDefinition> } & 
     maskable: true,
     higherIsBetter: true,
     similarity: 'unit',
+    mapLabel: '1−S',
   },
   'ms-ssim': {
     load: async () => (await import('./ms-ssim.js')).msSsimLoss,
@@ -52,6 +55,7 @@ const LOSSES: Readonly<Record<string, { load: () => Promise<LossDefinition> } & 
     maskable: true,
     higherIsBetter: true,
     similarity: 'decibel',
+    mapLabel: 'err²',
   },
   flip: { load: async () => (await import('./flip.js')).flipLoss, maskable: true },
   lpips: { load: async () => (await import('./lpips.js')).lpipsAlexLoss, requires: 'lpips-alex' },

@@ -66,6 +66,7 @@ export const ssim = tidyLoss(function ssim(real: Image, fake: Image, L: number =
 export const ssimLoss: LossDefinition = {
   name: 'ssim',
   title: 'SSIM',
+  mapTitle: '1 − SSIM',
   halo: SSIM_RADIUS,
   // The kernel's S of equal images is 1 exactly (numerator and denominator are the same float32 products)
   // and so is its channel mean; the ops' reductions give no such promise.

@@ -98,6 +98,18 @@ export interface LossDefinition {
    */
   higherIsBetter?: true;
   /**
+   * What the per-pixel map holds when it is not the value's own quantity (a similarity, whose map shows
+   * dissimilarity): figures caption the map by it (`1 − SSIM map, mean 0.378`) and the value apart.
+   */
+  mapTitle?: string;
+  /** The value's unit in captions (psnr: `dB`). */
+  unit?: string;
+  /**
+   * The heatmap scale when none is given (--scale), for data range L (psnr: 0.01·L², white where a pixel's
+   * squared error is a hundredth of L², i.e. its error a tenth of the range); absent: DEFAULTS.draw.scale.
+   */
+  heatScale?: (dataRange: number) => number;
+  /**
    * How the engine turns the float64 mean of the map into the value, when it is not the mean itself: `crop`
    * leaves that many border pixels out of the mean (ssim's 5), `fromMean(mean, L)` maps it (ssim: 1 - mean;
    * psnr: 10 log10(L² / mean)).

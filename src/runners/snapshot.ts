@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import type { CompareImagesOptions, ImageComparison } from '../engine/session.js';
@@ -174,7 +174,6 @@ function failureMessage(
   if (typeof result === 'string') return `Image does not match ${rel}: ${result}. Update it ${update}.`;
   const lines = [`Image does not match ${rel} (nectar-loss):`, ...result.failures.map((f) => `  ${f}`)];
   if (result.diff) {
-    mkdirSync(path.dirname(diffPath), { recursive: true });
     writeAllOrNothing(path.dirname(diffPath), [{ name: path.basename(diffPath), bytes: result.diff }]);
     lines.push(
       `Diff (${result.diffLoss} heatmap, bright = differs): ${path.relative(process.cwd(), diffPath)}`,

@@ -135,7 +135,8 @@ test('exit 1 when a pair is over a threshold and none failed; 0 when none is ove
   assert.equal(existsSync(path.join(root, 'nectar-loss-out')), false, '--no-maps writes nothing');
   const table = run(['batch', 'r', 'f', '--no-maps'], root);
   assert.equal(table.code, 0);
-  assert.match(table.stdout, /^pair\s+sobel\s+sobel\.p99\s+status$/m);
+  // Issue 27 item 4 changed the headers: each says which way is better.
+  assert.match(table.stdout, /^pair\s+sobel ↓\s+sobel\.p99 ↓\s+status$/m);
   assert.match(table.stdout, /2 pairs: 2 ok, 0 over a threshold, 0 errors/);
 });
 

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { UserError } from '../../errors.js';
 import { VGG19_ALL_CONV_INDICES, VGG19_CONVS, type TorchConv } from '../../losses/vgg-layout.js';
 import { tempPath, trackTemp } from '../temp.js';
+import { makeDirs } from '../write.js';
 import { featureKeys, openCheckpoint } from './checkpoint.js';
 import { ENV_NO_DOWNLOAD, VGG19_HUB, type HubWeights } from './env.js';
 
@@ -130,7 +131,7 @@ export async function download(
   label = 'VGG19',
 ): Promise<void> {
   try {
-    mkdirSync(path.dirname(dest), { recursive: true });
+    makeDirs(path.dirname(dest));
   } catch (err) {
     throw new UserError(
       `cannot create ${path.dirname(dest)} for the ${label} weights ` +
