@@ -50,7 +50,7 @@ export function examples(file: string, text: string): Example[] {
       if (prompted && !raw.startsWith('$ ')) return; // output shown under a prompt
       const command = (prompted ? raw.slice(2) : raw).trim();
       if (!COMMAND.test(command)) return;
-      const exit = /\s#\s*exit\s+(\d+)\s*$/.exec(command);
+      const exit = /\s#\s*exit\s+(\d+)(?::.*)?$/.exec(command);
       const skip = blockSkip ?? /\s#\s*not run:\s*(.*?)\s*$/.exec(command)?.[1];
       out.push({ file, line: fence.line + i, command, exit: exit ? Number(exit[1]) : 0, skip });
     });
@@ -65,7 +65,7 @@ test('the example finder reads the conventions', () => {
     'npm ci',
     'X=1 nectar-loss backends',
     'nectar-loss batch a \\',
-    '  b --json  # exit 2',
+    '  b --json  # exit 2: no such folders',
     '```',
     '<!-- examples: not run: a session elsewhere -->',
     '```',
@@ -80,7 +80,7 @@ test('the example finder reads the conventions', () => {
     '```',
   ].join('\n');
   const found = examples('x.md', md).map(({ line, exit, skip }) => ({ line, exit, skip }));
-  assert.equal(examples('x.md', md)[2].command, 'nectar-loss batch a b --json  # exit 2');
+  assert.equal(examples('x.md', md)[2].command, 'nectar-loss batch a b --json  # exit 2: no such folders');
   assert.deepEqual(found, [
     { line: 2, exit: 1, skip: undefined },
     { line: 4, exit: 0, skip: undefined },
