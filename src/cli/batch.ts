@@ -20,6 +20,8 @@ export interface BatchOptions {
   losses: string[];
   /** --max and --min */
   gates: Gate[];
+  /** The config's per-path overrides: a pair's gates by its relative path (absent: `gates` for every pair). */
+  gatesFor?: (name: string) => Gate[];
   json: boolean;
   jobs: number;
   junit?: string;
@@ -61,6 +63,7 @@ export async function batch(
 ): Promise<number> {
   validate(opt, dirB);
   const plan = await planBatch(dirA, dirB, opt);
+  const gatesOf = pairGates(plan, opt);
   const weights = await locateWeights(opt.losses.map(lossRequires), {
     ...opt.run.weights,
     onProgress: downloadProgress(progress),
@@ -80,7 +83,9 @@ export async function batch(
     compute: { ...opt.run.compute, weights },
     draw: opt.run.draw,
   };
-  const backend = await runJobs(plan.jobs, opt.jobs, init, progress, (r) => emit(jobRecord(r, opt.gates)));
+  const backend = await runJobs(plan.jobs, opt.jobs, init, progress, (r) =>
+    emit(jobRecord(r, gatesOf.get(r.job.id) ?? opt.gates)),
+  );
   const meta: RunMeta = {
     dirs: plan.dirs,
     losses: opt.losses,
@@ -191,6 +196,18 @@ async function toGitHub(
     gates: meta.gates,
     ...(best ? { best } : {}),
   });
+}
+
+/** With per-path overrides, each pair's gates (checked against the losses before any work). */
+function pairGates(plan: BatchPlan, opt: BatchOptions): Map<number, Gate[]> {
+  const out = new Map<number, Gate[]>();
+  if (!opt.gatesFor) return out;
+  for (const j of plan.jobs) {
+    const gates = opt.gatesFor(j.pair.name);
+    checkGates(gates, opt.losses);
+    out.set(j.id, gates);
+  }
+  return out;
 }
 
 function validate(opt: BatchOptions, dirB: string | undefined): void {

@@ -10,16 +10,15 @@ import type { LossDefinition } from '../losses/types.js';
 import type { BackendName, FileKind, MapStats, PairComparison, Range, WeightFiles } from '../model.js';
 import { roundStats } from './records.js';
 import { formatFloat32, roundFloat32, toJson } from './format.js';
-import { better, checkGates } from './gates.js';
+import { better, checkGates, failedGates, type Gate } from './gates.js';
 import { checkLossOptions, type RunSettings } from './options.js';
 import { downloadProgress, type Progress } from './progress.js';
 
 export interface CompareOptions {
   run: RunSettings;
   json: boolean;
-  max?: number;
-  /** Higher-is-better metrics: exit 1 below this. */
-  min?: number;
+  /** --max / --min: bounds on the value or on its map's statistics (exit 1 when any fails). */
+  gates: Gate[];
 }
 
 /** What one comparison prints with --json (fields fixed: scripts read them). */
@@ -43,6 +42,8 @@ export interface CompareReport {
   stats?: MapStats;
   /** Pixels left out by --mask / --ignore (present when either was given). */
   ignored?: number;
+  /** Failed gates as stderr shows them (present when a gate bounds a statistic). */
+  failed?: string[];
   /** --shift-tolerance, when not 0. */
   shiftTolerance?: number;
 }
@@ -65,13 +66,7 @@ function checkArguments(loss: string, realArg: string, fakeArg: string, opt: Com
     throw new UserError('only one of real and fake can be read from stdin (-)');
   }
   checkLossOptions([loss], opt.run);
-  checkGates(
-    [
-      ...(opt.max !== undefined ? [{ loss, bound: 'max' as const, limit: opt.max }] : []),
-      ...(opt.min !== undefined ? [{ loss, bound: 'min' as const, limit: opt.min }] : []),
-    ],
-    [loss],
-  );
+  checkGates(opt.gates, [loss]);
 }
 
 /** The single-pair command: read, decode, compute, write, and what to print. */
@@ -81,7 +76,7 @@ export async function compare(
   fakeArg: string,
   opt: CompareOptions,
   progress: Progress,
-): Promise<{ stdout: string; code: number }> {
+): Promise<{ stdout: string; stderr: string; code: number }> {
   checkArguments(loss.name, realArg, fakeArg, opt);
   progress.step('reading images');
   const [realBytes, fakeBytes] = await Promise.all([readInput(realArg, 'real'), readInput(fakeArg, 'fake')]);
@@ -110,7 +105,7 @@ export async function compare(
       draw: opt.run.draw,
       resources,
       embedder,
-      stats: opt.json,
+      stats: opt.json || opt.gates.some((g) => g.stat !== undefined),
     };
     comparison = await runPair(
       input('real', realArg, realBytes),
@@ -122,10 +117,13 @@ export async function compare(
     resources.dispose();
     embedder?.close();
   }
-  const report = reportOf(loss.name, comparison, opt, backend, realArg, fakeArg);
+  const failed = failedGates(opt.gates, comparison.values, comparison.stats, formatFloat32);
+  const report = reportOf(loss.name, comparison, opt, backend, realArg, fakeArg, failed);
   return {
     stdout: opt.json ? toJson(report) + '\n' : formatFloat32(comparison.values[loss.name]) + '\n',
-    code: report.over || report.under ? 1 : 0,
+    // One line per failed gate: `sobel p99 0.477 > 0.3`.
+    stderr: failed.map((f) => f + '\n').join(''),
+    code: failed.length ? 1 : 0,
   };
 }
 
@@ -151,6 +149,7 @@ function reportOf(
   backend: string,
   real: string,
   fake: string,
+  failed: string[],
 ): CompareReport {
   const value = comparison.values[loss];
   // Losses without a per-pixel map have no statistics.
@@ -167,9 +166,29 @@ function reportOf(
     ...(stats ? { stats: roundStats(stats) } : {}),
     real,
     fake,
-    ...(opt.max !== undefined ? { max: opt.max, over: value > opt.max } : {}),
-    ...(opt.min !== undefined ? { min: opt.min, under: value < opt.min } : {}),
+    ...boundsOf(opt.gates, value, failed, stats),
     ...(comparison.ignored !== undefined ? { ignored: comparison.ignored } : {}),
     ...(opt.run.compute.shift ? { shiftTolerance: opt.run.compute.shift } : {}),
   };
+}
+
+/**
+ * --json's max/over and min/under: `max` is the value's limit (when one bounds it), `over` whether any --max
+ * gate failed; `gates` lists every gate as written and `failed` the failed ones, when a statistic is bounded.
+ */
+function boundsOf(gates: Gate[], value: number, failed: string[], stats: MapStats | undefined) {
+  const out: Partial<CompareReport> = {};
+  const fails = (g: Gate) => {
+    const v = g.stat ? stats?.[g.stat] : value;
+    return v !== undefined && (g.bound === 'max' ? v > g.limit : v < g.limit);
+  };
+  for (const bound of ['max', 'min'] as const) {
+    const mine = gates.filter((g) => g.bound === bound);
+    if (!mine.length) continue;
+    const plain = mine.find((g) => !g.stat);
+    if (plain) out[bound] = plain.limit;
+    out[bound === 'max' ? 'over' : 'under'] = mine.some(fails);
+  }
+  if (gates.some((g) => g.stat)) out.failed = failed;
+  return out;
 }

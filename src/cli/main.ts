@@ -8,7 +8,8 @@ import { UserError } from '../errors.js';
 import { isLoss, loadLoss, LOSS_NAMES } from '../losses/registry.js';
 import { DEFAULTS } from '../model.js';
 import type { BatchOptions } from './batch.js';
-import { gateParser, parseGatesFile, STATS, type Gate } from './gates.js';
+import { addConfigOptions, applyConfig, configOf, printConfig } from './config.js';
+import { gateParser, STATS, type Gate } from './gates.js';
 import { addPairOptions, runSettings, type PairOptionValues } from './options.js';
 import { maplessNote } from './notes.js';
 import { makeProgress } from './progress.js';
@@ -50,12 +51,6 @@ function version(): string {
   return pkg.version;
 }
 
-function parseMax(v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number.');
-  return n;
-}
-
 /** Thrown by the actions to carry an exit code out of commander's parseAsync. */
 class Exit extends Error {
   constructor(readonly code: number) {
@@ -78,33 +73,46 @@ function singleCommand(program: Command): Command {
     .argument('<fake>', 'generated image, same size, or - for stdin')
     .option('--json', 'print one JSON object instead of the bare mean')
     .option(
-      '--max <number>',
-      'exit 1 when the value is above this (everything is still printed and written)',
-      parseMax,
+      '--max <gate>',
+      `exit 1 above this: a number (the value), or loss.stat=number (${STATS.join(', ')} of the map); ` +
+        'repeatable (everything is still printed and written)',
+      gateParser('max'),
+      [],
     )
     .option(
-      '--min <number>',
+      '--min <gate>',
       'higher-is-better metrics (ssim, ms-ssim, psnr): exit 1 when the value is below this',
-      parseMax,
+      gateParser('min'),
+      [],
     )
     .action(
       async (
         lossName: string,
         real: string,
         fake: string,
-        o: PairOptionValues & { json?: boolean; max?: number; min?: number },
+        o: PairOptionValues & { json?: boolean },
+        cmd: Command,
       ) => {
         if (!isLoss(lossName))
           throw new UserError(`unknown loss '${lossName}' (choose one of ${LOSS_NAMES.join(', ')})`);
-        const opt = { run: runSettings(o), json: Boolean(o.json), max: o.max, min: o.min };
+        const { gatesFor } = await import('../engine/settings.js');
+        const gates = gatesFor(configOf(cmd).resolved, [lossName]);
+        const opt = { run: runSettings(o), json: Boolean(o.json), gates };
         watchFolder(opt.run.out);
         const progress = makeProgress();
         try {
           const { compare } = await import('./compare.js');
-          const { stdout, code } = await compare((await loadLoss(lossName))!, real, fake, opt, progress);
+          const { stdout, stderr, code } = await compare(
+            (await loadLoss(lossName))!,
+            real,
+            fake,
+            opt,
+            progress,
+          );
           progress.stop();
           process.stderr.write(maplessNote([lossName], opt.run.draw !== undefined) ?? '');
           process.stdout.write(stdout);
+          process.stderr.write(stderr);
           if (code) throw new Exit(code);
         } finally {
           progress.stop();
@@ -118,23 +126,8 @@ type BatchOptionValues = PairOptionValues &
   Omit<BatchOptions, 'run' | 'losses' | 'json' | 'gates'> & {
     loss: string;
     json?: boolean;
-    max: Gate[];
-    min: Gate[];
     gates?: string;
   };
-
-/** --gates FILE: its gates (a file that cannot be read is a user error). */
-function readGates(file: string): Gate[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UserError(
-      `--gates ${file}: cannot read it: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-    );
-  }
-  return parseGatesFile(text, file);
-}
 
 /** --loss as given; when left at its default beside --gates, the losses the gates file names. */
 function batchLosses(list: string, isDefault: boolean, fileGates: Gate[]): string[] {
@@ -157,13 +150,19 @@ function parseShard(v: string): { index: number; total: number } {
   return { index, total };
 }
 
-/** The batch options from commander's values (`defaultLosses`: --loss was not given). */
-function batchOptions(o: BatchOptionValues, defaultLosses: boolean): BatchOptions {
-  const fileGates = o.gates ? readGates(o.gates) : [];
+/** The batch options from commander's values and the resolved config (gates, per-path overrides). */
+async function batchOptions(o: BatchOptionValues, cmd: Command): Promise<BatchOptions> {
+  const { resolved, fileGates } = configOf(cmd);
+  const losses = batchLosses(o.loss, cmd.getOptionValueSource('loss') === 'default', fileGates);
+  const { gatesFor, hasOverrides } = await import('../engine/settings.js');
+  const gates = [...gatesFor(resolved, losses), ...fileGates];
   return {
     run: runSettings(o),
-    losses: batchLosses(o.loss, defaultLosses, fileGates),
-    gates: [...o.max, ...o.min, ...fileGates],
+    losses,
+    gates,
+    ...(hasOverrides(resolved)
+      ? { gatesFor: (name: string) => [...gatesFor(resolved, losses, name), ...fileGates] }
+      : {}),
     json: Boolean(o.json),
     jobs: o.jobs,
     junit: o.junit,
@@ -232,7 +231,7 @@ function batchCommand(program: Command): void {
 }
 
 async function runBatch(dir: string, fakeDir: string | undefined, o: BatchOptionValues, cmd: Command) {
-  const opt = batchOptions(o, cmd.getOptionValueSource('loss') === 'default');
+  const opt = await batchOptions(o, cmd);
   watchFolder(opt.run.out);
   if (opt.update) watchFolder(dir);
   for (const f of [opt.junit, opt.report, opt.plot, opt.results]) if (f) watchFolder(path.dirname(f));
@@ -263,6 +262,7 @@ type CalibrateOptionValues = PairOptionValues & {
   margin: number;
   json?: boolean;
   writeGates?: string;
+  writeConfig?: string;
   jobs: number;
 };
 
@@ -285,6 +285,10 @@ function calibrateCommand(program: Command): void {
     )
     .option('--json', 'print one JSON object')
     .option('--write-gates <file>', 'write the chosen gates for batch --gates (loss[.stat]=value a line)')
+    .option(
+      '--write-config <file>',
+      'write a config (JSON) holding the chosen gates and every setting they were measured with',
+    )
     .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', parseJobs, defaultJobs());
   addPairOptions(cmd, { draw: false }).action(runCalibrate);
 }
@@ -292,16 +296,17 @@ function calibrateCommand(program: Command): void {
 async function runCalibrate(base: string, noise: string, o: CalibrateOptionValues): Promise<void> {
   const { out, draw } = DEFAULTS;
   const run = runSettings({ ...o, out, colormap: draw.colormap, maps: false });
-  if (o.writeGates) watchFolder(path.dirname(o.writeGates));
+  for (const f of [o.writeGates, o.writeConfig]) if (f) watchFolder(path.dirname(f));
   const progress = makeProgress();
   try {
-    const { calibrate } = await import('./calibrate.js');
+    const { calibrate } = await import('./calibrate/calibrate.js');
     const opt = {
       run,
       losses: batchLosses(o.loss, false, []),
       changed: o.changed,
       json: Boolean(o.json),
       writeGates: o.writeGates,
+      writeConfig: o.writeConfig,
       jobs: o.jobs,
       margin: o.margin,
     };
@@ -372,12 +377,12 @@ function reviewCommand(program: Command): void {
       watchFolder(run.out);
       const progress = makeProgress();
       try {
-        const r = await import('./review.js');
+        const r = await import('./review/review.js');
         r.validateReview(opt);
         r.checkOut(dir, run.out);
         const code = o.watch
           ? await (
-              await import('./review-watch.js')
+              await import('./review/review-watch.js')
             ).watchReview(dir, opt, progress, (s) => process.stdout.write(s))
           : await r.review(dir, opt, progress, (s) => process.stdout.write(s));
         if (code) throw new Exit(code);
@@ -435,6 +440,22 @@ function backendsCommand(program: Command): void {
     });
 }
 
+/** `nectar-loss config [--json]`: the resolved settings and the source of each. */
+function configCommand(program: Command): void {
+  addPairOptions(
+    program
+      .command('config')
+      .description('print the resolved settings (defaults < config file < flags) and where each came from'),
+  )
+    .option('--loss <list>', `comma-separated losses (${LOSS_NAMES.join(', ')})`)
+    .option('--max <gate>', 'gates, as batch takes them', gateParser('max'), [])
+    .option('--min <gate>', 'gates, as batch takes them', gateParser('min'), [])
+    .option('--json', 'print {"file", "settings", "sources"}')
+    .action((o: { json?: boolean }, cmd: Command) =>
+      printConfig(cmd, Boolean(o.json), (s) => process.stdout.write(s)),
+    );
+}
+
 export function buildProgram(): Command {
   const program = new Command('nectar-loss')
     .description(
@@ -451,6 +472,11 @@ export function buildProgram(): Command {
   reviewCommand(program);
   mergeCommand(program);
   backendsCommand(program);
+  configCommand(program);
+  for (const c of [program, ...program.commands]) addConfigOptions(c);
+  program.hook('preAction', (_program, action) =>
+    applyConfig(action, action === program ? { loss: [String(action.args[0])] } : {}),
+  );
   return program;
 }
 

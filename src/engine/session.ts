@@ -17,13 +17,19 @@ import {
   type Rect,
 } from '../model.js';
 import { checkLossTraits } from './checks.js';
-import { better, checkGates, failedGates, parseGate, type Gate, type Stat } from './gates.js';
+import type { GateInput } from '../config.js';
+import { better, checkGates, failedGates, type Gate, type Stat } from './decide/gates.js';
+import { gateMap, gatesOf } from './decide/grammar.js';
+import { withConfig } from './with-config.js';
 import { LossResources } from './resources.js';
 
 export type { ImageInput } from '../model.js';
 
-/** Bounds: a number for the first loss's value, or `{ sobel: 0.1, 'sobel.p99': 0.3 }` like --max/--min. */
-export type Bounds = number | Readonly<Record<string, number>>;
+/**
+ * Bounds, in the gate grammar of --max/--min: a number for the first loss's value, `'sobel.p99=0.3'`
+ * (comma- or space-separated), a list of those, or `{ sobel: 0.1, 'sobel.p99': 0.3 }`.
+ */
+export type Bounds = number | string | readonly (string | number)[] | Readonly<Record<string, number>>;
 
 /** compareImages' options: the CLI's flag names, camel-cased (`--shift-tolerance` is `shiftTolerance`). */
 export interface CompareImagesOptions {
@@ -61,6 +67,11 @@ export interface CompareImagesOptions {
   scale?: number | 'max';
   /** Heatmap colours (the CLI's --colormap names); default the loss's own (flip: magma), else inferno. */
   colormap?: string;
+  /**
+   * The project config (nectar-loss.config.*, package.json "nectar-loss"): absent, the one found upward from
+   * the working directory; a path, that file; false, none. An option given here overrides the config.
+   */
+  config?: string | false;
 }
 
 /** One gate's outcome: `name` as written (`sobel`, `sobel.p99`), the value it read and the limit. */
@@ -148,7 +159,7 @@ export async function compareImages(
   actual: ImageInput,
   options: CompareImagesOptions = {},
 ): Promise<ImageComparison> {
-  const s = settingsOf(options);
+  const s = settingsOf(await withConfig(options));
   const e = (engine ??= { resources: new Map<string, LossResources>(), queue: Promise.resolve() });
   const weights = await locateWeights(
     s.losses.map((l) => lossTraits(l).requires),
@@ -277,7 +288,10 @@ function settingsOf(o: CompareImagesOptions): Settings {
   for (const l of losses)
     if (!(LOSS_NAMES as readonly string[]).includes(l))
       throw new UserError(`unknown loss '${l}' (choose from ${LOSS_NAMES.join(', ')})`);
-  const gates = [...gatesOf(o.max, 'max', losses[0]!), ...gatesOf(o.min, 'min', losses[0]!)];
+  const gates = [
+    ...gatesOf(gateMap(o.max as GateInput, 'max', 'max'), 'max', losses, 'first'),
+    ...gatesOf(gateMap(o.min as GateInput, 'min', 'min'), 'min', losses, 'first'),
+  ];
   checkGates(gates, losses);
   const shift = o.shiftTolerance ?? 0;
   if (!Number.isInteger(shift) || shift < 0 || shift > MAX_SHIFT)
@@ -315,12 +329,6 @@ function settingsOf(o: CompareImagesOptions): Settings {
     diff: o.diff ?? 'always',
     draw: { scale: o.scale ?? 'max', ...(colormap !== undefined ? { colormap } : {}) },
   };
-}
-
-function gatesOf(b: Bounds | undefined, bound: 'max' | 'min', first: string): Gate[] {
-  if (b === undefined) return [];
-  if (typeof b === 'number') return [parseGate(first, b, bound)];
-  return Object.entries(b).map(([k, v]) => parseGate(k, v, bound));
 }
 
 function rectOf(r: Rect | string): Rect {

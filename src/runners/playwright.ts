@@ -105,7 +105,9 @@ async function compare(
   actual: Buffer,
   options: PlaywrightLossSnapshotOptions,
 ): Promise<{ pass: boolean; why: string; rewritable: boolean; comparison?: ImageComparison }> {
-  const { screenshot: _, ...o } = options;
+  const { screenshot: _, ...given } = options;
+  const { withConfig } = await import('../engine/with-config.js');
+  const o = await withConfig(given);
   const gated: CompareImagesOptions = o.max === undefined && o.min === undefined ? { ...o, max: 0 } : o;
   const { compareImages } = await import('../engine/session.js');
   try {

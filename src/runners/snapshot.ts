@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import type { CompareImagesOptions, ImageComparison } from '../engine/session.js';
-import { better } from '../engine/gates.js';
+import { better } from '../engine/decide/gates.js';
 import { SizeMismatchError, UserError } from '../errors.js';
 import { asPng } from '../io/png.js';
 import { writeAllOrNothing } from '../io/write.js';
@@ -137,8 +137,9 @@ export async function matchLossSnapshot(
   let rewritable = true;
   try {
     const { compareImages } = await import('../engine/session.js');
+    const { withConfig } = await import('../engine/with-config.js');
     result = await compareImages(p.baseline, received, {
-      ...withDefaultGate(options),
+      ...withDefaultGate(await withConfig(options)),
       diff: 'failure',
       stats: false,
     });

@@ -54,7 +54,9 @@ export async function nectarLossComparator(
   actual: ScreenshotImage,
   options: { createDiff: boolean } & NectarLossComparatorOptions,
 ): Promise<{ pass: boolean; diff: Uint8Array | null; message: string | null }> {
-  const { createDiff, ...o } = options;
+  const { createDiff, ...given } = options;
+  const { withConfig } = await import('../engine/with-config.js');
+  const o = await withConfig(given);
   const { compareImages } = await import('../engine/session.js');
   const pixels = (x: ScreenshotImage) => ({ data: x.data, ...x.metadata, channels: 4 as const });
   const gated = o.max === undefined && o.min === undefined ? { ...o, max: 0 } : o;

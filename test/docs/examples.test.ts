@@ -5,7 +5,7 @@
  * both print as skips with their reason (docs/contributing.md#documentation).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -20,6 +20,10 @@ export interface Example {
   file: string;
   line: number;
   command: string;
+  /** The folder it runs in, relative to the checkout: a block's `cd <dir>` lines apply to the rest of it. */
+  dir: string;
+  /** The block's other shell lines since the command before it (`mkdir`, `echo … >`): run first. */
+  setup: string[];
   exit: number;
   skip?: string;
 }
@@ -45,14 +49,23 @@ export function examples(file: string, text: string): Example[] {
     if (!SHELLS.has(fence.info)) continue;
     const blockSkip = BLOCK_SKIP.exec(fence.above)?.[1];
     const prompted = fence.lines.some((l) => l.startsWith('$ '));
+    let dir = '.';
+    let setup: string[] = [];
     joinContinued(fence.lines).forEach((raw, i) => {
       if (raw === undefined) return; // the continuation of the line above
       if (prompted && !raw.startsWith('$ ')) return; // output shown under a prompt
       const command = (prompted ? raw.slice(2) : raw).trim();
-      if (!COMMAND.test(command)) return;
-      const exit = /\s#\s*exit\s+(\d+)(?::.*)?$/.exec(command);
+      const cd = /^cd\s+(\S+)\s*(?:#.*)?$/.exec(command);
+      if (cd) dir = path.posix.join(dir, cd[1]);
+      if (!COMMAND.test(command)) {
+        // npm (installs, builds) never runs here: the test runs on the built checkout.
+        if (!cd && command && !/^(#|npm\s)/.test(command)) setup.push(command);
+        return;
+      }
+      const exit = /\s#\s*exit\s+(\d+)\b.*$/.exec(command);
       const skip = blockSkip ?? /\s#\s*not run:\s*(.*?)\s*$/.exec(command)?.[1];
-      out.push({ file, line: fence.line + i, command, exit: exit ? Number(exit[1]) : 0, skip });
+      out.push({ file, line: fence.line + i, command, dir, setup, exit: exit ? Number(exit[1]) : 0, skip });
+      setup = [];
     });
   }
   return out;
@@ -63,7 +76,9 @@ test('the example finder reads the conventions', () => {
     '```sh',
     'npx nectar-loss sobel a.png b.png   # exit 1',
     'npm ci',
-    'X=1 nectar-loss backends',
+    'cd docs/calibrate-example',
+    'mkdir -p out  # setup',
+    'X=1 nectar-loss backends  # exit 0; no gate',
     'nectar-loss batch a \\',
     '  b --json  # exit 2: no such folders',
     '```',
@@ -80,12 +95,21 @@ test('the example finder reads the conventions', () => {
     '```',
   ].join('\n');
   const found = examples('x.md', md).map(({ line, exit, skip }) => ({ line, exit, skip }));
-  assert.equal(examples('x.md', md)[2].command, 'nectar-loss batch a b --json  # exit 2: no such folders');
+  const all = examples('x.md', md);
+  assert.equal(all[2].command, 'nectar-loss batch a b --json  # exit 2: no such folders');
+  assert.deepEqual(
+    all.map((e) => e.setup),
+    [[], ['mkdir -p out  # setup'], [], []],
+  );
+  assert.deepEqual(
+    all.map((e) => e.dir),
+    ['.', 'docs/calibrate-example', 'docs/calibrate-example', '.'],
+  );
   assert.deepEqual(found, [
     { line: 2, exit: 1, skip: undefined },
-    { line: 4, exit: 0, skip: undefined },
-    { line: 5, exit: 2, skip: undefined },
-    { line: 17, exit: 0, skip: 'needs the VGG19 weights' },
+    { line: 6, exit: 0, skip: undefined },
+    { line: 7, exit: 2, skip: undefined },
+    { line: 19, exit: 0, skip: 'needs the VGG19 weights' },
   ]);
 });
 
@@ -112,14 +136,21 @@ for (const { file, list } of all.filter((f) => f.list.length)) {
     let cwd = '';
     before(() => {
       cwd = mkdtempSync(path.join(os.tmpdir(), 'nectar-docs-'));
-      for (const d of ['fixtures', 'docs']) symlinkSync(path.join(ROOT, d), path.join(cwd, d));
+      // fixtures/ is linked (large, read only); docs/ is copied, so that an example run inside it (after
+      // a `cd`) writes into the copy, never into the checkout.
+      symlinkSync(path.join(ROOT, 'fixtures'), path.join(cwd, 'fixtures'));
+      cpSync(path.join(ROOT, 'docs'), path.join(cwd, 'docs'), {
+        recursive: true,
+        filter: (src) => path.relative(path.join(ROOT, 'docs'), src) !== 'api',
+      });
     });
     after(() => rmSync(cwd, { recursive: true, force: true }));
     for (const ex of list) {
       const name = `${file}:${ex.line}: ${ex.command}`;
       test(name, ex.skip ? { skip: ex.skip } : {}, () => {
-        const r = spawnSync('bash', ['-o', 'pipefail', '-c', runnable(ex.command)], {
-          cwd,
+        const script = ['set -e', ...ex.setup, runnable(ex.command)].join('\n');
+        const r = spawnSync('bash', ['-o', 'pipefail', '-c', script], {
+          cwd: path.join(cwd, ex.dir),
           env,
           encoding: 'utf8',
           timeout: 60_000,

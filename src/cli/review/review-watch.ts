@@ -1,5 +1,5 @@
 import { watch } from 'chokidar';
-import type { Progress } from './progress.js';
+import type { Progress } from '../progress.js';
 import { buildReview, summaryText, writeReview, type ReviewOptions, type ReviewState } from './review.js';
 
 /**

@@ -1,6 +1,6 @@
-import { UserError } from '../errors.js';
-import { lossTraits } from '../losses/registry.js';
-import type { MapStats } from '../model.js';
+import { UserError } from '../../errors.js';
+import { lossTraits } from '../../losses/registry.js';
+import type { MapStats } from '../../model.js';
 
 /** Statistics of a pair's per-pixel map (bright = differs) that a gate may bound. */
 export const STATS = ['mean', 'median', 'p95', 'p99', 'max'] as const;

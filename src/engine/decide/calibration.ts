@@ -1,5 +1,5 @@
-import { lossTraits } from '../losses/registry.js';
-import type { MapStats } from '../model.js';
+import { lossTraits } from '../../losses/registry.js';
+import type { MapStats } from '../../model.js';
 import { better, type Gate } from './gates.js';
 
 /**

@@ -1,18 +1,18 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../errors.js';
-import { CACHE_FILE, ReviewCache } from '../io/review/cache.js';
-import { checkpointName, scanExperiment, type Experiment } from '../io/review/experiment.js';
-import { BadLog, IncompleteLog, readLossLog, type TrainingLog } from '../io/review/log.js';
-import type { ReviewView } from '../io/report/review.js';
-import { locateWeights } from '../io/weights/locate.js';
-import { writeAllOrNothing } from '../io/write.js';
-import { isLoss, lossRequires, LOSS_NAMES } from '../losses/registry.js';
-import type { PairRecord, WorkerInit } from '../model.js';
-import { better } from './gates.js';
-import { checkLossOptions, type RunSettings } from './options.js';
-import { downloadProgress, type Progress } from './progress.js';
-import { bestEpochs, epochSeries } from './records.js';
+import { UserError } from '../../errors.js';
+import { CACHE_FILE, ReviewCache } from '../../io/review/cache.js';
+import { checkpointName, scanExperiment, type Experiment } from '../../io/review/experiment.js';
+import { BadLog, IncompleteLog, readLossLog, type TrainingLog } from '../../io/review/log.js';
+import type { ReviewView } from '../../io/report/review.js';
+import { locateWeights } from '../../io/weights/locate.js';
+import { writeAllOrNothing } from '../../io/write.js';
+import { isLoss, lossRequires, LOSS_NAMES } from '../../losses/registry.js';
+import type { PairRecord, WorkerInit } from '../../model.js';
+import { better } from '../gates.js';
+import { checkLossOptions, type RunSettings } from '../options.js';
+import { downloadProgress, type Progress } from '../progress.js';
+import { bestEpochs, epochSeries } from '../records.js';
 import { computePairs } from './review-pairs.js';
 import { TEST_TOLERANCE, testComparison, type TestComparison } from './review-tests.js';
 
@@ -68,7 +68,9 @@ export const TEST_LOSSES = ['l1', 'sobel', 'laplacian'];
 let packageVersion: string | undefined;
 function version(): string {
   packageVersion ??= (
-    JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+    JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    }
   ).version;
   return packageVersion;
 }
@@ -260,7 +262,7 @@ export async function writeReview(
   opt: ReviewOptions,
   live?: string,
 ): Promise<void> {
-  const { reportFiles } = await import('../io/report/html.js');
+  const { reportFiles } = await import('../../io/report/html.js');
   const c = result;
   const line =
     `${records.length} example pairs, ` +

@@ -1,17 +1,25 @@
 import path from 'node:path';
-import type { JobResult } from '../engine/pool.js';
-import { UserError } from '../errors.js';
-import { pairFolders } from '../io/pairs.js';
-import { locateWeights } from '../io/weights/locate.js';
-import { writeAllOrNothing } from '../io/write.js';
-import { isLoss, lossRequires, LOSS_NAMES } from '../losses/registry.js';
-import type { Job, Pairing, WorkerInit } from '../model.js';
-import { runJobs } from './batch.js';
-import { calibrateAll, chooseGates, type Calibration, type Measured } from './calibration.js';
-import { formatFloat32, toJson } from './format.js';
-import { gateLine } from './gates.js';
-import { checkLossOptions, type RunSettings } from './options.js';
-import { downloadProgress, type Progress } from './progress.js';
+import type { JobResult } from '../../engine/pool.js';
+import { UserError } from '../../errors.js';
+import { pairFolders } from '../../io/pairs.js';
+import { locateWeights } from '../../io/weights/locate.js';
+import { writeAllOrNothing } from '../../io/write.js';
+import { isLoss, lossRequires, LOSS_NAMES } from '../../losses/registry.js';
+import type { Job, Pairing, WorkerInit } from '../../model.js';
+import { runJobs } from '../batch.js';
+import {
+  calibrateAll,
+  chooseGates,
+  type Calibration,
+  type Measured,
+} from '../../engine/decide/calibration.js';
+import { formatFloat32, toJson } from '../format.js';
+import type { Settings } from '../../config.js';
+import { headerLines } from '../../engine/decide/gates-file.js';
+import { mapOfGates } from '../../engine/decide/grammar.js';
+import { gateLine } from '../gates.js';
+import { checkLossOptions, type RunSettings } from '../options.js';
+import { downloadProgress, type Progress } from '../progress.js';
 
 /** The calibrate command's options. */
 export interface CalibrateOptions {
@@ -22,6 +30,8 @@ export interface CalibrateOptions {
   json: boolean;
   /** --write-gates FILE */
   writeGates?: string;
+  /** --write-config FILE: a config (JSON) with the gates and the settings they were measured with. */
+  writeConfig?: string;
   jobs: number;
   /** --margin: a gate without a clean separation lies at the noise's dissimilarity times 1 + margin. */
   margin: number;
@@ -79,7 +89,12 @@ export async function calibrate(
   const { range, shift } = opt.run.compute;
   const settings = `range ${range}${shift ? `, --shift-tolerance ${shift}` : ''}`;
   const head = `${noise.length} noise pairs${changed ? `, ${changed.length} changed pairs` : ''} (${opt.losses.join(', ')}; ${settings}; ${backend}; margin ${opt.margin})`;
-  if (opt.writeGates) writeGatesFile(opt.writeGates, chosen, head);
+  const measuredWith = measurementSettings(opt);
+  if (opt.writeGates) writeGatesFile(opt.writeGates, chosen, head, measuredWith);
+  if (opt.writeConfig) {
+    const counts = { noise: noise.length, ...(changed ? { changed: changed.length } : {}) };
+    writeConfigFile(opt.writeConfig, chosen, measuredWith, { opt, backend, counts, noiseDir, baselineDir });
+  }
   const missed = changed ? changed.filter((m) => chosen.every((r) => r.missed!.includes(m.name))) : [];
   out(
     opt.json
@@ -105,11 +120,26 @@ function reason(r: Calibration): string {
   return `${worst} + margin${r.changed !== undefined ? `; catches ${r.caught}/${r.changed} changed` : ''}`;
 }
 
-/** --write-gates: the chosen gates, one `loss[.stat]=value` a line, with comments; all or nothing. */
-function writeGatesFile(file: string, chosen: Calibration[], head: string): void {
+/** Every setting the numbers depended on (written with the gates: batch then measures the same way). */
+function measurementSettings(opt: CalibrateOptions): Settings {
+  const c = opt.run.compute;
+  return {
+    loss: [...opt.losses],
+    shiftTolerance: c.shift,
+    range: c.range,
+    ...(opt.losses.includes('flip') ? { ppd: c.ppd } : {}),
+    ...(c.mask !== undefined ? { mask: c.mask } : {}),
+    ...(c.ignore.length ? { ignore: c.ignore } : {}),
+    ...(c.resize ? { resize: true } : {}),
+  };
+}
+
+/** --write-gates: a header of the settings, then the chosen gates, one `loss[.stat]=value` a line; all or nothing. */
+function writeGatesFile(file: string, chosen: Calibration[], head: string, settings: Settings): void {
   const lines = [
     `# nectar-loss calibrate: ${head}`,
-    '# read by: nectar-loss batch <baselineDir> <currentDir> --gates <this file> (with the same range and shift)',
+    ...headerLines(settings),
+    '# read by: nectar-loss batch <baselineDir> <currentDir> --gates <this file> (the #! settings apply)',
     ...chosen.map((r) => `${gateLine(r.gate!)}  # ${reason(r)}`),
   ];
   writeAllOrNothing(
@@ -168,4 +198,53 @@ function jsonReport(
       gates: chosen.map((r) => gateLine(r.gate!)),
     }) + '\n'
   );
+}
+
+interface CalibratedRun {
+  opt: CalibrateOptions;
+  backend: string;
+  counts: { noise: number; changed?: number };
+  baselineDir: string;
+  noiseDir: string;
+}
+
+/** --write-config: the gates, the settings they were measured with and a `calibrated` record; all or nothing. */
+function writeConfigFile(file: string, chosen: Calibration[], settings: Settings, run: CalibratedRun): void {
+  const gates = chosen.map((r) => r.gate!);
+  const max = mapOfGates(gates.filter((g) => g.bound === 'max'));
+  const min = mapOfGates(gates.filter((g) => g.bound === 'min'));
+  const config = {
+    ...settings,
+    ...(Object.keys(max).length ? { max } : {}),
+    ...(Object.keys(min).length ? { min } : {}),
+    calibrated: {
+      when: new Date().toISOString(),
+      baseline: run.baselineDir,
+      noise: run.noiseDir,
+      ...(run.opt.changed !== undefined ? { changed: run.opt.changed } : {}),
+      pairs: run.counts,
+      backend: run.backend,
+      margin: run.opt.margin,
+      gates: Object.fromEntries(chosen.map((r) => [gateLine(r.gate!).split('=')[0], calibratedGate(r)])),
+    },
+  };
+  writeAllOrNothing(
+    path.dirname(file),
+    [{ name: path.basename(file), bytes: Buffer.from(JSON.stringify(config, null, 2) + '\n') }],
+    `--write-config ${file}`,
+  );
+}
+
+/** JSON has no Infinity: an unbounded number (psnr of identical images) is null. */
+const finite = (v: number) => (Number.isFinite(v) ? v : null);
+
+/** One gate's record: its limit, the noise ceiling and, with --changed, the nearest change and separation. */
+function calibratedGate(r: Calibration) {
+  return {
+    limit: r.gate!.limit,
+    ceiling: finite(r.ceiling),
+    ...(r.nearest !== undefined ? { nearest: finite(r.nearest) } : {}),
+    ...(r.separation !== undefined ? { separation: finite(r.separation) } : {}),
+    ...(r.caught !== undefined ? { caught: r.caught, changed: r.changed } : {}),
+  };
 }

@@ -1,5 +1,5 @@
-import type { TestRun } from '../io/review/experiment.js';
-import type { PairRecord } from '../model.js';
+import type { TestRun } from '../../io/review/experiment.js';
+import type { PairRecord } from '../../model.js';
 
 /** Our loss name for each of the values NectarGAN's Tester logs. */
 export const TEST_KEYS = { L1: 'l1', SOBEL: 'sobel', LAPLACIAN: 'laplacian' } as const;

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { runPool } from '../engine/pool.js';
-import { pairKey, type CachedPair, type ReviewCache } from '../io/review/cache.js';
-import type { Job, Pair, PairRecord, WorkerInit } from '../model.js';
-import { roundFloat32 } from './format.js';
-import { roundStats } from './records.js';
+import { runPool } from '../../engine/pool.js';
+import { pairKey, type CachedPair, type ReviewCache } from '../../io/review/cache.js';
+import type { Job, Pair, PairRecord, WorkerInit } from '../../model.js';
+import { roundFloat32 } from '../format.js';
+import { roundStats } from '../records.js';
 
 /** The review's pairs: each from the cache when it can be, else computed (and then kept there). */
 
