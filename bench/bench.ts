@@ -417,6 +417,13 @@ async function main() {
     notes.push(...r.notes);
     r.rows.forEach((x) => console.log(x));
   }
+  if (process.env.BENCH_FID !== '0') {
+    const { fidRows } = await import('./fid-bench.js');
+    const r = await fidRows(dir, { bin: BIN, rss: RSS, py: hasTorch ? PY : undefined });
+    rows.push(...r.rows);
+    notes.push(...r.notes);
+    r.rows.forEach((x) => console.log(x));
+  }
   // Linear in pixels: the cost of each added Mpixel between consecutive sizes (start-up cancels out).
   const scaling = sizes.slice(1).map((b, i) => {
     const a = sizes[i],

@@ -45,3 +45,5 @@ export type {
   ImageInput,
 } from './engine/session.js';
 export type { MapStats, Rect } from './model.js';
+export { UserError, SizeMismatchError, USER_ERROR_CODES } from './errors.js';
+export type { UserErrorCode } from './errors.js';

@@ -286,7 +286,7 @@ export interface Feature {
 /** Messages from an embedding worker. */
 export type EmbedReply =
   | { type: 'features'; id: number; features: Feature[] }
-  | { type: 'failed'; id: number; error: string; user: boolean };
+  | { type: 'failed'; id: number; error: string; user?: { cli: string; code: string } };
 
 /**
  * An image for the in-process API (engine/session.ts) and the test-runner matchers: a file path, encoded

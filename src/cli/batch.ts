@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { runPool, type JobResult } from '../engine/pool.js';
-import { UserError } from '../errors.js';
+import { cliText, UserError } from '../errors.js';
 import { pairFolders, pairNectarGAN } from '../io/pairs.js';
 import { junitXml, worstFirst } from '../io/report/junit.js';
 import { locateWeights } from '../io/weights/locate.js';
@@ -285,7 +285,7 @@ function updateBaseline(r: PairRecord, mode: NonNullable<BatchOptions['update']>
     copyAtomic(r.fake, dest, `--update ${mode}`);
   } catch (err) {
     // The pair's error, reported with the others: the run goes on and exits 2.
-    Object.assign(r, { status: 'error', error: (err as Error).message });
+    Object.assign(r, { status: 'error', error: cliText(err) });
     return;
   }
   r.updated = kind;
@@ -306,7 +306,7 @@ function removeObsolete(records: PairRecord[], mode: string, baselineDir: string
       `--update ${mode}`,
     );
   } catch (err) {
-    for (const r of obsolete) Object.assign(r, { status: 'error', error: (err as Error).message });
+    for (const r of obsolete) Object.assign(r, { status: 'error', error: cliText(err) });
     return;
   }
   for (const r of obsolete) r.updated = 'obsolete';

@@ -90,7 +90,7 @@ export async function compare(
   const resources = new LossResources(weights);
   try {
     backend = await useBackend(opt.run.compute.backend).catch((err: Error) => {
-      throw new UserError(err.message);
+      throw new UserError(err.message, 'BACKEND_UNAVAILABLE');
     });
     if (embedder && !traitsOf(backend).parallelEmbed) {
       embedder.close();

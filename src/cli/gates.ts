@@ -26,7 +26,7 @@ export function gateParser(bound: 'max' | 'min'): (v: string, prev: string[]) =>
       if (!tokens.length) parseGateToken('', bound);
       for (const t of tokens) parseGateToken(t, bound);
     } catch (err) {
-      throw err instanceof UserError ? new InvalidArgumentError(err.message) : err;
+      throw err instanceof UserError ? new InvalidArgumentError(err.cliMessage) : err;
     }
     return [...prev, ...tokens];
   };

@@ -14,6 +14,7 @@ import { addPairOptions, runSettings, type PairOptionValues } from './options.js
 import { maplessNote } from './notes.js';
 import { makeProgress } from './progress.js';
 import { installSignalHandlers, watchFolder } from './signals.js';
+import { fidCommands } from './fid/command.js';
 
 /** review's defaults: NectarGAN's three losses plus SSIM, into ./nectar-loss-review. */
 const REVIEW_LOSSES = 'sobel,laplacian,l1,ssim';
@@ -410,6 +411,11 @@ function mergeCommand(program: Command): void {
     .action(
       async (files: string[], o: { json?: boolean; junit?: string; report?: string; plot?: string }) => {
         for (const f of [o.junit, o.report, o.plot]) if (f) watchFolder(path.dirname(f));
+        if (files.length && (await import('./fid/results.js')).isFidResults(files[0])) {
+          const { mergeFidResults } = await import('./fid/results.js');
+          process.stdout.write(mergeFidResults(files, Boolean(o.json)));
+          return;
+        }
         const { merge } = await import('./merge.js');
         const code = await merge(
           files,
@@ -471,6 +477,9 @@ export function buildProgram(): Command {
   calibrateCommand(program);
   reviewCommand(program);
   mergeCommand(program);
+  fidCommands(program, (code) => {
+    if (code) throw new Exit(code);
+  });
   backendsCommand(program);
   configCommand(program);
   for (const c of [program, ...program.commands]) addConfigOptions(c);
@@ -511,7 +520,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.USAGE;
     }
     if (err instanceof UserError) {
-      process.stderr.write(`nectar-loss: ${err.message}\n`);
+      process.stderr.write(`nectar-loss: ${err.cliMessage}\n`);
       return EXIT.USAGE;
     }
     process.stderr.write(

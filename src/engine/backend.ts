@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { BackendName } from '../model.js';
 import { cudaCaveat, isInstalled } from './libraries.js';
+import { importFile } from './load.js';
 
 export { BACKEND_NAMES, type BackendName } from '../model.js';
 
@@ -99,7 +99,7 @@ async function loadNativePackage(pkg: string): Promise<string | undefined> {
   if (!isInstalled(pkg)) return 'not installed';
   try {
     // Imported by resolved path so that the same lookup (node_modules, NODE_PATH) finds and loads it.
-    await import(pathToFileURL(require.resolve(pkg)).href);
+    await importFile(require.resolve(pkg));
     // tfjs types the factory as always there; it is null when no package registered it.
     const factory = (await core()).findBackendFactory('tensorflow') as unknown;
     if (factory) return undefined;

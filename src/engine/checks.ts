@@ -1,5 +1,8 @@
-import { UserError } from '../errors.js';
+import { option, said, UserError } from '../errors.js';
 import { LOSS_NAMES, lossTraits } from '../losses/registry.js';
+
+const MASKS = option('mask, ignore', '--mask, --ignore, --masks');
+const SHIFT = option('shiftTolerance', '--shift-tolerance');
 
 /**
  * Options that only some losses take, checked before any work: a mask restricts the mean of a per-pixel
@@ -11,13 +14,13 @@ export function checkLossTraits(losses: readonly string[], masked: boolean, shif
     const t = lossTraits(l);
     if (masked && !t.maskable)
       throw new UserError(
-        `${l} does not take a mask (--mask, --ignore, --masks): its value is not the mean of a per-pixel ` +
-          `map, so pixels cannot be left out of it`,
+        said`${l} does not take a mask (${MASKS}): its value is not the mean of a per-pixel map, so pixels cannot be left out of it`,
+        'BAD_OPTION',
       );
     if (shift > 0 && !t.shift)
       throw new UserError(
-        `${l} does not take --shift-tolerance: it is defined for ` +
-          `${LOSS_NAMES.filter((n) => lossTraits(n).shift).join(', ')} only`,
+        said`${l} does not take ${SHIFT}: it is defined for ${LOSS_NAMES.filter((n) => lossTraits(n).shift).join(', ')} only`,
+        'BAD_OPTION',
       );
   }
 }

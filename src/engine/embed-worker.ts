@@ -53,7 +53,7 @@ port.on('message', (m: EmbedRequest | 'close') => {
           type: 'failed',
           id: m.id,
           error: err instanceof Error ? err.message : String(err),
-          user: err instanceof UserError,
+          user: err instanceof UserError ? { cli: err.cliMessage, code: err.code } : undefined,
         } satisfies EmbedReply),
     )
     .finally(() => {

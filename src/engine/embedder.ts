@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import { UserError } from '../errors.js';
+import { option, UserError, type UserErrorCode } from '../errors.js';
 import type { EmbedInit, EmbedReply, EmbedRequest, Feature, Range, RawImage } from '../model.js';
 import { startWorker } from './threads.js';
 
@@ -26,7 +26,12 @@ export class Embedder {
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
       if (m.type === 'features') p?.resolve(m.features);
-      else p?.reject(m.user ? new UserError(m.error) : new Error(m.error));
+      else
+        p?.reject(
+          m.user
+            ? new UserError([option(m.error, m.user.cli)], m.user.code as UserErrorCode)
+            : new Error(m.error),
+        );
     });
     w.on('error', (err) => this.failAll(err));
     return w;

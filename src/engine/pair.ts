@@ -1,4 +1,4 @@
-import { SizeMismatchError, UserError } from '../errors.js';
+import { option, said, SizeMismatchError, UserError } from '../errors.js';
 import { decodeImage } from '../io/decode.js';
 import { writeAllOrNothing } from '../io/write.js';
 import { recycleMaps } from '../losses/wasm.js';
@@ -37,7 +37,7 @@ export interface PairInput {
   bytes: Buffer | string | DecodedImage;
   /** `real path/to/x.png`, `fake (stdin)` */
   label: string;
-  /** For the size-mismatch message. */
+  /** For the size-mismatch message, after the role (`real`/`expected`): the path, or what it is. */
   name: string;
 }
 
@@ -150,10 +150,17 @@ async function maskFor(
   const ignored = compared.length - count(compared);
   if (ignored === compared.length)
     throw new UserError(
-      `the masks and --ignore rectangles leave no pixel of the ${r.width}x${r.height} image to compare`,
+      said`the masks and ${IGNORE} rectangles leave no pixel of the ${r.width}x${r.height} image to compare`,
+      'BAD_MASK',
     );
   return { compared, ignored };
 }
+
+/** The two images and the options named in messages, in each entry point's words. */
+const REAL = option('expected', 'real');
+const FAKE = option('actual', 'fake');
+const RESIZE = option('resize: true', '--resize');
+const IGNORE = option('ignore', '--ignore');
 
 /** Decodes both images of a pair at once and checks (or, with --resize, fixes) their sizes. */
 async function decodePair(
@@ -170,13 +177,11 @@ async function decodePair(
   if (f.width !== r.width || f.height !== r.height) {
     if (!s.resize)
       throw new SizeMismatchError(
-        `size mismatch: real ${real.name} is ${r.width}x${r.height}, fake ${fake.name} is ` +
-          `${f.width}x${f.height} (--resize resizes fake to real's size)`,
+        said`size mismatch: ${REAL} ${real.name} is ${r.width}x${r.height}, ${FAKE} ${fake.name} is ${f.width}x${f.height} (${RESIZE} resizes ${FAKE} to ${REAL}'s size)`,
       );
     if (!isBytes(fake.bytes))
       throw new SizeMismatchError(
-        `size mismatch: real ${real.name} is ${r.width}x${r.height}, fake ${fake.name} is ` +
-          `${f.width}x${f.height}`,
+        said`size mismatch: ${REAL} ${real.name} is ${r.width}x${r.height}, ${FAKE} ${fake.name} is ${f.width}x${f.height}`,
       );
     f = await decodeImage(fake.bytes, {
       label: fake.label,
@@ -219,6 +224,7 @@ function checkSize(losses: LossDefinition[], r: DecodedImage): void {
       throw new UserError(
         `${l.name} needs images whose shorter side is at least ${l.minSide} px (${l.minSide - 1} or less is ` +
           `refused); this pair is ${r.width}x${r.height}`,
+        'IMAGE_TOO_SMALL',
       );
   }
 }
@@ -227,7 +233,7 @@ async function definitions(names: readonly string[]): Promise<LossDefinition[]> 
   return Promise.all(
     names.map(async (name) => {
       const loss = await loadLoss(name);
-      if (!loss) throw new UserError(`unknown loss '${name}'`);
+      if (!loss) throw new UserError(`unknown loss '${name}'`, 'BAD_OPTION');
       return loss;
     }),
   );

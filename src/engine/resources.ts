@@ -49,7 +49,7 @@ export class LossResources {
       const need = loss.requires;
       if (!need || this.ctx[need]) continue;
       const file = this.files[need];
-      if (!file) throw new UserError(`the ${loss.name} loss needs ${need} weights`);
+      if (!file) throw new UserError(`the ${loss.name} loss needs ${need} weights`, 'NO_WEIGHTS');
       if (!this.loading.has(need))
         this.loading.set(
           need,

@@ -45,7 +45,8 @@ export type RowsModule = {
 };
 
 export async function rowsModule(name: string): Promise<RowsModule> {
-  return (await import(`../losses/${name}.js`)) as RowsModule;
+  const file = `../losses/${name}.js`; // a variable: the CommonJS build require()s it as it is
+  return (await import(file)) as RowsModule;
 }
 
 let worker: Worker | undefined;

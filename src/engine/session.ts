@@ -203,18 +203,18 @@ async function activate(e: Engine, requested: BackendName): Promise<string> {
   if (e.backend && (e.backend.requested === requested || requested === 'auto')) return e.backend.active;
   const { useBackend } = await import('./backend.js');
   const active = await useBackend(requested).catch((err: Error) => {
-    throw new UserError(err.message);
+    throw new UserError(err.message, 'BACKEND_UNAVAILABLE');
   });
   e.backend = { requested, active };
   return active;
 }
 
 function inputOf(role: 'expected' | 'actual', x: ImageInput) {
-  if (typeof x === 'string') return { bytes: x, label: `${role} ${x}`, name: `${role} ${x}` };
+  if (typeof x === 'string') return { bytes: x, label: `${role} ${x}`, name: x };
   if (x instanceof Uint8Array)
-    return { bytes: Buffer.from(x.buffer, x.byteOffset, x.byteLength), label: role, name: role };
+    return { bytes: Buffer.from(x.buffer, x.byteOffset, x.byteLength), label: role, name: '(encoded image)' };
   const pixels: DecodedImage = fromPixels(x.data, x.width, x.height, x.channels ?? 4);
-  return { bytes: pixels, label: role, name: role };
+  return { bytes: pixels, label: role, name: '(pixels)' };
 }
 
 type Evaluated = Awaited<ReturnType<(typeof import('./pair.js'))['evaluatePair']>>;
@@ -277,17 +277,17 @@ function verdict(g: Gate, values: Record<string, number>, stats: Record<string, 
 function ppdOption(ppd: number | undefined): number {
   if (ppd === undefined) return DEFAULTS.compute.ppd;
   if (!Number.isFinite(ppd) || ppd <= 0)
-    throw new UserError('ppd: expected a positive number of pixels per degree');
+    throw new UserError('ppd: expected a positive number of pixels per degree', 'BAD_OPTION');
   return ppd;
 }
 
 function settingsOf(o: CompareImagesOptions): Settings {
   const losses =
     o.loss === undefined ? [...DEFAULTS.losses] : typeof o.loss === 'string' ? [o.loss] : [...o.loss];
-  if (!losses.length) throw new UserError('loss: name at least one loss');
+  if (!losses.length) throw new UserError('loss: name at least one loss', 'BAD_OPTION');
   for (const l of losses)
     if (!(LOSS_NAMES as readonly string[]).includes(l))
-      throw new UserError(`unknown loss '${l}' (choose from ${LOSS_NAMES.join(', ')})`);
+      throw new UserError(`unknown loss '${l}' (choose from ${LOSS_NAMES.join(', ')})`, 'BAD_OPTION');
   const gates = [
     ...gatesOf(gateMap(o.max as GateInput, 'max', 'max'), 'max', losses, 'first'),
     ...gatesOf(gateMap(o.min as GateInput, 'min', 'min'), 'min', losses, 'first'),
@@ -295,17 +295,20 @@ function settingsOf(o: CompareImagesOptions): Settings {
   checkGates(gates, losses);
   const shift = o.shiftTolerance ?? 0;
   if (!Number.isInteger(shift) || shift < 0 || shift > MAX_SHIFT)
-    throw new UserError(`shiftTolerance: expected a whole number of pixels from 0 to ${MAX_SHIFT}`);
+    throw new UserError(
+      `shiftTolerance: expected a whole number of pixels from 0 to ${MAX_SHIFT}`,
+      'BAD_OPTION',
+    );
   const ignore = (o.ignore ?? []).map(rectOf);
   checkLossTraits(losses, o.mask !== undefined || ignore.length > 0, shift);
   const range = o.range ?? DEFAULTS.compute.range;
-  if (!RANGES.includes(range)) throw new UserError(`range: choose from ${RANGES.join(', ')}`);
+  if (!RANGES.includes(range)) throw new UserError(`range: choose from ${RANGES.join(', ')}`, 'BAD_OPTION');
   const backend = o.backend ?? DEFAULTS.compute.backend;
   if (!BACKEND_NAMES.includes(backend))
-    throw new UserError(`backend: choose from ${BACKEND_NAMES.join(', ')}`);
+    throw new UserError(`backend: choose from ${BACKEND_NAMES.join(', ')}`, 'BAD_OPTION');
   const colormap = o.colormap;
   if (colormap !== undefined && !COLORMAPS.includes(colormap))
-    throw new UserError(`colormap: choose from ${COLORMAPS.join(', ')}`);
+    throw new UserError(`colormap: choose from ${COLORMAPS.join(', ')}`, 'BAD_OPTION');
   return {
     losses,
     gates,
@@ -334,6 +337,9 @@ function settingsOf(o: CompareImagesOptions): Settings {
 function rectOf(r: Rect | string): Rect {
   const n = typeof r === 'string' ? r.split(',').map((s) => Number(s.trim())) : [r.x, r.y, r.width, r.height];
   if (n.length !== 4 || n.some((x) => !Number.isSafeInteger(x) || x < 0) || n[2]! < 1 || n[3]! < 1)
-    throw new UserError(`ignore: expected x,y,w,h in whole pixels (w, h at least 1), e.g. 0,0,120,40`);
+    throw new UserError(
+      `ignore: expected x,y,w,h in whole pixels (w, h at least 1), e.g. 0,0,120,40`,
+      'BAD_OPTION',
+    );
   return { x: n[0]!, y: n[1]!, width: n[2]!, height: n[3]! };
 }

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { findableLibraries, isInstalled } from './libraries.js';
+import { importFile } from './load.js';
 
 /**
  * WebGPU through Dawn: the npm package `webgpu` (Dawn's Node bindings, prebuilt for Linux, macOS and
@@ -151,7 +152,7 @@ export function installWebgpu(): Promise<void> {
 }
 
 async function install(): Promise<void> {
-  const { create, globals } = (await import(pathToFileURL(require.resolve('webgpu')).href)) as {
+  const { create, globals } = (await importFile(require.resolve('webgpu'))) as {
     create: (o: string[]) => unknown;
     globals: object;
   };

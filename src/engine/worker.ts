@@ -6,6 +6,7 @@
  * Protocol: WorkerRequest in, WorkerReply out (src/model.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { cliText } from '../errors.js';
 import { readPairInputs } from '../io/input.js';
 import type { Job, WorkerInit, WorkerReply, WorkerRequest } from '../model.js';
 import { useBackend } from './backend.js';
@@ -52,7 +53,8 @@ async function compare(job: Job): Promise<WorkerReply> {
     return {
       type: 'failed',
       id: job.id,
-      error: err instanceof Error ? err.message : String(err),
+      // Batch workers serve the CLI: a failed pair is reported in its words (flags, not options).
+      error: cliText(err),
       ms: performance.now() - t0,
     };
   }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { lilconfig } from 'lilconfig';
 import type { z } from 'zod';
 import { CONFIG_FILES, CONFIG_KEY, configSchema, type ProjectConfig } from '../config.js';
-import { UserError } from '../errors.js';
+import { option, said, UserError } from '../errors.js';
 import { LOSS_NAMES } from '../losses/registry.js';
 import { COLORMAPS } from './colormap.js';
 
@@ -65,7 +65,7 @@ function issueLine(error: z.ZodError, content: unknown): string {
 /** Validates a config's content; `where` names it in the one-line error (a file path, `gates.txt header`). */
 export function validateConfig(content: unknown, where: string): ProjectConfig {
   const r = projectSchema().safeParse(content ?? {});
-  if (!r.success) throw new UserError(`${where}: ${issueLine(r.error, content)}`);
+  if (!r.success) throw new UserError(`${where}: ${issueLine(r.error, content)}`, 'BAD_CONFIG');
   return r.data;
 }
 
@@ -84,7 +84,11 @@ export async function loadConfig(q: ConfigQuery = {}): Promise<LoadedConfig> {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const why = e.code === 'ENOENT' ? 'no such file' : e.message.split('\n')[0];
-    throw new UserError(`${q.file ? `--config ${shown}` : shown}: cannot read it: ${why}`);
+    const named = q.file ? said`${option('config: ', '--config ')}${shown}` : said`${shown}`;
+    throw new UserError(
+      said`${named}: cannot read it: ${why}`,
+      e.code === 'ENOENT' ? 'ENOENT' : 'BAD_CONFIG',
+    );
   }
   if (!found) return { file: null, config: {} };
   const where = path.relative(cwd, found.filepath) || found.filepath;

@@ -1,5 +1,6 @@
 import { sharp } from './sharp.js';
-import { UserError } from '../errors.js';
+import { option, said, UserError } from '../errors.js';
+import { fileProblem } from './input.js';
 import { DEFAULTS, type DecodedImage } from '../model.js';
 
 export type { DecodedImage } from '../model.js';
@@ -15,6 +16,8 @@ export interface DecodeOptions {
 
 /** sharp's own default limit (see model.ts). */
 export const DEFAULT_MAX_PIXELS = DEFAULTS.maxPixels;
+
+const MAX_PIXELS = option('maxPixels', '--max-pixels');
 
 /**
  * Decodes like PIL's `Image.open(p).convert('RGB')`, which NectarGAN's dataset uses: pixel values as stored,
@@ -32,8 +35,8 @@ export async function decodeImage(input: Buffer | string, opts: DecodeOptions): 
     // Checked from the header alone, so a forged 200000x200000 PNG is refused before any allocation.
     if (pixels > limit)
       throw new UserError(
-        `${opts.label}: ${meta.width}x${meta.height} is ${pixels} pixels, over the limit of ${limit} ` +
-          `(--max-pixels raises it)`,
+        said`${opts.label}: ${meta.width}x${meta.height} is ${pixels} pixels, over the limit of ${limit} (${MAX_PIXELS} raises it)`,
+        'TOO_MANY_PIXELS',
       );
     const sixteen = meta.depth === 'ushort';
     // failOn 'error' also rejects truncated data (sharp's levels: none < truncated < error < warning).
@@ -62,7 +65,11 @@ export async function decodeImage(input: Buffer | string, opts: DecodeOptions): 
     };
   } catch (err) {
     if (err instanceof UserError) throw err;
-    throw new UserError(`${opts.label}: cannot decode image (${conciseSharpError(err)})`);
+    // A path that is not a readable file says so, as the CLI's input check does ("no such file").
+    const problem = typeof input === 'string' ? await fileProblem(input, opts.label) : undefined;
+    throw (
+      problem ?? new UserError(`${opts.label}: cannot decode image (${conciseSharpError(err)})`, 'BAD_IMAGE')
+    );
   }
 }
 
@@ -86,6 +93,7 @@ export function fromPixels(data: Uint8Array, width: number, height: number, chan
   if (!Number.isSafeInteger(n) || n < 1 || data.length !== n * channels)
     throw new UserError(
       `pixels: ${data.length} bytes is not ${width}x${height}x${channels} (8-bit RGB or RGBA expected)`,
+      'BAD_IMAGE',
     );
   let samples: Uint8Array;
   if (channels === 3) samples = data;

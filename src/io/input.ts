@@ -12,24 +12,38 @@ export async function readInput(arg: string, role: 'real' | 'fake'): Promise<Buf
     const chunks: Buffer[] = [];
     for await (const c of process.stdin) chunks.push(c as Buffer);
     const buf = Buffer.concat(chunks);
-    if (!buf.length) throw new UserError(`${role} (stdin): no data on standard input`);
+    if (!buf.length) throw new UserError(`${role} (stdin): no data on standard input`, 'BAD_IMAGE');
     return buf;
   }
+  const problem = await fileProblem(arg, `${role} ${arg}`);
+  if (problem) throw problem;
+  return arg;
+}
+
+/**
+ * Why an image path cannot be read (missing, a folder, a special file, empty, unreadable), as a UserError
+ * whose message starts with `label`; undefined when it looks like a readable file.
+ */
+export async function fileProblem(file: string, label: string): Promise<UserError | undefined> {
   try {
-    const st = await stat(arg);
-    if (st.isDirectory()) throw new UserError(`${role} ${arg}: is a directory, not an image`);
+    const st = await stat(file);
+    if (st.isDirectory()) return new UserError(`${label}: is a directory, not an image`, 'BAD_IMAGE');
     // Never opened: reading a FIFO would wait for a writer, a device could stream forever.
     if (!st.isFile())
-      throw new UserError(
-        `${role} ${arg}: ${special(st)}, not an image ` +
+      return new UserError(
+        `${label}: ${special(st)}, not an image ` +
           `file${st.isFIFO() ? ' (to read a stream, give - and pipe it to standard input)' : ''}`,
+        'BAD_IMAGE',
       );
-    if (st.size === 0) throw new UserError(`${role} ${arg}: empty file`);
-    await access(arg, constants.R_OK);
-    return arg;
+    if (st.size === 0) return new UserError(`${label}: empty file`, 'BAD_IMAGE');
+    await access(file, constants.R_OK);
+    return undefined;
   } catch (err) {
-    if (err instanceof UserError) throw err;
-    throw new UserError(`${role} ${arg}: ${await why(arg, err)}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    return new UserError(
+      `${label}: ${await why(file, err)}`,
+      code === 'ENOENT' ? 'ENOENT' : code === 'EACCES' ? 'EACCES' : 'BAD_IMAGE',
+    );
   }
 }
 

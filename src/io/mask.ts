@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { UserError } from '../errors.js';
+import { option, said, UserError } from '../errors.js';
 import type { Rect } from '../model.js';
 import { conciseSharpError } from './decode.js';
 import { sharp } from './sharp.js';
@@ -20,9 +20,12 @@ export async function compareMask(
   return mask;
 }
 
+/** The image a mask must match, as each entry point calls it. */
+const REAL = option('the expected image', 'the real image');
+
 async function readMask(file: string, W: number, H: number): Promise<Uint8Array> {
   let out: { data: Buffer; info: { width: number; height: number } };
-  if (!existsSync(file)) throw new UserError(`mask ${file}: no such file`);
+  if (!existsSync(file)) throw new UserError(`mask ${file}: no such file`, 'ENOENT');
   try {
     out = await sharp(file, { failOn: 'error' })
       .removeAlpha()
@@ -30,12 +33,12 @@ async function readMask(file: string, W: number, H: number): Promise<Uint8Array>
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
   } catch (err) {
-    throw new UserError(`mask ${file}: cannot decode image (${conciseSharpError(err)})`);
+    throw new UserError(`mask ${file}: cannot decode image (${conciseSharpError(err)})`, 'BAD_MASK');
   }
   if (out.info.width !== W || out.info.height !== H)
     throw new UserError(
-      `mask ${file} is ${out.info.width}x${out.info.height}, the real image is ${W}x${H}: a mask must have ` +
-        `the real image's size`,
+      said`mask ${file} is ${out.info.width}x${out.info.height}, ${REAL} is ${W}x${H}: a mask must have ${REAL}'s size`,
+      'BAD_MASK',
     );
   return out.data;
 }

@@ -4,6 +4,9 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { tempPath } from './temp.js';
 
+/** An output that could not be written (or removed). */
+const failed = (message: string) => new UserError(message, 'WRITE_FAILED');
+
 /** The folders of `dir` that do not exist yet, `dir` first (an ancestor that is a file: ENOTDIR). */
 function missingLevels(dir: string): string[] {
   const missing: string[] = [];
@@ -47,7 +50,7 @@ export function checkCreatable(dir: string, what: string): void {
     rmdirSync(top);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new UserError(`${what}: cannot create folder ${dir} (${code})`);
+    throw failed(`${what}: cannot create folder ${dir} (${code})`);
   }
 }
 
@@ -65,7 +68,7 @@ export function writeAllOrNothing(dir: string, files: FileToWrite[], what = `--o
   try {
     makeDirs(dir);
   } catch (err) {
-    throw new UserError(
+    throw failed(
       `${what}: cannot create folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
     );
   }
@@ -92,9 +95,7 @@ export function writeAllOrNothing(dir: string, files: FileToWrite[], what = `--o
     for (const s of staged) rmSync(s.tmp, { force: true });
     for (const d of done) rmSync(d, { force: true });
     for (const m of made.reverse()) removeEmpty(m.leaf, m.top);
-    throw new UserError(
-      `${what}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-    );
+    throw failed(`${what}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
 }
 
@@ -122,7 +123,7 @@ export function copyAtomic(src: string, dest: string, what: string): void {
     renameSync(tmp, dest);
   } catch (err) {
     rmSync(tmp, { force: true });
-    throw new UserError(
+    throw failed(
       `${what}: cannot copy ${src} to ${dest} ` +
         `(${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
     );
@@ -151,7 +152,7 @@ export function removeAllOrNothing(dir: string, files: string[], what: string): 
     for (const m of moved.reverse()) renameSync(m.to, m.from);
     rmSync(stash, { recursive: true, force: true });
     const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new UserError(`${what}: cannot remove (${why}); nothing was removed`);
+    throw failed(`${what}: cannot remove (${why}); nothing was removed`);
   }
   rmSync(stash, { recursive: true, force: true });
   for (const f of files) removeEmptyBelow(path.dirname(f), dir);

@@ -22,6 +22,7 @@ import {
 
 export type { LossSnapshotOptions } from './snapshot.js';
 export { compareImages, disposeEngine } from '../engine/session.js';
+export { UserError } from '../errors.js';
 
 /** The matcher, for `expect.extend({ toMatchLossSnapshot })`; await it. */
 export function toMatchLossSnapshot(

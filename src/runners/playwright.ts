@@ -7,19 +7,21 @@
  *   await expect(page).toMatchLossSnapshot('home.png', { loss: 'sobel', max: { 'sobel.p99': 0.3 } });
  *
  * Baselines follow the project's snapshot path template (testInfo.snapshotPath(name, { kind: 'screenshot' }),
- * as toHaveScreenshot's) and --update-snapshots; a failure attaches `<name>-expected.png`,
- * `<name>-actual.png` and `<name>-diff.png`, which the HTML report shows in its image diff viewer.
+ * as toHaveScreenshot's) and --update-snapshots; a failure writes `<name>-expected.png`, `<name>-actual.png`
+ * and `<name>-diff.png` under testInfo.outputPath() and attaches them by path, as toHaveScreenshot does (the
+ * HTML report shows them in its image diff viewer).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, type Locator, type Page, type PageScreenshotOptions, type TestInfo } from '@playwright/test';
 import type { CompareImagesOptions, ImageComparison } from '../engine/session.js';
-import { SizeMismatchError, UserError } from '../errors.js';
+import { isImageError, SizeMismatchError } from '../errors.js';
 import { asPng } from '../io/png.js';
 import { writeAllOrNothing } from '../io/write.js';
 import { slug, type LossSnapshotOptions } from './snapshot.js';
 
 export { compareImages, disposeEngine } from '../engine/session.js';
+export { UserError } from '../errors.js';
 
 /** Options: compareImages' (the CLI's flag names), and the screenshot's for a page or locator. */
 export interface PlaywrightLossSnapshotOptions extends Omit<
@@ -97,7 +99,7 @@ async function imageOf(
 }
 
 function write(file: string, bytes: Buffer): void {
-  writeAllOrNothing(path.dirname(file), [{ name: path.basename(file), bytes }]);
+  writeAllOrNothing(path.dirname(file), [{ name: path.basename(file), bytes }], path.dirname(file));
 }
 
 async function compare(
@@ -114,12 +116,15 @@ async function compare(
     const c = await compareImages(baseline, actual, { ...gated, diff: 'failure', stats: false });
     return { pass: c.pass, why: c.failures.map((f) => `  ${f}`).join('\n'), rewritable: true, comparison: c };
   } catch (err) {
-    if (!(err instanceof UserError)) throw err;
+    if (!isImageError(err)) throw err;
     return { pass: false, why: `  ${err.message}`, rewritable: err instanceof SizeMismatchError };
   }
 }
 
-/** The three images under the names the HTML report pairs up in its diff viewer. */
+/**
+ * The three images, as toHaveScreenshot leaves them: written under testInfo.outputPath() (`test-results/…`,
+ * which CI jobs upload) and attached by path under the names the HTML report pairs up in its diff viewer.
+ */
 async function attach(
   info: TestInfo,
   stem: string,
@@ -127,8 +132,17 @@ async function attach(
   actual: Buffer,
   c: ImageComparison | undefined,
 ): Promise<void> {
-  const png = 'image/png';
-  await info.attach(`${stem}-expected.png`, { path: baseline, contentType: png });
-  await info.attach(`${stem}-actual.png`, { body: actual, contentType: png });
-  if (c?.diff) await info.attach(`${stem}-diff.png`, { body: c.diff, contentType: png });
+  const dir = path.dirname(info.outputPath(`${stem}-actual.png`));
+  const base = path.basename(stem);
+  const files = [
+    { name: `${base}-expected.png`, bytes: readFileSync(baseline) },
+    { name: `${base}-actual.png`, bytes: actual },
+    ...(c?.diff ? [{ name: `${base}-diff.png`, bytes: c.diff }] : []),
+  ];
+  writeAllOrNothing(dir, files, dir);
+  for (const f of files)
+    await info.attach(`${stem}${f.name.slice(base.length)}`, {
+      path: path.join(dir, f.name),
+      contentType: 'image/png',
+    });
 }

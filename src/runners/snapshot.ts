@@ -1,9 +1,9 @@
-import { appendFileSync, existsSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import type { CompareImagesOptions, ImageComparison } from '../engine/session.js';
 import { better } from '../engine/decide/gates.js';
-import { SizeMismatchError, UserError } from '../errors.js';
+import { isImageError, SizeMismatchError, UserError } from '../errors.js';
 import { asPng } from '../io/png.js';
 import { writeAllOrNothing } from '../io/write.js';
 import type { ImageInput } from '../model.js';
@@ -99,7 +99,10 @@ function withDefaultGate(o: LossSnapshotOptions): LossSnapshotOptions {
   if (o.max !== undefined || o.min !== undefined) return o;
   const first = typeof o.loss === 'string' ? o.loss : (o.loss?.[0] ?? 'sobel');
   if (better(first) === 'higher')
-    throw new UserError(`${first} is higher-is-better: give min (e.g. { loss: '${first}', min: 0.99 })`);
+    throw new UserError(
+      `${first} is higher-is-better: give min (e.g. { loss: '${first}', min: 0.99 })`,
+      'BAD_OPTION',
+    );
   return { ...o, max: 0 };
 }
 
@@ -129,7 +132,7 @@ export async function matchLossSnapshot(
         `No baseline ${rel}: new snapshots are not written in CI (${hints.ci}). Run without it, or ${update}.`,
       );
     }
-    writeAllOrNothing(p.dir, [{ name: path.basename(p.baseline), bytes: await asPng(received) }]);
+    writeAllOrNothing(p.dir, [{ name: path.basename(p.baseline), bytes: await asPng(received) }], p.dir);
     count(state, 'added', id);
     return { pass: true, message: () => `wrote ${rel}` };
   }
@@ -144,23 +147,34 @@ export async function matchLossSnapshot(
       stats: false,
     });
   } catch (err) {
-    if (!(err instanceof UserError)) throw err;
+    if (!isImageError(err)) throw err;
     result = err.message;
     rewritable = err instanceof SizeMismatchError;
   }
   if (typeof result !== 'string' && result.pass) {
-    rmSync(p.diff, { force: true });
+    removeDiff(p.diff);
     count(state, 'matched', id);
     return { pass: true, message: () => `${rel} matches` };
   }
   if (mode === 'all' && rewritable) {
-    writeAllOrNothing(p.dir, [{ name: path.basename(p.baseline), bytes: await asPng(received) }]);
-    rmSync(p.diff, { force: true });
+    writeAllOrNothing(p.dir, [{ name: path.basename(p.baseline), bytes: await asPng(received) }], p.dir);
+    removeDiff(p.diff);
     count(state, 'updated', id);
     return { pass: true, message: () => `updated ${rel}` };
   }
   count(state, 'unmatched', id);
   return fail(failureMessage(rel, result, p.diff, update));
+}
+
+/** Removes a stale diff, and its folder when that leaves it empty (as jest-image-snapshot leaves none). */
+function removeDiff(diff: string): void {
+  rmSync(diff, { force: true });
+  const dir = path.dirname(diff);
+  try {
+    if (readdirSync(dir).length === 0) rmdirSync(dir);
+  } catch {
+    // Absent, or not ours to remove: nothing to clean.
+  }
 }
 
 const fail = (text: string): MatcherResult => ({ pass: false, message: () => text });
@@ -175,7 +189,8 @@ function failureMessage(
   if (typeof result === 'string') return `Image does not match ${rel}: ${result}. Update it ${update}.`;
   const lines = [`Image does not match ${rel} (nectar-loss):`, ...result.failures.map((f) => `  ${f}`)];
   if (result.diff) {
-    writeAllOrNothing(path.dirname(diffPath), [{ name: path.basename(diffPath), bytes: result.diff }]);
+    const diffDir = path.dirname(diffPath);
+    writeAllOrNothing(diffDir, [{ name: path.basename(diffPath), bytes: result.diff }], diffDir);
     lines.push(
       `Diff (${result.diffLoss} heatmap, bright = differs): ${path.relative(process.cwd(), diffPath)}`,
     );

@@ -12,7 +12,7 @@
 import type {} from 'vitest';
 import type { ImageInput } from '../model.js';
 import type { CompareImagesOptions } from '../engine/session.js';
-import { UserError } from '../errors.js';
+import { isImageError } from '../errors.js';
 import {
   matchLossSnapshot,
   type LossSnapshotOptions,
@@ -23,6 +23,7 @@ import {
 
 export type { LossSnapshotOptions } from './snapshot.js';
 export { compareImages, disposeEngine } from '../engine/session.js';
+export { UserError } from '../errors.js';
 
 /** The matcher, for `expect.extend({ toMatchLossSnapshot })`; await it. */
 export function toMatchLossSnapshot(
@@ -69,7 +70,7 @@ export async function nectarLossComparator(
     if (r.pass) return { pass: true, diff: null, message: null };
     return { pass: false, diff: r.diff ? await rgba(r.diff) : null, message: r.failures.join('; ') };
   } catch (err) {
-    if (!(err instanceof UserError)) throw err;
+    if (!isImageError(err)) throw err;
     return { pass: false, diff: null, message: err.message };
   }
 }

@@ -34,6 +34,11 @@ test('the tarball holds the built library, binary and weights, no test, fixture 
     'dist/src/index.d.ts',
     'dist/asm/ssim-map.wasm',
     'dist/asm/shift-min.wasm',
+    // The CommonJS build (require()), its types, and the folder's "type": "commonjs".
+    'dist/cjs/index.js',
+    'dist/cjs/index.d.ts',
+    'dist/cjs/package.json',
+    'dist/cjs/runners/jest.js',
   ]) {
     assert.ok(paths.includes(p), `${p} is shipped`);
   }

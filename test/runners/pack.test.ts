@@ -10,7 +10,18 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fixture, packInto, REFERENCE, ROOT } from '../helpers.js';
-import { CHROMIUM, copySample, JEST, NO_CHROMIUM, node, PLAYWRIGHT, TMP, VITEST } from './sample.js';
+import {
+  CHROMIUM,
+  copySample,
+  JEST,
+  JEST_CJS,
+  NO_CHROMIUM,
+  node,
+  PLAYWRIGHT,
+  snapshotSteps,
+  TMP,
+  VITEST,
+} from './sample.js';
 
 const CASE = REFERENCE.cases.facade256!;
 let project = '';
@@ -117,6 +128,79 @@ describe('packed package', { concurrency: 3 }, () => {
       r = await node([...args], dir);
       assert.equal(r.code, 0, r.out);
     }
+  });
+
+  test('require() of every entry point from the installed package, with no flag', (t) => {
+    if (why) return t.skip(why);
+    const probe = `const entries = ['nectar-loss', 'nectar-loss/jest', 'nectar-loss/vitest',
+        'nectar-loss/playwright', 'nectar-loss/reporter'];
+      const m = entries.map((e) => require(e));
+      const real = ${JSON.stringify(fixture(CASE.real))}, fake = ${JSON.stringify(fixture(CASE.fake))};
+      const lib = m[0];
+      console.log(JSON.stringify({
+        kinds: [typeof lib.sobel, typeof lib.compareImages, ...m.slice(1, 4).map((x) => typeof x.toMatchLossSnapshot),
+          typeof m[4].default],
+        files: entries.map((e) => require.resolve(e).split('node_modules/nectar-loss/')[1]),
+      }));
+      lib.compareImages(real, fake, { loss: 'sobel' }).then((r) => console.log(r.values.sobel));
+      lib.compareImages(real, 'missing.png').catch((e) =>
+        console.log(e instanceof lib.UserError, e.code, e.message));`;
+    const r = spawnSync(process.execPath, ['-e', probe], {
+      cwd: project,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const [first, ...rest] = r.stdout.trim().split('\n');
+    const o = JSON.parse(first!) as { kinds: string[]; files: string[] };
+    assert.deepEqual(o.kinds, Array(6).fill('function'));
+    assert.deepEqual(o.files, [
+      'dist/cjs/index.js',
+      'dist/cjs/runners/jest.js',
+      'dist/cjs/runners/vitest.js',
+      'dist/cjs/runners/playwright.js',
+      'dist/cjs/runners/reporter.js',
+    ]);
+    // The missing file's rejection comes first (no decoding); then PyTorch's sobel mean.
+    assert.match(rest[0]!, /^true ENOENT actual missing\.png: no such file$/);
+    const want = CASE.losses.sobel!.unit.mean;
+    assert.ok(Math.abs(Number(rest[1]) - want) < 1e-5 * want, `${rest[1]} vs torch ${want}`);
+  });
+
+  test('the CommonJS types (jest, playwright, the library) compile in a strict NodeNext CommonJS project', (t) => {
+    if (why) return t.skip(why);
+    const dir = path.join(project, 'types-cjs');
+    mkdirSync(dir);
+    copyFileSync(path.join(ROOT, 'test/runners/jest-cjs-sample/types.ts'), path.join(dir, 'jest.ts'));
+    // Playwright's sample types, as ESM syntax compiled to require() here (the 'require' condition's types).
+    copyFileSync(path.join(ROOT, 'test/runners/playwright-sample/types.ts'), path.join(dir, 'playwright.ts'));
+    writeFileSync(path.join(dir, 'package.json'), '{ "type": "commonjs" }\n');
+    writeFileSync(
+      path.join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
+        },
+        include: ['*.ts'],
+      }),
+    );
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], {
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+  });
+
+  test('a CommonJS Jest project, plain jest with no NODE_OPTIONS: writes, passes, fails, -u, --ci', async (t) => {
+    if (why) return t.skip(why);
+    const dir = copySample('jest-cjs-sample', project);
+    assert.ok(!existsSync(path.join(dir, 'node_modules/nectar-loss')), 'resolves the installed package');
+    await snapshotSteps(dir, (args, env) => node([...JEST_CJS, ...args], dir, env), 'image-test-js');
   });
 
   test(

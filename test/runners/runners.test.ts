@@ -5,15 +5,21 @@
  * rewrites, CI mode fails on a missing baseline. Expected values: PyTorch's (fixtures/reference).
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fixture, REFERENCE } from '../helpers.js';
-import { CHROMIUM, copySample, JEST, NO_CHROMIUM, node, PLAYWRIGHT, VITEST, type Run } from './sample.js';
+import {
+  CHROMIUM,
+  copySample,
+  JEST,
+  NO_CHROMIUM,
+  node,
+  PLAYWRIGHT,
+  snapshotSteps,
+  VITEST,
+  type Run,
+} from './sample.js';
 
-const CASE = REFERENCE.cases.facade256!;
-/** PyTorch's sobel mean of the facade pair, as the failure message writes it (float32, shortest). */
-const SOBEL = CASE.losses.sobel!.unit.mean;
 const made: string[] = [];
 after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
@@ -23,48 +29,6 @@ const sample = (name: string) => {
   return dir;
 };
 const expectCode = (r: Run, code: number, what: string) => assert.equal(r.code, code, `${what}:\n${r.out}`);
-const sobelIn = (out: string) => Number(/sobel (\d\.\d+) > 0\.01/.exec(out)?.[1]);
-
-/** The Jest and Vitest node samples: the same five steps on `current.png`. */
-async function snapshotSteps(
-  dir: string,
-  run: (args: string[], env?: Record<string, string>) => Promise<Run>,
-  file: string,
-) {
-  const snaps = path.join(dir, '__image_snapshots__');
-  const baseline = path.join(snaps, `${file}-facade-matches-its-baseline-1.png`);
-  const diff = path.join(snaps, '__diff_output__', `${file}-facade-matches-its-baseline-1-diff.png`);
-  copyFileSync(fixture(CASE.real), path.join(dir, 'current.png'));
-  let r = await run([]);
-  expectCode(r, 0, 'first run');
-  assert.match(r.out, /1 (snapshot )?written/);
-  assert.deepEqual(readFileSync(baseline), readFileSync(fixture(CASE.real)), 'the baseline is the image');
-  expectCode(await run([]), 0, 'same image');
-  copyFileSync(fixture(CASE.fake), path.join(dir, 'current.png'));
-  r = await run([]);
-  expectCode(r, 1, 'changed image');
-  assert.match(r.out, /Image does not match __image_snapshots__\/.*\.png \(nectar-loss\):/);
-  assert.ok(Math.abs(sobelIn(r.out) - SOBEL) < 1e-5 * SOBEL, `sobel in the message vs torch ${SOBEL}`);
-  assert.match(r.out, /1 (snapshot )?failed/);
-  assert.ok(existsSync(diff), 'the diff is written beside the baseline');
-  r = await run(['-u']);
-  expectCode(r, 0, 'update');
-  assert.match(r.out, /1 (snapshot )?updated/);
-  assert.deepEqual(readFileSync(baseline), readFileSync(fixture(CASE.fake)), 'the baseline is rewritten');
-  assert.ok(!existsSync(diff), 'the stale diff is removed');
-  // A baseline no test uses: the reporter lists it.
-  copyFileSync(baseline, path.join(snaps, `${file}-deleted-test-1.png`));
-  rmSync(baseline);
-  r = await run(['--ci'], { CI: 'true' });
-  expectCode(r, 1, 'CI with a missing baseline');
-  assert.match(r.out, /No baseline __image_snapshots__\/.*: new snapshots are not written in CI/);
-  assert.ok(!existsSync(baseline), 'CI writes no baseline');
-  assert.match(
-    r.out,
-    new RegExp(`1 baseline\\(s\\) no test used:\\n\\s+__image_snapshots__/${file}-deleted`),
-  );
-}
-
 // The samples are independent processes that mostly wait (browsers, bundlers): run side by side.
 describe('runners', { concurrency: 4 }, () => {
   test('jest: nectar-loss/jest writes, passes, fails with the metric and a diff, updates, fails in CI', async () => {
@@ -109,7 +73,7 @@ describe('runners', { concurrency: 4 }, () => {
   );
 
   test(
-    'playwright: nectar-loss/playwright follows --update-snapshots and attaches expected/actual/diff',
+    'playwright: nectar-loss/playwright follows --update-snapshots; expected/actual/diff on disk, attached by path',
     { skip: NO_CHROMIUM },
     async () => {
       const dir = sample('playwright-sample');
@@ -129,14 +93,32 @@ describe('runners', { concurrency: 4 }, () => {
       r = await run();
       expectCode(r, 1, 'changed page');
       assert.match(r.out, /Screenshot does not match .*box\.png \(nectar-loss\):\n\s+l1 0\.\d+ > 0\.01/);
+      // The json reporter lists the three attachments by path, under the test's output folder.
       const results = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as {
         suites: {
-          specs: { tests: { results: { attachments: { name: string; contentType: string }[] }[] }[] }[];
+          specs: { tests: { results: { attachments: { name: string; path?: string }[] }[] }[] }[];
         }[];
       };
-      const names = results.suites[0]!.specs[0]!.tests[0]!.results[0]!.attachments.map((a) => a.name);
+      const attached = results.suites[0]!.specs[0]!.tests[0]!.results[0]!.attachments;
+      const outputs = path.join(dir, 'test-results');
+      for (const n of ['box-expected.png', 'box-actual.png', 'box-diff.png']) {
+        const a = attached.find((x) => x.name === n);
+        assert.ok(a?.path, `${n} attached by path: ${JSON.stringify(attached)}`);
+        // attach() copies a path it is given into the output folder under a hashed name.
+        assert.ok(a.path.startsWith(outputs + path.sep) && existsSync(a.path), `${a.path} in test-results/`);
+      }
+      // The line reporter attaches nothing anywhere: the files are on disk, as toHaveScreenshot's.
+      r = await run(['--reporter=line']);
+      expectCode(r, 1, 'changed page, line reporter');
+      const written = readdirSync(outputs, { recursive: true, encoding: 'utf8' }).map((f) =>
+        path.basename(f),
+      );
       for (const n of ['box-expected.png', 'box-actual.png', 'box-diff.png'])
-        assert.ok(names.includes(n), `${n} in ${names}`);
+        assert.ok(written.includes(n), `${n} on disk in ${written.join(', ')}`);
+      const expected = readdirSync(outputs, { recursive: true, encoding: 'utf8' }).find((f) =>
+        f.endsWith('box-expected.png'),
+      )!;
+      assert.deepEqual(readFileSync(path.join(outputs, expected)), first, 'expected is the baseline');
       r = await run(['--update-snapshots=changed']);
       expectCode(r, 0, 'update changed');
       assert.notDeepEqual(readFileSync(baseline), first, 'the baseline is rewritten');

@@ -1,7 +1,17 @@
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import path from 'node:path';
-import { ROOT } from '../helpers.js';
+import { fixture, REFERENCE, ROOT } from '../helpers.js';
 
 /**
  * Temporary copies of the sample projects live inside the repository (ignored by git), so that the runners
@@ -40,7 +50,14 @@ export function node(
   env: Record<string, string | undefined> = {},
 ): Promise<Run> {
   // Without CI in the environment (Jest and Vitest would act as in CI); each step says so itself.
-  const merged: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', CI: undefined, ...env };
+  const merged: Record<string, string | undefined> = {
+    ...process.env,
+    NO_COLOR: '1',
+    CI: undefined,
+    // No flag reaches the runners but those given (the CommonJS Jest sample runs with none).
+    NODE_OPTIONS: undefined,
+    ...env,
+  };
   delete merged.FORCE_COLOR;
   const clean = Object.fromEntries(
     Object.entries(merged).filter(([, v]) => v !== undefined),
@@ -61,5 +78,54 @@ export function bin(pkg: string, file: string): string {
 }
 
 export const JEST = ['--experimental-vm-modules', bin('jest', 'bin/jest.js')];
+/** Plain `npx jest` of a CommonJS project: no flag (node() also clears NODE_OPTIONS for it). */
+export const JEST_CJS = [bin('jest', 'bin/jest.js')];
 export const VITEST = [bin('vitest', 'vitest.mjs'), 'run'];
 export const PLAYWRIGHT = [bin('@playwright/test', 'cli.js'), 'test'];
+
+const CASE = REFERENCE.cases.facade256!;
+/** PyTorch's sobel mean of the facade pair, as the failure message writes it (float32, shortest). */
+const SOBEL = CASE.losses.sobel!.unit.mean;
+const expectCode = (r: Run, code: number, what: string) => assert.equal(r.code, code, `${what}:\n${r.out}`);
+const sobelIn = (out: string) => Number(/sobel (\d\.\d+) > 0\.01/.exec(out)?.[1]);
+
+/** The Jest and Vitest node samples: the same five steps on `current.png`. */
+export async function snapshotSteps(
+  dir: string,
+  run: (args: string[], env?: Record<string, string>) => Promise<Run>,
+  file: string,
+) {
+  const snaps = path.join(dir, '__image_snapshots__');
+  const baseline = path.join(snaps, `${file}-facade-matches-its-baseline-1.png`);
+  const diff = path.join(snaps, '__diff_output__', `${file}-facade-matches-its-baseline-1-diff.png`);
+  copyFileSync(fixture(CASE.real), path.join(dir, 'current.png'));
+  let r = await run([]);
+  expectCode(r, 0, 'first run');
+  assert.match(r.out, /1 (snapshot )?written/);
+  assert.deepEqual(readFileSync(baseline), readFileSync(fixture(CASE.real)), 'the baseline is the image');
+  expectCode(await run([]), 0, 'same image');
+  copyFileSync(fixture(CASE.fake), path.join(dir, 'current.png'));
+  r = await run([]);
+  expectCode(r, 1, 'changed image');
+  assert.match(r.out, /Image does not match __image_snapshots__\/.*\.png \(nectar-loss\):/);
+  assert.ok(Math.abs(sobelIn(r.out) - SOBEL) < 1e-5 * SOBEL, `sobel in the message vs torch ${SOBEL}`);
+  assert.match(r.out, /1 (snapshot )?failed/);
+  assert.ok(existsSync(diff), 'the diff is written beside the baseline');
+  r = await run(['-u']);
+  expectCode(r, 0, 'update');
+  assert.match(r.out, /1 (snapshot )?updated/);
+  assert.deepEqual(readFileSync(baseline), readFileSync(fixture(CASE.fake)), 'the baseline is rewritten');
+  assert.ok(!existsSync(diff), 'the stale diff is removed');
+  assert.ok(!existsSync(path.dirname(diff)), 'and its emptied folder (as jest-image-snapshot)');
+  // A baseline no test uses: the reporter lists it.
+  copyFileSync(baseline, path.join(snaps, `${file}-deleted-test-1.png`));
+  rmSync(baseline);
+  r = await run(['--ci'], { CI: 'true' });
+  expectCode(r, 1, 'CI with a missing baseline');
+  assert.match(r.out, /No baseline __image_snapshots__\/.*: new snapshots are not written in CI/);
+  assert.ok(!existsSync(baseline), 'CI writes no baseline');
+  assert.match(
+    r.out,
+    new RegExp(`1 baseline\\(s\\) no test used:\\n\\s+__image_snapshots__/${file}-deleted`),
+  );
+}

@@ -1,4 +1,4 @@
-import { UserError } from '../../errors.js';
+import { option, said, UserError, type Phrase } from '../../errors.js';
 import { lossTraits } from '../../losses/registry.js';
 import type { MapStats } from '../../model.js';
 
@@ -30,10 +30,13 @@ export function better(loss: string): 'lower' | 'higher' {
 export function parseGate(key: string, limit: number, bound: 'max' | 'min'): Gate {
   const m = /^([a-z0-9-]+)(?:\.([a-z0-9]+))?$/i.exec(key);
   if (!m || !Number.isFinite(limit))
-    throw new UserError(`expected loss=number or loss.stat=number, e.g. sobel=0.1 or sobel.p99=0.3`);
+    throw new UserError(
+      `expected loss=number or loss.stat=number, e.g. sobel=0.1 or sobel.p99=0.3`,
+      'BAD_OPTION',
+    );
   const stat = m[2] as Stat | undefined;
   if (stat !== undefined && !STATS.includes(stat))
-    throw new UserError(`unknown statistic '${stat}' (choose from ${STATS.join(', ')})`);
+    throw new UserError(`unknown statistic '${stat}' (choose from ${STATS.join(', ')})`, 'BAD_OPTION');
   return { loss: m[1]!, ...(stat ? { stat } : {}), bound, limit };
 }
 
@@ -43,25 +46,28 @@ export function parseGate(key: string, limit: number, bound: 'max' | 'min'): Gat
  * map (bright = differs) and take --max only.
  */
 export function checkGates(gates: readonly Gate[], losses: readonly string[]): void {
+  const bad = (p: Phrase) => new UserError(p, 'BAD_OPTION');
   for (const g of gates) {
-    const flag = `--${g.bound} ${g.loss}${g.stat ? `.${g.stat}` : ''}=…`;
+    const key = `${g.loss}${g.stat ? `.${g.stat}` : ''}`;
+    const gate = option(`${g.bound}: { '${key}': … }`, `--${g.bound} ${key}=…`);
+    const [max, min] = [bound('max', g.loss), bound('min', g.loss)];
     if (!losses.includes(g.loss))
-      throw new UserError(`${flag}: ${g.loss} is not among --loss ${losses.join(',')}`);
+      throw bad(said`${gate}: ${g.loss} is not among ${option('loss', '--loss')} ${losses.join(',')}`);
     if (g.stat && g.bound === 'min')
-      throw new UserError(
-        `${flag}: statistics are of the per-pixel dissimilarity map (bright = differs): bound them with ` +
-          `--max`,
+      throw bad(
+        said`${gate}: statistics are of the per-pixel dissimilarity map (bright = differs): bound them with ${option('max', '--max')}`,
       );
     if (!g.stat && better(g.loss) === 'higher' && g.bound === 'max')
-      throw new UserError(
-        `${flag}: ${g.loss} is higher-is-better: use --min ${g.loss}=… to fail below a value`,
-      );
+      throw bad(said`${gate}: ${g.loss} is higher-is-better: use ${min} to fail below a value`);
     if (!g.stat && better(g.loss) === 'lower' && g.bound === 'min')
-      throw new UserError(
-        `${flag}: ${g.loss} is lower-is-better (0 = identical): use --max ${g.loss}=… to fail above a value`,
+      throw bad(
+        said`${gate}: ${g.loss} is lower-is-better (0 = identical): use ${max} to fail above a value`,
       );
   }
 }
+
+/** A value's gate as each entry point writes it: `min: { ssim: … }`, `--min ssim=…`. */
+const bound = (b: 'max' | 'min', loss: string) => option(`${b}: { ${loss}: … }`, `--${b} ${loss}=…`);
 
 /**
  * The gates a pair fails, each as `sobel 0.123 > 0.1` or `sobel p99 0.41 > 0.3` (the value, as `show`

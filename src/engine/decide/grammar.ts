@@ -5,7 +5,7 @@
  * those or an object `{ sobel: 0.1, 'sobel.p99': 0.3 }`. A new form is added here and nowhere else.
  */
 import type { GateInput } from '../../config.js';
-import { UserError } from '../../errors.js';
+import { option, said, UserError } from '../../errors.js';
 import { parseGate, type Gate } from './gates.js';
 
 /** Gates by name as written (`sobel`, `sobel.p99`; '' is a bare number), the form layers merge in. */
@@ -20,7 +20,7 @@ export function parseGateToken(token: string, bound: 'max' | 'min'): [string, nu
   const key = eq < 0 ? '' : t.slice(0, eq).trim();
   const text = eq < 0 ? t : t.slice(eq + 1).trim();
   const limit = text === '' ? NaN : Number(text);
-  if (!Number.isFinite(limit) || (eq >= 0 && key === '')) throw new UserError(FORMS);
+  if (!Number.isFinite(limit) || (eq >= 0 && key === '')) throw new UserError(FORMS, 'BAD_OPTION');
   if (key !== '') parseGate(key, limit, bound);
   return [key, limit];
 }
@@ -43,13 +43,13 @@ export function gateMap(input: GateInput | undefined, bound: 'max' | 'min', wher
     if (Array.isArray(input))
       return input.flatMap((v) => gateTokens(String(v))).reduce((m, t) => parseEntry(m, t, bound), out);
     for (const [k, v] of Object.entries(input as Record<string, number>)) {
-      if (!Number.isFinite(v)) throw new UserError(FORMS);
+      if (!Number.isFinite(v)) throw new UserError(FORMS, 'BAD_OPTION');
       if (k !== '') parseGate(k, v, bound);
       out[k] = v;
     }
     return out;
   } catch (err) {
-    throw err instanceof UserError ? new UserError(`${where}: ${err.message}`) : err;
+    throw err instanceof UserError ? new UserError(said`${where}: ${err.phrase}`, err.code) : err;
   }
 }
 
@@ -73,8 +73,8 @@ export function gatesOf(
     if (key !== '') return parseGate(key, limit, bound);
     if (losses.length !== 1 && bare === 'only')
       throw new UserError(
-        `--${bound} ${limit}: a bare number needs one loss, and this run has ${losses.length} ` +
-          `(${losses.join(', ')}): write ${losses.map((l) => `${l}=${limit}`).join(' or ')}`,
+        said`${option(`${bound}: ${limit}`, `--${bound} ${limit}`)}: a bare number needs one loss, and this run has ${losses.length} (${losses.join(', ')}): write ${losses.map((l) => `${l}=${limit}`).join(' or ')}`,
+        'BAD_OPTION',
       );
     return parseGate(losses[0]!, limit, bound);
   });

@@ -2,6 +2,9 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import yauzl from 'yauzl';
 import { UserError } from '../../errors.js';
+
+/** A weights file that is not what it should be. */
+const bad = (message: string) => new UserError(message, 'BAD_WEIGHTS');
 import { PyDict, PyGlobal, unpickle, type Reducer } from './pickle.js';
 
 /**
@@ -28,10 +31,12 @@ export interface Checkpoint {
   close(): void;
 }
 
-type DType = 'float32' | 'float64' | 'float16' | 'bfloat16';
-const ELEMENT_SIZE: Record<DType, number> = { float32: 4, float64: 8, float16: 2, bfloat16: 2 };
+type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64';
+const ELEMENT_SIZE: Record<DType, number> = { float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8 };
+/** int64: batch norm's num_batches_tracked counters (the FID Inception file holds 94); never read as weights. */
 const STORAGE_TYPES: Partial<Record<string, DType>> = {
   'torch.FloatStorage': 'float32',
+  'torch.LongStorage': 'int64',
   'torch.DoubleStorage': 'float64',
   'torch.HalfStorage': 'float16',
   'torch.BFloat16Storage': 'bfloat16',
@@ -41,6 +46,7 @@ const SAFETENSORS_DTYPES: Partial<Record<string, DType>> = {
   F64: 'float64',
   F16: 'float16',
   BF16: 'bfloat16',
+  I64: 'int64',
 };
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 const LEGACY_PROTOCOL = 1001;
@@ -65,7 +71,7 @@ class TensorRef {
 
 function ints(v: unknown, what: string, label: string): number[] {
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0)) {
-    throw new UserError(`${label}: bad tensor ${what}`);
+    throw bad(`${label}: bad tensor ${what}`);
   }
   return v as number[];
 }
@@ -76,7 +82,7 @@ function rebuild(label: string): Reducer {
   return (a) => {
     const [storage, offset, size, stride] = a;
     if (!(storage && typeof storage === 'object' && 'dtype' in storage) || typeof offset !== 'number') {
-      throw new UserError(`${label}: bad tensor record`);
+      throw bad(`${label}: bad tensor record`);
     }
     return new TensorRef(
       storage as Storage,
@@ -104,13 +110,13 @@ function reducers(label: string): Record<string, Reducer> {
 function storageLoader(label: string, storages: Map<string, Storage>) {
   return (pid: unknown): Storage => {
     if (!Array.isArray(pid) || pid[0] !== 'storage' || !(pid[1] instanceof PyGlobal)) {
-      throw new UserError(`${label}: unsupported persistent id in pickle`);
+      throw bad(`${label}: unsupported persistent id in pickle`);
     }
     const dtype = STORAGE_TYPES[pid[1].qualified];
-    if (!dtype) throw new UserError(`${label}: unsupported storage type ${pid[1].qualified}`);
+    if (!dtype) throw bad(`${label}: unsupported storage type ${pid[1].qualified}`);
     const key = String(pid[2]);
     const numel = Number(pid[4]);
-    if (!Number.isSafeInteger(numel) || numel < 0) throw new UserError(`${label}: bad storage size`);
+    if (!Number.isSafeInteger(numel) || numel < 0) throw bad(`${label}: bad storage size`);
     let s = storages.get(key);
     if (!s) storages.set(key, (s = { key, dtype, numel, base: 0 }));
     const view: unknown = pid[5];
@@ -137,7 +143,7 @@ function collect(obj: unknown, label: string): Map<string, TensorRef> {
     }
   };
   walk(obj, '');
-  if (!out.size) throw new UserError(`${label}: no tensors found (not a state_dict?)`);
+  if (!out.size) throw bad(`${label}: no tensors found (not a state_dict?)`);
   return out;
 }
 
@@ -157,20 +163,19 @@ class FileReader {
       const code = (err as NodeJS.ErrnoException).code;
       throw new UserError(
         `${label}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? (err as Error).message)}`,
+        code === 'ENOENT' ? 'ENOENT' : code === 'EACCES' ? 'EACCES' : 'BAD_WEIGHTS',
       );
     }
   }
   read(pos: number, len: number, into?: ArrayBuffer): Buffer {
     if (pos < 0 || len < 0 || pos + len > this.size) {
-      throw new UserError(
-        `${this.label}: truncated (needs bytes ${pos}..${pos + len}, file has ${this.size})`,
-      );
+      throw bad(`${this.label}: truncated (needs bytes ${pos}..${pos + len}, file has ${this.size})`);
     }
     const b = into ? Buffer.from(into, 0, len) : Buffer.allocUnsafe(len);
     let done = 0;
     while (done < len) {
       const n = readSync(this.fd, b, done, len - done, pos + done);
-      if (n <= 0) throw new UserError(`${this.label}: unexpected end of file`);
+      if (n <= 0) throw bad(`${this.label}: unexpected end of file`);
       done += n;
     }
     return b;
@@ -204,6 +209,9 @@ function toFloat32(raw: Buffer, dtype: DType, count: number): Float32Array {
       break;
     case 'float64':
       for (let i = 0; i < count; i++) out[i] = raw.readDoubleLE(i * 8);
+      break;
+    case 'int64':
+      for (let i = 0; i < count; i++) out[i] = Number(raw.readBigInt64LE(i * 8));
       break;
     case 'bfloat16': {
       const f = new Float32Array(1),
@@ -243,7 +251,7 @@ function readTensor(f: FileReader, t: TensorRef, dataPos: number, storageBytes: 
   const span = t.shape.reduce((a, d, i) => a + (d - 1) * t.stride[i], 0) + 1;
   const first = t.storage.base + t.offset;
   if ((first + span) * es > storageBytes) {
-    throw new UserError(`${f.label}: tensor runs past the end of its storage`);
+    throw bad(`${f.label}: tensor runs past the end of its storage`);
   }
   const raw = readFloat32(f, dataPos + first * es, t.storage.dtype, span);
   let contiguous = true;
@@ -280,7 +288,7 @@ function pickled(
     tensors: new Map([...refs].map(([k, t]) => [k, { shape: t.shape }])),
     read(name) {
       const t = refs.get(name);
-      if (!t) throw new UserError(`${f.label}: no tensor ${name}`);
+      if (!t) throw bad(`${f.label}: no tensor ${name}`);
       const { pos, bytes } = locate(t.storage);
       return readTensor(f, t, pos, bytes);
     },
@@ -292,7 +300,7 @@ function zipEntries(path: string, label: string): Promise<Map<string, yauzl.Entr
   return new Promise((resolve, reject) => {
     yauzl.open(path, { lazyEntries: true, autoClose: true, validateEntrySizes: false }, (err, zip) => {
       if (err) {
-        return reject(new UserError(`${label}: not a readable zip checkpoint (${err.message})`));
+        return reject(bad(`${label}: not a readable zip checkpoint (${err.message})`));
       }
       const entries = new Map<string, yauzl.Entry>();
       zip.on('entry', (e: yauzl.Entry) => {
@@ -300,7 +308,7 @@ function zipEntries(path: string, label: string): Promise<Map<string, yauzl.Entr
         zip.readEntry();
       });
       zip.on('end', () => resolve(entries));
-      zip.on('error', (e: Error) => reject(new UserError(`${label}: corrupt zip checkpoint (${e.message})`)));
+      zip.on('error', (e: Error) => reject(bad(`${label}: corrupt zip checkpoint (${e.message})`)));
       zip.readEntry();
     });
   });
@@ -309,13 +317,11 @@ function zipEntries(path: string, label: string): Promise<Map<string, yauzl.Entr
 /** Byte offset of a stored (uncompressed) zip entry's data: past its local header, name and extra field. */
 function zipDataOffset(f: FileReader, e: yauzl.Entry): number {
   if (e.compressionMethod !== 0) {
-    throw new UserError(
-      `${f.label}: record ${e.fileName} is compressed; PyTorch stores records uncompressed`,
-    );
+    throw bad(`${f.label}: record ${e.fileName} is compressed; PyTorch stores records uncompressed`);
   }
   const h = f.read(e.relativeOffsetOfLocalHeader, 30);
   if (h.readUInt32LE(0) !== 0x04034b50) {
-    throw new UserError(`${f.label}: corrupt zip local header for ${e.fileName}`);
+    throw bad(`${f.label}: corrupt zip local header for ${e.fileName}`);
   }
   return e.relativeOffsetOfLocalHeader + 30 + h.readUInt16LE(26) + h.readUInt16LE(28);
 }
@@ -323,11 +329,11 @@ function zipDataOffset(f: FileReader, e: yauzl.Entry): number {
 async function openZip(f: FileReader): Promise<Checkpoint> {
   const entries = await zipEntries(f.path, f.label);
   const pkl = [...entries.keys()].find((n) => n.endsWith('/data.pkl') || n === 'data.pkl');
-  if (!pkl) throw new UserError(`${f.label}: zip file without data.pkl: not a PyTorch checkpoint`);
+  if (!pkl) throw bad(`${f.label}: zip file without data.pkl: not a PyTorch checkpoint`);
   const prefix = pkl.slice(0, -'data.pkl'.length);
   const order = entries.get(`${prefix}byteorder`);
   if (order && f.read(zipDataOffset(f, order), order.uncompressedSize).toString() !== 'little') {
-    throw new UserError(`${f.label}: big-endian checkpoints are not supported`);
+    throw bad(`${f.label}: big-endian checkpoints are not supported`);
   }
   const pe = entries.get(pkl)!;
   const storages = new Map<string, Storage>();
@@ -340,7 +346,7 @@ async function openZip(f: FileReader): Promise<Checkpoint> {
   const refs = collect(value, f.label);
   return pickled('zip', f, refs, (st) => {
     const e = entries.get(`${prefix}data/${st.key}`);
-    if (!e) throw new UserError(`${f.label}: storage record ${st.key} missing`);
+    if (!e) throw bad(`${f.label}: storage record ${st.key} missing`);
     return { pos: zipDataOffset(f, e), bytes: e.uncompressedSize };
   });
 }
@@ -349,15 +355,15 @@ function openLegacy(f: FileReader, head: Buffer): Checkpoint {
   const plain = { reducers: {}, classes: new Set<string>(), label: f.label };
   const magic = unpickle(head, 0, plain);
   if (magic.value !== LEGACY_MAGIC) {
-    throw new UserError(`${f.label}: not a PyTorch checkpoint (unknown pickle, no legacy magic number)`);
+    throw bad(`${f.label}: not a PyTorch checkpoint (unknown pickle, no legacy magic number)`);
   }
   const proto = unpickle(head, magic.end, plain);
   if (proto.value !== LEGACY_PROTOCOL) {
-    throw new UserError(`${f.label}: unsupported legacy protocol version ${String(proto.value)}`);
+    throw bad(`${f.label}: unsupported legacy protocol version ${String(proto.value)}`);
   }
   const sys = unpickle(head, proto.end, plain);
   if (sys.value instanceof PyDict && sys.value.get('little_endian') === false) {
-    throw new UserError(`${f.label}: big-endian checkpoints are not supported`);
+    throw bad(`${f.label}: big-endian checkpoints are not supported`);
   }
   const storages = new Map<string, Storage>();
   const obj = unpickle(head, sys.end, {
@@ -368,28 +374,28 @@ function openLegacy(f: FileReader, head: Buffer): Checkpoint {
   });
   const keys = unpickle(head, obj.end, plain);
   if (!Array.isArray(keys.value)) {
-    throw new UserError(`${f.label}: legacy checkpoint without its storage key list`);
+    throw bad(`${f.label}: legacy checkpoint without its storage key list`);
   }
   // Storages follow in key order, each int64 count + data: positions follow from the counts in the pickle.
   const where = new Map<string, { pos: number; bytes: number }>();
   let cursor = keys.end;
   for (const k of keys.value as unknown[]) {
     const s = storages.get(String(k));
-    if (!s) throw new UserError(`${f.label}: storage ${String(k)} listed but never used`);
+    if (!s) throw bad(`${f.label}: storage ${String(k)} listed but never used`);
     const bytes = s.numel * ELEMENT_SIZE[s.dtype];
     where.set(s.key, { pos: cursor + 8, bytes });
     cursor += 8 + bytes;
   }
   if (cursor > f.size) {
-    throw new UserError(`${f.label}: truncated (storages need ${cursor} bytes, file has ${f.size})`);
+    throw bad(`${f.label}: truncated (storages need ${cursor} bytes, file has ${f.size})`);
   }
   const refs = collect(obj.value, f.label);
   return pickled('legacy', f, refs, (st) => {
     const w = where.get(st.key);
-    if (!w) throw new UserError(`${f.label}: storage ${st.key} missing`);
+    if (!w) throw bad(`${f.label}: storage ${st.key} missing`);
     const count = f.read(w.pos - 8, 8).readBigInt64LE(0);
     if (Number(count) * ELEMENT_SIZE[st.dtype] !== w.bytes) {
-      throw new UserError(
+      throw bad(
         `${f.label}: storage ${st.key} header says ${count} elements, the pickle says ` +
           `${w.bytes / ELEMENT_SIZE[st.dtype]}`,
       );
@@ -415,22 +421,21 @@ function openLegacyGrowing(f: FileReader): Checkpoint {
 function openSafetensors(f: FileReader): Checkpoint {
   const n = Number(f.read(0, 8).readBigUInt64LE(0));
   if (n > 100 * 2 ** 20 || 8 + n > f.size) {
-    throw new UserError(`${f.label}: not a safetensors file (header length ${n})`);
+    throw bad(`${f.label}: not a safetensors file (header length ${n})`);
   }
   // Untrusted JSON: every field is checked below.
   let header: Record<string, { dtype?: string; shape?: unknown; data_offsets?: unknown[] } | null>;
   try {
     header = JSON.parse(f.read(8, n).toString('utf8')) as typeof header;
   } catch {
-    throw new UserError(`${f.label}: safetensors header is not JSON`);
+    throw bad(`${f.label}: safetensors header is not JSON`);
   }
   const base = 8 + n;
   const infos = new Map<string, { shape: number[]; dtype: DType; start: number; end: number }>();
   for (const [k, v] of Object.entries(header)) {
     if (k === '__metadata__') continue;
     const dtype = v?.dtype === undefined ? undefined : SAFETENSORS_DTYPES[v.dtype];
-    if (!v || !dtype)
-      throw new UserError(`${f.label}: tensor ${k} has unsupported dtype ${String(v?.dtype)}`);
+    if (!v || !dtype) throw bad(`${f.label}: tensor ${k} has unsupported dtype ${String(v?.dtype)}`);
     const shape = ints(v.shape, 'shape', f.label);
     const [s, e] = v.data_offsets ?? [];
     if (
@@ -438,10 +443,10 @@ function openSafetensors(f: FileReader): Checkpoint {
       typeof e !== 'number' ||
       e - s !== shape.reduce((a, b) => a * b, 1) * ELEMENT_SIZE[dtype]
     ) {
-      throw new UserError(`${f.label}: tensor ${k} has inconsistent data offsets`);
+      throw bad(`${f.label}: tensor ${k} has inconsistent data offsets`);
     }
     if (base + e > f.size) {
-      throw new UserError(`${f.label}: truncated (tensor ${k} ends past the end of the file)`);
+      throw bad(`${f.label}: truncated (tensor ${k} ends past the end of the file)`);
     }
     infos.set(k, { shape, dtype, start: s, end: e });
   }
@@ -450,7 +455,7 @@ function openSafetensors(f: FileReader): Checkpoint {
     tensors: new Map([...infos].map(([k, v]) => [k, { shape: v.shape }])),
     read(name) {
       const v = infos.get(name);
-      if (!v) throw new UserError(`${f.label}: no tensor ${name}`);
+      if (!v) throw bad(`${f.label}: no tensor ${name}`);
       return readFloat32(f, base + v.start, v.dtype, (v.end - v.start) / ELEMENT_SIZE[v.dtype]);
     },
     close: () => f.close(),
@@ -461,12 +466,12 @@ function openSafetensors(f: FileReader): Checkpoint {
 export async function openCheckpoint(path: string, label = path): Promise<Checkpoint> {
   const f = new FileReader(path, label);
   try {
-    if (f.size < 16) throw new UserError(`${label}: too short to be a weights file (${f.size} bytes)`);
+    if (f.size < 16) throw bad(`${label}: too short to be a weights file (${f.size} bytes)`);
     const start = f.read(0, 16);
     if (start.readUInt32LE(0) === 0x04034b50) return await openZip(f);
     if (start[8] === 0x7b /* '{' */) return openSafetensors(f);
     if (start[0] === 0x80) return openLegacyGrowing(f);
-    throw new UserError(`${label}: not a PyTorch (.pth) or safetensors file`);
+    throw bad(`${label}: not a PyTorch (.pth) or safetensors file`);
   } catch (err) {
     f.close();
     throw err;

@@ -1,5 +1,8 @@
 import { UserError } from '../../errors.js';
 
+/** A weights file that is not what it should be. */
+const bad = (message: string) => new UserError(message, 'BAD_WEIGHTS');
+
 /**
  * A Python pickle interpreter for PyTorch checkpoints that executes nothing from the file, like torch.load's
  * weights_only mode: GLOBAL may only name the callables a state_dict needs (the allow-list below), and
@@ -44,7 +47,7 @@ export function unpickle(buf: Buffer, start: number, opt: UnpickleOptions): { va
   const stack: unknown[] = [];
   const memo = new Map<number, unknown>();
   const fail: (msg: string) => never = (msg) => {
-    throw new UserError(`${opt.label}: ${msg}`);
+    throw bad(`${opt.label}: ${msg}`);
   };
   const need = (n: number) => {
     if (pos + n > buf.length) fail('truncated pickle');

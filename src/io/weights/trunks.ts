@@ -1,5 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../errors.js';
+
+/** A weights file that is not what it should be. */
+const bad = (message: string) => new UserError(message, 'BAD_WEIGHTS');
 import { LPIPS_CHANNELS, TRUNK_CONVS, TRUNK_NAMES, type LpipsNet } from '../../losses/trunk-layout.js';
 import type { TorchConv } from '../../losses/vgg-layout.js';
 import { featureKeys, openCheckpoint } from './checkpoint.js';
@@ -21,21 +24,19 @@ export async function loadTrunk(file: string, net: LpipsNet): Promise<TorchConv[
     const specs = TRUNK_CONVS[net];
     const stray = [...keys.keys()].filter((i) => !specs.some((s) => s.index === i)).sort((a, b) => a - b);
     if (stray.length) {
-      throw new UserError(
-        `${label}: not ${arch}: it has a layer at features.${stray[0]}, where ${arch} has none`,
-      );
+      throw bad(`${label}: not ${arch}: it has a layer at features.${stray[0]}, where ${arch} has none`);
     }
     return specs.map(({ index, cin, cout, k }) => {
       const e = keys.get(index);
       if (!e?.weight || !e.bias) {
-        throw new UserError(
+        throw bad(
           `${label}: not ${arch} weights: features.${index}.${e?.weight ? 'bias' : 'weight'} missing`,
         );
       }
       const ws = ck.tensors.get(e.weight)!.shape,
         bs = ck.tensors.get(e.bias)!.shape;
       if (ws.join() !== [cout, cin, k, k].join() || bs.join() !== String(cout)) {
-        throw new UserError(
+        throw bad(
           `${label}: not ${arch}: features.${index} has weight [${ws.join(', ')}] and bias ` +
             `[${bs.join(', ')}], expected [${cout}, ${cin}, ${k}, ${k}] and [${cout}]`,
         );
@@ -54,17 +55,17 @@ export async function loadLpipsLinear(file: string, net: LpipsNet): Promise<Floa
   try {
     return LPIPS_CHANNELS[net].map((ch, l) => {
       const key = [`lin${l}.model.1.weight`, `lin${l}.model.0.weight`].find((k) => ck.tensors.has(k));
-      if (!key) throw new UserError(`${label}: not LPIPS linear layers: lin${l}.model.1.weight missing`);
+      if (!key) throw bad(`${label}: not LPIPS linear layers: lin${l}.model.1.weight missing`);
       const shape = ck.tensors.get(key)!.shape;
       if (shape.join() !== [1, ch, 1, 1].join()) {
-        throw new UserError(
+        throw bad(
           `${label}: not the ${net} linear layers: ${key} is [${shape.join(', ')}], expected [1, ${ch}, 1, ` +
             `1]`,
         );
       }
       const w = ck.read(key);
       if (w.some((v) => !(v >= 0))) {
-        throw new UserError(`${label}: ${key} has negative or NaN weights (lpips trains them non-negative)`);
+        throw bad(`${label}: ${key} has negative or NaN weights (lpips trains them non-negative)`);
       }
       return w;
     });

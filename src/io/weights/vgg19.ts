@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { UserError } from '../../errors.js';
+import { said, UserError, type Phrase } from '../../errors.js';
 import { VGG19_ALL_CONV_INDICES, VGG19_CONVS, type TorchConv } from '../../losses/vgg-layout.js';
 import { tempPath, trackTemp } from '../temp.js';
 import { makeDirs } from '../write.js';
@@ -60,6 +60,7 @@ export async function locateHub(hub: HubWeights, opt: WeightsOptions = {}): Prom
     if (!existsSync(given)) {
       throw new UserError(
         `${hub.label} weights ${given}: no such file${opt.file ? '' : ` (from $${hub.envWeights})`}`,
+        'ENOENT',
       );
     }
     return given;
@@ -67,9 +68,12 @@ export async function locateHub(hub: HubWeights, opt: WeightsOptions = {}): Prom
   const url = env[hub.envUrl] || hub.url;
   const { file, hashPrefix } = cacheTarget(url, env);
   if (existsSync(file)) return file;
-  const where = `download ${url} and put it at ${file}, or pass ${hub.flag} FILE`;
+  const where = said`download ${url} and put it at ${file}, or pass ${hub.option}`;
   if (opt.download === false || env[ENV_NO_DOWNLOAD]) {
-    throw new UserError(`${hub.label} weights not found at ${file} and downloading is off: ${where}`);
+    throw new UserError(
+      said`${hub.label} weights not found at ${file} and downloading is off: ${where}`,
+      'NO_WEIGHTS',
+    );
   }
   await download(url, file, hashPrefix, where, opt.onProgress, hub.label);
   return file;
@@ -78,16 +82,21 @@ export async function locateHub(hub: HubWeights, opt: WeightsOptions = {}): Prom
 /** The cause a failed fetch gives (undici puts the network error there), else its own message. */
 const causeOf = (err: unknown) => (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
 
+/** Weights that could not be found or fetched. */
+const noWeights = (p: Phrase) => new UserError(p, 'NO_WEIGHTS');
+/** A weights file that is not VGG19's. */
+const badWeights = (message: string) => new UserError(message, 'BAD_WEIGHTS');
+
 /** GET `url`, or a UserError saying why not. */
-async function fetchOk(url: string, label: string, where: string): Promise<Response> {
+async function fetchOk(url: string, label: string, where: Phrase): Promise<Response> {
   let res: Response;
   try {
     res = await fetch(url);
   } catch (err) {
-    throw new UserError(`cannot download ${label} weights from ${url} (${causeOf(err)}): ${where}`);
+    throw noWeights(said`cannot download ${label} weights from ${url} (${causeOf(err)}): ${where}`);
   }
   if (!res.ok || !res.body) {
-    throw new UserError(`cannot download ${label} weights: ${url} answered ${res.status}: ${where}`);
+    throw noWeights(said`cannot download ${label} weights: ${url} answered ${res.status}: ${where}`);
   }
   return res;
 }
@@ -97,7 +106,7 @@ async function streamTo(
   res: Response,
   file: string,
   url: string,
-  where: string,
+  where: Phrase,
   onProgress?: (f: number, b: number) => void,
 ): Promise<{ hash: Hash; bytes: number; total: number }> {
   const total = Number(res.headers.get('content-length') ?? NaN);
@@ -112,7 +121,7 @@ async function streamTo(
   try {
     await pipeline(body, createWriteStream(file));
   } catch (err) {
-    throw new UserError(`download of ${url} broke off after ${bytes} bytes (${causeOf(err)}): ${where}`);
+    throw noWeights(said`download of ${url} broke off after ${bytes} bytes (${causeOf(err)}): ${where}`);
   }
   return { hash, bytes, total };
 }
@@ -126,17 +135,15 @@ export async function download(
   url: string,
   dest: string,
   hashPrefix: string | undefined,
-  where: string,
+  where: Phrase,
   onProgress?: (f: number, b: number) => void,
   label = 'VGG19',
 ): Promise<void> {
   try {
     makeDirs(path.dirname(dest));
   } catch (err) {
-    throw new UserError(
-      `cannot create ${path.dirname(dest)} for the ${label} weights ` +
-        `(${(err as NodeJS.ErrnoException).code}): ${where}`,
-    );
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw noWeights(said`cannot create ${path.dirname(dest)} for the ${label} weights (${code}): ${where}`);
   }
   const tmp = tempPath(path.dirname(dest), path.basename(dest));
   const untrack = trackTemp(tmp);
@@ -144,13 +151,14 @@ export async function download(
     const res = await fetchOk(url, label, where);
     const { hash, bytes, total } = await streamTo(res, tmp, url, where, onProgress);
     if (Number.isFinite(total) && bytes !== total) {
-      throw new UserError(`download of ${url} ended after ${bytes} of ${total} bytes: ${where}`);
+      throw noWeights(said`download of ${url} ended after ${bytes} of ${total} bytes: ${where}`);
     }
     const digest = hash.digest('hex');
     if (hashPrefix && !digest.startsWith(hashPrefix)) {
       throw new UserError(
         `downloaded ${url} has SHA-256 ${digest.slice(0, 16)}…, expected it to start with ${hashPrefix}: ` +
           `nothing was kept`,
+        'NO_WEIGHTS',
       );
     }
     renameSync(tmp, dest);
@@ -172,26 +180,26 @@ export async function loadVgg19(file: string): Promise<TorchConv[]> {
     const keys = featureKeys(ck.tensors.keys());
     const stray = [...keys.keys()].filter((i) => !VGG19_ALL_CONV_INDICES.includes(i)).sort((a, b) => a - b);
     if (stray.length) {
-      throw new UserError(
+      throw badWeights(
         `${label}: not VGG19: it has a layer at features.${stray[0]}, where VGG19 has none (VGG16 or ` +
           `another variant?)`,
       );
     }
     const deep = keys.get(16);
     if (deep?.weight && ck.tensors.get(deep.weight)!.shape.join() !== '256,256,3,3') {
-      throw new UserError(`${label}: not VGG19: features.16 is not VGG19's conv3_4`);
+      throw badWeights(`${label}: not VGG19: features.16 is not VGG19's conv3_4`);
     }
     return VGG19_CONVS.map(({ index, cin, cout }) => {
       const k = keys.get(index);
       if (!k?.weight || !k.bias) {
-        throw new UserError(
+        throw badWeights(
           `${label}: not VGG19 weights: features.${index}.${k?.weight ? 'bias' : 'weight'} missing`,
         );
       }
       const ws = ck.tensors.get(k.weight)!.shape,
         bs = ck.tensors.get(k.bias)!.shape;
       if (ws.join() !== [cout, cin, 3, 3].join() || bs.join() !== String(cout)) {
-        throw new UserError(
+        throw badWeights(
           `${label}: not VGG19: features.${index} has weight [${ws.join(', ')}] and bias ` +
             `[${bs.join(', ')}], expected [${cout}, ${cin}, 3, 3] and [${cout}]`,
         );

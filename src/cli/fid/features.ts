@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { UserError } from '../../errors.js';
+import { decodeNpy, encodeNpy } from '../../io/npy.js';
+import { writeAllOrNothing } from '../../io/write.js';
+import type { FidDims } from '../../losses/inception-layout.js';
+import type { InceptionWeights } from '../../losses/inception.js';
+import type { Progress } from '../progress.js';
+import type { FidCliOptions } from './types.js';
+
+/**
+ * Inception features of image files, with a per-image cache: `<cache>/fid/<key>.npy` (float32 [dims]),
+ * key = SHA-256 of the image's bytes, the weights file (path, size, mtime), --dims, the backend and the
+ * feature code's version. <cache> is $NECTAR_LOSS_CACHE_DIR, else $XDG_CACHE_HOME/nectar-loss, else
+ * ~/.cache/nectar-loss. A second pass over the same images computes nothing.
+ */
+export interface FeatureProvider {
+  features(files: string[], label: string): Promise<Float32Array>;
+  dispose(): void;
+}
+
+const FEATURE_VERSION = 1;
+
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.NECTAR_LOSS_CACHE_DIR) return path.join(env.NECTAR_LOSS_CACHE_DIR, 'fid');
+  return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'nectar-loss', 'fid');
+}
+
+function networkId(file: string, dims: number, backend: string): string {
+  const st = statSync(file);
+  return `${path.resolve(file)}|${st.size}|${st.mtimeMs}|${dims}|${backend}|v${FEATURE_VERSION}`;
+}
+
+function readImage(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new UserError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code})`);
+  }
+}
+
+function cached(file: string, dims: number): Float32Array | undefined {
+  try {
+    const a = decodeNpy(readFileSync(file));
+    return a.data.length === dims ? a.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Locates and checks the weights; features on worker threads (one per core), or here for few images. */
+export async function featureProvider(o: FidCliOptions, progress: Progress): Promise<FeatureProvider> {
+  const { locateInception, checkInceptionFile } = await import('../../io/weights/inception.js');
+  const file = await locateInception({
+    file: o.inceptionWeights,
+    download: o.download,
+    onProgress: (f, b) =>
+      progress.step(
+        `downloading FID Inception weights: ${Number.isFinite(f) ? `${(100 * f).toFixed(0)}%` : `${(b / 2 ** 20).toFixed(0)} MB`}`,
+      ),
+  });
+  await checkInceptionFile(file);
+  const { useBackend } = await import('../../engine/backend.js');
+  const backend = await useBackend(o.backend as 'auto');
+  const dims = o.dims as FidDims;
+  let local: InceptionWeights | undefined;
+  const run: Runner = async (files, onDone) => {
+    const { FID_BATCH, fidFeatures } = await import('../../engine/fid.js');
+    const { defaultJobs } = await import('../../engine/pool.js');
+    const threads = Math.min(defaultJobs(), Math.ceil(files.length / FID_BATCH));
+    if (threads > 1) {
+      const { parallelFidFeatures } = await import('../../engine/fid-pool.js');
+      return parallelFidFeatures(files, { weights: file, dims, backend }, threads, onDone);
+    }
+    if (!local) {
+      const { loadInception } = await import('../../io/weights/inception.js');
+      const { inceptionWeights } = await import('../../losses/inception.js');
+      local = inceptionWeights(await loadInception(file, dims), dims);
+    }
+    return fidFeatures(files, local, onDone);
+  };
+  const net = networkId(file, dims, backend);
+  return {
+    features: (files, label) => compute(files, label, dims, run, o.cache ? net : undefined, progress),
+    dispose: () => local?.dispose(),
+  };
+}
+
+type Runner = (files: string[], onDone: (n: number) => void) => Promise<Float32Array>;
+
+async function compute(
+  files: string[],
+  label: string,
+  d: number,
+  run: Runner,
+  net: string | undefined,
+  progress: Progress,
+): Promise<Float32Array> {
+  const out = new Float32Array(files.length * d);
+  const keys = files.map((f) =>
+    net ? createHash('sha256').update(readImage(f)).update(net).digest('hex') : '',
+  );
+  const dir = cacheDir();
+  const todo: number[] = [];
+  files.forEach((_, i) => {
+    const hit = net ? cached(path.join(dir, `${keys[i]}.npy`), d) : undefined;
+    if (hit) out.set(hit, i * d);
+    else todo.push(i);
+  });
+  const computed = todo.length
+    ? await run(
+        todo.map((i) => files[i]),
+        (n) => progress.step(`${label}: Inception features ${n}/${todo.length}`),
+      )
+    : new Float32Array(0);
+  const writes = todo.map((i, k) => {
+    const f = computed.subarray(k * d, (k + 1) * d);
+    out.set(f, i * d);
+    return { name: `${keys[i]}.npy`, bytes: encodeNpy(f, [d]) };
+  });
+  if (net && writes.length) {
+    try {
+      writeAllOrNothing(dir, writes, `feature cache ${dir}`);
+    } catch {
+      /* a cache that cannot be written only costs time */
+    }
+  }
+  return out;
+}

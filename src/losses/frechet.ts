@@ -1,0 +1,285 @@
+/**
+ * Fréchet distance of two Gaussians in float64 (pytorch-fid's calculate_frechet_distance):
+ *   FID = |mu1 - mu2|^2 + tr(S1) + tr(S2) - 2 tr sqrtm(S1 S2)
+ * S1 and S2 are symmetric positive semidefinite, so the eigenvalues of S1 S2 are real and >= 0 and
+ *   tr sqrtm(S1 S2) = sum_i sqrt(lambda_i(S1 S2)) = sum_i sqrt(lambda_i(C S2 C^T))   where S1 = C^T C;
+ * C (r x d) comes from a pivoted Cholesky factorisation of S1 that stops at S1's numerical rank r, and
+ * C S2 C^T (r x r) is symmetric, so its eigenvalues come from a Householder tridiagonalisation and the
+ * implicit QL iteration. scipy's sqrtm (Schur form) returns the same trace; where roundoff makes an
+ * eigenvalue slightly negative, its square root's real part (what pytorch-fid keeps) is 0, as here.
+ * Statistics are sufficient sums (count, sum, sum of outer products), so shards merge exactly.
+ */
+
+/**
+ * Sufficient statistics of a set of d-dimensional float32 features: count n, sum_i x_i and
+ * sum_i x_i x_i^T, each held as an unevaluated sum hi + lo of two float64 arrays. A product of two float32
+ * values is exact in float64, and each addition keeps its rounding error in lo (Knuth's TwoSum), so the
+ * sums are exact to ~2^-106 whatever the order of the images: one run, or shards merged in any order,
+ * give the same float64 statistics (and so the same FID), bit for bit.
+ */
+export interface FeatureSums {
+  dims: number;
+  count: number;
+  sum: Float64Array;
+  sumLo: Float64Array;
+  /** d x d, row-major, symmetric */
+  outer: Float64Array;
+  outerLo: Float64Array;
+}
+
+export interface Gaussian {
+  mu: Float64Array;
+  sigma: Float64Array;
+}
+
+export function emptySums(dims: number): FeatureSums {
+  const v = () => new Float64Array(dims),
+    m = () => new Float64Array(dims * dims);
+  return { dims, count: 0, sum: v(), sumLo: v(), outer: m(), outerLo: m() };
+}
+
+/** hi[k] + lo[k] += p, keeping hi's rounding error in lo (TwoSum). */
+function twoSumInto(hi: Float64Array, lo: Float64Array, k: number, p: number): void {
+  const a = hi[k];
+  const s = a + p;
+  const b = s - a;
+  lo[k] += a - (s - b) + (p - b);
+  hi[k] = s;
+}
+
+/** Adds float32 feature rows (row-major, n x d) to `s`. */
+export function addFeatures(s: FeatureSums, rows: Float32Array, n: number): FeatureSums {
+  const d = s.dims;
+  for (let r = 0; r < n; r++) {
+    const x = rows.subarray(r * d, (r + 1) * d);
+    for (let i = 0; i < d; i++) {
+      twoSumInto(s.sum, s.sumLo, i, x[i]);
+      const xi = x[i],
+        row = i * d;
+      for (let j = i; j < d; j++) twoSumInto(s.outer, s.outerLo, row + j, xi * x[j]);
+    }
+  }
+  s.count += n;
+  return s;
+}
+
+export const sumsOf = (rows: Float32Array, n: number, d: number): FeatureSums =>
+  addFeatures(emptySums(d), rows, n);
+
+/** The statistics of the union of two parts (shards) of one set. */
+export function mergeSums(a: FeatureSums, b: FeatureSums): FeatureSums {
+  if (a.dims !== b.dims) throw new Error(`cannot merge ${a.dims}- and ${b.dims}-dimensional statistics`);
+  const out = emptySums(a.dims);
+  out.count = a.count + b.count;
+  const add = (hi: Float64Array, lo: Float64Array, x: FeatureSums, key: 'sum' | 'outer') => {
+    const xh = x[key],
+      xl = x[key === 'sum' ? 'sumLo' : 'outerLo'];
+    for (let k = 0; k < xh.length; k++) {
+      twoSumInto(hi, lo, k, xh[k]);
+      lo[k] += xl[k];
+    }
+  };
+  for (const x of [a, b]) {
+    add(out.sum, out.sumLo, x, 'sum');
+    add(out.outer, out.outerLo, x, 'outer');
+  }
+  return out;
+}
+
+/** mean and np.cov(rowvar=False): mu = S / n, sigma_ij = (P_ij - S_i S_j / n) / (n - 1). Needs n >= 2. */
+export function gaussianOf(s: FeatureSums): Gaussian {
+  const { dims: d, count: n } = s;
+  const sum = s.sum.map((v, i) => v + s.sumLo[i]);
+  const sigma = new Float64Array(d * d);
+  for (let i = 0; i < d; i++)
+    for (let j = i; j < d; j++) {
+      const k = i * d + j;
+      sigma[k] = sigma[j * d + i] = (s.outer[k] + s.outerLo[k] - (sum[i] * sum[j]) / n) / (n - 1);
+    }
+  return { mu: sum.map((v) => v / n), sigma };
+}
+
+/**
+ * Pivoted Cholesky: rows c_k (each of length d) with S = sum_k c_k c_k^T, stopping when the largest remaining
+ * diagonal is <= d * 2^-52 * max diag(S) (S's numerical rank). Returns the r x d matrix C.
+ */
+export function pivotedCholesky(s: Float64Array, d: number): { c: Float64Array; rank: number } {
+  const diag = new Float64Array(d);
+  let maxDiag = 0;
+  for (let i = 0; i < d; i++) maxDiag = Math.max(maxDiag, (diag[i] = s[i * d + i]));
+  const tol = d * 2 ** -52 * maxDiag;
+  const used = new Uint8Array(d);
+  const rows: Float64Array[] = [];
+  for (let k = 0; k < d; k++) {
+    let p = -1;
+    for (let i = 0; i < d; i++) if (!used[i] && (p < 0 || diag[i] > diag[p])) p = i;
+    if (p < 0 || !(diag[p] > tol)) break;
+    const piv = Math.sqrt(diag[p]);
+    const c = new Float64Array(d);
+    for (let i = 0; i < d; i++) {
+      if (used[i]) continue;
+      let v = s[i * d + p];
+      for (const r of rows) v -= r[i] * r[p];
+      c[i] = i === p ? piv : v / piv;
+    }
+    used[p] = 1;
+    for (let i = 0; i < d; i++) if (!used[i]) diag[i] -= c[i] * c[i];
+    rows.push(c);
+  }
+  const out = new Float64Array(rows.length * d);
+  rows.forEach((r, k) => out.set(r, k * d));
+  return { c: out, rank: rows.length };
+}
+
+/** C S C^T for C (r x d) and symmetric S (d x d), symmetrised. */
+export function congruence(c: Float64Array, r: number, s: Float64Array, d: number): Float64Array {
+  const t = new Float64Array(r * d); // T = C S
+  for (let k = 0; k < r; k++)
+    for (let j = 0; j < d; j++) {
+      const ckj = c[k * d + j];
+      if (ckj === 0) continue;
+      const srow = j * d;
+      for (let i = 0; i < d; i++) t[k * d + i] += ckj * s[srow + i];
+    }
+  const m = new Float64Array(r * r);
+  for (let a = 0; a < r; a++)
+    for (let b = a; b < r; b++) {
+      let v = 0;
+      for (let i = 0; i < d; i++) v += t[a * d + i] * c[b * d + i];
+      m[a * r + b] = v;
+    }
+  for (let a = 0; a < r; a++) for (let b = a + 1; b < r; b++) m[b * r + a] = m[a * r + b];
+  return m;
+}
+
+/**
+ * Householder reduction of the symmetric n x n matrix `a` (overwritten) to tridiagonal form T = H^T a H:
+ * diagonal `d` and off-diagonal `e` (e[i] couples i and i + 1; e[n - 1] = 0). Step k reflects column k
+ * below the diagonal onto its first entry: v = x - alpha e1 normalised, alpha = -sign(x0) |x|; with
+ * p = A v, K = v^T p, w = p - K v, the trailing block becomes A - 2 v w^T - 2 w v^T.
+ */
+export function tridiagonalize(a: Float64Array, n: number): { d: Float64Array; e: Float64Array } {
+  const e = new Float64Array(n);
+  const v = new Float64Array(n);
+  const w = new Float64Array(n);
+  for (let k = 0; k < n - 2; k++) {
+    let norm = 0;
+    for (let i = k + 1; i < n; i++) norm += a[i * n + k] ** 2;
+    norm = Math.sqrt(norm);
+    const x0 = a[(k + 1) * n + k];
+    const alpha = x0 > 0 ? -norm : norm;
+    e[k] = alpha;
+    for (let i = k + 1; i < n; i++) v[i] = a[i * n + k];
+    v[k + 1] -= alpha;
+    let vn = 0;
+    for (let i = k + 1; i < n; i++) vn += v[i] * v[i];
+    if (vn === 0) {
+      e[k] = x0;
+      continue;
+    }
+    vn = Math.sqrt(vn);
+    for (let i = k + 1; i < n; i++) v[i] /= vn;
+    reflect(a, n, k + 1, v, w);
+  }
+  if (n >= 2) e[n - 2] = a[(n - 1) * n + (n - 2)];
+  const d = new Float64Array(n);
+  for (let i = 0; i < n; i++) d[i] = a[i * n + i];
+  return { d, e };
+}
+
+/** A[s:, s:] -= 2 v w^T + 2 w v^T with p = A v, w = p - (v^T p) v (v unit, indices >= s). */
+function reflect(a: Float64Array, n: number, s: number, v: Float64Array, w: Float64Array): void {
+  let kk = 0;
+  for (let i = s; i < n; i++) {
+    let p = 0;
+    for (let j = s; j < n; j++) p += a[i * n + j] * v[j];
+    w[i] = p;
+    kk += v[i] * p;
+  }
+  for (let i = s; i < n; i++) w[i] -= kk * v[i];
+  for (let i = s; i < n; i++) {
+    const vi = 2 * v[i],
+      wi = 2 * w[i];
+    for (let j = s; j < n; j++) a[i * n + j] -= vi * w[j] + wi * v[j];
+  }
+}
+
+/** Eigenvalues of the symmetric tridiagonal (d, e) by the implicit QL iteration with Wilkinson shifts. */
+export function tridiagonalEigenvalues(d0: Float64Array, e0: Float64Array): Float64Array {
+  const d = Float64Array.from(d0),
+    e = Float64Array.from(e0);
+  const n = d.length;
+  for (let l = 0; l < n; l++) {
+    for (let iter = 0; ; iter++) {
+      let m = l;
+      for (; m < n - 1; m++) if (Math.abs(e[m]) <= 2 ** -52 * (Math.abs(d[m]) + Math.abs(d[m + 1]))) break;
+      if (m === l) break;
+      if (iter === 60) throw new Error('tridiagonal QL did not converge');
+      qlStep(d, e, l, m);
+    }
+  }
+  return d;
+}
+
+/** One implicit QL sweep over rows l..m (Numerical Recipes' tqli inner loop, without eigenvectors). */
+function qlStep(d: Float64Array, e: Float64Array, l: number, m: number): void {
+  let g = (d[l + 1] - d[l]) / (2 * e[l]);
+  let r = Math.hypot(g, 1);
+  g = d[m] - d[l] + e[l] / (g + (g >= 0 ? r : -r));
+  let s = 1,
+    c = 1,
+    p = 0;
+  for (let i = m - 1; i >= l; i--) {
+    const f = s * e[i],
+      b = c * e[i];
+    e[i + 1] = r = Math.hypot(f, g);
+    if (r === 0) {
+      d[i + 1] -= p;
+      e[m] = 0;
+      return;
+    }
+    s = f / r;
+    c = g / r;
+    g = d[i + 1] - p;
+    r = (d[i] - g) * s + 2 * c * b;
+    d[i + 1] = g + (p = s * r);
+    g = c * r - b;
+  }
+  d[l] -= p;
+  e[l] = g;
+  e[m] = 0;
+}
+
+/** tr sqrtm(S1 S2) for symmetric positive semidefinite S1, S2 (d x d). */
+export function traceSqrtProduct(s1: Float64Array, s2: Float64Array, d: number): number {
+  const { c, rank } = pivotedCholesky(s1, d);
+  if (rank === 0) return 0;
+  const m = congruence(c, rank, s2, d);
+  const { d: diag, e } = tridiagonalize(m, rank);
+  let t = 0;
+  for (const lambda of tridiagonalEigenvalues(diag, e)) if (lambda > 0) t += Math.sqrt(lambda);
+  return t;
+}
+
+/** pytorch-fid's calculate_frechet_distance (eps: the diagonal offset used when the result is not finite). */
+export function frechetDistance(a: Gaussian, b: Gaussian, eps = 1e-6): number {
+  const d = a.mu.length;
+  if (b.mu.length !== d) throw new Error(`statistics of ${d} and ${b.mu.length} dimensions`);
+  let diff = 0,
+    tr = 0;
+  for (let i = 0; i < d; i++) {
+    diff += (a.mu[i] - b.mu[i]) ** 2;
+    tr += a.sigma[i * d + i] + b.sigma[i * d + i];
+  }
+  let covmean = traceSqrtProduct(a.sigma, b.sigma, d);
+  if (!Number.isFinite(covmean)) {
+    const offset = (s: Float64Array) => s.map((v, i) => (i % (d + 1) === 0 ? v + eps : v));
+    covmean = traceSqrtProduct(offset(a.sigma), offset(b.sigma), d);
+  }
+  return diff + tr - 2 * covmean;
+}
+
+/** Numerical rank of a covariance (its pivoted Cholesky's), for the rank-deficiency warning. */
+export function covarianceRank(sigma: Float64Array, d: number): number {
+  return pivotedCholesky(sigma, d).rank;
+}

@@ -1,0 +1,24 @@
+import { readFileSync } from 'node:fs';
+import { fixture } from '../helpers.js';
+
+/** fixtures/make_fid_fixtures.py: pytorch-fid's features, calculate_frechet_distance and numpy's KID. */
+export interface FidRef {
+  cases: Record<
+    string,
+    {
+      real: string[];
+      fake: string[];
+      dims: Record<
+        string,
+        {
+          features: { real: string; fake: string };
+          fid: number;
+          fidExact: number;
+          kidFull: { kid: number; std: number; subsets: number; subsetSize: number; seed: number };
+          kidSubsets?: { kid: number; std: number; subsets: number; subsetSize: number; seed: number };
+        }
+      >;
+    }
+  >;
+}
+export const FID_REF = JSON.parse(readFileSync(fixture('fixtures/reference/fid/fid.json'), 'utf8')) as FidRef;
