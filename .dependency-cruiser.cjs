@@ -46,6 +46,22 @@ module.exports = {
       to: { path: '^src/', pathNot: LEAF },
     },
     {
+      name: 'web-is-browser-code',
+      severity: 'error',
+      comment:
+        "src/web/ is the report page's script (bundled for the browser): it imports only itself and the " +
+        "model's types, and no Node module of src/ imports it (io/report/page.ts reads its bundle).",
+      from: { path: '^src/web/' },
+      to: { path: '^src/', pathNot: ['^src/web/', '^src/model\\.ts$'] },
+    },
+    {
+      name: 'nothing-imports-web',
+      severity: 'error',
+      comment: 'The browser code reaches the page as a bundle, never as an import.',
+      from: { path: '^src/', pathNot: '^src/web/' },
+      to: { path: '^src/web/' },
+    },
+    {
       name: 'leaf-is-not-a-layer',
       severity: 'error',
       comment: 'Only index.ts (the library API) may import from anywhere; nothing imports index.ts.',

@@ -71,6 +71,8 @@ export default tseslint.config(
     },
   },
   { files: ['bin/*.js', '*.js', '*.cjs'], languageOptions: { globals: globals.node } },
+  // The report page's script (bundled by scripts/build-web.js): browser globals, no Node.
+  { files: ['src/web/**'], languageOptions: { globals: globals.browser } },
   // The tool configs are untyped CommonJS: lint them without type information.
   {
     files: ['*.cjs'],

@@ -439,6 +439,8 @@ async function main() {
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}${hasTorch ? `, PyTorch ${spawnSync(PY, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim()}` : ', no PyTorch'}`;
   const md = `# Benchmark results\n\nMachine: ${machine}. ${ROUNDS} interleaved rounds, medians. Made by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.\n\n${rows.join('\n')}\n${scaling.length ? `\nTiled Sobel, whole process: ${scaling.join('; ')}.\n` : ''}${notes.length ? `\n${notes.join('\n')}\n` : ''}${matchers ? `\n${matchers.rows.join('\n')}\n\n${matchers.note}\n` : ''}`;
   writeFileSync(path.join(ROOT, 'bench/results.md'), md + (await screenshots(machine)));
+  // The approval budgets (bench/approve-bench.ts): its own section, appended.
+  if (process.env.BENCH_APPROVE !== '0') await (await import('./approve-bench.js')).writeApprovalSection();
   console.log(`\n${header}\n${machine}\nwritten to bench/results.md`);
 }
 

@@ -177,6 +177,8 @@ export interface Pair {
   fake: string;
   /** Trainer layout only: the epoch number from `epochE_i_B_*`. */
   epoch?: number;
+  /** Two-folder layout: the baseline's accepted variants (`name.variant-<n>.png`, by n), absolute. */
+  variants?: string[];
   /** Where the pair's files go under --out, without `.<loss>.<kind>.png`: its name without the extension,
    *  unique per pair (io/stems.ts gives the rule). */
   stem: string;
@@ -228,6 +230,8 @@ export interface PairRecord {
   /** Thresholds exceeded, as `sobel 0.123 > 0.1`. */
   over?: string[];
   ms?: number;
+  /** The file name of the accepted variant the image passed against (the baseline itself did not). */
+  variant?: string;
 }
 
 /** A batch job: one pair and where its files go. */
@@ -239,6 +243,8 @@ export interface Job {
   stem: string;
   /** This pair's own mask (batch --masks). */
   mask?: string;
+  /** A comparison with an accepted variant of the pair of job `variantOf` (pair.real is the variant). */
+  variantOf?: number;
 }
 
 /** What every batch worker is started with: the run's settings, as the CLI built them. */
@@ -295,3 +301,71 @@ export type EmbedReply =
  */
 export type ImageInput =
   string | Uint8Array | { data: Uint8Array; width: number; height: number; channels?: 3 | 4 };
+
+/** A reviewer's decision on a pair in the report: take the current image as the baseline, leave the
+ *  baseline, or keep the current image as another accepted variant beside the baseline. */
+export type Decision = 'accept' | 'reject' | 'variant';
+export const DECISIONS: readonly Decision[] = ['accept', 'reject', 'variant'];
+
+/** One decided pair of approvals.json: the hashes are those of the files as the report showed them. */
+export interface ApprovalEntry {
+  /** The pair's path relative to the baseline and current folders (posix separators). */
+  path: string;
+  decision: Decision;
+  /** SHA-256 (hex) of the baseline as the report showed it; null: there was none (a new image). */
+  baseline: string | null;
+  /** SHA-256 (hex) of the current image; null: there was none (an obsolete baseline). */
+  current: string | null;
+}
+
+/** approvals.json, as the report's "Download approvals" writes it and `nectar-loss approve` reads it. */
+export interface Approvals {
+  nectarLossApprovals: 1;
+  /** The id of the run whose report it came from. */
+  report: string;
+  baselineDir: string;
+  currentDir: string;
+  pairs: ApprovalEntry[];
+}
+
+/** The run a report shows, when it compared a baseline folder with a current folder (approvals). */
+export interface ReportRun {
+  /** A random id per run: the browser keeps decisions per id, `approve --report` checks it. */
+  id: string;
+  /** The folders as the run resolved them (absolute). */
+  baselineDir: string;
+  currentDir: string;
+}
+
+/** A pair as the report page's script reads it (the JSON in <script id="pairs">). */
+export interface ReportPair {
+  name: string;
+  status: string;
+  values: Record<string, number>;
+  stats: Record<string, MapStats>;
+  over?: string[];
+  error?: string;
+  updated?: string;
+  /** The report's copies of the images it shows (relative to the page). */
+  real?: string;
+  fake?: string;
+  heat: Record<string, string | undefined>;
+  /** The accepted variant the image passed against. */
+  variant?: string;
+  /** Pairs the reviewer may decide on (changed, new, obsolete; not yet updated): the files' SHA-256. */
+  approval?: { baseline: string | null; current: string | null };
+}
+
+/**
+ * The n-th accepted variant of a baseline (n >= 1): `name.png` -> `name.variant-1.png` beside it. A pair
+ * passes when its image passes against the baseline or any variant.
+ */
+export function variantPath(baseline: string, n: number): string {
+  const slash = Math.max(baseline.lastIndexOf('/'), baseline.lastIndexOf('\\'));
+  const dot = baseline.lastIndexOf('.');
+  const cut = dot > slash + 1 ? dot : baseline.length;
+  return `${baseline.slice(0, cut)}.variant-${n}${baseline.slice(cut)}`;
+}
+
+/** Matches a variant's file name (`name.variant-3.png`): the baseline's stem and n. */
+export const VARIANT = /^(.*)\.variant-([1-9][0-9]*)(\.[^./]*)?$/;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { runPool, type JobResult } from '../engine/pool.js';
 import { cliText, UserError } from '../errors.js';
@@ -6,13 +7,14 @@ import { junitXml, worstFirst } from '../io/report/junit.js';
 import { locateWeights } from '../io/weights/locate.js';
 import { checkCreatable, copyAtomic, removeAllOrNothing, writeAllOrNothing } from '../io/write.js';
 import { isLoss, lossRequires, lossTraits, LOSS_NAMES } from '../losses/registry.js';
-import type { Job, PairRecord, Pairing, WorkerInit } from '../model.js';
+import type { Job, PairRecord, Pairing, ReportRun, WorkerInit } from '../model.js';
 import { checkLossOptions, type RunSettings } from './options.js';
 import { formatFloat32, toJson } from './format.js';
 import { better, checkGates, type Gate } from './gates.js';
 import { downloadProgress, type Progress } from './progress.js';
 import type { Series } from '../io/plot.js';
 import { bestEpochs, epochSeries, jobRecord, summarise, unpairedRecord } from './records.js';
+import { variantChooser, variantJobs } from './variants.js';
 
 /** The batch command's options beyond the per-pair settings. */
 export interface BatchOptions {
@@ -35,6 +37,8 @@ export interface BatchOptions {
   shard?: { index: number; total: number };
   /** --results FILE: the NDJSON also to this file, for `merge`. */
   results?: string;
+  /** --fail-on-update: write the baselines (--update) yet exit 1. */
+  failOnUpdate?: boolean;
 }
 
 /** What the folders hold and what each pair will be: the step before any image is read. */
@@ -83,8 +87,11 @@ export async function batch(
     compute: { ...opt.run.compute, weights },
     draw: opt.run.draw,
   };
-  const backend = await runJobs(plan.jobs, opt.jobs, init, progress, (r) =>
-    emit(jobRecord(r, gatesOf.get(r.job.id) ?? opt.gates)),
+  const jobs = [...plan.jobs, ...variantJobs(plan.jobs)];
+  const choose = variantChooser(jobs, emit);
+  // A variant's job is checked against the gates of its pair's own job.
+  const backend = await runJobs(jobs, opt.jobs, init, progress, (r) =>
+    choose(jobRecord(r, gatesOf.get(r.job.variantOf ?? r.job.id) ?? opt.gates), r.job),
   );
   const meta: RunMeta = {
     dirs: plan.dirs,
@@ -118,6 +125,8 @@ export interface ReportOptions {
   plot?: string;
   /** batch only: the NDJSON also to this file, with paths relative to it. */
   results?: string;
+  /** batch --fail-on-update: a run that wrote a new or changed baseline still exits 1 (at least). */
+  failOnUpdate?: boolean;
 }
 
 /** Summarise → reports (JUnit, HTML, plot, results file) → summary object or table. Returns the exit code. */
@@ -128,6 +137,13 @@ export async function conclude(
   out: (s: string) => void,
 ): Promise<number> {
   const summary = summarise(records, meta.losses);
+  // --fail-on-update: the baselines are written, the run still fails (CI opens a pull request with them).
+  if (
+    opt.failOnUpdate &&
+    summary.exit === 0 &&
+    records.some((r) => r.updated === 'new' || r.updated === 'changed')
+  )
+    summary.exit = 1;
   const c = summary.counts;
   const extra = (['new', 'obsolete', 'updated'] as const)
     .filter((k) => c[k])
@@ -215,6 +231,8 @@ function validate(opt: BatchOptions, dirB: string | undefined): void {
     if (!isLoss(l)) throw new UserError(`unknown loss '${l}' (choose from ${LOSS_NAMES.join(', ')})`);
   checkLossOptions(opt.losses, opt.run, opt.masks);
   checkGates(opt.gates, opt.losses);
+  if (opt.failOnUpdate && !opt.update)
+    throw new UserError('--fail-on-update needs --update new, changed or all (the baselines it writes)');
   if (opt.update && dirB === undefined)
     throw new UserError(
       '--update needs a baseline folder and a current folder: batch <baselineDir> <currentDir> --update …',
@@ -346,6 +364,13 @@ export async function runJobs(
 const writeOne = (file: string, bytes: Buffer, flag: string) =>
   writeAllOrNothing(path.dirname(file), [{ name: path.basename(file), bytes }], `${flag} ${file}`);
 
+/** The run a report shows, for approvals: a fresh id, the folders resolved. */
+const reportRun = (dirs: string[]): ReportRun => ({
+  id: randomUUID(),
+  baselineDir: path.resolve(dirs[0]!),
+  currentDir: path.resolve(dirs[1]!),
+});
+
 /** --junit, --report, --plot: each written all or nothing. */
 async function writeReports(
   records: PairRecord[],
@@ -365,6 +390,7 @@ async function writeReports(
       losses,
       gates,
       ...(series.some((s) => s.points.length) ? { epochs: series } : {}),
+      ...(meta.dirs.length === 2 ? { run: reportRun(meta.dirs) } : {}),
     });
     writeAllOrNothing(path.dirname(opt.report), files, `--report ${opt.report}`);
   }

@@ -7,6 +7,8 @@ import { defaultJobs } from '../engine/pool.js';
 import { UserError } from '../errors.js';
 import { isLoss, loadLoss, LOSS_NAMES } from '../losses/registry.js';
 import { DEFAULTS } from '../model.js';
+import { approveCommand } from './approve/command.js';
+import { serveCommand } from './serve/command.js';
 import type { BatchOptions } from './batch.js';
 import { addConfigOptions, applyConfig, configOf, printConfig } from './config.js';
 import { gateParser, STATS, type Gate } from './gates.js';
@@ -42,6 +44,8 @@ Examples:
   $ nectar-loss batch base/ cur/ --gates gates.txt
   $ nectar-loss merge shard-*/results.ndjson --junit junit.xml --report report/index.html
   $ nectar-loss review results/facades_v1 --json         curves, best checkpoint, tests of an experiment
+  $ nectar-loss approve approvals.json --dry-run         apply the report's decisions to the baselines
+  $ nectar-loss serve report/                           review and approve in the browser (127.0.0.1)
   $ nectar-loss backends                                which TensorFlow.js backends load here
 `;
 
@@ -171,6 +175,7 @@ async function batchOptions(o: BatchOptionValues, cmd: Command): Promise<BatchOp
     plot: o.plot,
     masks: o.masks,
     update: o.update,
+    failOnUpdate: Boolean(o.failOnUpdate),
     shard: o.shard,
     results: o.results,
   };
@@ -221,6 +226,10 @@ function batchCommand(program: Command): void {
         'two folders: copy current images over baselines: new (no baseline yet), changed (over a ' +
           'threshold); obsolete: remove baselines with no current image; all: the three',
       ).choices(['new', 'changed', 'obsolete', 'all']),
+    )
+    .option(
+      '--fail-on-update',
+      'with --update: write the baselines, yet exit 1 and list them (CI jobs that open a pull request)',
     )
     .option(
       '--shard <i/n>',
@@ -427,6 +436,23 @@ function mergeCommand(program: Command): void {
     );
 }
 
+/** `nectar-loss report <results…> --out <dir>`: the HTML report of results files (batch's, the runners'). */
+function reportCommand(program: Command): void {
+  program
+    .command('report')
+    .description(
+      "write the HTML report, with approval controls, of results files: batch --results, or the test runners' " +
+        '(nectar-loss/reporter with { results })',
+    )
+    .argument('<results...>', 'NDJSON results files (paths inside as batch --results writes them)')
+    .requiredOption('--out <dir>', 'the report folder: index.html and index-files/')
+    .action(async (files: string[], o: { out: string }) => {
+      watchFolder(o.out);
+      const { report } = await import('./report.js');
+      process.stdout.write(await report(files, o));
+    });
+}
+
 /** `nectar-loss backends`: the doctor. */
 function backendsCommand(program: Command): void {
   program
@@ -480,6 +506,9 @@ export function buildProgram(): Command {
   fidCommands(program, (code) => {
     if (code) throw new Exit(code);
   });
+  reportCommand(program);
+  approveCommand(program);
+  serveCommand(program);
   backendsCommand(program);
   configCommand(program);
   for (const c of [program, ...program.commands]) addConfigOptions(c);

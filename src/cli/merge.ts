@@ -6,13 +6,13 @@ import { parseJson, toJson } from './format.js';
 import { conclude, relocateFiles, type ReportOptions, type RunMeta } from './batch.js';
 
 /** One results file: its header, records (paths resolved against the file's folder) and summary. */
-interface Shard {
+export interface Shard {
   file: string;
   meta: RunMeta;
   records: PairRecord[];
 }
 
-function readShard(file: string): Shard {
+export function readShard(file: string): Shard {
   let lines: unknown[];
   try {
     lines = readFileSync(file, 'utf8')

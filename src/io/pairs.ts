@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import type { Pair, Pairing, Unpaired } from '../model.js';
+import { VARIANT, type Pair, type Pairing, type Unpaired } from '../model.js';
 import { uniqueStems } from './stems.js';
 import { walkFolder, type Walk } from './walk.js';
 
@@ -45,11 +45,32 @@ function unlisted(w: Walk, dir: string, role: 'real' | 'fake' | 'NectarGAN'): Un
   }));
 }
 
+/**
+ * The baselines, less the accepted variants of live snapshots: `name.variant-<n>.png` beside a `name.png`
+ * that has a current image (and no current image of its own name). Returns the variants per baseline, by n.
+ */
+function splitVariants(
+  files: string[],
+  fakes: Set<string>,
+): { reals: Set<string>; variants: Map<string, string[]> } {
+  const all = new Set(files);
+  const variants = new Map<string, { n: number; rel: string }[]>();
+  const reals = new Set<string>();
+  for (const rel of files) {
+    const m = VARIANT.exec(rel);
+    const base = m ? `${m[1]}${(m[3] as string | undefined) ?? ''}` : undefined;
+    if (!m || !base || !all.has(base) || !fakes.has(base) || fakes.has(rel)) reals.add(rel);
+    else variants.set(base, [...(variants.get(base) ?? []), { n: Number(m[2]), rel }]);
+  }
+  const sorted = new Map([...variants].map(([k, v]) => [k, v.sort((a, b) => a.n - b.n).map((x) => x.rel)]));
+  return { reals, variants: sorted };
+}
+
 /** `batch <realDir> <fakeDir>`: files with the same relative path, recursively. */
 export async function pairFolders(realDir: string, fakeDir: string): Promise<Pairing> {
   const [rw, fw] = await Promise.all([walkFolder(realDir, isImage), walkFolder(fakeDir, isImage)]);
-  const reals = new Set(rw.files),
-    fakes = new Set(fw.files);
+  const fakes = new Set(fw.files);
+  const { reals, variants } = splitVariants(rw.files, fakes);
   const found: Found[] = [];
   const unpaired: Unpaired[] = [...unlisted(rw, realDir, 'real'), ...unlisted(fw, fakeDir, 'fake')];
   for (const rel of [...new Set([...reals, ...fakes])].sort()) {
@@ -64,7 +85,10 @@ export async function pairFolders(realDir: string, fakeDir: string): Promise<Pai
       });
     else if (!reals.has(rel))
       unpaired.push({ name: rel, fake, error: `no baseline: ${real} does not exist`, new: true });
-    else found.push({ name: rel, real, fake, long: rel });
+    else {
+      const v = variants.get(rel)?.map((r) => path.join(realDir, r));
+      found.push({ name: rel, real, fake, long: rel, ...(v ? { variants: v } : {}) });
+    }
   }
   // An empty baseline folder beside current images is a first run (every image `new`), not a wrong path.
   if (!found.length && (reals.size > 0 || fakes.size === 0)) {

@@ -159,7 +159,7 @@ export function removeAllOrNothing(dir: string, files: string[], what: string): 
 }
 
 /** Removes `leaf` and its parents while empty, stopping below `root` (never `root` itself). */
-function removeEmptyBelow(leaf: string, root: string): void {
+export function removeEmptyBelow(leaf: string, root: string): void {
   const top = path.resolve(root);
   for (let f = path.resolve(leaf); f !== top && f.startsWith(top + path.sep); f = path.dirname(f)) {
     try {

@@ -19,6 +19,7 @@ import { isImageError, SizeMismatchError } from '../errors.js';
 import { asPng } from '../io/png.js';
 import { writeAllOrNothing } from '../io/write.js';
 import { slug, type LossSnapshotOptions } from './snapshot.js';
+import { recordAssertion, type Assertion } from './results.js';
 
 export { compareImages, disposeEngine } from '../engine/session.js';
 export { UserError } from '../errors.js';
@@ -62,23 +63,36 @@ export async function toMatchLossSnapshot(
     message: () => text,
     name: 'toMatchLossSnapshot',
   });
+  const title = info.titlePath.join(' > ');
+  const note = (a: Omit<Assertion, 'baseline' | 'test'>) => recordAssertion({ baseline, test: title, ...a });
   if (!existsSync(baseline)) {
-    if (mode === 'none') return result(false, `A snapshot doesn't exist at ${baseline}.`);
+    if (mode === 'none') {
+      note({ status: 'new', actual });
+      return result(false, `A snapshot doesn't exist at ${baseline}.`);
+    }
     write(baseline, actual);
+    note({ status: 'new', updated: 'new' });
     if (mode === 'all' || mode === 'changed') return result(true, `wrote ${baseline}`);
     // 'missing' (the default), as toHaveScreenshot: written, and the test fails once.
     return result(false, `A snapshot doesn't exist at ${baseline}, writing actual.`);
   }
   if (mode === 'all') {
     write(baseline, actual);
+    note({ status: 'ok', updated: 'changed' });
     return result(true, `updated ${baseline}`);
   }
   const outcome = await compare(baseline, actual, options);
-  if (outcome.pass) return result(true, `${baseline} matches`);
+  const seen = { comparison: outcome.comparison, why: outcome.why.trim() };
+  if (outcome.pass) {
+    note({ ...seen, status: 'ok' });
+    return result(true, `${baseline} matches`);
+  }
   if (mode === 'changed' && outcome.rewritable) {
     write(baseline, actual);
+    note({ ...seen, status: 'over', updated: 'changed' });
     return result(true, `updated ${baseline}`);
   }
+  note({ ...seen, status: outcome.rewritable ? 'over' : 'error', actual });
   await attach(info, stem, baseline, actual, outcome.comparison);
   return result(false, `Screenshot does not match ${baseline} (nectar-loss):\n${outcome.why}`);
 }

@@ -7,6 +7,7 @@ import { isImageError, SizeMismatchError, UserError } from '../errors.js';
 import { asPng } from '../io/png.js';
 import { writeAllOrNothing } from '../io/write.js';
 import type { ImageInput } from '../model.js';
+import { recordAssertion, recording } from './results.js';
 
 /** The matchers' options: compareImages' (the CLI's flag names) and where files go. */
 export interface LossSnapshotOptions extends Omit<CompareImagesOptions, 'diff'> {
@@ -125,43 +126,43 @@ export async function matchLossSnapshot(
   const mode = state.snapshotUpdateState ?? state._updateSnapshot ?? 'new';
   recordUse(p.baseline);
   const rel = path.relative(process.cwd(), p.baseline);
+  const test = ctx.currentTestName ?? '';
   if (!existsSync(p.baseline)) {
     if (mode === 'none') {
+      recordAssertion({
+        baseline: p.baseline,
+        test,
+        status: 'new',
+        actual: recording() ? await asPng(received) : undefined,
+      });
       count(state, 'unmatched', id);
       return fail(
         `No baseline ${rel}: new snapshots are not written in CI (${hints.ci}). Run without it, or ${update}.`,
       );
     }
     writeAllOrNothing(p.dir, [{ name: path.basename(p.baseline), bytes: await asPng(received) }], p.dir);
+    recordAssertion({ baseline: p.baseline, test, status: 'new', updated: 'new' });
     count(state, 'added', id);
     return { pass: true, message: () => `wrote ${rel}` };
   }
-  let result: ImageComparison | string;
-  let rewritable = true;
-  try {
-    const { compareImages } = await import('../engine/session.js');
-    const { withConfig } = await import('../engine/with-config.js');
-    result = await compareImages(p.baseline, received, {
-      ...withDefaultGate(await withConfig(options)),
-      diff: 'failure',
-      stats: false,
-    });
-  } catch (err) {
-    if (!isImageError(err)) throw err;
-    result = err.message;
-    rewritable = err instanceof SizeMismatchError;
-  }
-  if (typeof result !== 'string' && result.pass) {
+  const { result, rewritable } = await compareWithBaseline(p.baseline, received, options);
+  const comparison = typeof result === 'string' ? undefined : result;
+  const seen = { baseline: p.baseline, test, comparison, why: comparison ? undefined : (result as string) };
+  if (comparison?.pass) {
+    recordAssertion({ ...seen, status: 'ok' });
     removeDiff(p.diff);
     count(state, 'matched', id);
     return { pass: true, message: () => `${rel} matches` };
   }
   if (mode === 'all' && rewritable) {
     writeAllOrNothing(p.dir, [{ name: path.basename(p.baseline), bytes: await asPng(received) }], p.dir);
+    recordAssertion({ ...seen, status: 'over', updated: 'changed' });
     removeDiff(p.diff);
     count(state, 'updated', id);
     return { pass: true, message: () => `updated ${rel}` };
   }
+  const status = rewritable ? 'over' : 'error';
+  recordAssertion({ ...seen, status, actual: recording() ? await asPng(received) : undefined });
   count(state, 'unmatched', id);
   return fail(failureMessage(rel, result, p.diff, update));
 }
@@ -174,6 +175,27 @@ function removeDiff(diff: string): void {
     if (readdirSync(dir).length === 0) rmdirSync(dir);
   } catch {
     // Absent, or not ours to remove: nothing to clean.
+  }
+}
+
+/** The comparison, or the reason it could not be made (rewritable: a size mismatch, which -u replaces). */
+async function compareWithBaseline(
+  baseline: string,
+  received: ImageInput,
+  options: LossSnapshotOptions,
+): Promise<{ result: ImageComparison | string; rewritable: boolean }> {
+  try {
+    const { compareImages } = await import('../engine/session.js');
+    const { withConfig } = await import('../engine/with-config.js');
+    const result = await compareImages(baseline, received, {
+      ...withDefaultGate(await withConfig(options)),
+      diff: 'failure',
+      stats: false,
+    });
+    return { result, rewritable: true };
+  } catch (err) {
+    if (!isImageError(err)) throw err;
+    return { result: err.message, rewritable: err instanceof SizeMismatchError };
   }
 }
 

@@ -1,9 +1,10 @@
 import path from 'node:path';
-import type { PairRecord } from '../../model.js';
+import type { PairRecord, ReportPair, ReportRun } from '../../model.js';
+import { sha256File } from '../hash.js';
 import { sharp } from '../sharp.js';
 import type { FileToWrite } from '../write.js';
 import { worstFirst } from './junit.js';
-import { SCRIPT, STYLE } from './page.js';
+import { pageAssets } from './page.js';
 import { liveScript, reviewSections, type ReviewView } from './review.js';
 
 /** What the report shows besides the pairs. */
@@ -19,6 +20,8 @@ export interface ReportSummary {
   epochs?: { name: string; points: { x: number; y: number }[]; best?: { x: number; y: number } }[];
   /** `nectar-loss review`: the training log, configs, checkpoints and test runs of an experiment. */
   review?: ReviewView;
+  /** A run that compared a baseline folder with a current folder: its pairs can be approved. */
+  run?: ReportRun;
 }
 
 /**
@@ -72,6 +75,7 @@ export async function reportFiles(
     over: r.over,
     error: r.error,
     updated: r.updated,
+    ...(r.variant ? { variant: r.variant } : {}),
     real: r.status === 'error' || r.updated === 'obsolete' ? undefined : await copy(r.real, `${i + 1}-real`),
     fake: r.status === 'error' ? undefined : await copy(r.fake, `${i + 1}-fake`),
     heat: Object.fromEntries(
@@ -81,6 +85,7 @@ export async function reportFiles(
         ),
       ),
     ),
+    ...(summary.run && decidable(r) ? { approval: await hashes(r) } : {}),
   }));
   const review = summary.review && (await reviewImages(summary.review, copy));
   const live = review?.live
@@ -96,6 +101,19 @@ export async function reportFiles(
   const html = page(pairs, { ...summary, ...(review ? { review } : {}) }, folder);
   // live.js last: a page reloaded for it finds the new page in place.
   return [{ name: path.basename(reportFile), bytes: Buffer.from(html) }, ...images, ...live];
+}
+
+/** A pair the reviewer may accept or reject: changed (over a threshold), new or obsolete, not yet updated. */
+const decidable = (r: PairRecord) =>
+  (r.status === 'over' || r.status === 'new' || r.status === 'obsolete') && !r.updated;
+
+/** The SHA-256 of the baseline and current image as the report shows them (null: that side is absent). */
+async function hashes(r: PairRecord): Promise<{ baseline: string | null; current: string | null }> {
+  const of = async (f: string | undefined, absent: boolean) => (absent || !f ? null : await sha256File(f));
+  return {
+    baseline: await of(r.real, r.status === 'new'),
+    current: await of(r.fake, r.status === 'obsolete'),
+  };
 }
 
 /** The review's test images, copied into the report's folder like the pairs' (their names replace paths). */
@@ -131,26 +149,34 @@ async function mapAtMost<T, R>(n: number, items: T[], f: (item: T, i: number) =>
   return out;
 }
 
-interface PagePair {
-  name: string;
-  status: string;
-  values: Record<string, number>;
-  stats: PairRecord['stats'];
-  over?: string[];
-  error?: string;
-  updated?: string;
-  real?: string;
-  fake?: string;
-  heat: Record<string, string | undefined>;
-}
-
 /** A JSON value inside <script>: `<` escaped so no string can close the element. */
 const json = (v: unknown) =>
   JSON.stringify(v, (_k, x: unknown) => (x === Infinity ? 'inf' : x)).replace(/</g, '\\u003c');
 
 const href = (f: string | undefined) => (f ? f.split('/').map(encodeURIComponent).join('/') : '');
 
-function row(p: PagePair, losses: ReportSummary['losses']): string {
+/** Accept / accept as variant (a changed pair: both sides exist) / reject, for a pair one may decide on. */
+function controls(p: ReportPair): string {
+  if (!p.approval) return '';
+  const what = p.approval.current === null ? 'remove baseline' : 'accept';
+  const variant = p.approval.baseline !== null && p.approval.current !== null;
+  return (
+    `<div class="decide"><button data-decision="accept" title="a">${what}</button>` +
+    (variant ? '<button data-decision="variant">accept as variant</button>' : '') +
+    '<button data-decision="reject" title="r">reject</button></div><div class="applied"></div>'
+  );
+}
+
+/** The approval bar: counter, accept all shown, download (a run with a baseline and a current folder). */
+const approvalBar = (pairs: ReportPair[]) =>
+  pairs.some((p) => p.approval)
+    ? '<div class="approvals"><span id="counter" data-counter></span>' +
+      '<button id="accept-shown" data-action="accept-shown">accept all shown</button>' +
+      '<button data-action="approvals">Download approvals</button>' +
+      '<span class="st">j/k: move · a: accept · r: reject · u: undo</span></div>'
+    : '';
+
+function row(p: ReportPair, losses: ReportSummary['losses']): string {
   const img = (f: string | undefined, alt: string) =>
     f ? `<img src="${esc(href(f))}" alt="${esc(alt)}">` : '';
   // A pair that failed has no value for its losses.
@@ -170,8 +196,10 @@ function row(p: PagePair, losses: ReportSummary['losses']): string {
           ? '<div class="msg">obsolete baseline: no current image</div>'
           : '';
   const done = { new: 'written', changed: 'replaced', obsolete: 'removed' } as Record<string, string>;
-  const updated = p.updated ? `<div class="st">baseline ${done[p.updated]} (--update)</div>` : '';
-  return `<tr class="${p.status}" data-pair="${esc(p.name)}" data-status="${p.status}"${attrs}><td><b>${esc(p.name)}</b><br><span class="st">${p.status}</span>${note}${updated}</td>${values}<td>${img(p.real, 'real')} ${img(p.fake, 'fake')} ${losses.map((l) => img(p.heat[l.name], `${l.name} heatmap`)).join(' ')}</td></tr>`;
+  const updated =
+    (p.updated ? `<div class="st">baseline ${done[p.updated]} (--update)</div>` : '') +
+    (p.variant ? `<div class="st">passed against the accepted variant ${esc(p.variant)}</div>` : '');
+  return `<tr class="${p.status}" data-pair="${esc(p.name)}" data-status="${p.status}"${attrs}><td><b>${esc(p.name)}</b><br><span class="st">${p.status}</span>${note}${updated}${controls(p)}</td>${values}<td>${img(p.real, 'real')} ${img(p.fake, 'fake')} ${losses.map((l) => img(p.heat[l.name], `${l.name} heatmap`)).join(' ')}</td></tr>`;
 }
 
 /**
@@ -211,7 +239,7 @@ function chart(series: NonNullable<ReportSummary['epochs']>): string {
 const gatesLine = (gates: string[]) =>
   `<p class="gates">${gates.length ? `thresholds: ${gates.map(esc).join(', ')}` : 'no thresholds'}</p>`;
 
-function page(pairs: PagePair[], s: ReportSummary, folder: string): string {
+function page(pairs: ReportPair[], s: ReportSummary, folder: string): string {
   const heads = s.losses
     .map((l) => `<th data-sort="${esc(l.name)}" title="${l.better} is better">${esc(l.name)}</th>`)
     .join('');
@@ -222,13 +250,15 @@ function page(pairs: PagePair[], s: ReportSummary, folder: string): string {
   const views = ['side', 'slider', 'overlay', 'toggle']
     .map((v) => `<button data-view="${v}">${v}</button>`)
     .join('');
+  const assets = pageAssets();
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(s.title)}</title><style>${STYLE}</style></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(s.title)}</title><style>${assets.style}</style></head>
 <body data-images="pending">
 <h1>${esc(s.title)}</h1><p class="line">${esc(s.line)}</p>
 ${s.review ? reviewSections(s.review, href) : gatesLine(s.gates)}
 ${s.epochs?.length ? chart(s.epochs) : ''}
 <div class="bar">${filters}</div>
+${s.run ? approvalBar(pairs) : ''}
 <table data-pairs><thead><tr><th>pair</th>${heads}<th>real, fake, heatmaps</th></tr></thead>
 <tbody>
 ${pairs.map((p) => row(p, s.losses)).join('\n')}
@@ -240,7 +270,7 @@ ${pairs.map((p) => row(p, s.losses)).join('\n')}
 <div id="stage"></div><pre id="stats"></pre></section>
 <script id="pairs" type="application/json">${json(pairs)}</script>
 <script id="losses" type="application/json">${json(s.losses)}</script>
-<script>${SCRIPT}</script>
+${s.run ? `<script id="run" type="application/json">${json(s.run)}</script>\n` : ''}<script>${assets.script}</script>
 ${s.review?.live ? liveScript(folder, s.review.live) : ''}
 </body></html>
 `;

@@ -46,5 +46,5 @@ export const INCEPTION_HUB: HubWeights = {
   url: 'https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/pt_inception-2015-12-05-6726825d.pth',
   envWeights: 'NECTAR_LOSS_INCEPTION_WEIGHTS',
   envUrl: 'NECTAR_LOSS_INCEPTION_URL',
-  flag: '--inception-weights',
+  option: option('inceptionWeights: FILE', '--inception-weights FILE'),
 };
