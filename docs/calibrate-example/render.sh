@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Renders the calibrate example of the README with Debian's chromium (apt-get install -y chromium):
+# Renders the calibrate example of docs/gates.md with Debian's chromium (apt-get install -y chromium):
 #   base/     html/*.html          fonts as fontconfig/base.conf sets them (antialiased, slight hinting)
 #   noise/    html/*.html          the same pages under fontconfig/noise.conf (no hinting):
 #                                  another machine's font settings
 #   changed/  html-changed/*.html  real edits, rendered like base: a price (€40 -> €50), a button recoloured
 #             (green #16a34a -> amber #ca8a04), a button's label (Save -> Save changes)
-# Then (README, "Calibrating gates"): nectar-loss calibrate base noise --changed changed ...
+# Then (docs/gates.md, "A real example"): nectar-loss calibrate base noise --changed changed ...
 set -euo pipefail
 cd "$(dirname "$0")"
 shot() { # <out dir> <html dir> <fontconfig name> [chromium flags...]
