@@ -162,4 +162,34 @@ test("action.yml's steps run: gates and args split, counts and exit code as outp
   assert.deepEqual(outputs(out), { 'exit-code': '2' });
   assert.match(bad.stderr, /unknown loss 'nope'/);
   assert.equal(runStep(steps.at(-1)!, { 'steps.batch.outputs.exit-code': '2' }, root, bin, out).code, 2);
+
+  // The config input reaches batch as --config: its gate joins the inputs' (merged by name) ...
+  writeFileSync(path.join(root, 'shots/nl.json'), '{ "max": { "l1": 0.0001 } }\n');
+  writeFileSync(out, '');
+  const configured = runStep(
+    steps[0]!,
+    { ...values, 'inputs.config': 'nl.json' },
+    path.join(root, 'shots'),
+    bin,
+    out,
+  );
+  assert.equal(configured.code, 0, configured.stderr);
+  const changed = configured.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { name?: string; over?: string[] })
+    .find((x) => x.name === 'changed.png')!;
+  assert.equal(changed.over!.length, 3, `the config's l1 gate too: ${JSON.stringify(changed.over)}`);
+  // ... and a config with an unknown key is batch's usage error naming the file and the key.
+  writeFileSync(path.join(root, 'shots/nl.json'), '{ "shiftTolerence": 1 }\n');
+  writeFileSync(out, '');
+  const wrong = runStep(
+    steps[0]!,
+    { ...values, 'inputs.config': 'nl.json' },
+    path.join(root, 'shots'),
+    bin,
+    out,
+  );
+  assert.equal(outputs(out)['exit-code'], '2');
+  assert.match(wrong.stderr, /nl\.json: shiftTolerence: unknown key/);
 });

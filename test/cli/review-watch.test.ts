@@ -117,3 +117,32 @@ test(
     assert.deepEqual(leftovers, [], 'no temporary file');
   },
 );
+
+test(
+  'review --watch on a missing folder: one line on stderr, exit 2, and the process ends',
+  { timeout: 60_000 },
+  async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'nl-watch-missing-'));
+    const child = spawn(
+      process.execPath,
+      [BIN, 'review', '--watch', path.join(out, 'no-such'), '--out', out],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '',
+      stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Before the fix the watcher kept the process alive until killed.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
+    clearTimeout(timer);
+    rmSync(out, { recursive: true, force: true });
+    assert.equal(signal, null, 'ended by itself, not killed after 30 s');
+    assert.equal(code, 2, stderr);
+    assert.equal(stdout, '');
+    assert.equal(stderr.trim().split('\n').length, 1, stderr);
+    assert.match(stderr, /no-such: cannot read the experiment folder/);
+  },
+);

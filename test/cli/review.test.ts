@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, copyFileSync, readdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, copyFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -217,4 +217,20 @@ test('review: usage errors exit 2 with one line and nothing on stdout', () => {
     assert.equal(r.stdout, '');
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   }
+});
+
+test('review reads the project config: its loss is what the examples are measured with; --loss and --no-config override it', () => {
+  const project = tmp('project');
+  writeFileSync(path.join(project, 'nectar-loss.config.json'), '{ "loss": "l1" }\n');
+  const reviewIn = (...more: string[]) => {
+    const r = run(['review', EXPERIMENT, '--out', path.join(tmp('out'), 'r'), '--json', ...more], project);
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as Review;
+  };
+  const configured = reviewIn();
+  assert.deepEqual(Object.keys(configured.best), ['l1'], "the config's loss only");
+  const all = reviewIn('--no-config');
+  assert.deepEqual(Object.keys(all.best), ['sobel', 'laplacian', 'l1', 'ssim'], "review's default losses");
+  assert.deepEqual(configured.best.l1, all.best.l1, 'the same l1 either way');
+  assert.deepEqual(Object.keys(reviewIn('--loss', 'sobel').best), ['sobel'], 'the flag wins over the config');
 });

@@ -23,7 +23,7 @@ import { BIN, fixture } from '../helpers.js';
  * uncaught exception or request for anything but file://, and a probe showing that a request and an
  * exception made on purpose are seen. Not seen in WebKit: a console error, or an exception that does not
  * stop the script, while the page loads (WebDriver classic runs nothing before the page's own script; its
- * hooks are installed after load). Set NECTAR_LOSS_SCREENSHOTS=<dir> to also save the README's screenshots
+ * hooks are installed after load). Set NECTAR_LOSS_SCREENSHOTS=<dir> to also save the screenshots of README.md and docs/batch.md
  * there (from Chromium).
  */
 

@@ -1,7 +1,7 @@
 /**
  * The package as users get it: `npm pack`, the tarball installed into an empty project, and from there the
  * binary on a fixture pair, the library from plain ESM, and its shipped types under `tsc --noEmit`. The
- * tarball holds no test, fixture or bench file and stays under PACK_LIMIT (stated in the README).
+ * tarball holds no test, fixture or bench file and stays under PACK_LIMIT (stated in docs/contributing.md).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { REFERENCE, ROOT, fixture, packInto, relErr, type PackReport } from '../helpers.js';
 
-/** The packed size the README promises: 1 MiB. */
+/** The packed size docs/contributing.md promises: 1 MiB. */
 const PACK_LIMIT = 2 ** 20;
 let dir = '';
 let packed: PackReport;

@@ -216,7 +216,7 @@ function textReport(
   return `calibrate: ${head}\n${line(cols)}\n${cells.map((c) => line(c) + '\n').join('')}${allowed}chosen gates:\n${picked}${miss}`;
 }
 
-/** --json: one object (fields in the README). */
+/** --json: one object (fields in docs/gates.md). */
 function jsonReport(
   rows: Calibration[],
   chosen: Calibration[],

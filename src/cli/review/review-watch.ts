@@ -48,6 +48,10 @@ export async function watchReview(
   watcher.on('all', () => schedule(500));
   watcher.on('error', (err) => fail(err));
   await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-  await build();
+  // A first build that fails (a missing folder, no loss_log.json) ends the run: the watcher would keep it alive.
+  await build().catch(async (err: unknown) => {
+    await watcher.close();
+    throw err;
+  });
   return stopped.finally(() => void watcher.close());
 }
