@@ -393,6 +393,9 @@ export interface ReportPair {
   variant?: string;
   /** Pairs the reviewer may decide on (changed, new, obsolete; not yet updated): the files' SHA-256. */
   approval?: { baseline: string | null; current: string | null };
+  /** The pair's kind of difference and its changed regions (when regions were found). */
+  kind?: Kind;
+  regions?: Region[];
 }
 
 /**

@@ -69,7 +69,8 @@ function main(): void {
   initFilters(tbody);
   const view = new PairView(pairs, losses);
   initView(view, tbody, pairs);
-  if (run) initApprovals(run, pairs, tbody, view);
+  // The approval bar is on the page only when some pair may be decided on.
+  if (run && pairs.some((p) => p.approval)) initApprovals(run, pairs, tbody, view);
   addEventListener('load', () => {
     const images = [...document.images];
     const loaded = images.filter((i) => i.complete && i.naturalWidth > 0).length;

@@ -32,14 +32,31 @@ export function initSorting(tbody: HTMLElement, losses: readonly ReportSummaryLo
   }
 }
 
-/** Filtering by status: a row is hidden unless the filter is `all` or its status. */
+/**
+ * Filtering by status (`all` or one status) and, beside it, by kind of difference (none or one kind; a second
+ * click on the pressed kind clears it): a row shows when it passes both.
+ */
 export function initFilters(tbody: HTMLElement): void {
   const buttons = all('[data-filter]');
+  const kinds = all('[data-kind-filter]');
+  let status = 'all';
+  let kind: string | undefined;
+  const apply = () => {
+    for (const tr of rows(tbody))
+      tr.hidden = (status !== 'all' && tr.dataset.status !== status) || (!!kind && tr.dataset.kind !== kind);
+  };
   for (const b of buttons) {
     b.addEventListener('click', () => {
       for (const o of buttons) o.setAttribute('aria-pressed', String(o === b));
-      const f = b.dataset.filter;
-      for (const tr of rows(tbody)) tr.hidden = f !== 'all' && tr.dataset.status !== f;
+      status = b.dataset.filter ?? 'all';
+      apply();
+    });
+  }
+  for (const b of kinds) {
+    b.addEventListener('click', () => {
+      kind = kind === b.dataset.kindFilter ? undefined : b.dataset.kindFilter;
+      for (const o of kinds) o.setAttribute('aria-pressed', String(o.dataset.kindFilter === kind));
+      apply();
     });
   }
 }

@@ -66,6 +66,44 @@ export class PairView {
     const { pan, base, zoom } = this.s;
     for (const i of all<HTMLImageElement>('.pane img', this.stage))
       i.style.transform = `translate(${pan[0]}px,${pan[1]}px) scale(${base * zoom})`;
+    // The region boxes move with the images; their border stays 2 screen px wide.
+    for (const b of all('.pane .boxes', this.stage)) {
+      b.style.transform = `translate(${pan[0]}px,${pan[1]}px) scale(${base * zoom})`;
+      b.style.setProperty('--bw', `${2 / (base * zoom)}px`);
+    }
+  }
+
+  /** The pair's changed regions as boxes in image px (a layer transformed as the images); a click zooms there. */
+  private boxes(p: ReportPair): HTMLElement[] {
+    if (!p.regions?.length) return [];
+    const layer = make('div', 'boxes');
+    for (const r of p.regions) {
+      const b = make('div', `box ${r.kind}`);
+      Object.assign(b.style, {
+        left: `${r.x}px`,
+        top: `${r.y}px`,
+        width: `${r.width}px`,
+        height: `${r.height}px`,
+      });
+      b.dataset.region = `${r.x},${r.y},${r.width},${r.height}`;
+      b.title = `${r.kind}: ${r.width}×${r.height} at (${r.x},${r.y}), displacement ${r.displacement.join(',')}`;
+      b.addEventListener('click', (e) => {
+        e.stopPropagation();
+        this.zoomTo(b.closest('.pane'), r);
+      });
+      layer.appendChild(b);
+    }
+    return [layer];
+  }
+
+  /** Zooms so that a box fills most of its pane, centred. */
+  zoomTo(pn: Element | null, r: { x: number; y: number; width: number; height: number }): void {
+    if (!pn) return;
+    const { clientWidth: w, clientHeight: h } = pn;
+    const fill = (0.6 * Math.min(w / r.width, h / r.height)) / this.s.base;
+    this.s.zoom = Math.max(1, Math.min(32, fill));
+    const k = this.s.base * this.s.zoom;
+    this.pan = [w / 2 - (r.x + r.width / 2) * k, h / 2 - (r.y + r.height / 2) * k];
   }
 
   private fit(): void {
@@ -108,17 +146,17 @@ export class PairView {
     const heat = p.heat[loss];
     if (mode === 'side')
       return [
-        pane('real', img(p.real)),
-        pane('fake', img(p.fake)),
-        ...(heat ? [pane(`${loss} heatmap`, img(heat))] : []),
+        pane('real', img(p.real), ...this.boxes(p)),
+        pane('fake', img(p.fake), ...this.boxes(p)),
+        ...(heat ? [pane(`${loss} heatmap`, img(heat), ...this.boxes(p))] : []),
       ];
     if (mode === 'slider') return [this.slider(p)];
     if (mode === 'overlay') {
       const h = img(heat ?? p.real);
       h.style.opacity = String(opacity);
-      return [pane(`heatmap over real (opacity ${opacity})`, img(p.real), h)];
+      return [pane(`heatmap over real (opacity ${opacity})`, img(p.real), h, ...this.boxes(p))];
     }
-    const d = pane(flipped ? 'fake' : 'real', img(flipped ? p.fake : p.real));
+    const d = pane(flipped ? 'fake' : 'real', img(flipped ? p.fake : p.real), ...this.boxes(p));
     d.addEventListener('click', () => {
       this.s.flipped = !this.s.flipped;
       this.render();
@@ -129,7 +167,7 @@ export class PairView {
   render(): void {
     const p = this.s.current < 0 ? undefined : this.pairs.at(this.s.current);
     if (!p) return;
-    byId('vtitle').textContent = `${p.name} — ${p.status}`;
+    byId('vtitle').textContent = `${p.name} — ${p.status}${p.kind ? ` (${p.kind})` : ''}`;
     for (const b of all('[data-view]'))
       b.setAttribute('aria-pressed', String(b.dataset.view === this.s.mode));
     this.stage.replaceChildren(...this.panes(p));

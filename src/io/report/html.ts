@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { PairRecord, ReportPair, ReportRun } from '../../model.js';
+import { KINDS, type PairRecord, type ReportPair, type ReportRun } from '../../model.js';
 import { sha256File } from '../hash.js';
 import { sharp } from '../sharp.js';
 import type { FileToWrite } from '../write.js';
@@ -76,6 +76,7 @@ export async function reportFiles(
     error: r.error,
     updated: r.updated,
     ...(r.variant ? { variant: r.variant } : {}),
+    ...(r.kind ? { kind: r.kind, regions: r.regions ?? [] } : {}),
     real: r.status === 'error' || r.updated === 'obsolete' ? undefined : await copy(r.real, `${i + 1}-real`),
     fake: r.status === 'error' ? undefined : await copy(r.fake, `${i + 1}-fake`),
     heat: Object.fromEntries(
@@ -199,7 +200,9 @@ function row(p: ReportPair, losses: ReportSummary['losses']): string {
   const updated =
     (p.updated ? `<div class="st">baseline ${done[p.updated]} (--update)</div>` : '') +
     (p.variant ? `<div class="st">passed against the accepted variant ${esc(p.variant)}</div>` : '');
-  return `<tr class="${p.status}" data-pair="${esc(p.name)}" data-status="${p.status}"${attrs}><td><b>${esc(p.name)}</b><br><span class="st">${p.status}</span>${note}${updated}${controls(p)}</td>${values}<td>${img(p.real, 'real')} ${img(p.fake, 'fake')} ${losses.map((l) => img(p.heat[l.name], `${l.name} heatmap`)).join(' ')}</td></tr>`;
+  const kind = p.kind ? ` data-kind="${esc(p.kind)}"` : '';
+  const tag = p.kind ? ` <span class="kind" data-kind-tag="${esc(p.kind)}">${esc(p.kind)}</span>` : '';
+  return `<tr class="${p.status}" data-pair="${esc(p.name)}" data-status="${p.status}"${attrs}${kind}><td><b>${esc(p.name)}</b><br><span class="st">${p.status}</span>${tag}${note}${updated}${controls(p)}</td>${values}<td>${img(p.real, 'real')} ${img(p.fake, 'fake')} ${losses.map((l) => img(p.heat[l.name], `${l.name} heatmap`)).join(' ')}</td></tr>`;
 }
 
 /**
@@ -247,6 +250,9 @@ function page(pairs: ReportPair[], s: ReportSummary, folder: string): string {
   const filters = ['all', 'over', 'error', 'ok', ...optional]
     .map((f) => `<button data-filter="${f}" aria-pressed="${f === 'all'}">${f}</button>`)
     .join('');
+  const kinds = KINDS.filter((k) => pairs.some((p) => p.kind === k))
+    .map((k) => `<button data-kind-filter="${k}" aria-pressed="false">${k}</button>`)
+    .join('');
   const views = ['side', 'slider', 'overlay', 'toggle']
     .map((v) => `<button data-view="${v}">${v}</button>`)
     .join('');
@@ -257,7 +263,7 @@ function page(pairs: ReportPair[], s: ReportSummary, folder: string): string {
 <h1>${esc(s.title)}</h1><p class="line">${esc(s.line)}</p>
 ${s.review ? reviewSections(s.review, href) : gatesLine(s.gates)}
 ${s.epochs?.length ? chart(s.epochs) : ''}
-<div class="bar">${filters}</div>
+<div class="bar">${filters}${kinds ? `<span class="kinds">kind: ${kinds}</span>` : ''}</div>
 ${s.run ? approvalBar(pairs) : ''}
 <table data-pairs><thead><tr><th>pair</th>${heads}<th>real, fake, heatmaps</th></tr></thead>
 <tbody>
