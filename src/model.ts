@@ -396,6 +396,8 @@ export interface ReportPair {
   over?: string[];
   error?: string;
   updated?: string;
+  /** batch --history: the pair over the kept runs (the report's sparkline draws `values`). */
+  history?: PairHistory;
   /** The report's copies of the images it shows (relative to the page). */
   real?: string;
   fake?: string;

@@ -76,6 +76,7 @@ export async function reportFiles(
     error: r.error,
     updated: r.updated,
     ...(r.variant ? { variant: r.variant } : {}),
+    ...(r.history ? { history: r.history } : {}),
     real: r.status === 'error' || r.updated === 'obsolete' ? undefined : await copy(r.real, `${i + 1}-real`),
     fake: r.status === 'error' ? undefined : await copy(r.fake, `${i + 1}-fake`),
     heat: Object.fromEntries(
