@@ -1,4 +1,4 @@
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -88,6 +88,8 @@ test('--history: 10 runs give flips 9 and 1, the fail counts, the trend; --quara
     '--quarantine',
     '3',
     '--strict',
+    '--report',
+    'rep/index.html',
   ]);
   assert.equal(strict.status, 1, '--strict: the flaky pair fails the run');
   assert.match(
@@ -95,6 +97,12 @@ test('--history: 10 runs give flips 9 and 1, the fail counts, the trend; --quara
     /^flaky \(verdict flipped at least 3 times in the last 30 runs; --strict fails the run\): alt\.png$/m,
   );
   assert.match(strict.stdout, /1 flaky/);
+  const html = readFileSync(path.join(root, 'rep/index.html'), 'utf8');
+  assert.match(
+    html,
+    /last 10 runs: 5 failed, 9 flips <svg/,
+    'the report shows the history and its sparkline',
+  );
 
   const small = cli(root, [
     'batch',

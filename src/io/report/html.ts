@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { historyCell } from './sparkline.js';
 import type { PairRecord, ReportPair, ReportRun } from '../../model.js';
 import { sha256File } from '../hash.js';
 import { sharp } from '../sharp.js';
@@ -199,7 +200,8 @@ function row(p: ReportPair, losses: ReportSummary['losses']): string {
   const done = { new: 'written', changed: 'replaced', obsolete: 'removed' } as Record<string, string>;
   const updated =
     (p.updated ? `<div class="st">baseline ${done[p.updated]} (--update)</div>` : '') +
-    (p.variant ? `<div class="st">passed against the accepted variant ${esc(p.variant)}</div>` : '');
+    (p.variant ? `<div class="st">passed against the accepted variant ${esc(p.variant)}</div>` : '') +
+    (p.history ? historyCell(p.history) : '');
   return `<tr class="${p.status}" data-pair="${esc(p.name)}" data-status="${p.status}"${attrs}><td><b>${esc(p.name)}</b><br><span class="st">${p.status}</span>${note}${updated}${controls(p)}</td>${values}<td>${img(p.real, 'real')} ${img(p.fake, 'fake')} ${losses.map((l) => img(p.heat[l.name], `${l.name} heatmap`)).join(' ')}</td></tr>`;
 }
 
