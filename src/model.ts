@@ -247,9 +247,10 @@ export interface PairRecord {
   files: Record<string, Partial<Record<FileKind, string>>>;
   /**
    * new: a current image without a baseline; obsolete: a baseline without a current image (two-folder
-   * batch; obsolete alone does not fail a run).
+   * batch; obsolete alone does not fail a run). flaky: batch --quarantine, a pair whose verdict flipped at
+   * least k times in its --history window (it keeps `over` when this run's verdict failed).
    */
-  status: 'ok' | 'over' | 'error' | 'new' | 'obsolete';
+  status: 'ok' | 'over' | 'error' | 'new' | 'obsolete' | 'flaky';
   error?: string;
   /**
    * --update: the baseline this run wrote (new) or replaced (changed) with the current image, or removed
@@ -271,6 +272,16 @@ export interface PairRecord {
   ms?: number;
   /** The file name of the accepted variant the image passed against (the baseline itself did not). */
   variant?: string;
+  /** batch --history: the pair over the kept runs, this one included (values: the first gate's, oldest first). */
+  history?: PairHistory;
+}
+
+/** batch --history: runs with the pair, how many failed, verdict flips between consecutive ones, values. */
+export interface PairHistory {
+  runs: number;
+  failed: number;
+  flips: number;
+  values: (number | null)[];
 }
 
 /** A batch job: one pair and where its files go. */
@@ -385,6 +396,8 @@ export interface ReportPair {
   over?: string[];
   error?: string;
   updated?: string;
+  /** batch --history: the pair over the kept runs (the report's sparkline draws `values`). */
+  history?: PairHistory;
   /** The report's copies of the images it shows (relative to the page). */
   real?: string;
   fake?: string;

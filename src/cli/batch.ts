@@ -16,6 +16,7 @@ import type { Series } from '../io/plot.js';
 import { changeText } from '../io/change.js';
 import { bestEpochs, epochSeries, jobRecord, summarise, unpairedRecord } from './records.js';
 import { variantChooser, variantJobs } from './variants.js';
+import { annotateHistory, keepRun, type HistoryOptions } from './history.js';
 
 /** The batch command's options beyond the per-pair settings. */
 export interface BatchOptions {
@@ -38,6 +39,10 @@ export interface BatchOptions {
   shard?: { index: number; total: number };
   /** --results FILE: the NDJSON also to this file, for `merge`. */
   results?: string;
+  /** --history DIR (--history-size, --quarantine): keep the run's results there, give pairs their history. */
+  history?: HistoryOptions;
+  /** --strict: a flaky pair (--quarantine) fails the run. */
+  strict?: boolean;
   /** --fail-on-update: write the baselines (--update) yet exit 1. */
   failOnUpdate?: boolean;
 }
@@ -78,7 +83,8 @@ export async function batch(
   const emit = (r: PairRecord) => {
     if (opt.update) updateBaseline(r, opt.update, dirA);
     records.push(r);
-    if (opt.json) out(toJson(r) + '\n');
+    // With --history, the lines wait for the end of the run, where each pair's history is known.
+    if (opt.json && !opt.history) out(toJson(r) + '\n');
   };
   const unpaired = plan.pairing.unpaired.map(unpairedRecord);
   if (opt.update === 'obsolete' || opt.update === 'all') removeObsolete(unpaired, opt.update, dirA);
@@ -128,6 +134,10 @@ export interface ReportOptions {
   results?: string;
   /** batch --fail-on-update: a run that wrote a new or changed baseline still exits 1 (at least). */
   failOnUpdate?: boolean;
+  /** batch --history: keep the run's results in a folder, give each pair its history (cli/history.ts). */
+  history?: HistoryOptions;
+  /** batch --strict: a pair quarantined as flaky fails the run (exit 1 at least). */
+  strict?: boolean;
 }
 
 /** Summarise → reports (JUnit, HTML, plot, results file) → summary object or table. Returns the exit code. */
@@ -137,7 +147,9 @@ export async function conclude(
   opt: ReportOptions,
   out: (s: string) => void,
 ): Promise<number> {
+  const flaky = opt.history ? annotateHistory(records, opt.history, meta.gates, meta.losses) : [];
   const summary = summarise(records, meta.losses);
+  if (flaky.length && opt.strict && summary.exit === 0) summary.exit = 1;
   // --fail-on-update: the baselines are written, the run still fails (CI opens a pull request with them).
   if (
     opt.failOnUpdate &&
@@ -146,10 +158,11 @@ export async function conclude(
   )
     summary.exit = 1;
   const c = summary.counts;
-  const extra = (['new', 'obsolete', 'updated'] as const)
-    .filter((k) => c[k])
-    .map((k) => `, ${c[k]} ${k}`)
-    .join('');
+  const extra =
+    (['new', 'obsolete', 'updated'] as const)
+      .filter((k) => c[k])
+      .map((k) => `, ${c[k]} ${k}`)
+      .join('') + (flaky.length ? `, ${flaky.length} flaky` : '');
   const line =
     `${c.pairs} pairs: ${c.ok} ok, ${c.over} over a threshold, ${c.error} errors${extra} ` +
     `(${meta.losses.join(', ')}; ${meta.backend}; ${meta.seconds.toFixed(1)} s)`;
@@ -165,6 +178,7 @@ export async function conclude(
     range: meta.range,
     backend: meta.backend,
     seconds: Number(meta.seconds.toFixed(3)),
+    ...(flaky.length ? { flaky: flaky.length, quarantined: flaky } : {}),
     worst: summary.worst,
     ...(hasEpochs ? { best } : {}),
     exit: summary.exit,
@@ -180,11 +194,20 @@ export async function conclude(
     }),
   );
   if (opt.results) writeResults(opt.results, records, meta, summaryObject);
+  if (opt.history) keepRun(opt.history, resultsBytes(opt.history.dir, records, meta, summaryObject));
   if (onGitHub()) await toGitHub(records, meta, summary, line, hasEpochs ? best : undefined);
+  if (opt.json && opt.history) out(records.map((r) => toJson(r) + '\n').join(''));
   if (opt.json) out(toJson(summaryObject) + '\n');
-  else out(table(records, meta.losses, line) + (hasEpochs ? bestLine(best) : ''));
+  else out(table(records, meta.losses, line) + (hasEpochs ? bestLine(best) : '') + flakyLine(flaky, opt));
   return summary.exit;
 }
+
+/** --quarantine: the flaky pairs, listed apart after the table. */
+const flakyLine = (flaky: string[], opt: ReportOptions) =>
+  flaky.length
+    ? `flaky (verdict flipped at least ${opt.history?.quarantine} times in the last ${opt.history?.size} runs` +
+      `${opt.strict ? '; --strict fails the run' : ''}): ${flaky.join(', ')}\n`
+    : '';
 
 const bestLine = (best: ReturnType<typeof bestEpochs>) =>
   `best epoch: ${Object.entries(best)
@@ -245,6 +268,7 @@ function validate(opt: BatchOptions, dirB: string | undefined): void {
     '--report': opt.report,
     '--plot': opt.plot,
     '--results': opt.results,
+    '--history': opt.history && path.join(opt.history.dir, 'run'),
   };
   for (const [flag, file] of Object.entries(files))
     if (file) checkCreatable(path.dirname(file), `${flag} ${file}`);
@@ -413,14 +437,19 @@ async function writeReports(
  * command line (the inputs are where the merging job checks them out).
  */
 function writeResults(file: string, records: PairRecord[], meta: RunMeta, summary: object): void {
+  writeOne(file, resultsBytes(path.dirname(path.resolve(file)), records, meta, summary), '--results');
+}
+
+/** The results file's lines, with the files a run wrote relative to `dir` (--results', --history's). */
+function resultsBytes(dir: string, records: PairRecord[], meta: RunMeta, summary: object): Buffer {
   const lines = [
     { nectarLossResults: 1, ...meta },
     ...records.map((r) =>
-      relocateFiles(r, (p) => portable(path.relative(path.dirname(path.resolve(file)), path.resolve(p)))),
+      relocateFiles(r, (p) => portable(path.relative(path.resolve(dir), path.resolve(p)))),
     ),
     summary,
   ];
-  writeOne(file, Buffer.from(lines.map((l) => toJson(l)).join('\n') + '\n'), '--results');
+  return Buffer.from(lines.map((l) => toJson(l)).join('\n') + '\n');
 }
 
 const portable = (p: string) => p.split(path.sep).join('/');

@@ -129,7 +129,10 @@ function singleCommand(program: Command): Command {
 
 /** The batch options as commander hands them over: the shared ones, BatchOptions' own, and --loss. */
 type BatchOptionValues = PairOptionValues &
-  Omit<BatchOptions, 'run' | 'losses' | 'json' | 'gates'> & {
+  Omit<BatchOptions, 'run' | 'losses' | 'json' | 'gates' | 'history'> & {
+    history?: string;
+    historySize?: number;
+    quarantine?: number;
     loss: string;
     json?: boolean;
     gates?: string;
@@ -190,12 +193,58 @@ async function batchOptions(o: BatchOptionValues, cmd: Command): Promise<BatchOp
     failOnUpdate: Boolean(o.failOnUpdate),
     shard: o.shard,
     results: o.results,
+    ...historyOf(o),
   };
+}
+
+/** --history, --history-size, --quarantine and --strict (the last three need --history; --strict, --quarantine). */
+function historyOf(o: BatchOptionValues): Pick<BatchOptions, 'history' | 'strict'> {
+  if (o.history === undefined) {
+    const stray =
+      o.quarantine !== undefined ? '--quarantine' : o.historySize !== undefined ? '--history-size' : '';
+    if (stray) throw new UserError(`${stray} needs --history <dir> (the earlier runs it reads)`);
+  }
+  if (o.strict && o.quarantine === undefined) throw new UserError('--strict needs --quarantine <k>');
+  if (o.history === undefined) return {};
+  const history = {
+    dir: o.history,
+    size: o.historySize ?? 30,
+    ...(o.quarantine !== undefined ? { quarantine: o.quarantine } : {}),
+  };
+  return { history, ...(o.strict ? { strict: true } : {}) };
+}
+
+/** A whole number of at least `min`, for commander. */
+const wholeNumber = (min: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min)
+    throw new InvalidArgumentError(`expected a whole number of at least ${min}.`);
+  return n;
+};
+
+/** batch's history flags (cli/history.ts). */
+function historyFlags(cmd: Command): Command {
+  return cmd
+    .option(
+      '--history <dir>',
+      "keep this run's results in <dir> and give each pair its history over the kept runs",
+    )
+    .option(
+      '--history-size <n>',
+      'with --history: the runs kept, this one included (default 30)',
+      wholeNumber(2),
+    )
+    .option(
+      '--quarantine <k>',
+      "with --history: pairs whose verdict flipped at least k times are 'flaky'",
+      wholeNumber(1),
+    )
+    .option('--strict', 'with --quarantine: a flaky pair fails the run (exit 1)');
 }
 
 /** `nectar-loss batch <dir> [fakeDir]`. */
 function batchCommand(program: Command): void {
-  addPairOptions(
+  const cmd = addPairOptions(
     program
       .command('batch')
       .description(
@@ -248,8 +297,8 @@ function batchCommand(program: Command): void {
       'compare only the i-th of n parts of the pairs (1-based; the same split on every machine)',
       parseShard,
     )
-    .option('--results <file>', 'also write the NDJSON here (paths relative to it), for `nectar-loss merge`')
-    .action(runBatch);
+    .option('--results <file>', 'also write the NDJSON here (paths relative to it), for `nectar-loss merge`');
+  historyFlags(cmd).action(runBatch);
 }
 
 async function runBatch(dir: string, fakeDir: string | undefined, o: BatchOptionValues, cmd: Command) {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { KINDS, type PairRecord, type ReportPair, type ReportRun } from '../../model.js';
+import { historyCell } from './sparkline.js';
 import { sha256File } from '../hash.js';
 import { sharp } from '../sharp.js';
 import type { FileToWrite } from '../write.js';
@@ -75,8 +76,7 @@ export async function reportFiles(
     over: r.over,
     error: r.error,
     updated: r.updated,
-    ...(r.variant ? { variant: r.variant } : {}),
-    ...(r.kind ? { kind: r.kind, regions: r.regions ?? [] } : {}),
+    ...optionalFields(r),
     real: r.status === 'error' || r.updated === 'obsolete' ? undefined : await copy(r.real, `${i + 1}-real`),
     fake: r.status === 'error' ? undefined : await copy(r.fake, `${i + 1}-fake`),
     heat: Object.fromEntries(
@@ -103,6 +103,13 @@ export async function reportFiles(
   // live.js last: a page reloaded for it finds the new page in place.
   return [{ name: path.basename(reportFile), bytes: Buffer.from(html) }, ...images, ...live];
 }
+
+/** What a record carries only sometimes: the variant it matched, its kind and regions, its history. */
+const optionalFields = (r: PairRecord): Pick<ReportPair, 'variant' | 'kind' | 'regions' | 'history'> => ({
+  ...(r.variant ? { variant: r.variant } : {}),
+  ...(r.kind ? { kind: r.kind, regions: r.regions ?? [] } : {}),
+  ...(r.history ? { history: r.history } : {}),
+});
 
 /** A pair the reviewer may accept or reject: changed (over a threshold), new or obsolete, not yet updated. */
 const decidable = (r: PairRecord) =>
@@ -199,7 +206,8 @@ function row(p: ReportPair, losses: ReportSummary['losses']): string {
   const done = { new: 'written', changed: 'replaced', obsolete: 'removed' } as Record<string, string>;
   const updated =
     (p.updated ? `<div class="st">baseline ${done[p.updated]} (--update)</div>` : '') +
-    (p.variant ? `<div class="st">passed against the accepted variant ${esc(p.variant)}</div>` : '');
+    (p.variant ? `<div class="st">passed against the accepted variant ${esc(p.variant)}</div>` : '') +
+    (p.history ? historyCell(p.history) : '');
   const kind = p.kind ? ` data-kind="${esc(p.kind)}"` : '';
   const tag = p.kind ? ` <span class="kind" data-kind-tag="${esc(p.kind)}">${esc(p.kind)}</span>` : '';
   return `<tr class="${p.status}" data-pair="${esc(p.name)}" data-status="${p.status}"${attrs}${kind}><td><b>${esc(p.name)}</b><br><span class="st">${p.status}</span>${tag}${note}${updated}${controls(p)}</td>${values}<td>${img(p.real, 'real')} ${img(p.fake, 'fake')} ${losses.map((l) => img(p.heat[l.name], `${l.name} heatmap`)).join(' ')}</td></tr>`;

@@ -20,7 +20,7 @@ const xml = (s: string) =>
 export function junitXml(records: PairRecord[], losses: string[], seconds: number): string {
   const failures = records.filter((r) => r.status === 'over' || r.status === 'new').length;
   const errors = records.filter((r) => r.status === 'error').length;
-  const skipped = records.filter((r) => r.status === 'obsolete').length;
+  const skipped = records.filter((r) => r.status === 'obsolete' || r.status === 'flaky').length;
   const head =
     `tests="${records.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" ` +
     `time="${seconds.toFixed(3)}"`;
@@ -43,7 +43,10 @@ export function junitXml(records: PairRecord[], losses: string[], seconds: numbe
             : r.status === 'obsolete'
               ? `\n      <skipped message="obsolete baseline: no current image` +
                 `${r.updated ? ' (removed by --update)' : ''}"/>`
-              : '';
+              : r.status === 'flaky'
+                ? `\n      <skipped message="flaky: verdict flipped ${r.history?.flips} times in ` +
+                  `${r.history?.runs} runs (quarantined)"/>`
+                : '';
     return (
       `    <testcase classname="nectar-loss.${xml(losses.join(','))}" name="${xml(r.name)}" ` +
       `time="${((r.ms ?? 0) / 1000).toFixed(3)}">${body}\n      <system-out>${xml(values)}</system-out>\n   ` +
@@ -57,7 +60,7 @@ export function junitXml(records: PairRecord[], losses: string[], seconds: numbe
 }
 
 /**
- * Worst first: errors, then over a threshold, then new, then obsolete, then by the first loss's value (largest first, or
+ * Worst first: errors, then over a threshold, then flaky, then new, then obsolete, then by the first loss's value (largest first, or
  * smallest first for a higher-is-better metric); ties by name.
  */
 export function worstFirst(
@@ -65,7 +68,7 @@ export function worstFirst(
   losses: string[],
   higher: ReadonlySet<string> = new Set(),
 ): PairRecord[] {
-  const rank = { error: 0, over: 1, new: 2, obsolete: 3, ok: 4 } as const;
+  const rank = { error: 0, over: 1, flaky: 2, new: 3, obsolete: 4, ok: 5 } as const;
   const key = losses[0];
   const s = higher.has(key) ? -1 : 1;
   const v = (r: PairRecord) => r.losses[key] ?? (s > 0 ? -Infinity : Infinity);
