@@ -6,23 +6,13 @@
  * is cut into CELL x CELL cells; hot pixels whose cells are the same or touch (8 neighbours) belong to one
  * region. So differences less than CELL + 1 px apart always merge, and ones 2 CELL px apart or more never do.
  */
+import type { Region } from '../../model.js';
 
 /** The side of the cells that merge nearby differences into one region, in pixels. */
 export const CELL = 4; // the scans divide by shifting: >> 2
 
 /** A region as found on the map: its box (of hot pixels), hot pixel count, and the map's mean and max there. */
-export interface FoundRegion {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  /** Hot pixels in the region. */
-  area: number;
-  /** The map's mean over the region's hot pixels. */
-  mean: number;
-  /** The map's max over the region's hot pixels. */
-  max: number;
-}
+export type FoundRegion = Omit<Region, 'displacement' | 'kind'>;
 
 export interface FindOptions {
   /** A pixel is hot where map > threshold. */
