@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CHROMIUM } from '../io/browsers.js';
+import { CHROMIUM, launchChromium } from '../io/browsers.js';
 import { cli, setup, sha, snapshot } from './approvals-setup.js';
 
 /**
@@ -143,14 +143,7 @@ test('in Chromium: decide in the report, reload, download approvals; approve app
   const base = (p: string) => path.join(root, 'base', p);
   const cur = (p: string) => path.join(root, 'cur', p);
   const before = snapshot(path.join(root, 'base'));
-  const { default: puppeteer } = await import('puppeteer-core');
-  const home = mkdtempSync(path.join(tmpdir(), 'nl-chrome-'));
-  const browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
-    env: { ...process.env, HOME: home },
-  });
+  const { browser } = await launchChromium();
   try {
     const page = await browser.newPage();
     const errors: string[] = [];

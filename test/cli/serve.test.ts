@@ -1,12 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CHROMIUM } from '../io/browsers.js';
+import { CHROMIUM, launchChromium } from '../io/browsers.js';
 import { BIN } from '../helpers.js';
 import { setup, sha, snapshot } from './approvals-setup.js';
 
@@ -131,14 +130,7 @@ test('serve in Chromium: clicking Accept changes the baseline on disk and the pa
   if (!CHROMIUM) return t.skip('no chromium (apt-get install chromium)');
   const root = setup();
   const s = await start(root);
-  const { default: puppeteer } = await import('puppeteer-core');
-  const home = mkdtempSync(path.join(tmpdir(), 'nl-chrome-'));
-  const browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
-    env: { ...process.env, HOME: home },
-  });
+  const { browser } = await launchChromium();
   try {
     const page = await browser.newPage();
     await page.goto(s.url.href, { waitUntil: 'load' });

@@ -52,6 +52,25 @@ const CHROMIUM_ARGS = [
 ];
 
 /**
+ * Debian's Chromium, headless, through puppeteer-core, with a HOME of its own (removed by the caller, or left
+ * to the temporary folder): the launch the approval, serve and runner-report tests share.
+ */
+export async function launchChromium(): Promise<{
+  browser: import('puppeteer-core').Browser;
+  home: string;
+}> {
+  const { default: puppeteer } = await import('puppeteer-core');
+  const home = mkdtempSync(path.join(tmpdir(), 'nl-chrome-'));
+  const browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
+    env: { ...process.env, HOME: home },
+  });
+  return { browser, home };
+}
+
+/**
  * Chromium (CDP) or Firefox (WebDriver BiDi) through puppeteer-core. Errors: console and page-error events,
  * from before the page's first script. Requests: the page's request events (Firefox's BiDi reports no
  * file:// load, but does report http(s) ones: fetch, images, style sheets; an http image on a file:// page

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { BIN, fixture, REFERENCE } from '../helpers.js';
-import { CHROMIUM as BROWSER } from '../io/browsers.js';
+import { CHROMIUM as BROWSER, launchChromium } from '../io/browsers.js';
 import { CHROMIUM, copySample, JEST, node, PLAYWRIGHT, type Run } from './sample.js';
 
 const made: string[] = [];
@@ -41,15 +41,8 @@ const readResults = (f: string) =>
 
 /** Opens the report in chromium, clicks Accept on `pair`, downloads approvals.json; its path. */
 async function acceptInReport(reportHtml: string, pair: string): Promise<string> {
-  const { default: puppeteer } = await import('puppeteer-core');
-  const home = mkdtempSync(path.join(tmpdir(), 'nl-chrome-'));
+  const { browser, home } = await launchChromium();
   made.push(home);
-  const browser = await puppeteer.launch({
-    executablePath: BROWSER,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
-    env: { ...process.env, HOME: home },
-  });
   try {
     const page = await browser.newPage();
     const errors: string[] = [];
