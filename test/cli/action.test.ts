@@ -5,6 +5,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   writeFileSync,
 } from 'node:fs';
@@ -192,4 +193,28 @@ test("action.yml's steps run: gates and args split, counts and exit code as outp
   );
   assert.equal(outputs(out)['exit-code'], '2');
   assert.match(wrong.stderr, /nl\.json: shiftTolerence: unknown key/);
+
+  // The history input reaches batch as --history: two runs keep two results files, and the second run's
+  // records carry each pair's history over both (changed.png failed twice, same.png never).
+  const hist = path.join(root, 'shots', 'hist');
+  for (const run of [1, 2]) {
+    writeFileSync(out, '');
+    const h = runStep(steps[0]!, { ...values, 'inputs.history': 'hist' }, path.join(root, 'shots'), bin, out);
+    assert.equal(outputs(out)['exit-code'], '1', h.stderr);
+    assert.deepEqual(readdirSync(hist).sort(), ['run-000001.ndjson', 'run-000002.ndjson'].slice(0, run));
+    const recs = h.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { name?: string; history?: { runs: number; failed: number } });
+    assert.deepEqual(
+      [
+        recs.find((x) => x.name === 'changed.png')!.history,
+        recs.find((x) => x.name === 'same.png')!.history,
+      ].map((x) => x && [x.runs, x.failed]),
+      [
+        [run, run],
+        [run, 0],
+      ],
+    );
+  }
 });
