@@ -78,32 +78,59 @@ const within = (child: string, root: string) => {
 };
 
 /**
- * `rel` under `root`, refused (RefusedError) when it leaves it: absolute, a `..` segment, a NUL, or a
- * symlink (of the file or any folder on the way) that resolves outside the root's real path.
+ * A checker of paths under `root`: `rel` resolved under it, refused (RefusedError) when it leaves it:
+ * absolute, a `..` segment, a NUL, or a symlink (of the file or any folder on the way) that resolves
+ * outside the root's real path. The real paths of folders are looked up once per checker.
  */
-export function insideRoot(root: string, rel: string, what: string): string {
-  const parts = rel.split(/[\\/]/);
-  if (path.isAbsolute(rel) || path.win32.isAbsolute(rel) || rel.includes('\0') || parts.includes('..'))
-    throw new RefusedError(`${rel}: leaves the ${what} folder`);
+export function rootGuard(root: string, what: string): (rel: string) => string {
   const realRoot = realpathSync(root);
-  const full = path.resolve(root, rel);
-  if (!within(full, path.resolve(root))) throw new RefusedError(`${rel}: leaves the ${what} folder`);
-  // The deepest part that exists, resolved: a symlinked folder or file may point out.
-  let probe = full;
-  while (!exists(probe) && probe !== path.dirname(probe)) probe = path.dirname(probe);
-  if (!within(realpathSync(probe), realRoot))
-    throw new RefusedError(`${rel}: leaves the ${what} folder (symlink)`);
-  return full;
+  const real = new Map<string, string>();
+  const realDir = (d: string) => {
+    if (!real.has(d))
+      try {
+        real.set(d, realpathSync(d));
+      } catch {
+        real.set(d, ''); // a dangling symlink: refused below
+      }
+    return real.get(d)!;
+  };
+  return (rel) => {
+    const parts = rel.split(/[\\/]/);
+    if (path.isAbsolute(rel) || path.win32.isAbsolute(rel) || rel.includes('\0') || parts.includes('..'))
+      throw new RefusedError(`${rel}: leaves the ${what} folder`);
+    const full = path.resolve(root, rel);
+    if (!within(full, path.resolve(root))) throw new RefusedError(`${rel}: leaves the ${what} folder`);
+    // The deepest part that exists, resolved: a symlinked folder or file may point out. A file that is no
+    // symlink resolves where its folder does.
+    const kind = lstatKind(full);
+    let probe = kind === 'none' ? path.dirname(full) : full;
+    while (lstatKind(probe) === 'none' && probe !== path.dirname(probe)) probe = path.dirname(probe);
+    const dir = realDir(kind === 'file' ? path.dirname(full) : probe);
+    const resolved = kind === 'file' && dir ? path.join(dir, path.basename(full)) : dir;
+    if (!resolved || !within(resolved, realRoot))
+      throw new RefusedError(`${rel}: leaves the ${what} folder (symlink)`);
+    return full;
+  };
 }
 
-/** Whether a path exists, a dangling symlink included (lstat). */
-function exists(p: string): boolean {
+/** `rel` under `root`, refused (RefusedError) when it leaves it (see rootGuard). */
+export function insideRoot(root: string, rel: string, what: string): string {
+  return rootGuard(root, what)(rel);
+}
+
+/** What is at a path, without following a last symlink: none, a plain file, or something else. */
+function lstatKind(p: string): 'none' | 'file' | 'other' {
   try {
-    lstatSync(p);
-    return true;
+    return lstatSync(p).isFile() ? 'file' : 'other';
   } catch {
-    return false;
+    return 'none';
   }
+}
+
+/** Both sides' hashes as a check sees them: null where the file does not exist. */
+export interface SideHashes {
+  baseline: string | null;
+  current: string | null;
 }
 
 /** A file's hash as the approvals state it: null when it does not exist. */
@@ -113,12 +140,17 @@ function hashOf(file: string): string | null {
 
 /** Refuses (MovedOnError) when a side's file is not what the report showed. */
 export function checkHashes(e: ApprovalEntry, baseline: string, current: string): void {
-  const base = hashOf(baseline);
+  compareHashes(e, { baseline: hashOf(baseline), current: hashOf(current) });
+}
+
+/** Refuses (MovedOnError) when a side's hash (as found) is not what the report showed. */
+export function compareHashes(e: ApprovalEntry, found: SideHashes): void {
+  const base = found.baseline;
   if (base !== e.baseline)
     throw new MovedOnError(
       `${e.path}: the baseline ${base === null ? 'is gone' : e.baseline === null ? 'exists now' : 'changed'} since the report (run the comparison again)`,
     );
-  const cur = hashOf(current);
+  const cur = found.current;
   if (cur !== e.current)
     throw new MovedOnError(
       `${e.path}: the current image ${cur === null ? 'is gone' : e.current === null ? 'exists now' : 'changed'} since the report (run the comparison again)`,

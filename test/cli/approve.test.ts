@@ -130,6 +130,26 @@ test('approve refuses paths out of the baseline folder, hashes that moved on, an
   refuses(root, [path.join(root, 'bad.json')], /not approvals\.json/);
 });
 
+test('approve: a refusal found after the images were staged leaves no temporary file and no new folder', () => {
+  const root = setup();
+  mkdirSync(path.join(root, 'cur/deep/er'), { recursive: true });
+  copyFileSync(path.join(root, 'cur/n1.png'), path.join(root, 'cur/deep/er/n2.png'));
+  // Every entry but the last is staged (read, hashed, written beside its baseline) before the last's
+  // variant without a baseline is refused; n2.png's folders do not exist in base/ until staged.
+  const file = approvals(root, [
+    { path: 'c1.png', decision: 'accept' },
+    { path: 'deep/er/n2.png', decision: 'accept' },
+    { path: 'sub/c4.png', decision: 'accept' },
+    { path: 'n1.png', decision: 'variant' },
+  ]);
+  refuses(root, [file], /n1\.png: only a changed pair/);
+  assert.ok(!existsSync(path.join(root, 'base/deep')), 'the folders made for the staged copy are gone');
+  assert.deepEqual(
+    readdirSync(path.join(root, 'base'), { recursive: true }).filter((f) => /(^|\/)\./.test(String(f))),
+    [],
+  );
+});
+
 /** Polls `f` until it returns true (at most 10 s). */
 async function until(f: () => boolean | Promise<boolean>, what: string): Promise<void> {
   for (const end = Date.now() + 10_000; Date.now() < end; await new Promise((r) => setTimeout(r, 50)))

@@ -17,6 +17,6 @@ export function approveCommand(program: Command): void {
     .option('--json', 'print one JSON object')
     .action(async (file: string, o: ApproveOptionValues) => {
       const { runApprove } = await import('./run.js');
-      process.stdout.write(runApprove(file, o));
+      process.stdout.write(await runApprove(file, o));
     });
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
-import { approve, type Change } from '../../io/approve.js';
+import { approveAll, type Change } from '../../io/approve.js';
 import { readApprovals, RefusedError, reportId } from '../../io/approvals.js';
 
 /** The options of `nectar-loss approve`. */
@@ -42,7 +42,7 @@ const counts = (changes: Change[]) =>
   );
 
 /** `nectar-loss approve`: applies (or checks) the approvals; the text or JSON to print. */
-export function runApprove(file: string, o: ApproveOptionValues): string {
+export async function runApprove(file: string, o: ApproveOptionValues): Promise<string> {
   const a = readApprovals(file);
   if (o.report !== undefined && readReportId(o.report) !== a.report)
     throw new RefusedError(`${file}: the approvals belong to another report than ${o.report}`);
@@ -50,7 +50,7 @@ export function runApprove(file: string, o: ApproveOptionValues): string {
     baselineDir: path.resolve(o.baselines ?? a.baselineDir),
     currentDir: path.resolve(o.current ?? a.currentDir),
   };
-  const changes = approve(a.pairs, dirs, Boolean(o.dryRun));
+  const changes = await approveAll(a.pairs, dirs, Boolean(o.dryRun));
   const n = counts(changes);
   if (o.json)
     return (
