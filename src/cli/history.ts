@@ -18,7 +18,7 @@ export interface HistoryOptions {
 /** A kept run: `run-<000001>.ndjson`, numbered so that names sort oldest first. */
 const RUN_FILE = /^run-(\d{6,})\.ndjson$/;
 
-const runFiles = (dir: string): string[] => {
+export const runFiles = (dir: string): string[] => {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -31,8 +31,15 @@ const runFiles = (dir: string): string[] => {
 
 const runNumber = (name: string) => Number(RUN_FILE.exec(name)![1]);
 
-/** One kept run's records by pair name (the header and summary lines left out). */
-function readRun(file: string): Map<string, PairRecord> {
+/** What calibrate --history reads of a results file's header (docs/results-format.md). */
+export interface ResultsHeader {
+  nectarLossResults: 1;
+  losses?: string[];
+  range?: string;
+}
+
+/** A results file's header and records (its summary line left out). */
+export function readResultsFile(file: string): { header: ResultsHeader; records: PairRecord[] } {
   let lines: (PairRecord & { summary?: boolean; nectarLossResults?: number })[];
   try {
     lines = readFileSync(file, 'utf8')
@@ -44,12 +51,13 @@ function readRun(file: string): Map<string, PairRecord> {
     throw new UserError(`--history: cannot read ${file} (${why})`);
   }
   if (lines[0]?.nectarLossResults !== 1) throw new UserError(`--history: ${file} is not a results file`);
-  return new Map(
-    lines
-      .slice(1)
-      .filter((l) => !l.summary)
-      .map((r) => [r.name, r]),
-  );
+  const header = lines[0] as unknown as ResultsHeader;
+  return { header, records: lines.slice(1).filter((l) => !l.summary) };
+}
+
+/** One kept run's records by pair name. */
+function readRun(file: string): Map<string, PairRecord> {
+  return new Map(readResultsFile(file).records.map((r) => [r.name, r]));
 }
 
 /** A record's verdict for the history: failed when over a gate or in error (a flaky one keeps `over`). */

@@ -329,6 +329,7 @@ function parseMargin(v: string): number {
 /** The calibrate options as commander hands them over. */
 type CalibrateOptionValues = PairOptionValues & {
   changed?: string;
+  history?: string;
   loss: string;
   margin: number;
   json?: boolean;
@@ -345,8 +346,15 @@ function calibrateCommand(program: Command): void {
       'measure the noise between baselines and the same content rendered elsewhere (and, with --changed, real changes): a gate per loss and statistic, ranked by how well it separates them',
     )
     .argument('<baselineDir>', 'baseline images')
-    .argument('<noiseDir>', 'the same content from another environment: must pass (paired by relative path)')
+    .argument(
+      '[noiseDir]',
+      'the same content from another environment: must pass (paired by relative path); optional with --history',
+    )
     .option('--changed <dir>', 'images with real changes: must fail (paired with the baselines likewise)')
+    .option(
+      '--history <dir>',
+      "batch --history's folder: the recorded values of the pairs that passed in its runs are noise too",
+    )
     .option('--loss <list>', `comma-separated losses (${LOSS_NAMES.join(', ')})`, DEFAULTS.losses.join(','))
     .option(
       '--margin <fraction>',
@@ -364,7 +372,11 @@ function calibrateCommand(program: Command): void {
   addPairOptions(cmd, { draw: false }).action(runCalibrate);
 }
 
-async function runCalibrate(base: string, noise: string, o: CalibrateOptionValues): Promise<void> {
+async function runCalibrate(
+  base: string,
+  noise: string | undefined,
+  o: CalibrateOptionValues,
+): Promise<void> {
   const { out, draw } = DEFAULTS;
   const run = runSettings({ ...o, out, colormap: draw.colormap, maps: false });
   for (const f of [o.writeGates, o.writeConfig]) if (f) watchFolder(path.dirname(f));
@@ -380,6 +392,7 @@ async function runCalibrate(base: string, noise: string, o: CalibrateOptionValue
       writeConfig: o.writeConfig,
       jobs: o.jobs,
       margin: o.margin,
+      history: o.history,
     };
     const code = await calibrate(base, noise, opt, progress, (s) => process.stdout.write(s));
     if (code) throw new Exit(code);

@@ -225,3 +225,44 @@ test('calibrate and --gates: user errors are one line on stderr, exit 2, nothing
     assert.ok(!existsSync(path.join(root, 'g.txt')));
   }
 });
+
+test('calibrate --history: the values of the pairs that passed in batch --history runs are its noise, alone or beside a noise folder', async () => {
+  const root = await sets();
+  // Three real batch runs kept in hist/: two of the noise set (every pair passes: l1 = 1/255 everywhere),
+  // one of the changed set with a p99 gate its pairs fail (p99 30/255): those records must not be noise.
+  for (const args of [['noise'], ['noise', '--max', 'l1=0.01'], ['changed', '--max', 'l1.p99=0.01']]) {
+    const r = cli(root, ['batch', 'base', ...args, '--loss', 'l1', '--no-maps', '--history', 'hist']);
+    assert.equal(r.code, args[0] === 'noise' ? 0 : 1, r.stderr);
+  }
+  const calibrated = (args: string[]) => {
+    const r = cli(root, ['calibrate', 'base', ...args, '--loss', 'l1', '--margin', '1', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as { noise: number; rows: Row[]; gates: string[] };
+  };
+  // History alone: 2 runs × 4 passing pairs; the noise ceiling is 1/255 for the value and p99 (the failed
+  // changed pairs' p99, 30/255, would be the ceiling if they counted), so margin 1 puts both gates at 2/255.
+  const alone = calibrated(['--history', 'hist']);
+  assert.equal(alone.noise, 8);
+  const p99 = alone.rows.find((r) => r.loss === 'l1' && r.stat === 'p99')!;
+  assert.ok(close(p99.ceiling, 1 / 255), String(p99.ceiling));
+  for (const g of alone.gates) assert.ok(close(Number(g.split('=')[1]), 2 / 255, 0.05), g);
+  // Beside the noise folder: its 4 pairs and the 8 recorded; with --changed, p99 separates them, halfway.
+  const both = calibrated(['noise', '--history', 'hist', '--changed', 'changed']);
+  assert.equal(both.noise, 12);
+  const sep = both.rows.find((r) => r.loss === 'l1' && r.stat === 'p99')!;
+  assert.ok(close(sep.limit, 15.5 / 255, 0.01), String(sep.limit));
+  // Without either noise source, or at another --range than the runs': a usage error.
+  for (const [args, re] of [
+    [['calibrate', 'base', '--loss', 'l1'], /needs a noise folder, --history <dir>, or both/],
+    [
+      ['calibrate', 'base', '--history', 'hist', '--range', 'signed'],
+      /measured with --range unit, not signed/,
+    ],
+    [['calibrate', 'base', '--history', 'hist', '--loss', 'l2'], /no kept run measured l2/],
+  ] as [string[], RegExp][]) {
+    const r = cli(root, args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, re);
+  }
+});

@@ -7,6 +7,7 @@ import { writeAllOrNothing } from '../../io/write.js';
 import { isLoss, lossRequires, LOSS_NAMES } from '../../losses/registry.js';
 import type { Job, Kind, Pairing, WorkerInit } from '../../model.js';
 import { runJobs } from '../batch.js';
+import { historyNoise } from './history-noise.js';
 import {
   calibrateAll,
   calibrateAllow,
@@ -36,6 +37,8 @@ export interface CalibrateOptions {
   jobs: number;
   /** --margin: a gate without a clean separation lies at the noise's dissimilarity times 1 + margin. */
   margin: number;
+  /** --history DIR: the recorded values of the pairs that passed in batch --history's kept runs, as noise. */
+  history?: string;
 }
 
 type Role = 'noise' | 'changed';
@@ -58,7 +61,7 @@ function setJobs(p: Pairing, role: Role, first: number): Job[] {
  */
 export async function calibrate(
   baselineDir: string,
-  noiseDir: string,
+  noiseDir: string | undefined,
   opt: CalibrateOptions,
   progress: Progress,
   out: (s: string) => void,
@@ -66,7 +69,10 @@ export async function calibrate(
   for (const l of opt.losses)
     if (!isLoss(l)) throw new UserError(`unknown loss '${l}' (choose from ${LOSS_NAMES.join(', ')})`);
   checkLossOptions(opt.losses, opt.run);
-  const noiseJobs = setJobs(await pairFolders(baselineDir, noiseDir), 'noise', 0);
+  if (noiseDir === undefined && opt.history === undefined)
+    throw new UserError('calibrate needs a noise folder, --history <dir>, or both');
+  const recorded = opt.history ? historyNoise(opt.history, opt.losses, opt.run.compute.range) : undefined;
+  const noiseJobs = noiseDir ? setJobs(await pairFolders(baselineDir, noiseDir), 'noise', 0) : [];
   const changedJobs = opt.changed
     ? setJobs(await pairFolders(baselineDir, opt.changed), 'changed', noiseJobs.length)
     : [];
@@ -80,7 +86,7 @@ export async function calibrate(
     results.push(r),
   );
   const measured = (jobs: Job[], role: Role) => jobs.map((j) => measuredOf(results, j, role));
-  const noise = measured(noiseJobs, 'noise');
+  const noise = [...measured(noiseJobs, 'noise'), ...(recorded?.noise ?? [])];
   const changed = opt.changed ? measured(changedJobs, 'changed') : undefined;
   const rows = calibrateAll(opt.losses, noise, changed, opt.margin);
   const chosen = chooseGates(
@@ -89,7 +95,10 @@ export async function calibrate(
   );
   const { range, shift } = opt.run.compute;
   const settings = `range ${range}${shift ? `, --shift-tolerance ${shift}` : ''}`;
-  const head = `${noise.length} noise pairs${changed ? `, ${changed.length} changed pairs` : ''} (${opt.losses.join(', ')}; ${settings}; ${backend}; margin ${opt.margin})`;
+  const fromHistory = recorded
+    ? ` (${recorded.noise.length} recorded in ${recorded.runs} runs of --history ${opt.history})`
+    : '';
+  const head = `${noise.length} noise pairs${fromHistory}${changed ? `, ${changed.length} changed pairs` : ''} (${opt.losses.join(', ')}; ${settings}; ${backend}; margin ${opt.margin})`;
   const measuredWith = measurementSettings(opt);
   const missed = changed ? changed.filter((m) => chosen.every((r) => r.missed!.includes(m.name))) : [];
   const allow = allowChoice(noise, changed, missed.length);
@@ -250,7 +259,7 @@ interface CalibratedRun {
   backend: string;
   counts: { noise: number; changed?: number };
   baselineDir: string;
-  noiseDir: string;
+  noiseDir: string | undefined;
 }
 
 /** --write-config: the gates, the settings they were measured with and a `calibrated` record; all or nothing. */
@@ -265,7 +274,8 @@ function writeConfigFile(file: string, chosen: Calibration[], settings: Settings
     calibrated: {
       when: new Date().toISOString(),
       baseline: run.baselineDir,
-      noise: run.noiseDir,
+      noise: run.noiseDir ?? null,
+      ...(run.opt.history !== undefined ? { history: run.opt.history } : {}),
       ...(run.opt.changed !== undefined ? { changed: run.opt.changed } : {}),
       pairs: run.counts,
       backend: run.backend,
