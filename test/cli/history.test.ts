@@ -1,9 +1,11 @@
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture } from '../helpers.js';
+import { CHROMIUM, launchChromium } from '../io/browsers.js';
 import { cli } from './approvals-setup.js';
 
 const img = (n: string) => fixture(`fixtures/images/${n}`);
@@ -29,6 +31,9 @@ const records = (stdout: string) =>
       .map((l) => JSON.parse(l))
       .map((l) => [l.summary ? 'summary' : l.name, l]),
   );
+
+/** The --strict run's report (alt.png flaky, once.png and steady.png ok), for the Chromium test below. */
+let flakyReport: string | undefined;
 
 test('--history: 10 runs give flips 9 and 1, the fail counts, the trend; --quarantine 3 marks only alt.png', () => {
   const root = mkdtempSync(path.join(tmpdir(), 'nl-history-'));
@@ -97,6 +102,7 @@ test('--history: 10 runs give flips 9 and 1, the fail counts, the trend; --quara
     /^flaky \(verdict flipped at least 3 times in the last 30 runs; --strict fails the run\): alt\.png$/m,
   );
   assert.match(strict.stdout, /1 flaky/);
+  flakyReport = path.join(root, 'rep/index.html');
   const html = readFileSync(path.join(root, 'rep/index.html'), 'utf8');
   assert.match(
     html,
@@ -135,5 +141,34 @@ test('--quarantine, --history-size and --strict without what they need: one line
     assert.equal(r.stdout, '');
     assert.match(r.stderr, msg);
     assert.equal(r.stderr.trim().split('\n').length, 1);
+  }
+});
+
+test('in Chromium: the report lists the flaky pairs apart, and its flaky filter shows only them', async (t) => {
+  if (!CHROMIUM) return t.skip('no chromium (/usr/bin/chromium) on this machine');
+  if (!flakyReport) return t.skip('the --history test above did not get to write its report');
+  const { browser } = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    await page.goto(pathToFileURL(flakyReport).href, { waitUntil: 'load' });
+    const listed = await page.$$eval('p[data-flaky] [data-flaky-pair]', (els) =>
+      els.map((e) => `${e.getAttribute('data-flaky-pair')}${e.nextSibling?.textContent ?? ''}`),
+    );
+    // alt.png: 9 flips in the 10 runs of hist2 (the --strict run's window), by the arithmetic above.
+    assert.deepEqual(listed, ['alt.png (9 flips in 10 runs)']);
+    const shown = () =>
+      page.$$eval('tr[data-pair]', (trs) =>
+        (trs as HTMLElement[]).filter((tr) => !tr.hidden).map((tr) => tr.dataset.pair),
+      );
+    assert.deepEqual((await shown()).sort(), ['alt.png', 'once.png', 'steady.png']);
+    await page.click('[data-filter="flaky"]');
+    assert.deepEqual(await shown(), ['alt.png']);
+    assert.equal(await page.$eval('[data-filter="flaky"]', (b) => b.getAttribute('aria-pressed')), 'true');
+    await page.click('[data-filter="ok"]');
+    assert.deepEqual((await shown()).sort(), ['once.png', 'steady.png'], 'a flaky pair is not listed as ok');
+    await page.click('[data-filter="all"]');
+    assert.equal((await shown()).length, 3);
+  } finally {
+    await browser.close();
   }
 });

@@ -247,6 +247,16 @@ function chart(series: NonNullable<ReportSummary['epochs']>): string {
   );
 }
 
+/** batch --quarantine: the flaky pairs listed apart, above the table (empty when none). */
+function flakyLine(pairs: readonly ReportPair[]): string {
+  const flaky = pairs.filter((p) => p.status === 'flaky');
+  if (!flaky.length) return '';
+  const item = (p: ReportPair) =>
+    `<span data-flaky-pair="${esc(p.name)}">${esc(p.name)}</span>` +
+    (p.history ? ` (${p.history.flips} flips in ${p.history.runs} runs)` : '');
+  return `<p class="flaky" data-flaky>flaky, quarantined (their verdict flips between runs): ${flaky.map(item).join(', ')}</p>\n`;
+}
+
 const gatesLine = (gates: string[]) =>
   `<p class="gates">${gates.length ? `thresholds: ${gates.map(esc).join(', ')}` : 'no thresholds'}</p>`;
 
@@ -254,7 +264,7 @@ function page(pairs: ReportPair[], s: ReportSummary, folder: string): string {
   const heads = s.losses
     .map((l) => `<th data-sort="${esc(l.name)}" title="${l.better} is better">${esc(l.name)}</th>`)
     .join('');
-  const optional = ['new', 'obsolete'].filter((f) => pairs.some((p) => p.status === f));
+  const optional = ['new', 'obsolete', 'flaky'].filter((f) => pairs.some((p) => p.status === f));
   const filters = ['all', 'over', 'error', 'ok', ...optional]
     .map((f) => `<button data-filter="${f}" aria-pressed="${f === 'all'}">${f}</button>`)
     .join('');
@@ -271,7 +281,7 @@ function page(pairs: ReportPair[], s: ReportSummary, folder: string): string {
 <h1>${esc(s.title)}</h1><p class="line">${esc(s.line)}</p>
 ${s.review ? reviewSections(s.review, href) : gatesLine(s.gates)}
 ${s.epochs?.length ? chart(s.epochs) : ''}
-<div class="bar">${filters}${kinds ? `<span class="kinds">kind: ${kinds}</span>` : ''}</div>
+${flakyLine(pairs)}<div class="bar">${filters}${kinds ? `<span class="kinds">kind: ${kinds}</span>` : ''}</div>
 ${s.run ? approvalBar(pairs) : ''}
 <table data-pairs><thead><tr><th>pair</th>${heads}<th>real, fake, heatmaps</th></tr></thead>
 <tbody>
