@@ -17,6 +17,11 @@ export interface LossSnapshotOptions extends Omit<CompareImagesOptions, 'diff'> 
   customSnapshotsDir?: string;
   /** Default: `__diff_output__` inside the snapshots folder. */
   customDiffDir?: string;
+  /**
+   * Write a new or updated baseline as usual, yet fail the assertion, naming it (batch --fail-on-update):
+   * for CI jobs that open a pull request with the new images.
+   */
+  failOnUpdate?: boolean;
 }
 
 /** The parts of Jest's and Vitest's SnapshotState the matcher reads and counts in. */
@@ -143,7 +148,7 @@ export async function matchLossSnapshot(
     writeAllOrNothing(p.dir, [{ name: path.basename(p.baseline), bytes: await asPng(received) }], p.dir);
     recordAssertion({ baseline: p.baseline, test, status: 'new', updated: 'new' });
     count(state, 'added', id);
-    return { pass: true, message: () => `wrote ${rel}` };
+    return written(`wrote ${rel}`, options);
   }
   const { result, rewritable } = await compareWithBaseline(p.baseline, received, options);
   const comparison = typeof result === 'string' ? undefined : result;
@@ -159,7 +164,7 @@ export async function matchLossSnapshot(
     recordAssertion({ ...seen, status: 'over', updated: 'changed' });
     removeDiff(p.diff);
     count(state, 'updated', id);
-    return { pass: true, message: () => `updated ${rel}` };
+    return written(`updated ${rel}`, options);
   }
   const status = rewritable ? 'over' : 'error';
   recordAssertion({ ...seen, status, actual: recording() ? await asPng(received) : undefined });
@@ -187,8 +192,9 @@ async function compareWithBaseline(
   try {
     const { compareImages } = await import('../engine/session.js');
     const { withConfig } = await import('../engine/with-config.js');
+    const { failOnUpdate: _, ...compareOptions } = options;
     const result = await compareImages(baseline, received, {
-      ...withDefaultGate(await withConfig(options)),
+      ...withDefaultGate(await withConfig(compareOptions)),
       diff: 'failure',
       stats: false,
     });
@@ -200,6 +206,12 @@ async function compareWithBaseline(
 }
 
 const fail = (text: string): MatcherResult => ({ pass: false, message: () => text });
+
+/** A baseline written: the assertion passes, or with failOnUpdate fails saying so. */
+const written = (what: string, o: LossSnapshotOptions): MatcherResult =>
+  o.failOnUpdate
+    ? fail(`${what} (failOnUpdate: the baseline is written, the assertion fails so that it is reviewed)`)
+    : { pass: true, message: () => what };
 
 /** Names the metric, the value and the threshold of each failed gate, what changed, and where the diff went. */
 function failureMessage(

@@ -11,6 +11,7 @@ import { after, describe, test } from 'node:test';
 import {
   CHROMIUM,
   copySample,
+  failOnUpdateSteps,
   JEST,
   NO_CHROMIUM,
   node,
@@ -41,6 +42,18 @@ describe('runners', { concurrency: 4 }, () => {
     await snapshotSteps(
       dir,
       (args, env) => node([...VITEST, '--project', 'node', ...args.filter((a) => a !== '--ci')], dir, env),
+      'node-test-js',
+    );
+  });
+
+  test('jest and vitest: failOnUpdate writes the baseline and fails the assertion', async () => {
+    const j = sample('jest-sample');
+    await failOnUpdateSteps(j, (args) => node([...JEST, ...args], j), 'image.test.js', 'image-test-js');
+    const v = sample('vitest-sample');
+    await failOnUpdateSteps(
+      v,
+      (args) => node([...VITEST, '--project', 'node', ...args], v),
+      'node.test.js',
       'node-test-js',
     );
   });

@@ -9,6 +9,7 @@ import {
   readFileSync,
   rmSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
 import { fixture, REFERENCE, ROOT } from '../helpers.js';
@@ -128,4 +129,35 @@ export async function snapshotSteps(
     r.out,
     new RegExp(`1 baseline\\(s\\) no test used:\\n\\s+__image_snapshots__/${file}-deleted`),
   );
+}
+
+/**
+ * failOnUpdate (the Jest and Vitest node samples, the option added to their assertion): a new baseline is
+ * written and the test fails naming it; the same image passes; a changed image with -u is written and the
+ * test fails again.
+ */
+export async function failOnUpdateSteps(
+  dir: string,
+  run: (args: string[]) => Promise<Run>,
+  testFile: string,
+  file: string,
+) {
+  const source = path.join(dir, testFile);
+  writeFileSync(
+    source,
+    readFileSync(source, 'utf8').replace('max: 0.01 }', 'max: 0.01, failOnUpdate: true }'),
+  );
+  const baseline = path.join(dir, '__image_snapshots__', `${file}-facade-matches-its-baseline-1.png`);
+  copyFileSync(fixture(CASE.real), path.join(dir, 'current.png'));
+  let r = await run([]);
+  expectCode(r, 1, 'first run: written, failed');
+  assert.match(r.out, /wrote __image_snapshots__\/\S+\.png \(failOnUpdate: the baseline is written/);
+  assert.deepEqual(readFileSync(baseline), readFileSync(fixture(CASE.real)), 'the baseline is written');
+  expectCode(await run([]), 0, 'same image');
+  copyFileSync(fixture(CASE.fake), path.join(dir, 'current.png'));
+  r = await run(['-u']);
+  expectCode(r, 1, 'update: written, failed');
+  assert.match(r.out, /updated __image_snapshots__\/\S+\.png \(failOnUpdate/);
+  assert.deepEqual(readFileSync(baseline), readFileSync(fixture(CASE.fake)), 'the baseline is rewritten');
+  expectCode(await run([]), 0, 'then the new baseline passes');
 }
