@@ -88,7 +88,8 @@ const calibratedShape = () =>
   z.strictObject({
     when: z.string(),
     baseline: z.string(),
-    noise: z.string(),
+    noise: z.string().optional(),
+    history: z.string().optional(),
     changed: z.string().optional(),
     pairs: z.strictObject({ noise: z.int(), changed: z.int().optional() }),
     backend: z.string().optional(),

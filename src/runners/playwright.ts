@@ -63,6 +63,14 @@ export async function toMatchLossSnapshot(
     message: () => text,
     name: 'toMatchLossSnapshot',
   });
+  // A baseline written: passes, or with failOnUpdate fails naming it (batch --fail-on-update).
+  const wrote = (what: string) =>
+    options.failOnUpdate
+      ? result(
+          false,
+          `${what} (failOnUpdate: the baseline is written, the assertion fails so that it is reviewed)`,
+        )
+      : result(true, what);
   const title = info.titlePath.join(' > ');
   const note = (a: Omit<Assertion, 'baseline' | 'test'>) => recordAssertion({ baseline, test: title, ...a });
   if (!existsSync(baseline)) {
@@ -72,14 +80,14 @@ export async function toMatchLossSnapshot(
     }
     write(baseline, actual);
     note({ status: 'new', updated: 'new' });
-    if (mode === 'all' || mode === 'changed') return result(true, `wrote ${baseline}`);
+    if (mode === 'all' || mode === 'changed') return wrote(`wrote ${baseline}`);
     // 'missing' (the default), as toHaveScreenshot: written, and the test fails once.
     return result(false, `A snapshot doesn't exist at ${baseline}, writing actual.`);
   }
   if (mode === 'all') {
     write(baseline, actual);
     note({ status: 'ok', updated: 'changed' });
-    return result(true, `updated ${baseline}`);
+    return wrote(`updated ${baseline}`);
   }
   const outcome = await compare(baseline, actual, options);
   const seen = { comparison: outcome.comparison, why: outcome.why.trim() };
@@ -90,7 +98,7 @@ export async function toMatchLossSnapshot(
   if (mode === 'changed' && outcome.rewritable) {
     write(baseline, actual);
     note({ ...seen, status: 'over', updated: 'changed' });
-    return result(true, `updated ${baseline}`);
+    return wrote(`updated ${baseline}`);
   }
   note({ ...seen, status: outcome.rewritable ? 'over' : 'error', actual });
   await attach(info, stem, baseline, actual, outcome.comparison);
@@ -121,7 +129,7 @@ async function compare(
   actual: Buffer,
   options: PlaywrightLossSnapshotOptions,
 ): Promise<{ pass: boolean; why: string; rewritable: boolean; comparison?: ImageComparison }> {
-  const { screenshot: _, ...given } = options;
+  const { screenshot: _, failOnUpdate: __, ...given } = options;
   const { withConfig } = await import('../engine/with-config.js');
   const o = await withConfig(given);
   const gated: CompareImagesOptions = o.max === undefined && o.min === undefined ? { ...o, max: 0 } : o;

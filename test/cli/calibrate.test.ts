@@ -251,6 +251,15 @@ test('calibrate --history: the values of the pairs that passed in batch --histor
   assert.equal(both.noise, 12);
   const sep = both.rows.find((r) => r.loss === 'l1' && r.stat === 'p99')!;
   assert.ok(close(sep.limit, 15.5 / 255, 0.01), String(sep.limit));
+  // --write-config records the folder, and batch reads that config back (its gates pass the noise set).
+  const w = cli(root, ['calibrate', 'base', '--history', 'hist', '--loss', 'l1', '--write-config', 'c.json']);
+  assert.equal(w.code, 0, w.stderr);
+  const written = JSON.parse(readFileSync(path.join(root, 'c.json'), 'utf8')) as {
+    calibrated: { history?: string; noise?: string };
+  };
+  assert.deepEqual([written.calibrated.history, written.calibrated.noise], ['hist', undefined]);
+  const b = cli(root, ['batch', 'base', 'noise', '--config', 'c.json', '--no-maps']);
+  assert.equal(b.code, 0, b.stderr);
   // Without either noise source, or at another --range than the runs': a usage error.
   for (const [args, re] of [
     [['calibrate', 'base', '--loss', 'l1'], /needs a noise folder, --history <dir>, or both/],

@@ -137,4 +137,30 @@ describe('runners', { concurrency: 4 }, () => {
       assert.notDeepEqual(readFileSync(baseline), first, 'the baseline is rewritten');
     },
   );
+
+  test(
+    'playwright: failOnUpdate writes the baseline under --update-snapshots=changed and fails the test',
+    { skip: NO_CHROMIUM },
+    async () => {
+      const dir = sample('playwright-sample');
+      const spec = path.join(dir, 'box.spec.js');
+      writeFileSync(
+        spec,
+        readFileSync(spec, 'utf8').replace('max: 0.01 }', 'max: 0.01, failOnUpdate: true }'),
+      );
+      const run = (args: string[] = []) => node([...PLAYWRIGHT, ...args], dir, { CHROMIUM_PATH: CHROMIUM });
+      const baseline = path.join(dir, '__screenshots__/box.spec.js/box.png');
+      let r = await run(['--update-snapshots=changed']);
+      expectCode(r, 1, 'missing: written, failed');
+      assert.match(r.out, /wrote \S+box\.png \(failOnUpdate: the baseline is written/);
+      const first = readFileSync(baseline);
+      expectCode(await run(), 0, 'same page');
+      writeFileSync(path.join(dir, 'content.js'), "export const color = '#cc3366';\n");
+      r = await run(['--update-snapshots=changed']);
+      expectCode(r, 1, 'changed: written, failed');
+      assert.match(r.out, /updated \S+box\.png \(failOnUpdate/);
+      assert.notDeepEqual(readFileSync(baseline), first, 'the baseline is rewritten');
+      expectCode(await run(), 0, 'then the new baseline passes');
+    },
+  );
 });

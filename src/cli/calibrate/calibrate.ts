@@ -274,7 +274,7 @@ function writeConfigFile(file: string, chosen: Calibration[], settings: Settings
     calibrated: {
       when: new Date().toISOString(),
       baseline: run.baselineDir,
-      noise: run.noiseDir ?? null,
+      ...(run.noiseDir !== undefined ? { noise: run.noiseDir } : {}),
       ...(run.opt.history !== undefined ? { history: run.opt.history } : {}),
       ...(run.opt.changed !== undefined ? { changed: run.opt.changed } : {}),
       pairs: run.counts,
