@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { BIN, fixture, REFERENCE } from '../helpers.js';
 import { CHROMIUM as BROWSER, launchChromium } from '../io/browsers.js';
-import { CHROMIUM, copySample, JEST, node, PLAYWRIGHT, type Run } from './sample.js';
+import { CHROMIUM, copySample, JEST, node, PLAYWRIGHT, VITEST, type Run } from './sample.js';
 
 const made: string[] = [];
 after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -125,6 +125,32 @@ describe('runners: approve a suite through the report', { concurrency: 2 }, () =
     copyFileSync(fixture(CASE.fake), path.join(dir, 'current.png'));
     expectCode(await run(), 1, 'changed image');
     const pair = '__image_snapshots__/image-test-js-facade-matches-its-baseline-1.png';
+    const accepted = await approveThroughReport(dir, 'nectar-loss/results.ndjson', pair);
+    assert.deepEqual(accepted, readFileSync(fixture(CASE.fake)), 'the current image kept is the received');
+    expectCode(await run(), 0, 'the suite passes after approve');
+  });
+
+  test('vitest: failing snapshot, report, Accept, approve, the suite passes', async (t) => {
+    if (!BROWSER) return t.skip('no chromium (apt-get install chromium)');
+    const dir = copySample('vitest-sample');
+    made.push(dir);
+    // The node project alone, with the reporter's results option (Vitest takes reporter options only in
+    // its config).
+    writeFileSync(
+      path.join(dir, 'vitest.report.config.js'),
+      "import { defineConfig } from 'vitest/config';\n" +
+        'export default defineConfig({ test: { include: ["node.test.js"], testTimeout: 120_000, ' +
+        'reporters: ["default", ["nectar-loss/reporter", { results: "nectar-loss/results.ndjson" }]] } });\n',
+    );
+    const run = () => node([...VITEST, '--config', 'vitest.report.config.js'], dir);
+    const CASE = REFERENCE.cases.facade256!;
+    copyFileSync(fixture(CASE.real), path.join(dir, 'current.png'));
+    expectCode(await run(), 0, 'first run writes the baseline');
+    copyFileSync(fixture(CASE.fake), path.join(dir, 'current.png'));
+    expectCode(await run(), 1, 'changed image');
+    const head = readResults(path.join(dir, 'nectar-loss/results.ndjson'))[0]!;
+    assert.equal(head.runner, 'vitest');
+    const pair = '__image_snapshots__/node-test-js-facade-matches-its-baseline-1.png';
     const accepted = await approveThroughReport(dir, 'nectar-loss/results.ndjson', pair);
     assert.deepEqual(accepted, readFileSync(fixture(CASE.fake)), 'the current image kept is the received');
     expectCode(await run(), 0, 'the suite passes after approve');
