@@ -200,13 +200,17 @@ export function congruence(c: Float64Array, r: number, s: Float64Array, d: numbe
     }
   }
   const m = new Float64Array(r * r);
-  for (let a = 0; a < r; a++)
+  for (let a = 0; a < r; a += 2) {
+    const a2 = Math.min(a + 1, r - 1); // row a2's entry at b = a is below the diagonal: replaced below
     for (let b = a; b < r; b += 2) {
       const b2 = Math.min(b + 1, r - 1);
-      const [v, w] = dot2x2(t, a * d, a * d, c, b * d, b2 * d, d);
+      const [v, w, x, y] = dot2x2(t, a * d, a2 * d, c, b * d, b2 * d, d);
       m[a * r + b] = v;
       m[a * r + b2] = w;
+      m[a2 * r + b] = x;
+      m[a2 * r + b2] = y;
     }
+  }
   for (let a = 0; a < r; a++) for (let b = a + 1; b < r; b++) m[b * r + a] = m[a * r + b];
   return m;
 }
