@@ -457,7 +457,7 @@ function reviewCommand(program: Command): void {
     .option('--json', 'print one JSON object (training, best, tests, computed, reused, …)')
     .option('--watch', 'keep the report current while NectarGAN trains (Ctrl-C or SIGTERM to stop)')
     .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', parseJobs, defaultJobs());
-  const noCache = addSetOptions(review, 20).options.find((x) => x.long === '--no-cache');
+  const noCache = addSetOptions(review, 100).options.find((x) => x.long === '--no-cache');
   if (noCache)
     noCache.description = 'compute every pair and feature again (review-cache.json and features/ unread)';
   review.action(async (dir: string, o: ReviewOptionValues, cmd: Command) => {
