@@ -86,7 +86,7 @@ function version(): string {
 export function validateReview(opt: ReviewOptions): void {
   for (const l of opt.losses)
     if (!isLoss(l)) throw new UserError(`unknown loss '${l}' (choose from ${LOSS_NAMES.join(', ')})`);
-  if (!opt.losses.length) throw new UserError('--loss: name at least one loss');
+  if (!opt.losses.length && !opt.sets) throw new UserError('--loss: name at least one loss');
   checkLossOptions(opt.losses, opt.run);
 }
 
