@@ -128,3 +128,135 @@ export function colorize(levels: usize, n: i32, lut: usize, out: usize): void {
   store<u8>(o, load<u8>(j, 1), 1);
   store<u8>(o, load<u8>(j, 2), 2);
 }
+
+/**
+ * Changed regions (src/engine/decide/regions.ts's findRegions, the same steps in the same order): the hot
+ * cells (CELL = 4 px) holding an entry with <f64>v > t (and mask byte nonzero, `mask` 0: all compared),
+ * quads of entries none of which is above `tlo` (an f32 at most t) skipped at once; the cells' 8-connected
+ * labels, numbered in the order of their first cell; per label, over its cells in index order and each
+ * cell's pixels row by row, the hot pixels' count, box (i32 n, x0, y0, x1, y1 at `ints`, 20 bytes a label)
+ * and float64 sum and max (at `sums`, 16 bytes a label). `hot` (cells bytes), `label` and `stack` (cells
+ * i32 each) are work space. Returns the number of labels.
+ */
+export function regions(
+  map: usize,
+  width: i32,
+  height: i32,
+  t: f64,
+  tlo: f32,
+  mask: usize,
+  hot: usize,
+  label: usize,
+  stack: usize,
+  ints: usize,
+  sums: usize,
+): i32 {
+  const cw = (width + 3) >> 2,
+    ch = (height + 3) >> 2,
+    cells = cw * ch;
+  if (!hotCells(map, width, height, t, tlo, mask, hot, cw)) return 0;
+  const count = labelCells(hot, label, stack, cw, ch);
+  for (let l = 0; l < count; l++) {
+    const a = ints + <usize>(l * 20);
+    store<i32>(a, 0);
+    store<i32>(a, width, 4);
+    store<i32>(a, height, 8);
+    store<i32>(a, -1, 12);
+    store<i32>(a, -1, 16);
+    store<f64>(sums + <usize>(l << 4), 0);
+    store<f64>(sums + <usize>(l << 4), 0, 8);
+  }
+  for (let c = 0; c < cells; c++) {
+    const l = load<i32>(label + (<usize>c << 2));
+    if (l < 0) continue;
+    const cx = (c % cw) << 2,
+      cy = (c / cw) << 2;
+    const a = ints + <usize>(l * 20),
+      s = sums + <usize>(l << 4);
+    // The label's accumulators in locals over the cell.
+    let n = load<i32>(a),
+      x0 = load<i32>(a, 4),
+      y0 = load<i32>(a, 8),
+      x1 = load<i32>(a, 12),
+      y1 = load<i32>(a, 16),
+      sum = load<f64>(s),
+      top = load<f64>(s, 8);
+    for (let y = cy; y < min(height, cy + 4); y++)
+      for (let x = cx; x < min(width, cx + 4); x++) {
+        const i = y * width + x;
+        const v = <f64>load<f32>(map + (<usize>i << 2));
+        if (!(v > t) || (mask != 0 && load<u8>(mask + <usize>i) == 0)) continue;
+        n++;
+        sum += v;
+        if (v > top) top = v;
+        if (x < x0) x0 = x;
+        if (y < y0) y0 = y;
+        if (x > x1) x1 = x;
+        if (y > y1) y1 = y;
+      }
+    store<i32>(a, n);
+    store<i32>(a, x0, 4);
+    store<i32>(a, y0, 8);
+    store<i32>(a, x1, 12);
+    store<i32>(a, y1, 16);
+    store<f64>(s, sum);
+    store<f64>(s, top, 8);
+  }
+  return count;
+}
+
+/** Marks the hot cells (1 byte each, cw a row); whether any is hot. */
+function hotCells(map: usize, width: i32, height: i32, t: f64, tlo: f32, mask: usize, hot: usize, cw: i32): bool {
+  memory.fill(hot, 0, <usize>(cw * ((height + 3) >> 2)));
+  const tv = f32x4.splat(tlo);
+  let any = false;
+  for (let y = 0; y < height; y++) {
+    const row = y * width,
+      crow = hot + <usize>((y >> 2) * cw);
+    let x = 0;
+    for (; x < width; x++) {
+      // Four entries at once while none is above tlo (so none above t).
+      if ((x & 3) == 0 && x + 4 <= width) {
+        if (!v128.any_true(f32x4.gt(v128.load(map + (<usize>(row + x) << 2)), tv))) {
+          x += 3;
+          continue;
+        }
+      }
+      const i = row + x;
+      if (!(<f64>load<f32>(map + (<usize>i << 2)) > t)) continue;
+      if (mask != 0 && load<u8>(mask + <usize>i) == 0) continue;
+      store<u8>(crow + <usize>(x >> 2), 1);
+      any = true;
+    }
+  }
+  return any;
+}
+
+/** The hot cells' 8-connected components, numbered in the order of their first cell (label -1: cold). */
+function labelCells(hot: usize, label: usize, stack: usize, cw: i32, ch: i32): i32 {
+  const cells = cw * ch;
+  memory.fill(label, 0xff, <usize>(cells << 2));
+  let count = 0;
+  for (let start = 0; start < cells; start++) {
+    if (load<u8>(hot + <usize>start) == 0 || load<i32>(label + (<usize>start << 2)) >= 0) continue;
+    store<i32>(label + (<usize>start << 2), count);
+    store<i32>(stack, start);
+    let sp = 1;
+    while (sp > 0) {
+      sp--;
+      const c = load<i32>(stack + (<usize>sp << 2));
+      const cx = c % cw,
+        cy = c / cw;
+      for (let y = max(0, cy - 1); y <= min(ch - 1, cy + 1); y++)
+        for (let x = max(0, cx - 1); x <= min(cw - 1, cx + 1); x++) {
+          const n = y * cw + x;
+          if (load<u8>(hot + <usize>n) == 0 || load<i32>(label + (<usize>n << 2)) >= 0) continue;
+          store<i32>(label + (<usize>n << 2), count);
+          store<i32>(stack + (<usize>sp << 2), n);
+          sp++;
+        }
+    }
+    count++;
+  }
+  return count;
+}

@@ -12,6 +12,7 @@ interface ScanKernel {
   gather(map: number, n: number, mask: number, keys: number, counts: number, res: number): void;
   largest(map: number, n: number): number;
   colorize(levels: number, n: number, lut: number, out: number): void;
+  regions(...args: number[]): number;
 }
 
 const align = (n: number) => (n + 15) & ~15;
@@ -106,5 +107,67 @@ export function hostGather(map: Float32Array, mask?: Uint8Array): HostGathered |
     max: f64[1]!,
     firstZero: i32[3]!,
     firstMinusZero: i32[4]!,
+  };
+}
+
+/** The largest float32 at most t (t itself when it is one); NaN for NaN. */
+export function float32AtMost(t: number): number {
+  const f = Math.fround(t);
+  if (!(f > t)) return f;
+  const bits = new Float32Array([f]),
+    u = new Int32Array(bits.buffer);
+  if (f > 0) u[0]!--;
+  else if (f === 0) u[0] = 0x80000001 | 0;
+  else u[0]!++;
+  return bits[0]!;
+}
+
+/** What the changed regions' pass finds (engine/decide/regions.ts): per label, its hot pixels' count and box
+ *  and their map values' float64 sum and max; views of the kernel's memory, valid until its next call. */
+export interface HostRegions {
+  count: number;
+  /** n, x0, y0, x1, y1 per label. */
+  ints: Int32Array;
+  /** sum, max per label. */
+  sums: Float64Array;
+}
+
+/** The changed regions' pass of `map` (width x height) at threshold t, or undefined where the kernel does
+ *  not apply. */
+export function hostRegions(
+  map: Float32Array,
+  width: number,
+  height: number,
+  t: number,
+  mask?: Uint8Array,
+): HostRegions | undefined {
+  const cells = ((width + 3) >> 2) * ((height + 3) >> 2);
+  const maskAt = 0,
+    hotAt = mask ? align(map.length) : 0,
+    labelAt = hotAt + align(cells),
+    stackAt = labelAt + 4 * cells,
+    intsAt = stackAt + 4 * cells,
+    sumsAt = align(intsAt + 20 * cells);
+  const k = loaded(map, sumsAt + 16 * cells);
+  if (!k) return undefined;
+  if (mask) new Uint8Array(k.memory.buffer, k.at + maskAt, map.length).set(mask);
+  const [at, b] = [k.at, k.memory.buffer];
+  const count = k.exports.regions(
+    0,
+    width,
+    height,
+    t,
+    float32AtMost(t),
+    mask ? at + maskAt : 0,
+    at + hotAt,
+    at + labelAt,
+    at + stackAt,
+    at + intsAt,
+    at + sumsAt,
+  );
+  return {
+    count,
+    ints: new Int32Array(b, at + intsAt, 5 * count),
+    sums: new Float64Array(b, at + sumsAt, 2 * count),
   };
 }
