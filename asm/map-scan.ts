@@ -260,3 +260,84 @@ function labelCells(hot: usize, label: usize, stack: usize, cw: i32, ch: i32): i
   }
   return count;
 }
+
+/**
+ * The rendering rule of src/engine/decide/kinds.ts (isRendering), the same arithmetic in the same order, on
+ * 8-bit RGB copies of the two images' pixels around a box: `real` and `fake` hold w x h pixels (3 bytes
+ * each), the box is bw x bh at (bx, by) in them, and every pixel of the box's 3x3 neighbourhoods that lies in
+ * the image lies in them. `changedAt` (bw * bh i32) is work space. Returns 1 when at most 2 % of the changed
+ * pixels (at most 2 if fewer; `samples` of them tested, evenly spread) lie more than `tol` levels off the
+ * colour line of the other image's 3x3 neighbourhood, both ways; else 0.
+ */
+export function rendering(
+  real: usize,
+  fake: usize,
+  w: i32,
+  h: i32,
+  bx: i32,
+  by: i32,
+  bw: i32,
+  bh: i32,
+  changedAt: usize,
+  samples: i32,
+  tol: f64,
+): i32 {
+  let changed = 0;
+  for (let y = by; y < by + bh; y++)
+    for (let p = y * w + bx, end = p + bw; p < end; p++) {
+      const i = <usize>(p * 3);
+      if (load<u16>(real + i) == load<u16>(fake + i) && load<u8>(real + i, 2) == load<u8>(fake + i, 2)) continue;
+      store<i32>(changedAt + (<usize>changed << 2), p);
+      changed++;
+    }
+  if (changed == 0) return 0;
+  const every = max(1, changed / samples);
+  const cap = max(2.0, 0.02 * <f64>(changed / every));
+  let off = 0;
+  for (let j = 0; j < changed; j += every) {
+    const p = load<i32>(changedAt + (<usize>j << 2)),
+      x = p % w,
+      y = p / w;
+    if (offLine(fake, real, w, h, x, y) > tol || offLine(real, fake, w, h, x, y) > tol) off++;
+    if (<f64>off > cap) return 0;
+  }
+  return 1;
+}
+
+/** How far pixel (x, y) of `a` lies off the line through the darkest and brightest colours of `b`'s 3x3
+ *  neighbourhood (kinds.ts's offLine with 8-bit samples: its scale factors are 1). */
+function offLine(a: usize, b: usize, w: i32, h: i32, x: i32, y: i32): f64 {
+  let lo: usize = 0,
+    hi: usize = 0,
+    loL: f64 = Infinity,
+    hiL: f64 = -Infinity;
+  for (let v = max(0, y - 1); v <= min(h - 1, y + 1); v++)
+    for (let u = max(0, x - 1); u <= min(w - 1, x + 1); u++) {
+      const j = b + <usize>((v * w + u) * 3);
+      const l = 0.299 * <f64>load<u8>(j) + 0.587 * <f64>load<u8>(j, 1) + 0.114 * <f64>load<u8>(j, 2);
+      if (l < loL) {
+        loL = l;
+        lo = j;
+      }
+      if (l > hiL) {
+        hiL = l;
+        hi = j;
+      }
+    }
+  const i = a + <usize>((y * w + x) * 3);
+  const s0 = <f64>load<u8>(lo),
+    s1 = <f64>load<u8>(lo, 1),
+    s2 = <f64>load<u8>(lo, 2);
+  const d0 = <f64>load<u8>(hi) - s0,
+    d1 = <f64>load<u8>(hi, 1) - s1,
+    d2 = <f64>load<u8>(hi, 2) - s2;
+  const p0 = <f64>load<u8>(i) - s0,
+    p1 = <f64>load<u8>(i, 1) - s1,
+    p2 = <f64>load<u8>(i, 2) - s2;
+  const dd = d0 * d0 + d1 * d1 + d2 * d2;
+  const t = dd > 0 ? (d0 * p0 + d1 * p1 + d2 * p2) / dd : 0;
+  const e0 = p0 - t * d0,
+    e1 = p1 - t * d1,
+    e2 = p2 - t * d2;
+  return Math.sqrt(e0 * e0 + e1 * e1 + e2 * e2);
+}

@@ -1,3 +1,4 @@
+import type { RawImage } from '../model.js';
 import { hostKernel, MAX_KERNEL_BYTES, takeBytes } from './wasm.js';
 
 /**
@@ -13,6 +14,7 @@ interface ScanKernel {
   largest(map: number, n: number): number;
   colorize(levels: number, n: number, lut: number, out: number): void;
   regions(...args: number[]): number;
+  rendering(...args: number[]): number;
 }
 
 const align = (n: number) => (n + 15) & ~15;
@@ -170,4 +172,55 @@ export function hostRegions(
     ints: new Int32Array(b, at + intsAt, 5 * count),
     sums: new Float64Array(b, at + sumsAt, 2 * count),
   };
+}
+
+/** A box of pixels: its left, top, width and height. */
+interface PixelBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * The rendering rule (engine/decide/kinds.ts's isRendering) on the box, for two 8-bit images of one size:
+ * the box widened by 1 px (inside the image) is copied from both into the kernel; undefined where the
+ * kernel does not apply (16-bit samples).
+ */
+export function hostRendering(
+  real: RawImage,
+  fake: RawImage,
+  box: PixelBox,
+  samples: number,
+  tol: number,
+): boolean | undefined {
+  if (!enabled || real.max !== 255 || fake.max !== 255) return undefined;
+  const x0 = Math.max(0, box.x - 1),
+    y0 = Math.max(0, box.y - 1),
+    w = Math.min(real.width, box.x + box.width + 1) - x0,
+    h = Math.min(real.height, box.y + box.height + 1) - y0;
+  const bytes = 3 * w * h,
+    fakeAt = align(bytes),
+    changedAt = fakeAt + align(bytes);
+  const k = hostKernel<ScanKernel>('map-scan', changedAt + 4 * box.width * box.height);
+  const heap = new Uint8Array(k.memory.buffer);
+  for (let y = 0; y < h; y++) {
+    const from = 3 * ((y0 + y) * real.width + x0);
+    heap.set(real.samples.subarray(from, from + 3 * w), 3 * w * y);
+    heap.set(fake.samples.subarray(from, from + 3 * w), fakeAt + 3 * w * y);
+  }
+  const r = k.exports.rendering(
+    0,
+    fakeAt,
+    w,
+    h,
+    box.x - x0,
+    box.y - y0,
+    box.width,
+    box.height,
+    changedAt,
+    samples,
+    tol,
+  );
+  return r === 1;
 }

@@ -8,6 +8,7 @@ import { DEFAULTS } from '../../src/model.js';
 import { describePair } from '../../src/engine/decide/describe.js';
 import { BIN, fixture } from '../helpers.js';
 import { setMapScan } from '../../src/losses/map-scan.js';
+import { isRendering, renderingRule } from '../../src/engine/decide/kinds.js';
 
 /**
  * The evaluation set of fixtures/regions/render.mjs (Debian's chromium, committed): per page, one real
@@ -151,4 +152,18 @@ test('rendered set: the regions and kinds are the same with the map-scan kernel 
   } finally {
     setMapScan(true);
   }
+});
+
+test('rendered set: the rendering rule in the map-scan kernel answers as the TypeScript rule on every region', () => {
+  const answers = { true: 0, false: 0 };
+  for (const d of described)
+    for (const r of d.regions) {
+      // The box and its neighbours, and the box one pixel off (its changed pixels differ).
+      for (const box of [r, { ...r, x: Math.max(0, r.x - 1), y: Math.max(0, r.y - 1) }]) {
+        const kernel = isRendering(d.real, d.fake, box);
+        assert.equal(kernel, renderingRule(d.real, d.fake, box), `${d.name} at ${box.x},${box.y}`);
+        answers[`${kernel}`]++;
+      }
+    }
+  assert.ok(answers.true > 0 && answers.false > 0, `both answers occur: ${JSON.stringify(answers)}`);
 });

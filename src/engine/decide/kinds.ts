@@ -21,6 +21,7 @@
  *               unshifted difference.
  * 6. content:   none of the above: structure that no displacement explains.
  */
+import { hostRendering } from '../../losses/map-scan.js';
 import type { Kind, RawImage } from '../../model.js';
 import { bestDisplacement, displacedError, strideOf, type Box } from './displacement.js';
 
@@ -179,6 +180,11 @@ let changedAt = new Int32Array(0);
 
 /** Rule 3: the changed pixels only blend colours their neighbourhood already had, both ways. */
 export function isRendering(real: RawImage, fake: RawImage, box: Box): boolean {
+  return hostRendering(real, fake, box, RENDERING_SAMPLES, LINE_TOL) ?? renderingRule(real, fake, box);
+}
+
+/** Rule 3 in TypeScript, which the map-scan kernel's `rendering` stands in for (8-bit images). */
+export function renderingRule(real: RawImage, fake: RawImage, box: Box): boolean {
   const rs = real.samples,
     fs = fake.samples,
     w = real.width;
