@@ -214,22 +214,30 @@ function hotCells(map: usize, width: i32, height: i32, t: f64, tlo: f32, mask: u
     const row = y * width,
       crow = hot + <usize>((y >> 2) * cw);
     let x = 0;
-    for (; x < width; x++) {
-      // Four entries at once while none is above tlo (so none above t).
-      if ((x & 3) == 0 && x + 4 <= width) {
-        if (!v128.any_true(f32x4.gt(v128.load(map + (<usize>(row + x) << 2)), tv))) {
-          x += 3;
-          continue;
+    // Four entries (of one cell) at once: skipped while none is above tlo (so none above t), or when their
+    // cell is already hot.
+    for (; x + 4 <= width; x += 4) {
+      if (!v128.any_true(f32x4.gt(v128.load(map + (<usize>(row + x) << 2)), tv))) continue;
+      const c = crow + <usize>(x >> 2);
+      if (load<u8>(c) != 0) continue;
+      for (let i = row + x; i < row + x + 4; i++)
+        if (isHot(map, mask, i, t)) {
+          store<u8>(c, 1);
+          any = true;
+          break;
         }
-      }
-      const i = row + x;
-      if (!(<f64>load<f32>(map + (<usize>i << 2)) > t)) continue;
-      if (mask != 0 && load<u8>(mask + <usize>i) == 0) continue;
-      store<u8>(crow + <usize>(x >> 2), 1);
-      any = true;
     }
+    for (; x < width; x++)
+      if (isHot(map, mask, row + x, t)) {
+        store<u8>(crow + <usize>(x >> 2), 1);
+        any = true;
+      }
   }
   return any;
+}
+
+@inline function isHot(map: usize, mask: usize, i: i32, t: f64): bool {
+  return <f64>load<f32>(map + (<usize>i << 2)) > t && (mask == 0 || load<u8>(mask + <usize>i) != 0);
 }
 
 /** The hot cells' 8-connected components, numbered in the order of their first cell (label -1: cold). */
