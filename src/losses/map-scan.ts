@@ -174,6 +174,8 @@ export function hostRegions(
   };
 }
 
+let heapView: Uint8Array | undefined;
+
 /** A box of pixels: its left, top, width and height. */
 interface PixelBox {
   x: number;
@@ -203,7 +205,9 @@ export function hostRendering(
     fakeAt = align(bytes),
     changedAt = fakeAt + align(bytes);
   const k = hostKernel<ScanKernel>('map-scan', changedAt + 4 * box.width * box.height);
-  const heap = new Uint8Array(k.memory.buffer);
+  // One view of the kernel's memory while it does not grow (a pair has some 30 regions).
+  if (heapView?.buffer !== k.memory.buffer) heapView = new Uint8Array(k.memory.buffer);
+  const heap = heapView;
   for (let y = 0; y < h; y++) {
     const from = 3 * ((y0 + y) * real.width + x0);
     heap.set(real.samples.subarray(from, from + 3 * w), 3 * w * y);

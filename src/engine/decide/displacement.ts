@@ -110,13 +110,18 @@ export function bestDisplacement(
   stride = strideOf(box),
   cutoff = Infinity,
 ): { d: [number, number]; error: number } {
-  let best: { d: [number, number]; error: number } = { d: [0, 0], error: Infinity };
+  let bx = 0,
+    by = 0,
+    error = Infinity;
   for (let r = Math.max(0, inner); r <= outer; r++)
     for (let dy = -r; dy <= r; dy++)
       for (let dx = -r; dx <= r; dx++) {
         if (Math.max(Math.abs(dx), Math.abs(dy)) !== r) continue;
-        const e = displacedError(real, fake, box, dx, dy, stride, Math.min(best.error, cutoff));
-        if (e < best.error) best = { d: [dx, dy], error: e };
+        const e = displacedError(real, fake, box, dx, dy, stride, Math.min(error, cutoff));
+        if (!(e < error)) continue;
+        bx = dx;
+        by = dy;
+        error = e;
       }
-  return best;
+  return { d: [bx, by], error };
 }

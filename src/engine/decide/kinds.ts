@@ -57,13 +57,16 @@ export interface Classified {
 /** A sample of an image scaled to 0..255. */
 const at = (im: RawImage, i: number) => (im.samples[i]! * 255) / im.max;
 
+/** The level rule's histogram of steps (-255..255), reused. */
+const levelHist = new Uint32Array(2 * 255 + 1);
+
 /**
  * Rule 2: a uniform small gray step over most of the box. Two passes over a grid of the box, no allocation
  * per pixel; the first stops once more than half the grid is unchanged (then changed * 2 < pixels) or too
  * many changed pixels are not gray (then gray < 0.9 changed): the same answer, sooner.
  */
 export function isLevel(real: RawImage, fake: RawImage, box: Box): boolean {
-  const hist = new Uint32Array(2 * 255 + 1);
+  const hist = levelHist.fill(0);
   const stride = strideOf(box, SAMPLES_LEVEL),
     w = real.width;
   const pixels = Math.ceil(box.width / stride) * Math.ceil(box.height / stride);

@@ -125,19 +125,14 @@ export function findRegions(map: Float32Array, width: number, height: number, o:
   const { count, ints, sums } =
     hostRegions(map, width, height, o.threshold, o.mask) ?? regionSums(map, width, height, o);
   const found: FoundRegion[] = [];
-  for (let l = 0; l < count; l++) {
-    const [n, x0, y0, x1, y1] = ints.subarray(5 * l, 5 * l + 5) as unknown as number[];
-    if (n! < Math.max(1, o.minArea)) continue;
-    const sum = sums[2 * l]!;
-    found.push({
-      x: x0!,
-      y: y0!,
-      width: x1! - x0! + 1,
-      height: y1! - y0! + 1,
-      area: n!,
-      mean: sum / n!,
-      max: sums[2 * l + 1]!,
-    });
+  for (let l = 0, a = 0; l < count; l++, a += 5) {
+    const n = ints[a]!;
+    if (n < Math.max(1, o.minArea)) continue;
+    const x = ints[a + 1]!,
+      y = ints[a + 2]!,
+      width = ints[a + 3]! - x + 1,
+      height = ints[a + 4]! - y + 1;
+    found.push({ x, y, width, height, area: n, mean: sums[2 * l]! / n, max: sums[2 * l + 1]! });
   }
   return found;
 }
