@@ -1,8 +1,10 @@
 /**
  * Passes over a float32 map that skip its +0 entries four at a time (a screenshot's map is mostly +0), in
  * WebAssembly SIMD (AssemblyScript, compiled by `npm run build` to dist/asm/map-scan.wasm): the heatmap's
- * levels (src/io/raster.ts's toLevels) and the statistics' first pass (src/engine/stats.ts's gather), each
- * the same float64 arithmetic, in the same order, as the JavaScript it stands in for.
+ * levels (src/io/raster.ts's toLevels), the statistics' first pass (src/engine/stats.ts's gather) and the
+ * changed regions' pass (src/engine/decide/regions.ts), each the same float64 arithmetic, in the same order,
+ * as the JavaScript it stands in for; and the rendering rule of the kinds (src/engine/decide/kinds.ts) on
+ * 8-bit pixels.
  */
 
 /**

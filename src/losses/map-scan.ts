@@ -3,9 +3,10 @@ import { hostKernel, MAX_KERNEL_BYTES, takeBytes } from './wasm.js';
 
 /**
  * The map passes of asm/map-scan.ts (WebAssembly SIMD, +0 entries skipped four at a time): the heatmap's
- * levels and the statistics' first pass, the same float64 arithmetic in the same order as the JavaScript
- * loops they stand in for (io/raster.ts, engine/stats.ts), which remain for maps too large for the kernel.
- * They need no tfjs backend: any thread uses them.
+ * levels, the statistics' first pass and the changed regions' pass, the same float64 arithmetic in the same
+ * order as the JavaScript loops they stand in for (io/raster.ts, engine/stats.ts, engine/decide/regions.ts),
+ * which remain for maps too large for the kernel; and the kinds' rendering rule on 8-bit pixels
+ * (engine/decide/kinds.ts). They need no tfjs backend: any thread uses them.
  */
 
 interface ScanKernel {
