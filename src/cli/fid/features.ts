@@ -23,7 +23,8 @@ export interface FeatureProvider {
   dispose(): void;
 }
 
-const FEATURE_VERSION = 1;
+/** 2: conv + bias + ReLU fused (features move by up to 1e-6 relative), so older cached features are not mixed in. */
+const FEATURE_VERSION = 2;
 
 /** The feature cache of `fid`, `kid` and `batch` (review keeps its own beside review-cache.json). */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
