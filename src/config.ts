@@ -78,6 +78,7 @@ function settingShapes(n: SchemaNames) {
     maps: z.boolean(),
     raw: z.boolean(),
     files: z.array(z.enum(PNG_KINDS)),
+    regionBoxes: z.boolean().describe('false: no outline around each changed region on the heatmaps'),
     jobs: z.int().min(1).max(256),
     margin: z.number().min(0),
   };
