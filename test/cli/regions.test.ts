@@ -114,3 +114,58 @@ test('region options and --allow refuse bad values with one line and exit 2', ()
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   }
 });
+
+test('calibrate --write-config records allow and the region gates; batch with that config alone gives calibrate its verdicts', () => {
+  const root = sets();
+  const c = cli(root, [
+    'calibrate',
+    'base',
+    'noise',
+    '--changed',
+    'changed',
+    '--loss',
+    'l1',
+    '--json',
+    '--write-config',
+    'nectar-loss.config.json',
+  ]);
+  assert.equal(c.code, 0, c.stderr);
+  const report = JSON.parse(c.stdout) as {
+    allow?: string[];
+    regionGates?: string[];
+    combinations: { allow: string[]; gates: string[]; errors: number }[];
+  };
+  // The ranking: fewest errors first; the numeric gates alone and each region-gate candidate are in it.
+  const errors = report.combinations.map((x) => x.errors);
+  assert.deepEqual(
+    errors,
+    [...errors].sort((a, b) => a - b),
+  );
+  assert.ok(report.combinations.some((x) => !x.allow.length && !x.gates.length));
+  assert.ok(report.combinations.some((x) => x.gates.some((g) => g.startsWith('region.area='))));
+  const config = JSON.parse(readFileSync(path.join(root, 'nectar-loss.config.json'), 'utf8')) as {
+    allow?: string[];
+    max: Record<string, number>;
+  };
+  assert.deepEqual(config.allow, report.allow);
+  for (const g of report.regionGates ?? [])
+    assert.equal(config.max[g.split('=')[0]!], Number(g.split('=')[1]));
+  // The config is found in the working directory: no --allow, --gates or --max on this command line.
+  const b = cli(root, ['batch', 'eval-real', 'eval-fake', '--no-maps', '--json']);
+  assert.equal(b.code, 1, b.stderr);
+  const over = ndjson(b.stdout)
+    .filter((r) => r.status === 'over')
+    .map((r) => r.name!.replace('.png', ''));
+  // Known by construction: exactly the real changes of pages 3-5 fail.
+  assert.deepEqual(
+    over.sort(),
+    Object.keys(TRUTH)
+      .filter((n) => Number(n[1]) >= 3 && isChange(n))
+      .sort(),
+  );
+  // And on calibrate's own sets, batch with the config makes the errors calibrate counted for it.
+  const own = cli(root, ['batch', 'base', 'noise', '--no-maps', '--json']);
+  const failedNoise = ndjson(own.stdout).filter((r) => r.status === 'over').length;
+  const chosen = report.combinations[0]!;
+  assert.equal(failedNoise, (chosen as unknown as { failsNoise: string[] }).failsNoise.length);
+});
