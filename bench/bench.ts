@@ -4,7 +4,7 @@
  * /usr/bin/python3 has torch, the same for NectarGAN's path (PIL + PyTorch CPU) with the ratio, the two
  * measured interleaved in the same rounds. VGG reads a full-size (548 MiB) weights file. `flip` runs against
  * FLIP's C++ tool given by $FLIP_BIN (skipped, with a note, without it). Writes bench/results.md;
- * BENCH_ONLY=flip measures the flip row alone and only prints it.
+ * BENCH_ONLY=flip measures the flip row alone and only prints it; BENCH_ONLY=fid the FID row (BENCH_FID_N).
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -125,6 +125,15 @@ async function main() {
   if (process.env.BENCH_ONLY === 'flip') {
     const r = flipRow();
     console.log(r.row ?? r.note);
+    return;
+  }
+  if (process.env.BENCH_ONLY === 'fid') {
+    const hasPy = spawnSync(PY, ['-c', 'import pytorch_fid'], { stdio: 'ignore' }).status === 0;
+    const dir = mkdtempSync(path.join(tmpdir(), 'nl-bench-'));
+    const r = await (
+      await import('./fid-bench.js')
+    ).fidRows(dir, { bin: BIN, rss: RSS, py: hasPy ? PY : undefined });
+    console.log([...r.rows, ...r.notes].join('\n'));
     return;
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'nl-bench-'));

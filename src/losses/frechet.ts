@@ -47,20 +47,69 @@ function twoSumInto(hi: Float64Array, lo: Float64Array, k: number, p: number): v
   hi[k] = s;
 }
 
-/** Adds float32 feature rows (row-major, n x d) to `s`. */
+/** Images per block of addFeatures (the block's features, transposed to float64, stay in cache). */
+const SUM_BLOCK = 128;
+
+/**
+ * Adds float32 feature rows (row-major, n x d) to `s`. The same TwoSums, in the same (image) order, per
+ * element as one image at a time, so the result is bit for bit the same; but a block of images is
+ * transposed (xt[i][r] = x_r[i]) and each element's running hi + lo stays in registers over the block
+ * (two elements at a time, independent chains), instead of a pass over the d x d arrays per image.
+ */
 export function addFeatures(s: FeatureSums, rows: Float32Array, n: number): FeatureSums {
   const d = s.dims;
-  for (let r = 0; r < n; r++) {
-    const x = rows.subarray(r * d, (r + 1) * d);
+  for (let r0 = 0; r0 < n; r0 += SUM_BLOCK) {
+    const b = Math.min(SUM_BLOCK, n - r0);
+    const xt = new Float64Array((d + 1) * b).fill(1, d * b); // row d: ones, so x_i 1 sums x_i
+    for (let r = 0; r < b; r++) for (let i = 0; i < d; i++) xt[i * b + r] = rows[(r0 + r) * d + i];
     for (let i = 0; i < d; i++) {
-      twoSumInto(s.sum, s.sumLo, i, x[i]);
-      const xi = x[i],
-        row = i * d;
-      for (let j = i; j < d; j++) twoSumInto(s.outer, s.outerLo, row + j, xi * x[j]);
+      twoSumRows(s.sum, s.sumLo, i, i, xt, i * b, d * b, d * b, b);
+      let j = i;
+      for (; j + 1 < d; j += 2)
+        twoSumRows(s.outer, s.outerLo, i * d + j, i * d + j + 1, xt, i * b, j * b, j * b + b, b);
+      if (j < d) twoSumRows(s.outer, s.outerLo, i * d + j, i * d + j, xt, i * b, j * b, j * b, b);
     }
   }
   s.count += n;
   return s;
+}
+
+/**
+ * (hi + lo)[k] += sum_r x[xi + r] x[xj + r] and (hi + lo)[l] += sum_r x[xi + r] x[xl + r], r = 0..b-1 in
+ * order, by TwoSum; where k === l, only k (the second chain then repeats the first's arithmetic).
+ */
+function twoSumRows(
+  hiA: Float64Array,
+  loA: Float64Array,
+  k: number,
+  l: number,
+  x: Float64Array,
+  xi: number,
+  xj: number,
+  xl: number,
+  b: number,
+): void {
+  let h1 = hiA[k],
+    l1 = loA[k],
+    h2 = hiA[l],
+    l2 = loA[l];
+  for (let r = 0; r < b; r++) {
+    const xr = x[xi + r];
+    const p = xr * x[xj + r],
+      q = xr * x[xl + r];
+    const t = h1 + p,
+      u = h2 + q;
+    const v = t - h1,
+      w = u - h2;
+    l1 += h1 - (t - v) + (p - v);
+    l2 += h2 - (u - w) + (q - w);
+    h1 = t;
+    h2 = u;
+  }
+  hiA[k] = h1;
+  loA[k] = l1;
+  hiA[l] = h2;
+  loA[l] = l2;
 }
 
 export const sumsOf = (rows: Float32Array, n: number, d: number): FeatureSums =>
@@ -115,13 +164,14 @@ export function pivotedCholesky(s: Float64Array, d: number): { c: Float64Array; 
     for (let i = 0; i < d; i++) if (!used[i] && (p < 0 || diag[i] > diag[p])) p = i;
     if (p < 0 || !(diag[p] > tol)) break;
     const piv = Math.sqrt(diag[p]);
-    const c = new Float64Array(d);
-    for (let i = 0; i < d; i++) {
-      if (used[i]) continue;
-      let v = s[i * d + p];
-      for (const r of rows) v -= r[i] * r[p];
-      c[i] = i === p ? piv : v / piv;
+    // c_i = (S_ip - sum_m r_m[i] r_m[p]) / piv, the sum taken over the earlier rows in order (row by row,
+    // so each pass reads one contiguous row)
+    const c = s.slice(p * d, (p + 1) * d);
+    for (const r of rows) {
+      const rp = r[p];
+      for (let i = 0; i < d; i++) c[i] -= r[i] * rp;
     }
+    for (let i = 0; i < d; i++) c[i] = used[i] ? 0 : i === p ? piv : c[i] / piv;
     used[p] = 1;
     for (let i = 0; i < d; i++) if (!used[i]) diag[i] -= c[i] * c[i];
     rows.push(c);
@@ -131,25 +181,65 @@ export function pivotedCholesky(s: Float64Array, d: number): { c: Float64Array; 
   return { c: out, rank: rows.length };
 }
 
-/** C S C^T for C (r x d) and symmetric S (d x d), symmetrised. */
+/**
+ * C S C^T for C (r x d) and symmetric S (d x d), symmetrised. T = C S as dot products of rows,
+ * T_ki = sum_j C_kj S_ij (S_ij = S_ji), j in order; two rows of C by two of S at a time, so that each
+ * row read serves two products.
+ */
 export function congruence(c: Float64Array, r: number, s: Float64Array, d: number): Float64Array {
-  const t = new Float64Array(r * d); // T = C S
-  for (let k = 0; k < r; k++)
-    for (let j = 0; j < d; j++) {
-      const ckj = c[k * d + j];
-      if (ckj === 0) continue;
-      const srow = j * d;
-      for (let i = 0; i < d; i++) t[k * d + i] += ckj * s[srow + i];
+  const t = new Float64Array(r * d);
+  for (let k = 0; k < r; k += 2) {
+    const k2 = Math.min(k + 1, r - 1);
+    for (let i = 0; i < d; i += 2) {
+      const i2 = Math.min(i + 1, d - 1);
+      const [a, b, e, f] = dot2x2(c, k * d, k2 * d, s, i * d, i2 * d, d);
+      t[k * d + i] = a;
+      t[k * d + i2] = b;
+      t[k2 * d + i] = e;
+      t[k2 * d + i2] = f;
     }
+  }
   const m = new Float64Array(r * r);
-  for (let a = 0; a < r; a++)
-    for (let b = a; b < r; b++) {
-      let v = 0;
-      for (let i = 0; i < d; i++) v += t[a * d + i] * c[b * d + i];
+  for (let a = 0; a < r; a += 2) {
+    const a2 = Math.min(a + 1, r - 1); // row a2's entry at b = a is below the diagonal: replaced below
+    for (let b = a; b < r; b += 2) {
+      const b2 = Math.min(b + 1, r - 1);
+      const [v, w, x, y] = dot2x2(t, a * d, a2 * d, c, b * d, b2 * d, d);
       m[a * r + b] = v;
+      m[a * r + b2] = w;
+      m[a2 * r + b] = x;
+      m[a2 * r + b2] = y;
     }
+  }
   for (let a = 0; a < r; a++) for (let b = a + 1; b < r; b++) m[b * r + a] = m[a * r + b];
   return m;
+}
+
+/** The four dot products (each summed in index order) of rows x[a..], x[b..] with y[c..], y[e..] (length n). */
+function dot2x2(
+  x: Float64Array,
+  a: number,
+  b: number,
+  y: Float64Array,
+  c: number,
+  e: number,
+  n: number,
+): [number, number, number, number] {
+  let ac = 0,
+    ae = 0,
+    bc = 0,
+    be = 0;
+  for (let j = 0; j < n; j++) {
+    const xa = x[a + j],
+      xb = x[b + j],
+      yc = y[c + j],
+      ye = y[e + j];
+    ac += xa * yc;
+    ae += xa * ye;
+    bc += xb * yc;
+    be += xb * ye;
+  }
+  return [ac, ae, bc, be];
 }
 
 /**

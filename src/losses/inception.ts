@@ -15,7 +15,7 @@ import {
  *   -> 2x - 1 -> blocks; --dims 64: Conv2d_1a/2a/2b + maxpool(3, 2); 192: + Conv2d_3b/4a + maxpool(3, 2);
  *   768: + Mixed_5b..6e; 2048: + Mixed_7a..7c; the block's output averaged over space (adaptive_avg_pool2d
  *   to 1x1, as get_activations does for every dims).
- * BasicConv2d = ReLU(BN(conv(x))) with BN in eval mode is folded into one conv with bias:
+ * BasicConv2d = ReLU(BN(conv(x))) with BN in eval mode is folded into one conv with bias (and the ReLU fused):
  *   s = gamma / sqrt(running_var + 0.001), kernel' = kernel s, bias' = beta - running_mean s.
  * Pools inside blocks: FIDInceptionA/C/E_1 average 3x3 stride 1 pad 1 without counting the padding
  * (count_include_pad=False, TensorFlow's 'same'); FIDInceptionE_2 max-pools 3x3 stride 1 pad 1.
@@ -86,7 +86,8 @@ function convOf(w: InceptionWeights): Conv {
             [0, 0],
           ]
         : 'valid';
-    return tf.relu(tf.add(tf.conv2d(x, c.kernel, stride, pad), c.bias)) as Tensor4D;
+    // one fused op (XNNPACK's convolution with bias and a [0, inf) clamp on wasm) instead of three passes
+    return tf.fused.conv2d({ x, filter: c.kernel, strides: stride, pad, bias: c.bias, activation: 'relu' });
   };
 }
 
