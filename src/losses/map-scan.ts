@@ -1,10 +1,12 @@
+import type { RawImage } from '../model.js';
 import { hostKernel, MAX_KERNEL_BYTES, takeBytes } from './wasm.js';
 
 /**
  * The map passes of asm/map-scan.ts (WebAssembly SIMD, +0 entries skipped four at a time): the heatmap's
- * levels and the statistics' first pass, the same float64 arithmetic in the same order as the JavaScript
- * loops they stand in for (io/raster.ts, engine/stats.ts), which remain for maps too large for the kernel.
- * They need no tfjs backend: any thread uses them.
+ * levels, the statistics' first pass and the changed regions' pass, the same float64 arithmetic in the same
+ * order as the JavaScript loops they stand in for (io/raster.ts, engine/stats.ts, engine/decide/regions.ts),
+ * which remain for maps too large for the kernel; and the kinds' rendering rule on 8-bit pixels
+ * (engine/decide/kinds.ts). They need no tfjs backend: any thread uses them.
  */
 
 interface ScanKernel {
@@ -12,6 +14,8 @@ interface ScanKernel {
   gather(map: number, n: number, mask: number, keys: number, counts: number, res: number): void;
   largest(map: number, n: number): number;
   colorize(levels: number, n: number, lut: number, out: number): void;
+  regions(...args: number[]): number;
+  rendering(...args: number[]): number;
 }
 
 const align = (n: number) => (n + 15) & ~15;
@@ -107,4 +111,121 @@ export function hostGather(map: Float32Array, mask?: Uint8Array): HostGathered |
     firstZero: i32[3]!,
     firstMinusZero: i32[4]!,
   };
+}
+
+/** The largest float32 at most t (t itself when it is one); NaN for NaN. */
+export function float32AtMost(t: number): number {
+  const f = Math.fround(t);
+  if (!(f > t)) return f;
+  const bits = new Float32Array([f]),
+    u = new Int32Array(bits.buffer);
+  if (f > 0) u[0]!--;
+  else if (f === 0) u[0] = 0x80000001 | 0;
+  else u[0]!++;
+  return bits[0]!;
+}
+
+/** What the changed regions' pass finds (engine/decide/regions.ts): per label, its hot pixels' count and box
+ *  and their map values' float64 sum and max; views of the kernel's memory, valid until its next call. */
+export interface HostRegions {
+  count: number;
+  /** n, x0, y0, x1, y1 per label. */
+  ints: Int32Array;
+  /** sum, max per label. */
+  sums: Float64Array;
+}
+
+/** The changed regions' pass of `map` (width x height) at threshold t, or undefined where the kernel does
+ *  not apply. */
+export function hostRegions(
+  map: Float32Array,
+  width: number,
+  height: number,
+  t: number,
+  mask?: Uint8Array,
+): HostRegions | undefined {
+  const cells = ((width + 3) >> 2) * ((height + 3) >> 2);
+  const maskAt = 0,
+    hotAt = mask ? align(map.length) : 0,
+    labelAt = hotAt + align(cells),
+    stackAt = labelAt + 4 * cells,
+    intsAt = stackAt + 4 * cells,
+    sumsAt = align(intsAt + 20 * cells);
+  const k = loaded(map, sumsAt + 16 * cells);
+  if (!k) return undefined;
+  if (mask) new Uint8Array(k.memory.buffer, k.at + maskAt, map.length).set(mask);
+  const [at, b] = [k.at, k.memory.buffer];
+  const count = k.exports.regions(
+    0,
+    width,
+    height,
+    t,
+    float32AtMost(t),
+    mask ? at + maskAt : 0,
+    at + hotAt,
+    at + labelAt,
+    at + stackAt,
+    at + intsAt,
+    at + sumsAt,
+  );
+  return {
+    count,
+    ints: new Int32Array(b, at + intsAt, 5 * count),
+    sums: new Float64Array(b, at + sumsAt, 2 * count),
+  };
+}
+
+let heapView: Uint8Array | undefined;
+
+/** A box of pixels: its left, top, width and height. */
+interface PixelBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * The rendering rule (engine/decide/kinds.ts's isRendering) on the box, for two 8-bit images of one size:
+ * the box widened by 1 px (inside the image) is copied from both into the kernel; undefined where the
+ * kernel does not apply (16-bit samples).
+ */
+export function hostRendering(
+  real: RawImage,
+  fake: RawImage,
+  box: PixelBox,
+  samples: number,
+  tol: number,
+): boolean | undefined {
+  if (!enabled || real.max !== 255 || fake.max !== 255) return undefined;
+  const x0 = Math.max(0, box.x - 1),
+    y0 = Math.max(0, box.y - 1),
+    w = Math.min(real.width, box.x + box.width + 1) - x0,
+    h = Math.min(real.height, box.y + box.height + 1) - y0;
+  const bytes = 3 * w * h,
+    fakeAt = align(bytes),
+    changedAt = fakeAt + align(bytes);
+  const k = hostKernel<ScanKernel>('map-scan', changedAt + 4 * box.width * box.height);
+  // One view of the kernel's memory while it does not grow (a pair has some 30 regions).
+  if (heapView?.buffer !== k.memory.buffer) heapView = new Uint8Array(k.memory.buffer);
+  const heap = heapView;
+  for (let y = 0; y < h; y++) {
+    const from = 3 * ((y0 + y) * real.width + x0);
+    heap.set(real.samples.subarray(from, from + 3 * w), 3 * w * y);
+    heap.set(fake.samples.subarray(from, from + 3 * w), fakeAt + 3 * w * y);
+  }
+  const r = k.exports.rendering(
+    0,
+    fakeAt,
+    w,
+    h,
+    box.x - x0,
+    box.y - y0,
+    box.width,
+    box.height,
+    changedAt,
+    samples,
+    tol,
+  );
+  return r === 1;
 }

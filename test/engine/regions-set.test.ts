@@ -7,6 +7,8 @@ import type { Kind, RawImage, Region } from '../../src/model.js';
 import { DEFAULTS } from '../../src/model.js';
 import { describePair } from '../../src/engine/decide/describe.js';
 import { BIN, fixture } from '../helpers.js';
+import { setMapScan } from '../../src/losses/map-scan.js';
+import { isRendering, renderingRule } from '../../src/engine/decide/kinds.js';
 
 /**
  * The evaluation set of fixtures/regions/render.mjs (Debian's chromium, committed): per page, one real
@@ -130,4 +132,38 @@ test('rendered set: batch --loss l1 --allow rendering,shift,level fails exactly 
   const over = rows.filter((x) => x.status === 'over').map((x) => x.name!.replace('.png', ''));
   const real = Object.keys(TRUTH).filter((n) => ['content', 'colour', 'moved'].includes(TRUTH[n]!.kind));
   assert.deepEqual(over.sort(), real.sort());
+});
+
+test('rendered set: the regions and kinds are the same with the map-scan kernel off (TypeScript pass)', () => {
+  setMapScan(false);
+  try {
+    for (const d of described) {
+      const again = describePair({
+        loss: 'l1',
+        map: d.map,
+        real: d.real,
+        fake: d.fake,
+        range: 'unit',
+        shift: 0,
+        settings: DEFAULTS.regions,
+      });
+      assert.deepEqual(again, { kind: d.kind, regions: d.regions }, d.name);
+    }
+  } finally {
+    setMapScan(true);
+  }
+});
+
+test('rendered set: the rendering rule in the map-scan kernel answers as the TypeScript rule on every region', () => {
+  const answers = { true: 0, false: 0 };
+  for (const d of described)
+    for (const r of d.regions) {
+      // The box and its neighbours, and the box one pixel off (its changed pixels differ).
+      for (const box of [r, { ...r, x: Math.max(0, r.x - 1), y: Math.max(0, r.y - 1) }]) {
+        const kernel = isRendering(d.real, d.fake, box);
+        assert.equal(kernel, renderingRule(d.real, d.fake, box), `${d.name} at ${box.x},${box.y}`);
+        answers[`${kernel}`]++;
+      }
+    }
+  assert.ok(answers.true > 0 && answers.false > 0, `both answers occur: ${JSON.stringify(answers)}`);
 });

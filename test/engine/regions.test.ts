@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RawImage } from '../../src/model.js';
-import { findRegions } from '../../src/engine/decide/regions.js';
+import { findRegions, regionSums } from '../../src/engine/decide/regions.js';
+import { float32AtMost, hostRegions, setMapScan } from '../../src/losses/map-scan.js';
 import { changeText, describePair } from '../../src/engine/decide/describe.js';
 import { DEFAULTS } from '../../src/model.js';
 
@@ -59,6 +60,65 @@ test('regions: hot pixels in touching 4x4 cells merge, farther ones do not; min 
   const mask = new Uint8Array(400).fill(1);
   mask[2 * 40 + 20] = 0;
   assert.equal(findRegions(map, 40, 10, { threshold: 0.1, minArea: 1, mask }).length, 1, 'masked out');
+});
+
+/** Mulberry32, seeded. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+test('regions: the WebAssembly pass and the TypeScript pass find the same sums, boxes and labels', () => {
+  const r = rng(29);
+  // Odd sizes (cells cut at the edges, rows not a multiple of 4), sparse blobs, values at the threshold's
+  // float32 neighbours, NaN and negative entries, with and without a mask.
+  for (const [width, height] of [
+    [97, 41],
+    [128, 64],
+    [5, 3],
+  ] as const) {
+    for (const t of [0.001, 0.1, 0.3]) {
+      const map = new Float32Array(width * height);
+      for (let i = 0; i < map.length; i++) {
+        const u = r();
+        map[i] =
+          u < 0.7 ? 0 : u < 0.8 ? t : u < 0.85 ? float32AtMost(t) : u < 0.87 ? NaN : u < 0.9 ? -u : u / 2;
+      }
+      const mask = Uint8Array.from(map, () => (r() < 0.8 ? 1 : 0));
+      for (const m of [undefined, mask]) {
+        const o = { threshold: t, minArea: 1, ...(m ? { mask: m } : {}) };
+        const host = hostRegions(map, width, height, t, m)!;
+        const ts = regionSums(map, width, height, o);
+        assert.ok(ts.count > 0, 'the map has regions');
+        assert.equal(host.count, ts.count, `${width}x${height} t ${t}: labels`);
+        assert.deepEqual([...host.ints], [...ts.ints], `${width}x${height} t ${t}: counts and boxes`);
+        assert.deepEqual([...host.sums], [...ts.sums], `${width}x${height} t ${t}: sums and maxima`);
+        setMapScan(false);
+        const off = findRegions(map, width, height, o);
+        setMapScan(true);
+        assert.deepEqual(findRegions(map, width, height, o), off);
+      }
+    }
+  }
+});
+
+test('float32AtMost: the largest float32 at most t', () => {
+  for (const t of [0.001, 0.1, -0.1, 1, 0, -1e-50, 1e-50]) {
+    const f = float32AtMost(t);
+    assert.ok(f <= t && Math.fround(f) === f, `${t}: ${f}`);
+    // The next float32 up lies above t.
+    const bits = new Float32Array([f]),
+      u = new Int32Array(bits.buffer);
+    if (f > 0) u[0]!++;
+    else if (Object.is(f, 0) || Object.is(f, -0)) bits[0] = 2 ** -149;
+    else u[0]!--;
+    assert.ok(bits[0]! > t, `${t}: the next float32 ${bits[0]} is above it`);
+  }
 });
 
 test('a 10 px move right is one moved region whose displacement is [10, 0]; 10 px lower [0, 10]', () => {

@@ -24,7 +24,8 @@ export function strideOf(box: Box, samples = SAMPLES): number {
 /**
  * The mean absolute difference (0..1, averaged over the three channels) between real(p) and fake(p + d),
  * plus the same between fake(q) and real(q - d), over the box's grid points; Infinity when fewer than half
- * of the shifted points lie in the image.
+ * of the shifted points lie in the image. Past `bound` it may stop early and return a value above `bound`
+ * that is at most the error (the sums only grow), so a search that keeps errors up to `bound` is unchanged.
  */
 export function displacedError(
   real: RawImage,
@@ -33,38 +34,72 @@ export function displacedError(
   dx: number,
   dy: number,
   stride: number,
+  bound = Infinity,
 ): number {
-  if (dx === 0 && dy === 0) return 2 * oneWay(real, fake, box, 0, 0, stride);
-  return oneWay(real, fake, box, dx, dy, stride) + oneWay(fake, real, box, -dx, -dy, stride);
+  if (dx === 0 && dy === 0) return 2 * oneWay(real, fake, box, 0, 0, stride, 0, Infinity);
+  const there = oneWay(real, fake, box, dx, dy, stride, 0, bound);
+  if (there > bound) return there;
+  return there + oneWay(fake, real, box, -dx, -dy, stride, there, bound);
 }
 
-/** The mean absolute difference between a(p) and b(p + d) over the box's grid points. */
-function oneWay(real: RawImage, fake: RawImage, box: Box, dx: number, dy: number, stride: number): number {
-  const { width: w, height: h } = real;
-  const rs = real.samples,
-    fs = fake.samples;
-  let sum = 0,
-    n = 0,
-    total = 0;
-  for (let y = box.y; y < box.y + box.height; y += stride) {
-    const fy = y + dy;
-    for (let x = box.x; x < box.x + box.width; x += stride) {
-      total++;
-      const fx = x + dx;
-      if (fx < 0 || fy < 0 || fx >= w || fy >= h) continue;
-      const i = (y * w + x) * 3,
-        j = (fy * w + fx) * 3;
-      sum +=
-        Math.abs(rs[i]! - fs[j]!) + Math.abs(rs[i + 1]! - fs[j + 1]!) + Math.abs(rs[i + 2]! - fs[j + 2]!);
-      n++;
+/** The order of the grid's rows: those 0 mod 4 first, then 2, 1 and 3 mod 4. */
+const PHASES = [0, 2, 1, 3];
+
+/** How many of the grid points start, start + stride, ... (`count` of them) shifted by d lie in 0..size-1. */
+function inside(start: number, count: number, stride: number, d: number, size: number): number {
+  const first = Math.max(0, Math.ceil((-d - start) / stride)),
+    last = Math.min(count - 1, Math.floor((size - 1 - d - start) / stride));
+  return Math.max(0, last - first + 1);
+}
+
+/**
+ * The mean absolute difference between a(p) and b(p + d) over the box's grid points (the points outside
+ * the image skipped). Returns early, after a row, once offset + the mean so far exceeds `bound`.
+ */
+function oneWay(
+  a: RawImage,
+  b: RawImage,
+  box: Box,
+  dx: number,
+  dy: number,
+  stride: number,
+  offset: number,
+  bound: number,
+): number {
+  const { width: w, height: h } = a;
+  const gx = Math.ceil(box.width / stride),
+    gy = Math.ceil(box.height / stride);
+  const nx = inside(box.x, gx, stride, dx, w),
+    n = nx * inside(box.y, gy, stride, dy, h);
+  if (n * 2 < gx * gy || n === 0) return Infinity;
+  const as = a.samples,
+    bs = b.samples,
+    scale = n * 3 * a.max;
+  // The first grid column whose shifted point lies in the image; nx columns from there.
+  const x0 = box.x + Math.max(0, Math.ceil((-dx - box.x) / stride)) * stride,
+    x1 = x0 + (nx - 1) * stride;
+  // The differences are whole numbers, so their sum is exact in any order: rows a quarter of the grid
+  // apart come first, so that a poor shift passes `bound` after few rows wherever in the box it differs.
+  let sum = 0;
+  for (const phase of PHASES)
+    for (let y = box.y + phase * stride; y < box.y + box.height; y += 4 * stride) {
+      const fy = y + dy;
+      if (fy < 0 || fy >= h) continue;
+      for (let x = x0, i = (y * w + x0) * 3, j = (fy * w + x0 + dx) * 3; x <= x1; x += stride) {
+        sum +=
+          Math.abs(as[i]! - bs[j]!) + Math.abs(as[i + 1]! - bs[j + 1]!) + Math.abs(as[i + 2]! - bs[j + 2]!);
+        i += 3 * stride;
+        j += 3 * stride;
+      }
+      if (offset + sum / scale > bound) return offset + sum / scale;
     }
-  }
-  return n * 2 < total || n === 0 ? Infinity : sum / (n * 3 * real.max);
+  return sum / scale;
 }
 
 /**
  * Among displacements whose larger component is from `inner` to `outer` px (rings outward; in each ring
- * row by row), the one of least error; the first met on a tie, so the smallest.
+ * row by row), the one of least error; the first met on a tie, so the smallest. Errors above `cutoff` are
+ * not sought (the caller wants none of them): then the error returned is above `cutoff`, its d unspecified.
  */
 export function bestDisplacement(
   real: RawImage,
@@ -73,14 +108,20 @@ export function bestDisplacement(
   inner: number,
   outer: number,
   stride = strideOf(box),
+  cutoff = Infinity,
 ): { d: [number, number]; error: number } {
-  let best: { d: [number, number]; error: number } = { d: [0, 0], error: Infinity };
+  let bx = 0,
+    by = 0,
+    error = Infinity;
   for (let r = Math.max(0, inner); r <= outer; r++)
     for (let dy = -r; dy <= r; dy++)
       for (let dx = -r; dx <= r; dx++) {
         if (Math.max(Math.abs(dx), Math.abs(dy)) !== r) continue;
-        const e = displacedError(real, fake, box, dx, dy, stride);
-        if (e < best.error) best = { d: [dx, dy], error: e };
+        const e = displacedError(real, fake, box, dx, dy, stride, Math.min(error, cutoff));
+        if (!(e < error)) continue;
+        bx = dx;
+        by = dy;
+        error = e;
       }
-  return best;
+  return { d: [bx, by], error };
 }

@@ -21,6 +21,7 @@
  *               unshifted difference.
  * 6. content:   none of the above: structure that no displacement explains.
  */
+import { hostRendering } from '../../losses/map-scan.js';
 import type { Kind, RawImage } from '../../model.js';
 import { bestDisplacement, displacedError, strideOf, type Box } from './displacement.js';
 
@@ -56,41 +57,45 @@ export interface Classified {
 /** A sample of an image scaled to 0..255. */
 const at = (im: RawImage, i: number) => (im.samples[i]! * 255) / im.max;
 
-/** Rule 2: a uniform small gray step over most of the box. Two passes, no allocation per pixel. */
+/** The level rule's histogram of steps (-255..255), reused. */
+const levelHist = new Uint32Array(2 * 255 + 1);
+
+/**
+ * Rule 2: a uniform small gray step over most of the box. Two passes over a grid of the box, no allocation
+ * per pixel; the first stops once more than half the grid is unchanged (then changed * 2 < pixels) or too
+ * many changed pixels are not gray (then gray < 0.9 changed): the same answer, sooner.
+ */
 export function isLevel(real: RawImage, fake: RawImage, box: Box): boolean {
-  const hist = new Uint32Array(2 * 255 + 1);
-  const stride = strideOf(box, SAMPLES_LEVEL);
-  let pixels = 0,
+  const hist = levelHist.fill(0);
+  const stride = strideOf(box, SAMPLES_LEVEL),
+    w = real.width;
+  const pixels = Math.ceil(box.width / stride) * Math.ceil(box.height / stride);
+  let unchanged = 0,
     changed = 0,
-    gray = 0;
-  forBox(
-    real,
-    box,
-    (i) => {
-      pixels++;
+    gray = 0,
+    notGray = 0;
+  for (let y = box.y; y < box.y + box.height; y += stride)
+    for (let x = box.x, i = (y * w + x) * 3; x < box.x + box.width; x += stride, i += 3 * stride) {
       const m = step(real, fake, i);
-      if (Number.isNaN(m)) return;
+      if (Number.isNaN(m)) {
+        if (++unchanged * 2 > pixels) return false;
+        continue;
+      }
       changed++;
       if (m !== Infinity) gray++;
+      // More than a tenth (and one) of the most that can change is not gray: gray < 0.9 changed.
+      else if (10 * ++notGray > pixels - unchanged + 10) return false;
       hist[Math.round(m === Infinity ? meanStep(real, fake, i) : m) + 255]!++;
-    },
-    stride,
-  );
+    }
   if (changed * 2 < pixels || gray < 0.9 * changed) return false;
   let mode = 0;
   for (let v = 1; v < hist.length; v++) if (hist[v]! > hist[mode]!) mode = v;
   mode -= 255;
   if (mode === 0 || Math.abs(mode) > LEVEL_MAX) return false;
   let near = 0;
-  forBox(
-    real,
-    box,
-    (i) => {
-      const m = meanStep(real, fake, i);
-      if (!Number.isNaN(step(real, fake, i)) && Math.abs(m - mode) <= 2) near++;
-    },
-    stride,
-  );
+  for (let y = box.y; y < box.y + box.height; y += stride)
+    for (let x = box.x, i = (y * w + x) * 3; x < box.x + box.width; x += stride, i += 3 * stride)
+      if (!Number.isNaN(step(real, fake, i)) && Math.abs(meanStep(real, fake, i) - mode) <= 2) near++;
   return near >= 0.9 * changed;
 }
 
@@ -121,12 +126,6 @@ export function widen(b: Box, m: number, im: RawImage): Box {
     width: Math.min(im.width, b.x + b.width + m) - x,
     height: Math.min(im.height, b.y + b.height + m) - y,
   };
-}
-
-/** Calls f with the sample index of each pixel of the box (of every `stride`-th row and column). */
-function forBox(im: RawImage, box: Box, f: (i: number) => void, stride = 1): void {
-  for (let y = box.y; y < box.y + box.height; y += stride)
-    for (let x = box.x; x < box.x + box.width; x += stride) f((y * im.width + x) * 3);
 }
 
 /**
@@ -175,29 +174,41 @@ function offLine(a: RawImage, b: RawImage, x: number, y: number): number {
   return Math.sqrt(e0 * e0 + e1 * e1 + e2 * e2);
 }
 
+/** Whether pixel i (sample index) differs between the two sample arrays. */
+const differs = (rs: RawImage['samples'], fs: RawImage['samples'], i: number) =>
+  rs[i] !== fs[i] || rs[i + 1] !== fs[i + 1] || rs[i + 2] !== fs[i + 2];
+
+/** The changed pixels' positions (y * width + x) of the last box, reused: they fill it in row-major order. */
+let changedAt = new Int32Array(0);
+
 /** Rule 3: the changed pixels only blend colours their neighbourhood already had, both ways. */
 export function isRendering(real: RawImage, fake: RawImage, box: Box): boolean {
+  return hostRendering(real, fake, box, RENDERING_SAMPLES, LINE_TOL) ?? renderingRule(real, fake, box);
+}
+
+/** Rule 3 in TypeScript, which the map-scan kernel's `rendering` stands in for (8-bit images). */
+export function renderingRule(real: RawImage, fake: RawImage, box: Box): boolean {
   const rs = real.samples,
-    fs = fake.samples;
-  const same = (i: number) => rs[i] === fs[i] && rs[i + 1] === fs[i + 1] && rs[i + 2] === fs[i + 2];
+    fs = fake.samples,
+    w = real.width;
+  if (changedAt.length < box.width * box.height) changedAt = new Int32Array(box.width * box.height);
   let changed = 0;
-  forBox(real, box, (i) => {
-    if (!same(i)) changed++;
-  });
+  for (let y = box.y; y < box.y + box.height; y++)
+    for (let p = y * w + box.x, end = p + box.width; p < end; p++)
+      if (differs(rs, fs, 3 * p)) changedAt[changed++] = p;
   if (!changed) return false;
   // At most about RENDERING_SAMPLES changed pixels are tested, evenly spread over the changed ones.
   const every = Math.max(1, Math.floor(changed / RENDERING_SAMPLES));
   const tested = Math.floor(changed / every);
   const cap = Math.max(2, 0.02 * tested);
-  let seen = 0,
-    off = 0;
-  for (let y = box.y; y < box.y + box.height; y++)
-    for (let x = box.x; x < box.x + box.width; x++) {
-      const i = (y * real.width + x) * 3;
-      if (same(i) || seen++ % every) continue;
-      if (offLine(fake, real, x, y) > LINE_TOL || offLine(real, fake, x, y) > LINE_TOL) off++;
-      if (off > cap) return false;
-    }
+  let off = 0;
+  for (let j = 0; j < changed; j += every) {
+    const p = changedAt[j]!,
+      x = p % w,
+      y = (p - x) / w;
+    if (offLine(fake, real, x, y) > LINE_TOL || offLine(real, fake, x, y) > LINE_TOL) off++;
+    if (off > cap) return false;
+  }
   return true;
 }
 
@@ -209,10 +220,8 @@ function functional(a: RawImage, b: RawImage, box: Box): { fraction: number; cha
   const maps = new Map<number, Map<number, number>>();
   let pixels = 0,
     changed = 0;
-  forBox(
-    a,
-    box,
-    (i) => {
+  for (let y = box.y; y < box.y + box.height; y += stride)
+    for (let x = box.x, i = (y * a.width + x) * 3; x < box.x + box.width; x += stride, i += 3 * stride) {
       pixels++;
       const r = key(a, i),
         f = key(b, i);
@@ -220,9 +229,7 @@ function functional(a: RawImage, b: RawImage, box: Box): { fraction: number; cha
       const m = maps.get(r) ?? new Map<number, number>();
       m.set(f, (m.get(f) ?? 0) + 1);
       maps.set(r, m);
-    },
-    stride,
-  );
+    }
   let consistent = 0;
   for (const m of maps.values()) consistent += Math.max(...m.values());
   return { fraction: consistent / pixels, changed };
@@ -248,13 +255,13 @@ export function classify(
   const none: [number, number] = [0, 0];
   // The map differs where the pixels do not (a windowed loss's halo): nothing but rendering.
   if (e0 === 0) return { kind: 'rendering', displacement: none };
-  const near = bestDisplacement(real, fake, box, 1, k, stride);
+  const near = bestDisplacement(real, fake, box, 1, k, stride, EXPLAINED * e0);
   if (near.error <= EXPLAINED * e0) return { kind: 'shift', displacement: near.d };
   if (isLevel(real, fake, box)) return { kind: 'level', displacement: none };
   if (isRendering(real, fake, box)) return { kind: 'rendering', displacement: none };
   if (isColour(real, fake, box)) return { kind: 'colour', displacement: none };
   if (maxDisplacement > k) {
-    const far = bestDisplacement(real, fake, box, k + 1, maxDisplacement, stride);
+    const far = bestDisplacement(real, fake, box, k + 1, maxDisplacement, stride, EXPLAINED * e0);
     if (far.error <= EXPLAINED * e0) return { kind: 'moved', displacement: far.d };
   }
   return { kind: 'content', displacement: none };

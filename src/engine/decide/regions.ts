@@ -6,6 +6,7 @@
  * is cut into CELL x CELL cells; hot pixels whose cells are the same or touch (8 neighbours) belong to one
  * region. So differences less than CELL + 1 px apart always merge, and ones 2 CELL px apart or more never do.
  */
+import { hostRegions } from '../../losses/map-scan.js';
 import type { Region } from '../../model.js';
 
 /** The side of the cells that merge nearby differences into one region, in pixels. */
@@ -46,14 +47,16 @@ function hotCells(map: Float32Array, width: number, height: number, o: FindOptio
 /** Labels the hot cells' 8-connected components: label per cell (-1 = cold), and the count. */
 function labelCells(hot: Uint8Array, cw: number, ch: number): { label: Int32Array; count: number } {
   const label = new Int32Array(hot.length).fill(-1);
-  const stack: number[] = [];
+  // Each cell is pushed at most once.
+  const stack = new Int32Array(hot.length);
   let count = 0;
   for (let start = 0; start < hot.length; start++) {
     if (!hot[start] || label[start]! >= 0) continue;
     label[start] = count;
-    stack.push(start);
-    while (stack.length) {
-      const c = stack.pop()!,
+    stack[0] = start;
+    let sp = 1;
+    while (sp) {
+      const c = stack[--sp]!,
         cx = c % cw,
         cy = (c - cx) / cw;
       for (let y = Math.max(0, cy - 1); y <= Math.min(ch - 1, cy + 1); y++)
@@ -61,7 +64,7 @@ function labelCells(hot: Uint8Array, cw: number, ch: number): { label: Int32Arra
           const n = y * cw + x;
           if (hot[n] && label[n]! < 0) {
             label[n] = count;
-            stack.push(n);
+            stack[sp++] = n;
           }
         }
     }
@@ -70,31 +73,30 @@ function labelCells(hot: Uint8Array, cw: number, ch: number): { label: Int32Arra
   return { label, count };
 }
 
-/**
- * The regions where `map` (width x height, row-major) exceeds the threshold, in the order of their top-left
- * cell (row by row); those with fewer than `minArea` hot pixels dropped.
- */
-export function findRegions(map: Float32Array, width: number, height: number, o: FindOptions): FoundRegion[] {
+/** Per label: hot pixel count and box (n, x0, y0, x1, y1), and the map's sum and max there. */
+interface Sums {
+  count: number;
+  ints: Int32Array;
+  sums: Float64Array;
+}
+
+/** The TypeScript pass that hostRegions (losses/map-scan.ts) stands in for: the same sums, same order. */
+export function regionSums(map: Float32Array, width: number, height: number, o: FindOptions): Sums {
   const hot = hotCells(map, width, height, o);
-  if (!hot) return [];
+  if (!hot) return { count: 0, ints: new Int32Array(0), sums: new Float64Array(0) };
   const cw = Math.ceil(width / CELL),
     ch = Math.ceil(height / CELL);
   const { label, count } = labelCells(hot, cw, ch);
-  const acc = Array.from({ length: count }, () => ({
-    x0: width,
-    y0: height,
-    x1: -1,
-    y1: -1,
-    n: 0,
-    sum: 0,
-    max: 0,
-  }));
+  const ints = new Int32Array(5 * count),
+    sums = new Float64Array(2 * count);
+  for (let l = 0; l < count; l++) ints.set([0, width, height, -1, -1], 5 * l);
   const t = o.threshold,
     mask = o.mask;
   for (let c = 0; c < label.length; c++) {
     const l = label[c]!;
     if (l < 0) continue;
-    const a = acc[l]!,
+    const a = 5 * l,
+      s = 2 * l,
       cx = (c % cw) * CELL,
       cy = Math.floor(c / cw) * CELL;
     for (let y = cy; y < Math.min(height, cy + CELL); y++)
@@ -102,24 +104,35 @@ export function findRegions(map: Float32Array, width: number, height: number, o:
         const i = y * width + x,
           v = map[i]!;
         if (!(v > t) || (mask && !mask[i])) continue;
-        a.n++;
-        a.sum += v;
-        if (v > a.max) a.max = v;
-        if (x < a.x0) a.x0 = x;
-        if (x > a.x1) a.x1 = x;
-        if (y < a.y0) a.y0 = y;
-        if (y > a.y1) a.y1 = y;
+        ints[a]!++;
+        sums[s] += v;
+        if (v > sums[s + 1]!) sums[s + 1] = v;
+        if (x < ints[a + 1]!) ints[a + 1] = x;
+        if (y < ints[a + 2]!) ints[a + 2] = y;
+        if (x > ints[a + 3]!) ints[a + 3] = x;
+        if (y > ints[a + 4]!) ints[a + 4] = y;
       }
   }
-  return acc
-    .filter((a) => a.n >= Math.max(1, o.minArea))
-    .map((a) => ({
-      x: a.x0,
-      y: a.y0,
-      width: a.x1 - a.x0 + 1,
-      height: a.y1 - a.y0 + 1,
-      area: a.n,
-      mean: a.sum / a.n,
-      max: a.max,
-    }));
+  return { count, ints, sums };
+}
+
+/**
+ * The regions where `map` (width x height, row-major) exceeds the threshold, in the order of their top-left
+ * cell (row by row); those with fewer than `minArea` hot pixels dropped. In WebAssembly where the kernel
+ * applies (losses/map-scan.ts), else in TypeScript: the same regions.
+ */
+export function findRegions(map: Float32Array, width: number, height: number, o: FindOptions): FoundRegion[] {
+  const { count, ints, sums } =
+    hostRegions(map, width, height, o.threshold, o.mask) ?? regionSums(map, width, height, o);
+  const found: FoundRegion[] = [];
+  for (let l = 0, a = 0; l < count; l++, a += 5) {
+    const n = ints[a]!;
+    if (n < Math.max(1, o.minArea)) continue;
+    const x = ints[a + 1]!,
+      y = ints[a + 2]!,
+      width = ints[a + 3]! - x + 1,
+      height = ints[a + 4]! - y + 1;
+    found.push({ x, y, width, height, area: n, mean: sums[2 * l]! / n, max: sums[2 * l + 1]! });
+  }
+  return found;
 }
