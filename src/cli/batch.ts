@@ -17,6 +17,7 @@ import { changeText } from '../io/change.js';
 import { bestEpochs, epochSeries, jobRecord, summarise, unpairedRecord } from './records.js';
 import { variantChooser, variantJobs } from './variants.js';
 import { annotateHistory, keepRun, type HistoryOptions } from './history.js';
+import { setLine, type SetDistances, type SetOptions } from './fid/sets.js';
 
 /** The batch command's options beyond the per-pair settings. */
 export interface BatchOptions {
@@ -45,6 +46,8 @@ export interface BatchOptions {
   strict?: boolean;
   /** --fail-on-update: write the baselines (--update) yet exit 1. */
   failOnUpdate?: boolean;
+  /** `--loss` named fid and/or kid: the two folders compared as sets (cli/fid/sets.ts); losses holds the rest. */
+  sets?: SetOptions;
 }
 
 /** What the folders hold and what each pair will be: the step before any image is read. */
@@ -74,6 +77,8 @@ export async function batch(
   validate(opt, dirB);
   const plan = await planBatch(dirA, dirB, opt);
   const gatesOf = pairGates(plan, opt);
+  // Before any pair is printed: an image FID cannot read stops the run with one line and no output.
+  const sets = opt.sets ? await batchSets(plan, opt.sets, progress) : undefined;
   const weights = await locateWeights(opt.losses.map(lossRequires), {
     ...opt.run.weights,
     onProgress: downloadProgress(progress),
@@ -108,8 +113,19 @@ export async function batch(
     seconds: (performance.now() - started) / 1000,
     gates: opt.gates,
     ...(opt.shard ? { shard: `${opt.shard.index}/${opt.shard.total}` } : {}),
+    ...(sets ? { sets } : {}),
   };
   return conclude(records, meta, opt, out);
+}
+
+/** FID and KID between the paired real and fake images as two sets (variants and unpaired files left out). */
+async function batchSets(plan: BatchPlan, o: SetOptions, progress: Progress): Promise<BatchSets> {
+  const { setDistances } = await import('./fid/sets.js');
+  const pairs = plan.jobs.filter((j) => j.variantOf === undefined).map((j) => j.pair);
+  const group = { label: 'sets', real: pairs.map((p) => p.real), fake: pairs.map((p) => p.fake) };
+  const r = await setDistances([group], o, progress);
+  const none = { real: { count: pairs.length }, fake: { count: pairs.length } };
+  return { ...(r.groups[0] ?? { ...none, skipped: 'no pairs' }), features: r.features };
 }
 
 /** What a run's summary and reports say besides the records (also read back from results files by merge). */
@@ -122,7 +138,12 @@ export interface RunMeta {
   gates: Gate[];
   /** `i/n` when this run was one shard. */
   shard?: string;
+  /** `--loss fid,kid`: the folders' FID and KID as sets. */
+  sets?: BatchSets;
 }
+
+/** The `{"sets": true, …}` record of batch --loss fid,kid. */
+export type BatchSets = SetDistances & { features: { computed: number; reused: number } };
 
 /** Where the conclusion goes: the flags that batch and merge share. */
 export interface ReportOptions {
@@ -197,10 +218,15 @@ export async function conclude(
   if (opt.history) keepRun(opt.history, resultsBytes(opt.history.dir, records, meta, summaryObject));
   if (onGitHub()) await toGitHub(records, meta, summary, line, hasEpochs ? best : undefined);
   if (opt.json && opt.history) out(records.map((r) => toJson(r) + '\n').join(''));
-  if (opt.json) out(toJson(summaryObject) + '\n');
-  else out(table(records, meta.losses, line) + (hasEpochs ? bestLine(best) : '') + flakyLine(flaky, opt));
+  const tail = setsLine(meta) + (hasEpochs ? bestLine(best) : '') + flakyLine(flaky, opt);
+  out(opt.json ? setsRecord(meta) + toJson(summaryObject) + '\n' : table(records, meta.losses, line) + tail);
   return summary.exit;
 }
+
+/** --loss fid,kid: the folders' FID and KID as sets, after the table. */
+const setsLine = (meta: RunMeta) =>
+  meta.sets ? `sets (all real vs all fake images): ${setLine(meta.sets)}\n` : '';
+const setsRecord = (meta: RunMeta) => (meta.sets ? toJson({ sets: true, ...meta.sets }) + '\n' : '');
 
 /** --quarantine: the flaky pairs, listed apart after the table. */
 const flakyLine = (flaky: string[], opt: ReportOptions) =>
@@ -255,6 +281,10 @@ function validate(opt: BatchOptions, dirB: string | undefined): void {
     if (!isLoss(l)) throw new UserError(`unknown loss '${l}' (choose from ${LOSS_NAMES.join(', ')})`);
   checkLossOptions(opt.losses, opt.run, opt.masks);
   checkGates(opt.gates, opt.losses);
+  if (opt.sets && opt.shard)
+    throw new UserError(
+      '--shard with --loss fid/kid: a shard holds part of each set; use `nectar-loss fid|kid --shard` and merge',
+    );
   if (opt.failOnUpdate && !opt.update)
     throw new UserError('--fail-on-update needs --update new, changed or all (the baselines it writes)');
   if (opt.update && dirB === undefined)

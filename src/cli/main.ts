@@ -17,7 +17,7 @@ import { addPairOptions, runSettings, type PairOptionValues } from './options.js
 import { maplessNote } from './notes.js';
 import { makeProgress } from './progress.js';
 import { installSignalHandlers, watchFolder } from './signals.js';
-import { fidCommands } from './fid/command.js';
+import { addSetOptions, fidCommands, setOptionsOf, type SetOptionValues } from './fid/command.js';
 
 /** review's defaults: NectarGAN's three losses plus SSIM, into ./nectar-loss-review. */
 const REVIEW_LOSSES = 'sobel,laplacian,l1,ssim';
@@ -129,7 +129,8 @@ function singleCommand(program: Command): Command {
 
 /** The batch options as commander hands them over: the shared ones, BatchOptions' own, and --loss. */
 type BatchOptionValues = PairOptionValues &
-  Omit<BatchOptions, 'run' | 'losses' | 'json' | 'gates' | 'history'> & {
+  SetOptionValues &
+  Omit<BatchOptions, 'run' | 'losses' | 'json' | 'gates' | 'history' | 'sets'> & {
     history?: string;
     historySize?: number;
     quarantine?: number;
@@ -163,7 +164,8 @@ function parseShard(v: string): { index: number; total: number } {
 /** The batch options from commander's values and the resolved config (gates, per-path overrides). */
 async function batchOptions(o: BatchOptionValues, cmd: Command): Promise<BatchOptions> {
   const { resolved, fileGates } = configOf(cmd);
-  const losses = batchLosses(o.loss, cmd.getOptionValueSource('loss') === 'default', fileGates);
+  const all = batchLosses(o.loss, cmd.getOptionValueSource('loss') === 'default', fileGates);
+  const { pair: losses, sets } = splitLosses(all.join(','));
   const { gatesFor, hasOverrides } = await import('../engine/settings.js');
   const gates = [...gatesFor(resolved, losses), ...fileGates];
   const run = runSettings(o);
@@ -195,6 +197,7 @@ async function batchOptions(o: BatchOptionValues, cmd: Command): Promise<BatchOp
     shard: o.shard,
     results: o.results,
     ...historyOf(o),
+    ...(sets.length ? { sets: setOptionsOf(o, sets, { ...run.compute, ...run.weights }) } : {}),
   };
 }
 
@@ -299,7 +302,7 @@ function batchCommand(program: Command): void {
       parseShard,
     )
     .option('--results <file>', 'also write the NDJSON here (paths relative to it), for `nectar-loss merge`');
-  historyFlags(cmd).action(runBatch);
+  addSetOptions(historyFlags(cmd), 0).action(runBatch);
 }
 
 async function runBatch(dir: string, fakeDir: string | undefined, o: BatchOptionValues, cmd: Command) {
@@ -389,7 +392,18 @@ async function runCalibrate(base: string, noise: string, o: CalibrateOptionValue
   }
 }
 
-type ReviewOptionValues = PairOptionValues & { loss: string; json?: boolean; watch?: boolean; jobs: number };
+type ReviewOptionValues = PairOptionValues &
+  SetOptionValues & { loss: string; json?: boolean; watch?: boolean; jobs: number };
+
+/** --loss split into the per-pair losses and the set metrics fid, kid (those need no --loss validation). */
+function splitLosses(list: string): { pair: string[]; sets: ('fid' | 'kid')[] } {
+  const all = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const sets = (['fid', 'kid'] as const).filter((m) => all.includes(m));
+  return { pair: all.filter((l) => l !== 'fid' && l !== 'kid'), sets };
+}
 
 /** review's options: its own defaults where the shared flags were not given. */
 function reviewOptions(o: ReviewOptionValues, cmd: Command) {
@@ -399,11 +413,12 @@ function reviewOptions(o: ReviewOptionValues, cmd: Command) {
   if (cmd.getOptionValueSource('range') === 'default') run.compute.range = 'signed';
   // The report shows heatmaps only; --files draws more.
   if (run.draw && !o.files) run.draw = { ...run.draw, kinds: ['heatmap'] };
-  const losses = o.loss
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  return { run, losses, json: Boolean(o.json), jobs: o.jobs };
+  const { pair, sets } = splitLosses(o.loss);
+  const cacheDir = path.join(run.out, 'features');
+  const setOpt = sets.length
+    ? { sets: setOptionsOf(o, sets, { ...run.compute, ...run.weights, cacheDir }) }
+    : {};
+  return { run, losses: pair, json: Boolean(o.json), jobs: o.jobs, cache: o.cache, ...setOpt };
 }
 
 /** The shared flags' help, with review's own defaults and what --out holds here. */
@@ -420,7 +435,7 @@ function reviewHelp(cmd: Command): Command {
 
 /** `nectar-loss review <experimentDir>`: a NectarGAN experiment, reviewed whole. */
 function reviewCommand(program: Command): void {
-  reviewHelp(
+  const review = reviewHelp(
     addPairOptions(
       program
         .command('review')
@@ -437,31 +452,34 @@ function reviewCommand(program: Command): void {
   )
     .option(
       '--loss <list>',
-      `comma-separated losses for the examples (${LOSS_NAMES.join(', ')})`,
+      `comma-separated losses for the examples (${LOSS_NAMES.join(', ')}); fid, kid: between sets`,
       REVIEW_LOSSES,
     )
     .option('--json', 'print one JSON object (training, best, tests, computed, reused, …)')
     .option('--watch', 'keep the report current while NectarGAN trains (Ctrl-C or SIGTERM to stop)')
-    .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', parseJobs, defaultJobs())
-    .action(async (dir: string, o: ReviewOptionValues, cmd: Command) => {
-      const opt = reviewOptions(o, cmd);
-      const run = opt.run;
-      watchFolder(run.out);
-      const progress = makeProgress();
-      try {
-        const r = await import('./review/review.js');
-        r.validateReview(opt);
-        r.checkOut(dir, run.out);
-        const code = o.watch
-          ? await (
-              await import('./review/review-watch.js')
-            ).watchReview(dir, opt, progress, (s) => process.stdout.write(s))
-          : await r.review(dir, opt, progress, (s) => process.stdout.write(s));
-        if (code) throw new Exit(code);
-      } finally {
-        progress.stop();
-      }
-    });
+    .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', parseJobs, defaultJobs());
+  const noCache = addSetOptions(review, 100).options.find((x) => x.long === '--no-cache');
+  if (noCache)
+    noCache.description = 'compute every pair and feature again (review-cache.json and features/ unread)';
+  review.action(async (dir: string, o: ReviewOptionValues, cmd: Command) => {
+    const opt = reviewOptions(o, cmd);
+    const run = opt.run;
+    watchFolder(run.out);
+    const progress = makeProgress();
+    try {
+      const r = await import('./review/review.js');
+      r.validateReview(opt);
+      r.checkOut(dir, run.out);
+      const code = o.watch
+        ? await (
+            await import('./review/review-watch.js')
+          ).watchReview(dir, opt, progress, (s) => process.stdout.write(s))
+        : await r.review(dir, opt, progress, (s) => process.stdout.write(s));
+      if (code) throw new Exit(code);
+    } finally {
+      progress.stop();
+    }
+  });
 }
 
 /** `nectar-loss merge <results…>`: the shards' results as one run. */

@@ -373,3 +373,67 @@ export function frechetDistance(a: Gaussian, b: Gaussian, eps = 1e-6): number {
 export function covarianceRank(sigma: Float64Array, d: number): number {
   return pivotedCholesky(sigma, d).rank;
 }
+
+/** Eigenvalue square roots' sum of the symmetric n x n matrix `a` (overwritten): tr sqrtm(a). */
+function traceSqrt(a: Float64Array, n: number): number {
+  if (n === 0) return 0;
+  const { d, e } = tridiagonalize(a, n);
+  let t = 0;
+  for (const lambda of tridiagonalEigenvalues(d, e)) if (lambda > 0) t += Math.sqrt(lambda);
+  return t;
+}
+
+/**
+ * FID of the Gaussian `a` against each resample of the rows of `x` (n x d, float32): resample b takes the rows
+ * `picks[b]` (repeats allowed), as frechetDistance(a, gaussianOf(sumsOf(those rows))) would, without forming
+ * a d x d covariance per resample. With S1 = C^T C (pivoted Cholesky, once) and P = X C^T (n x r, once), a
+ * resample's centred rows B = (X_pick - mean) / sqrt(m - 1) give C S2 C^T = G^T G with G = B C^T, the picked
+ * rows of P centred and scaled, so tr sqrtm(S1 S2) is the sum of the roots of the eigenvalues of the smaller
+ * of G^T G (r x r) and G G^T (m x m). A resample costs O(m d + m r min(m, r)) instead of O(m d^2 + d^2 r).
+ */
+export function resampledFrechet(a: Gaussian, x: Float32Array, n: number, picks: number[][]): number[] {
+  const d = a.mu.length;
+  const { c, rank: r } = pivotedCholesky(a.sigma, d);
+  let trA = 0;
+  for (let i = 0; i < d; i++) trA += a.sigma[i * d + i];
+  const p = new Float64Array(n * r);
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < r; k++) {
+      let s = 0;
+      for (let t = 0; t < d; t++) s += x[i * d + t] * c[k * d + t];
+      p[i * r + k] = s;
+    }
+  return picks.map((idx) => {
+    const m = idx.length;
+    const mu = new Float64Array(d);
+    for (const j of idx) for (let t = 0; t < d; t++) mu[t] += x[j * d + t];
+    let diff = 0,
+      trB = 0;
+    for (let t = 0; t < d; t++) diff += (a.mu[t] - (mu[t] /= m)) ** 2;
+    for (const j of idx) for (let t = 0; t < d; t++) trB += (x[j * d + t] - mu[t]) ** 2;
+    return diff + trA + trB / (m - 1) - 2 * traceSqrt(centredGram(p, r, idx), Math.min(m, r));
+  });
+}
+
+/** G^T G (r x r) or G G^T (m x m), the smaller, of G = the picked rows of P centred, over sqrt(m - 1). */
+function centredGram(p: Float64Array, r: number, idx: number[]): Float64Array {
+  const m = idx.length;
+  const pm = new Float64Array(r);
+  for (const j of idx) for (let k = 0; k < r; k++) pm[k] += p[j * r + k];
+  for (let k = 0; k < r; k++) pm[k] /= m;
+  const g = new Float64Array(m * r);
+  const scale = 1 / Math.sqrt(m - 1);
+  idx.forEach((j, i) => {
+    for (let k = 0; k < r; k++) g[i * r + k] = (p[j * r + k] - pm[k]) * scale;
+  });
+  const small = Math.min(m, r);
+  const out = new Float64Array(small * small);
+  for (let u = 0; u < small; u++)
+    for (let v = u; v < small; v++) {
+      let s = 0;
+      if (r <= m) for (let i = 0; i < m; i++) s += g[i * r + u] * g[i * r + v];
+      else for (let k = 0; k < r; k++) s += g[u * r + k] * g[v * r + k];
+      out[u * small + v] = out[v * small + u] = s;
+    }
+  return out;
+}

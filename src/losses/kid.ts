@@ -5,8 +5,11 @@
  * and the mean and (population, np.std) standard deviation over `subsets` subsets of `subsetSize` drawn
  * without replacement from each set; subsetSize is capped at the smaller set, and one subset of the whole
  * sets is the deterministic full-set estimate. The dot products are computed once for all pairs (float64).
- * Subsets come from subsetIndices (a seeded counter-based shuffle), not numpy's RandomState.
+ * The subsets are torch-fidelity's: `rng = np.random.RandomState(seed)`, then per subset
+ * `rng.choice(nx, size, replace=False)` for the real side and `rng.choice(ny, size, replace=False)` for the
+ * fake side (numpy-random.ts), so a seed picks the images torch-fidelity picks.
  */
+import { LegacyRandomState } from './numpy-random.js';
 
 export interface KidResult {
   kid: number;
@@ -21,9 +24,10 @@ export interface KidOptions {
   seed: number;
 }
 
-/** torch-fidelity's defaults (kid_subsets 100, kid_subset_size 1000), seed 2020 as its rng_seed. */
+/** torch-fidelity's defaults (kid_subsets 100, kid_subset_size 1000, rng_seed 2020). */
 export const KID_DEFAULTS: KidOptions = { subsets: 100, subsetSize: 1000, seed: 2020 };
 
+/** A 32-bit integer hash (the bootstrap's resampling in cli/fid/report.ts). */
 export function lowbias32(x: number): number {
   x ^= x >>> 16;
   x = Math.imul(x, 0x7feb352d) >>> 0;
@@ -31,22 +35,6 @@ export function lowbias32(x: number): number {
   x = Math.imul(x, 0x846ca68b) >>> 0;
   x ^= x >>> 16;
   return x >>> 0;
-}
-
-/**
- * The first k of a Fisher-Yates shuffle of 0..n-1: step i swaps i with i + floor(u_i (n - i)), where
- * u_i = lowbias32((seed * 0x9E3779B9 + stream * 0x85EBCA6B + i) mod 2^32) / 2^32. Stream 2s is subset s's
- * real side, 2s + 1 its fake side.
- */
-export function subsetIndices(n: number, k: number, seed: number, stream: number): number[] {
-  const idx = Array.from({ length: n }, (_, i) => i);
-  const base = Number((BigInt(seed) * 0x9e3779b9n + BigInt(stream) * 0x85ebca6bn) % 2n ** 32n);
-  for (let i = 0; i < k; i++) {
-    const u = lowbias32((base + i) >>> 0) / 2 ** 32;
-    const j = i + Math.floor(u * (n - i));
-    [idx[i], idx[j]] = [idx[j], idx[i]];
-  }
-  return idx.slice(0, k);
 }
 
 /** Gram matrix a b^T (float64) of row-major feature sets a (na x d) and b (nb x d). */
@@ -111,9 +99,10 @@ export function kernelInceptionDistance(
     gyy = gram(y, ny, y, ny, d),
     gxy = gram(x, nx, y, ny, d);
   const mmds: number[] = [];
+  const rng = new LegacyRandomState(opt.seed);
   for (let s = 0; s < opt.subsets; s++) {
-    const ix = subsetIndices(nx, size, opt.seed, 2 * s);
-    const iy = subsetIndices(ny, size, opt.seed, 2 * s + 1);
+    const ix = rng.choice(nx, size);
+    const iy = rng.choice(ny, size);
     mmds.push(mmd2(gxx, gyy, gxy, [nx, ny], ix, iy, d));
   }
   const mean = mmds.reduce((a, b) => a + b, 0) / mmds.length;

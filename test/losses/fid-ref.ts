@@ -15,10 +15,20 @@ export interface FidRef {
           fid: number;
           fidExact: number;
           kidFull: { kid: number; std: number; subsets: number; subsetSize: number; seed: number };
-          kidSubsets?: { kid: number; std: number; subsets: number; subsetSize: number; seed: number };
+          kidSubsets?: {
+            kid: number;
+            std: number;
+            subsets: number;
+            subsetSize: number;
+            seed: number;
+            /** Per subset, numpy's RandomState(seed).choice draws: [real indices, fake indices]. */
+            indices: [number[], number[]][];
+          };
         }
       >;
     }
   >;
+  /** numpy's legacy RandomState(seed): `times` successive choice(n, size, replace=False) draws. */
+  randomState: { seed: number; n: number; size: number; draws: number[][] }[];
 }
 export const FID_REF = JSON.parse(readFileSync(fixture('fixtures/reference/fid/fid.json'), 'utf8')) as FidRef;

@@ -23,6 +23,13 @@ function parseCount(min: number) {
   };
 }
 
+/** numpy's RandomState takes a seed in [0, 2^32 - 1]. */
+function parseSeed(v: string): number {
+  const n = parseCount(0)(v);
+  if (n > 0xffffffff) throw new InvalidArgumentError('expected an integer from 0 to 4294967295.');
+  return n;
+}
+
 function parseShard(v: string): { index: number; total: number } {
   const m = /^(\d+)\/(\d+)$/.exec(v.trim());
   const index = Number(m?.[1]),
@@ -86,6 +93,58 @@ export function fidCommands(program: Command, exit: (code: number) => void): voi
   )
     .option('--subset-size <n>', 'images per subset (default 1000; capped at the smaller set)', parseCount(2))
     .option('--subsets <k>', 'random subsets (default 100)', parseCount(1))
-    .option('--seed <s>', 'seed of the subsets (default 2020)', parseCount(0))
+    .option(
+      '--seed <s>',
+      "seed of numpy's RandomState drawing the subsets, as torch-fidelity (default 2020)",
+      parseSeed,
+    )
     .action(async (paths: string[], o: FidCliOptions) => exit(await run(paths, o, 'kid')));
+}
+
+/** The values of addSetOptions' flags. */
+export interface SetOptionValues {
+  inceptionWeights?: string;
+  fidDims: number;
+  bootstrap: number;
+  kidSubsets?: number;
+  kidSubsetSize?: number;
+  seed?: number;
+  cache: boolean;
+}
+
+/** The flags of `--loss fid,kid` in batch and review (FID and KID between the sets of images). */
+export function addSetOptions(cmd: Command, bootstrap: number): Command {
+  return cmd
+    .option('--inception-weights <file>', 'fid, kid: the FID Inception weights (pytorch-fid .pth)')
+    .addOption(
+      new Option('--fid-dims <d>', 'fid, kid: Inception features 64, 192, 768 or 2048 (pool3)')
+        .default(2048)
+        .argParser(parseDims),
+    )
+    .option('--bootstrap <k>', `fid: resamples of the 95% interval (0: none)`, parseCount(0), bootstrap)
+    .option('--kid-subsets <k>', 'kid: random subsets (default 100)', parseCount(1))
+    .option('--kid-subset-size <n>', 'kid: images per subset (default 1000, capped)', parseCount(2))
+    .option('--seed <s>', 'fid, kid: seed of the resamples and subsets (default 2020)', parseSeed)
+    .option('--no-cache', 'fid, kid: neither read nor write the per-image feature cache');
+}
+
+/** The set metrics' options from addSetOptions' values and the command's backend and --no-download. */
+export function setOptionsOf(
+  o: SetOptionValues,
+  metrics: ('fid' | 'kid')[],
+  run: { backend: string; download: boolean; cacheDir?: string },
+) {
+  return {
+    metrics,
+    dims: o.fidDims,
+    inceptionWeights: o.inceptionWeights,
+    download: run.download,
+    backend: run.backend,
+    bootstrap: o.bootstrap,
+    seed: o.seed,
+    subsets: o.kidSubsets,
+    subsetSize: o.kidSubsetSize,
+    cache: o.cache,
+    ...(run.cacheDir ? { cacheDir: run.cacheDir } : {}),
+  };
 }

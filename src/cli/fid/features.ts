@@ -18,11 +18,15 @@ import type { FidCliOptions } from './types.js';
  */
 export interface FeatureProvider {
   features(files: string[], label: string): Promise<Float32Array>;
+  /** Images whose features this provider computed with the network, and those read from the cache. */
+  readonly counts: { computed: number; reused: number };
   dispose(): void;
 }
 
-const FEATURE_VERSION = 1;
+/** 2: conv + bias + ReLU fused (features move by up to 1e-6 relative), so older cached features are not mixed in. */
+const FEATURE_VERSION = 2;
 
+/** The feature cache of `fid`, `kid` and `batch` (review keeps its own beside review-cache.json). */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.NECTAR_LOSS_CACHE_DIR) return path.join(env.NECTAR_LOSS_CACHE_DIR, 'fid');
   return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'nectar-loss', 'fid');
@@ -82,8 +86,11 @@ export async function featureProvider(o: FidCliOptions, progress: Progress): Pro
     return fidFeatures(files, local, onDone);
   };
   const net = networkId(file, dims, backend);
+  const counts = { computed: 0, reused: 0 };
+  const where = { dir: o.cacheDir ?? cacheDir(), net: o.cache ? net : undefined };
   return {
-    features: (files, label) => compute(files, label, dims, run, o.cache ? net : undefined, progress),
+    features: (files, label) => compute(files, label, dims, run, where, progress, counts),
+    counts,
     dispose: () => local?.dispose(),
   };
 }
@@ -95,14 +102,14 @@ async function compute(
   label: string,
   d: number,
   run: Runner,
-  net: string | undefined,
+  { dir, net }: { dir: string; net: string | undefined },
   progress: Progress,
+  counts: FeatureProvider['counts'],
 ): Promise<Float32Array> {
   const out = new Float32Array(files.length * d);
   const keys = files.map((f) =>
     net ? createHash('sha256').update(readImage(f)).update(net).digest('hex') : '',
   );
-  const dir = cacheDir();
   const todo: number[] = [];
   files.forEach((_, i) => {
     const hit = net ? cached(path.join(dir, `${keys[i]}.npy`), d) : undefined;
@@ -115,6 +122,8 @@ async function compute(
         (n) => progress.step(`${label}: Inception features ${n}/${todo.length}`),
       )
     : new Float32Array(0);
+  counts.computed += todo.length;
+  counts.reused += files.length - todo.length;
   const writes = todo.map((i, k) => {
     const f = computed.subarray(k * d, (k + 1) * d);
     out.set(f, i * d);

@@ -2,6 +2,7 @@ import { UserError } from '../../errors.js';
 import {
   frechetDistance,
   gaussianOf,
+  resampledFrechet,
   sumsOf,
   type FeatureSums,
   type Gaussian,
@@ -41,17 +42,13 @@ export function bootstrapInterval(
   k: number,
   seed: number,
 ): [number, number] {
-  const values: number[] = [];
-  const rows = new Float32Array(m * d);
+  const picks: number[][] = [];
   for (let b = 0; b < k; b++) {
     const base = Number((BigInt(seed) * 0x9e3779b9n + BigInt(b + 1) * 0x85ebca6bn) % 2n ** 32n);
-    for (let j = 0; j < m; j++) {
-      const i = Math.floor((lowbias32((base + j) >>> 0) / 2 ** 32) * m);
-      rows.set(fake.subarray(i * d, (i + 1) * d), j * d);
-    }
-    values.push(frechetDistance(real, gaussianOf(sumsOf(rows, m, d))));
+    picks.push(Array.from({ length: m }, (_, j) => Math.floor((lowbias32((base + j) >>> 0) / 2 ** 32) * m)));
   }
-  values.sort((a, b) => a - b);
+  if (real.mu.length !== d) throw new Error(`statistics of ${real.mu.length} dimensions, features of ${d}`);
+  const values = resampledFrechet(real, fake, m, picks).sort((a, b) => a - b);
   return [percentile(values, 2.5), percentile(values, 97.5)];
 }
 

@@ -15,6 +15,8 @@ export interface FidCliOptions {
   subsetSize?: number;
   subsets?: number;
   cache: boolean;
+  /** Where the per-image features are cached (default: features.ts cacheDir()). */
+  cacheDir?: string;
 }
 
 /** What one side contributes: its statistics, and the image count (null for pytorch-fid .npz statistics). */

@@ -15,6 +15,8 @@ import { downloadProgress, type Progress } from '../progress.js';
 import { bestEpochs, epochSeries } from '../records.js';
 import { computePairs } from './review-pairs.js';
 import { TEST_TOLERANCE, testComparison, type TestComparison } from './review-tests.js';
+import { setLine, type SetOptions } from '../fid/sets.js';
+import type { ReviewSets } from './review-sets.js';
 
 /** `nectar-loss review`'s options. */
 export interface ReviewOptions {
@@ -22,6 +24,10 @@ export interface ReviewOptions {
   losses: string[];
   json: boolean;
   jobs: number;
+  /** --no-cache: review-cache.json is not read (all computed) and the feature cache is not used. */
+  cache?: boolean;
+  /** `--loss` named fid and/or kid: those distances between sets (review-sets.ts); losses holds the rest. */
+  sets?: SetOptions;
 }
 
 /** One build of the review: what --json prints (and the report shows). */
@@ -40,6 +46,8 @@ export interface ReviewResult {
   read: string[];
   /** --watch: loss_log.json was half-written at this build (another follows). */
   logIncomplete?: string;
+  /** `--loss fid,kid`: FID and KID per test run and per example epoch. */
+  sets?: ReviewSets;
 }
 
 export interface TrainingJson {
@@ -78,7 +86,7 @@ function version(): string {
 export function validateReview(opt: ReviewOptions): void {
   for (const l of opt.losses)
     if (!isLoss(l)) throw new UserError(`unknown loss '${l}' (choose from ${LOSS_NAMES.join(', ')})`);
-  if (!opt.losses.length) throw new UserError('--loss: name at least one loss');
+  if (!opt.losses.length && !opt.sets) throw new UserError('--loss: name at least one loss');
   checkLossOptions(opt.losses, opt.run);
 }
 
@@ -186,6 +194,15 @@ function byRun(exp: Experiment, records: PairRecord[]): { run: string; pairs: Te
   }));
 }
 
+function configsJson(exp: Experiment): ReviewResult['configs'] {
+  return exp.configs.map((c) => ({
+    file: c.file,
+    startEpoch: c.startEpoch,
+    batchSize: c.batchSize,
+    changes: c.changes.length,
+  }));
+}
+
 /** One build: the experiment read, its pairs computed or reused, the JSON object and the report's files. */
 export async function buildReview(
   dir: string,
@@ -202,7 +219,7 @@ export async function buildReview(
     ...opt.run.weights,
     onProgress: downloadProgress(progress),
   });
-  const cache = await ReviewCache.open(opt.run.out);
+  const cache = opt.cache === false ? ReviewCache.empty() : await ReviewCache.open(opt.run.out);
   const counts = { computed: 0, reused: 0 };
   const [exInit, testInit] = inits(opt, weights);
   const ctx = { run: opt.run, jobs: opt.jobs, version: version() };
@@ -213,18 +230,14 @@ export async function buildReview(
   const testPairs = exp.tests.flatMap((t) => t.pairs);
   const testRecords = await computePairs({ pairs: testPairs, init: testInit, maps }, cache, ctx, counts);
   const tests = byRun(exp, testRecords);
+  const sets = await setsOf(exp, opt, log ? state.log?.log : undefined, progress);
   const { series, best } = bestCheckpoints(records, opt, exp.checkpoints);
   const result: ReviewResult = {
     experiment: dir,
     report: path.join(opt.run.out, 'index.html'),
     training: trainingJson(log ? state.log?.log : undefined),
     log,
-    configs: exp.configs.map((c) => ({
-      file: c.file,
-      startEpoch: c.startEpoch,
-      batchSize: c.batchSize,
-      changes: c.changes.length,
-    })),
+    configs: configsJson(exp),
     checkpoints: exp.checkpoints,
     best,
     tests: Object.fromEntries(
@@ -233,6 +246,7 @@ export async function buildReview(
     ...counts,
     read: cache.read.map((f) => path.relative(path.resolve(dir), f).split(path.sep).join('/')),
     ...(state.incomplete ? { logIncomplete: state.incomplete } : {}),
+    ...sets,
   };
   const view: ReviewView = {
     ...(log && state.log ? { log: state.log.log } : {}),
@@ -244,8 +258,20 @@ export async function buildReview(
     tolerance: TEST_TOLERANCE,
     series,
     cache: cache.bytes(),
+    ...sets,
   };
   return { result, view, records };
+}
+
+async function setsOf(
+  exp: Experiment,
+  opt: ReviewOptions,
+  log: TrainingLog | undefined,
+  progress: Progress,
+): Promise<{ sets?: ReviewSets }> {
+  if (!opt.sets) return {};
+  const { reviewSets } = await import('./review-sets.js');
+  return { sets: await reviewSets(exp, opt.sets, log, progress) };
 }
 
 /** The ringed point of a loss's epoch chart: its best checkpointed epoch, when it has one. */
@@ -320,6 +346,23 @@ export function summaryText(r: ReviewResult): string {
     lines.push(
       `${run}: ${t.pairs.length} pairs, ${t.pairs.filter((p) => p.disagree).length} disagree with NectarGAN`,
     );
+  lines.push(...setLines(r.sets));
   lines.push(`${r.computed} pairs computed, ${r.reused} reused`);
   return lines.join('\n') + '\n';
+}
+
+/** The text lines of `--loss fid,kid`: one per test run and epoch, NectarGAN's values beside. */
+function setLines(s: ReviewSets | undefined): string[] {
+  if (!s) return [];
+  const beside = (n: Record<string, number> | null) =>
+    n
+      ? `; NectarGAN: ${Object.entries(n)
+          .map(([k, v]) => `${k} ${Number(v.toPrecision(5))}`)
+          .join(', ')}`
+      : '';
+  return [
+    ...Object.entries(s.tests).map(([run, r]) => `${run}: ${setLine(r)}${beside(r.nectargan)}`),
+    ...Object.entries(s.epochs).map(([e, r]) => `epoch ${e}: ${setLine(r)}${beside(r.nectargan)}`),
+    `Inception features: ${s.features.computed} computed, ${s.features.reused} from the cache`,
+  ];
 }

@@ -18,6 +18,18 @@ export interface ReviewView {
   cache: Buffer;
   /** --watch: this build's id; the page reloads when `<folder>/live.js` names another. */
   live?: string;
+  /** `--loss fid,kid`: FID and KID per test run and per example epoch (cli/review/review-sets.ts). */
+  sets?: { tests: Record<string, SetRowView>; epochs: Record<string, SetRowView> };
+}
+
+/** One set comparison as the report shows it. */
+export interface SetRowView {
+  real: { count: number };
+  fake: { count: number };
+  fid?: { value: number; dims: number; interval?: [number, number]; rankDeficient: boolean };
+  kid?: { value: number; std: number; subsets: number; subsetSize: number };
+  skipped?: string;
+  nectargan: Record<string, number> | null;
 }
 
 export interface TestRow {
@@ -233,6 +245,39 @@ function testSection(v: ReviewView, href: (f: string | undefined) => string): st
     .join('');
 }
 
+function setRow(kind: string, key: string, name: string, r: SetRowView): string {
+  const fid = r.fid
+    ? fmt(r.fid.value) + (r.fid.rankDeficient ? ` (rank-deficient at ${r.fid.dims} dims)` : '')
+    : (r.skipped ?? '–');
+  const iv = r.fid?.interval ? `${fmt(r.fid.interval[0])} – ${fmt(r.fid.interval[1])}` : '–';
+  const kid = r.kid ? `${fmt(r.kid.value)} ± ${fmt(r.kid.std)}` : '–';
+  const ng = r.nectargan
+    ? Object.entries(r.nectargan)
+        .map(([k, v]) => `${k} ${fmt(v)}`)
+        .join(', ')
+    : 'not logged';
+  const counts = `${r.real.count} / ${r.fake.count}`;
+  return el('tr', { [`data-set-${kind}`]: key }, cells('td', [name, counts, fid, iv, kid, ng].map(esc)));
+}
+
+function setSection(v: ReviewView): string {
+  if (!v.sets) return '';
+  const head = el(
+    'tr',
+    {},
+    cells('th', ['', 'real / fake', 'FID', 'FID 95% bootstrap', 'KID ± std', "NectarGAN's values (means)"]),
+  );
+  const rows = [
+    ...Object.entries(v.sets.tests).map(([run, r]) => setRow('test', run, run, r)),
+    ...Object.entries(v.sets.epochs).map(([e, r]) => setRow('epoch', e, `epoch ${e}`, r)),
+  ];
+  const about =
+    "FID and KID between each test run's real and fake images and each example epoch's. NectarGAN records " +
+    "no FID or KID; its own logged values are shown beside: a test run's means of the per-pair losses its " +
+    "Tester logged, an epoch's means of loss_log.json.";
+  return '<h2>FID and KID</h2>' + el('p', {}, esc(about)) + table(head, rows);
+}
+
 function logSection(v: ReviewView): string {
   if (!v.log)
     return v.stale
@@ -286,6 +331,7 @@ export function reviewSections(v: ReviewView, href: (f: string | undefined) => s
     '<h2>Tests</h2>',
     el('p', {}, esc(about)),
     testSection(v, href),
+    setSection(v),
     '<h2>Examples</h2>',
   ].join('\n');
 }

@@ -40,6 +40,11 @@ export class ReviewCache {
 
   private constructor(private readonly data: CacheData) {}
 
+  /** An empty cache (--no-cache: every pair computed; the file is written afresh). */
+  static empty(): ReviewCache {
+    return new ReviewCache({ nectarLossReviewCache: 1, files: {}, pairs: {} });
+  }
+
   /** The cache in `out`, or an empty one when there is none (or it is unreadable: then all is computed). */
   static async open(out: string): Promise<ReviewCache> {
     try {
