@@ -1,12 +1,13 @@
 /**
- * Issue 29's evaluation: a rendered screenshot set with known changes (fixtures/regions/render.mjs; by
- * default 13 pages x 8 variants = 104 pairs of 1280x720, rendered into a temporary folder), split by page:
- * even pages are the calibration half, odd pages the evaluation half. nectar-loss: `batch --loss l1` on the
- * calibration half, the allow-list recommended from the kinds its noise and changed pairs show
- * (recommendAllow), then `batch --allow <that>` on the evaluation half. Peers: the best single threshold
- * of pixelmatch's differing-pixel count and of ssim.js's mean SSIM, chosen on the calibration half and
- * applied to the evaluation half. Errors: a noise pair that fails or a real change that passes.
- *   node dist/bench/regions-eval.js [set folder]   (renders the set when the folder has no truth.json)
+ * Issue 29's evaluation: a rendered screenshot set with known changes (fixtures/regions/render.mjs with its
+ * extra noise; by default 25 pages x 10 variants = 250 pairs of 1280x720, rendered into a temporary folder),
+ * split by page: even pages are the calibration half, odd pages the evaluation half. nectar-loss, as a user
+ * runs it: `calibrate <base> <noise> --changed <changed> --write-gates gates.txt` on the calibration half,
+ * then `batch --gates gates.txt` on the evaluation half, no other flag. Peers: the best single threshold
+ * of pixelmatch's and odiff's differing-pixel counts and of ssim.js's mean SSIM, chosen on the calibration
+ * half and applied to the evaluation half. Errors: a noise pair that fails or a real change that passes.
+ *   node dist/bench/regions-eval.js [set folder] [variants to leave out, e.g. hinting]
+ * (renders the set when the folder has no truth.json); also prints each tool's errors by variant.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
@@ -15,61 +16,51 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pixelmatch from 'pixelmatch';
 import { PNG } from 'pngjs';
-import { recommendAllow } from '../src/engine/decide/recommend.js';
 import type { Kind } from '../src/model.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const set = process.argv[2] ?? path.join(tmpdir(), 'nl-regions-1280');
+const set = process.argv[2] ?? path.join(tmpdir(), 'nl-regions-1280-extra');
 if (!existsSync(path.join(set, 'truth.json'))) {
   const r = spawnSync(
     process.execPath,
-    [path.join(ROOT, 'fixtures/regions/render.mjs'), set, '13', '1280', '720'],
+    [path.join(ROOT, 'fixtures/regions/render.mjs'), set, '25', '1280', '720', '29', 'extra'],
     {
       stdio: 'inherit',
     },
   );
   if (r.status !== 0) throw new Error('rendering the set failed (Debian chromium at /usr/bin/chromium?)');
 }
-const truth = JSON.parse(readFileSync(path.join(set, 'truth.json'), 'utf8')) as Record<
-  string,
-  { kind: Kind }
->;
+const leftOut = (process.argv[3] ?? '').split(',').filter(Boolean);
+const variantOf = (n: string) => n.replace(/^p\d+-/, '');
+const truth = Object.fromEntries(
+  Object.entries(
+    JSON.parse(readFileSync(path.join(set, 'truth.json'), 'utf8')) as Record<string, { kind: Kind }>,
+  ).filter(([n]) => !leftOut.includes(variantOf(n))),
+);
 const REAL: readonly Kind[] = ['content', 'colour', 'moved'];
 const isChange = (n: string) => REAL.includes(truth[n]!.kind);
 const pageOf = (n: string) => Number(/^p(\d+)-/.exec(n)![1]);
 const halves = [0, 1].map((h) => Object.keys(truth).filter((n) => pageOf(n) % 2 === h));
 
-/** A half as its own two folders (links to the set's files). */
-function folders(names: string[], tag: string): { real: string; fake: string } {
-  const dir = path.join(tmpdir(), `nl-regions-${tag}-${process.pid}`);
-  for (const side of ['real', 'fake']) {
-    mkdirSync(path.join(dir, side), { recursive: true });
-    for (const n of names) symlinkSync(path.join(set, side, `${n}.png`), path.join(dir, side, `${n}.png`));
-  }
-  return { real: path.join(dir, 'real'), fake: path.join(dir, 'fake') };
+const work = mkdtempSync(path.join(tmpdir(), 'nl-regions-eval-'));
+/** Folders of links to the set's files: `side` images of `names`, in work/<dir>. */
+function linked(dir: string, side: string, names: string[]): string {
+  mkdirSync(path.join(work, dir), { recursive: true });
+  for (const n of names) symlinkSync(path.join(set, side, `${n}.png`), path.join(work, dir, `${n}.png`));
+  return path.join(work, dir);
 }
 
-function batch(
-  f: { real: string; fake: string },
-  loss: string,
-  flags: string[],
-): { name: string; status: string; kind: Kind }[] {
-  const r = spawnSync(
-    process.execPath,
-    [
-      path.join(ROOT, 'bin/nectar-loss.js'),
-      'batch',
-      f.real,
-      f.fake,
-      '--loss',
-      loss,
-      '--no-maps',
-      '--json',
-      ...flags,
-    ],
-    { encoding: 'utf8', maxBuffer: 1 << 28 },
-  );
+function cli(args: string[]) {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/nectar-loss.js'), ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
   if (r.status !== 0 && r.status !== 1) throw new Error(r.stderr);
+  return r;
+}
+
+function batch(real: string, fake: string, flags: string[]): { name: string; status: string; kind: Kind }[] {
+  const r = cli(['batch', real, fake, '--no-maps', '--json', ...flags]);
   return r.stdout
     .trim()
     .split('\n')
@@ -138,17 +129,29 @@ function bestThreshold(names: string[], score: (n: string) => number): number {
 }
 
 const [cal, ev] = halves as [string[], string[]];
-const calFolders = folders(cal, 'cal'),
-  evFolders = folders(ev, 'ev');
-/** Calibrate on one half (the allow-list from the kinds it shows), batch on the other: the errors there. */
+const base = linked('base', 'real', cal),
+  noise = linked(
+    'noise',
+    'fake',
+    cal.filter((n) => !isChange(n)),
+  ),
+  changed = linked('changed', 'fake', cal.filter(isChange)),
+  evReal = linked('ev-real', 'real', ev),
+  evFake = linked('ev-fake', 'fake', ev);
+/**
+ * The user's path: calibrate --write-gates on the calibration half, batch --gates on the evaluation half;
+ * the rule is the gates file's lines (allow-list, region and numeric gates).
+ */
 function ours(loss: string) {
-  const calRows = batch(calFolders, loss, []);
-  const allow = recommendAllow(
-    calRows.filter((r) => !isChange(r.name)).map((r) => r.kind),
-    calRows.filter((r) => isChange(r.name)).map((r) => r.kind),
-  );
-  const evRows = batch(evFolders, loss, allow.length ? ['--allow', allow.join(',')] : []);
-  return { allow, errors: evRows.filter((r) => (r.status === 'over') !== isChange(r.name)) };
+  const gates = path.join(work, `gates-${loss}.txt`);
+  cli(['calibrate', base, noise, '--changed', changed, '--loss', loss, '--write-gates', gates]);
+  const rule = readFileSync(gates, 'utf8')
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter(Boolean)
+    .join(' ');
+  const evRows = batch(evReal, evFake, ['--gates', gates]);
+  return { rule, errors: evRows.filter((r) => (r.status === 'over') !== isChange(r.name)) };
 }
 const rows = ['l1', 'sobel'].map((l) => ({ loss: l, ...ours(l) }));
 const scores = await peerScores([...cal, ...ev]);
@@ -164,18 +167,26 @@ const odRow = od && {
   errors: [] as string[],
 };
 if (od && odRow) odRow.errors = ev.filter((n) => od.get(n)! > odRow.t !== isChange(n));
+/** A tool's errors counted by variant: `hinting 12, subpixel 1`. */
+const byVariant = (errors: string[]) => {
+  const counts = new Map<string, number>();
+  for (const e of errors)
+    counts.set(variantOf(e.split(' ')[0]!), (counts.get(variantOf(e.split(' ')[0]!)) ?? 0) + 1);
+  return [...counts].map(([v, c]) => `${v} ${c}`).join(', ') || '–';
+};
 const line = (tool: string, rule: string, errors: string[]) =>
-  `| ${tool} | ${rule} | ${errors.length} / ${ev.length} | ${errors.join(', ') || '–'} |`;
+  `| ${tool} | ${rule} | ${errors.length} / ${ev.length} | ${byVariant(errors)} | ${errors.join(', ') || '–'} |`;
 console.log(
   [
-    `${Object.keys(truth).length} pairs (${set}); calibration half ${cal.length}, evaluation half ${ev.length}`,
+    `${Object.keys(truth).length} pairs (${set}${leftOut.length ? `, without ${leftOut.join(', ')}` : ''}); ` +
+      `calibration half ${cal.length}, evaluation half ${ev.length}`,
     '',
-    '| tool | rule (from the calibration half) | errors on the evaluation half | pairs wrong |',
-    '| --- | --- | --- | --- |',
+    '| tool | rule (from the calibration half) | errors on the evaluation half | errors by variant | pairs wrong |',
+    '| --- | --- | --- | --- | --- |',
     ...rows.map((o) =>
       line(
-        `nectar-loss batch --loss ${o.loss}`,
-        `--allow ${o.allow.join(',')}`,
+        `nectar-loss calibrate --loss ${o.loss} --write-gates, batch --gates`,
+        `\`${o.rule}\``,
         o.errors.map((r) => `${r.name} (${r.kind})`),
       ),
     ),

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import {
   BACKEND_NAMES,
   DEFAULTS,
+  KINDS,
   MAX_SHIFT,
   PNG_KINDS,
   RANGES,
@@ -78,6 +79,10 @@ function settingShapes(n: SchemaNames) {
     maps: z.boolean(),
     raw: z.boolean(),
     files: z.array(z.enum(PNG_KINDS)),
+    allow: z
+      .array(z.enum(KINDS))
+      .describe('pass pairs whose every changed region is of these kinds, whatever the numbers'),
+    regionBoxes: z.boolean().describe('false: no outline around each changed region on the heatmaps'),
     jobs: z.int().min(1).max(256),
     margin: z.number().min(0),
   };

@@ -142,6 +142,8 @@ export interface DrawSettings {
   colormap?: string;
   /** Also the float32 map as .npy. */
   raw: boolean;
+  /** false (--no-region-boxes): no changed regions outlined on the heatmaps; absent: outlined when found. */
+  regionBoxes?: boolean;
 }
 
 /** Every default, in one place (the CLI's option defaults read them). */

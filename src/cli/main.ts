@@ -169,8 +169,9 @@ async function batchOptions(o: BatchOptionValues, cmd: Command): Promise<BatchOp
   const { gatesFor, hasOverrides } = await import('../engine/settings.js');
   const gates = [...gatesFor(resolved, losses), ...fileGates];
   const run = runSettings(o);
-  // The gates file's allow line (calibrate writes it); --allow on the command line wins.
-  if (!run.allow && typeof o.gates === 'string') {
+  // The gates file's allow line (calibrate writes it) wins over the config's; --allow on the command line
+  // over both.
+  if (typeof o.gates === 'string' && cmd.getOptionValueSource('allow') !== 'cli') {
     const allow = allowOfGatesFile(readFileSync(o.gates, 'utf8'), o.gates);
     if (allow) run.allow = allow;
   }

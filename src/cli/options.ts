@@ -52,6 +52,8 @@ export interface PairOptionValues {
   allow?: Kind[];
   /** true with --regions, false with --no-regions, undefined when neither is given. */
   regions?: boolean;
+  /** false with --no-region-boxes: heatmaps without the regions' outlines. */
+  regionBoxes?: boolean;
 }
 
 /** A run's settings, split by what they control; weights are located once the losses are known. */
@@ -82,7 +84,13 @@ export function runSettings(o: PairOptionValues): RunSettings {
     },
     ...(o.allow ? { allow: o.allow } : {}),
     draw: o.maps
-      ? { kinds: o.files ?? DEFAULTS.draw.kinds, scale: o.scale, colormap: o.colormap, raw: Boolean(o.raw) }
+      ? {
+          kinds: o.files ?? DEFAULTS.draw.kinds,
+          scale: o.scale,
+          colormap: o.colormap,
+          raw: Boolean(o.raw),
+          ...(o.regionBoxes === false ? { regionBoxes: false } : {}),
+        }
       : undefined,
     weights: {
       file: o.weights,
@@ -203,7 +211,7 @@ export function checkLossOptions(losses: readonly string[], run: RunSettings, ma
 }
 
 /** Options that only shape the files written, by attribute name (calibrate, writing none, leaves them out). */
-const DRAW_ONLY = new Set(['out', 'maps', 'raw', 'files', 'scale', 'colormap']);
+const DRAW_ONLY = new Set(['out', 'maps', 'raw', 'files', 'scale', 'colormap', 'regionBoxes']);
 
 /**
  * The options every comparison takes, in the single and the batch command alike; `draw: false` leaves out
@@ -349,6 +357,7 @@ function regionOptions(): Option[] {
       "find changed regions and each one's kind (batch: off unless asked, or --allow or a region gate)",
     ),
     opt('--no-regions', 'find no changed regions or kinds (records have no kind and regions)'),
+    opt('--no-region-boxes', 'draw no outline around each changed region on the heatmaps (cyan, 1 px)'),
     opt(
       '--allow <kinds>',
       `pass pairs whose every changed region is of these kinds (${KINDS.join(', ')}), whatever the numbers`,

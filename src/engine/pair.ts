@@ -354,6 +354,7 @@ async function writeFiles(
     run.draw!,
     mask,
     DATA_RANGE[run.compute.range],
+    comparison.regions,
   );
   if (!files.length) return;
   const paths = writeAllOrNothing(target.outDir, files);

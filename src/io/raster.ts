@@ -85,3 +85,41 @@ export function toRgb8(img: {
   for (let i = 0; i < out.length; i++) out[i] = Math.round((img.samples[i] * 255) / img.max);
   return { width: img.width, height: img.height, channels: 3, data: out };
 }
+
+/** The colour of region outlines on coloured heatmaps: cyan, which no colour map here ends on (magma, inferno). */
+export const BOX_COLOUR = [0, 255, 255] as const;
+
+/** A gray heatmap's outline pixel at (x, y): white and black dashes 2 px long, visible on any gray. */
+export const grayDash = (x: number, y: number): number => ((x + y) & 2 ? 255 : 0);
+
+/**
+ * The raster with a 1-px outline just outside each box (from x−1, y−1 to x+width, y+height, clipped at the
+ * image's edges), so that the outlined pixels themselves stay visible: cyan on an RGB heatmap, dashes of
+ * white and black on a gray one (which stays one-channel gray). Drawn in place.
+ */
+export function outlineBoxes(
+  r: Raster,
+  boxes: readonly { x: number; y: number; width: number; height: number }[],
+): Raster {
+  const { width: W, height: H, data } = r;
+  const put = (x: number, y: number) => {
+    if (x < 0 || y < 0 || x >= W || y >= H) return;
+    if (r.channels === 1) data[y * W + x] = grayDash(x, y);
+    else data.set(BOX_COLOUR, (y * W + x) * 3);
+  };
+  for (const b of boxes) {
+    const x0 = b.x - 1,
+      y0 = b.y - 1,
+      x1 = b.x + b.width,
+      y1 = b.y + b.height;
+    for (let x = x0; x <= x1; x++) {
+      put(x, y0);
+      put(x, y1);
+    }
+    for (let y = y0; y <= y1; y++) {
+      put(x0, y);
+      put(x1, y);
+    }
+  }
+  return r;
+}

@@ -1,10 +1,17 @@
 import type { LossDefinition } from '../losses/types.js';
 import { recycleBytes } from '../losses/wasm.js';
-import { DEFAULTS, type DecodedImage, type DrawSettings, type FileKind, type LossOutput } from '../model.js';
+import {
+  DEFAULTS,
+  type DecodedImage,
+  type DrawSettings,
+  type FileKind,
+  type LossOutput,
+  type Region,
+} from '../model.js';
 import { colormapLut } from './colormap.js';
 import { encodeNpy } from './npy.js';
 import { encodePng } from './png.js';
-import { colorize, maxScale, toLevels, toRgb8, type Raster } from './raster.js';
+import { colorize, maxScale, outlineBoxes, toLevels, toRgb8, type Raster } from './raster.js';
 
 /** What a loss's files need to know about it: its name, caption, filtered-map label and default look. */
 export type LossLabels = Pick<
@@ -69,9 +76,13 @@ export function heatScaleOf(opt: DrawSettings, loss: LossLabels, dataRange = 1):
 /** The scale of a loss that names none, and of filtered maps, when --scale is not given. */
 const DEFAULT_SCALE = 1;
 
+/** What is drawn, and the boxes outlined on the heatmaps. */
+type Draw = DrawSettings & { boxes?: readonly Region[] };
+
 /**
  * Encodes every file of one pair, for every loss, in memory, so that nothing is written until all of it
- * succeeded; the encodes run concurrently on sharp's threads.
+ * succeeded; the encodes run concurrently on sharp's threads. The pair's changed regions, when given (and
+ * `draw.regionBoxes` is not false), are outlined on every heatmap (outlineBoxes: 1 px).
  */
 export async function renderPair(
   losses: readonly LossLabels[],
@@ -82,10 +93,12 @@ export async function renderPair(
   draw: DrawSettings,
   mask?: Uint8Array,
   dataRange = 1,
+  regions?: readonly Region[],
 ): Promise<RenderedFile[]> {
+  const opt: Draw = { ...draw, ...(draw.regionBoxes !== false && regions ? { boxes: regions } : {}) };
   return (
     await Promise.all(
-      losses.map((loss, i) => renderFiles(loss, outputs[i], real, fake, stem, draw, mask, dataRange)),
+      losses.map((loss, i) => renderFiles(loss, outputs[i], real, fake, stem, opt, mask, dataRange)),
     )
   ).flat();
 }
@@ -114,13 +127,13 @@ function colormapOf(opt: DrawSettings, loss: LossLabels): string {
   return opt.colormap ?? loss.colormap ?? DEFAULTS.colormap;
 }
 
-/** The heatmap's gray levels, coloured levels and (with a mask) hatched raster. */
+/** The heatmap's gray levels, coloured levels and (with a mask) hatched raster, boxes outlined. */
 async function heatmapOf(
   loss: LossLabels,
   map: Float32Array,
   W: number,
   H: number,
-  opt: DrawSettings,
+  opt: Draw,
   mask: Uint8Array | undefined,
   dataRange: number,
 ): Promise<{ plain: Uint8Array; levels: Raster; heatmap: Raster }> {
@@ -129,7 +142,10 @@ async function heatmapOf(
   const heatScale = scale === 'max' ? maxScale(mask ? map.map((v, i) => (mask[i] ? v : 0)) : map) : scale;
   const plain = toLevels(map, heatScale);
   const levels = colorize(plain, W, H, await colormapLut(colormapOf(opt, loss)));
-  return { plain, levels, heatmap: mask ? hatch(levels, mask) : levels };
+  const heatmap = mask ? hatch(levels, mask) : levels;
+  // In place: nothing reads the levels again but the figure, which shows the outlined heatmap.
+  if (opt.boxes?.length) outlineBoxes(heatmap, opt.boxes);
+  return { plain, levels, heatmap };
 }
 
 /** The filtered maps' scale: --scale (max: the larger of the two maps' maxima), else 1. */
@@ -140,7 +156,7 @@ function filteredScale(opt: DrawSettings, f: { real: Float32Array; fake: Float32
 
 /**
  * One loss's files. Names: `<stem>.<loss>.<kind>.png` and `<stem>.<loss>.map.npy`, stem being the fake
- * image's base name.
+ * image's base name. Encodes run concurrently on sharp's threads; the list keeps a fixed order.
  */
 async function renderFiles(
   loss: LossLabels,
@@ -148,13 +164,12 @@ async function renderFiles(
   real: DecodedImage,
   fake: DecodedImage,
   stem: string,
-  opt: DrawSettings,
+  opt: Draw,
   mask: Uint8Array | undefined,
   dataRange: number,
 ): Promise<RenderedFile[]> {
   const { width: W, height: H } = real;
   const { plain, levels, heatmap } = await heatmapOf(loss, res.map, W, H, opt, mask, dataRange);
-  // Encodes run concurrently on sharp's threads; the list keeps a fixed order.
   const out: Promise<RenderedFile>[] = [];
   const wanted = new Set<FileKind>(opt.kinds);
   const png = (kind: FileKind, r: Raster) =>

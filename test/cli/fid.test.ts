@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { FID_BATCH } from '../../src/engine/fid.js';
 import { decodeNpz } from '../../src/io/npz.js';
 import { FID_REF } from '../losses/fid-ref.js';
 import { writeSeededInception } from '../losses/seeded-inception.js';
@@ -227,9 +228,14 @@ test('70 + 70 images on worker threads (one per core): pytorch-fid within 1e-4; 
   const ref = many.dims['64'].fid;
   assert.ok(relErr(j.fid, ref) <= 1e-4, `${j.fid} vs pytorch-fid ${ref}`);
   assert.doesNotMatch(r.err, /rank-deficient/);
-  writeFileSync(path.join(dir, 'many-fake', 'zz-broken.png'), 'not a png');
+  // The failure on worker threads, on a side of FID_BATCH + 1 files (two batches: two threads, as above),
+  // the broken image last; the side computed first, so no other side's 70 images are computed before it.
+  mkdirSync(path.join(dir, 'many-broken'));
+  for (const f of many.fake.slice(0, FID_BATCH))
+    copyFileSync(fixture(`fixtures/${f}`), path.join(dir, 'many-broken', path.basename(f)));
+  writeFileSync(path.join(dir, 'many-broken', 'zz-broken.png'), 'not a png');
   await oneLineExit2(
-    ['fid', 'many-real', 'many-fake', '--no-cache', ...W()],
+    ['fid', 'many-broken', 'many-fake', '--no-cache', ...W()],
     /zz-broken\.png: cannot decode image/,
   );
 });

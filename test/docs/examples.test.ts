@@ -2,9 +2,10 @@
  * Every `nectar-loss …` command line in a shell block of README.md and docs/ runs from the built checkout
  * and exits with the code it shows: 0, or the N of a trailing `# exit N`. A line that cannot run from a
  * checkout says so with `# not run: <reason>`, a block with `<!-- examples: not run: <reason> -->` above it;
- * both print as skips with their reason (docs/contributing.md#documentation).
+ * both print as skips with their reason (docs/contributing.md#documentation). A page's examples run in
+ * order in its own folder (one may use what the one before it wrote); the pages run side by side.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -131,37 +132,52 @@ test('the documentation has examples to run', () => {
   assert.ok(n >= 10, `only ${n} runnable examples found`);
 });
 
-for (const { file, list } of all.filter((f) => f.list.length)) {
-  describe(`examples in ${file}`, () => {
-    let cwd = '';
-    before(() => {
-      cwd = mkdtempSync(path.join(os.tmpdir(), 'nectar-docs-'));
-      // fixtures/ is linked (large, read only); docs/ is copied, so that an example run inside it (after
-      // a `cd`) writes into the copy, never into the checkout.
-      symlinkSync(path.join(ROOT, 'fixtures'), path.join(cwd, 'fixtures'));
-      cpSync(path.join(ROOT, 'docs'), path.join(cwd, 'docs'), {
-        recursive: true,
-        filter: (src) => path.relative(path.join(ROOT, 'docs'), src) !== 'api',
-      });
-    });
-    after(() => rmSync(cwd, { recursive: true, force: true }));
-    for (const ex of list) {
-      const name = `${file}:${ex.line}: ${ex.command}`;
-      test(name, ex.skip ? { skip: ex.skip } : {}, () => {
-        const script = ['set -e', ...ex.setup, runnable(ex.command)].join('\n');
-        const r = spawnSync('bash', ['-o', 'pipefail', '-c', script], {
-          cwd: path.join(cwd, ex.dir),
-          env,
-          encoding: 'utf8',
-          timeout: 60_000,
-        });
-        assert.equal(
-          r.status,
-          ex.exit,
-          `${name}\nexited ${r.status ?? r.signal}, the page shows ${ex.exit}` +
-            `${ex.exit ? '' : ' (no "# exit N")'}\nstderr: ${r.stderr.slice(-800)}`,
-        );
-      });
-    }
+/** `bash -o pipefail -c script`: its exit code (null when killed at the time limit) and stderr. */
+function bash(
+  script: string,
+  cwd: string,
+): Promise<{ status: number | null; signal: string | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-o', 'pipefail', '-c', script], { cwd, env, timeout: 60_000 });
+    let stderr = '';
+    child.stdout.resume();
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (status, signal) => resolve({ status, signal, stderr }));
   });
 }
+
+/** Pages at once: each example is a process of its own (mostly CPU: starting Node, decoding): one per core. */
+const PAGES = Math.max(2, os.availableParallelism());
+
+describe('examples', { concurrency: PAGES }, () => {
+  for (const { file, list } of all.filter((f) => f.list.length)) {
+    describe(`examples in ${file}`, { concurrency: 1 }, () => {
+      let cwd = '';
+      before(() => {
+        cwd = mkdtempSync(path.join(os.tmpdir(), 'nectar-docs-'));
+        // fixtures/ is linked (large, read only); docs/ is copied, so that an example run inside it (after
+        // a `cd`) writes into the copy, never into the checkout.
+        symlinkSync(path.join(ROOT, 'fixtures'), path.join(cwd, 'fixtures'));
+        cpSync(path.join(ROOT, 'docs'), path.join(cwd, 'docs'), {
+          recursive: true,
+          filter: (src) => path.relative(path.join(ROOT, 'docs'), src) !== 'api',
+        });
+      });
+      after(() => rmSync(cwd, { recursive: true, force: true }));
+      for (const ex of list) {
+        const name = `${file}:${ex.line}: ${ex.command}`;
+        test(name, ex.skip ? { skip: ex.skip } : {}, async () => {
+          const script = ['set -e', ...ex.setup, runnable(ex.command)].join('\n');
+          const r = await bash(script, path.join(cwd, ex.dir));
+          assert.equal(
+            r.status,
+            ex.exit,
+            `${name}\nexited ${r.status ?? r.signal}, the page shows ${ex.exit}` +
+              `${ex.exit ? '' : ' (no "# exit N")'}\nstderr: ${r.stderr.slice(-800)}`,
+          );
+        });
+      }
+    });
+  }
+});

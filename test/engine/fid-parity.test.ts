@@ -18,7 +18,8 @@ import { fixture, relErr } from '../helpers.js';
 /**
  * Features of the seeded FID Inception network (written as a safetensors file in pytorch-fid's state_dict
  * layout, read back by the weights reader) against pytorch-fid's InceptionV3 on Debian's torch
- * (fixtures/make_fid_fixtures.py): 1e-4 relative to the largest feature; FID 1e-4 (64) / 1e-3 (2048).
+ * (fixtures/make_fid_fixtures.py): 1e-4 relative to the largest feature; FID 1e-4 at 64 dims (at 2048, the
+ * full network, the features of 3 images a side: 7 take 25 s on wasm).
  */
 let dir = '';
 let weightsFile = '';
@@ -88,11 +89,13 @@ test('FID Inception features equal pytorch-fid (wasm)', async (t) => {
     return;
   }
   await check(t, 'mixed', 64);
-  await check(t, 'mixed', 2048);
+  // The full network on 3 images a side (its FID at 2048 on pytorch-fid's own features, 1e-3, is in
+  // test/losses/fid-stats.test.ts); the many-image FID, 1e-4, at 64.
+  await check(t, 'mixed', 2048, 3);
   await check(t, 'many', 64);
 });
 
-test('FID Inception features equal pytorch-fid (cpu; 2 images a side: its convolutions are slow)', async (t) => {
+test('FID Inception features equal pytorch-fid (cpu; 1 image a side: its convolutions are slow)', async (t) => {
   await useBackend('cpu');
-  await check(t, 'mixed', 64, 2);
+  await check(t, 'mixed', 64, 1);
 });

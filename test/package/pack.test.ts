@@ -1,26 +1,30 @@
 /**
- * The package as users get it: `npm pack`, the tarball installed into an empty project, and from there the
- * binary on a fixture pair, the library from plain ESM, and its shipped types under `tsc --noEmit`. The
- * tarball holds no test, fixture or bench file and stays under PACK_LIMIT (stated in docs/contributing.md).
+ * The package as users get it: `npm pack`, the tarball installed into an empty project outside the
+ * repository (test/packed.ts, shared with test/runners/pack.test.ts), and from there the binary on a fixture
+ * pair, the library from plain ESM, and its shipped types under `tsc --noEmit`. The tarball holds no test,
+ * fixture or bench file and stays under PACK_LIMIT (stated in docs/contributing.md).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { REFERENCE, ROOT, fixture, packInto, relErr, type PackReport } from '../helpers.js';
+import { REFERENCE, ROOT, fixture, relErr, type PackReport } from '../helpers.js';
+import { packedInstall, scratch } from '../packed.js';
 
 /** The packed size docs/contributing.md promises: 1 MiB. */
 const PACK_LIMIT = 2 ** 20;
+/** The installed project (shared, read only) and this file's own folder inside it. */
+let project = '';
 let dir = '';
 let packed: PackReport;
 
 before(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'nectar-pack-'));
-  packed = packInto(dir);
+  const p = packedInstall();
+  ({ dir: project, packed } = p);
+  dir = scratch(p);
 });
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(() => dir && rmSync(dir, { recursive: true, force: true }));
 
 test('the tarball holds the built library, binary and weights, no test, fixture or bench file', () => {
   const paths = packed.files.map((f) => f.path);
@@ -62,7 +66,7 @@ test('npx nectar-loss, from the installed tarball, prints the PyTorch reference 
       '--out',
       path.join(dir, 'out'),
     ],
-    { cwd: dir, encoding: 'utf8' },
+    { cwd: project, encoding: 'utf8' },
   );
   assert.equal(r.status, 0, r.stderr);
   const want = REFERENCE.cases.facade256!.losses.sobel!.unit.mean;
@@ -76,7 +80,7 @@ test('the library imports from plain ESM and computes', () => {
     'console.log(LOSS_NAMES.join(","));',
   ].join('\n');
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-    cwd: dir,
+    cwd: project,
     encoding: 'utf8',
   });
   assert.equal(r.status, 0, r.stderr);

@@ -1,15 +1,17 @@
 /**
  * The package as users get it: `npm pack`, the tarball installed into an empty project, and the three
- * samples run from there (exports, types and the binary resolve). The project lives under .runners-tmp in
- * the repository, so the runners themselves (peer dependencies) come from the repository's dev
- * dependencies; nectar-loss and its own dependencies come from the tarball's install.
+ * samples run from there (exports, types and the binary resolve). The project (test/packed.ts: the install
+ * test/package/pack.test.ts uses, hard-linked) lives under .runners-tmp in the repository, so the runners
+ * themselves (peer dependencies) come from the repository's dev dependencies; nectar-loss and its own
+ * dependencies come from the tarball's install. Each test writes into a new folder inside it.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fixture, packInto, REFERENCE, ROOT } from '../helpers.js';
+import { fixture, REFERENCE, ROOT } from '../helpers.js';
+import { packedInstallUnder } from '../packed.js';
 import {
   CHROMIUM,
   copySample,
@@ -24,15 +26,27 @@ import {
 } from './sample.js';
 
 const CASE = REFERENCE.cases.facade256!;
+/** The installed project (shared, read only: each test makes its own folders in it). */
 let project = '';
 let why: string | undefined;
-after(() => project && rmSync(project, { recursive: true, force: true }));
+const made: string[] = [];
+after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+/** A new folder inside the project, removed afterwards. */
+const own = (name: string) => {
+  const dir = mkdtempSync(path.join(project, `${name}-`));
+  made.push(dir);
+  return dir;
+};
+/** copySample's copy of a sample inside the project (so nectar-loss resolves from its install). */
+const sampleIn = (name: string) => {
+  const dir = copySample(name, project);
+  made.push(dir);
+  return dir;
+};
 
 before(() => {
-  mkdirSync(TMP, { recursive: true });
-  project = mkdtempSync(path.join(TMP, 'packed-'));
   try {
-    packInto(project);
+    project = packedInstallUnder(TMP).dir;
   } catch (err) {
     why = `${(err as Error).message} (offline?)`;
   }
@@ -87,8 +101,7 @@ describe('packed package', { concurrency: 3 }, () => {
 
   test('the types of the three subpaths compile in a strict NodeNext project', (t) => {
     if (why) return t.skip(why);
-    const dir = path.join(project, 'types');
-    mkdirSync(dir);
+    const dir = own('types');
     for (const s of ['jest', 'vitest', 'playwright'])
       copyFileSync(path.join(ROOT, 'test/runners', `${s}-sample`, 'types.ts'), path.join(dir, `${s}.ts`));
     writeFileSync(
@@ -117,7 +130,7 @@ describe('packed package', { concurrency: 3 }, () => {
       ['jest-sample', JEST, 'image-test-js'],
       ['vitest-sample', [...VITEST, '--project', 'node'], 'node-test-js'],
     ] as const) {
-      const dir = copySample(name, project);
+      const dir = sampleIn(name);
       assert.ok(!existsSync(path.join(dir, 'node_modules/nectar-loss')), 'resolves the installed package');
       copyFileSync(fixture(CASE.real), path.join(dir, 'current.png'));
       let r = await node([...args], dir);
@@ -169,8 +182,7 @@ describe('packed package', { concurrency: 3 }, () => {
 
   test('the CommonJS types (jest, playwright, the library) compile in a strict NodeNext CommonJS project', (t) => {
     if (why) return t.skip(why);
-    const dir = path.join(project, 'types-cjs');
-    mkdirSync(dir);
+    const dir = own('types-cjs');
     copyFileSync(path.join(ROOT, 'test/runners/jest-cjs-sample/types.ts'), path.join(dir, 'jest.ts'));
     // Playwright's sample types, as ESM syntax compiled to require() here (the 'require' condition's types).
     copyFileSync(path.join(ROOT, 'test/runners/playwright-sample/types.ts'), path.join(dir, 'playwright.ts'));
@@ -198,7 +210,7 @@ describe('packed package', { concurrency: 3 }, () => {
 
   test('a CommonJS Jest project, plain jest with no NODE_OPTIONS: writes, passes, fails, -u, --ci', async (t) => {
     if (why) return t.skip(why);
-    const dir = copySample('jest-cjs-sample', project);
+    const dir = sampleIn('jest-cjs-sample');
     assert.ok(!existsSync(path.join(dir, 'node_modules/nectar-loss')), 'resolves the installed package');
     await snapshotSteps(dir, (args, env) => node([...JEST_CJS, ...args], dir, env), 'image-test-js');
   });
@@ -208,7 +220,7 @@ describe('packed package', { concurrency: 3 }, () => {
     { skip: NO_CHROMIUM },
     async (t) => {
       if (why) return t.skip(why);
-      const dir = copySample('playwright-sample', project);
+      const dir = sampleIn('playwright-sample');
       const env = { CHROMIUM_PATH: CHROMIUM };
       let r = await node(PLAYWRIGHT, dir, env);
       assert.equal(r.code, 1, r.out);

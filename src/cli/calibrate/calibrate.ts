@@ -6,15 +6,16 @@ import { locateWeights } from '../../io/weights/locate.js';
 import { writeAllOrNothing } from '../../io/write.js';
 import { isLoss, lossRequires, LOSS_NAMES } from '../../losses/registry.js';
 import type { Job, Kind, Pairing, WorkerInit } from '../../model.js';
+import type { Gate } from '../../engine/decide/gates.js';
 import { runJobs } from '../batch.js';
 import { historyNoise } from './history-noise.js';
 import {
   calibrateAll,
-  calibrateAllow,
   chooseGates,
   type Calibration,
   type Measured,
 } from '../../engine/decide/calibration.js';
+import { combinations, combinationText, type Combination } from '../../engine/decide/combinations.js';
 import { formatFloat32, toJson } from '../format.js';
 import type { Settings } from '../../config.js';
 import { headerLines } from '../../engine/decide/gates-file.js';
@@ -101,51 +102,66 @@ export async function calibrate(
   const head = `${noise.length} noise pairs${fromHistory}${changed ? `, ${changed.length} changed pairs` : ''} (${opt.losses.join(', ')}; ${settings}; ${backend}; margin ${opt.margin})`;
   const measuredWith = measurementSettings(opt);
   const missed = changed ? changed.filter((m) => chosen.every((r) => r.missed!.includes(m.name))) : [];
-  const allow = allowChoice(noise, changed, missed.length);
-  if (opt.writeGates) writeGatesFile(opt.writeGates, chosen, head, measuredWith, allow);
-  if (opt.writeConfig) {
-    const counts = { noise: noise.length, ...(changed ? { changed: changed.length } : {}) };
-    writeConfigFile(opt.writeConfig, chosen, measuredWith, { opt, backend, counts, noiseDir, baselineDir });
-  }
-  out(
-    opt.json
-      ? jsonReport(rows, chosen, head, noise.length, changed?.length, backend, allow)
-      : textReport(rows, chosen, head, missed, allow),
+  const combos = combinations(
+    noise,
+    changed,
+    chosen.map((r) => r.gate!),
+    opt.margin,
   );
+  const allow = regionChoice(combos, missed.length);
+  if (opt.writeGates) writeGatesFile(opt.writeGates, chosen, head, measuredWith, allow);
+  const counts = { noise: noise.length, ...(changed ? { changed: changed.length } : {}) };
+  if (opt.writeConfig) {
+    const run = { opt, backend, counts, noiseDir, baselineDir };
+    writeConfigFile(opt.writeConfig, chosen, measuredWith, run, allow);
+  }
+  const report = opt.json ? jsonReport(rows, chosen, head, counts, backend, allow, combos) : undefined;
+  out(report ?? textReport(rows, chosen, head, missed, allow, combos));
   return (allow ? allow.errors : missed.length) ? 1 : 0;
 }
 
-/** The recommended allow-list, when it makes fewer errors on the sets than the numeric gates miss. */
+/**
+ * The recommended allow-list and region gates: the combination of fewest errors on the sets, when it makes
+ * fewer than the numeric gates alone miss (on a tie they stay the recommendation).
+ */
 export interface AllowChoice {
   allow: Kind[];
+  gates: Gate[];
   errors: number;
   why: string;
 }
 
-function allowChoice(
-  noise: Measured[],
-  changed: Measured[] | undefined,
-  missed: number,
-): AllowChoice | undefined {
-  const a = calibrateAllow(noise, changed);
-  if (!a || !a.allow.length) return undefined;
-  const errors = a.failsNoise.length + a.passesChanged.length;
-  // Only when it beats the numeric gates on these sets: on a tie they stay the recommendation.
-  if (errors >= missed) return undefined;
-  const why =
-    `the noise's kinds; on these sets it fails ${a.failsNoise.length} noise pairs and passes ` +
-    `${a.passesChanged.length} changed ones, against the numeric gates' ${missed} missed changes`;
-  return { allow: a.allow, errors, why };
+/** Why a combination: its errors on the sets, beside the numeric gates'. */
+const comboWhy = (c: Combination, missed: number) =>
+  `on these sets it fails ${c.failsNoise.length} noise pairs and passes ${c.passesChanged.length} ` +
+  `changed ones, against the numeric gates' ${missed} missed changes`;
+
+function regionChoice(combos: Combination[] | undefined, missed: number): AllowChoice | undefined {
+  const best = combos?.[0];
+  if (!best || best.errors >= missed || (!best.allow.length && !best.gates.length)) return undefined;
+  const what = best.allow.length ? "the noise's kinds" : 'the noise';
+  return {
+    allow: best.allow,
+    gates: best.gates,
+    errors: best.errors,
+    why: `${what}; ${comboWhy(best, missed)}`,
+  };
 }
 
-const allowLine = (a: AllowChoice) => `allow=${a.allow.join(',')}  # ${a.why}`;
+/** The allow line (when an allow-list is recommended) and the region gate lines, with the reason. */
+const choiceLines = (a: AllowChoice) => [
+  ...(a.allow.length ? [`allow=${a.allow.join(',')}  # ${a.why}`] : []),
+  ...a.gates.map((g) => `${gateLine(g)}  # ${a.allow.length ? 'with the allow-list' : a.why}`),
+];
 
 /** A job's numbers; a pair that could not be compared is the run's error. */
 function measuredOf(results: JobResult[], job: Job, role: Role): Measured {
   const r = results.find((x) => x.job.id === job.id)!;
   if (r.error !== undefined) throw new UserError(`${role} pair ${job.pair.name}: ${r.error}`);
   const c = r.comparison;
-  const kinds = c.regions ? { kinds: [...new Set(c.regions.map((g) => g.kind))], kind: c.kind } : {};
+  const kinds = c.regions
+    ? { kinds: [...new Set(c.regions.map((g) => g.kind))], kind: c.kind, regions: c.regions }
+    : {};
   return { name: job.pair.name, values: c.values, stats: c.stats, ...kinds };
 }
 
@@ -184,7 +200,7 @@ function writeGatesFile(
     `# nectar-loss calibrate: ${head}`,
     ...headerLines(settings),
     '# read by: nectar-loss batch <baselineDir> <currentDir> --gates <this file> (the #! settings apply)',
-    ...(allow ? [allowLine(allow)] : []),
+    ...(allow ? choiceLines(allow) : []),
     ...chosen.map((r) => `${gateLine(r.gate!)}  # ${reason(r)}`),
   ];
   writeAllOrNothing(
@@ -201,6 +217,7 @@ function textReport(
   head: string,
   missed: Measured[],
   allow?: AllowChoice,
+  combos?: Combination[],
 ): string {
   const withChanged = rows.some((r) => r.changed !== undefined);
   const cols = ['gate', 'worst noise', ...(withChanged ? ['nearest change', 'caught', 'separation'] : [])];
@@ -221,8 +238,28 @@ function textReport(
   const line = (row: string[]) => row.map((c, i) => (i ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ');
   const picked = chosen.map((r) => `  ${gateLine(r.gate!)}  # ${reason(r)}\n`).join('');
   const miss = missed.length ? `no gate catches: ${missed.map((m) => m.name).join(', ')}\n` : '';
-  const allowed = allow ? `allow (regions' kinds):\n  ${allowLine(allow)}\n` : '';
-  return `calibrate: ${head}\n${line(cols)}\n${cells.map((c) => line(c) + '\n').join('')}${allowed}chosen gates:\n${picked}${miss}`;
+  const allowed = allow
+    ? `allow (regions' kinds):\n${choiceLines(allow)
+        .map((l) => `  ${l}\n`)
+        .join('')}`
+    : '';
+  const ranking = combos ? comboRanking(combos, allow) : '';
+  return `calibrate: ${head}\n${line(cols)}\n${cells.map((c) => line(c) + '\n').join('')}${ranking}${allowed}chosen gates:\n${picked}${miss}`;
+}
+
+/** The combinations tried, fewest errors first: what each fails and passes on the sets. */
+function comboRanking(combos: Combination[], allow?: AllowChoice): string {
+  const w = Math.max(...combos.map((c) => combinationText(c).length));
+  const rows = combos.map((c, i) => {
+    const names = [
+      ...c.failsNoise.map((n) => `${n} (noise)`),
+      ...c.passesChanged.map((n) => `${n} (changed)`),
+    ];
+    const mark = allow && i === 0 ? '  <- recommended' : '';
+    const shown = names.slice(0, 4).join(', ') + (names.length > 4 ? `, … ${names.length - 4} more` : '');
+    return `  ${combinationText(c).padEnd(w)}  ${c.errors} errors${names.length ? `: ${shown}` : ''}${mark}\n`;
+  });
+  return `combinations (regions' kinds and gates with the numeric gates; fewest errors on these sets first):\n${rows.join('')}`;
 }
 
 /** --json: one object (fields in docs/gates.md). */
@@ -230,11 +267,12 @@ function jsonReport(
   rows: Calibration[],
   chosen: Calibration[],
   head: string,
-  noise: number,
-  changed: number | undefined,
+  counts: { noise: number; changed?: number },
   backend: string,
   allow?: AllowChoice,
+  combos?: Combination[],
 ): string {
+  const { noise, changed } = counts;
   const row = (r: Calibration) => ({
     ...r,
     gate: r.gate ? gateLine(r.gate) : null,
@@ -249,7 +287,19 @@ function jsonReport(
       ...(changed !== undefined ? { changed } : {}),
       rows: rows.map(row),
       gates: chosen.map((r) => gateLine(r.gate!)),
-      ...(allow ? { allow: allow.allow, allowErrors: allow.errors, allowWhy: allow.why } : {}),
+      ...(allow?.allow.length ? { allow: allow.allow, allowErrors: allow.errors, allowWhy: allow.why } : {}),
+      ...(allow?.gates.length ? { regionGates: allow.gates.map(gateLine) } : {}),
+      ...(combos
+        ? {
+            combinations: combos.map((c) => ({
+              allow: c.allow,
+              gates: c.gates.map(gateLine),
+              errors: c.errors,
+              failsNoise: c.failsNoise,
+              passesChanged: c.passesChanged,
+            })),
+          }
+        : {}),
     }) + '\n'
   );
 }
@@ -263,12 +313,19 @@ interface CalibratedRun {
 }
 
 /** --write-config: the gates, the settings they were measured with and a `calibrated` record; all or nothing. */
-function writeConfigFile(file: string, chosen: Calibration[], settings: Settings, run: CalibratedRun): void {
-  const gates = chosen.map((r) => r.gate!);
+function writeConfigFile(
+  file: string,
+  chosen: Calibration[],
+  settings: Settings,
+  run: CalibratedRun,
+  allow?: AllowChoice,
+): void {
+  const gates = [...chosen.map((r) => r.gate!), ...(allow?.gates ?? [])];
   const max = mapOfGates(gates.filter((g) => g.bound === 'max'));
   const min = mapOfGates(gates.filter((g) => g.bound === 'min'));
   const config = {
     ...settings,
+    ...(allow?.allow.length ? { allow: allow.allow } : {}),
     ...(Object.keys(max).length ? { max } : {}),
     ...(Object.keys(min).length ? { min } : {}),
     calibrated: {

@@ -1,5 +1,4 @@
-import { recommendAllow } from './recommend.js';
-import type { Kind, MapStats } from '../../model.js';
+import type { Kind, MapStats, Region } from '../../model.js';
 import { lossTraits } from '../../losses/registry.js';
 import { better, type Gate } from './gates.js';
 
@@ -19,29 +18,8 @@ export interface Measured {
   kinds?: Kind[];
   /** The pair's kind (its worst region's). */
   kind?: Kind;
-}
-
-/**
- * The allow-list the sets recommend (recommendAllow: the kinds the noise's regions show, less the changed
- * pairs' own kinds),
- * and its errors on the sets themselves: noise pairs it would fail, changed pairs it would pass.
- */
-export function calibrateAllow(
-  noise: readonly Measured[],
-  changed: readonly Measured[] | undefined,
-): { allow: Kind[]; failsNoise: string[]; passesChanged: string[] } | undefined {
-  if (noise.some((m) => !m.kinds)) return undefined;
-  const allow = recommendAllow(
-    noise.flatMap((m) => m.kinds!),
-    // A change's own kind: its other regions may be the noise every page has.
-    (changed ?? []).flatMap((m) => (m.kind ? [m.kind] : [])),
-  );
-  const passes = (m: Measured) => m.kinds!.every((k) => allow.includes(k));
-  return {
-    allow,
-    failsNoise: noise.filter((m) => !passes(m)).map((m) => m.name),
-    passesChanged: (changed ?? []).filter((m) => m.kinds && passes(m)).map((m) => m.name),
-  };
+  /** Its changed regions (absent with --no-regions). */
+  regions?: Region[];
 }
 
 /** One loss and statistic, calibrated: what the noise reached, the gate, and what the gate catches. */

@@ -1,4 +1,5 @@
 import type { PairRecord } from '../../model.js';
+import { changeText } from '../change.js';
 
 /**
  * GitHub Actions workflow commands (`::error file=…,title=…::message`), escaped as the runner reads them
@@ -26,11 +27,17 @@ export function workflowCommand(
 export const failing = (r: PairRecord): boolean =>
   r.status === 'error' || (r.status === 'over' && !r.updated) || (r.status === 'new' && !r.updated);
 
-/** A failing pair's annotation title and message. */
+/**
+ * A failing pair's annotation title and message. Images have no lines: a pair over a threshold with changed
+ * regions names the first region's box in its title (`p.png: content changed in 1 region, 84×18 at
+ * (412,96)`), else says `over a threshold`; the message lists the gates it failed.
+ */
 function describe(r: PairRecord): { title: string; message: string } {
   if (r.status === 'error') return { title: `${r.name}: could not be compared`, message: r.error ?? 'error' };
-  if (r.status === 'over')
-    return { title: `${r.name}: over a threshold`, message: (r.over ?? []).join('\n') };
+  if (r.status === 'over') {
+    const where = r.regions?.length ? changeText(r.regions) : 'over a threshold';
+    return { title: `${r.name}: ${where}`, message: (r.over ?? []).join('\n') };
+  }
   return {
     title: `${r.name}: new image, no baseline`,
     message: 'no baseline for this image: run batch with --update new to write it',
