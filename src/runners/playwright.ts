@@ -18,7 +18,7 @@ import type { CompareImagesOptions, ImageComparison } from '../engine/session.js
 import { isImageError, SizeMismatchError } from '../errors.js';
 import { asPng } from '../io/png.js';
 import { writeAllOrNothing } from '../io/write.js';
-import { slug, type LossSnapshotOptions } from './snapshot.js';
+import { passingVariant, slug, type LossSnapshotOptions } from './snapshot.js';
 import { recordAssertion, type Assertion } from './results.js';
 
 export { compareImages, disposeEngine } from '../engine/session.js';
@@ -58,19 +58,7 @@ export async function toMatchLossSnapshot(
   const baseline = info.snapshotPath(name, { kind: 'screenshot' });
   const stem = name.replace(/\.png$/i, '');
   const mode = info.config.updateSnapshots;
-  const result = (pass: boolean, text: string) => ({
-    pass,
-    message: () => text,
-    name: 'toMatchLossSnapshot',
-  });
-  // A baseline written: passes, or with failOnUpdate fails naming it (batch --fail-on-update).
-  const wrote = (what: string) =>
-    options.failOnUpdate
-      ? result(
-          false,
-          `${what} (failOnUpdate: the baseline is written, the assertion fails so that it is reviewed)`,
-        )
-      : result(true, what);
+  const wrote = (what: string) => written(what, options.failOnUpdate);
   const title = info.titlePath.join(' > ');
   const note = (a: Omit<Assertion, 'baseline' | 'test'>) => recordAssertion({ baseline, test: title, ...a });
   if (!existsSync(baseline)) {
@@ -95,6 +83,12 @@ export async function toMatchLossSnapshot(
     note({ ...seen, status: 'ok' });
     return result(true, `${baseline} matches`);
   }
+  const { screenshot: _, ...compareOptions } = options;
+  const v = await passingVariant(baseline, actual, compareOptions);
+  if (v.match) {
+    note({ comparison: v.match.comparison, status: 'ok', variant: v.match.name });
+    return result(true, `${baseline} matches its accepted variant ${v.match.name}`);
+  }
   if (mode === 'changed' && outcome.rewritable) {
     write(baseline, actual);
     note({ ...seen, status: 'over', updated: 'changed' });
@@ -102,8 +96,20 @@ export async function toMatchLossSnapshot(
   }
   note({ ...seen, status: outcome.rewritable ? 'over' : 'error', actual });
   await attach(info, stem, baseline, actual, outcome.comparison);
-  return result(false, `Screenshot does not match ${baseline} (nectar-loss):\n${outcome.why}`);
+  const tried = v.tried ? ` (nor any of its ${v.tried} accepted variant(s))` : '';
+  return result(false, `Screenshot does not match ${baseline}${tried} (nectar-loss):\n${outcome.why}`);
 }
+
+const result = (pass: boolean, text: string) => ({ pass, message: () => text, name: 'toMatchLossSnapshot' });
+
+/** A baseline written: passes, or with failOnUpdate fails naming it (batch --fail-on-update). */
+const written = (what: string, failOnUpdate?: boolean) =>
+  failOnUpdate
+    ? result(
+        false,
+        `${what} (failOnUpdate: the baseline is written, the assertion fails so that it is reviewed)`,
+      )
+    : result(true, what);
 
 function snapshotName(info: TestInfo, name: string | undefined): string {
   if (name) return path.extname(name) ? name : `${name}.png`;

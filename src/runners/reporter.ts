@@ -8,6 +8,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { isVariantOfAny } from '../io/variants.js';
 import { slug, USED_BASELINES_ENV } from './snapshot.js';
 import { RECORDS_ENV } from './results.js';
 import { writeRunnerResults, type RunnerRun } from './results-file.js';
@@ -22,7 +23,10 @@ export interface ReporterOptions {
   results?: string;
 }
 
-/** The baselines under the test files' `__image_snapshots__` that no assertion of this run used. */
+/**
+ * The baselines under the test files' `__image_snapshots__` that no assertion of this run used; an accepted
+ * variant (`name.variant-<n>.png`) of a used `name.png` counts as used.
+ */
 export function unusedBaselines(testFiles: readonly string[], used: ReadonlySet<string>): string[] {
   const out: string[] = [];
   for (const file of new Set(testFiles)) {
@@ -35,7 +39,12 @@ export function unusedBaselines(testFiles: readonly string[], used: ReadonlySet<
     }
     const prefix = `${slug(path.basename(file))}-`;
     for (const n of names.sort())
-      if (n.startsWith(prefix) && n.endsWith('.png') && !used.has(path.resolve(dir, n)))
+      if (
+        n.startsWith(prefix) &&
+        n.endsWith('.png') &&
+        !used.has(path.resolve(dir, n)) &&
+        !isVariantOfAny(path.resolve(dir, n), used)
+      )
         out.push(path.join(dir, n));
   }
   return out;

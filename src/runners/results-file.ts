@@ -89,6 +89,7 @@ export function writeRunnerResults(folder: string, file: string, run: RunnerRun)
       ...(l.over ? { over: l.over } : {}),
       ...(l.error ? { error: l.error } : {}),
       ...(l.updated ? { updated: l.updated } : {}),
+      ...(l.variant ? { variant: l.variant } : {}),
       test: l.test,
     } as PairRecord;
   });

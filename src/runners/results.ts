@@ -26,6 +26,8 @@ export interface AssertionLine {
   current?: string;
   diff?: string;
   diffLoss?: string;
+  /** The file name of the accepted variant the image passed against. */
+  variant?: string;
 }
 
 /** What a matcher knows after one assertion. */
@@ -37,6 +39,8 @@ export interface Assertion {
   comparison?: ImageComparison;
   /** Why it could not be compared (a size mismatch is `over` with this as its reason). */
   why?: string;
+  /** The file name of the accepted variant the image passed against (the baseline itself did not). */
+  variant?: string;
   /** The received image, kept for the report when the assertion did not pass or update. */
   actual?: Buffer;
 }
@@ -71,6 +75,7 @@ export function recordAssertion(a: Assertion): void {
     ...(a.status === 'over' ? { over: c && !c.pass ? c.failures : [a.why ?? 'differs'] } : {}),
     ...(a.status === 'error' ? { error: a.why ?? 'not compared' } : {}),
     ...(c ? { backend: c.backend } : {}),
+    ...(a.variant ? { variant: a.variant } : {}),
   };
   if (kept && a.actual) {
     writeFileSync(`${stem}-current.png`, a.actual);

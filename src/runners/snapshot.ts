@@ -5,6 +5,7 @@ import type { CompareImagesOptions, ImageComparison } from '../engine/session.js
 import { better } from '../engine/decide/gates.js';
 import { isImageError, SizeMismatchError, UserError } from '../errors.js';
 import { asPng } from '../io/png.js';
+import { variantsBeside } from '../io/variants.js';
 import { writeAllOrNothing } from '../io/write.js';
 import type { ImageInput } from '../model.js';
 import { recordAssertion, recording } from './results.js';
@@ -112,6 +113,40 @@ function withDefaultGate(o: LossSnapshotOptions): LossSnapshotOptions {
   return { ...o, max: 0 };
 }
 
+interface Where {
+  p: ReturnType<typeof snapshotPaths>;
+  state: SnapshotStateLike;
+  id: string;
+  mode: 'all' | 'new' | 'none';
+  test: string;
+  rel: string;
+}
+
+/** No baseline yet: written (not in CI), or the assertion fails. */
+async function newBaseline(
+  { p, state, id, mode, test, rel }: Where,
+  received: ImageInput,
+  options: LossSnapshotOptions,
+  hints: { update: string; ci: string },
+): Promise<MatcherResult> {
+  if (mode === 'none') {
+    recordAssertion({
+      baseline: p.baseline,
+      test,
+      status: 'new',
+      actual: recording() ? await asPng(received) : undefined,
+    });
+    count(state, 'unmatched', id);
+    return fail(
+      `No baseline ${rel}: new snapshots are not written in CI (${hints.ci}). Run without it, or ${hints.update}.`,
+    );
+  }
+  writeAllOrNothing(p.dir, [{ name: path.basename(p.baseline), bytes: await asPng(received) }], p.dir);
+  recordAssertion({ baseline: p.baseline, test, status: 'new', updated: 'new' });
+  count(state, 'added', id);
+  return written(`wrote ${rel}`, options);
+}
+
 /**
  * toMatchLossSnapshot for Jest and Vitest: compares `received` with the test's baseline, writing it when
  * it is new (not in CI) or when the run updates snapshots and it differs; counts in the runner's summary.
@@ -132,24 +167,8 @@ export async function matchLossSnapshot(
   recordUse(p.baseline);
   const rel = path.relative(process.cwd(), p.baseline);
   const test = ctx.currentTestName ?? '';
-  if (!existsSync(p.baseline)) {
-    if (mode === 'none') {
-      recordAssertion({
-        baseline: p.baseline,
-        test,
-        status: 'new',
-        actual: recording() ? await asPng(received) : undefined,
-      });
-      count(state, 'unmatched', id);
-      return fail(
-        `No baseline ${rel}: new snapshots are not written in CI (${hints.ci}). Run without it, or ${update}.`,
-      );
-    }
-    writeAllOrNothing(p.dir, [{ name: path.basename(p.baseline), bytes: await asPng(received) }], p.dir);
-    recordAssertion({ baseline: p.baseline, test, status: 'new', updated: 'new' });
-    count(state, 'added', id);
-    return written(`wrote ${rel}`, options);
-  }
+  if (!existsSync(p.baseline))
+    return newBaseline({ p, state, id, mode, test, rel }, received, options, hints);
   const { result, rewritable } = await compareWithBaseline(p.baseline, received, options);
   const comparison = typeof result === 'string' ? undefined : result;
   const seen = { baseline: p.baseline, test, comparison, why: comparison ? undefined : (result as string) };
@@ -158,6 +177,19 @@ export async function matchLossSnapshot(
     removeDiff(p.diff);
     count(state, 'matched', id);
     return { pass: true, message: () => `${rel} matches` };
+  }
+  const v = await passingVariant(p.baseline, received, options);
+  if (v.match) {
+    recordAssertion({
+      ...seen,
+      comparison: v.match.comparison,
+      why: undefined,
+      status: 'ok',
+      variant: v.match.name,
+    });
+    removeDiff(p.diff);
+    count(state, 'matched', id);
+    return { pass: true, message: () => `${rel} matches its accepted variant ${v.match!.name}` };
   }
   if (mode === 'all' && rewritable) {
     writeAllOrNothing(p.dir, [{ name: path.basename(p.baseline), bytes: await asPng(received) }], p.dir);
@@ -169,7 +201,25 @@ export async function matchLossSnapshot(
   const status = rewritable ? 'over' : 'error';
   recordAssertion({ ...seen, status, actual: recording() ? await asPng(received) : undefined });
   count(state, 'unmatched', id);
-  return fail(failureMessage(rel, result, p.diff, update));
+  return fail(failureMessage(rel, result, p.diff, update, v.tried));
+}
+
+/**
+ * The first accepted variant (`<stem>.variant-<n>.png` beside the baseline, by n, as batch's) that the image
+ * passes against, and how many were tried.
+ */
+export async function passingVariant(
+  baseline: string,
+  received: ImageInput,
+  options: LossSnapshotOptions,
+): Promise<{ tried: number; match?: { name: string; comparison: ImageComparison } }> {
+  const variants = variantsBeside(baseline);
+  for (const file of variants) {
+    const { result } = await compareWithBaseline(file, received, { ...options, diffOff: true });
+    if (typeof result !== 'string' && result.pass)
+      return { tried: variants.length, match: { name: path.basename(file), comparison: result } };
+  }
+  return { tried: variants.length };
 }
 
 /** Removes a stale diff, and its folder when that leaves it empty (as jest-image-snapshot leaves none). */
@@ -187,15 +237,15 @@ function removeDiff(diff: string): void {
 async function compareWithBaseline(
   baseline: string,
   received: ImageInput,
-  options: LossSnapshotOptions,
+  options: LossSnapshotOptions & { diffOff?: boolean },
 ): Promise<{ result: ImageComparison | string; rewritable: boolean }> {
   try {
     const { compareImages } = await import('../engine/session.js');
     const { withConfig } = await import('../engine/with-config.js');
-    const { failOnUpdate: _, ...compareOptions } = options;
+    const { failOnUpdate: _, diffOff, ...compareOptions } = options;
     const result = await compareImages(baseline, received, {
       ...withDefaultGate(await withConfig(compareOptions)),
-      diff: 'failure',
+      diff: diffOff ? 'never' : 'failure',
       stats: false,
     });
     return { result, rewritable: true };
@@ -219,13 +269,16 @@ function failureMessage(
   result: ImageComparison | string,
   diffPath: string,
   update: string,
+  variants = 0,
 ): string {
-  if (typeof result === 'string') return `Image does not match ${rel}: ${result}. Update it ${update}.`;
+  const tried = variants ? ` (nor any of its ${variants} accepted variant(s))` : '';
+  if (typeof result === 'string')
+    return `Image does not match ${rel}${tried}: ${result}. Update it ${update}.`;
   // The first failed gate says what changed: `sobel p99 0.47 > 0.3 — content changed in 1 region, 84×18 at
   // (412,96)`.
   const change = (i: number) => (i === 0 && result.change ? ` — ${result.change}` : '');
   const lines = [
-    `Image does not match ${rel} (nectar-loss):`,
+    `Image does not match ${rel}${tried} (nectar-loss):`,
     ...result.failures.map((f, i) => `  ${f}${change(i)}`),
   ];
   if (result.diff) {
