@@ -85,6 +85,9 @@ function settingShapes(n: SchemaNames) {
     regionBoxes: z.boolean().describe('false: no outline around each changed region on the heatmaps'),
     jobs: z.int().min(1).max(256),
     margin: z.number().min(0),
+    failOnUpdate: z
+      .boolean()
+      .describe('a written or updated baseline fails the run or assertion (batch, the test-runner matchers)'),
   };
 }
 

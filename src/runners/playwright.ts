@@ -52,7 +52,9 @@ export async function toMatchLossSnapshot(
 ): Promise<{ pass: boolean; message: () => string; name: string }> {
   if (this.isNot) throw new Error('toMatchLossSnapshot cannot be used with .not');
   const info = test.info();
-  const options = (typeof nameOrOptions === 'object' ? nameOrOptions : maybeOptions) ?? {};
+  const { withConfig } = await import('../engine/with-config.js');
+  // The config's settings (failOnUpdate, gates…) under the call's.
+  const options = await withConfig((typeof nameOrOptions === 'object' ? nameOrOptions : maybeOptions) ?? {});
   const name = snapshotName(info, typeof nameOrOptions === 'string' ? nameOrOptions : undefined);
   const actual = await imageOf(received, options.screenshot);
   const baseline = info.snapshotPath(name, { kind: 'screenshot' });

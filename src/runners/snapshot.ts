@@ -161,6 +161,9 @@ export async function matchLossSnapshot(
   if (ctx.isNot) throw new Error('toMatchLossSnapshot cannot be used with .not');
   const state = ctx.snapshotState;
   if (!state || !ctx.testPath) throw new Error('toMatchLossSnapshot runs inside a test (no snapshot state)');
+  // The config's settings (failOnUpdate, gates…) under the call's: read once, before the baseline is written.
+  const { withConfig } = await import('../engine/with-config.js');
+  options = await withConfig(options);
   const p = snapshotPaths(ctx, state, options);
   const id = ctx.task?.id ?? ctx.currentTestName ?? '';
   const mode = state.snapshotUpdateState ?? state._updateSnapshot ?? 'new';
