@@ -33,6 +33,22 @@ test('unusedBaselines: the files named after the test files that no assertion us
   rmSync(dir, { recursive: true });
 });
 
+test('unusedBaselines: an accepted variant of a used baseline is used; of an unused one, unused', () => {
+  const { dir, snaps, testFile } = project();
+  for (const f of [
+    'a-test-js-one-1.variant-1.png',
+    'a-test-js-one-1.variant-3.png',
+    'a-test-js-gone-1.variant-1.png',
+  ])
+    writeFileSync(path.join(snaps, f), 'png');
+  const used = new Set([path.join(snaps, 'a-test-js-one-1.png'), path.join(snaps, 'a-test-js-two-1.png')]);
+  assert.deepEqual(unusedBaselines([testFile], used), [
+    path.join(snaps, 'a-test-js-gone-1.png'),
+    path.join(snaps, 'a-test-js-gone-1.variant-1.png'),
+  ]);
+  rmSync(dir, { recursive: true });
+});
+
 test('reporter: lists, and removes only in an update run with remove: true (Jest hooks)', () => {
   for (const [update, remove, removed] of [
     ['new', true, false],
