@@ -193,7 +193,9 @@ async function batchOptions(o: BatchOptionValues, cmd: Command): Promise<BatchOp
     plot: o.plot,
     masks: o.masks,
     update: o.update,
-    failOnUpdate: Boolean(o.failOnUpdate),
+    // The config's failOnUpdate applies to update runs only; the flag without --update is an error.
+    failOnUpdate:
+      Boolean(o.failOnUpdate) && (Boolean(o.update) || cmd.getOptionValueSource('failOnUpdate') !== 'config'),
     shard: o.shard,
     results: o.results,
     ...historyOf(o),
