@@ -26,14 +26,6 @@ function approvalRun(dirs: string[][], files: string[]): ReportRun | undefined {
   return { id: randomUUID(), baselineDir: first[0]!, currentDir: first[1]! };
 }
 
-/** The page without its "accept as variant" buttons (io/report/html.ts controls()). */
-const noVariants = (f: { name: string; bytes: Buffer }) => ({
-  name: f.name,
-  bytes: Buffer.from(
-    f.bytes.toString('utf8').replaceAll('<button data-decision="variant">accept as variant</button>', ''),
-  ),
-});
-
 /**
  * `nectar-loss report <results…> --out <dir>`: the HTML report (`<dir>/index.html` and `<dir>/index-files/`)
  * of results files written by `batch --results` or by the runners' reporter (`nectar-loss/reporter`, option
@@ -76,10 +68,6 @@ export async function report(files: string[], o: ReportCommandOptions): Promise<
     gates,
     ...(run ? { run } : {}),
   });
-  // The matchers do not read accepted variants yet: a runner's report offers accept and reject only.
-  const written = runner
-    ? out.map((f) => (f.name === 'index.html' && 'bytes' in f ? noVariants(f) : f))
-    : out;
-  writeAllOrNothing(o.out, written, `--out ${o.out}`);
+  writeAllOrNothing(o.out, out, `--out ${o.out}`);
   return `${html}: ${line}${run ? '' : ' (no approvals: not a run with a baseline and a current folder)'}\n`;
 }

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { BIN, fixture, REFERENCE } from '../helpers.js';
 import { CHROMIUM as BROWSER, launchChromium } from '../io/browsers.js';
+import type { Decision } from '../../src/model.js';
 import { CHROMIUM, copySample, JEST, node, PLAYWRIGHT, VITEST, type Run } from './sample.js';
 
 const made: string[] = [];
@@ -40,7 +41,7 @@ const readResults = (f: string) =>
     .map((l) => JSON.parse(l) as Line);
 
 /** Opens the report in chromium, clicks Accept on `pair`, downloads approvals.json; its path. */
-async function acceptInReport(reportHtml: string, pair: string): Promise<string> {
+async function acceptInReport(reportHtml: string, pair: string, decision: Decision): Promise<string> {
   const { browser, home } = await launchChromium();
   made.push(home);
   try {
@@ -48,10 +49,10 @@ async function acceptInReport(reportHtml: string, pair: string): Promise<string>
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(`file://${reportHtml}`, { waitUntil: 'load' });
-    await page.click(`tr[data-pair="${pair}"] [data-decision="accept"]`);
+    await page.click(`tr[data-pair="${pair}"] [data-decision="${decision}"]`);
     assert.equal(
       await page.$eval(`tr[data-pair="${pair}"]`, (e) => e.getAttribute('data-decided')),
-      'accept',
+      decision,
     );
     const dl = mkdtempSync(path.join(tmpdir(), 'nl-dl-'));
     made.push(dl);
@@ -72,7 +73,12 @@ async function acceptInReport(reportHtml: string, pair: string): Promise<string>
  * The failing run's results file and report, Accept in chromium, approve: checks each step and returns the
  * accepted current image's bytes (what the baseline must now be).
  */
-async function approveThroughReport(dir: string, results: string, pair: string): Promise<Buffer> {
+async function approveThroughReport(
+  dir: string,
+  results: string,
+  pair: string,
+  decision: Decision = 'accept',
+): Promise<Buffer> {
   const lines = readResults(path.join(dir, results));
   assert.equal(lines[0]!.nectarLossResults, 1);
   const rec = lines.find((l) => l.name === pair);
@@ -86,10 +92,18 @@ async function approveThroughReport(dir: string, results: string, pair: string):
   assert.match(r.stdout, /index\.html: 1 pairs: 0 ok, 1 over a threshold, 0 errors\n$/);
   const html = readFileSync(path.join(dir, 'nl-report/index.html'), 'utf8');
   assert.match(html, /data-decision="accept"/);
-  assert.doesNotMatch(html, /data-decision="variant"/, 'the matchers read no variants: none offered');
-  const approvals = await acceptInReport(path.join(dir, 'nl-report/index.html'), pair);
+  assert.match(html, /data-decision="variant"/, 'the matchers read variants: accept as variant offered');
+  const baseline = readFileSync(path.join(dir, pair));
+  const approvals = await acceptInReport(path.join(dir, 'nl-report/index.html'), pair, decision);
   const a = cli(dir, ['approve', approvals, '--report', 'nl-report/index.html']);
   expectCode(a, 0, 'nectar-loss approve');
+  if (decision === 'variant') {
+    const variant = pair.replace(/\.png$/, '.variant-1.png');
+    assert.match(a.out, new RegExp(`added as variant: ${variant.replace(/\./g, '\\.')}\n`));
+    assert.deepEqual(readFileSync(path.join(dir, pair)), baseline, 'a variant leaves the baseline');
+    assert.deepEqual(readFileSync(path.join(dir, variant)), current, 'the variant is the accepted image');
+    return current;
+  }
   assert.match(a.out, new RegExp(`replaced: ${pair.replace(/\./g, '\\.')}\n`));
   assert.deepEqual(readFileSync(path.join(dir, pair)), current, 'the baseline is the accepted image');
   return current;
@@ -114,7 +128,7 @@ describe('runners: approve a suite through the report', { concurrency: 2 }, () =
     expectCode(await run(), 0, 'the suite passes after approve');
   });
 
-  test('jest: failing snapshot, report, Accept, approve, the suite passes', async (t) => {
+  test('jest: failing snapshot, report, accept as variant, approve, the suite passes', async (t) => {
     if (!BROWSER) return t.skip('no chromium (apt-get install chromium)');
     const dir = copySample('jest-sample');
     made.push(dir);
@@ -125,7 +139,7 @@ describe('runners: approve a suite through the report', { concurrency: 2 }, () =
     copyFileSync(fixture(CASE.fake), path.join(dir, 'current.png'));
     expectCode(await run(), 1, 'changed image');
     const pair = '__image_snapshots__/image-test-js-facade-matches-its-baseline-1.png';
-    const accepted = await approveThroughReport(dir, 'nectar-loss/results.ndjson', pair);
+    const accepted = await approveThroughReport(dir, 'nectar-loss/results.ndjson', pair, 'variant');
     assert.deepEqual(accepted, readFileSync(fixture(CASE.fake)), 'the current image kept is the received');
     expectCode(await run(), 0, 'the suite passes after approve');
   });
