@@ -11,7 +11,7 @@ import { loadInception } from '../../src/io/weights/inception.js';
 import { frechetDistance, gaussianOf, sumsOf } from '../../src/losses/frechet.js';
 import { inceptionWeights } from '../../src/losses/inception.js';
 import type { FidDims } from '../../src/losses/inception-layout.js';
-import { FID_REF } from '../losses/fid-ref.js';
+import { featureErr, FID_REF } from '../losses/fid-ref.js';
 import { writeSeededInception } from '../losses/seeded-inception.js';
 import { fixture, relErr } from '../helpers.js';
 
@@ -29,16 +29,6 @@ before(() => {
   writeSeededInception(weightsFile);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-function featureErr(got: Float32Array, want: Float32Array): number {
-  let diff = 0,
-    scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    diff = Math.max(diff, Math.abs(got[i] - want[i]));
-    scale = Math.max(scale, Math.abs(want[i]));
-  }
-  return diff / scale;
-}
 
 async function check(
   t: { test: (n: string, f: () => Promise<void>) => Promise<void> },

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -8,9 +8,10 @@ import { fidFeatures } from '../../src/engine/fid.js';
 import { decodeNpy } from '../../src/io/npy.js';
 import { loadInception } from '../../src/io/weights/inception.js';
 import { inceptionWeights } from '../../src/losses/inception.js';
-import { FID_REF } from '../losses/fid-ref.js';
+import { featureErr, FID_REF } from '../losses/fid-ref.js';
 import { writeSeededInception } from '../losses/seeded-inception.js';
-import { fixture, ROOT } from '../helpers.js';
+import { fixture } from '../helpers.js';
+import { WEBGPU_SKIP } from './swiftshader.js';
 
 /**
  * FID Inception features on webgpu over SwiftShader (the software Vulkan driver of Debian's chromium-common),
@@ -18,16 +19,7 @@ import { fixture, ROOT } from '../helpers.js';
  * `many` set (24 x 20) at --dims 64, 1e-4 of the largest feature as on wasm and cpu. Skips, saying why,
  * without the optional webgpu packages or SwiftShader.
  */
-const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const installed = ['webgpu', '@tensorflow/tfjs-backend-webgpu'].every((p) =>
-  existsSync(path.join(ROOT, 'node_modules', p, 'package.json')),
-);
-const why = !installed
-  ? 'webgpu packages not installed (npm install webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0)'
-  : !existsSync(SWIFTSHADER)
-    ? `no SwiftShader (${SWIFTSHADER}; apt-get install chromium-common libvulkan1)`
-    : undefined;
-if (!why) process.env.VK_ICD_FILENAMES = SWIFTSHADER;
+const why = WEBGPU_SKIP;
 
 let dir = '';
 let weightsFile = '';
@@ -38,17 +30,6 @@ before(() => {
   writeSeededInception(weightsFile);
 });
 after(() => dir && rmSync(dir, { recursive: true, force: true }));
-
-/** The largest feature difference relative to the largest reference feature, per image. */
-function featureErr(got: Float32Array, want: Float32Array): number {
-  let diff = 0,
-    scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    diff = Math.max(diff, Math.abs(got[i] - want[i]));
-    scale = Math.max(scale, Math.abs(want[i]));
-  }
-  return diff / scale;
-}
 
 test('FID Inception features equal pytorch-fid (webgpu on SwiftShader, small images)', async (t) => {
   if (why) return t.skip(why);

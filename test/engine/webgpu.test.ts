@@ -1,26 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BIN, fixture, maxAbsDiff, REFERENCE, relErr, ROOT } from '../helpers.js';
+import { WEBGPU_INSTALLED as installed, WEBGPU_SKIP } from './swiftshader.js';
 
 /**
  * WebGPU on SwiftShader, the software Vulkan driver in Debian's chromium-common: slow, but the real GPU
  * code path. `.ci/run` installs it and the optional packages; without them these tests skip, saying why.
  */
-const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const installed = ['webgpu', '@tensorflow/tfjs-backend-webgpu'].every((p) =>
-  existsSync(path.join(ROOT, 'node_modules', p, 'package.json')),
-);
-const why = !installed
-  ? 'webgpu packages not installed (npm install webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0)'
-  : !existsSync(SWIFTSHADER)
-    ? `no SwiftShader (${SWIFTSHADER}; apt-get install chromium-common libvulkan1)`
-    : undefined;
-// Read by the Vulkan loader when Dawn starts (in this process and in the adapter probe).
-if (!why) process.env.VK_ICD_FILENAMES = SWIFTSHADER;
+const why = WEBGPU_SKIP;
 
 function cli(args: string[], env: Record<string, string> = {}, bin = BIN) {
   const r = spawnSync(process.execPath, [bin, ...args], {

@@ -32,3 +32,14 @@ export interface FidRef {
   randomState: { seed: number; n: number; size: number; draws: number[][] }[];
 }
 export const FID_REF = JSON.parse(readFileSync(fixture('fixtures/reference/fid/fid.json'), 'utf8')) as FidRef;
+
+/** The largest feature difference relative to the largest reference feature (one image's features). */
+export function featureErr(got: Float32Array, want: Float32Array): number {
+  let diff = 0,
+    scale = 0;
+  for (let i = 0; i < want.length; i++) {
+    diff = Math.max(diff, Math.abs(got[i] - want[i]));
+    scale = Math.max(scale, Math.abs(want[i]));
+  }
+  return diff / scale;
+}
