@@ -1,0 +1,113 @@
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fidRuntime } from '../../src/cli/fid/features.js';
+import { useBackend } from '../../src/engine/backend.js';
+import { ortInception, ortUnavailable } from '../../src/engine/fid-ort.js';
+import { decodeNpy } from '../../src/io/npy.js';
+import type { FidDims } from '../../src/losses/inception-layout.js';
+import { featureErr, FID_REF } from '../losses/fid-ref.js';
+import { writeSeededInception } from '../losses/seeded-inception.js';
+import { BIN, fixture, relErr } from '../helpers.js';
+
+/**
+ * The FID Inception network as an ONNX model (io/weights/inception-onnx.ts) in onnxruntime-node (the
+ * optional peer, a devDependency here) on the seeded weights, against pytorch-fid's InceptionV3 on Debian's
+ * torch (fixtures/make_fid_fixtures.py): every image's features within 1e-4 relative at --dims 64, 192, 768
+ * and 2048; through the CLI (backend auto picks onnxruntime-node), FID within 1e-4 (64) and 1e-3 (2048),
+ * KID of one full subset within 1e-4 of numpy's full-set MMD^2.
+ */
+const MIXED = FID_REF.cases.mixed;
+const unavailable = ortUnavailable();
+const skip = unavailable ? `onnxruntime-node cannot load here: ${unavailable}` : false;
+let dir = '';
+let weights = '';
+
+before(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'fid-ort-'));
+  weights = path.join(dir, 'inception.safetensors');
+  writeSeededInception(weights);
+  for (const side of ['real', 'fake'] as const) {
+    mkdirSync(path.join(dir, side));
+    for (const f of MIXED[side])
+      copyFileSync(fixture(`fixtures/${f}`), path.join(dir, side, path.basename(f)));
+  }
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test(
+  'backend auto runs the network in onnxruntime-node; an explicit backend keeps TensorFlow.js',
+  { skip },
+  async () => {
+    assert.equal(await fidRuntime('auto'), 'onnxruntime');
+    for (const b of ['wasm', 'cpu', 'webgpu']) assert.equal(await fidRuntime(b), 'tfjs');
+  },
+);
+
+test(
+  'onnxruntime-node features equal pytorch-fid within 1e-4 (dims 64, 192, 768, 2048)',
+  { skip },
+  async (t) => {
+    await useBackend('auto');
+    for (const dims of [64, 192, 768, 2048] as FidDims[]) {
+      const ref = MIXED.dims[String(dims)];
+      const net = await ortInception(weights, dims, 2);
+      try {
+        for (const side of ['real', 'fake'] as const) {
+          await t.test(`${side} dims ${dims}`, async () => {
+            const files = MIXED[side].map((f) => fixture(`fixtures/${f}`));
+            const seen: number[] = [];
+            const got = await net.features(files, (n) => seen.push(n));
+            assert.equal(seen.at(-1), files.length);
+            const want = decodeNpy(readFileSync(fixture(`fixtures/${ref.features[side]}`))).data;
+            for (let i = 0; i < files.length; i++) {
+              const row = (a: Float32Array) => a.subarray(i * dims, (i + 1) * dims);
+              const e = featureErr(row(got), row(want));
+              assert.ok(e <= 1e-4, `${MIXED[side][i]}: features differ by ${e} (relative)`);
+            }
+          });
+        }
+      } finally {
+        await net.dispose();
+      }
+    }
+  },
+);
+
+function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const env = { ...process.env, NECTAR_LOSS_CACHE_DIR: path.join(dir, 'cache') };
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [BIN, ...args], { cwd: dir, env });
+    let out = '',
+      err = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+  });
+}
+
+for (const dims of [64, 2048] as const) {
+  test(
+    `fid --json --dims ${dims} and kid --json (backend auto: onnxruntime-node) equal pytorch-fid and numpy`,
+    { skip },
+    async () => {
+      const ref = MIXED.dims[String(dims)];
+      const w = ['--dims', String(dims), '--inception-weights', weights, '--no-cache'];
+      const f = await cli(['fid', 'real', 'fake', '--json', ...w]);
+      assert.equal(f.code, 0, f.err);
+      const j = JSON.parse(f.out) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(j), ['fid', 'dims', 'real', 'fake']);
+      const tol = dims === 2048 ? 1e-3 : 1e-4;
+      assert.ok(relErr(j.fid as number, ref.fid) <= tol, `FID ${String(j.fid)} vs pytorch-fid ${ref.fid}`);
+      const k = await cli(['kid', 'real', 'fake', '--json', '--subsets', '1', ...w]);
+      assert.equal(k.code, 0, k.err);
+      const kid = JSON.parse(k.out) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(kid), ['kid', 'std', 'subsets', 'subsetSize', 'real', 'fake']);
+      const want = ref.kidFull.kid;
+      assert.ok(relErr(kid.kid as number, want) <= 1e-4, `KID ${String(kid.kid)} vs numpy ${want}`);
+    },
+  );
+}
