@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -111,3 +111,33 @@ for (const dims of [64, 2048] as const) {
     },
   );
 }
+
+test(
+  '70 + 70 images in batches (onnxruntime-node): pytorch-fid within 1e-4; a broken image: exit 2, one line',
+  { skip },
+  async () => {
+    const many = FID_REF.cases.many;
+    for (const side of ['real', 'fake'] as const) {
+      mkdirSync(path.join(dir, `many-${side}`));
+      for (const f of many[side])
+        copyFileSync(fixture(`fixtures/${f}`), path.join(dir, `many-${side}`, path.basename(f)));
+    }
+    const w = ['--dims', '64', '--inception-weights', weights, '--no-cache'];
+    const r = await cli(['fid', 'many-real', 'many-fake', '--json', ...w]);
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out) as { fid: number; real: { count: number } };
+    assert.equal(j.real.count, 70);
+    assert.ok(relErr(j.fid, many.dims['64'].fid) <= 1e-4, `${j.fid} vs pytorch-fid ${many.dims['64'].fid}`);
+    // The broken image in the second batch, decoded while the first runs.
+    writeFileSync(path.join(dir, 'many-real', 'real_08a-broken.png'), 'not a png');
+    const names = many.real.map((f) => path.basename(f)).sort();
+    assert.ok(
+      names.filter((n) => n < 'real_08a-broken.png').length >= 8,
+      'the broken image is not in the first batch',
+    );
+    const b = await cli(['fid', 'many-real', 'many-fake', '--json', ...w]);
+    assert.equal(b.code, 2);
+    assert.equal(b.out, '');
+    assert.match(b.err, /^nectar-loss: \S*real_08a-broken\.png: cannot decode image[^\n]*\n$/);
+  },
+);
