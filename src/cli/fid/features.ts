@@ -15,7 +15,8 @@ import type { FidCliOptions } from './types.js';
  * Inception features of image files, with a per-image cache: `<cache>/fid/<key>.npy` (float32 [dims]),
  * key = SHA-256 of the image's bytes, the weights file (path, size, mtime), --dims, the runtime (the tfjs
  * backend, or onnxruntime-node and the tfjs backend that resizes) and the feature code's version. <cache>
- * is $NECTAR_LOSS_CACHE_DIR, else $XDG_CACHE_HOME/nectar-loss, else ~/.cache/nectar-loss. A second pass over the same images computes nothing.
+ * is $NECTAR_LOSS_CACHE_DIR, else $XDG_CACHE_HOME/nectar-loss, else ~/.cache/nectar-loss. A second pass
+ * over the same images computes nothing.
  */
 export interface FeatureProvider {
   features(files: string[], label: string): Promise<Float32Array>;
