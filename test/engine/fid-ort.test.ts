@@ -1,5 +1,16 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -11,7 +22,7 @@ import { decodeNpy } from '../../src/io/npy.js';
 import type { FidDims } from '../../src/losses/inception-layout.js';
 import { featureErr, FID_REF } from '../losses/fid-ref.js';
 import { writeSeededInception } from '../losses/seeded-inception.js';
-import { BIN, fixture, relErr } from '../helpers.js';
+import { BIN, fixture, relErr, ROOT } from '../helpers.js';
 
 /**
  * The FID Inception network as an ONNX model (io/weights/inception-onnx.ts) in onnxruntime-node (the
@@ -141,3 +152,36 @@ test(
     assert.match(b.err, /^nectar-loss: \S*real_08a-broken\.png: cannot decode image[^\n]*\n$/);
   },
 );
+
+test('without onnxruntime-node installed, auto is the TensorFlow.js path, silently (pytorch-fid within 1e-4)', async () => {
+  // A copy of the built package whose node_modules holds every package of this checkout's but onnxruntime-node.
+  const t = path.join(dir, 'no-ort');
+  for (const p of ['bin', 'package.json', 'weights', 'dist/src', 'dist/asm'])
+    cpSync(path.join(ROOT, p), path.join(t, p), { recursive: true });
+  mkdirSync(path.join(t, 'node_modules'));
+  for (const name of readdirSync(path.join(ROOT, 'node_modules')))
+    if (name !== 'onnxruntime-node')
+      symlinkSync(path.join(ROOT, 'node_modules', name), path.join(t, 'node_modules', name));
+  const probe = `import('./dist/src/engine/fid-ort.js').then((m) => console.log(m.ortUnavailable()))`;
+  const why = spawnSync(process.execPath, ['-e', probe], { cwd: t, encoding: 'utf8' });
+  assert.equal(why.stdout.trim(), 'not installed', why.stderr);
+  const args = [
+    'fid',
+    'real',
+    'fake',
+    '--json',
+    '--no-cache',
+    '--dims',
+    '64',
+    '--inception-weights',
+    weights,
+  ];
+  const r = spawnSync(process.execPath, [path.join(t, 'bin/nectar-loss.js'), ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as { fid: number };
+  assert.ok(relErr(j.fid, MIXED.dims['64'].fid) <= 1e-4, `${j.fid} vs pytorch-fid ${MIXED.dims['64'].fid}`);
+  assert.doesNotMatch(r.stderr, /onnx/i);
+});
