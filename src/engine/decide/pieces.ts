@@ -11,7 +11,7 @@
  * - a piece is explained when a shift d of its fake pixels, |dx| <= PIECE_DX and |dy| <= PIECE_DY, makes the
  *   piece (widened by the bound) pass the rendering rule (kinds.ts's isRendering: at most 2 % of the changed
  *   pixels off the colour line of the other image's 3x3 neighbourhood, both ways); shifts are tried in order
- *   of their displaced error, least first;
+ *   of their displaced error, least first, at most MAX_SHIFTS of them and none that leaves more than no shift;
  * - the region is `rendering` when every piece is explained. The rule runs after the exact move (kinds.ts:
  *   an element moved by whole pixels leaves nothing of its difference once shifted back, so it stays
  *   `moved`; one moved by 1 px is `shift` before any of these).
@@ -26,6 +26,8 @@ import { displacedError, strideOf, type Box } from './displacement.js';
 export const PIECE_DX = 6;
 /** ... and at most this many pixels up or down (a baseline or an x-height snapped to the grid). */
 export const PIECE_DY = 1;
+/** At most this many shifts of a piece are tried (those of least displaced error). */
+export const MAX_SHIFTS = 12;
 /** A region cut into more pieces than this is not tested (the rule stays bounded): not rendering. */
 export const MAX_PIECES = 64;
 
@@ -72,10 +74,14 @@ export function piecesOf(real: RawImage, fake: RawImage, box: Box): Box[] | unde
   return parts;
 }
 
+/** The fake crops' samples, reused (8-bit images; the rendering rule copies them or reads them at once). */
+let scratch = new Uint8Array(0);
+
 /** The box's pixels of `im`, shifted by (dx, dy) (clamped at the image's edges), as an image of its own. */
-function crop(im: RawImage, box: Box, dx: number, dy: number): RawImage {
-  const samples =
-    im.max === 255 ? new Uint8Array(3 * box.width * box.height) : new Uint16Array(3 * box.width * box.height);
+function crop(im: RawImage, box: Box, dx: number, dy: number, reuse = false): RawImage {
+  const n = 3 * box.width * box.height;
+  if (reuse && im.max === 255 && scratch.length < n) scratch = new Uint8Array(n);
+  const samples = im.max !== 255 ? new Uint16Array(n) : reuse ? scratch.subarray(0, n) : new Uint8Array(n);
   for (let y = 0; y < box.height; y++) {
     const sy = Math.min(im.height - 1, Math.max(0, box.y + y + dy));
     for (let x = 0; x < box.width; x++) {
@@ -114,8 +120,9 @@ function widenXY(b: Box, mx: number, my: number, im: RawImage): Box {
 export type RenderingTest = (real: RawImage, fake: RawImage, box: Box) => boolean;
 
 /**
- * How one piece is explained: the first shift, in order of displaced error (least first), that leaves the
- * piece unchanged or makes it pass the rendering rule; undefined when none does.
+ * How one piece is explained: the first shift, in order of displaced error (least first; at most MAX_SHIFTS
+ * of them, none that leaves more than the unshifted error), that leaves the piece unchanged or makes it pass
+ * the rendering rule; undefined when none does.
  */
 export function explainPiece(
   real: RawImage,
@@ -128,13 +135,17 @@ export function explainPiece(
   for (let dy = -PIECE_DY; dy <= PIECE_DY; dy++)
     for (let dx = -PIECE_DX; dx <= PIECE_DX; dx++)
       shifts.push({ dx, dy, e: displacedError(real, fake, piece, dx, dy, stride) });
-  shifts.sort((a, b) => a.e - b.e);
+  const e0 = displacedError(real, fake, piece, 0, 0, stride);
+  // A shift that leaves more than no shift does explains nothing; the MAX_SHIFTS least are tried.
+  const tried = shifts
+    .filter((s) => s.e <= e0)
+    .sort((a, b) => a.e - b.e)
+    .slice(0, MAX_SHIFTS);
   // The window holds the piece, where its fake pixels come from (the piece shifted by d) and a 1-px border.
   const win = widenXY(piece, PIECE_DX + 1, PIECE_DY + 1, real);
   const r = crop(real, win, 0, 0);
-  for (const s of shifts) {
-    if (s.e === Infinity) break;
-    const f = crop(fake, win, s.dx, s.dy);
+  for (const s of tried) {
+    const f = crop(fake, win, s.dx, s.dy, true);
     // The piece and where its fake content lies once shifted (the piece moved by -d), in the window.
     const x = piece.x - win.x - Math.max(0, s.dx),
       y = piece.y - win.y - Math.max(0, s.dy);
