@@ -131,12 +131,13 @@ export function explainPiece(
   rendering: RenderingTest,
 ): [number, number] | undefined {
   const stride = strideOf(piece);
+  const e0 = displacedError(real, fake, piece, 0, 0, stride);
   const shifts: { dx: number; dy: number; e: number }[] = [];
+  // A shift that leaves more than no shift does explains nothing (its error stops counting past e0); the
+  // MAX_SHIFTS least are tried.
   for (let dy = -PIECE_DY; dy <= PIECE_DY; dy++)
     for (let dx = -PIECE_DX; dx <= PIECE_DX; dx++)
-      shifts.push({ dx, dy, e: displacedError(real, fake, piece, dx, dy, stride) });
-  const e0 = displacedError(real, fake, piece, 0, 0, stride);
-  // A shift that leaves more than no shift does explains nothing; the MAX_SHIFTS least are tried.
+      shifts.push({ dx, dy, e: displacedError(real, fake, piece, dx, dy, stride, e0) });
   const tried = shifts
     .filter((s) => s.e <= e0)
     .sort((a, b) => a.e - b.e)
