@@ -5,7 +5,7 @@ import { pairFolders } from '../../io/pairs.js';
 import { locateWeights } from '../../io/weights/locate.js';
 import { writeAllOrNothing } from '../../io/write.js';
 import { isLoss, lossRequires, LOSS_NAMES } from '../../losses/registry.js';
-import type { Job, Kind, Pairing, WorkerInit } from '../../model.js';
+import { setMetricMisuse, type Job, type Kind, type Pairing, type WorkerInit } from '../../model.js';
 import type { Gate } from '../../engine/decide/gates.js';
 import { runJobs } from '../batch.js';
 import { historyNoise } from './history-noise.js';
@@ -54,6 +54,16 @@ function setJobs(p: Pairing, role: Role, first: number): Job[] {
   return p.pairs.map((pair, i) => ({ id: first + i, pair, outDir: '', stem: pair.stem }));
 }
 
+/** The losses named must be per-pair losses, with the options they need. */
+function checkLosses(opt: CalibrateOptions): void {
+  for (const l of opt.losses) {
+    const misuse = setMetricMisuse(l, 'calibrate --loss');
+    if (misuse) throw new UserError(misuse);
+    if (!isLoss(l)) throw new UserError(`unknown loss '${l}' (choose from ${LOSS_NAMES.join(', ')})`);
+  }
+  checkLossOptions(opt.losses, opt.run);
+}
+
 /**
  * `nectar-loss calibrate <baselineDir> <noiseDir> [--changed dir]`: compares every noise and changed image
  * with its baseline on the batch worker pool, calibrates a gate per loss and statistic, prints them best
@@ -67,9 +77,7 @@ export async function calibrate(
   progress: Progress,
   out: (s: string) => void,
 ): Promise<number> {
-  for (const l of opt.losses)
-    if (!isLoss(l)) throw new UserError(`unknown loss '${l}' (choose from ${LOSS_NAMES.join(', ')})`);
-  checkLossOptions(opt.losses, opt.run);
+  checkLosses(opt);
   if (noiseDir === undefined && opt.history === undefined)
     throw new UserError('calibrate needs a noise folder, --history <dir>, or both');
   const recorded = opt.history ? historyNoise(opt.history, opt.losses, opt.run.compute.range) : undefined;
