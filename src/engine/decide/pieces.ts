@@ -17,7 +17,7 @@
  *   `moved`; one moved by 1 px is `shift` before any of these).
  *
  * An edited word is new structure on the background: no small shift puts its pixels on the other image's
- * colour lines (a fifth or more of them stay off), so a line with an edit stays `content`.
+ * colour lines (on the evaluation set, 16 % or more of them stay off), so a line with an edit stays `content`.
  */
 import type { RawImage } from '../../model.js';
 import { displacedError, strideOf, type Box } from './displacement.js';
