@@ -7,6 +7,7 @@ import { DEFAULTS } from '../../src/model.js';
 import { describePair } from '../../src/engine/decide/describe.js';
 import { isRendering } from '../../src/engine/decide/kinds.js';
 import { isPiecewiseRendering, piecesOf } from '../../src/engine/decide/pieces.js';
+import { setMapScan } from '../../src/losses/map-scan.js';
 import { fixture } from '../helpers.js';
 
 /**
@@ -46,7 +47,7 @@ const described = Object.keys(TRUTH).map((name) => {
   const map = l1Map(real, fake);
   const settings = DEFAULTS.regions;
   const d = describePair({ loss: 'l1', map, real, fake, range: 'unit', shift: 0, settings });
-  return { name, real, fake, ...d };
+  return { name, real, fake, map, ...d };
 });
 const NOISE: readonly Kind[] = ['rendering', 'shift', 'level'];
 
@@ -84,6 +85,27 @@ test('full font hinting: a one-word edit next to hinting stays content, in the e
       );
     // The edit's region is not explained piecewise: the new word is no small shift of the old one.
     for (const g of content) assert.equal(isPiecewiseRendering(d.real, d.fake, g, isRendering), false);
+  }
+});
+
+test('full font hinting: the same regions and kinds with the map-scan kernel off (TypeScript rules)', () => {
+  setMapScan(false);
+  try {
+    for (const d of described) {
+      const settings = DEFAULTS.regions;
+      const again = describePair({
+        loss: 'l1',
+        map: d.map,
+        real: d.real,
+        fake: d.fake,
+        range: 'unit',
+        shift: 0,
+        settings,
+      });
+      assert.deepEqual(again, { kind: d.kind, regions: d.regions }, d.name);
+    }
+  } finally {
+    setMapScan(true);
   }
 });
 
