@@ -158,3 +158,59 @@ test('a bar moved 4 px is moved exactly (its two edges, [4, 0]), not rendering; 
   });
   assert.equal(content.kind, 'content');
 });
+
+test('pieces at the image edges: a bar gone at the left edge and one at the bottom are content, kernel on or off', () => {
+  const real = fill(fill(white(40, 30), 0, 10, 3, 8, 0), 20, 26, 3, 4, 0);
+  const fake = white(40, 30);
+  for (const on of [true, false]) {
+    setMapScan(on);
+    try {
+      const d = describePair({
+        loss: 'l1',
+        map: l1Map(real, fake),
+        real,
+        fake,
+        range: 'unit',
+        shift: 0,
+        settings: DEFAULTS.regions,
+      });
+      assert.deepEqual(
+        d.regions.map((r) => [r.kind, r.x, r.y, r.width, r.height]),
+        [
+          ['content', 0, 10, 3, 8],
+          ['content', 20, 26, 3, 4],
+        ],
+        `map-scan ${on ? 'on' : 'off'}`,
+      );
+    } finally {
+      setMapScan(true);
+    }
+  }
+});
+
+test('pieces at the image edges: a region that is the whole image (a GAN output against its target)', () => {
+  // fixtures/review/facades_v1: 64x64, one region from (0,0) to (63,63), one piece; its shifts reach past
+  // the image's edges, where the window is cut.
+  const dir = fixture('fixtures/review/facades_v1/examples');
+  const real = load(`${dir}/epoch1_1_B_real.png`),
+    fake = load(`${dir}/epoch1_1_B_fake.png`);
+  const kinds = [true, false].map((on) => {
+    setMapScan(on);
+    try {
+      const d = describePair({
+        loss: 'l1',
+        map: l1Map(real, fake),
+        real,
+        fake,
+        range: 'unit',
+        shift: 0,
+        settings: DEFAULTS.regions,
+      });
+      return d.regions.map((r) => [r.kind, r.x, r.y, r.width, r.height]);
+    } finally {
+      setMapScan(true);
+    }
+  });
+  assert.deepEqual(kinds[0], [['content', 0, 0, 64, 64]], 'as before the piecewise rule');
+  assert.deepEqual(kinds[1], kinds[0], 'the TypeScript rules answer as the kernel');
+});

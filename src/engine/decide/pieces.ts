@@ -150,10 +150,16 @@ export function explainPiece(
   const r = crop(real, win, 0, 0);
   for (const s of tried) {
     const f = crop(fake, win, s.dx, s.dy, true);
-    // The piece and where its fake content lies once shifted (the piece moved by -d), in the window.
-    const x = piece.x - win.x - Math.max(0, s.dx),
-      y = piece.y - win.y - Math.max(0, s.dy);
-    const both = { x, y, width: piece.width + Math.abs(s.dx), height: piece.height + Math.abs(s.dy) };
+    // The piece and where its fake content lies once shifted (the piece moved by -d), in the window (which
+    // the image's edges may cut).
+    const x = Math.max(0, piece.x - win.x - Math.max(0, s.dx)),
+      y = Math.max(0, piece.y - win.y - Math.max(0, s.dy));
+    const both = {
+      x,
+      y,
+      width: Math.min(win.width, piece.x - win.x + piece.width + Math.max(0, -s.dx)) - x,
+      height: Math.min(win.height, piece.y - win.y + piece.height + Math.max(0, -s.dy)) - y,
+    };
     if (unchanged(r, f, both) || rendering(r, f, both)) return [s.dx, s.dy];
   }
   return undefined;
