@@ -71,7 +71,7 @@ export function packKey(): string {
 function pack(stage: string): PackReport {
   const r = npm(['pack', '--ignore-scripts', '--json', '--pack-destination', stage], ROOT);
   if (r.code !== 0) throw new Error(`npm pack failed: ${r.out}`);
-  return (JSON.parse(r.out.slice(r.out.indexOf('['))) as PackReport[])[0]!;
+  return (JSON.parse(r.stdout.slice(r.stdout.indexOf('['))) as PackReport[])[0]!;
 }
 
 /** `npm install` of the tarball in `stage` as a new ESM project; throws with npm's last lines. */
