@@ -1,11 +1,12 @@
 /**
  * Where the changed regions and kinds of a screenshot pair spend their time (issue 29, item 4), stage by
- * stage, on one thread: node dist/bench/regions-profile.js [pairs=200]
- * over the first `pairs` pairs of the screenshot workload (bench/screenshots.ts, made if missing), for l1 and
+ * stage, on one thread: node dist/bench/regions-profile.js [pairs=200] [set]
+ * over the first `pairs` pairs of the screenshot workload (bench/screenshots.ts, made if missing), or of a
+ * set of fixtures/regions/render.mjs (its real/, fake/ and truth.json: bench/regions-eval.ts's), for l1 and
  * sobel on wasm: the loss map is computed once per pair (not timed), then each stage of describePair is timed
  * alone, in the order classify runs its rules (each rule only on the regions that reach it): finding the
  * regions (threshold, cells, labels, sums), the unshifted error, the shift search, level, rendering, colour,
- * the moved search; and the whole describePair. CPU ms per pair (user + system), summed over the pairs that
+ * the moved search, the piecewise rendering rule; and the whole describePair. CPU ms per pair (user + system), summed over the pairs that
  * are not identical (identical pairs cost nothing), divided by all pairs. Prints a markdown table.
  */
 import { readFileSync } from 'node:fs';
@@ -15,7 +16,8 @@ import { useBackend } from '../src/engine/backend.js';
 import { computeLosses } from '../src/engine/compute.js';
 import { defaultThreshold, describePair } from '../src/engine/decide/describe.js';
 import { bestDisplacement, displacedError, strideOf } from '../src/engine/decide/displacement.js';
-import { EXPLAINED, isColour, isLevel, isRendering } from '../src/engine/decide/kinds.js';
+import { EXACT, EXPLAINED, isColour, isLevel, isRendering } from '../src/engine/decide/kinds.js';
+import { isPiecewiseRendering } from '../src/engine/decide/pieces.js';
 import { findRegions } from '../src/engine/decide/regions.js';
 import { decodeImage } from '../src/io/decode.js';
 import { loadLoss } from '../src/losses/registry.js';
@@ -27,7 +29,17 @@ const now = () => {
   return (u.user + u.system) / 1000;
 };
 
-const STAGES = ['find', 'e0', 'shift', 'level', 'rendering', 'colour', 'moved', 'describePair'] as const;
+const STAGES = [
+  'find',
+  'e0',
+  'shift',
+  'level',
+  'rendering',
+  'colour',
+  'moved',
+  'pieces',
+  'describePair',
+] as const;
 type Stage = (typeof STAGES)[number];
 
 /** Runs f `repeat` times, adds its CPU ms per run to t[stage], returns its result. */
@@ -50,13 +62,26 @@ function classifyTimed(t: Record<Stage, number>, real: RawImage, fake: RawImage,
   if (timed(t, 'rendering', () => isRendering(real, fake, box))) return 'rendering';
   if (timed(t, 'colour', () => isColour(real, fake, box))) return 'colour';
   const far = timed(t, 'moved', () => bestDisplacement(real, fake, box, k + 1, 16, stride, EXPLAINED * e0));
+  if (far.error <= EXACT * e0) return 'moved';
+  if (timed(t, 'pieces', () => isPiecewiseRendering(real, fake, box, isRendering))) return 'rendering';
   return far.error <= EXPLAINED * e0 ? 'moved' : 'content';
 }
 type RawBox = { x: number; y: number; width: number; height: number };
 
+/** A set of fixtures/regions/render.mjs as the workload: its folders and each pair's kind. */
+function renderedSet(dir: string): { real: string; fake: string; kinds: Record<string, string> } {
+  const truth = JSON.parse(readFileSync(path.join(dir, 'truth.json'), 'utf8')) as Record<
+    string,
+    { kind: string }
+  >;
+  const kinds = Object.fromEntries(Object.entries(truth).map(([n, t]) => [`${n}.png`, t.kind]));
+  return { real: path.join(dir, 'real'), fake: path.join(dir, 'fake'), kinds };
+}
+
 const count = Number(process.argv[2] ?? 200);
 const repeat = Number(process.env.REPEAT ?? 3);
-const w = await makeScreenshots(path.join(tmpdir(), 'nl-shots-200'), 200);
+const set = process.argv[3];
+const w = set ? renderedSet(set) : await makeScreenshots(path.join(tmpdir(), 'nl-shots-200'), 200);
 const names = Object.keys(w.kinds).slice(0, count);
 await useBackend('wasm');
 const rows: string[] = [];

@@ -17,16 +17,24 @@
  *               least 97 % of its pixels take their real colour's most common fake colour), and the fake
  *               colours back to real ones likewise: the same structure, recoloured (the margin holds the unchanged surroundings, so a new shape on a
  *               plain background is not a recoloured rectangle).
- * 5. moved:     a displacement with k < max(|dx|, |dy|) <= --max-displacement leaves at most EXPLAINED of the
+ * 5. moved:     a displacement with k < max(|dx|, |dy|) <= --max-displacement leaves at most EXACT of the
+ *               unshifted difference: an element moved by whole pixels, not redrawn.
+ * 6. rendering: piecewise (pieces.ts): cut at its unchanged rows and columns, every piece passes rule 3 once
+ *               shifted by at most PIECE_DX px across and PIECE_DY px up or down (full font hinting: words
+ *               moved by a few whole pixels each, their glyphs redrawn).
+ * 7. moved:     a displacement with k < max(|dx|, |dy|) <= --max-displacement leaves at most EXPLAINED of the
  *               unshifted difference.
- * 6. content:   none of the above: structure that no displacement explains.
+ * 8. content:   none of the above: structure that no displacement explains.
  */
 import { hostRendering } from '../../losses/map-scan.js';
 import type { Kind, RawImage } from '../../model.js';
 import { bestDisplacement, displacedError, strideOf, type Box } from './displacement.js';
+import { isPiecewiseRendering } from './pieces.js';
 
 /** A displacement explains a region when it leaves at most this fraction of the unshifted difference. */
 export const EXPLAINED = 0.2;
+/** A displacement moves a region exactly (an element moved, not redrawn) when it leaves at most this much. */
+export const EXACT = 0.05;
 /** A level change is at most this many levels (of 255). */
 export const LEVEL_MAX = 16;
 /** How far (levels of 255, RGB distance) a blended pixel may lie off its neighbourhood's colour line. */
@@ -260,9 +268,12 @@ export function classify(
   if (isLevel(real, fake, box)) return { kind: 'level', displacement: none };
   if (isRendering(real, fake, box)) return { kind: 'rendering', displacement: none };
   if (isColour(real, fake, box)) return { kind: 'colour', displacement: none };
-  if (maxDisplacement > k) {
-    const far = bestDisplacement(real, fake, box, k + 1, maxDisplacement, stride, EXPLAINED * e0);
-    if (far.error <= EXPLAINED * e0) return { kind: 'moved', displacement: far.d };
-  }
+  const far =
+    maxDisplacement > k
+      ? bestDisplacement(real, fake, box, k + 1, maxDisplacement, stride, EXPLAINED * e0)
+      : { d: none, error: Infinity };
+  if (far.error <= EXACT * e0) return { kind: 'moved', displacement: far.d };
+  if (isPiecewiseRendering(real, fake, box, isRendering)) return { kind: 'rendering', displacement: none };
+  if (far.error <= EXPLAINED * e0) return { kind: 'moved', displacement: far.d };
   return { kind: 'content', displacement: none };
 }

@@ -1,0 +1,216 @@
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PNG } from 'pngjs';
+import type { Kind, RawImage } from '../../src/model.js';
+import { DEFAULTS } from '../../src/model.js';
+import { describePair } from '../../src/engine/decide/describe.js';
+import { isRendering } from '../../src/engine/decide/kinds.js';
+import { isPiecewiseRendering, piecesOf } from '../../src/engine/decide/pieces.js';
+import { setMapScan } from '../../src/losses/map-scan.js';
+import { fixture } from '../helpers.js';
+
+/**
+ * fixtures/regions/hinting (fixtures/regions/render.mjs <out> 4 1280 720 29 hinting, Debian's chromium): the
+ * text block of four 1280x720 pages, real without hinting, fake with full font hinting (FONTCONFIG_FILE =
+ * fixtures/regions/hintfull.conf, --font-render-hinting=full): `hinting` the unchanged page (noise),
+ * `hinttext` the page with one word of a line edited (a real change next to hinting noise; truth.json: the
+ * edited line's box [left, top, right, bottom]).
+ */
+const SET = fixture('fixtures/regions/hinting');
+const TRUTH = JSON.parse(readFileSync(`${SET}/truth.json`, 'utf8')) as Record<
+  string,
+  { kind: Kind; real?: [number, number, number, number] }
+>;
+
+function load(file: string): RawImage {
+  const png = PNG.sync.read(readFileSync(file));
+  const samples = new Uint8Array(png.width * png.height * 3);
+  for (let i = 0; i < png.width * png.height; i++) samples.set(png.data.subarray(i * 4, i * 4 + 3), i * 3);
+  return { width: png.width, height: png.height, samples, max: 255 };
+}
+
+/** The l1 map by hand: per pixel, the mean over channels of |real - fake| / 255. */
+function l1Map(r: RawImage, f: RawImage): Float32Array {
+  const m = new Float32Array(r.width * r.height);
+  for (let i = 0; i < m.length; i++) {
+    let s = 0;
+    for (let c = 0; c < 3; c++) s += Math.abs(r.samples[i * 3 + c]! - f.samples[i * 3 + c]!);
+    m[i] = s / 765;
+  }
+  return m;
+}
+
+const described = Object.keys(TRUTH).map((name) => {
+  const real = load(`${SET}/real/${name}.png`),
+    fake = load(`${SET}/fake/${name}.png`);
+  const map = l1Map(real, fake);
+  const settings = DEFAULTS.regions;
+  const d = describePair({ loss: 'l1', map, real, fake, range: 'unit', shift: 0, settings });
+  return { name, real, fake, map, ...d };
+});
+const NOISE: readonly Kind[] = ['rendering', 'shift', 'level'];
+
+test('full font hinting: every region of the unchanged pages is noise, the hinted lines rendering', () => {
+  const pairs = described.filter((d) => TRUTH[d.name]!.kind === 'rendering');
+  assert.equal(pairs.length, 4);
+  for (const d of pairs) {
+    const wrong = d.regions.filter((r) => !NOISE.includes(r.kind));
+    assert.deepEqual(
+      wrong.map((r) => `${r.kind} ${r.x},${r.y} ${r.width}x${r.height}`),
+      [],
+      `${d.name}: kind ${d.kind}`,
+    );
+    // The piecewise rule is what explains them: lines whose words moved by different whole pixels,
+    // which the rendering rule on the whole region does not pass.
+    const piecewise = d.regions.filter((r) => r.kind === 'rendering' && !isRendering(d.real, d.fake, r));
+    assert.ok(piecewise.length >= 3, `${d.name}: ${piecewise.length} regions rendering piecewise only`);
+    for (const r of piecewise) assert.ok(piecesOf(d.real, d.fake, r)!.length >= 1);
+  }
+  assert.ok(pairs.filter((d) => d.kind === 'rendering').length >= 2, 'pairs whose worst region is rendering');
+});
+
+test('full font hinting: a one-word edit next to hinting stays content, in the edited line only', () => {
+  const pairs = described.filter((d) => TRUTH[d.name]!.kind === 'content');
+  assert.equal(pairs.length, 4);
+  for (const d of pairs) {
+    assert.equal(d.kind, 'content', d.name);
+    const [l, t, r, b] = TRUTH[d.name]!.real!;
+    const content = d.regions.filter((g) => g.kind === 'content');
+    assert.ok(content.length >= 1);
+    for (const g of content)
+      assert.ok(
+        g.x >= l - 2 && g.y >= t - 2 && g.x + g.width <= r + 2 && g.y + g.height <= b + 2,
+        `${d.name}: content region ${g.x},${g.y} ${g.width}x${g.height} outside the edited line ${l},${t}-${r},${b}`,
+      );
+    // The edit's region is not explained piecewise: the new word is no small shift of the old one.
+    for (const g of content) assert.equal(isPiecewiseRendering(d.real, d.fake, g, isRendering), false);
+  }
+});
+
+test('full font hinting: the same regions and kinds with the map-scan kernel off (TypeScript rules)', () => {
+  setMapScan(false);
+  try {
+    for (const d of described) {
+      const settings = DEFAULTS.regions;
+      const again = describePair({
+        loss: 'l1',
+        map: d.map,
+        real: d.real,
+        fake: d.fake,
+        range: 'unit',
+        shift: 0,
+        settings,
+      });
+      assert.deepEqual(again, { kind: d.kind, regions: d.regions }, d.name);
+    }
+  } finally {
+    setMapScan(true);
+  }
+});
+
+/** A width x height white RGB image. */
+function white(width: number, height: number): RawImage {
+  return { width, height, samples: new Uint8Array(width * height * 3).fill(255), max: 255 };
+}
+
+/** Fills a rectangle with one gray. */
+function fill(im: RawImage, x: number, y: number, w: number, h: number, v: number): RawImage {
+  for (let j = y; j < y + h; j++) im.samples.fill(v, (j * im.width + x) * 3, (j * im.width + x + w) * 3);
+  return im;
+}
+
+test('pieces: a region is cut at its unchanged rows, then columns, then rows', () => {
+  // Three 2x2 black dots of the real, gone in the fake: (5,10), (20,12) and (5,16). Rows 10..13 and 16..17
+  // changed (two bands), in the first band columns 5..6 and 20..21 (two pieces), each of those its own rows.
+  const real = fill(fill(fill(white(40, 30), 5, 10, 2, 2, 0), 20, 12, 2, 2, 0), 5, 16, 2, 2, 0);
+  const box = { x: 5, y: 10, width: 17, height: 8 };
+  assert.deepEqual(piecesOf(real, white(40, 30), box), [
+    { x: 5, y: 10, width: 2, height: 2 },
+    { x: 20, y: 12, width: 2, height: 2 },
+    { x: 5, y: 16, width: 2, height: 2 },
+  ]);
+});
+
+test('a bar moved 4 px is moved exactly (its two edges, [4, 0]), not rendering; a new bar far from it is content', () => {
+  const real = fill(white(60, 30), 10, 10, 12, 8, 0);
+  const moved = describePair({
+    loss: 'l1',
+    map: l1Map(real, fill(white(60, 30), 14, 10, 12, 8, 0)),
+    real,
+    fake: fill(white(60, 30), 14, 10, 12, 8, 0),
+    range: 'unit',
+    shift: 0,
+    settings: DEFAULTS.regions,
+  });
+  assert.equal(moved.kind, 'moved');
+  assert.equal(moved.regions.length, 2, 'columns 10..13 and 22..25, 8 px apart');
+  for (const r of moved.regions) assert.deepEqual([r.kind, r.displacement], ['moved', [4, 0]]);
+  const added = fill(fill(white(60, 30), 10, 10, 12, 8, 0), 50, 10, 2, 8, 0); // 29 px from the box: no move
+  const content = describePair({
+    loss: 'l1',
+    map: l1Map(real, added),
+    real,
+    fake: added,
+    range: 'unit',
+    shift: 0,
+    settings: DEFAULTS.regions,
+  });
+  assert.equal(content.kind, 'content');
+});
+
+test('pieces at the image edges: a bar gone at the left edge and one at the bottom are content, kernel on or off', () => {
+  const real = fill(fill(white(40, 30), 0, 10, 3, 8, 0), 20, 26, 3, 4, 0);
+  const fake = white(40, 30);
+  for (const on of [true, false]) {
+    setMapScan(on);
+    try {
+      const d = describePair({
+        loss: 'l1',
+        map: l1Map(real, fake),
+        real,
+        fake,
+        range: 'unit',
+        shift: 0,
+        settings: DEFAULTS.regions,
+      });
+      assert.deepEqual(
+        d.regions.map((r) => [r.kind, r.x, r.y, r.width, r.height]),
+        [
+          ['content', 0, 10, 3, 8],
+          ['content', 20, 26, 3, 4],
+        ],
+        `map-scan ${on ? 'on' : 'off'}`,
+      );
+    } finally {
+      setMapScan(true);
+    }
+  }
+});
+
+test('pieces at the image edges: a region that is the whole image (a GAN output against its target)', () => {
+  // fixtures/review/facades_v1: 64x64, one region from (0,0) to (63,63), one piece; its shifts reach past
+  // the image's edges, where the window is cut.
+  const dir = fixture('fixtures/review/facades_v1/examples');
+  const real = load(`${dir}/epoch1_1_B_real.png`),
+    fake = load(`${dir}/epoch1_1_B_fake.png`);
+  const kinds = [true, false].map((on) => {
+    setMapScan(on);
+    try {
+      const d = describePair({
+        loss: 'l1',
+        map: l1Map(real, fake),
+        real,
+        fake,
+        range: 'unit',
+        shift: 0,
+        settings: DEFAULTS.regions,
+      });
+      return d.regions.map((r) => [r.kind, r.x, r.y, r.width, r.height]);
+    } finally {
+      setMapScan(true);
+    }
+  });
+  assert.deepEqual(kinds[0], [['content', 0, 0, 64, 64]], 'as before the piecewise rule');
+  assert.deepEqual(kinds[1], kinds[0], 'the TypeScript rules answer as the kernel');
+});
