@@ -107,6 +107,30 @@ test('regions: the WebAssembly pass and the TypeScript pass find the same sums, 
   }
 });
 
+test('regions: the WebAssembly pass labels combs, a spiral and diagonal chains as the TypeScript pass', () => {
+  // Shapes whose cells are met before they are known to connect: a comb joined only at its foot, a comb
+  // hanging from its top, a spiral, a chain touching only at corners, going both ways.
+  const width = 120,
+    height = 96,
+    map = new Float32Array(width * height);
+  const dot = (x: number, y: number) => (map[y * width + x] = 0.5);
+  for (let x = 0; x < 40; x += 8) for (let y = 0; y < 30; y++) dot(x, y);
+  for (let x = 0; x < 40; x++) dot(x, 30);
+  for (let x = 50; x < 90; x++) dot(x, 0);
+  for (let x = 50; x < 90; x += 8) for (let y = 0; y < 30; y++) dot(x, y);
+  for (let r = 0; r < 12; r++)
+    for (let i = 0; i < 4 * r; i++) dot(60 + ((i * 7) % 30), 40 + ((i * 3 + r) % 50));
+  for (let i = 0; i < 20; i++) dot(4 * i, 40 + 2 * i);
+  for (let i = 0; i < 20; i++) dot(119 - 5 * i, 95 - 4 * i);
+  const o = { threshold: 0.1, minArea: 1 };
+  const host = hostRegions(map, width, height, 0.1)!;
+  const ts = regionSums(map, width, height, o);
+  assert.ok(ts.count > 1, 'several regions');
+  assert.equal(host.count, ts.count, 'labels');
+  assert.deepEqual([...host.ints], [...ts.ints], 'counts and boxes');
+  assert.deepEqual([...host.sums], [...ts.sums], 'sums and maxima');
+});
+
 test('float32AtMost: the largest float32 at most t', () => {
   for (const t of [0.001, 0.1, -0.1, 1, 0, -1e-50, 1e-50]) {
     const f = float32AtMost(t);
