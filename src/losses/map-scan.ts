@@ -209,15 +209,17 @@ interface PixelBox {
   height: number;
 }
 
-/** The images that keepPair holds, copied whole into the kernel's memory (real at 0, fake at fakeAt, free
- *  space from 2 fakeAt) on first use. */
-let pair: { real: RawImage; fake: RawImage; fakeAt: number } | undefined;
-/** What lies at 0 of the kernel's memory when it is the held pair's images. */
+/** The images that keepPair holds, copied into the kernel's memory (real at 0, fake at fakeAt, free space
+ *  from 2 fakeAt) row by row as the rules need them: `copied` marks the rows there, `lo`..`hi` the last
+ *  range of rows asked for (all there). */
+let pair:
+  { real: RawImage; fake: RawImage; fakeAt: number; copied: Uint8Array; lo: number; hi: number } | undefined;
+/** What lies at 0 of the kernel's memory when it is the held pair's rows. */
 const PAIR = new Float32Array(0);
 
 /**
  * Runs f with two 8-bit RGB images of one size held: the caller promises that their samples do not change
- * meanwhile, so the kinds' rules here (rendering, displacement) read one copy of each, made on first use,
+ * meanwhile, so the kinds' rules here (rendering, displacement) read one copy of the rows they need,
  * instead of copying pixels around each region. Images the kernel does not take are not held.
  */
 export function keepPair<T>(real: RawImage, fake: RawImage, f: () => T): T {
@@ -229,7 +231,8 @@ export function keepPair<T>(real: RawImage, fake: RawImage, f: () => T): T {
     im.width === real.width &&
     im.height === real.height;
   const held = enabled && fits(real) && fits(fake) && 4 * align(bytes) < MAX_KERNEL_BYTES;
-  pair = held ? { real, fake, fakeAt: align(bytes) } : undefined;
+  const copied = new Uint8Array(real.height);
+  pair = held ? { real, fake, fakeAt: align(bytes), copied, lo: 0, hi: -1 } : undefined;
   try {
     return f();
   } finally {
@@ -238,18 +241,33 @@ export function keepPair<T>(real: RawImage, fake: RawImage, f: () => T): T {
   }
 }
 
-/** The kernel with the held pair's images in its memory and `extra` bytes free after them; undefined when a
- *  and b are not the held pair (either way round). */
-function pairLoaded(a: RawImage, b: RawImage, extra: number) {
-  if (!pair || !((a === pair.real && b === pair.fake) || (a === pair.fake && b === pair.real)))
-    return undefined;
-  const k = hostKernel<ScanKernel>('map-scan', 2 * pair.fakeAt + extra);
+/**
+ * The kernel with rows y0..y1 (clipped to the image) of the held pair's images in its memory and `extra`
+ * bytes free after them; undefined when a and b are not the held pair (either way round).
+ */
+function pairLoaded(a: RawImage, b: RawImage, extra: number, y0: number, y1: number) {
+  const p = pair;
+  if (!p || !((a === p.real && b === p.fake) || (a === p.fake && b === p.real))) return undefined;
+  const k = hostKernel<ScanKernel>('map-scan', 2 * p.fakeAt + extra);
   if (atZero !== PAIR) {
-    const heap = new Uint8Array(k.memory.buffer);
-    heap.set(pair.real.samples as Uint8Array, 0);
-    heap.set(pair.fake.samples as Uint8Array, pair.fakeAt);
+    p.copied.fill(0);
+    p.hi = -1;
     atZero = PAIR;
   }
+  const [lo, hi] = [Math.max(0, y0), Math.min(p.real.height - 1, y1)];
+  if (lo >= p.lo && hi <= p.hi) return k;
+  if (heapView?.buffer !== k.memory.buffer) heapView = new Uint8Array(k.memory.buffer);
+  const row = 3 * p.real.width;
+  for (let y = lo; y <= hi; y++) {
+    if (p.copied[y]) continue;
+    let end = y;
+    while (end < hi && !p.copied[end + 1]) end++;
+    p.copied.fill(1, y, end + 1);
+    heapView.set(p.real.samples.subarray(y * row, (end + 1) * row), y * row);
+    heapView.set(p.fake.samples.subarray(y * row, (end + 1) * row), p.fakeAt + y * row);
+    y = end;
+  }
+  [p.lo, p.hi] = [lo, hi];
   return k;
 }
 
@@ -270,7 +288,8 @@ export function hostOneWay(
   offset: number,
   bound: number,
 ): number | undefined {
-  const k = pairLoaded(a, b, 0);
+  // The box's rows and, with |dy| rows either side, those of any displacement up to |dy| px.
+  const k = pairLoaded(a, b, 0, box.y - Math.abs(dy), box.y + box.height - 1 + Math.abs(dy));
   if (!k) return undefined;
   const { x, y, width, height } = box;
   return k.exports.oneWay(
@@ -311,7 +330,7 @@ export function hostRendering(
     y0 = Math.max(0, box.y - 1),
     w = Math.min(real.width, box.x + box.width + 1) - x0,
     h = Math.min(real.height, box.y + box.height + 1) - y0;
-  const held = pairLoaded(real, fake, renderingSpace(box, w, h));
+  const held = pairLoaded(real, fake, renderingSpace(box, w, h), y0, y0 + h - 1);
   if (held) {
     const [W, H, free] = [real.width, real.height, 2 * pair!.fakeAt];
     const [r, f] = [offsetOf(real), offsetOf(fake)];
