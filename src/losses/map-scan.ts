@@ -39,6 +39,9 @@ let held: Float32Array | undefined;
  */
 export function keepLoaded<T>(map: Float32Array, f: () => T): T {
   held = map;
+  // What lies at 0 may be this very array's earlier entries (a map is recycled for the next pair's): only
+  // a copy made while it is held counts.
+  atZero = undefined;
   try {
     return f();
   } finally {
