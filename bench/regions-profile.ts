@@ -5,7 +5,8 @@
  * sobel on wasm: the loss map is computed once per pair (not timed), then each stage of describePair is timed
  * alone, in the order classify runs its rules (each rule only on the regions that reach it): finding the
  * regions (threshold, cells, labels, sums), the unshifted error, the shift search, level, rendering, colour,
- * the moved search; and the whole describePair. CPU ms per pair (user + system), summed over the pairs that
+ * the moved search (the pair's pixels held in the map-scan kernel, as describePair holds them); and the
+ * whole describePair. CPU ms per pair (user + system), summed over the pairs that
  * are not identical (identical pairs cost nothing), divided by all pairs. Prints a markdown table.
  */
 import { readFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { bestDisplacement, displacedError, strideOf } from '../src/engine/decide
 import { EXPLAINED, isColour, isLevel, isRendering } from '../src/engine/decide/kinds.js';
 import { findRegions } from '../src/engine/decide/regions.js';
 import { decodeImage } from '../src/io/decode.js';
+import { keepPair } from '../src/losses/map-scan.js';
 import { loadLoss } from '../src/losses/registry.js';
 import { DEFAULTS, type RawImage } from '../src/model.js';
 import { makeScreenshots } from './screenshots.js';
@@ -75,10 +77,13 @@ for (const loss of ['l1', 'sobel']) {
     const o = { threshold, minArea: DEFAULTS.regions.minArea };
     const found = timed(t, 'find', () => findRegions(map, r.width, r.height, o), repeat);
     regions += found.length;
-    for (const box of found) {
-      const kind = classifyTimed(t, r, f, box, 1);
-      kinds[kind] = (kinds[kind] ?? 0) + 1;
-    }
+    // The rules on the pair's pixels held in the map-scan kernel, as describePair runs them.
+    keepPair(r, f, () => {
+      for (const box of found) {
+        const kind = classifyTimed(t, r, f, box, 1);
+        kinds[kind] = (kinds[kind] ?? 0) + 1;
+      }
+    });
     const settings = { minArea: DEFAULTS.regions.minArea, maxDisplacement: 16 };
     timed(
       t,
