@@ -128,7 +128,8 @@ async function main() {
     return;
   }
   if (process.env.BENCH_ONLY === 'fid') {
-    const hasPy = spawnSync(PY, ['-c', 'import pytorch_fid'], { stdio: 'ignore' }).status === 0;
+    // pytorch-fid itself is vendored (fixtures/third_party/pytorch-fid, put on the path by bench/fid_ref.py).
+    const hasPy = spawnSync(PY, ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status === 0;
     const dir = mkdtempSync(path.join(tmpdir(), 'nl-bench-'));
     const r = await (
       await import('./fid-bench.js')

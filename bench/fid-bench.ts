@@ -6,7 +6,7 @@ import { writeSeededInception } from '../test/losses/seeded-inception.js';
 
 /**
  * FID of two folders of N 256x256 PNGs (default 500 each, BENCH_FID_N) at --dims 2048: our whole CLI
- * process (`fid --no-cache --json`, wasm) against pytorch-fid's whole process on Debian's torch
+ * process (`fid --no-cache --json`; onnxruntime-node, and TensorFlow.js wasm) against pytorch-fid's whole process on Debian's torch
  * (bench/fid_ref.py) with the same seeded weights; wall time, ratio, peak RSS, and both FIDs.
  */
 async function makeSet(dir: string, n: number, seed: number): Promise<void> {
@@ -28,6 +28,46 @@ async function makeSet(dir: string, n: number, seed: number): Promise<void> {
   }
 }
 
+interface Run {
+  ms: number;
+  mb: number;
+  cpuS: number;
+  fid: number;
+}
+
+/** One whole `fid` process (peak RSS and CPU time from bench/rss.ts). */
+function ours(o: { bin: string; rss: string }, args: string[]): Run {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, ['--import', o.rss, o.bin, ...args], { encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  if (r.status !== 0) throw new Error(r.stderr);
+  const num = (k: string) => Number(new RegExp(`${k} ([\\d.]+)`).exec(r.stderr)?.[1] ?? NaN);
+  const fid = (JSON.parse(r.stdout) as { fid: number }).fid;
+  return { ms, mb: num('__RSS_KB__') / 1024, cpuS: num('__CPU_MS__') / 1000, fid };
+}
+
+/** pytorch-fid's whole process (bench/fid_ref.py), or undefined when it fails. */
+function pytorch(py: string, bin: string, dirs: string[]): (Run & { computeMs: number }) | undefined {
+  const t = process.hrtime.bigint();
+  const y = spawnSync(py, [path.join(path.dirname(bin), '../bench/fid_ref.py'), ...dirs], {
+    encoding: 'utf8',
+  });
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  if (y.status !== 0) return undefined;
+  const p = JSON.parse(y.stdout.trim().split('\n').pop()!) as {
+    fid: number;
+    compute_ms: number;
+    maxrss_kb: number;
+    cpu_ms: number;
+  };
+  return { ms, mb: p.maxrss_kb / 1024, cpuS: p.cpu_ms / 1000, fid: p.fid, computeMs: p.compute_ms };
+}
+
+/**
+ * Two rows side by side with one pytorch-fid run: backend auto (onnxruntime-node when it loads; the
+ * runtime named in the row) and the TensorFlow.js path (`--backend wasm`); CPU seconds of every process in
+ * the notes (the machine may be shared: wall ratios move with its load, CPU time much less).
+ */
 export async function fidRows(
   dir: string,
   o: { bin: string; rss: string; py?: string },
@@ -38,38 +78,25 @@ export async function fidRows(
   await makeSet(path.join(root, 'fake'), n, 2);
   const weights = path.join(root, 'inception-seeded.safetensors');
   if (!existsSync(weights)) writeSeededInception(weights);
-  const t = process.hrtime.bigint();
-  const args = ['fid', path.join(root, 'real'), path.join(root, 'fake'), '--json', '--no-cache'];
-  const r = spawnSync(process.execPath, ['--import', o.rss, o.bin, ...args, '--inception-weights', weights], {
-    encoding: 'utf8',
+  const dirs = [path.join(root, 'real'), path.join(root, 'fake')];
+  const args = ['fid', ...dirs, '--json', '--no-cache', '--inception-weights', weights];
+  const { ortUnavailable } = await import('../src/engine/fid-ort.js');
+  const why = ortUnavailable();
+  const runs: [string, Run][] = [];
+  if (!why) runs.push(['onnxruntime-node (auto)', ours(o, args)]);
+  runs.push(['wasm (--backend wasm)', ours(o, [...args, '--backend', 'wasm'])]);
+  const p = o.py ? pytorch(o.py, o.bin, dirs) : undefined;
+  const rows = runs.map(([label, r]) => {
+    const py = p
+      ? [p.computeMs.toFixed(0), p.ms.toFixed(0), p.mb.toFixed(0), (r.ms / p.ms).toFixed(2)]
+      : ['–', '–', '–', '–'];
+    return `| fid (2048 dims, ${n}+${n} images) | 256² | ${label} | – | ${r.ms.toFixed(0)} | ${r.mb.toFixed(0)} | ${py.join(' | ')} |`;
   });
-  const ms = Number(process.hrtime.bigint() - t) / 1e6;
-  if (r.status !== 0) throw new Error(r.stderr);
-  const mb = Number(/__RSS_KB__ (\d+)/.exec(r.stderr)?.[1] ?? NaN) / 1024;
-  const ours = JSON.parse(r.stdout) as { fid: number };
-  let py = ['–', '–', '–', '–'];
-  let note = `FID ${n}+${n}: ours ${ours.fid}`;
-  if (o.py) {
-    const t2 = process.hrtime.bigint();
-    const y = spawnSync(o.py, [path.join(path.dirname(o.bin), '../bench/fid_ref.py'), ...args.slice(1, 3)], {
-      encoding: 'utf8',
-    });
-    const pyMs = Number(process.hrtime.bigint() - t2) / 1e6;
-    if (y.status === 0) {
-      const p = JSON.parse(y.stdout.trim().split('\n').pop()!) as {
-        fid: number;
-        compute_ms: number;
-        maxrss_kb: number;
-      };
-      py = [
-        p.compute_ms.toFixed(0),
-        pyMs.toFixed(0),
-        (p.maxrss_kb / 1024).toFixed(0),
-        (ms / pyMs).toFixed(2),
-      ];
-      note += `, pytorch-fid ${p.fid} (relative difference ${Math.abs(ours.fid - p.fid) / Math.abs(p.fid)})`;
-    }
-  }
-  const row = `| fid (2048 dims, ${n}+${n} images) | 256² | wasm (auto) | – | ${ms.toFixed(0)} | ${mb.toFixed(0)} | ${py.join(' | ')} |`;
-  return { rows: [row], notes: [note + '.'] };
+  const rel = (a: number) => (p ? ` (relative difference ${Math.abs(a - p.fid) / Math.abs(p.fid)})` : '');
+  const notes = [
+    `FID ${n}+${n}: ${runs.map(([l, r]) => `${l} ${r.fid}${rel(r.fid)}`).join('; ')}${p ? `; pytorch-fid ${p.fid}` : ''}.`,
+    `CPU seconds (user + system, whole process): ${runs.map(([l, r]) => `${l} ${r.cpuS.toFixed(1)} s (${((1000 * r.cpuS) / (2 * n)).toFixed(0)} ms/image)`).join('; ')}${p ? `; pytorch-fid ${p.cpuS.toFixed(1)} s (${((1000 * p.cpuS) / (2 * n)).toFixed(0)} ms/image)` : ''}.`,
+    ...(why ? [`onnxruntime-node row skipped: ${why}.`] : []),
+  ];
+  return { rows, notes };
 }

@@ -3,7 +3,8 @@
 weights of fixtures/make_fid_fixtures.py, for `npm run bench`'s FID row:
     /usr/bin/python3 bench/fid_ref.py <real> <fake> [dims]
 pytorch-fid's calculate_fid_given_paths (batch 50, num_workers min(8, cpus) as its CLI) with its weights
-download replaced by the seeded state_dict. Prints JSON: fid, compute_ms, maxrss_kb.
+download replaced by the seeded state_dict. Prints JSON: fid, compute_ms, maxrss_kb, cpu_ms (user + system of this process and its
+data-loader workers).
 """
 import json
 import os
@@ -30,8 +31,10 @@ def main():
     fid_inception.load_state_dict_from_url = fake_load
     workers = min(8, len(os.sched_getaffinity(0)))
     fid = calculate_fid_given_paths([real, fake], 50, 'cpu', dims, workers)
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_ms = (me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime) * 1000
     print(json.dumps({'fid': float(fid), 'compute_ms': (time.time() - t) * 1000,
-                      'maxrss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+                      'maxrss_kb': me.ru_maxrss, 'cpu_ms': cpu_ms}))
 
 
 if __name__ == '__main__':

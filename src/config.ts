@@ -55,7 +55,11 @@ function settingShapes(n: SchemaNames) {
   const loss = z.enum(n.losses as [string, ...string[]]);
   const positive = z.number().positive();
   return {
-    loss: z.union([loss, z.array(loss).min(1)]).describe('one loss or a list (batch, calibrate, review)'),
+    loss: z
+      .union([loss, z.array(loss).min(1)])
+      .describe(
+        'one loss or a list (batch, calibrate, review; fid and kid, sets of images: batch and review)',
+      ),
     max: gatesShape().describe('upper bounds: 0.05, "sobel=0.05", "sobel.p99=0.3", or { "sobel.p99": 0.3 }'),
     min: gatesShape().describe('lower bounds on higher-is-better metrics (ssim, ms-ssim, psnr)'),
     shiftTolerance: z.int().min(0).max(MAX_SHIFT),

@@ -426,3 +426,19 @@ export function variantPath(baseline: string, n: number): string {
 
 /** Matches a variant's file name (`name.variant-3.png`): the baseline's stem and n. */
 export const VARIANT = /^(.*)\.variant-([1-9][0-9]*)(\.[^./]*)?$/;
+
+/** The distribution metrics: `--loss fid,kid` (and a config's `loss`) compares two folders as sets. */
+export type SetMetric = 'fid' | 'kid';
+export const SET_METRICS: readonly SetMetric[] = ['fid', 'kid'];
+
+/** Splits a loss list into the per-pair losses and the set metrics (fid, kid). */
+export function splitSetMetrics(losses: readonly string[]): { pair: string[]; sets: SetMetric[] } {
+  const sets = SET_METRICS.filter((m) => losses.includes(m));
+  return { pair: losses.filter((l) => !(SET_METRICS as readonly string[]).includes(l)), sets };
+}
+
+/** Why a set metric cannot be a pair's loss (`where`: the option or command that named it), else null. */
+export function setMetricMisuse(loss: string, where: string): string | null {
+  if (!(SET_METRICS as readonly string[]).includes(loss)) return null;
+  return `${where}: ${loss} compares two sets of images, not a pair (use batch or review --loss ${loss}, or \`nectar-loss ${loss} <realDir> <fakeDir>\`)`;
+}

@@ -60,11 +60,15 @@ export interface PackReport {
   files: { path: string }[];
 }
 
-/** npm's own CLI, run by this Node (npm ships with it). */
-export function npm(args: string[], cwd: string): { code: number | null; out: string } {
+/**
+ * npm's own CLI, run by this Node (npm ships with it): `out` is stdout and stderr, `stdout` alone (what
+ * `--json` prints: npm's warnings, such as npm 11's about the .npmrc key onnxruntime-node-install, go to
+ * stderr).
+ */
+export function npm(args: string[], cwd: string): { code: number | null; out: string; stdout: string } {
   const cli = path.join(path.dirname(process.execPath), '../lib/node_modules/npm/bin/npm-cli.js');
   const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+  return { code: r.status, out: `${r.stdout}${r.stderr}`, stdout: r.stdout };
 }
 
 /**
@@ -75,7 +79,7 @@ export function npm(args: string[], cwd: string): { code: number | null; out: st
 export function packInto(dir: string): PackReport {
   const pack = npm(['pack', '--ignore-scripts', '--json', '--pack-destination', dir], ROOT);
   if (pack.code !== 0) throw new Error(`npm pack failed: ${pack.out}`);
-  const packed = (JSON.parse(pack.out.slice(pack.out.indexOf('['))) as PackReport[])[0]!;
+  const packed = (JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as PackReport[])[0]!;
   writeFileSync(
     path.join(dir, 'package.json'),
     JSON.stringify({ name: 'consumer', private: true, type: 'module' }),

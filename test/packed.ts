@@ -9,6 +9,7 @@
  * The shared install is read only: each test file writes its own files into a folder made inside it
  * (`scratch()`), so that the installed package still resolves from there, and removes it afterwards.
  */
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -70,7 +71,7 @@ export function packKey(): string {
 function pack(stage: string): PackReport {
   const r = npm(['pack', '--ignore-scripts', '--json', '--pack-destination', stage], ROOT);
   if (r.code !== 0) throw new Error(`npm pack failed: ${r.out}`);
-  return (JSON.parse(r.out.slice(r.out.indexOf('['))) as PackReport[])[0]!;
+  return (JSON.parse(r.stdout.slice(r.stdout.indexOf('['))) as PackReport[])[0]!;
 }
 
 /** `npm install` of the tarball in `stage` as a new ESM project; throws with npm's last lines. */
@@ -160,4 +161,22 @@ export function packedInstallUnder(parent: string): Packed {
 /** A new empty folder inside a shared install, for one test file's own files (remove it afterwards). */
 export function scratch(p: Packed): string {
   return mkdtempSync(path.join(p.dir, 'scratch-'));
+}
+
+/** Compiles the .ts files of `dir` in a strict NodeNext project (with `extra` compiler options); must pass. */
+export function typecheck(dir: string, extra: Record<string, unknown>, files = ['*.ts']): void {
+  const compilerOptions = {
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    target: 'ES2022',
+    strict: true,
+    noEmit: true,
+    types: ['node'],
+    ...extra,
+  };
+  writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: files }));
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], {
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
 }

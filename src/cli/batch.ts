@@ -78,7 +78,7 @@ export async function batch(
   const plan = await planBatch(dirA, dirB, opt);
   const gatesOf = pairGates(plan, opt);
   // Before any pair is printed: an image FID cannot read stops the run with one line and no output.
-  const sets = opt.sets ? await batchSets(plan, opt.sets, progress) : undefined;
+  const sets = opt.sets ? await batchSets(plan, { ...opt.sets, threads: opt.jobs }, progress) : undefined;
   const weights = await locateWeights(opt.losses.map(lossRequires), {
     ...opt.run.weights,
     onProgress: downloadProgress(progress),

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { defaultJobs } from '../engine/pool.js';
 import { UserError } from '../errors.js';
 import { isLoss, loadLoss, LOSS_NAMES } from '../losses/registry.js';
-import { DEFAULTS } from '../model.js';
+import { DEFAULTS, splitSetMetrics } from '../model.js';
 import { approveCommand } from './approve/command.js';
 import { serveCommand } from './serve/command.js';
 import type { BatchOptions } from './batch.js';
@@ -165,7 +165,7 @@ function parseShard(v: string): { index: number; total: number } {
 async function batchOptions(o: BatchOptionValues, cmd: Command): Promise<BatchOptions> {
   const { resolved, fileGates } = configOf(cmd);
   const all = batchLosses(o.loss, cmd.getOptionValueSource('loss') === 'default', fileGates);
-  const { pair: losses, sets } = splitLosses(all.join(','));
+  const { pair: losses, sets } = splitSetMetrics(all);
   const { gatesFor, hasOverrides } = await import('../engine/settings.js');
   const gates = [...gatesFor(resolved, losses), ...fileGates];
   const run = runSettings(o);
@@ -410,16 +410,6 @@ async function runCalibrate(
 type ReviewOptionValues = PairOptionValues &
   SetOptionValues & { loss: string; json?: boolean; watch?: boolean; jobs: number };
 
-/** --loss split into the per-pair losses and the set metrics fid, kid (those need no --loss validation). */
-function splitLosses(list: string): { pair: string[]; sets: ('fid' | 'kid')[] } {
-  const all = list
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const sets = (['fid', 'kid'] as const).filter((m) => all.includes(m));
-  return { pair: all.filter((l) => l !== 'fid' && l !== 'kid'), sets };
-}
-
 /** review's options: its own defaults where the shared flags were not given. */
 function reviewOptions(o: ReviewOptionValues, cmd: Command) {
   const run = runSettings(o);
@@ -428,7 +418,12 @@ function reviewOptions(o: ReviewOptionValues, cmd: Command) {
   if (cmd.getOptionValueSource('range') === 'default') run.compute.range = 'signed';
   // The report shows heatmaps only; --files draws more.
   if (run.draw && !o.files) run.draw = { ...run.draw, kinds: ['heatmap'] };
-  const { pair, sets } = splitLosses(o.loss);
+  const { pair, sets } = splitSetMetrics(
+    o.loss
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
   const cacheDir = path.join(run.out, 'features');
   const setOpt = sets.length
     ? { sets: setOptionsOf(o, sets, { ...run.compute, ...run.weights, cacheDir }) }

@@ -43,6 +43,27 @@ export async function decodeForFid(file: string, maxPixels?: number): Promise<Ra
 }
 
 /**
+ * The network's input [n, 299, 299, 3] in [-1, 1] (row-major float32) of decoded images, each resized and
+ * scaled on its own by fidInput on the active tfjs backend, exactly as fidFeatures does.
+ */
+export async function networkInput(images: RawImage[]): Promise<Float32Array> {
+  const { fidInput } = await import('../losses/inception.js');
+  const size = 299 * 299 * 3;
+  const out = new Float32Array(images.length * size);
+  for (let i = 0; i < images.length; i++) {
+    const x = await toTensor(images[i]);
+    const y = fidInput(x);
+    x.dispose();
+    try {
+      out.set(await y.data(), i * size);
+    } finally {
+      y.dispose();
+    }
+  }
+  return out;
+}
+
+/**
  * Features [n, dims] (row-major float32) of `files`, FID_BATCH at a time; `onImage` after each image.
  * Each image is decoded, resized to 299 x 299 and scaled on its own, then a batch runs through the network.
  */

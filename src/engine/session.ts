@@ -19,6 +19,7 @@ import {
   type Kind,
   type Region,
   type RegionSettings,
+  setMetricMisuse,
 } from '../model.js';
 import { checkLossTraits } from './checks.js';
 import type { GateInput } from '../config.js';
@@ -324,9 +325,12 @@ function settingsOf(o: CompareImagesOptions): Settings {
   const losses =
     o.loss === undefined ? [...DEFAULTS.losses] : typeof o.loss === 'string' ? [o.loss] : [...o.loss];
   if (!losses.length) throw new UserError('loss: name at least one loss', 'BAD_OPTION');
-  for (const l of losses)
+  for (const l of losses) {
+    const misuse = setMetricMisuse(l, 'loss');
+    if (misuse) throw new UserError(misuse, 'BAD_OPTION');
     if (!(LOSS_NAMES as readonly string[]).includes(l))
       throw new UserError(`unknown loss '${l}' (choose from ${LOSS_NAMES.join(', ')})`, 'BAD_OPTION');
+  }
   const gates = [
     ...gatesOf(gateMap(o.max as GateInput, 'max', 'max'), 'max', losses, 'first'),
     ...gatesOf(gateMap(o.min as GateInput, 'min', 'min'), 'min', losses, 'first'),

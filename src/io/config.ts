@@ -4,11 +4,12 @@ import type { z } from 'zod';
 import { CONFIG_FILES, CONFIG_KEY, configSchema, type ProjectConfig } from '../config.js';
 import { option, said, UserError } from '../errors.js';
 import { LOSS_NAMES } from '../losses/registry.js';
+import { SET_METRICS } from '../model.js';
 import { COLORMAPS } from './colormap.js';
 
-/** The schema with this build's losses and colormaps (the JSON Schema in schema/ is generated from it). */
+/** The schema with this build's losses (and the set metrics fid, kid) and colormaps (the JSON Schema in schema/ is generated from it). */
 export function projectSchema() {
-  return configSchema({ losses: LOSS_NAMES, colormaps: COLORMAPS });
+  return configSchema({ losses: [...LOSS_NAMES, ...SET_METRICS], colormaps: COLORMAPS });
 }
 
 /** A loaded config: the file it came from (null: none found, or --no-config) and its validated content. */

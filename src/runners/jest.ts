@@ -11,30 +11,14 @@
  * The engine is loaded on the first assertion (importing this module loads no TensorFlow.js).
  */
 import type {} from 'expect';
-import type { ImageInput } from '../model.js';
-import {
-  matchLossSnapshot,
-  type LossSnapshotOptions,
-  type MatcherResult,
-  type RunnerMatcherThis,
-  type SnapshotMatcherContext,
-} from './snapshot.js';
+import { snapshotMatcher, type LossSnapshotOptions } from './snapshot.js';
 
 export type { LossSnapshotOptions } from './snapshot.js';
 export { compareImages, disposeEngine } from '../engine/session.js';
 export { UserError } from '../errors.js';
 
 /** The matcher, for `expect.extend({ toMatchLossSnapshot })`; await it. */
-export function toMatchLossSnapshot(
-  this: RunnerMatcherThis,
-  received: ImageInput,
-  options?: LossSnapshotOptions,
-): Promise<MatcherResult> {
-  return matchLossSnapshot(this as SnapshotMatcherContext, received, options, {
-    update: 'with -u',
-    ci: '--ci',
-  });
-}
+export const toMatchLossSnapshot = snapshotMatcher({ update: 'with -u', ci: '--ci' });
 
 declare module 'expect' {
   // The type parameters must be those of the interface it merges into.

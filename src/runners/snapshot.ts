@@ -147,6 +147,17 @@ async function newBaseline(
   return written(`wrote ${rel}`, options);
 }
 
+/** The matcher a runner registers (`expect.extend({ toMatchLossSnapshot })`), speaking its flags in hints. */
+export function snapshotMatcher(hints: { update: string; ci: string }) {
+  return function toMatchLossSnapshot(
+    this: RunnerMatcherThis,
+    received: ImageInput,
+    options?: LossSnapshotOptions,
+  ): Promise<MatcherResult> {
+    return matchLossSnapshot(this as SnapshotMatcherContext, received, options, hints);
+  };
+}
+
 /**
  * toMatchLossSnapshot for Jest and Vitest: compares `received` with the test's baseline, writing it when
  * it is new (not in CI) or when the run updates snapshots and it differs; counts in the runner's summary.

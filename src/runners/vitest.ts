@@ -10,32 +10,16 @@
  * `browser.expect.toMatchScreenshot.comparators: { 'nectar-loss': nectarLossComparator }`).
  */
 import type {} from 'vitest';
-import type { ImageInput } from '../model.js';
 import type { CompareImagesOptions } from '../engine/session.js';
 import { isImageError } from '../errors.js';
-import {
-  matchLossSnapshot,
-  type LossSnapshotOptions,
-  type MatcherResult,
-  type RunnerMatcherThis,
-  type SnapshotMatcherContext,
-} from './snapshot.js';
+import { snapshotMatcher, type LossSnapshotOptions } from './snapshot.js';
 
 export type { LossSnapshotOptions } from './snapshot.js';
 export { compareImages, disposeEngine } from '../engine/session.js';
 export { UserError } from '../errors.js';
 
 /** The matcher, for `expect.extend({ toMatchLossSnapshot })`; await it. */
-export function toMatchLossSnapshot(
-  this: RunnerMatcherThis,
-  received: ImageInput,
-  options?: LossSnapshotOptions,
-): Promise<MatcherResult> {
-  return matchLossSnapshot(this as SnapshotMatcherContext, received, options, {
-    update: 'with --update (-u)',
-    ci: 'CI is set',
-  });
-}
+export const toMatchLossSnapshot = snapshotMatcher({ update: 'with --update (-u)', ci: 'CI is set' });
 
 /** What Vitest hands a `toMatchScreenshot` comparator: decoded RGBA (pngjs) and its size. */
 interface ScreenshotImage {

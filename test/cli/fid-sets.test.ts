@@ -132,6 +132,28 @@ test('batch --loss fid,kid: the folders as sets, a record before the summary and
   assert.match(shard.stderr, /^nectar-loss: --shard with --loss fid\/kid: .*\n$/);
 });
 
+test('a config whose loss names fid and kid: batch compares the folders as sets; calibrate and the library refuse in one line', () => {
+  const cfgDir = path.join(dir, 'cfg');
+  mkdirSync(cfgDir, { recursive: true });
+  const config = { loss: ['l1', 'fid', 'kid'] };
+  writeFileSync(path.join(cfgDir, 'nectar-loss.config.json'), JSON.stringify(config));
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [BIN, ...args], { cwd: cfgDir, encoding: 'utf8', env: ENV() });
+  const fidFlags = ['--inception-weights', weights, '--fid-dims', '64'];
+  const r = run('batch', '../real', '../fake', '--no-maps', '--json', ...fidFlags);
+  assert.equal(r.status, 0, r.stderr);
+  const sets = JSON.parse(r.stdout.trim().split('\n').at(-2)!) as SetRow & { sets: true };
+  assert.equal(sets.sets, true);
+  assert.ok(relErr(sets.fid!.value, MIXED.dims['64'].fid) <= 1e-4, `FID ${sets.fid!.value}`);
+  const cal = run('calibrate', '../real', '../fake', '--loss', 'fid');
+  assert.equal(cal.status, 2);
+  assert.equal(cal.stdout, '');
+  assert.match(
+    cal.stderr,
+    /^nectar-loss: calibrate --loss: fid compares two sets of images, not a pair .*\n$/,
+  );
+});
+
 function review(exp: string, out: string, ...more: string[]) {
   const args = ['review', exp, '--out', out, '--loss', 'l1,fid,kid', '--inception-weights', weights];
   const r = spawnSync(process.execPath, [BIN, ...args, '--fid-dims', '64', '--no-maps', ...more], {

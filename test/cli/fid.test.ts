@@ -221,7 +221,9 @@ test('70 + 70 images on worker threads (one per core): pytorch-fid within 1e-4; 
     for (const f of many[side])
       copyFileSync(fixture(`fixtures/${f}`), path.join(dir, `many-${side}`, path.basename(f)));
   }
-  const r = await cli(['fid', 'many-real', 'many-fake', '--json', '--no-cache', ...W()]);
+  // --backend wasm: TensorFlow.js's worker pool (auto would take onnxruntime-node where it is installed).
+  const wasm = ['--backend', 'wasm'];
+  const r = await cli(['fid', 'many-real', 'many-fake', '--json', '--no-cache', ...W(), ...wasm]);
   assert.equal(r.code, 0, r.err);
   const j = JSON.parse(r.out) as { fid: number; real: { count: number } };
   assert.equal(j.real.count, 70);
@@ -235,7 +237,7 @@ test('70 + 70 images on worker threads (one per core): pytorch-fid within 1e-4; 
     copyFileSync(fixture(`fixtures/${f}`), path.join(dir, 'many-broken', path.basename(f)));
   writeFileSync(path.join(dir, 'many-broken', 'zz-broken.png'), 'not a png');
   await oneLineExit2(
-    ['fid', 'many-broken', 'many-fake', '--no-cache', ...W()],
+    ['fid', 'many-broken', 'many-fake', '--no-cache', ...W(), ...wasm],
     /zz-broken\.png: cannot decode image/,
   );
 });

@@ -11,7 +11,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'no
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fixture, REFERENCE, ROOT } from '../helpers.js';
-import { packedInstallUnder } from '../packed.js';
+import { packedInstallUnder, typecheck } from '../packed.js';
 import {
   CHROMIUM,
   copySample,
@@ -104,24 +104,7 @@ describe('packed package', { concurrency: 3 }, () => {
     const dir = own('types');
     for (const s of ['jest', 'vitest', 'playwright'])
       copyFileSync(path.join(ROOT, 'test/runners', `${s}-sample`, 'types.ts'), path.join(dir, `${s}.ts`));
-    writeFileSync(
-      path.join(dir, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          target: 'ES2022',
-          strict: true,
-          noEmit: true,
-          types: ['node'],
-        },
-        include: ['*.ts'],
-      }),
-    );
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], {
-      encoding: 'utf8',
-    });
-    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+    typecheck(dir, {});
   });
 
   test('jest and vitest samples from the installed package: a matching image passes', async (t) => {
@@ -187,25 +170,7 @@ describe('packed package', { concurrency: 3 }, () => {
     // Playwright's sample types, as ESM syntax compiled to require() here (the 'require' condition's types).
     copyFileSync(path.join(ROOT, 'test/runners/playwright-sample/types.ts'), path.join(dir, 'playwright.ts'));
     writeFileSync(path.join(dir, 'package.json'), '{ "type": "commonjs" }\n');
-    writeFileSync(
-      path.join(dir, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          target: 'ES2022',
-          strict: true,
-          noEmit: true,
-          skipLibCheck: true,
-          types: ['node'],
-        },
-        include: ['*.ts'],
-      }),
-    );
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], {
-      encoding: 'utf8',
-    });
-    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+    typecheck(dir, { skipLibCheck: true });
   });
 
   test('a CommonJS Jest project, plain jest with no NODE_OPTIONS: writes, passes, fails, -u, --ci', async (t) => {

@@ -7,6 +7,7 @@ import { writeAllOrNothing } from '../../io/write.js';
 import { isLoss, lossRequires, LOSS_NAMES } from '../../losses/registry.js';
 import {
   DEFAULTS,
+  setMetricMisuse,
   type Job,
   type Kind,
   type Pairing,
@@ -61,6 +62,16 @@ function setJobs(p: Pairing, role: Role, first: number): Job[] {
   return p.pairs.map((pair, i) => ({ id: first + i, pair, outDir: '', stem: pair.stem }));
 }
 
+/** The losses named must be per-pair losses, with the options they need. */
+function checkLosses(opt: CalibrateOptions): void {
+  for (const l of opt.losses) {
+    const misuse = setMetricMisuse(l, 'calibrate --loss');
+    if (misuse) throw new UserError(misuse);
+    if (!isLoss(l)) throw new UserError(`unknown loss '${l}' (choose from ${LOSS_NAMES.join(', ')})`);
+  }
+  checkLossOptions(opt.losses, opt.run);
+}
+
 /**
  * `nectar-loss calibrate <baselineDir> <noiseDir> [--changed dir]`: compares every noise and changed image
  * with its baseline on the batch worker pool, calibrates a gate per loss and statistic, prints them best
@@ -74,9 +85,7 @@ export async function calibrate(
   progress: Progress,
   out: (s: string) => void,
 ): Promise<number> {
-  for (const l of opt.losses)
-    if (!isLoss(l)) throw new UserError(`unknown loss '${l}' (choose from ${LOSS_NAMES.join(', ')})`);
-  checkLossOptions(opt.losses, opt.run);
+  checkLosses(opt);
   if (noiseDir === undefined && opt.history === undefined)
     throw new UserError('calibrate needs a noise folder, --history <dir>, or both');
   const recorded = opt.history ? historyNoise(opt.history, opt.losses, opt.run.compute.range) : undefined;

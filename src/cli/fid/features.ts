@@ -6,15 +6,17 @@ import { UserError } from '../../errors.js';
 import { decodeNpy, encodeNpy } from '../../io/npy.js';
 import { writeAllOrNothing } from '../../io/write.js';
 import type { FidDims } from '../../losses/inception-layout.js';
+import type { OrtInception } from '../../engine/fid-ort.js';
 import type { InceptionWeights } from '../../losses/inception.js';
 import type { Progress } from '../progress.js';
 import type { FidCliOptions } from './types.js';
 
 /**
  * Inception features of image files, with a per-image cache: `<cache>/fid/<key>.npy` (float32 [dims]),
- * key = SHA-256 of the image's bytes, the weights file (path, size, mtime), --dims, the backend and the
- * feature code's version. <cache> is $NECTAR_LOSS_CACHE_DIR, else $XDG_CACHE_HOME/nectar-loss, else
- * ~/.cache/nectar-loss. A second pass over the same images computes nothing.
+ * key = SHA-256 of the image's bytes, the weights file (path, size, mtime), --dims, the runtime (the tfjs
+ * backend, or onnxruntime-node and the tfjs backend that resizes) and the feature code's version. <cache>
+ * is $NECTAR_LOSS_CACHE_DIR, else $XDG_CACHE_HOME/nectar-loss, else ~/.cache/nectar-loss. A second pass
+ * over the same images computes nothing.
  */
 export interface FeatureProvider {
   features(files: string[], label: string): Promise<Float32Array>;
@@ -54,7 +56,11 @@ function cached(file: string, dims: number): Float32Array | undefined {
   }
 }
 
-/** Locates and checks the weights; features on worker threads (one per core), or here for few images. */
+/**
+ * Locates and checks the weights. The network runs in onnxruntime-node when the backend is `auto` and that
+ * package loads (one session in this thread, intra-op threads = cores), else on the tfjs backend: on
+ * worker threads (one per core), or here for few images.
+ */
 export async function featureProvider(o: FidCliOptions, progress: Progress): Promise<FeatureProvider> {
   const { locateInception, checkInceptionFile } = await import('../../io/weights/inception.js');
   const file = await locateInception({
@@ -69,6 +75,61 @@ export async function featureProvider(o: FidCliOptions, progress: Progress): Pro
   const { useBackend } = await import('../../engine/backend.js');
   const backend = await useBackend(o.backend as 'auto');
   const dims = o.dims as FidDims;
+  const runner = (await fidRuntime(o.backend)) === 'onnxruntime' ? ortRunner : tfjsRunner;
+  const r = runner(file, dims, backend, o.threads);
+  const net = networkId(file, dims, r.id);
+  const counts = { computed: 0, reused: 0 };
+  const where = { dir: o.cacheDir ?? cacheDir(), net: o.cache ? net : undefined };
+  const say = (label: string) => (n: number, of: number) =>
+    progress.step(`${label}: Inception features ${n}/${of} (${r.runtime})`);
+  return {
+    features: (files, label) => compute(files, dims, r.run, where, say(label), counts),
+    counts,
+    dispose: () => r.dispose(),
+  };
+}
+
+/**
+ * Which runtime computes the network for `--backend`: 'onnxruntime' for `auto` when onnxruntime-node is
+ * installed and loads, else 'tfjs' (an explicit --backend always keeps TensorFlow.js).
+ */
+export async function fidRuntime(backend: string): Promise<'onnxruntime' | 'tfjs'> {
+  if (backend !== 'auto') return 'tfjs';
+  const { ortUnavailable } = await import('../../engine/fid-ort.js');
+  return ortUnavailable() === undefined ? 'onnxruntime' : 'tfjs';
+}
+
+interface NetworkRunner {
+  run: Runner;
+  /** In the cache key: features of different runtimes are never mixed (they differ by ~1e-6 relative). */
+  id: string;
+  /** For progress text. */
+  runtime: string;
+  dispose(): void;
+}
+
+function ortRunner(file: string, dims: FidDims, backend: string, jobs?: number): NetworkRunner {
+  let session: OrtInception | undefined;
+  let threads = 1;
+  return {
+    run: async (files, onDone) => {
+      if (!session) {
+        const { ortInception } = await import('../../engine/fid-ort.js');
+        const { defaultJobs } = await import('../../engine/pool.js');
+        threads = jobs ?? defaultJobs();
+        session = await ortInception(file, dims, threads);
+      }
+      return session.features(files, onDone);
+    },
+    id: `onnxruntime+${backend}`,
+    get runtime() {
+      return `onnxruntime-node, ${threads} thread${threads === 1 ? '' : 's'}`;
+    },
+    dispose: () => void session?.dispose(),
+  };
+}
+
+function tfjsRunner(file: string, dims: FidDims, backend: string): NetworkRunner {
   let local: InceptionWeights | undefined;
   const run: Runner = async (files, onDone) => {
     const { FID_BATCH, fidFeatures } = await import('../../engine/fid.js');
@@ -85,25 +146,17 @@ export async function featureProvider(o: FidCliOptions, progress: Progress): Pro
     }
     return fidFeatures(files, local, onDone);
   };
-  const net = networkId(file, dims, backend);
-  const counts = { computed: 0, reused: 0 };
-  const where = { dir: o.cacheDir ?? cacheDir(), net: o.cache ? net : undefined };
-  return {
-    features: (files, label) => compute(files, label, dims, run, where, progress, counts),
-    counts,
-    dispose: () => local?.dispose(),
-  };
+  return { run, id: backend, runtime: `TensorFlow.js ${backend}`, dispose: () => local?.dispose() };
 }
 
 type Runner = (files: string[], onDone: (n: number) => void) => Promise<Float32Array>;
 
 async function compute(
   files: string[],
-  label: string,
   d: number,
   run: Runner,
   { dir, net }: { dir: string; net: string | undefined },
-  progress: Progress,
+  say: (n: number, of: number) => void,
   counts: FeatureProvider['counts'],
 ): Promise<Float32Array> {
   const out = new Float32Array(files.length * d);
@@ -119,7 +172,7 @@ async function compute(
   const computed = todo.length
     ? await run(
         todo.map((i) => files[i]),
-        (n) => progress.step(`${label}: Inception features ${n}/${todo.length}`),
+        (n) => say(n, todo.length),
       )
     : new Float32Array(0);
   counts.computed += todo.length;

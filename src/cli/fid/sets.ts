@@ -1,6 +1,7 @@
 import { frechetDistance, gaussianOf, sumsOf } from '../../losses/frechet.js';
 import type { Progress } from '../progress.js';
 import { bootstrapInterval, DEFAULT_SEED, kidFromFeatures } from './report.js';
+import type { SetMetric } from '../../model.js';
 import type { FidCliOptions } from './types.js';
 
 /**
@@ -8,9 +9,7 @@ import type { FidCliOptions } from './types.js';
  * each group's real and fake files compared as two sets. The features of every file are computed once (the
  * worker pool over all groups together; cached per image) and shared by the groups that hold it.
  */
-export type SetMetric = 'fid' | 'kid';
-
-export const SET_METRICS: readonly SetMetric[] = ['fid', 'kid'];
+export { SET_METRICS, splitSetMetrics, type SetMetric } from '../../model.js';
 
 export interface SetGroup {
   /** What the group is (a test run, an epoch, `all`). */
@@ -32,12 +31,6 @@ export interface SetDistances {
 
 export interface SetOptions extends FidCliOptions {
   metrics: readonly SetMetric[];
-}
-
-/** Splits a --loss list into the per-pair losses and the set metrics (fid, kid). */
-export function splitSetMetrics(losses: readonly string[]): { pair: string[]; sets: SetMetric[] } {
-  const sets = SET_METRICS.filter((m) => losses.includes(m));
-  return { pair: losses.filter((l) => !(SET_METRICS as readonly string[]).includes(l)), sets };
 }
 
 function distances(real: Float32Array, fake: Float32Array, o: SetOptions): SetDistances {

@@ -15,6 +15,8 @@ export interface FidCliOptions {
   subsetSize?: number;
   subsets?: number;
   cache: boolean;
+  /** onnxruntime-node's intra-op threads (batch and review: --jobs; default: every core). */
+  threads?: number;
   /** Where the per-image features are cached (default: features.ts cacheDir()). */
   cacheDir?: string;
 }

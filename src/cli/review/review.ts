@@ -271,7 +271,7 @@ async function setsOf(
 ): Promise<{ sets?: ReviewSets }> {
   if (!opt.sets) return {};
   const { reviewSets } = await import('./review-sets.js');
-  return { sets: await reviewSets(exp, opt.sets, log, progress) };
+  return { sets: await reviewSets(exp, { ...opt.sets, threads: opt.jobs }, log, progress) };
 }
 
 /** The ringed point of a loss's epoch chart: its best checkpointed epoch, when it has one. */
