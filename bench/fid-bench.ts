@@ -67,6 +67,7 @@ function pytorch(py: string, bin: string, dirs: string[]): (Run & { computeMs: n
  * Two rows side by side with one pytorch-fid run: backend auto (onnxruntime-node when it loads; the
  * runtime named in the row) and the TensorFlow.js path (`--backend wasm`); CPU seconds of every process in
  * the notes (the machine may be shared: wall ratios move with its load, CPU time much less).
+ * BENCH_FID_WASM=0 leaves the wasm row out (at 500+500 it alone takes about 6 minutes here).
  */
 export async function fidRows(
   dir: string,
@@ -84,7 +85,8 @@ export async function fidRows(
   const why = ortUnavailable();
   const runs: [string, Run][] = [];
   if (!why) runs.push(['onnxruntime-node (auto)', ours(o, args)]);
-  runs.push(['wasm (--backend wasm)', ours(o, [...args, '--backend', 'wasm'])]);
+  if (process.env.BENCH_FID_WASM !== '0')
+    runs.push(['wasm (--backend wasm)', ours(o, [...args, '--backend', 'wasm'])]);
   const p = o.py ? pytorch(o.py, o.bin, dirs) : undefined;
   const rows = runs.map(([label, r]) => {
     const py = p
