@@ -87,6 +87,17 @@ function settingShapes(n: SchemaNames) {
       .array(z.enum(KINDS))
       .describe('pass pairs whose every changed region is of these kinds, whatever the numbers'),
     regionBoxes: z.boolean().describe('false: no outline around each changed region on the heatmaps'),
+    regionThreshold: z
+      .number()
+      .min(0)
+      .describe(
+        'changed regions: a pixel differs where the first mapped loss exceeds this (default per loss)',
+      ),
+    minRegionArea: z.int().min(0).describe('changed regions of fewer pixels are dropped (default 1)'),
+    maxDisplacement: z
+      .int()
+      .min(0)
+      .describe("a region's displacement is searched up to this many px (default 16)"),
     jobs: z.int().min(1).max(256),
     margin: z.number().min(0),
     failOnUpdate: z

@@ -1,6 +1,7 @@
 import { option, said, SizeMismatchError, UserError } from '../errors.js';
 import { decodeImage } from '../io/decode.js';
 import { writeAllOrNothing } from '../io/write.js';
+import { keepLoaded } from '../losses/map-scan.js';
 import { recycleMaps } from '../losses/wasm.js';
 import { loadLoss } from '../losses/registry.js';
 import type { LossDefinition } from '../losses/types.js';
@@ -127,6 +128,11 @@ export async function evaluatePair(
   losses.forEach((d, i) => {
     comparison.values[d.name] = outputs[i].value;
     comparison.files[d.name] = {};
+  });
+  // The map the regions are found on is read last by the statistics, then at once by the regions: one copy.
+  const described = losses.findIndex((l) => !l.mapless);
+  const statistics = (i: number) => {
+    const d = losses[i]!;
     // An all-zero map's statistics, as mapStats gives them, without reading it.
     const stats =
       d.mapless || run.stats === false
@@ -135,8 +141,13 @@ export async function evaluatePair(
           ? { mean: 0, median: 0, p95: 0, p99: 0, max: 0 }
           : mapStats(outputs[i]!.map, mask?.compared);
     if (stats) comparison.stats[d.name] = stats;
-  });
-  Object.assign(comparison, describeOutputs(losses, outputs, r, f, mask?.compared, run.compute));
+  };
+  losses.forEach((_, i) => i !== described && statistics(i));
+  const last = () => {
+    if (described >= 0) statistics(described);
+    return describeOutputs(losses, outputs, r, f, mask?.compared, run.compute, comparison.stats);
+  };
+  Object.assign(comparison, described >= 0 && !equal ? keepLoaded(outputs[described]!.map, last) : last());
   return { losses, outputs, real: r, fake: f, mask: mask?.compared, comparison };
 }
 
@@ -151,6 +162,7 @@ function describeOutputs(
   f: DecodedImage,
   mask: Uint8Array | undefined,
   s: ComputeSettings,
+  stats: Partial<PairComparison['stats']>,
 ): Pick<PairComparison, 'kind' | 'regions'> {
   const i = losses.findIndex((l) => !l.mapless);
   if (!s.regions || i < 0) return {};
@@ -165,6 +177,7 @@ function describeOutputs(
     range: s.range,
     shift: s.shift,
     settings,
+    max: stats[losses[i]!.name]?.max,
   });
 }
 

@@ -5,8 +5,9 @@ import { hostKernel, MAX_KERNEL_BYTES, takeBytes } from './wasm.js';
  * The map passes of asm/map-scan.ts (WebAssembly SIMD, +0 entries skipped four at a time): the heatmap's
  * levels, the statistics' first pass and the changed regions' pass, the same float64 arithmetic in the same
  * order as the JavaScript loops they stand in for (io/raster.ts, engine/stats.ts, engine/decide/regions.ts),
- * which remain for maps too large for the kernel; and the kinds' rendering rule on 8-bit pixels
- * (engine/decide/kinds.ts). They need no tfjs backend: any thread uses them.
+ * which remain for maps too large for the kernel; and on 8-bit pixels the kinds' rendering rule
+ * (engine/decide/kinds.ts) and the displacement error (engine/decide/displacement.ts), on one copy of a
+ * pair's images while describePair holds them (keepPair). They need no tfjs backend: any thread uses them.
  */
 
 interface ScanKernel {
@@ -16,6 +17,7 @@ interface ScanKernel {
   colorize(levels: number, n: number, lut: number, out: number): void;
   regions(...args: number[]): number;
   rendering(...args: number[]): number;
+  oneWay(...args: number[]): number;
 }
 
 const align = (n: number) => (n + 15) & ~15;
@@ -26,12 +28,36 @@ export function setMapScan(on: boolean): void {
   enabled = on;
 }
 
-/** The map copied into the kernel's memory at 0, with `extra` bytes after it; undefined if too large. */
+/** The map that lies at 0 of the kernel's memory (the last one copied there, until anything else is). */
+let atZero: Float32Array | undefined;
+/** The map that keepLoaded holds unchanged. */
+let held: Float32Array | undefined;
+
+/**
+ * Runs f with `map` held: the caller promises that its entries do not change meanwhile, so the passes
+ * here that read it (statistics, then regions, for one pair) copy it into the kernel's memory once.
+ */
+export function keepLoaded<T>(map: Float32Array, f: () => T): T {
+  held = map;
+  // What lies at 0 may be this very array's earlier entries (a map is recycled for the next pair's): only
+  // a copy made while it is held counts.
+  atZero = undefined;
+  try {
+    return f();
+  } finally {
+    held = undefined;
+    atZero = undefined;
+  }
+}
+
+/** The map copied into the kernel's memory at 0 (unless it is held and already there), with `extra` bytes
+ *  after it; undefined if too large. */
 function loaded(map: Float32Array, extra: number) {
   const at = align(map.byteLength);
   if (!enabled || at + extra > MAX_KERNEL_BYTES) return undefined;
   const k = hostKernel<ScanKernel>('map-scan', at + extra);
-  new Float32Array(k.memory.buffer, 0, map.length).set(map);
+  if (held !== map || atZero !== map) new Float32Array(k.memory.buffer, 0, map.length).set(map);
+  atZero = map;
   return { ...k, at };
 }
 
@@ -61,6 +87,7 @@ export function hostColorize(levels: Uint8Array, lut: Uint8Array): Uint8Array | 
     outAt = lutAt + 1024;
   if (!enabled || outAt + 3 * n > MAX_KERNEL_BYTES) return undefined;
   const k = hostKernel<ScanKernel>('map-scan', outAt + 3 * n);
+  atZero = undefined;
   const heap = new Uint8Array(k.memory.buffer);
   heap.set(levels, 0);
   heap.set(lut.subarray(0, 768), lutAt);
@@ -148,8 +175,8 @@ export function hostRegions(
   const maskAt = 0,
     hotAt = mask ? align(map.length) : 0,
     labelAt = hotAt + align(cells),
-    stackAt = labelAt + 4 * cells,
-    intsAt = stackAt + 4 * cells,
+    parentAt = labelAt + 4 * cells,
+    intsAt = parentAt + 4 * cells,
     sumsAt = align(intsAt + 20 * cells);
   const k = loaded(map, sumsAt + 16 * cells);
   if (!k) return undefined;
@@ -164,7 +191,7 @@ export function hostRegions(
     mask ? at + maskAt : 0,
     at + hotAt,
     at + labelAt,
-    at + stackAt,
+    at + parentAt,
     at + intsAt,
     at + sumsAt,
   );
@@ -185,10 +212,114 @@ interface PixelBox {
   height: number;
 }
 
+/** The images that keepPair holds, copied into the kernel's memory (real at 0, fake at fakeAt, free space
+ *  from 2 fakeAt) row by row as the rules need them: `copied` marks the rows there, `lo`..`hi` the last
+ *  range of rows asked for (all there). */
+let pair:
+  { real: RawImage; fake: RawImage; fakeAt: number; copied: Uint8Array; lo: number; hi: number } | undefined;
+/** What lies at 0 of the kernel's memory when it is the held pair's rows. */
+const PAIR = new Float32Array(0);
+
+/**
+ * Runs f with two 8-bit RGB images of one size held: the caller promises that their samples do not change
+ * meanwhile, so the kinds' rules here (rendering, displacement) read one copy of the rows they need,
+ * instead of copying pixels around each region. Images the kernel does not take are not held.
+ */
+export function keepPair<T>(real: RawImage, fake: RawImage, f: () => T): T {
+  const bytes = 3 * real.width * real.height;
+  const fits = (im: RawImage) =>
+    im.max === 255 &&
+    im.samples instanceof Uint8Array &&
+    im.samples.length === bytes &&
+    im.width === real.width &&
+    im.height === real.height;
+  const held = enabled && fits(real) && fits(fake) && 4 * align(bytes) < MAX_KERNEL_BYTES;
+  const copied = new Uint8Array(real.height);
+  pair = held ? { real, fake, fakeAt: align(bytes), copied, lo: 0, hi: -1 } : undefined;
+  try {
+    return f();
+  } finally {
+    pair = undefined;
+    if (atZero === PAIR) atZero = undefined;
+  }
+}
+
+/**
+ * The kernel with rows y0..y1 (clipped to the image) of the held pair's images in its memory and `extra`
+ * bytes free after them; undefined when a and b are not the held pair (either way round).
+ */
+function pairLoaded(a: RawImage, b: RawImage, extra: number, y0: number, y1: number) {
+  const p = pair;
+  if (!p || !((a === p.real && b === p.fake) || (a === p.fake && b === p.real))) return undefined;
+  const k = hostKernel<ScanKernel>('map-scan', 2 * p.fakeAt + extra);
+  if (atZero !== PAIR) {
+    p.copied.fill(0);
+    p.hi = -1;
+    atZero = PAIR;
+  }
+  const [lo, hi] = [Math.max(0, y0), Math.min(p.real.height - 1, y1)];
+  if (lo >= p.lo && hi <= p.hi) return k;
+  if (heapView?.buffer !== k.memory.buffer) heapView = new Uint8Array(k.memory.buffer);
+  const row = 3 * p.real.width;
+  for (let y = lo; y <= hi; y++) {
+    if (p.copied[y]) continue;
+    let end = y;
+    while (end < hi && !p.copied[end + 1]) end++;
+    p.copied.fill(1, y, end + 1);
+    heapView.set(p.real.samples.subarray(y * row, (end + 1) * row), y * row);
+    heapView.set(p.fake.samples.subarray(y * row, (end + 1) * row), p.fakeAt + y * row);
+    y = end;
+  }
+  [p.lo, p.hi] = [lo, hi];
+  return k;
+}
+
+/** Where image `a` of the held pair lies in the kernel's memory. */
+const offsetOf = (a: RawImage) => (a === pair!.real ? 0 : pair!.fakeAt);
+
+/**
+ * displacement.ts's oneWay (the mean absolute difference between a(p) and b(p + d) over the box's grid
+ * points) in the kernel, the same float64; undefined unless a and b are the pair keepPair holds.
+ */
+export function hostOneWay(
+  a: RawImage,
+  b: RawImage,
+  box: PixelBox,
+  dx: number,
+  dy: number,
+  stride: number,
+  offset: number,
+  bound: number,
+): number | undefined {
+  // The box's rows and, with |dy| rows either side, those of any displacement up to |dy| px.
+  const k = pairLoaded(a, b, 0, box.y - Math.abs(dy), box.y + box.height - 1 + Math.abs(dy));
+  if (!k) return undefined;
+  const { x, y, width, height } = box;
+  return k.exports.oneWay(
+    offsetOf(a),
+    offsetOf(b),
+    a.width,
+    a.height,
+    x,
+    y,
+    width,
+    height,
+    dx,
+    dy,
+    stride,
+    offset,
+    bound,
+  );
+}
+
+/** The rendering rule's work space after the pixels: the changed pixels' positions, then (8-byte aligned)
+ *  each pixel's luma in both images over the box widened by 1 px (w x h). */
+const renderingSpace = (box: PixelBox, w: number, h: number) => 4 * box.width * box.height + 8 + 16 * w * h;
+
 /**
  * The rendering rule (engine/decide/kinds.ts's isRendering) on the box, for two 8-bit images of one size:
- * the box widened by 1 px (inside the image) is copied from both into the kernel; undefined where the
- * kernel does not apply (16-bit samples).
+ * on the held pair's copies (keepPair), else the box widened by 1 px (inside the image) is copied from both
+ * into the kernel; undefined where the kernel does not apply (16-bit samples).
  */
 export function hostRendering(
   real: RawImage,
@@ -202,10 +333,17 @@ export function hostRendering(
     y0 = Math.max(0, box.y - 1),
     w = Math.min(real.width, box.x + box.width + 1) - x0,
     h = Math.min(real.height, box.y + box.height + 1) - y0;
+  const held = pairLoaded(real, fake, renderingSpace(box, w, h), y0, y0 + h - 1);
+  if (held) {
+    const [W, H, free] = [real.width, real.height, 2 * pair!.fakeAt];
+    const [r, f] = [offsetOf(real), offsetOf(fake)];
+    return held.exports.rendering(r, f, W, H, box.x, box.y, box.width, box.height, free, samples, tol) === 1;
+  }
   const bytes = 3 * w * h,
     fakeAt = align(bytes),
     changedAt = fakeAt + align(bytes);
-  const k = hostKernel<ScanKernel>('map-scan', changedAt + 4 * box.width * box.height);
+  const k = hostKernel<ScanKernel>('map-scan', changedAt + renderingSpace(box, w, h));
+  atZero = undefined;
   // One view of the kernel's memory while it does not grow (a pair has some 30 regions).
   if (heapView?.buffer !== k.memory.buffer) heapView = new Uint8Array(k.memory.buffer);
   const heap = heapView;

@@ -78,6 +78,56 @@ test('calibrate recommends the noise kinds as allow= in --write-gates, and batch
   );
 });
 
+test('calibrate records --region-threshold and --min-region-area; batch --gates and the written config find the regions the flags find', () => {
+  const root = sets();
+  const region = ['--region-threshold', '0.05', '--min-region-area', '20'];
+  const c = cli(root, [
+    'calibrate',
+    'base',
+    'noise',
+    '--changed',
+    'changed',
+    '--loss',
+    'l1',
+    ...region,
+    '--write-gates',
+    'g.txt',
+    '--write-config',
+    'c.json',
+  ]);
+  assert.equal(c.code === 0 || c.code === 1, true, c.stderr);
+  const file = readFileSync(path.join(root, 'g.txt'), 'utf8');
+  assert.match(file, /^#! regionThreshold=0\.05$/m);
+  assert.match(file, /^#! minRegionArea=20$/m);
+  assert.doesNotMatch(file, /maxDisplacement/, 'the default is not recorded');
+  const config = JSON.parse(readFileSync(path.join(root, 'c.json'), 'utf8')) as Record<string, unknown>;
+  assert.deepEqual([config.regionThreshold, config.minRegionArea], [0.05, 20]);
+  const regions = (...args: string[]) => {
+    const b = cli(root, [
+      'batch',
+      'eval-real',
+      'eval-fake',
+      '--loss',
+      'l1',
+      '--regions',
+      '--no-maps',
+      '--json',
+      ...args,
+    ]);
+    assert.ok(b.code === 0 || b.code === 1, b.stderr);
+    return ndjson(b.stdout)
+      .filter((r) => !r.summary)
+      .map((r) =>
+        JSON.stringify([r.name, (r as { kind?: string }).kind, (r as { regions?: unknown }).regions]),
+      )
+      .sort();
+  };
+  const flags = regions(...region);
+  assert.deepEqual(regions('--gates', 'g.txt'), flags, 'batch --gates: the same regions as the flags');
+  assert.deepEqual(regions('--config', 'c.json'), flags, 'the config: the same regions as the flags');
+  assert.notDeepEqual(regions(), flags, 'the default threshold and area find other regions');
+});
+
 test('region gates: --max regions=0 fails every pair with a region; region.area bounds the largest', () => {
   const root = sets();
   const run = (...gates: string[]) =>

@@ -7,7 +7,8 @@ import type { Kind, RawImage, Region } from '../../src/model.js';
 import { DEFAULTS } from '../../src/model.js';
 import { describePair } from '../../src/engine/decide/describe.js';
 import { BIN, fixture } from '../helpers.js';
-import { setMapScan } from '../../src/losses/map-scan.js';
+import { keepPair, setMapScan } from '../../src/losses/map-scan.js';
+import { displacedError, strideOf } from '../../src/engine/decide/displacement.js';
 import { isRendering, renderingRule } from '../../src/engine/decide/kinds.js';
 
 /**
@@ -166,4 +167,57 @@ test('rendered set: the rendering rule in the map-scan kernel answers as the Typ
       }
     }
   assert.ok(answers.true > 0 && answers.false > 0, `both answers occur: ${JSON.stringify(answers)}`);
+});
+
+test('rendered set: the displacement errors in the map-scan kernel (pair held) equal the TypeScript ones', () => {
+  let finite = 0,
+    early = 0;
+  for (const d of described)
+    for (const r of d.regions) {
+      // Near and far shifts, the grid's own stride and a finer one, with and without a bound to stop at;
+      // the box also moved to the image's corners (points shifted out of it).
+      const boxes = [
+        r,
+        { ...r, x: 0, y: 0 },
+        { ...r, x: d.real.width - r.width, y: d.real.height - r.height },
+      ];
+      for (const box of boxes)
+        for (const [dx, dy] of [
+          [0, 0],
+          [1, 0],
+          [-1, 1],
+          [0, -1],
+          [5, -3],
+          [-16, 16],
+          [16, 2],
+        ] as const)
+          for (const stride of [strideOf(box), 1])
+            for (const bound of [Infinity, 0.001, 0.02]) {
+              const ts = displacedError(d.real, d.fake, box, dx, dy, stride, bound);
+              const kernel = keepPair(d.real, d.fake, () =>
+                displacedError(d.real, d.fake, box, dx, dy, stride, bound),
+              );
+              assert.equal(
+                kernel,
+                ts,
+                `${d.name} ${box.x},${box.y} d ${dx},${dy} stride ${stride} bound ${bound}`,
+              );
+              if (Number.isFinite(ts)) finite++;
+              if (bound < Infinity && ts > bound) early++;
+            }
+    }
+  assert.ok(finite > 0 && early > 0, `finite errors and early stops occur: ${finite}, ${early}`);
+});
+
+test('rendered set: the rendering rule on the held pair (keepPair) answers as the TypeScript rule', () => {
+  for (const d of described)
+    for (const r of d.regions) {
+      const box = { ...r, x: Math.max(0, r.x - 1), y: Math.max(0, r.y - 1) };
+      for (const b of [r, box])
+        assert.equal(
+          keepPair(d.real, d.fake, () => isRendering(d.real, d.fake, b)),
+          renderingRule(d.real, d.fake, b),
+          `${d.name} at ${b.x},${b.y}`,
+        );
+    }
 });

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RawImage } from '../../src/model.js';
 import { findRegions, regionSums } from '../../src/engine/decide/regions.js';
-import { float32AtMost, hostRegions, setMapScan } from '../../src/losses/map-scan.js';
+import { float32AtMost, hostRegions, keepLoaded, setMapScan } from '../../src/losses/map-scan.js';
+import { mapStats } from '../../src/engine/stats.js';
 import { changeText, describePair } from '../../src/engine/decide/describe.js';
 import { DEFAULTS } from '../../src/model.js';
 
@@ -105,6 +106,46 @@ test('regions: the WebAssembly pass and the TypeScript pass find the same sums, 
       }
     }
   }
+});
+
+test('regions: the WebAssembly pass labels combs, a spiral and diagonal chains as the TypeScript pass', () => {
+  // Shapes whose cells are met before they are known to connect: a comb joined only at its foot, a comb
+  // hanging from its top, a spiral, a chain touching only at corners, going both ways.
+  const width = 120,
+    height = 96,
+    map = new Float32Array(width * height);
+  const dot = (x: number, y: number) => (map[y * width + x] = 0.5);
+  for (let x = 0; x < 40; x += 8) for (let y = 0; y < 30; y++) dot(x, y);
+  for (let x = 0; x < 40; x++) dot(x, 30);
+  for (let x = 50; x < 90; x++) dot(x, 0);
+  for (let x = 50; x < 90; x += 8) for (let y = 0; y < 30; y++) dot(x, y);
+  for (let r = 0; r < 12; r++)
+    for (let i = 0; i < 4 * r; i++) dot(60 + ((i * 7) % 30), 40 + ((i * 3 + r) % 50));
+  for (let i = 0; i < 20; i++) dot(4 * i, 40 + 2 * i);
+  for (let i = 0; i < 20; i++) dot(119 - 5 * i, 95 - 4 * i);
+  const o = { threshold: 0.1, minArea: 1 };
+  const host = hostRegions(map, width, height, 0.1)!;
+  const ts = regionSums(map, width, height, o);
+  assert.ok(ts.count > 1, 'several regions');
+  assert.equal(host.count, ts.count, 'labels');
+  assert.deepEqual([...host.ints], [...ts.ints], 'counts and boxes');
+  assert.deepEqual([...host.sums], [...ts.sums], 'sums and maxima');
+});
+
+test('keepLoaded: a map array refilled since the kernel last read it is copied again (a recycled map)', () => {
+  const width = 64,
+    height = 32,
+    map = new Float32Array(width * height);
+  // The kernel reads the all-zero map (as a heatmap of an earlier pair would), then the same array is
+  // refilled with the next pair's entries: 8 of 0.5 in a 4 x 2 block at (8, 4).
+  assert.equal(mapStats(map)!.max, 0);
+  for (let y = 4; y < 6; y++) map.fill(0.5, y * width + 8, y * width + 12);
+  const [stats, found] = keepLoaded(map, () => [
+    mapStats(map)!,
+    findRegions(map, width, height, { threshold: 0.1, minArea: 1 }),
+  ]);
+  assert.deepEqual([stats.max, stats.mean], [0.5, (8 * 0.5) / (width * height)]);
+  assert.deepEqual(found, [{ x: 8, y: 4, width: 4, height: 2, area: 8, mean: 0.5, max: 0.5 }]);
 });
 
 test('float32AtMost: the largest float32 at most t', () => {

@@ -5,7 +5,15 @@ import { pairFolders } from '../../io/pairs.js';
 import { locateWeights } from '../../io/weights/locate.js';
 import { writeAllOrNothing } from '../../io/write.js';
 import { isLoss, lossRequires, LOSS_NAMES } from '../../losses/registry.js';
-import { setMetricMisuse, type Job, type Kind, type Pairing, type WorkerInit } from '../../model.js';
+import {
+  DEFAULTS,
+  setMetricMisuse,
+  type Job,
+  type Kind,
+  type Pairing,
+  type RegionSettings,
+  type WorkerInit,
+} from '../../model.js';
 import type { Gate } from '../../engine/decide/gates.js';
 import { runJobs } from '../batch.js';
 import { historyNoise } from './history-noise.js';
@@ -193,6 +201,21 @@ function measurementSettings(opt: CalibrateOptions): Settings {
     ...(c.mask !== undefined ? { mask: c.mask } : {}),
     ...(c.ignore.length ? { ignore: c.ignore } : {}),
     ...(c.resize ? { resize: true } : {}),
+    ...regionSettingsOf(c.regions),
+  };
+}
+
+/**
+ * The region settings that differ from the defaults (the regions, kinds and region gates depend on them):
+ * recorded so that batch --gates and the config find the same regions with no other flag.
+ */
+function regionSettingsOf(r: RegionSettings | undefined): Settings {
+  if (!r) return {};
+  const d = DEFAULTS.regions;
+  return {
+    ...(r.threshold !== undefined ? { regionThreshold: r.threshold } : {}),
+    ...(r.minArea !== d.minArea ? { minRegionArea: r.minArea } : {}),
+    ...(r.maxDisplacement !== d.maxDisplacement ? { maxDisplacement: r.maxDisplacement } : {}),
   };
 }
 

@@ -2,6 +2,7 @@
  * A pair described as a reviewer would: its changed regions (regions.ts), each with its kind and the
  * displacement that explains it (kinds.ts), worst first, and the pair's kind (the worst region's).
  */
+import { keepPair } from '../../losses/map-scan.js';
 import type { Kind, Range, RawImage, Region, RegionSettings } from '../../model.js';
 import { classify, SEVERITY } from './kinds.js';
 import { findRegions } from './regions.js';
@@ -43,6 +44,8 @@ export interface DescribeInput {
   /** --shift-tolerance k: displacements up to max(k, 1) are `shift`. */
   shift: number;
   settings: RegionSettings;
+  /** The map's largest compared entry, when known (its statistics): at most the threshold, no region. */
+  max?: number;
 }
 
 /** Worst first: by kind, then by max, then by area. */
@@ -54,11 +57,14 @@ export function worstFirst(a: Region, b: Region): number {
 export function describePair(p: DescribeInput): { kind: Kind; regions: Region[] } {
   const { width, height } = p.real;
   const threshold = p.settings.threshold ?? defaultThreshold(p.loss, p.range);
+  // No entry above the threshold: the regions' pass would find none.
+  if (p.max !== undefined && !(p.max > threshold)) return { kind: 'identical', regions: [] };
   const found = findRegions(p.map, width, height, { threshold, minArea: p.settings.minArea, mask: p.mask });
   const k = Math.max(1, p.shift);
-  const regions = found
-    .map((r): Region => ({ ...r, ...classify(p.real, p.fake, r, k, p.settings.maxDisplacement) }))
-    .sort(worstFirst);
+  // The kinds' rules read the pixels in the map-scan kernel, from one copy of the pair.
+  const regions = keepPair(p.real, p.fake, () =>
+    found.map((r): Region => ({ ...r, ...classify(p.real, p.fake, r, k, p.settings.maxDisplacement) })),
+  ).sort(worstFirst);
   return { kind: pairKind(regions), regions };
 }
 

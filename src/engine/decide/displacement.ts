@@ -4,6 +4,7 @@
  * (where the fake content came from: both ways, so a new shape on a plain background is not explained by
  * moving the background). An element drawn 10 px further right in the fake gives [10, 0].
  */
+import { hostOneWay } from '../../losses/map-scan.js';
 import type { RawImage } from '../../model.js';
 
 /** At most about this many points of a box are compared per displacement (a grid with a stride). */
@@ -66,6 +67,9 @@ function oneWay(
   offset: number,
   bound: number,
 ): number {
+  // In the map-scan kernel when it holds the pair's pixels (describePair), the same value.
+  const host = hostOneWay(a, b, box, dx, dy, stride, offset, bound);
+  if (host !== undefined) return host;
   const { width: w, height: h } = a;
   const gx = Math.ceil(box.width / stride),
     gy = Math.ceil(box.height / stride);
