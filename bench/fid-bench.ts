@@ -48,9 +48,14 @@ function ours(o: { bin: string; rss: string }, args: string[]): Run {
 
 /** pytorch-fid's whole process (bench/fid_ref.py), or undefined when it fails. */
 function pytorch(py: string, bin: string, dirs: string[]): (Run & { computeMs: number }) | undefined {
+  const script = path.join(path.dirname(bin), '../bench/fid_ref.py');
+  // The seeded weights saved once as a .pth (not timed): the run reads them as pytorch-fid reads its cache.
+  const pth = path.join(path.dirname(dirs[0]!), 'inception-seeded.pth');
+  if (!existsSync(pth) && spawnSync(py, [script, '--write-weights', pth]).status !== 0) return undefined;
   const t = process.hrtime.bigint();
-  const y = spawnSync(py, [path.join(path.dirname(bin), '../bench/fid_ref.py'), ...dirs], {
+  const y = spawnSync(py, [script, ...dirs], {
     encoding: 'utf8',
+    env: { ...process.env, FID_REF_WEIGHTS: pth },
   });
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
   if (y.status !== 0) return undefined;
