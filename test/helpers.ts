@@ -62,8 +62,7 @@ export interface PackReport {
 
 /**
  * npm's own CLI, run by this Node (npm ships with it): `out` is stdout and stderr, `stdout` alone (what
- * `--json` prints: npm's warnings, such as npm 11's about the .npmrc key onnxruntime-node-install, go to
- * stderr).
+ * `--json` prints: npm's warnings go to stderr).
  */
 export function npm(args: string[], cwd: string): { code: number | null; out: string; stdout: string } {
   const cli = path.join(path.dirname(process.execPath), '../lib/node_modules/npm/bin/npm-cli.js');
