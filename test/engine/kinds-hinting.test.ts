@@ -1,14 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PNG } from 'pngjs';
 import type { Kind, RawImage } from '../../src/model.js';
-import { DEFAULTS } from '../../src/model.js';
-import { describePair } from '../../src/engine/decide/describe.js';
 import { isRendering } from '../../src/engine/decide/kinds.js';
 import { isPiecewiseRendering, piecesOf } from '../../src/engine/decide/pieces.js';
-import { setMapScan } from '../../src/losses/map-scan.js';
 import { fixture } from '../helpers.js';
+import { describeL1, loadRgb } from './rendered-pairs.js';
 
 /**
  * fixtures/regions/hinting (fixtures/regions/render.mjs <out> 4 1280 720 29 hinting, Debian's chromium): the
@@ -23,31 +20,10 @@ const TRUTH = JSON.parse(readFileSync(`${SET}/truth.json`, 'utf8')) as Record<
   { kind: Kind; real?: [number, number, number, number] }
 >;
 
-function load(file: string): RawImage {
-  const png = PNG.sync.read(readFileSync(file));
-  const samples = new Uint8Array(png.width * png.height * 3);
-  for (let i = 0; i < png.width * png.height; i++) samples.set(png.data.subarray(i * 4, i * 4 + 3), i * 3);
-  return { width: png.width, height: png.height, samples, max: 255 };
-}
-
-/** The l1 map by hand: per pixel, the mean over channels of |real - fake| / 255. */
-function l1Map(r: RawImage, f: RawImage): Float32Array {
-  const m = new Float32Array(r.width * r.height);
-  for (let i = 0; i < m.length; i++) {
-    let s = 0;
-    for (let c = 0; c < 3; c++) s += Math.abs(r.samples[i * 3 + c]! - f.samples[i * 3 + c]!);
-    m[i] = s / 765;
-  }
-  return m;
-}
-
 const described = Object.keys(TRUTH).map((name) => {
-  const real = load(`${SET}/real/${name}.png`),
-    fake = load(`${SET}/fake/${name}.png`);
-  const map = l1Map(real, fake);
-  const settings = DEFAULTS.regions;
-  const d = describePair({ loss: 'l1', map, real, fake, range: 'unit', shift: 0, settings });
-  return { name, real, fake, map, ...d };
+  const real = loadRgb(`${SET}/real/${name}.png`),
+    fake = loadRgb(`${SET}/fake/${name}.png`);
+  return { name, real, fake, ...describeL1(real, fake) };
 });
 const NOISE: readonly Kind[] = ['rendering', 'shift', 'level'];
 
@@ -89,24 +65,8 @@ test('full font hinting: a one-word edit next to hinting stays content, in the e
 });
 
 test('full font hinting: the same regions and kinds with the map-scan kernel off (TypeScript rules)', () => {
-  setMapScan(false);
-  try {
-    for (const d of described) {
-      const settings = DEFAULTS.regions;
-      const again = describePair({
-        loss: 'l1',
-        map: d.map,
-        real: d.real,
-        fake: d.fake,
-        range: 'unit',
-        shift: 0,
-        settings,
-      });
-      assert.deepEqual(again, { kind: d.kind, regions: d.regions }, d.name);
-    }
-  } finally {
-    setMapScan(true);
-  }
+  for (const d of described)
+    assert.deepEqual(describeL1(d.real, d.fake, false), { kind: d.kind, regions: d.regions }, d.name);
 });
 
 /** A width x height white RGB image. */
@@ -134,83 +94,38 @@ test('pieces: a region is cut at its unchanged rows, then columns, then rows', (
 
 test('a bar moved 4 px is moved exactly (its two edges, [4, 0]), not rendering; a new bar far from it is content', () => {
   const real = fill(white(60, 30), 10, 10, 12, 8, 0);
-  const moved = describePair({
-    loss: 'l1',
-    map: l1Map(real, fill(white(60, 30), 14, 10, 12, 8, 0)),
-    real,
-    fake: fill(white(60, 30), 14, 10, 12, 8, 0),
-    range: 'unit',
-    shift: 0,
-    settings: DEFAULTS.regions,
-  });
+  const moved = describeL1(real, fill(white(60, 30), 14, 10, 12, 8, 0));
   assert.equal(moved.kind, 'moved');
   assert.equal(moved.regions.length, 2, 'columns 10..13 and 22..25, 8 px apart');
   for (const r of moved.regions) assert.deepEqual([r.kind, r.displacement], ['moved', [4, 0]]);
   const added = fill(fill(white(60, 30), 10, 10, 12, 8, 0), 50, 10, 2, 8, 0); // 29 px from the box: no move
-  const content = describePair({
-    loss: 'l1',
-    map: l1Map(real, added),
-    real,
-    fake: added,
-    range: 'unit',
-    shift: 0,
-    settings: DEFAULTS.regions,
-  });
+  const content = describeL1(real, added);
   assert.equal(content.kind, 'content');
 });
 
 test('pieces at the image edges: a bar gone at the left edge and one at the bottom are content, kernel on or off', () => {
   const real = fill(fill(white(40, 30), 0, 10, 3, 8, 0), 20, 26, 3, 4, 0);
   const fake = white(40, 30);
-  for (const on of [true, false]) {
-    setMapScan(on);
-    try {
-      const d = describePair({
-        loss: 'l1',
-        map: l1Map(real, fake),
-        real,
-        fake,
-        range: 'unit',
-        shift: 0,
-        settings: DEFAULTS.regions,
-      });
-      assert.deepEqual(
-        d.regions.map((r) => [r.kind, r.x, r.y, r.width, r.height]),
-        [
-          ['content', 0, 10, 3, 8],
-          ['content', 20, 26, 3, 4],
-        ],
-        `map-scan ${on ? 'on' : 'off'}`,
-      );
-    } finally {
-      setMapScan(true);
-    }
-  }
+  for (const on of [true, false])
+    assert.deepEqual(
+      describeL1(real, fake, on).regions.map((r) => [r.kind, r.x, r.y, r.width, r.height]),
+      [
+        ['content', 0, 10, 3, 8],
+        ['content', 20, 26, 3, 4],
+      ],
+      `map-scan ${on ? 'on' : 'off'}`,
+    );
 });
 
 test('pieces at the image edges: a region that is the whole image (a GAN output against its target)', () => {
   // fixtures/review/facades_v1: 64x64, one region from (0,0) to (63,63), one piece; its shifts reach past
   // the image's edges, where the window is cut.
   const dir = fixture('fixtures/review/facades_v1/examples');
-  const real = load(`${dir}/epoch1_1_B_real.png`),
-    fake = load(`${dir}/epoch1_1_B_fake.png`);
-  const kinds = [true, false].map((on) => {
-    setMapScan(on);
-    try {
-      const d = describePair({
-        loss: 'l1',
-        map: l1Map(real, fake),
-        real,
-        fake,
-        range: 'unit',
-        shift: 0,
-        settings: DEFAULTS.regions,
-      });
-      return d.regions.map((r) => [r.kind, r.x, r.y, r.width, r.height]);
-    } finally {
-      setMapScan(true);
-    }
-  });
+  const real = loadRgb(`${dir}/epoch1_1_B_real.png`),
+    fake = loadRgb(`${dir}/epoch1_1_B_fake.png`);
+  const kinds = [true, false].map((on) =>
+    describeL1(real, fake, on).regions.map((r) => [r.kind, r.x, r.y, r.width, r.height]),
+  );
   assert.deepEqual(kinds[0], [['content', 0, 0, 64, 64]], 'as before the piecewise rule');
   assert.deepEqual(kinds[1], kinds[0], 'the TypeScript rules answer as the kernel');
 });

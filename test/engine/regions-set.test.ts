@@ -2,11 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PNG } from 'pngjs';
-import type { Kind, RawImage, Region } from '../../src/model.js';
+import type { Kind, Region } from '../../src/model.js';
 import { DEFAULTS } from '../../src/model.js';
 import { describePair } from '../../src/engine/decide/describe.js';
 import { BIN, fixture } from '../helpers.js';
+import { l1Map, loadRgb } from './rendered-pairs.js';
 import { keepPair, setMapScan } from '../../src/losses/map-scan.js';
 import { displacedError, strideOf } from '../../src/engine/decide/displacement.js';
 import { isRendering, renderingRule } from '../../src/engine/decide/kinds.js';
@@ -22,27 +22,9 @@ const TRUTH = JSON.parse(readFileSync(`${SET}/truth.json`, 'utf8')) as Record<
   { kind: Kind; real?: number[]; fake?: number[]; displacement?: [number, number] }
 >;
 
-function load(file: string): RawImage {
-  const png = PNG.sync.read(readFileSync(file));
-  const samples = new Uint8Array(png.width * png.height * 3);
-  for (let i = 0; i < png.width * png.height; i++) samples.set(png.data.subarray(i * 4, i * 4 + 3), i * 3);
-  return { width: png.width, height: png.height, samples, max: 255 };
-}
-
-/** The l1 map by hand: per pixel, the mean over channels of |real - fake| / 255. */
-function l1Map(r: RawImage, f: RawImage): Float32Array {
-  const m = new Float32Array(r.width * r.height);
-  for (let i = 0; i < m.length; i++) {
-    let s = 0;
-    for (let c = 0; c < 3; c++) s += Math.abs(r.samples[i * 3 + c]! - f.samples[i * 3 + c]!);
-    m[i] = s / 765;
-  }
-  return m;
-}
-
 const described = Object.keys(TRUTH).map((name) => {
-  const real = load(`${SET}/real/${name}.png`),
-    fake = load(`${SET}/fake/${name}.png`);
+  const real = loadRgb(`${SET}/real/${name}.png`),
+    fake = loadRgb(`${SET}/fake/${name}.png`);
   const map = l1Map(real, fake);
   const settings = DEFAULTS.regions;
   return {
