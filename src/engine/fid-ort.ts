@@ -11,7 +11,22 @@ import { isInstalled } from './libraries.js';
  * and scaling stay those of the TensorFlow.js path (fid.ts networkInput on the active tfjs backend), so only
  * the network's arithmetic differs (float32 sums in another order: ~1e-6 relative).
  */
-type Ort = typeof import('onnxruntime-node');
+/**
+ * The part of onnxruntime-node's API used here, declared rather than imported: the package is an optional
+ * peer, so this compiles (and the rest of nectar-loss builds) where it is not installed.
+ */
+interface OrtTensor {
+  data: unknown;
+  dispose(): void;
+}
+interface OrtSession {
+  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
+  release(): Promise<void>;
+}
+interface Ort {
+  InferenceSession: { create(model: Uint8Array, options: Record<string, unknown>): Promise<OrtSession> };
+  Tensor: new (type: 'float32', data: Float32Array, dims: number[]) => OrtTensor;
+}
 
 /** The package the runtime comes from (and the name progress text uses). */
 export const ORT_PACKAGE = 'onnxruntime-node';
@@ -58,7 +73,7 @@ export async function ortInception(weights: string, dims: FidDims, threads: numb
   const run = async (input: Float32Array, n: number): Promise<Float32Array> => {
     const x = new ort.Tensor('float32', input, [n, 299, 299, 3]);
     const out = await session.run({ [ONNX_INPUT]: x });
-    const y = out[ONNX_OUTPUT];
+    const y = out[ONNX_OUTPUT]!;
     const data = new Float32Array(y.data as Float32Array);
     y.dispose();
     return data;
