@@ -1,23 +1,14 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FID_BATCH } from '../../src/engine/fid.js';
 import { decodeNpz } from '../../src/io/npz.js';
-import { FID_REF } from '../losses/fid-ref.js';
+import { FID_REF, mixedFolders } from '../losses/fid-ref.js';
 import { writeSeededInception } from '../losses/seeded-inception.js';
 import { BIN, fixture, relErr } from '../helpers.js';
 
@@ -31,14 +22,7 @@ let env: NodeJS.ProcessEnv = {};
 const MIXED = FID_REF.cases.mixed;
 
 before(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'fid-cli-'));
-  weights = path.join(dir, 'inception.safetensors');
-  writeSeededInception(weights);
-  for (const side of ['real', 'fake'] as const) {
-    mkdirSync(path.join(dir, side));
-    for (const f of MIXED[side])
-      copyFileSync(fixture(`fixtures/${f}`), path.join(dir, side, path.basename(f)));
-  }
+  ({ dir, weights } = mixedFolders('fid-cli-'));
   env = { ...process.env, XDG_CACHE_HOME: path.join(dir, 'cache'), TORCH_HOME: path.join(dir, 'torch') };
   delete env.NECTAR_LOSS_CACHE_DIR;
   delete env.NECTAR_LOSS_INCEPTION_WEIGHTS;

@@ -4,14 +4,12 @@ import {
   copyFileSync,
   cpSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,8 +18,7 @@ import { useBackend } from '../../src/engine/backend.js';
 import { ortInception, ortUnavailable } from '../../src/engine/fid-ort.js';
 import { decodeNpy } from '../../src/io/npy.js';
 import type { FidDims } from '../../src/losses/inception-layout.js';
-import { featureErr, FID_REF } from '../losses/fid-ref.js';
-import { writeSeededInception } from '../losses/seeded-inception.js';
+import { featureErr, FID_REF, mixedFolders } from '../losses/fid-ref.js';
 import { BIN, fixture, relErr, ROOT } from '../helpers.js';
 
 /**
@@ -38,14 +35,7 @@ let dir = '';
 let weights = '';
 
 before(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'fid-ort-'));
-  weights = path.join(dir, 'inception.safetensors');
-  writeSeededInception(weights);
-  for (const side of ['real', 'fake'] as const) {
-    mkdirSync(path.join(dir, side));
-    for (const f of MIXED[side])
-      copyFileSync(fixture(`fixtures/${f}`), path.join(dir, side, path.basename(f)));
-  }
+  ({ dir, weights } = mixedFolders('fid-ort-'));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 

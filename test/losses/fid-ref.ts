@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fixture } from '../helpers.js';
+import { writeSeededInception } from './seeded-inception.js';
 
 /** fixtures/make_fid_fixtures.py: pytorch-fid's features, calculate_frechet_distance and numpy's KID. */
 export interface FidRef {
@@ -42,4 +45,20 @@ export function featureErr(got: Float32Array, want: Float32Array): number {
     scale = Math.max(scale, Math.abs(want[i]));
   }
   return diff / scale;
+}
+
+/**
+ * A temporary folder (`prefix` names it) with the seeded FID Inception weights and the mixed case's images
+ * under real/ and fake/ (their own file names): what the fid tests run on.
+ */
+export function mixedFolders(prefix: string): { dir: string; weights: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  const weights = path.join(dir, 'inception.safetensors');
+  writeSeededInception(weights);
+  for (const side of ['real', 'fake'] as const) {
+    mkdirSync(path.join(dir, side));
+    for (const f of FID_REF.cases.mixed[side])
+      copyFileSync(fixture(`fixtures/${f}`), path.join(dir, side, path.basename(f)));
+  }
+  return { dir, weights };
 }
