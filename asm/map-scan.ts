@@ -254,9 +254,20 @@ function hotCells(map: usize, width: i32, height: i32, t: f64, tlo: f32, mask: u
     const row = y * width,
       crow = hot + <usize>((y >> 2) * cw);
     let x = 0;
-    // Four entries (of one cell) at once: skipped while none is above tlo (so none above t), or when their
-    // cell is already hot.
+    // Sixteen entries (four cells) at once while none is above tlo (so none above t); then four (one cell)
+    // at once: skipped while none is above tlo, or when their cell is already hot.
     for (; x + 4 <= width; x += 4) {
+      if ((x & 15) == 0 && x + 16 <= width) {
+        const at = map + (<usize>(row + x) << 2);
+        const g0 = f32x4.gt(v128.load(at), tv),
+          g1 = f32x4.gt(v128.load(at, 16), tv),
+          g2 = f32x4.gt(v128.load(at, 32), tv),
+          g3 = f32x4.gt(v128.load(at, 48), tv);
+        if (!v128.any_true(v128.or(v128.or(g0, g1), v128.or(g2, g3)))) {
+          x += 12;
+          continue;
+        }
+      }
       const gt = f32x4.gt(v128.load(map + (<usize>(row + x) << 2)), tv);
       if (!v128.any_true(gt)) continue;
       const c = crow + <usize>(x >> 2);
@@ -298,11 +309,20 @@ function labelCells(hot: usize, label: usize, parent: usize, cw: i32, ch: i32): 
     for (let cx = 0; cx < cw; cx++, c++) {
       if (load<u8>(hot + <usize>c) == 0) continue;
       store<i32>(parent + (<usize>c << 2), c);
-      if (cx > 0 && load<u8>(hot + <usize>(c - 1)) != 0) join(parent, c, c - 1);
-      if (cy == 0) continue;
+      const w = cx > 0 && load<u8>(hot + <usize>(c - 1)) != 0;
+      if (cy == 0) {
+        if (w) join(parent, c, c - 1);
+        continue;
+      }
       const n = c - cw;
-      if (cx > 0 && load<u8>(hot + <usize>(n - 1)) != 0) join(parent, c, n - 1);
-      if (load<u8>(hot + <usize>n) != 0) join(parent, c, n);
+      // North hot: it already joins west, north-west and north-east (their neighbours); else west joins
+      // north-west; north-east is joined on its own.
+      if (load<u8>(hot + <usize>n) != 0) {
+        join(parent, c, n);
+        continue;
+      }
+      if (w) join(parent, c, c - 1);
+      else if (cx > 0 && load<u8>(hot + <usize>(n - 1)) != 0) join(parent, c, n - 1);
       if (cx + 1 < cw && load<u8>(hot + <usize>(n + 1)) != 0) join(parent, c, n + 1);
     }
   let count = 0;
@@ -341,9 +361,10 @@ function labelCells(hot: usize, label: usize, parent: usize, cw: i32, ch: i32): 
  * The rendering rule of src/engine/decide/kinds.ts (isRendering), the same arithmetic in the same order, on
  * 8-bit RGB copies of the two images' pixels around a box: `real` and `fake` hold w x h pixels (3 bytes
  * each), the box is bw x bh at (bx, by) in them, and every pixel of the box's 3x3 neighbourhoods that lies in
- * the image lies in them. `changedAt` (bw * bh i32) is work space. Returns 1 when at most 2 % of the changed
- * pixels (at most 2 if fewer; `samples` of them tested, evenly spread) lie more than `tol` levels off the
- * colour line of the other image's 3x3 neighbourhood, both ways; else 0.
+ * the image lies in them, with 16 bytes readable after each. `work` is work space (renderingSpace in
+ * src/losses/map-scan.ts). Returns 1 when at most 2 % of the changed pixels (at most 2 if fewer; at most
+ * `samples` of them tested, every ceil(changed / samples)-th) lie more than `tol` levels off the colour line
+ * of the other image's 3x3 neighbourhood, both ways; else 0.
  */
 export function rendering(
   real: usize,
@@ -354,62 +375,238 @@ export function rendering(
   by: i32,
   bw: i32,
   bh: i32,
-  changedAt: usize,
+  work: usize,
   samples: i32,
   tol: f64,
 ): i32 {
-  let changed = 0;
-  for (let y = by; y < by + bh; y++)
-    for (let p = y * w + bx, end = p + bw; p < end; p++) {
-      const i = <usize>(p * 3);
-      if (load<u16>(real + i) == load<u16>(fake + i) && load<u8>(real + i, 2) == load<u8>(fake + i, 2)) continue;
-      store<i32>(changedAt + (<usize>changed << 2), p);
-      changed++;
-    }
+  // Which pixels changed, five at a time (differing5's bits, u16 each at `work`, row by row).
+  const changed = changedIn(real, fake, w, bx, by, bw, bh, work);
   if (changed == 0) return 0;
-  const every = max(1, changed / samples);
-  const cap = max(2.0, 0.02 * <f64>(changed / every));
+  const every = (changed + samples - 1) / samples;
+  const cap = max(2.0, 0.02 * <f64>(changed / every)),
+    tol2 = tol * tol;
   // Where the tested pixels are dense (their neighbourhoods overlap), each pixel's luma of the box widened
-  // by 1 px, once per image, at `changedAt` after the positions (8-byte aligned, f64): the same values,
-  // read instead of computed again.
+  // by 1 px, once per image, after the bits (i32): the same values, read instead of computed again.
   const x0 = max(0, bx - 1),
     y0 = max(0, by - 1),
     ww = min(w, bx + bw + 1) - x0,
     wh = min(h, by + bh + 1) - y0;
   const lum = ww * wh <= LUMA_DENSITY * ((changed + every - 1) / every);
-  const lumReal = (changedAt + (<usize>changed << 2) + 7) & ~7,
-    lumFake = lumReal + (<usize>(ww * wh) << 3);
+  const lumReal = (work + (<usize>(bh * (bw / 5 + 4)) << 1) + 15) & ~15,
+    lumFake = lumReal + (<usize>(ww * wh) << 2);
   if (lum) {
     lumas(real, lumReal, w, x0, y0, ww, wh);
     lumas(fake, lumFake, w, x0, y0, ww, wh);
   }
-  let off = 0;
-  for (let j = 0; j < changed; j += every) {
-    const p = load<i32>(changedAt + (<usize>j << 2)),
-      x = p % w,
-      y = p / w;
-    const far = lum
-      ? offLineLuma(fake, real, lumReal, w, h, x, y, x0, y0, ww) > tol ||
-        offLineLuma(real, fake, lumFake, w, h, x, y, x0, y0, ww) > tol
-      : offLine(fake, real, w, h, x, y) > tol || offLine(real, fake, w, h, x, y) > tol;
-    if (far) off++;
-    if (<f64>off > cap) return 0;
+  // The changed pixels in row-major order, numbered from 0: those numbered 0, every, 2 every, ... tested.
+  let off = 0,
+    j = 0,
+    next = 0,
+    at = work;
+  for (let y = by; y < by + bh; y++) {
+    const end = y * w + bx + bw;
+    let p = y * w + bx;
+    while (p < end) {
+      const bits = <i32>load<u16>(at),
+        span = p + 5 <= end ? 5 : 1;
+      at += 2;
+      const n = popcnt(bits);
+      // The chunk's changed pixels are numbered j .. j + n - 1: test the ones numbered next, next + every...
+      while (next < j + n) {
+        let b = bits;
+        for (let k = j; k < next; k++) b &= b - 1;
+        const x = p - y * w + ((ctz(b) * 0x5556) >> 16),
+          yy = y;
+        const far = lum
+          ? offLineLuma(fake, real, lumReal, w, h, x, yy, x0, y0, ww, tol2) ||
+            offLineLuma(real, fake, lumFake, w, h, x, yy, x0, y0, ww, tol2)
+          : offLine(fake, real, w, h, x, yy, tol2) || offLine(real, fake, w, h, x, yy, tol2);
+        if (far) off++;
+        if (<f64>off > cap) return 0;
+        next += every;
+      }
+      j += n;
+      p += span;
+    }
   }
   return 1;
+}
+
+/**
+ * The level rule of src/engine/decide/kinds.ts (isLevel) on 8-bit RGB images of w pixels a row, over the grid
+ * of the bw x bh box at (bx, by) with `stride`: 1 when at least half the grid's pixels changed, at least 90 %
+ * of the changed ones by a gray step (every channel's step within 1.5 levels of their mean), the most common
+ * rounded mean step (first of the most common, from -255 up) is nonzero and at most `most` levels, and at
+ * least 90 % of the changed pixels' mean steps lie within 2 levels of it; else 0. The same float64
+ * arithmetic as there; `hist` (511 u32) is work space.
+ */
+export function levelRule(
+  real: usize,
+  fake: usize,
+  w: i32,
+  bx: i32,
+  by: i32,
+  bw: i32,
+  bh: i32,
+  stride: i32,
+  hist: usize,
+  most: i32,
+): i32 {
+  memory.fill(hist, 0, 511 << 2);
+  const pixels = ((bw + stride - 1) / stride) * ((bh + stride - 1) / stride);
+  let unchanged = 0,
+    changed = 0,
+    notGray = 0;
+  for (let y = by; y < by + bh; y += stride)
+    for (let x = bx; x < bx + bw; x += stride) {
+      const i = <usize>((y * w + x) * 3);
+      const d0 = <i32>load<u8>(fake + i) - <i32>load<u8>(real + i),
+        d1 = <i32>load<u8>(fake + i, 1) - <i32>load<u8>(real + i, 1),
+        d2 = <i32>load<u8>(fake + i, 2) - <i32>load<u8>(real + i, 2);
+      if ((d0 | d1 | d2) == 0) {
+        // More than half the grid unchanged: fewer than half changed.
+        if (++unchanged * 2 > pixels) return 0;
+        continue;
+      }
+      changed++;
+      const m = <f64>(d0 + d1 + d2) / 3;
+      if (max(abs(<f64>d0 - m), max(abs(<f64>d1 - m), abs(<f64>d2 - m))) > 1.5 && 10 * ++notGray > pixels - unchanged + 10)
+        return 0;
+      const at = hist + (<usize>(<i32>Math.floor(m + 0.5) + 255) << 2);
+      store<u32>(at, load<u32>(at) + 1);
+    }
+  if (changed * 2 < pixels || <f64>(changed - notGray) < 0.9 * <f64>changed) return 0;
+  let mode = 0;
+  for (let v = 1; v < 511; v++) if (load<u32>(hist + (<usize>v << 2)) > load<u32>(hist + (<usize>mode << 2))) mode = v;
+  mode -= 255;
+  if (mode == 0 || abs(mode) > most) return 0;
+  let near = 0;
+  for (let y = by; y < by + bh; y += stride)
+    for (let x = bx; x < bx + bw; x += stride) {
+      const i = <usize>((y * w + x) * 3);
+      const s =
+        <i32>load<u8>(fake + i) - <i32>load<u8>(real + i) +
+        <i32>load<u8>(fake + i, 1) - <i32>load<u8>(real + i, 1) +
+        <i32>load<u8>(fake + i, 2) - <i32>load<u8>(real + i, 2);
+      if (differs(real, fake, (y * w + x)) && abs(<f64>s / 3 - <f64>mode) <= 2) near++;
+    }
+  return <f64>near >= 0.9 * <f64>changed ? 1 : 0;
+}
+
+/** Whether pixel p (3 bytes) differs between the images. */
+@inline function differs(real: usize, fake: usize, p: i32): bool {
+  const i = <usize>(p * 3);
+  return load<u16>(real + i) != load<u16>(fake + i) || load<u8>(real + i, 2) != load<u8>(fake + i, 2);
+}
+
+/**
+ * Which of pixels p .. p + 4 differ between the images, one 16-byte compare (the 16th byte, pixel p + 5's
+ * first, ignored): bit 3k set when pixel p + k differs.
+ */
+@inline function differing5(real: usize, fake: usize, p: i32): i32 {
+  const i = <usize>(p * 3);
+  const e = ~i8x16.bitmask(i8x16.eq(v128.load(real + i), v128.load(fake + i))) & 0x7fff;
+  return (e | (e >> 1) | (e >> 2)) & 0x1249;
+}
+
+/**
+ * How many pixels of the bw x bh box at (bx, by) differ between the images (w pixels a row); which, as u16
+ * at `bits`: row by row, differing5's bits for each five pixels, then 1 or 0 for each pixel left over.
+ */
+function changedIn(real: usize, fake: usize, w: i32, bx: i32, by: i32, bw: i32, bh: i32, bits: usize): i32 {
+  let n = 0,
+    at = bits;
+  for (let y = by; y < by + bh; y++) {
+    const end = y * w + bx + bw;
+    let p = y * w + bx;
+    for (; p + 5 <= end; p += 5, at += 2) {
+      const d = differing5(real, fake, p);
+      store<u16>(at, d);
+      n += popcnt(d);
+    }
+    for (; p < end; p++, at += 2) {
+      const d = differs(real, fake, p) ? 1 : 0;
+      store<u16>(at, d);
+      n += d;
+    }
+  }
+  return n;
 }
 
 /** Luma is kept per pixel when the box holds at most this many pixels per tested pixel. */
 const LUMA_DENSITY = 4;
 
-@inline function luma(j: usize): f64 {
-  return 0.299 * <f64>load<u8>(j) + 0.587 * <f64>load<u8>(j, 1) + 0.114 * <f64>load<u8>(j, 2);
+@inline function luma(j: usize): i32 {
+  return 299 * <i32>load<u8>(j) + 587 * <i32>load<u8>(j, 1) + 114 * <i32>load<u8>(j, 2);
 }
 
-/** The luma (offLine's) of each pixel of the ww x wh window at (x0, y0) of `im` (w a row), as f64 at `out`. */
+/** The luma (offLine's) of each pixel of the ww x wh window at (x0, y0) of `im` (w a row), as i32 at `out`:
+ *  sixteen pixels at a time (their R, G and B bytes gathered from three 16-byte loads), then one by one. */
 function lumas(im: usize, out: usize, w: i32, x0: i32, y0: i32, ww: i32, wh: i32): void {
-  for (let y = 0; y < wh; y++)
-    for (let x = 0, i = (y0 + y) * w + x0; x < ww; x++, i++)
-      store<f64>(out + (<usize>(y * ww + x) << 3), luma(im + <usize>(i * 3)));
+  const w299 = i16x8.splat(299),
+    w587 = i16x8.splat(587),
+    w114 = i16x8.splat(114);
+  for (let y = 0; y < wh; y++) {
+    const src = im + <usize>(((y0 + y) * w + x0) * 3),
+      dst = out + (<usize>(y * ww) << 2);
+    let x = 0;
+    for (; x + 16 <= ww; x += 16) {
+      const at = src + <usize>(x * 3);
+      const a = v128.load(at),
+        b = v128.load(at, 16),
+        c = v128.load(at, 32);
+      // Byte k of a chunk is channel k % 3 of pixel k / 3; -1 picks nothing.
+      const r = v128.or(
+        v128.or(
+          i8x16.swizzle(a, i8x16(0, 3, 6, 9, 12, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1)),
+          i8x16.swizzle(b, i8x16(-1, -1, -1, -1, -1, -1, 2, 5, 8, 11, 14, -1, -1, -1, -1, -1)),
+        ),
+        i8x16.swizzle(c, i8x16(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 1, 4, 7, 10, 13)),
+      );
+      const g = v128.or(
+        v128.or(
+          i8x16.swizzle(a, i8x16(1, 4, 7, 10, 13, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1)),
+          i8x16.swizzle(b, i8x16(-1, -1, -1, -1, -1, 0, 3, 6, 9, 12, 15, -1, -1, -1, -1, -1)),
+        ),
+        i8x16.swizzle(c, i8x16(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 2, 5, 8, 11, 14)),
+      );
+      const bl = v128.or(
+        v128.or(
+          i8x16.swizzle(a, i8x16(2, 5, 8, 11, 14, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1)),
+          i8x16.swizzle(b, i8x16(-1, -1, -1, -1, -1, 1, 4, 7, 10, 13, -1, -1, -1, -1, -1, -1)),
+        ),
+        i8x16.swizzle(c, i8x16(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 3, 6, 9, 12, 15)),
+      );
+      const r0 = i16x8.extend_low_i8x16_u(r),
+        r1 = i16x8.extend_high_i8x16_u(r),
+        g0 = i16x8.extend_low_i8x16_u(g),
+        g1 = i16x8.extend_high_i8x16_u(g),
+        b0 = i16x8.extend_low_i8x16_u(bl),
+        b1 = i16x8.extend_high_i8x16_u(bl);
+      const o = dst + (<usize>x << 2);
+      v128.store(o, lumaLow(r0, g0, b0, w299, w587, w114));
+      v128.store(o, lumaHigh(r0, g0, b0, w299, w587, w114), 16);
+      v128.store(o, lumaLow(r1, g1, b1, w299, w587, w114), 32);
+      v128.store(o, lumaHigh(r1, g1, b1, w299, w587, w114), 48);
+    }
+    for (; x < ww; x++) store<i32>(dst + (<usize>x << 2), luma(src + <usize>(x * 3)));
+  }
+}
+
+/** 299 R + 587 G + 114 B of the four pixels in the low lanes of the channels' u16 vectors. */
+@inline function lumaLow(r: v128, g: v128, b: v128, w299: v128, w587: v128, w114: v128): v128 {
+  return i32x4.add(
+    i32x4.add(i32x4.extmul_low_i16x8_u(r, w299), i32x4.extmul_low_i16x8_u(g, w587)),
+    i32x4.extmul_low_i16x8_u(b, w114),
+  );
+}
+
+/** The same of the four pixels in the high lanes. */
+@inline function lumaHigh(r: v128, g: v128, b: v128, w299: v128, w587: v128, w114: v128): v128 {
+  return i32x4.add(
+    i32x4.add(i32x4.extmul_high_i16x8_u(r, w299), i32x4.extmul_high_i16x8_u(g, w587)),
+    i32x4.extmul_high_i16x8_u(b, w114),
+  );
 }
 
 /** offLine with b's luma read from `lumB` (lumas of b's window at (x0, y0), ww a row). */
@@ -424,22 +621,23 @@ function offLineLuma(
   x0: i32,
   y0: i32,
   ww: i32,
-): f64 {
+  tol2: f64,
+): bool {
   let lo: usize = 0,
     hi: usize = 0,
-    loL: f64 = Infinity,
-    hiL: f64 = -Infinity;
+    loL: i32 = i32.MAX_VALUE,
+    hiL: i32 = -1;
   const u0 = max(0, x - 1),
     u1 = min(w - 1, x + 1),
     v0 = max(0, y - 1),
     v1 = min(h - 1, y + 1);
   for (
-    let v = v0, row = b + <usize>((v0 * w + u0) * 3), lrow = lumB + (<usize>((v0 - y0) * ww + u0 - x0) << 3);
+    let v = v0, row = b + <usize>((v0 * w + u0) * 3), lrow = lumB + (<usize>((v0 - y0) * ww + u0 - x0) << 2);
     v <= v1;
-    v++, row += <usize>(w * 3), lrow += <usize>(ww << 3)
+    v++, row += <usize>(w * 3), lrow += <usize>(ww << 2)
   )
-    for (let u = u0, j = row, q = lrow; u <= u1; u++, j += 3, q += 8) {
-      const l = load<f64>(q);
+    for (let u = u0, j = row, q = lrow; u <= u1; u++, j += 3, q += 4) {
+      const l = load<i32>(q);
       if (l < loL) {
         loL = l;
         lo = j;
@@ -449,16 +647,17 @@ function offLineLuma(
         hi = j;
       }
     }
-  return lineDistance(a + <usize>((y * w + x) * 3), lo, hi);
+  return farFromLine(a + <usize>((y * w + x) * 3), lo, hi, tol2);
 }
 
-/** How far pixel (x, y) of `a` lies off the line through the darkest and brightest colours of `b`'s 3x3
- *  neighbourhood (kinds.ts's offLine with 8-bit samples: its scale factors are 1). */
-function offLine(a: usize, b: usize, w: i32, h: i32, x: i32, y: i32): f64 {
+/** Whether pixel (x, y) of `a` lies more than tol off the line through the darkest and brightest colours
+ *  (luma 299 R + 587 G + 114 B, the first of equals) of `b`'s 3x3 neighbourhood (kinds.ts's offLine with
+ *  8-bit samples: its scale factors are 1). */
+function offLine(a: usize, b: usize, w: i32, h: i32, x: i32, y: i32, tol2: f64): bool {
   let lo: usize = 0,
     hi: usize = 0,
-    loL: f64 = Infinity,
-    hiL: f64 = -Infinity;
+    loL: i32 = i32.MAX_VALUE,
+    hiL: i32 = -1;
   const u0 = max(0, x - 1),
     u1 = min(w - 1, x + 1),
     v0 = max(0, y - 1),
@@ -476,26 +675,28 @@ function offLine(a: usize, b: usize, w: i32, h: i32, x: i32, y: i32): f64 {
         hi = j;
       }
     }
-  return lineDistance(a + <usize>((y * w + x) * 3), lo, hi);
+  return farFromLine(a + <usize>((y * w + x) * 3), lo, hi, tol2);
 }
 
-/** How far (RGB) the pixel at i lies off the line through the colours at lo and hi. */
-@inline function lineDistance(i: usize, lo: usize, hi: usize): f64 {
-  const s0 = <f64>load<u8>(lo),
-    s1 = <f64>load<u8>(lo, 1),
-    s2 = <f64>load<u8>(lo, 2);
-  const d0 = <f64>load<u8>(hi) - s0,
-    d1 = <f64>load<u8>(hi, 1) - s1,
-    d2 = <f64>load<u8>(hi, 2) - s2;
-  const p0 = <f64>load<u8>(i) - s0,
-    p1 = <f64>load<u8>(i, 1) - s1,
-    p2 = <f64>load<u8>(i, 2) - s2;
-  const dd = d0 * d0 + d1 * d1 + d2 * d2;
-  const t = dd > 0 ? (d0 * p0 + d1 * p1 + d2 * p2) / dd : 0;
-  const e0 = p0 - t * d0,
-    e1 = p1 - t * d1,
-    e2 = p2 - t * d2;
-  return Math.sqrt(e0 * e0 + e1 * e1 + e2 * e2);
+/**
+ * Whether the pixel at i lies more than tol (tol2 = tol * tol) off the line through the colours at lo and
+ * hi (RGB): with p = i - lo and d = hi - lo, its squared distance |p|^2 - (d.p)^2 / |d|^2 (|p|^2 when lo and
+ * hi are one colour), compared times |d|^2: whole numbers, exact in float64, as kinds.ts's offLine.
+ */
+@inline function farFromLine(i: usize, lo: usize, hi: usize, tol2: f64): bool {
+  const s0 = <i32>load<u8>(lo),
+    s1 = <i32>load<u8>(lo, 1),
+    s2 = <i32>load<u8>(lo, 2);
+  const d0 = <i32>load<u8>(hi) - s0,
+    d1 = <i32>load<u8>(hi, 1) - s1,
+    d2 = <i32>load<u8>(hi, 2) - s2;
+  const p0 = <i32>load<u8>(i) - s0,
+    p1 = <i32>load<u8>(i, 1) - s1,
+    p2 = <i32>load<u8>(i, 2) - s2;
+  const dd = <f64>(d0 * d0 + d1 * d1 + d2 * d2),
+    dp = <f64>(d0 * p0 + d1 * p1 + d2 * p2),
+    pp = <f64>(p0 * p0 + p1 * p1 + p2 * p2);
+  return dd > 0 ? pp * dd - dp * dp > tol2 * dd : pp > tol2;
 }
 
 /**

@@ -18,6 +18,7 @@ interface ScanKernel {
   regions(...args: number[]): number;
   rendering(...args: number[]): number;
   oneWay(...args: number[]): number;
+  levelRule(...args: number[]): number;
 }
 
 const align = (n: number) => (n + 15) & ~15;
@@ -312,9 +313,42 @@ export function hostOneWay(
   );
 }
 
-/** The rendering rule's work space after the pixels: the changed pixels' positions, then (8-byte aligned)
- *  each pixel's luma in both images over the box widened by 1 px (w x h). */
-const renderingSpace = (box: PixelBox, w: number, h: number) => 4 * box.width * box.height + 8 + 16 * w * h;
+/**
+ * The level rule (engine/decide/kinds.ts's isLevel) on the box's grid (`stride`), steps of at most `most`
+ * levels, in the kernel on the pair keepPair holds; undefined for any other images.
+ */
+export function hostLevel(
+  real: RawImage,
+  fake: RawImage,
+  box: PixelBox,
+  stride: number,
+  most: number,
+): boolean | undefined {
+  const k = pairLoaded(real, fake, 4 * 511, box.y, box.y + box.height - 1);
+  if (!k) return undefined;
+  const { x, y, width, height } = box;
+  const free = 2 * pair!.fakeAt;
+  return (
+    k.exports.levelRule(
+      offsetOf(real),
+      offsetOf(fake),
+      real.width,
+      x,
+      y,
+      width,
+      height,
+      stride,
+      free,
+      most,
+    ) === 1
+  );
+}
+
+/** The rendering rule's work space after the pixels: which pixels changed (a u16 per five pixels and per
+ *  pixel left over, row by row), then (16-byte aligned) each pixel's i32 luma in both images over the box
+ *  widened by 1 px (w x h). */
+const renderingSpace = (box: PixelBox, w: number, h: number) =>
+  2 * box.height * (Math.floor(box.width / 5) + 4) + 16 + 8 * w * h;
 
 /**
  * The rendering rule (engine/decide/kinds.ts's isRendering) on the box, for two 8-bit images of one size:

@@ -9,7 +9,7 @@ import { BIN, fixture } from '../helpers.js';
 import { l1Map, loadRgb } from './rendered-pairs.js';
 import { keepPair, setMapScan } from '../../src/losses/map-scan.js';
 import { displacedError, strideOf } from '../../src/engine/decide/displacement.js';
-import { isRendering, renderingRule } from '../../src/engine/decide/kinds.js';
+import { isLevel, isRendering, levelRule, renderingRule } from '../../src/engine/decide/kinds.js';
 
 /**
  * The evaluation set of fixtures/regions/render.mjs (Debian's chromium, committed): per page, one real
@@ -202,4 +202,23 @@ test('rendered set: the rendering rule on the held pair (keepPair) answers as th
           `${d.name} at ${b.x},${b.y}`,
         );
     }
+});
+
+test('rendered set: the level rule on the held pair (keepPair) answers as the TypeScript rule', () => {
+  const answers = { true: 0, false: 0 };
+  for (const d of described)
+    for (const r of d.regions) {
+      // The region, the box one pixel off, and the whole image (a grid with a stride over 1).
+      const whole = { x: 0, y: 0, width: d.real.width, height: d.real.height };
+      for (const b of [r, { ...r, x: Math.max(0, r.x - 1), y: Math.max(0, r.y - 1) }, whole]) {
+        const kernel = keepPair(d.real, d.fake, () => isLevel(d.real, d.fake, b));
+        assert.equal(
+          kernel,
+          levelRule(d.real, d.fake, b),
+          `${d.name} at ${b.x},${b.y} ${b.width}x${b.height}`,
+        );
+        answers[`${kernel}`]++;
+      }
+    }
+  assert.ok(answers.true > 0 && answers.false > 0, `both answers occur: ${JSON.stringify(answers)}`);
 });

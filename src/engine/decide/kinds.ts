@@ -26,7 +26,7 @@
  *               unshifted difference.
  * 8. content:   none of the above: structure that no displacement explains.
  */
-import { hostRendering } from '../../losses/map-scan.js';
+import { hostLevel, hostRendering } from '../../losses/map-scan.js';
 import type { Kind, RawImage } from '../../model.js';
 import { bestDisplacement, displacedError, strideOf, type Box } from './displacement.js';
 import { isPiecewiseRendering } from './pieces.js';
@@ -74,9 +74,19 @@ const levelHist = new Uint32Array(2 * 255 + 1);
  * many changed pixels are not gray (then gray < 0.9 changed): the same answer, sooner.
  */
 export function isLevel(real: RawImage, fake: RawImage, box: Box): boolean {
+  const stride = strideOf(box, SAMPLES_LEVEL);
+  return hostLevel(real, fake, box, stride, LEVEL_MAX) ?? levelRule(real, fake, box, stride);
+}
+
+/** Rule 2 in TypeScript, which the map-scan kernel's `level` stands in for (the pair keepPair holds). */
+export function levelRule(
+  real: RawImage,
+  fake: RawImage,
+  box: Box,
+  stride = strideOf(box, SAMPLES_LEVEL),
+): boolean {
   const hist = levelHist.fill(0);
-  const stride = strideOf(box, SAMPLES_LEVEL),
-    w = real.width;
+  const w = real.width;
   const pixels = Math.ceil(box.width / stride) * Math.ceil(box.height / stride);
   let unchanged = 0,
     changed = 0,
@@ -137,11 +147,14 @@ export function widen(b: Box, m: number, im: RawImage): Box {
 }
 
 /**
- * How far (levels) pixel (x, y) of `a` lies off the line through the darkest and brightest colours of `b`'s
- * 3x3 neighbourhood around (x, y) (from the one colour, when they are equal). No allocation: it runs for
- * every changed pixel.
+ * Whether pixel (x, y) of `a` lies more than LINE_TOL levels off the line through the darkest and brightest
+ * colours of `b`'s 3x3 neighbourhood around (x, y) (luma 299 R + 587 G + 114 B, whole numbers; the first of
+ * equals; from the one colour, when they are equal). With p = a - darkest and d = brightest - darkest (scaled
+ * to 0..255), the squared distance |p|^2 - (d.p)^2 / |d|^2 is compared times |d|^2: no division or root,
+ * and exact for 8-bit images, as the map-scan kernel computes it. No allocation: it runs for every changed
+ * pixel.
  */
-function offLine(a: RawImage, b: RawImage, x: number, y: number): number {
+function offLine(a: RawImage, b: RawImage, x: number, y: number): boolean {
   const bs = b.samples,
     w = b.width;
   let lo = 0,
@@ -151,7 +164,7 @@ function offLine(a: RawImage, b: RawImage, x: number, y: number): number {
   for (let v = Math.max(0, y - 1); v <= Math.min(b.height - 1, y + 1); v++)
     for (let u = Math.max(0, x - 1); u <= Math.min(w - 1, x + 1); u++) {
       const j = (v * w + u) * 3,
-        l = 0.299 * bs[j]! + 0.587 * bs[j + 1]! + 0.114 * bs[j + 2]!;
+        l = 299 * bs[j]! + 587 * bs[j + 1]! + 114 * bs[j + 2]!;
       if (l < loL) {
         loL = l;
         lo = j;
@@ -174,12 +187,11 @@ function offLine(a: RawImage, b: RawImage, x: number, y: number): number {
   const p0 = as[i]! * ka - s0,
     p1 = as[i + 1]! * ka - s1,
     p2 = as[i + 2]! * ka - s2;
-  const dd = d0 * d0 + d1 * d1 + d2 * d2;
-  const t = dd > 0 ? (d0 * p0 + d1 * p1 + d2 * p2) / dd : 0;
-  const e0 = p0 - t * d0,
-    e1 = p1 - t * d1,
-    e2 = p2 - t * d2;
-  return Math.sqrt(e0 * e0 + e1 * e1 + e2 * e2);
+  const dd = d0 * d0 + d1 * d1 + d2 * d2,
+    dp = d0 * p0 + d1 * p1 + d2 * p2,
+    pp = p0 * p0 + p1 * p1 + p2 * p2,
+    tol2 = LINE_TOL * LINE_TOL;
+  return dd > 0 ? pp * dd - dp * dp > tol2 * dd : pp > tol2;
 }
 
 /** Whether pixel i (sample index) differs between the two sample arrays. */
@@ -206,7 +218,7 @@ export function renderingRule(real: RawImage, fake: RawImage, box: Box): boolean
       if (differs(rs, fs, 3 * p)) changedAt[changed++] = p;
   if (!changed) return false;
   // At most about RENDERING_SAMPLES changed pixels are tested, evenly spread over the changed ones.
-  const every = Math.max(1, Math.floor(changed / RENDERING_SAMPLES));
+  const every = Math.ceil(changed / RENDERING_SAMPLES);
   const tested = Math.floor(changed / every);
   const cap = Math.max(2, 0.02 * tested);
   let off = 0;
@@ -214,7 +226,7 @@ export function renderingRule(real: RawImage, fake: RawImage, box: Box): boolean
     const p = changedAt[j]!,
       x = p % w,
       y = (p - x) / w;
-    if (offLine(fake, real, x, y) > LINE_TOL || offLine(real, fake, x, y) > LINE_TOL) off++;
+    if (offLine(fake, real, x, y) || offLine(real, fake, x, y)) off++;
     if (off > cap) return false;
   }
   return true;
