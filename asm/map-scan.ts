@@ -385,19 +385,6 @@ export function rendering(
   const every = (changed + samples - 1) / samples;
   const cap = max(2.0, 0.02 * <f64>(changed / every)),
     tol2 = tol * tol;
-  // Where the tested pixels are dense (their neighbourhoods overlap), each pixel's luma of the box widened
-  // by 1 px, once per image, after the bits (i32): the same values, read instead of computed again.
-  const x0 = max(0, bx - 1),
-    y0 = max(0, by - 1),
-    ww = min(w, bx + bw + 1) - x0,
-    wh = min(h, by + bh + 1) - y0;
-  const lum = ww * wh <= LUMA_DENSITY * ((changed + every - 1) / every);
-  const lumReal = (work + (<usize>(bh * (bw / 5 + 4)) << 1) + 15) & ~15,
-    lumFake = lumReal + (<usize>(ww * wh) << 2);
-  if (lum) {
-    lumas(real, lumReal, w, x0, y0, ww, wh);
-    lumas(fake, lumFake, w, x0, y0, ww, wh);
-  }
   // The changed pixels in row-major order, numbered from 0: those numbered 0, every, 2 every, ... tested.
   let off = 0,
     j = 0,
@@ -415,13 +402,8 @@ export function rendering(
       while (next < j + n) {
         let b = bits;
         for (let k = j; k < next; k++) b &= b - 1;
-        const x = p - y * w + ((ctz(b) * 0x5556) >> 16),
-          yy = y;
-        const far = lum
-          ? offLineLuma(fake, real, lumReal, w, h, x, yy, x0, y0, ww, tol2) ||
-            offLineLuma(real, fake, lumFake, w, h, x, yy, x0, y0, ww, tol2)
-          : offLine(fake, real, w, h, x, yy, tol2) || offLine(real, fake, w, h, x, yy, tol2);
-        if (far) off++;
+        const x = p - y * w + ((ctz(b) * 0x5556) >> 16);
+        if (offLine(fake, real, w, h, x, y, tol2) || offLine(real, fake, w, h, x, y, tol2)) off++;
         if (<f64>off > cap) return 0;
         next += every;
       }
@@ -533,127 +515,15 @@ function changedIn(real: usize, fake: usize, w: i32, bx: i32, by: i32, bw: i32, 
   return n;
 }
 
-/** Luma is kept per pixel when the box holds at most this many pixels per tested pixel. */
-const LUMA_DENSITY = 4;
-
 @inline function luma(j: usize): i32 {
   return 299 * <i32>load<u8>(j) + 587 * <i32>load<u8>(j, 1) + 114 * <i32>load<u8>(j, 2);
-}
-
-/** The luma (offLine's) of each pixel of the ww x wh window at (x0, y0) of `im` (w a row), as i32 at `out`:
- *  sixteen pixels at a time (their R, G and B bytes gathered from three 16-byte loads), then one by one. */
-function lumas(im: usize, out: usize, w: i32, x0: i32, y0: i32, ww: i32, wh: i32): void {
-  const w299 = i16x8.splat(299),
-    w587 = i16x8.splat(587),
-    w114 = i16x8.splat(114);
-  for (let y = 0; y < wh; y++) {
-    const src = im + <usize>(((y0 + y) * w + x0) * 3),
-      dst = out + (<usize>(y * ww) << 2);
-    let x = 0;
-    for (; x + 16 <= ww; x += 16) {
-      const at = src + <usize>(x * 3);
-      const a = v128.load(at),
-        b = v128.load(at, 16),
-        c = v128.load(at, 32);
-      // Byte k of a chunk is channel k % 3 of pixel k / 3; -1 picks nothing.
-      const r = v128.or(
-        v128.or(
-          i8x16.swizzle(a, i8x16(0, 3, 6, 9, 12, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1)),
-          i8x16.swizzle(b, i8x16(-1, -1, -1, -1, -1, -1, 2, 5, 8, 11, 14, -1, -1, -1, -1, -1)),
-        ),
-        i8x16.swizzle(c, i8x16(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 1, 4, 7, 10, 13)),
-      );
-      const g = v128.or(
-        v128.or(
-          i8x16.swizzle(a, i8x16(1, 4, 7, 10, 13, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1)),
-          i8x16.swizzle(b, i8x16(-1, -1, -1, -1, -1, 0, 3, 6, 9, 12, 15, -1, -1, -1, -1, -1)),
-        ),
-        i8x16.swizzle(c, i8x16(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 2, 5, 8, 11, 14)),
-      );
-      const bl = v128.or(
-        v128.or(
-          i8x16.swizzle(a, i8x16(2, 5, 8, 11, 14, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1)),
-          i8x16.swizzle(b, i8x16(-1, -1, -1, -1, -1, 1, 4, 7, 10, 13, -1, -1, -1, -1, -1, -1)),
-        ),
-        i8x16.swizzle(c, i8x16(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 3, 6, 9, 12, 15)),
-      );
-      const r0 = i16x8.extend_low_i8x16_u(r),
-        r1 = i16x8.extend_high_i8x16_u(r),
-        g0 = i16x8.extend_low_i8x16_u(g),
-        g1 = i16x8.extend_high_i8x16_u(g),
-        b0 = i16x8.extend_low_i8x16_u(bl),
-        b1 = i16x8.extend_high_i8x16_u(bl);
-      const o = dst + (<usize>x << 2);
-      v128.store(o, lumaLow(r0, g0, b0, w299, w587, w114));
-      v128.store(o, lumaHigh(r0, g0, b0, w299, w587, w114), 16);
-      v128.store(o, lumaLow(r1, g1, b1, w299, w587, w114), 32);
-      v128.store(o, lumaHigh(r1, g1, b1, w299, w587, w114), 48);
-    }
-    for (; x < ww; x++) store<i32>(dst + (<usize>x << 2), luma(src + <usize>(x * 3)));
-  }
-}
-
-/** 299 R + 587 G + 114 B of the four pixels in the low lanes of the channels' u16 vectors. */
-@inline function lumaLow(r: v128, g: v128, b: v128, w299: v128, w587: v128, w114: v128): v128 {
-  return i32x4.add(
-    i32x4.add(i32x4.extmul_low_i16x8_u(r, w299), i32x4.extmul_low_i16x8_u(g, w587)),
-    i32x4.extmul_low_i16x8_u(b, w114),
-  );
-}
-
-/** The same of the four pixels in the high lanes. */
-@inline function lumaHigh(r: v128, g: v128, b: v128, w299: v128, w587: v128, w114: v128): v128 {
-  return i32x4.add(
-    i32x4.add(i32x4.extmul_high_i16x8_u(r, w299), i32x4.extmul_high_i16x8_u(g, w587)),
-    i32x4.extmul_high_i16x8_u(b, w114),
-  );
-}
-
-/** offLine with b's luma read from `lumB` (lumas of b's window at (x0, y0), ww a row). */
-function offLineLuma(
-  a: usize,
-  b: usize,
-  lumB: usize,
-  w: i32,
-  h: i32,
-  x: i32,
-  y: i32,
-  x0: i32,
-  y0: i32,
-  ww: i32,
-  tol2: f64,
-): bool {
-  let lo: usize = 0,
-    hi: usize = 0,
-    loL: i32 = i32.MAX_VALUE,
-    hiL: i32 = -1;
-  const u0 = max(0, x - 1),
-    u1 = min(w - 1, x + 1),
-    v0 = max(0, y - 1),
-    v1 = min(h - 1, y + 1);
-  for (
-    let v = v0, row = b + <usize>((v0 * w + u0) * 3), lrow = lumB + (<usize>((v0 - y0) * ww + u0 - x0) << 2);
-    v <= v1;
-    v++, row += <usize>(w * 3), lrow += <usize>(ww << 2)
-  )
-    for (let u = u0, j = row, q = lrow; u <= u1; u++, j += 3, q += 4) {
-      const l = load<i32>(q);
-      if (l < loL) {
-        loL = l;
-        lo = j;
-      }
-      if (l > hiL) {
-        hiL = l;
-        hi = j;
-      }
-    }
-  return farFromLine(a + <usize>((y * w + x) * 3), lo, hi, tol2);
 }
 
 /** Whether pixel (x, y) of `a` lies more than tol off the line through the darkest and brightest colours
  *  (luma 299 R + 587 G + 114 B, the first of equals) of `b`'s 3x3 neighbourhood (kinds.ts's offLine with
  *  8-bit samples: its scale factors are 1). */
 function offLine(a: usize, b: usize, w: i32, h: i32, x: i32, y: i32, tol2: f64): bool {
+  if (x > 0 && y > 0 && x + 1 < w && y + 1 < h) return offLine3x3(a, b, w, x, y, tol2);
   let lo: usize = 0,
     hi: usize = 0,
     loL: i32 = i32.MAX_VALUE,
@@ -676,6 +546,60 @@ function offLine(a: usize, b: usize, w: i32, h: i32, x: i32, y: i32, tol2: f64):
       }
     }
   return farFromLine(a + <usize>((y * w + x) * 3), lo, hi, tol2);
+}
+
+/** The lumas of the three pixels at `at` (9 bytes; 16 readable) in lanes 0-2, `pad` in lane 3. */
+@inline function lumas3(at: usize, pad: v128): v128 {
+  const px = v128.load(at);
+  const r = i16x8.extend_low_i8x16_u(i8x16.swizzle(px, i8x16(0, 3, 6, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1))),
+    g = i16x8.extend_low_i8x16_u(i8x16.swizzle(px, i8x16(1, 4, 7, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1))),
+    b = i16x8.extend_low_i8x16_u(i8x16.swizzle(px, i8x16(2, 5, 8, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1)));
+  const l = i32x4.add(
+    i32x4.add(i32x4.extmul_low_i16x8_u(r, i16x8.splat(299)), i32x4.extmul_low_i16x8_u(g, i16x8.splat(587))),
+    i32x4.extmul_low_i16x8_u(b, i16x8.splat(114)),
+  );
+  return i32x4.replace_lane(l, 3, i32x4.extract_lane(pad, 3));
+}
+
+/** The index (0-8, row by row) of the first of the three rows' lanes 0-2 equal to lane 0 of `m`. */
+@inline function firstEqual(l0: v128, l1: v128, l2: v128, m: v128): i32 {
+  const s = i32x4.shuffle(m, m, 0, 0, 0, 0);
+  const bits =
+    (i32x4.bitmask(i32x4.eq(l0, s)) & 7) |
+    ((i32x4.bitmask(i32x4.eq(l1, s)) & 7) << 3) |
+    ((i32x4.bitmask(i32x4.eq(l2, s)) & 7) << 6);
+  return ctz(bits);
+}
+
+/**
+ * offLine on a pixel with its whole 3x3 neighbourhood in the image: the nine lumas in three vectors, their
+ * least and greatest by lane-wise min and max, the first of each found by comparing (no branch per pixel).
+ */
+function offLine3x3(a: usize, b: usize, w: i32, x: i32, y: i32, tol2: f64): bool {
+  const row = <usize>(w * 3),
+    at = b + <usize>(((y - 1) * w + x - 1) * 3);
+  const big = i32x4.splat(i32.MAX_VALUE),
+    none = i32x4.splat(-1);
+  // Lane 3 is no pixel: the greatest value for the min, -1 for the max.
+  const m0 = lumas3(at, big),
+    m1 = lumas3(at + row, big),
+    m2 = lumas3(at + 2 * row, big);
+  let mn = i32x4.min_s(i32x4.min_s(m0, m1), m2);
+  mn = i32x4.min_s(mn, i32x4.shuffle(mn, mn, 2, 3, 0, 1));
+  mn = i32x4.min_s(mn, i32x4.shuffle(mn, mn, 1, 0, 3, 2));
+  const n0 = i32x4.replace_lane(m0, 3, -1),
+    n1 = i32x4.replace_lane(m1, 3, -1),
+    n2 = i32x4.replace_lane(m2, 3, -1);
+  let mx = i32x4.max_s(i32x4.max_s(n0, n1), n2);
+  mx = i32x4.max_s(mx, i32x4.shuffle(mx, mx, 2, 3, 0, 1));
+  mx = i32x4.max_s(mx, i32x4.shuffle(mx, mx, 1, 0, 3, 2));
+  const lo = firstEqual(m0, m1, m2, mn),
+    hi = firstEqual(n0, n1, n2, mx);
+  const loRow = (lo * 0x5556) >> 16,
+    hiRow = (hi * 0x5556) >> 16;
+  const loAt = at + <usize>loRow * row + <usize>((lo - 3 * loRow) * 3),
+    hiAt = at + <usize>hiRow * row + <usize>((hi - 3 * hiRow) * 3);
+  return farFromLine(a + <usize>((y * w + x) * 3), loAt, hiAt, tol2);
 }
 
 /**

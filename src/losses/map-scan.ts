@@ -345,10 +345,8 @@ export function hostLevel(
 }
 
 /** The rendering rule's work space after the pixels: which pixels changed (a u16 per five pixels and per
- *  pixel left over, row by row), then (16-byte aligned) each pixel's i32 luma in both images over the box
- *  widened by 1 px (w x h). */
-const renderingSpace = (box: PixelBox, w: number, h: number) =>
-  2 * box.height * (Math.floor(box.width / 5) + 4) + 16 + 8 * w * h;
+ *  pixel left over, row by row), and 16 bytes that a 16-byte load of the last pixels may read. */
+const renderingSpace = (box: PixelBox) => 2 * box.height * (Math.floor(box.width / 5) + 4) + 16;
 
 /**
  * The rendering rule (engine/decide/kinds.ts's isRendering) on the box, for two 8-bit images of one size:
@@ -367,7 +365,7 @@ export function hostRendering(
     y0 = Math.max(0, box.y - 1),
     w = Math.min(real.width, box.x + box.width + 1) - x0,
     h = Math.min(real.height, box.y + box.height + 1) - y0;
-  const held = pairLoaded(real, fake, renderingSpace(box, w, h), y0, y0 + h - 1);
+  const held = pairLoaded(real, fake, renderingSpace(box), y0, y0 + h - 1);
   if (held) {
     const [W, H, free] = [real.width, real.height, 2 * pair!.fakeAt];
     const [r, f] = [offsetOf(real), offsetOf(fake)];
@@ -376,7 +374,7 @@ export function hostRendering(
   const bytes = 3 * w * h,
     fakeAt = align(bytes),
     changedAt = fakeAt + align(bytes);
-  const k = hostKernel<ScanKernel>('map-scan', changedAt + renderingSpace(box, w, h));
+  const k = hostKernel<ScanKernel>('map-scan', changedAt + renderingSpace(box));
   atZero = undefined;
   // One view of the kernel's memory while it does not grow (a pair has some 30 regions).
   if (heapView?.buffer !== k.memory.buffer) heapView = new Uint8Array(k.memory.buffer);
