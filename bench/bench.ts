@@ -469,7 +469,10 @@ async function onlyScreenshots(): Promise<void> {
   const old = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
   const at = old.indexOf(`\n${SHOTS_HEADING}`);
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
-  writeFileSync(file, (at < 0 ? old : old.slice(0, at)) + (await screenshots(machine)));
+  // The sections after it stay.
+  const next = at < 0 ? -1 : old.indexOf('\n## ', at + 1);
+  const rest = next < 0 ? '' : old.slice(next);
+  writeFileSync(file, (at < 0 ? old : old.slice(0, at)) + (await screenshots(machine)) + rest);
   console.log('written to bench/results.md');
 }
 

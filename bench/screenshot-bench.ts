@@ -71,9 +71,9 @@ export async function screenshotBench(
     ours('', '--loss', 'sobel'),
     ours('', '--loss', 'l1', '--shift-tolerance', '1'),
     ours('', '--loss', 'ssim'),
-    // Issue 29: the same batches with changed regions and kinds (--regions), side by side with rows 2 and 3.
-    ours('', '--loss', 'l1', '--regions'),
-    ours('', '--loss', 'sobel', '--regions'),
+    // Issue 29: rows 2 and 3 find changed regions and kinds (batch's default); the same batches without.
+    ours('', '--loss', 'l1', '--no-regions'),
+    ours('', '--loss', 'sobel', '--no-regions'),
   ];
   const only = process.env.BENCH_SHOT_ROWS?.split(',').map(Number);
   const rows = only ? table.filter((_, i) => i === 0 || only.includes(i)) : table;
@@ -109,6 +109,34 @@ export async function screenshotBench(
       (r) =>
         `| ${r.label} | ${r.wall.toFixed(2)} | ${r.cpu.toFixed(2)} | ${((1000 * r.cpu) / count).toFixed(1)} | ${r.ratio.toFixed(2)} |`,
     ),
+    ...regionsCost(rows, wall, cpu),
   ];
   return { rows: md, results, pairs: count };
+}
+
+/**
+ * What changed regions and kinds cost (issue 29: at most 25 %): per loss whose batch ran both with regions
+ * (the default) and with --no-regions, each round's ratio of the two (they run in the same round), and the
+ * median, for CPU and wall time.
+ */
+function regionsCost(rows: Row[], wall: number[][], cpu: number[][]): string[] {
+  const lines: string[] = [];
+  for (const loss of ['l1', 'sobel']) {
+    const label = (flag: string) => `nectar-loss batch --loss ${loss}${flag} --files heatmap`;
+    const on = rows.findIndex((r) => r.label === label('')),
+      off = rows.findIndex((r) => r.label === label(' --no-regions'));
+    if (on < 0 || off < 0) continue;
+    const say = (t: number[][]) => {
+      const ratios = t[on]!.map((v, k) => v / t[off]![k]!);
+      return `${ratios.map((r) => r.toFixed(2)).join(', ')} (median **${median(ratios).toFixed(2)}**)`;
+    };
+    lines.push(`- ${loss}: CPU ${say(cpu)}; wall ${say(wall)}`);
+  }
+  if (lines.length)
+    lines.unshift(
+      '',
+      "Changed regions and kinds (`batch` finds them by default) against the same batch with `--no-regions`, each round's ratio (both run in the same round):",
+      '',
+    );
+  return lines;
 }

@@ -13,7 +13,7 @@ import type { BatchOptions } from './batch.js';
 import { addConfigOptions, applyConfig, configOf, printConfig } from './config.js';
 import { allowOfGatesFile, gateParser, STATS, type Gate } from './gates.js';
 import { REGION_GATES } from '../engine/decide/gates.js';
-import { addPairOptions, runSettings, type PairOptionValues } from './options.js';
+import { addPairOptions, runSettings, type PairOptionValues, type RunSettings } from './options.js';
 import { maplessNote } from './notes.js';
 import { makeProgress } from './progress.js';
 import { installSignalHandlers, watchFolder } from './signals.js';
@@ -104,6 +104,7 @@ function singleCommand(program: Command): Command {
         const { gatesFor } = await import('../engine/settings.js');
         const gates = gatesFor(configOf(cmd).resolved, [lossName]);
         const opt = { run: runSettings(o), json: Boolean(o.json), gates };
+        await refuseWithoutRegions(opt.run, gates);
         watchFolder(opt.run.out);
         const progress = makeProgress();
         try {
@@ -162,6 +163,19 @@ function parseShard(v: string): { index: number; total: number } {
 }
 
 /** The batch options from commander's values and the resolved config (gates, per-path overrides). */
+/** With --no-regions, an allow-list (a gates file's allow= line) or a region gate could never judge a pair. */
+async function refuseWithoutRegions(run: RunSettings, gates: readonly Gate[], gatesFile?: string) {
+  if (run.compute.regions) return;
+  const { isRegionGate } = await import('../engine/decide/gates.js');
+  const gate = gates.find(isRegionGate);
+  if (gate)
+    throw new UserError(`the gate ${gate.loss} judges changed regions: drop --no-regions`, 'BAD_OPTION');
+  if (run.allow) {
+    const what = gatesFile ? `${gatesFile}'s allow= line` : 'the allow-list';
+    throw new UserError(`${what} judges changed regions: drop --no-regions`, 'BAD_OPTION');
+  }
+}
+
 async function batchOptions(o: BatchOptionValues, cmd: Command): Promise<BatchOptions> {
   const { resolved, fileGates } = configOf(cmd);
   const all = batchLosses(o.loss, cmd.getOptionValueSource('loss') === 'default', fileGates);
@@ -175,10 +189,7 @@ async function batchOptions(o: BatchOptionValues, cmd: Command): Promise<BatchOp
     const allow = allowOfGatesFile(readFileSync(o.gates, 'utf8'), o.gates);
     if (allow) run.allow = allow;
   }
-  // Regions cost about twice a batch's CPU (docs/regions.md): batch finds them when asked (--regions), or
-  // when --allow or a region gate needs them; the single command and the library always do.
-  const { isRegionGate } = await import('../engine/decide/gates.js');
-  if (o.regions !== true && !run.allow && !gates.some(isRegionGate)) run.compute.regions = undefined;
+  await refuseWithoutRegions(run, gates, typeof o.gates === 'string' ? o.gates : undefined);
   return {
     run,
     losses,

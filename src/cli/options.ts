@@ -352,11 +352,11 @@ function regionOptions(): Option[] {
     opt('--max-displacement <px>', "search a region's displacement up to this many px")
       .argParser(parseWhole)
       .default(DEFAULTS.regions.maxDisplacement),
+    opt('--regions', "find changed regions and each one's kind (the default)"),
     opt(
-      '--regions',
-      "find changed regions and each one's kind (batch: off unless asked, or --allow or a region gate)",
+      '--no-regions',
+      'find no changed regions or kinds (records have no kind and regions; a little faster)',
     ),
-    opt('--no-regions', 'find no changed regions or kinds (records have no kind and regions)'),
     opt('--no-region-boxes', 'draw no outline around each changed region on the heatmaps (cyan, 1 px)'),
     opt(
       '--allow <kinds>',

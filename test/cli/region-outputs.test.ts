@@ -121,7 +121,7 @@ test('region boxes: a gray heatmap stays 8-bit gray, its outline dashed white an
   assert.equal(g.at(`${BOX.x},${BOX.y}`), 255);
 });
 
-test('region boxes: batch --regions outlines them in --files heatmap; --no-region-boxes and --no-regions draw none', () => {
+test('region boxes: batch outlines them in --files heatmap by default; --no-region-boxes and --no-regions draw none', () => {
   const root = pair();
   cli(root, [
     'batch',
@@ -129,7 +129,6 @@ test('region boxes: batch --regions outlines them in --files heatmap; --no-regio
     'fake',
     '--loss',
     'l1',
-    '--regions',
     '--files',
     'heatmap',
     '--colormap',
@@ -152,8 +151,11 @@ test('region boxes: batch --regions outlines them in --files heatmap; --no-regio
     'b',
   ]);
   assert.equal(cyan(path.join(root, 'b/page.l1.heatmap.png')).size, 0);
-  cli(root, ['batch', 'real', 'fake', '--loss', 'l1', '--colormap', 'magma', '--out', 'c']);
+  cli(root, ['batch', 'real', 'fake', '--loss', 'l1', '--no-regions', '--colormap', 'magma', '--out', 'c']);
   assert.equal(cyan(path.join(root, 'c/page.l1.heatmap.png')).size, 0);
+  // --regions asks for the default.
+  cli(root, ['batch', 'real', 'fake', '--loss', 'l1', '--regions', '--colormap', 'magma', '--out', 'e']);
+  assert.deepEqual([...cyan(path.join(root, 'e/page.l1.heatmap.png'))].sort(), [...outline()].sort());
   // The config key does what the flag does.
   writeFileSync(path.join(root, 'nectar-loss.config.json'), JSON.stringify({ regionBoxes: false }));
   cli(root, ['l1', 'real/page.png', 'fake/page.png', '--colormap', 'magma', '--out', 'd']);

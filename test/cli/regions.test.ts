@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BIN, fixture } from '../helpers.js';
 
@@ -20,8 +20,12 @@ function cli(cwd: string, args: string[]) {
  * Calibration sets from pages 0-2 (base, noise and changed folders, as `calibrate` takes them) and an
  * evaluation pair of folders from pages 3-5.
  */
+const made: string[] = [];
+after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 function sets(): string {
   const root = mkdtempSync(path.join(tmpdir(), 'nl-regions-'));
+  made.push(root);
   for (const n of Object.keys(TRUTH)) {
     const page = Number(/^p(\d)/.exec(n)![1]);
     const into = (dir: string, side: string) => {
@@ -157,12 +161,26 @@ test('region options and --allow refuse bad values with one line and exit 2', ()
     ['--min-region-area', '1.5'],
     ['--region-threshold', 'x'],
     ['--allow', 'shift', '--no-regions'],
+    // A gate or allow-list that regions judge, with none found, would pass every pair unjudged.
+    ['--max', 'regions=0', '--no-regions'],
+    ['--gates', 'allow.txt', '--no-regions'],
   ]) {
+    writeFileSync(path.join(root, 'allow.txt'), 'allow=rendering,shift\nl1=0.5\n');
     const r = cli(root, ['batch', 'eval-real', 'eval-fake', '--no-maps', ...args]);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.equal(r.stdout, '');
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   }
+  const one = cli(root, [
+    'l1',
+    'eval-real/p3-text.png',
+    'eval-fake/p3-text.png',
+    '--no-regions',
+    '--max',
+    'regions=0',
+  ]);
+  assert.equal(one.code, 2, one.stderr);
+  assert.equal(one.stderr, 'nectar-loss: the gate regions judges changed regions: drop --no-regions\n');
 });
 
 test('calibrate --write-config records allow and the region gates; batch with that config alone gives calibrate its verdicts', () => {
