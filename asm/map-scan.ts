@@ -202,7 +202,33 @@ export function regions(
     sum = load<f64>(s),
     top = load<f64>(s, 8);
   const ye = min(height, cy + 4);
-  if (cx + 4 <= width) {
+  if (cx + 4 <= width && ye == cy + 4 && mask == 0) {
+    // The four rows' hot lanes as one 16-bit mask (bit 4 r + j: row r, pixel j), read in that order.
+    const i = cy * width + cx,
+      at = map + (<usize>i << 2),
+      stride = <usize>width << 2;
+    const r0 = i32x4.bitmask(f32x4.gt(v128.load(at), tv)),
+      r1 = i32x4.bitmask(f32x4.gt(v128.load(at + stride), tv)),
+      r2 = i32x4.bitmask(f32x4.gt(v128.load(at + 2 * stride), tv)),
+      r3 = i32x4.bitmask(f32x4.gt(v128.load(at + 3 * stride), tv));
+    let bits = r0 | (r1 << 4) | (r2 << 8) | (r3 << 12);
+    if (bits != 0) {
+      const cols = r0 | r1 | r2 | r3,
+        rows = (r0 != 0 ? 1 : 0) | (r1 != 0 ? 2 : 0) | (r2 != 0 ? 4 : 0) | (r3 != 0 ? 8 : 0);
+      n += popcnt(bits);
+      x0 = min(x0, cx + ctz(cols));
+      x1 = max(x1, cx + 31 - clz(cols));
+      y0 = min(y0, cy + ctz(rows));
+      y1 = max(y1, cy + 31 - clz(rows));
+      while (bits != 0) {
+        const k = ctz(bits);
+        const v = <f64>load<f32>(at + <usize>(k >> 2) * stride + (<usize>(k & 3) << 2));
+        sum += v;
+        if (v > top) top = v;
+        bits &= bits - 1;
+      }
+    }
+  } else if (cx + 4 <= width) {
     for (let y = cy; y < ye; y++) {
       const i = y * width + cx;
       let bits = i32x4.bitmask(f32x4.gt(v128.load(map + (<usize>i << 2)), tv));
