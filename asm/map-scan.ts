@@ -33,42 +33,76 @@ export function levels(map: usize, n: i32, inv: f64, out: usize): void {
  * The statistics' first pass over the compared entries (`mask` 0: all; else n bytes, nonzero = compared),
  * in index order: +0 entries counted; the others' bits appended at `keys` (int32) and their order keys'
  * top 16 bits counted at `counts` (65536 uint32, zeroed here), their float64 sum and max taken, those below
- * +0 counted. Results at `res`: f64 sum, f64 max, then i32 gathered, zeros, below, first +0, first -0.
+ * +0 counted. Results at `res`: f64 sum, f64 max, then i32 gathered, zeros, below, first +0, first -0, and
+ * whether a cell was marked. With `hot` nonzero, the map being `width` entries a row, it also marks the
+ * changed regions' hot cells there as `regions` does (a byte per 4 x 4 cell, cw a row; an entry is hot when
+ * compared and <f64>v > t), so that the regions' pass need not read the map for them.
  */
-export function gather(map: usize, n: i32, mask: usize, keys: usize, counts: usize, res: usize): void {
+export function gather(
+  map: usize,
+  n: i32,
+  mask: usize,
+  keys: usize,
+  counts: usize,
+  res: usize,
+  width: i32,
+  t: f64,
+  hot: usize,
+): void {
   memory.fill(counts, 0, 65536 << 2);
+  const cw = (width + 3) >> 2;
+  if (hot != 0) memory.fill(hot, 0, <usize>(cw * ((n / width + 3) >> 2)));
   let sum: f64 = 0,
     max: f64 = -Infinity,
     m = 0,
     zeros = 0,
     neg = 0,
     firstZero = -1,
-    firstMinusZero = -1;
-  for (let i = 0; i < n; i++) {
+    firstMinusZero = -1,
+    marked = 0,
+    // Entry i's column and row.
+    x = 0,
+    y = 0;
+  for (let i = 0; i < n; ) {
     // Four +0 entries at once (no mask).
     if (mask == 0 && (i & 3) == 0 && i + 4 <= n && !v128.any_true(v128.load(map + (<usize>i << 2)))) {
       if (zeros == 0) firstZero = i;
       zeros += 4;
-      i += 3;
+      i += 4;
+      x += 4;
+      while (x >= width) {
+        x -= width;
+        y++;
+      }
       continue;
     }
     const b = load<i32>(map + (<usize>i << 2));
-    if (mask != 0 && load<u8>(mask + <usize>i) == 0) continue;
-    if (b == 0) {
-      if (zeros++ == 0) firstZero = i;
-      continue;
+    if (mask == 0 || load<u8>(mask + <usize>i) != 0) {
+      if (b == 0) {
+        if (zeros++ == 0) firstZero = i;
+      } else {
+        const v = <f64>load<f32>(map + (<usize>i << 2));
+        store<i32>(keys + (<usize>m << 2), b);
+        m++;
+        const key = <u32>(b ^ ((b >> 31) | 0x80000000)) >>> 16;
+        const c = counts + (<usize>key << 2);
+        store<u32>(c, load<u32>(c) + 1);
+        sum += v;
+        if (v > max) max = v;
+        if (b < 0) {
+          neg++;
+          if (b == i32.MIN_VALUE && firstMinusZero < 0) firstMinusZero = i;
+        }
+        if (hot != 0 && v > t) {
+          store<u8>(hot + <usize>((y >> 2) * cw + (x >> 2)), 1);
+          marked = 1;
+        }
+      }
     }
-    const v = <f64>load<f32>(map + (<usize>i << 2));
-    store<i32>(keys + (<usize>m << 2), b);
-    m++;
-    const key = <u32>(b ^ ((b >> 31) | 0x80000000)) >>> 16;
-    const c = counts + (<usize>key << 2);
-    store<u32>(c, load<u32>(c) + 1);
-    sum += v;
-    if (v > max) max = v;
-    if (b < 0) {
-      neg++;
-      if (b == i32.MIN_VALUE && firstMinusZero < 0) firstMinusZero = i;
+    i++;
+    if (++x == width) {
+      x = 0;
+      y++;
     }
   }
   store<f64>(res, sum);
@@ -78,6 +112,7 @@ export function gather(map: usize, n: i32, mask: usize, keys: usize, counts: usi
   store<i32>(res, neg, 24);
   store<i32>(res, firstZero, 28);
   store<i32>(res, firstMinusZero, 32);
+  store<i32>(res, marked, 36);
 }
 
 /**
@@ -138,7 +173,8 @@ export function colorize(levels: usize, n: i32, lut: usize, out: usize): void {
  * labels, numbered in the order of their first cell; per label, over its cells in index order and each
  * cell's pixels row by row, the hot pixels' count, box (i32 n, x0, y0, x1, y1 at `ints`, 20 bytes a label)
  * and float64 sum and max (at `sums`, 16 bytes a label). `hot` (cells bytes), `label` and `parent` (cells
- * i32 each) are work space. Returns the number of labels.
+ * i32 each) are work space; with `marked` nonzero, `hot` holds the cells gather marked for this map and
+ * threshold (1: some hot, 2: none). Returns the number of labels.
  */
 export function regions(
   map: usize,
@@ -152,10 +188,12 @@ export function regions(
   parent: usize,
   ints: usize,
   sums: usize,
+  marked: i32,
 ): i32 {
   const cw = (width + 3) >> 2,
     ch = (height + 3) >> 2;
-  if (!hotCells(map, width, height, t, tlo, mask, hot, cw)) return 0;
+  // marked: the statistics' pass (gather) marked the hot cells at `hot` already (1: some, 2: none).
+  if (marked == 2 || (marked == 0 && !hotCells(map, width, height, t, tlo, mask, hot, cw))) return 0;
   const count = labelCells(hot, label, parent, cw, ch);
   for (let l = 0; l < count; l++) {
     const a = ints + <usize>(l * 20);

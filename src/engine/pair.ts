@@ -27,7 +27,7 @@ import type { Embedder } from './embedder.js';
 import type { LossResources } from './resources.js';
 import { warmRows } from './rows.js';
 import { mapStats } from './stats.js';
-import { describePair } from './decide/describe.js';
+import { defaultThreshold, describePair } from './decide/describe.js';
 
 // Figures need fonts and encoders: loaded only when files are written.
 const render = () => import('../io/render.js');
@@ -139,7 +139,7 @@ export async function evaluatePair(
         ? undefined
         : equal
           ? { mean: 0, median: 0, p95: 0, p99: 0, max: 0 }
-          : mapStats(outputs[i]!.map, mask?.compared);
+          : mapStats(outputs[i]!.map, mask?.compared, i === described ? regionCells(d, r, run) : undefined);
     if (stats) comparison.stats[d.name] = stats;
   };
   losses.forEach((_, i) => i !== described && statistics(i));
@@ -149,6 +149,13 @@ export async function evaluatePair(
   };
   Object.assign(comparison, described >= 0 && !equal ? keepLoaded(outputs[described]!.map, last) : last());
   return { losses, outputs, real: r, fake: f, mask: mask?.compared, comparison };
+}
+
+/** What the statistics' pass of the described map marks for the regions' pass: none without regions. */
+function regionCells(d: LossDefinition, r: DecodedImage, run: PairRunner) {
+  const s = run.compute.regions;
+  if (!s) return undefined;
+  return { width: r.width, threshold: s.threshold ?? defaultThreshold(d.name, run.compute.range) };
 }
 
 /**

@@ -22,10 +22,15 @@ let kept = new Int32Array(0);
  * in the few buckets that hold the wanted ranks. Undefined when no pixel is compared. NaN-free maps are
  * assumed (a NaN would order as the largest value).
  */
-export function mapStats(map: Float32Array, mask?: Uint8Array): MapStats | undefined {
-  // The WebAssembly pass (+0 entries skipped four at a time), or the same pass in JavaScript.
+export function mapStats(
+  map: Float32Array,
+  mask?: Uint8Array,
+  cells?: { width: number; threshold: number },
+): MapStats | undefined {
+  // The WebAssembly pass (+0 entries skipped four at a time; with `cells`, also marking the changed
+  // regions' hot cells for the regions' pass that follows), or the same pass in JavaScript.
   const g =
-    hostGather(map, mask) ?? gather(map, new Int32Array(map.buffer, map.byteOffset, map.length), mask);
+    hostGather(map, mask, cells) ?? gather(map, new Int32Array(map.buffer, map.byteOffset, map.length), mask);
   const n = g.zeros + g.m;
   if (!n) return undefined;
   const qs = [0.5, 0.95, 0.99];

@@ -12,7 +12,7 @@ import { hostKernel, MAX_KERNEL_BYTES, takeBytes } from './wasm.js';
 
 interface ScanKernel {
   levels(map: number, n: number, inv: number, out: number): void;
-  gather(map: number, n: number, mask: number, keys: number, counts: number, res: number): void;
+  gather(...args: number[]): void;
   largest(map: number, n: number): number;
   colorize(levels: number, n: number, lut: number, out: number): void;
   regions(...args: number[]): number;
@@ -55,6 +55,8 @@ export function keepLoaded<T>(map: Float32Array, f: () => T): T {
  *  after it; undefined if too large. */
 function loaded(map: Float32Array, extra: number) {
   const at = align(map.byteLength);
+  // Whatever pass this is for, it may write where hostGather marked the hot cells (or their mask).
+  marked = undefined;
   if (!enabled || at + extra > MAX_KERNEL_BYTES) return undefined;
   const k = hostKernel<ScanKernel>('map-scan', at + extra);
   if (held !== map || atZero !== map) new Float32Array(k.memory.buffer, 0, map.length).set(map);
@@ -115,18 +117,47 @@ export interface HostGathered {
   firstMinusZero: number;
 }
 
-export function hostGather(map: Float32Array, mask?: Uint8Array): HostGathered | undefined {
+/** The changed regions' hot cells that hostGather marked (`cells`), for hostRegions on the same map. */
+let marked:
+  | { map: Float32Array; width: number; threshold: number; mask?: Uint8Array; hotAt: number; any: boolean }
+  | undefined;
+
+/**
+ * The statistics' first pass of `map`; with `cells` (the map's width and the changed regions' threshold),
+ * also the regions' hot cells, which hostRegions then reads instead of the map while the map stays loaded
+ * (keepLoaded). Undefined where the kernel does not apply.
+ */
+export function hostGather(
+  map: Float32Array,
+  mask?: Uint8Array,
+  cells?: { width: number; threshold: number },
+): HostGathered | undefined {
   const n = map.length;
   const maskAt = 0,
     keysAt = mask ? align(n) : 0,
     countsAt = keysAt + align(n * 4),
-    resAt = countsAt + 65536 * 4;
-  const k = loaded(map, resAt + 64);
+    resAt = countsAt + 65536 * 4,
+    hotAt = resAt + 64;
+  const hotBytes = cells ? cellCount(cells.width, n / cells.width) : 0;
+  const k = loaded(map, hotAt + hotBytes);
+  marked = undefined;
   if (!k) return undefined;
   if (mask) new Uint8Array(k.memory.buffer, k.at + maskAt, n).set(mask);
-  k.exports.gather(0, n, mask ? k.at + maskAt : 0, k.at + keysAt, k.at + countsAt, k.at + resAt);
+  const [width, t] = cells ? [cells.width, cells.threshold] : [1, 0];
+  k.exports.gather(
+    0,
+    n,
+    mask ? k.at + maskAt : 0,
+    k.at + keysAt,
+    k.at + countsAt,
+    k.at + resAt,
+    width,
+    t,
+    cells ? k.at + hotAt : 0,
+  );
   const f64 = new Float64Array(k.memory.buffer, k.at + resAt, 2),
-    i32 = new Int32Array(k.memory.buffer, k.at + resAt + 16, 5);
+    i32 = new Int32Array(k.memory.buffer, k.at + resAt + 16, 6);
+  if (cells) marked = { map, width, threshold: t, ...(mask ? { mask } : {}), hotAt, any: i32[5] === 1 };
   const m = i32[0]!;
   return {
     keys: new Int32Array(k.memory.buffer, k.at + keysAt, m),
@@ -140,6 +171,9 @@ export function hostGather(map: Float32Array, mask?: Uint8Array): HostGathered |
     firstMinusZero: i32[4]!,
   };
 }
+
+/** The 4 x 4 cells of a width x height map. */
+const cellCount = (width: number, height: number) => ((width + 3) >> 2) * ((height + 3) >> 2);
 
 /** The largest float32 at most t (t itself when it is one); NaN for NaN. */
 export function float32AtMost(t: number): number {
@@ -172,16 +206,22 @@ export function hostRegions(
   t: number,
   mask?: Uint8Array,
 ): HostRegions | undefined {
-  const cells = ((width + 3) >> 2) * ((height + 3) >> 2);
+  const cells = cellCount(width, height);
+  // The hot cells that the statistics' pass marked for this map, threshold and mask, if it did.
+  const m = marked;
+  const pre =
+    m?.map === map && atZero === map && m.width === width && m.threshold === t && m.mask === mask
+      ? m
+      : undefined;
   const maskAt = 0,
-    hotAt = mask ? align(map.length) : 0,
-    labelAt = hotAt + align(cells),
+    hotAt = pre ? pre.hotAt : mask ? align(map.length) : 0,
+    labelAt = align(hotAt + cells),
     parentAt = labelAt + 4 * cells,
     intsAt = parentAt + 4 * cells,
     sumsAt = align(intsAt + 20 * cells);
   const k = loaded(map, sumsAt + 16 * cells);
   if (!k) return undefined;
-  if (mask) new Uint8Array(k.memory.buffer, k.at + maskAt, map.length).set(mask);
+  if (mask && !pre) new Uint8Array(k.memory.buffer, k.at + maskAt, map.length).set(mask);
   const [at, b] = [k.at, k.memory.buffer];
   const count = k.exports.regions(
     0,
@@ -195,6 +235,7 @@ export function hostRegions(
     at + parentAt,
     at + intsAt,
     at + sumsAt,
+    pre ? (pre.any ? 1 : 2) : 0,
   );
   return {
     count,
