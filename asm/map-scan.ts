@@ -218,7 +218,8 @@ export function regions(
  * Adds the hot pixels of the cell at (cx, cy) to its label's count and box (`a`) and float64 sum and max
  * (`s`), row by row, each row's pixels left to right. A whole row of 4 is tested at once: for a float32 v,
  * v > tlo (the largest float32 at most t) exactly when <f64>v > t, so its lanes above tlo (and compared)
- * are the row's hot pixels, and only they are read again (for the sum and max, in order).
+ * are the row's hot pixels; the rows' lanes make one 16-bit mask, and only its hot entries are read again
+ * (for the sum and max, in order).
  */
 @inline function addCell(
   map: usize,
@@ -240,19 +241,28 @@ export function regions(
     sum = load<f64>(s),
     top = load<f64>(s, 8);
   const ye = min(height, cy + 4);
-  if (cx + 4 <= width && ye == cy + 4 && mask == 0) {
-    // The four rows' hot lanes as one 16-bit mask (bit 4 r + j: row r, pixel j), read in that order.
-    const i = cy * width + cx,
-      at = map + (<usize>i << 2),
+  if (cx + 4 <= width) {
+    // The cell's rows' hot lanes as one 16-bit mask (bit 4 r + j: row r, pixel j), read in that order.
+    const at = map + (<usize>(cy * width + cx) << 2),
       stride = <usize>width << 2;
-    const r0 = i32x4.bitmask(f32x4.gt(v128.load(at), tv)),
-      r1 = i32x4.bitmask(f32x4.gt(v128.load(at + stride), tv)),
-      r2 = i32x4.bitmask(f32x4.gt(v128.load(at + 2 * stride), tv)),
-      r3 = i32x4.bitmask(f32x4.gt(v128.load(at + 3 * stride), tv));
-    let bits = r0 | (r1 << 4) | (r2 << 8) | (r3 << 12);
+    let bits = 0;
+    if (ye == cy + 4 && mask == 0)
+      bits =
+        i32x4.bitmask(f32x4.gt(v128.load(at), tv)) |
+        (i32x4.bitmask(f32x4.gt(v128.load(at + stride), tv)) << 4) |
+        (i32x4.bitmask(f32x4.gt(v128.load(at + 2 * stride), tv)) << 8) |
+        (i32x4.bitmask(f32x4.gt(v128.load(at + 3 * stride), tv)) << 12);
+    else
+      for (let r = 0; r < ye - cy; r++) {
+        let b = i32x4.bitmask(f32x4.gt(v128.load(at + <usize>r * stride), tv));
+        const i = (cy + r) * width + cx;
+        if (mask != 0 && b != 0)
+          for (let j = 0; j < 4; j++) if (load<u8>(mask + <usize>(i + j)) == 0) b &= ~(1 << j);
+        bits |= b << (4 * r);
+      }
     if (bits != 0) {
-      const cols = r0 | r1 | r2 | r3,
-        rows = (r0 != 0 ? 1 : 0) | (r1 != 0 ? 2 : 0) | (r2 != 0 ? 4 : 0) | (r3 != 0 ? 8 : 0);
+      const cols = (bits | (bits >> 4) | (bits >> 8) | (bits >> 12)) & 15,
+        rows = (bits & 15 ? 1 : 0) | (bits & 0xf0 ? 2 : 0) | (bits & 0xf00 ? 4 : 0) | (bits & 0xf000 ? 8 : 0);
       n += popcnt(bits);
       x0 = min(x0, cx + ctz(cols));
       x1 = max(x1, cx + 31 - clz(cols));
@@ -261,25 +271,6 @@ export function regions(
       while (bits != 0) {
         const k = ctz(bits);
         const v = <f64>load<f32>(at + <usize>(k >> 2) * stride + (<usize>(k & 3) << 2));
-        sum += v;
-        if (v > top) top = v;
-        bits &= bits - 1;
-      }
-    }
-  } else if (cx + 4 <= width) {
-    for (let y = cy; y < ye; y++) {
-      const i = y * width + cx;
-      let bits = i32x4.bitmask(f32x4.gt(v128.load(map + (<usize>i << 2)), tv));
-      if (mask != 0 && bits != 0)
-        for (let j = 0; j < 4; j++) if (load<u8>(mask + <usize>(i + j)) == 0) bits &= ~(1 << j);
-      if (bits == 0) continue;
-      n += popcnt(bits);
-      x0 = min(x0, cx + ctz(bits));
-      x1 = max(x1, cx + 31 - clz(bits));
-      y0 = min(y0, y);
-      y1 = max(y1, y);
-      while (bits != 0) {
-        const v = <f64>load<f32>(map + (<usize>(i + ctz(bits)) << 2));
         sum += v;
         if (v > top) top = v;
         bits &= bits - 1;
@@ -500,7 +491,7 @@ export function levelRule(
 ): i32 {
   const pixels = ((bw + stride - 1) / stride) * ((bh + stride - 1) / stride);
   // On the whole box (stride 1), fewer than half its pixels changed is known from a count five at a time.
-  if (stride == 1 && changedCount(real, fake, w, bx, by, bw, bh) * 2 < pixels) return 0;
+  if (stride == 1 && changedIn(real, fake, w, bx, by, bw, bh, 0) * 2 < pixels) return 0;
   memory.fill(hist, 0, 511 << 2);
   let unchanged = 0,
     changed = 0,
@@ -541,18 +532,6 @@ export function levelRule(
   return <f64>near >= 0.9 * <f64>changed ? 1 : 0;
 }
 
-/** How many pixels of the bw x bh box at (bx, by) differ between the images (w pixels a row). */
-function changedCount(real: usize, fake: usize, w: i32, bx: i32, by: i32, bw: i32, bh: i32): i32 {
-  let n = 0;
-  for (let y = by; y < by + bh; y++) {
-    const end = y * w + bx + bw;
-    let p = y * w + bx;
-    for (; p + 5 <= end; p += 5) n += popcnt(differing5(real, fake, p));
-    for (; p < end; p++) if (differs(real, fake, p)) n++;
-  }
-  return n;
-}
-
 /** Whether pixel p (3 bytes) differs between the images. */
 @inline function differs(real: usize, fake: usize, p: i32): bool {
   const i = <usize>(p * 3);
@@ -570,8 +549,9 @@ function changedCount(real: usize, fake: usize, w: i32, bx: i32, by: i32, bw: i3
 }
 
 /**
- * How many pixels of the bw x bh box at (bx, by) differ between the images (w pixels a row); which, as u16
- * at `bits`: row by row, differing5's bits for each five pixels, then 1 or 0 for each pixel left over.
+ * How many pixels of the bw x bh box at (bx, by) differ between the images (w pixels a row); with `bits`
+ * nonzero, which, as u16 there: row by row, differing5's bits for each five pixels, then 1 or 0 for each
+ * pixel left over.
  */
 function changedIn(real: usize, fake: usize, w: i32, bx: i32, by: i32, bw: i32, bh: i32, bits: usize): i32 {
   let n = 0,
@@ -581,12 +561,12 @@ function changedIn(real: usize, fake: usize, w: i32, bx: i32, by: i32, bw: i32, 
     let p = y * w + bx;
     for (; p + 5 <= end; p += 5, at += 2) {
       const d = differing5(real, fake, p);
-      store<u16>(at, d);
+      if (bits != 0) store<u16>(at, d);
       n += popcnt(d);
     }
     for (; p < end; p++, at += 2) {
       const d = differs(real, fake, p) ? 1 : 0;
-      store<u16>(at, d);
+      if (bits != 0) store<u16>(at, d);
       n += d;
     }
   }
@@ -656,8 +636,7 @@ function offLine(a: usize, b: usize, w: i32, h: i32, x: i32, y: i32, tol2: f64):
 function offLine3x3(a: usize, b: usize, w: i32, x: i32, y: i32, tol2: f64): bool {
   const row = <usize>(w * 3),
     at = b + <usize>(((y - 1) * w + x - 1) * 3);
-  const big = i32x4.splat(i32.MAX_VALUE),
-    none = i32x4.splat(-1);
+  const big = i32x4.splat(i32.MAX_VALUE);
   // Lane 3 is no pixel: the greatest value for the min, -1 for the max.
   const m0 = lumas3(at, big),
     m1 = lumas3(at + row, big),

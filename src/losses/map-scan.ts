@@ -139,8 +139,8 @@ export function hostGather(
     resAt = countsAt + 65536 * 4,
     hotAt = resAt + 64;
   const hotBytes = cells ? cellCount(cells.width, n / cells.width) : 0;
+  // (loaded forgets any cells marked before.)
   const k = loaded(map, hotAt + hotBytes);
-  marked = undefined;
   if (!k) return undefined;
   if (mask) new Uint8Array(k.memory.buffer, k.at + maskAt, n).set(mask);
   const [width, t] = cells ? [cells.width, cells.threshold] : [1, 0];
@@ -414,8 +414,8 @@ export function hostRendering(
   }
   const bytes = 3 * w * h,
     fakeAt = align(bytes),
-    changedAt = fakeAt + align(bytes);
-  const k = hostKernel<ScanKernel>('map-scan', changedAt + renderingSpace(box));
+    workAt = fakeAt + align(bytes);
+  const k = hostKernel<ScanKernel>('map-scan', workAt + renderingSpace(box));
   atZero = undefined;
   // One view of the kernel's memory while it does not grow (a pair has some 30 regions).
   if (heapView?.buffer !== k.memory.buffer) heapView = new Uint8Array(k.memory.buffer);
@@ -434,7 +434,7 @@ export function hostRendering(
     box.y - y0,
     box.width,
     box.height,
-    changedAt,
+    workAt,
     samples,
     tol,
   );
