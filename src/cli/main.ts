@@ -162,7 +162,6 @@ function parseShard(v: string): { index: number; total: number } {
   return { index, total };
 }
 
-/** The batch options from commander's values and the resolved config (gates, per-path overrides). */
 /** With --no-regions, an allow-list (a gates file's allow= line) or a region gate could never judge a pair. */
 async function refuseWithoutRegions(run: RunSettings, gates: readonly Gate[], gatesFile?: string) {
   if (run.compute.regions) return;
@@ -176,6 +175,7 @@ async function refuseWithoutRegions(run: RunSettings, gates: readonly Gate[], ga
   }
 }
 
+/** The batch options from commander's values and the resolved config (gates, per-path overrides). */
 async function batchOptions(o: BatchOptionValues, cmd: Command): Promise<BatchOptions> {
   const { resolved, fileGates } = configOf(cmd);
   const all = batchLosses(o.loss, cmd.getOptionValueSource('loss') === 'default', fileGates);

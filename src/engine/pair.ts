@@ -27,7 +27,7 @@ import type { Embedder } from './embedder.js';
 import type { LossResources } from './resources.js';
 import { warmRows } from './rows.js';
 import { mapStats } from './stats.js';
-import { defaultThreshold, describePair } from './decide/describe.js';
+import { describePair, regionThreshold } from './decide/describe.js';
 
 // Figures need fonts and encoders: loaded only when files are written.
 const render = () => import('../io/render.js');
@@ -145,7 +145,7 @@ export async function evaluatePair(
   losses.forEach((_, i) => i !== described && statistics(i));
   const last = () => {
     if (described >= 0) statistics(described);
-    return describeOutputs(losses, outputs, r, f, mask?.compared, run.compute, comparison.stats);
+    return describeOutputs(described, losses, outputs, r, f, mask?.compared, run.compute, comparison.stats);
   };
   Object.assign(comparison, described >= 0 && !equal ? keepLoaded(outputs[described]!.map, last) : last());
   return { losses, outputs, real: r, fake: f, mask: mask?.compared, comparison };
@@ -155,14 +155,15 @@ export async function evaluatePair(
 function regionCells(d: LossDefinition, r: DecodedImage, run: PairRunner) {
   const s = run.compute.regions;
   if (!s) return undefined;
-  return { width: r.width, threshold: s.threshold ?? defaultThreshold(d.name, run.compute.range) };
+  return { width: r.width, threshold: regionThreshold(d.name, run.compute.range, s) };
 }
 
 /**
- * The pair's changed regions and kind, on the first loss with a map (when regions are asked for): none
- * computed for equal images.
+ * The pair's changed regions and kind, on loss i (the first with a map; -1: none) when regions are asked
+ * for: none computed for equal images.
  */
 function describeOutputs(
+  i: number,
   losses: LossDefinition[],
   outputs: LossOutput[] & { equal?: true },
   r: DecodedImage,
@@ -171,7 +172,6 @@ function describeOutputs(
   s: ComputeSettings,
   stats: Partial<PairComparison['stats']>,
 ): Pick<PairComparison, 'kind' | 'regions'> {
-  const i = losses.findIndex((l) => !l.mapless);
   if (!s.regions || i < 0) return {};
   if (outputs.equal) return { kind: 'identical', regions: [] };
   const settings = s.regions;

@@ -34,6 +34,11 @@ export function defaultThreshold(loss: string, range: Range): number {
   return loss === 'l2' || loss === 'psnr' ? 4 * t : ['l1', 'sobel', 'laplacian'].includes(loss) ? 2 * t : t;
 }
 
+/** The threshold a loss's map is cut at: the settings' own, else the loss's default in the range. */
+export function regionThreshold(loss: string, range: Range, settings: RegionSettings): number {
+  return settings.threshold ?? defaultThreshold(loss, range);
+}
+
 export interface DescribeInput {
   loss: string;
   map: Float32Array;
@@ -56,7 +61,7 @@ export function worstFirst(a: Region, b: Region): number {
 /** The pair's regions, worst first, and its kind (`identical` without regions). */
 export function describePair(p: DescribeInput): { kind: Kind; regions: Region[] } {
   const { width, height } = p.real;
-  const threshold = p.settings.threshold ?? defaultThreshold(p.loss, p.range);
+  const threshold = regionThreshold(p.loss, p.range, p.settings);
   // No entry above the threshold: the regions' pass would find none.
   if (p.max !== undefined && !(p.max > threshold)) return { kind: 'identical', regions: [] };
   const found = findRegions(p.map, width, height, { threshold, minArea: p.settings.minArea, mask: p.mask });
