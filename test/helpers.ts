@@ -9,6 +9,17 @@ import { keptKernels } from '../src/losses/kernels.js';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const fixture = (p: string): string => path.join(ROOT, p);
 export const BIN = path.join(ROOT, 'bin/nectar-loss.js');
+/** `calibrate` of the calibration tests' folders (base, noise, changed) for `loss`, then `more` flags. */
+export const calibrateArgs = (loss: string, ...more: string[]): string[] => [
+  'calibrate',
+  'base',
+  'noise',
+  '--changed',
+  'changed',
+  '--loss',
+  loss,
+  ...more,
+];
 
 export interface RefLoss {
   mean: number;

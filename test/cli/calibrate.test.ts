@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { BIN } from '../helpers.js';
+import { BIN, calibrateArgs } from '../helpers.js';
 
 /**
  * calibrate on sets whose right answer is known by arithmetic. Baselines: 64x64 RGB ramps, levels 20..219.
@@ -70,20 +70,7 @@ const close = (a: number, b: number, rel = 1e-5) => Math.abs(a - b) <= rel * Mat
 
 test('calibrate: the known answer (p99 and max separate noise from changes by 30x; mean and p95 do not); gates round-trip through batch --gates', async () => {
   const root = await sets();
-  const r = cli(root, [
-    'calibrate',
-    'base',
-    'noise',
-    '--changed',
-    'changed',
-    '--loss',
-    'l1,ssim',
-    '--json',
-    '--write-gates',
-    'out/gates.txt',
-    '--jobs',
-    '2',
-  ]);
+  const r = cli(root, calibrateArgs('l1,ssim', '--json', '--write-gates', 'out/gates.txt', '--jobs', '2'));
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout) as { noise: number; changed: number; rows: Row[]; gates: string[] };
   assert.deepEqual([j.noise, j.changed], [N, N]);
@@ -174,7 +161,7 @@ test('calibrate: a change no gate catches exits 1 and is named; without --change
   const root = await sets();
   // p3's "change" is the noise itself.
   await png(path.join(root, 'changed', 'pages/p3.png'), (x, y) => level(3, x, y) + 1);
-  let r = cli(root, ['calibrate', 'base', 'noise', '--changed', 'changed', '--loss', 'l1']);
+  let r = cli(root, calibrateArgs('l1'));
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stdout, /no gate catches: pages\/p3\.png\n$/);
   assert.match(r.stdout, /--max l1\.p99=0\.0049 +0\.00392\d* +0\.00392\d* +3\/4 +1\.00x\n/);

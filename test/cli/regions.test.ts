@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BIN, fixture } from '../helpers.js';
+import { BIN, calibrateArgs, fixture } from '../helpers.js';
 
 /** The committed rendered set (fixtures/regions/render.mjs): 6 pages x 8 variants, truth.json per pair. */
 const SET = fixture('fixtures/regions/set');
@@ -54,17 +54,7 @@ const ndjson = (s: string) =>
 
 test('calibrate recommends the noise kinds as allow= in --write-gates, and batch --gates applies it alone', () => {
   const root = sets();
-  const c = cli(root, [
-    'calibrate',
-    'base',
-    'noise',
-    '--changed',
-    'changed',
-    '--loss',
-    'l1',
-    '--write-gates',
-    'g.txt',
-  ]);
+  const c = cli(root, calibrateArgs('l1', '--write-gates', 'g.txt'));
   assert.equal(c.code, 0, c.stderr);
   const file = readFileSync(path.join(root, 'g.txt'), 'utf8');
   assert.match(file, /^allow=rendering,level,shift {2}# /m);
@@ -85,20 +75,7 @@ test('calibrate recommends the noise kinds as allow= in --write-gates, and batch
 test('calibrate records --region-threshold and --min-region-area; batch --gates and the written config find the regions the flags find', () => {
   const root = sets();
   const region = ['--region-threshold', '0.05', '--min-region-area', '20'];
-  const c = cli(root, [
-    'calibrate',
-    'base',
-    'noise',
-    '--changed',
-    'changed',
-    '--loss',
-    'l1',
-    ...region,
-    '--write-gates',
-    'g.txt',
-    '--write-config',
-    'c.json',
-  ]);
+  const c = cli(root, calibrateArgs('l1', ...region, '--write-gates', 'g.txt', '--write-config', 'c.json'));
   assert.equal(c.code === 0 || c.code === 1, true, c.stderr);
   const file = readFileSync(path.join(root, 'g.txt'), 'utf8');
   assert.match(file, /^#! regionThreshold=0\.05$/m);
@@ -185,18 +162,7 @@ test('region options and --allow refuse bad values with one line and exit 2', ()
 
 test('calibrate --write-config records allow and the region gates; batch with that config alone gives calibrate its verdicts', () => {
   const root = sets();
-  const c = cli(root, [
-    'calibrate',
-    'base',
-    'noise',
-    '--changed',
-    'changed',
-    '--loss',
-    'l1',
-    '--json',
-    '--write-config',
-    'nectar-loss.config.json',
-  ]);
+  const c = cli(root, calibrateArgs('l1', '--json', '--write-config', 'nectar-loss.config.json'));
   assert.equal(c.code, 0, c.stderr);
   const report = JSON.parse(c.stdout) as {
     allow?: string[];

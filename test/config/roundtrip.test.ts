@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { BIN, fixture } from '../helpers.js';
+import { BIN, calibrateArgs, fixture } from '../helpers.js';
 
 /**
  * Calibrated settings travel with their gates: `calibrate --write-config` then `batch` with no flags gives
@@ -34,24 +34,21 @@ function statuses(stdout: string): Record<string, string> {
 
 /** Calibrates with --write-config and --write-gates, then checks batch's verdicts pair by pair. */
 function roundTrip(root: string, losses: string, names: string[]): void {
-  const c = cli(root, [
-    'calibrate',
-    'base',
-    'noise',
-    '--changed',
-    'changed',
-    '--loss',
-    losses,
-    '--shift-tolerance',
-    '1',
-    '--json',
-    '--write-gates',
-    'gates.txt',
-    '--write-config',
-    'nectar-loss.config.json',
-    '--jobs',
-    '2',
-  ]);
+  const c = cli(
+    root,
+    calibrateArgs(
+      losses,
+      '--shift-tolerance',
+      '1',
+      '--json',
+      '--write-gates',
+      'gates.txt',
+      '--write-config',
+      'nectar-loss.config.json',
+      '--jobs',
+      '2',
+    ),
+  );
   assert.ok(c.code === 0 || c.code === 1, c.stderr);
   const j = JSON.parse(c.stdout) as Calibrated;
   const chosen = j.gates.map((g) => j.rows.find((r) => r.gate === g)!);

@@ -13,6 +13,7 @@ import {
 import { mapStats } from '../../src/engine/stats.js';
 import { changeText, describePair } from '../../src/engine/decide/describe.js';
 import { DEFAULTS } from '../../src/model.js';
+import { l1Map } from './rendered-pairs.js';
 
 /** A width x height RGB image of one colour. */
 function canvas(width: number, height: number, rgb: [number, number, number]): RawImage {
@@ -25,17 +26,6 @@ function canvas(width: number, height: number, rgb: [number, number, number]): R
 function fill(im: RawImage, x: number, y: number, w: number, h: number, rgb: [number, number, number]) {
   for (let v = y; v < y + h; v++) for (let u = x; u < x + w; u++) im.samples.set(rgb, (v * im.width + u) * 3);
   return im;
-}
-
-/** The l1 map by hand: the mean over channels of |real - fake| / 255. */
-function l1Map(r: RawImage, f: RawImage): Float32Array {
-  const m = new Float32Array(r.width * r.height);
-  for (let i = 0; i < m.length; i++) {
-    let s = 0;
-    for (let c = 0; c < 3; c++) s += Math.abs(r.samples[i * 3 + c]! - f.samples[i * 3 + c]!);
-    m[i] = s / 765;
-  }
-  return m;
 }
 
 const WHITE: [number, number, number] = [255, 255, 255];
