@@ -9,13 +9,5 @@
 # nectar-loss: `npm install onnxruntime-node --onnxruntime-node-install=skip` (docs/fid.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-npm pack --silent --pack-destination "$tmp" onnxruntime-node@1.31.1 onnxruntime-common@1.31.1 >/dev/null
-for spec in "onnxruntime-node-1.31.1.tgz node_modules/onnxruntime-node" "onnxruntime-common-1.31.1.tgz node_modules/onnxruntime-common"; do
-  set -- $spec
-  rm -rf "$2.partial" && mkdir -p "$2.partial"
-  tar xzf "$tmp/$1" -C "$2.partial" --strip-components=1
-  rm -rf "$2" && mv "$2.partial" "$2"
-done
+scripts/unpack-packages.sh onnxruntime-node@1.31.1 onnxruntime-common@1.31.1
 node -e "require('onnxruntime-node')" && echo "onnxruntime-node installed"

@@ -9,13 +9,5 @@
 # (a dependency of nectar-loss) and webgpu's runtime needs nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-npm pack --silent --pack-destination "$tmp" webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0 >/dev/null
-for spec in "webgpu-0.6.2.tgz node_modules/webgpu" "tensorflow-tfjs-backend-webgpu-4.22.0.tgz node_modules/@tensorflow/tfjs-backend-webgpu"; do
-  set -- $spec
-  rm -rf "$2.partial" && mkdir -p "$2.partial"
-  tar xzf "$tmp/$1" -C "$2.partial" --strip-components=1
-  rm -rf "$2" && mv "$2.partial" "$2"
-done
+scripts/unpack-packages.sh webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0
 node -e "require.resolve('webgpu/package.json'); require.resolve('@tensorflow/tfjs-backend-webgpu')" && echo "webgpu backend installed"
