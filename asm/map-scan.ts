@@ -172,9 +172,11 @@ export function colorize(levels: usize, n: i32, lut: usize, out: usize): void {
  * quads of entries none of which is above `tlo` (the largest f32 at most t) skipped at once; the cells' 8-connected
  * labels, numbered in the order of their first cell; per label, over its cells in index order and each
  * cell's pixels row by row, the hot pixels' count, box (i32 n, x0, y0, x1, y1 at `ints`, 20 bytes a label)
- * and float64 sum and max (at `sums`, 16 bytes a label). `hot` (cells bytes), `label` and `parent` (cells
- * i32 each) are work space; with `marked` nonzero, `hot` holds the cells gather marked for this map and
- * threshold (1: some hot, 2: none). Returns the number of labels.
+ * and float64 sum and max (at `sums`, 16 bytes a label): the sum as regions.ts's LANES partial sums (a pixel
+ * at x adds to partial x mod 4) added (s0 + s1) + (s2 + s3). `hot` (cells bytes), `label` and `parent` (cells
+ * i32 each) are work space, and so are 32 bytes a cell after the sums (the partial sums while they add up);
+ * with `marked` nonzero, `hot` holds the cells gather marked for this map and threshold (1: some hot, 2:
+ * none). Returns the number of labels.
  */
 export function regions(
   map: usize,
@@ -195,6 +197,8 @@ export function regions(
   // marked: the statistics' pass (gather) marked the hot cells at `hot` already (1: some, 2: none).
   if (marked == 2 || (marked == 0 && !hotCells(map, width, height, t, tlo, mask, hot, cw))) return 0;
   const count = labelCells(hot, label, parent, cw, ch);
+  // Per label: the partial sums (two f64x2) at `part`, 32 bytes; the max at `sums`' second f64.
+  const part = sums + (<usize>(cw * ch) << 4);
   for (let l = 0; l < count; l++) {
     const a = ints + <usize>(l * 20);
     store<i32>(a, 0);
@@ -202,24 +206,35 @@ export function regions(
     store<i32>(a, height, 8);
     store<i32>(a, -1, 12);
     store<i32>(a, -1, 16);
-    store<f64>(sums + <usize>(l << 4), 0);
+    v128.store(part + <usize>(l << 5), f64x2.splat(0));
+    v128.store(part + <usize>(l << 5), f64x2.splat(0), 16);
     store<f64>(sums + <usize>(l << 4), 0, 8);
   }
   const tv = f32x4.splat(tlo);
   for (let cy = 0, c = 0; cy < height; cy += 4)
     for (let cx = 0; cx < width; cx += 4, c++) {
       const l = load<i32>(label + (<usize>c << 2));
-      if (l >= 0) addCell(map, width, height, t, tv, mask, cx, cy, ints + <usize>(l * 20), sums + <usize>(l << 4));
+      if (l >= 0)
+        addCell(map, width, height, t, tv, mask, cx, cy, ints + <usize>(l * 20), part + <usize>(l << 5), sums + <usize>(l << 4));
     }
+  for (let l = 0; l < count; l++) {
+    const p = part + <usize>(l << 5),
+      s01 = v128.load(p),
+      s23 = v128.load(p, 16);
+    const sum =
+      f64x2.extract_lane(s01, 0) + f64x2.extract_lane(s01, 1) + (f64x2.extract_lane(s23, 0) + f64x2.extract_lane(s23, 1));
+    store<f64>(sums + <usize>(l << 4), sum);
+  }
   return count;
 }
 
 /**
- * Adds the hot pixels of the cell at (cx, cy) to its label's count and box (`a`) and float64 sum and max
- * (`s`), row by row, each row's pixels left to right. A whole row of 4 is tested at once: for a float32 v,
- * v > tlo (the largest float32 at most t) exactly when <f64>v > t, so its lanes above tlo (and compared)
- * are the row's hot pixels; the rows' lanes make one 16-bit mask, and only its hot entries are read again
- * (for the sum and max, in order).
+ * Adds the hot pixels of the cell at (cx, cy) to its label's count and box (`a`), partial sums (`p`: the
+ * pixel at x to partial x mod 4; a cold pixel adds +0, which changes no sum) and max (`s`, its second f64),
+ * row by row. A whole row of 4 is tested at once: for a float32 v, v > tlo (the largest float32 at most t)
+ * exactly when <f64>v > t, so its lanes above tlo (and compared) are the row's hot pixels; the rows' lanes
+ * make one 16-bit mask for the count and box, and each row's hot lanes (the others zeroed) add to the
+ * partial sums two at a time as float64.
  */
 @inline function addCell(
   map: usize,
@@ -231,6 +246,7 @@ export function regions(
   cx: i32,
   cy: i32,
   a: usize,
+  p: usize,
   s: usize,
 ): void {
   let n = load<i32>(a),
@@ -238,28 +254,30 @@ export function regions(
     y0 = load<i32>(a, 8),
     x1 = load<i32>(a, 12),
     y1 = load<i32>(a, 16),
-    sum = load<f64>(s),
     top = load<f64>(s, 8);
   const ye = min(height, cy + 4);
   if (cx + 4 <= width) {
-    // The cell's rows' hot lanes as one 16-bit mask (bit 4 r + j: row r, pixel j), read in that order.
     const at = map + (<usize>(cy * width + cx) << 2),
       stride = <usize>width << 2;
-    let bits = 0;
-    if (ye == cy + 4 && mask == 0)
-      bits =
-        i32x4.bitmask(f32x4.gt(v128.load(at), tv)) |
-        (i32x4.bitmask(f32x4.gt(v128.load(at + stride), tv)) << 4) |
-        (i32x4.bitmask(f32x4.gt(v128.load(at + 2 * stride), tv)) << 8) |
-        (i32x4.bitmask(f32x4.gt(v128.load(at + 3 * stride), tv)) << 12);
-    else
-      for (let r = 0; r < ye - cy; r++) {
-        let b = i32x4.bitmask(f32x4.gt(v128.load(at + <usize>r * stride), tv));
-        const i = (cy + r) * width + cx;
-        if (mask != 0 && b != 0)
-          for (let j = 0; j < 4; j++) if (load<u8>(mask + <usize>(i + j)) == 0) b &= ~(1 << j);
-        bits |= b << (4 * r);
+    let bits = 0,
+      s01 = v128.load(p),
+      s23 = v128.load(p, 16),
+      mx = f32x4.splat(-Infinity);
+    for (let r = 0; r < ye - cy; r++) {
+      const v = v128.load(at + <usize>r * stride);
+      let g = f32x4.gt(v, tv);
+      if (mask != 0) {
+        const m = load<u32>(mask + <usize>((cy + r) * width + cx));
+        g = v128.and(g, i32x4.ne(v128.and(i32x4.splat(m), i32x4(0xff, 0xff00, 0xff0000, 0xff000000)), i32x4.splat(0)));
       }
+      const b = i32x4.bitmask(g);
+      if (b == 0) continue;
+      bits |= b << (4 * r);
+      const hv = v128.and(v, g);
+      s01 = f64x2.add(s01, f64x2.promote_low_f32x4(hv));
+      s23 = f64x2.add(s23, f64x2.promote_low_f32x4(i32x4.shuffle(hv, hv, 2, 3, 0, 1)));
+      mx = f32x4.max(mx, v128.bitselect(v, f32x4.splat(-Infinity), g));
+    }
     if (bits != 0) {
       const cols = (bits | (bits >> 4) | (bits >> 8) | (bits >> 12)) & 15,
         rows = (bits & 15 ? 1 : 0) | (bits & 0xf0 ? 2 : 0) | (bits & 0xf00 ? 4 : 0) | (bits & 0xf000 ? 8 : 0);
@@ -268,22 +286,21 @@ export function regions(
       x1 = max(x1, cx + 31 - clz(cols));
       y0 = min(y0, cy + ctz(rows));
       y1 = max(y1, cy + 31 - clz(rows));
-      while (bits != 0) {
-        const k = ctz(bits);
-        const v = <f64>load<f32>(at + <usize>(k >> 2) * stride + (<usize>(k & 3) << 2));
-        sum += v;
-        if (v > top) top = v;
-        bits &= bits - 1;
-      }
+      v128.store(p, s01);
+      v128.store(p, s23, 16);
+      mx = f32x4.max(mx, i32x4.shuffle(mx, mx, 2, 3, 0, 1));
+      mx = f32x4.max(mx, i32x4.shuffle(mx, mx, 1, 0, 3, 2));
+      top = max(top, <f64>f32x4.extract_lane(mx, 0));
     }
   } else {
     for (let y = cy; y < ye; y++)
       for (let x = cx; x < width; x++) {
         const i = y * width + x;
         if (!isHot(map, mask, i, t)) continue;
-        const v = <f64>load<f32>(map + (<usize>i << 2));
+        const v = <f64>load<f32>(map + (<usize>i << 2)),
+          q = p + (<usize>(x & 3) << 3);
         n++;
-        sum += v;
+        store<f64>(q, load<f64>(q) + v);
         if (v > top) top = v;
         if (x < x0) x0 = x;
         if (y < y0) y0 = y;
@@ -296,7 +313,6 @@ export function regions(
   store<i32>(a, y0, 8);
   store<i32>(a, x1, 12);
   store<i32>(a, y1, 16);
-  store<f64>(s, sum);
   store<f64>(s, top, 8);
 }
 
@@ -710,6 +726,11 @@ export function oneWay(
   const scale = <f64>n * 3 * 255;
   const x0 = bx + <i32>max(0, Math.ceil(<f64>(-dx - bx) / <f64>stride)) * stride,
     step = 3 * stride;
+  // Up to 4 px apart, a 16-byte load holds `per` grid points (5, 3, 2, 2): their bytes' absolute
+  // differences, the others masked off, are added at once; the points left over one by one.
+  const per = stride == 1 ? 5 : stride == 2 ? 3 : stride <= 4 ? 2 : 0,
+    keep = pointBytes(stride, per),
+    wide = <usize>(per * step);
   let sum: i64 = 0;
   for (let phase = 0; phase < 4; phase++) {
     // Rows 0, 2, 1 and 3 mod 4 of the grid.
@@ -718,8 +739,17 @@ export function oneWay(
       const fy = y + dy;
       if (fy < 0 || fy >= h) continue;
       let i = a + <usize>((y * w + x0) * 3),
-        j = b + <usize>((fy * w + x0 + dx) * 3);
-      for (let k = 0; k < nx; k++) {
+        j = b + <usize>((fy * w + x0 + dx) * 3),
+        k = 0,
+        acc = i32x4.splat(0);
+      for (; k + per <= nx && per > 0; k += per, i += wide, j += wide) {
+        const u = v128.load(i),
+          v = v128.load(j);
+        const d = v128.and(i8x16.sub(i8x16.max_u(u, v), i8x16.min_u(u, v)), keep);
+        acc = i32x4.add(acc, i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(d)));
+      }
+      sum += <i64>(i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3));
+      for (; k < nx; k++) {
         sum +=
           <i64>(abs(<i32>load<u8>(i) - <i32>load<u8>(j)) +
             abs(<i32>load<u8>(i, 1) - <i32>load<u8>(j, 1)) +
@@ -732,6 +762,19 @@ export function oneWay(
     }
   }
   return <f64>sum / scale;
+}
+
+/** A 16-byte mask of the bytes of `per` grid points `stride` px apart (3 bytes a pixel) from byte 0. */
+function pointBytes(stride: i32, per: i32): v128 {
+  let lo: u64 = 0,
+    hi: u64 = 0;
+  for (let p = 0; p < per; p++)
+    for (let c = 0; c < 3; c++) {
+      const byte = 3 * stride * p + c;
+      if (byte < 8) lo |= (<u64>0xff) << (<u64>(8 * byte));
+      else hi |= (<u64>0xff) << (<u64>(8 * (byte - 8)));
+    }
+  return i64x2.replace_lane(i64x2.splat(lo), 1, hi);
 }
 
 /** How many of the grid points start, start + stride, ... (`count` of them) shifted by d lie in 0..size-1. */

@@ -219,7 +219,8 @@ export function hostRegions(
     parentAt = labelAt + 4 * cells,
     intsAt = parentAt + 4 * cells,
     sumsAt = align(intsAt + 20 * cells);
-  const k = loaded(map, sumsAt + 16 * cells);
+  // The sums, then the partial sums while they add up (32 bytes a cell).
+  const k = loaded(map, sumsAt + 48 * cells);
   if (!k) return undefined;
   if (mask && !pre) new Uint8Array(k.memory.buffer, k.at + maskAt, map.length).set(mask);
   const [at, b] = [k.at, k.memory.buffer];
@@ -334,7 +335,7 @@ export function hostOneWay(
   bound: number,
 ): number | undefined {
   // The box's rows and, with |dy| rows either side, those of any displacement up to |dy| px.
-  const k = pairLoaded(a, b, 0, box.y - Math.abs(dy), box.y + box.height - 1 + Math.abs(dy));
+  const k = pairLoaded(a, b, 16, box.y - Math.abs(dy), box.y + box.height - 1 + Math.abs(dy));
   if (!k) return undefined;
   const { x, y, width, height } = box;
   return k.exports.oneWay(

@@ -80,6 +80,13 @@ interface Sums {
   sums: Float64Array;
 }
 
+/**
+ * A region's sum is added up in LANES partial sums, the pixel at x adding to partial x mod 4 (over the
+ * region's cells in index order, each cell row by row), and the partials added (s0 + s1) + (s2 + s3): the
+ * order the map-scan kernel adds four pixels at once in, so both give the same float64.
+ */
+export const LANES = 4;
+
 /** The TypeScript pass that hostRegions (losses/map-scan.ts) stands in for: the same sums, same order. */
 export function regionSums(map: Float32Array, width: number, height: number, o: FindOptions): Sums {
   const hot = hotCells(map, width, height, o);
@@ -88,7 +95,8 @@ export function regionSums(map: Float32Array, width: number, height: number, o: 
     ch = Math.ceil(height / CELL);
   const { label, count } = labelCells(hot, cw, ch);
   const ints = new Int32Array(5 * count),
-    sums = new Float64Array(2 * count);
+    sums = new Float64Array(2 * count),
+    part = new Float64Array(LANES * count);
   for (let l = 0; l < count; l++) ints.set([0, width, height, -1, -1], 5 * l);
   const t = o.threshold,
     mask = o.mask;
@@ -96,7 +104,6 @@ export function regionSums(map: Float32Array, width: number, height: number, o: 
     const l = label[c]!;
     if (l < 0) continue;
     const a = 5 * l,
-      s = 2 * l,
       cx = (c % cw) * CELL,
       cy = Math.floor(c / cw) * CELL;
     for (let y = cy; y < Math.min(height, cy + CELL); y++)
@@ -105,14 +112,16 @@ export function regionSums(map: Float32Array, width: number, height: number, o: 
           v = map[i]!;
         if (!(v > t) || (mask && !mask[i])) continue;
         ints[a]!++;
-        sums[s] += v;
-        if (v > sums[s + 1]!) sums[s + 1] = v;
+        part[LANES * l + (x % LANES)] += v;
+        if (v > sums[2 * l + 1]!) sums[2 * l + 1] = v;
         if (x < ints[a + 1]!) ints[a + 1] = x;
         if (y < ints[a + 2]!) ints[a + 2] = y;
         if (x > ints[a + 3]!) ints[a + 3] = x;
         if (y > ints[a + 4]!) ints[a + 4] = y;
       }
   }
+  for (let l = 0, p = 0; l < count; l++, p += LANES)
+    sums[2 * l] = part[p]! + part[p + 1]! + (part[p + 2]! + part[p + 3]!);
   return { count, ints, sums };
 }
 
