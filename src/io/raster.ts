@@ -104,8 +104,13 @@ export function outlineBoxes(
   const { width: W, height: H, data } = r;
   const put = (x: number, y: number) => {
     if (x < 0 || y < 0 || x >= W || y >= H) return;
-    if (r.channels === 1) data[y * W + x] = grayDash(x, y);
-    else data.set(BOX_COLOUR, (y * W + x) * 3);
+    const i = y * W + x;
+    if (r.channels === 1) data[i] = grayDash(x, y);
+    else {
+      data[3 * i] = BOX_COLOUR[0];
+      data[3 * i + 1] = BOX_COLOUR[1];
+      data[3 * i + 2] = BOX_COLOUR[2];
+    }
   };
   for (const b of boxes) {
     const x0 = b.x - 1,
