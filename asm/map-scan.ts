@@ -435,7 +435,7 @@ function labelCells(hot: usize, label: usize, parent: usize, cw: i32, ch: i32): 
  * the image lies in them, with 16 bytes readable after each. `work` is work space (renderingSpace in
  * src/losses/map-scan.ts). Returns 1 when at most 2 % of the changed pixels (at most 2 if fewer; at most
  * `samples` of them tested, every ceil(changed / samples)-th) lie more than `tol` levels off the colour line
- * of the other image's 3x3 neighbourhood, both ways; else 0.
+ * of the other image's 3x3 neighbourhood, both ways; 2 when no pixel changed; else 0.
  */
 export function rendering(
   real: usize,
@@ -452,7 +452,7 @@ export function rendering(
 ): i32 {
   // Which pixels changed, five at a time (differing5's bits, u16 each at `work`, row by row).
   const changed = changedIn(real, fake, w, bx, by, bw, bh, work);
-  if (changed == 0) return 0;
+  if (changed == 0) return 2;
   const every = (changed + samples - 1) / samples;
   const cap = max(2.0, 0.02 * <f64>(changed / every)),
     tol2 = tol * tol;

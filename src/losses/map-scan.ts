@@ -391,6 +391,47 @@ export function hostLevel(
 const renderingSpace = (box: PixelBox) => 2 * box.height * (Math.floor(box.width / 5) + 4) + 16;
 
 /**
+ * The kernel's rendering rule on the held pair, the fake read (dx, dy) px away: fake(p + d) against real(p)
+ * over the box (which, widened by 1 px and shifted by d, lies in the image); 2 when no pixel of the box
+ * differs so, 1 when the rule holds, else 0; undefined unless real and fake are the pair keepPair holds.
+ */
+function heldRendering(
+  real: RawImage,
+  fake: RawImage,
+  box: PixelBox,
+  dx: number,
+  dy: number,
+  samples: number,
+  tol: number,
+): number | undefined {
+  const [my, W, H] = [Math.abs(dy), real.width, real.height];
+  const k = pairLoaded(real, fake, renderingSpace(box), box.y - 1 - my, box.y + box.height + my);
+  if (!k) return undefined;
+  const [r, f] = [offsetOf(real), offsetOf(fake) + 3 * (dy * W + dx)];
+  return k.exports.rendering(r, f, W, H, box.x, box.y, box.width, box.height, 2 * pair!.fakeAt, samples, tol);
+}
+
+/**
+ * The piecewise rendering rule's test of one shift (engine/decide/pieces.ts) on the held pair: fake(p + d)
+ * against real(p) over the box, whose pixels and their 3x3 neighbourhoods lie in the image both unshifted
+ * and shifted by d: true when nothing differs so or the rendering rule holds; undefined unless the pair is
+ * held.
+ */
+export function hostShiftedRendering(
+  real: RawImage,
+  fake: RawImage,
+  box: PixelBox,
+  dx: number,
+  dy: number,
+  samples: number,
+  tol: number,
+): boolean | undefined {
+  if (!enabled) return undefined;
+  const r = heldRendering(real, fake, box, dx, dy, samples, tol);
+  return r === undefined ? undefined : r !== 0;
+}
+
+/**
  * The rendering rule (engine/decide/kinds.ts's isRendering) on the box, for two 8-bit images of one size:
  * on the held pair's copies (keepPair), else the box widened by 1 px (inside the image) is copied from both
  * into the kernel; undefined where the kernel does not apply (16-bit samples).
@@ -403,16 +444,12 @@ export function hostRendering(
   tol: number,
 ): boolean | undefined {
   if (!enabled || real.max !== 255 || fake.max !== 255) return undefined;
+  const held = heldRendering(real, fake, box, 0, 0, samples, tol);
+  if (held !== undefined) return held === 1;
   const x0 = Math.max(0, box.x - 1),
     y0 = Math.max(0, box.y - 1),
     w = Math.min(real.width, box.x + box.width + 1) - x0,
     h = Math.min(real.height, box.y + box.height + 1) - y0;
-  const held = pairLoaded(real, fake, renderingSpace(box), y0, y0 + h - 1);
-  if (held) {
-    const [W, H, free] = [real.width, real.height, 2 * pair!.fakeAt];
-    const [r, f] = [offsetOf(real), offsetOf(fake)];
-    return held.exports.rendering(r, f, W, H, box.x, box.y, box.width, box.height, free, samples, tol) === 1;
-  }
   const bytes = 3 * w * h,
     fakeAt = align(bytes),
     workAt = fakeAt + align(bytes);

@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kind, RawImage } from '../../src/model.js';
-import { isRendering } from '../../src/engine/decide/kinds.js';
-import { isPiecewiseRendering, piecesOf } from '../../src/engine/decide/pieces.js';
+import type { Box } from '../../src/engine/decide/displacement.js';
+import { isRendering, LINE_TOL, RENDERING_SAMPLES } from '../../src/engine/decide/kinds.js';
+import { explainPiece, isPiecewiseRendering, piecesOf } from '../../src/engine/decide/pieces.js';
+import { hostShiftedRendering, keepPair } from '../../src/losses/map-scan.js';
 import { fixture } from '../helpers.js';
 import { describeL1, loadRgb } from './rendered-pairs.js';
 
@@ -67,6 +69,40 @@ test('full font hinting: a one-word edit next to hinting stays content, in the e
 test('full font hinting: the same regions and kinds with the map-scan kernel off (TypeScript rules)', () => {
   for (const d of described)
     assert.deepEqual(describeL1(d.real, d.fake, false), { kind: d.kind, regions: d.regions }, d.name);
+});
+
+test('full font hinting: each piece of every region is explained by the same shift on the held pair as on crops', () => {
+  const shifted = (real: RawImage, fake: RawImage, box: Box, dx: number, dy: number) =>
+    hostShiftedRendering(real, fake, box, dx, dy, RENDERING_SAMPLES, LINE_TOL);
+  let pieces = 0,
+    explained = 0,
+    held = 0;
+  for (const d of described)
+    for (const r of d.regions)
+      for (const piece of piecesOf(d.real, d.fake, r) ?? []) {
+        const crops = explainPiece(d.real, d.fake, piece, isRendering);
+        let used = 0;
+        const count: typeof shifted = (...a) => {
+          const v = shifted(...a);
+          if (v !== undefined) used++;
+          return v;
+        };
+        const kernel = keepPair(d.real, d.fake, () =>
+          explainPiece(d.real, d.fake, piece, isRendering, count),
+        );
+        assert.deepEqual(
+          kernel,
+          crops,
+          `${d.name} piece ${piece.x},${piece.y} ${piece.width}x${piece.height}`,
+        );
+        pieces++;
+        if (crops) explained++;
+        if (used) held++;
+      }
+  assert.ok(
+    pieces > 100 && explained > 50 && held > 50,
+    `${pieces} pieces, ${explained} explained, ${held} held`,
+  );
 });
 
 /** A width x height white RGB image. */

@@ -26,7 +26,7 @@
  *               unshifted difference.
  * 8. content:   none of the above: structure that no displacement explains.
  */
-import { hostLevel, hostRendering } from '../../losses/map-scan.js';
+import { hostLevel, hostRendering, hostShiftedRendering } from '../../losses/map-scan.js';
 import type { Kind, RawImage } from '../../model.js';
 import { bestDisplacement, displacedError, strideOf, type Box } from './displacement.js';
 import { isPiecewiseRendering } from './pieces.js';
@@ -270,6 +270,10 @@ function functional(a: RawImage, b: RawImage, box: Box): { fraction: number; cha
   return { fraction: (consistent + best) / pixels, changed };
 }
 
+/** The piecewise rule's test of one shift on the held pair (pieces.ts's ShiftedTest), in the kernel. */
+const shiftedRendering = (real: RawImage, fake: RawImage, box: Box, dx: number, dy: number) =>
+  hostShiftedRendering(real, fake, box, dx, dy, RENDERING_SAMPLES, LINE_TOL);
+
 /** Rule 4: around the region, real colours map to fake colours as a function, and back. */
 export function isColour(real: RawImage, fake: RawImage, region: Box): boolean {
   const box = widen(region, MARGIN, real);
@@ -300,7 +304,8 @@ export function classify(
       ? bestDisplacement(real, fake, box, k + 1, maxDisplacement, stride, EXPLAINED * e0)
       : { d: none, error: Infinity };
   if (far.error <= EXACT * e0) return { kind: 'moved', displacement: far.d };
-  if (isPiecewiseRendering(real, fake, box, isRendering)) return { kind: 'rendering', displacement: none };
+  if (isPiecewiseRendering(real, fake, box, isRendering, shiftedRendering))
+    return { kind: 'rendering', displacement: none };
   if (far.error <= EXPLAINED * e0) return { kind: 'moved', displacement: far.d };
   return { kind: 'content', displacement: none };
 }

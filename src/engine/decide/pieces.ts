@@ -123,6 +123,19 @@ function widenXY(b: Box, mx: number, my: number, im: RawImage): Box {
 export type RenderingTest = (real: RawImage, fake: RawImage, box: Box) => boolean;
 
 /**
+ * The same test of one shift on the images themselves, the fake read d px away (box, its 1-px border and
+ * both shifted by d inside the image): whether nothing differs so or the rendering rule holds; undefined
+ * where it does not apply (then the test runs on crops).
+ */
+export type ShiftedTest = (
+  real: RawImage,
+  fake: RawImage,
+  box: Box,
+  dx: number,
+  dy: number,
+) => boolean | undefined;
+
+/**
  * How one piece is explained: the first shift, in order of displaced error (least first; at most MAX_SHIFTS
  * of them, none that leaves more than the unshifted error), that leaves the piece unchanged or makes it pass
  * the rendering rule; undefined when none does.
@@ -132,6 +145,7 @@ export function explainPiece(
   fake: RawImage,
   piece: Box,
   rendering: RenderingTest,
+  shifted?: ShiftedTest,
 ): [number, number] | undefined {
   const stride = strideOf(piece);
   const e0 = displacedError(real, fake, piece, 0, 0, stride);
@@ -147,9 +161,11 @@ export function explainPiece(
     .slice(0, MAX_SHIFTS);
   // The window holds the piece, where its fake pixels come from (the piece shifted by d) and a 1-px border.
   const win = widenXY(piece, PIECE_DX + 1, PIECE_DY + 1, real);
-  const r = crop(real, win, 0, 0);
+  // Not cut by the image's edges, and shifted by d inside the image: the test needs no crop.
+  const uncut =
+    win.width === piece.width + 2 * PIECE_DX + 2 && win.height === piece.height + 2 * PIECE_DY + 2;
+  let r: RawImage | undefined;
   for (const s of tried) {
-    const f = crop(fake, win, s.dx, s.dy, true);
     // The piece and where its fake content lies once shifted (the piece moved by -d), in the window (which
     // the image's edges may cut).
     const x = Math.max(0, piece.x - win.x - Math.max(0, s.dx)),
@@ -160,6 +176,20 @@ export function explainPiece(
       width: Math.min(win.width, piece.x - win.x + piece.width + Math.max(0, -s.dx)) - x,
       height: Math.min(win.height, piece.y - win.y + piece.height + Math.max(0, -s.dy)) - y,
     };
+    const inside =
+      uncut &&
+      win.x + s.dx >= 0 &&
+      win.y + s.dy >= 0 &&
+      win.x + win.width + s.dx <= real.width &&
+      win.y + win.height + s.dy <= real.height;
+    const there = { ...both, x: win.x + both.x, y: win.y + both.y };
+    const held = inside ? shifted?.(real, fake, there, s.dx, s.dy) : undefined;
+    if (held !== undefined) {
+      if (held) return [s.dx, s.dy];
+      continue;
+    }
+    r ??= crop(real, win, 0, 0);
+    const f = crop(fake, win, s.dx, s.dy, true);
     if (unchanged(r, f, both) || rendering(r, f, both)) return [s.dx, s.dy];
   }
   return undefined;
@@ -171,7 +201,8 @@ export function isPiecewiseRendering(
   fake: RawImage,
   box: Box,
   rendering: RenderingTest,
+  shifted?: ShiftedTest,
 ): boolean {
   const pieces = piecesOf(real, fake, box);
-  return !!pieces?.length && pieces.every((piece) => explainPiece(real, fake, piece, rendering));
+  return !!pieces?.length && pieces.every((piece) => explainPiece(real, fake, piece, rendering, shifted));
 }
