@@ -7,9 +7,9 @@ import { DEFAULTS } from '../../src/model.js';
 import { describePair } from '../../src/engine/decide/describe.js';
 import { BIN, fixture } from '../helpers.js';
 import { l1Map, loadRgb } from './rendered-pairs.js';
-import { keepPair, setMapScan } from '../../src/losses/map-scan.js';
+import { hostLevel, keepPair, setMapScan } from '../../src/losses/map-scan.js';
 import { displacedError, strideOf } from '../../src/engine/decide/displacement.js';
-import { isLevel, isRendering, levelRule, renderingRule } from '../../src/engine/decide/kinds.js';
+import { isLevel, isRendering, LEVEL_MAX, levelRule, renderingRule } from '../../src/engine/decide/kinds.js';
 
 /**
  * The evaluation set of fixtures/regions/render.mjs (Debian's chromium, committed): per page, one real
@@ -204,6 +204,25 @@ test('rendered set: the rendering rule on the held pair (keepPair) answers as th
     }
 });
 
+test('the level rule in the kernel reads a grid of stride 1-5 exactly: only its points changed, or all but them', () => {
+  const [w, h, box] = [64, 48, { x: 5, y: 7, width: 40, height: 30 }];
+  for (const stride of [1, 2, 3, 4, 5])
+    for (const onGrid of [true, false]) {
+      const real = { width: w, height: h, samples: new Uint8Array(3 * w * h).fill(128), max: 255 };
+      const fake = { ...real, samples: real.samples.slice() };
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) {
+          const point = (x - box.x) % stride === 0 && (y - box.y) % stride === 0;
+          if (point === onGrid) fake.samples.fill(132, 3 * (y * w + x), 3 * (y * w + x) + 3);
+        }
+      const ts = levelRule(real, fake, box, stride);
+      // Every grid point a 4-level step: level; none changed: not (whatever changed between them).
+      assert.equal(ts, onGrid, `TypeScript, stride ${stride}, grid changed ${onGrid}`);
+      const kernel = keepPair(real, fake, () => hostLevel(real, fake, box, stride, LEVEL_MAX));
+      assert.equal(kernel, ts, `kernel, stride ${stride}, grid changed ${onGrid}`);
+    }
+});
+
 test('rendered set: the level rule on the held pair (keepPair) answers as the TypeScript rule', () => {
   const answers = { true: 0, false: 0 };
   for (const d of described)
@@ -218,6 +237,13 @@ test('rendered set: the level rule on the held pair (keepPair) answers as the Ty
           `${d.name} at ${b.x},${b.y} ${b.width}x${b.height}`,
         );
         answers[`${kernel}`]++;
+        // Each grid stride the kernel counts in its own way (1: whole box; 2-4: points per 16-byte load).
+        for (const stride of [1, 2, 3, 4, 5])
+          assert.equal(
+            keepPair(d.real, d.fake, () => hostLevel(d.real, d.fake, b, stride, LEVEL_MAX)),
+            levelRule(d.real, d.fake, b, stride),
+            `${d.name} at ${b.x},${b.y} ${b.width}x${b.height} stride ${stride}`,
+          );
       }
     }
   assert.ok(answers.true > 0 && answers.false > 0, `both answers occur: ${JSON.stringify(answers)}`);
