@@ -213,8 +213,14 @@ export function regions(
   const tv = f32x4.splat(tlo);
   for (let cy = 0, c = 0; cy < height; cy += 4)
     for (let cx = 0; cx < width; cx += 4, c++) {
+      // Sixteen cold cells at once (a cold cell's label is not written).
+      if (coldRun(hot, c, cx >> 2, cw)) {
+        c += 15;
+        cx += 60;
+        continue;
+      }
+      if (load<u8>(hot + <usize>c) == 0) continue;
       const l = load<i32>(label + (<usize>c << 2));
-      if (l >= 0)
         addCell(map, width, height, t, tv, mask, cx, cy, ints + <usize>(l * 20), part + <usize>(l << 5), sums + <usize>(l << 4));
     }
   for (let l = 0; l < count; l++) {
@@ -370,14 +376,19 @@ function hotCells(map: usize, width: i32, height: i32, t: f64, tlo: f32, mask: u
 }
 
 /**
- * The hot cells' 8-connected components, numbered in the order of their first cell (label -1: cold): one
+ * The hot cells' 8-connected components, numbered in the order of their first cell (a cold cell gets no label): one
  * raster pass joins each hot cell to its hot neighbours already passed (west, north-west, north,
  * north-east) in a union-find (`parent`, cells i32) whose root is always the component's first cell, then
- * a second pass numbers the roots in order and gives every cell its root's number.
+ * a second pass numbers the roots in order and gives every hot cell its root's number.
  */
 function labelCells(hot: usize, label: usize, parent: usize, cw: i32, ch: i32): i32 {
   for (let cy = 0, c = 0; cy < ch; cy++)
     for (let cx = 0; cx < cw; cx++, c++) {
+      if (coldRun(hot, c, cx, cw)) {
+        c += 15;
+        cx += 15;
+        continue;
+      }
       if (load<u8>(hot + <usize>c) == 0) continue;
       store<i32>(parent + (<usize>c << 2), c);
       const w = cx > 0 && load<u8>(hot + <usize>(c - 1)) != 0;
@@ -396,16 +407,25 @@ function labelCells(hot: usize, label: usize, parent: usize, cw: i32, ch: i32): 
       else if (cx > 0 && load<u8>(hot + <usize>(n - 1)) != 0) join(parent, c, n - 1);
       if (cx + 1 < cw && load<u8>(hot + <usize>(n + 1)) != 0) join(parent, c, n + 1);
     }
+  // Only hot cells get a label (regions reads no other).
   let count = 0;
-  for (let c = 0, cells = cw * ch; c < cells; c++) {
-    let l = -1;
-    if (load<u8>(hot + <usize>c) != 0) {
+  for (let cy = 0, c = 0; cy < ch; cy++)
+    for (let cx = 0; cx < cw; cx++, c++) {
+      if (coldRun(hot, c, cx, cw)) {
+        c += 15;
+        cx += 15;
+        continue;
+      }
+      if (load<u8>(hot + <usize>c) == 0) continue;
       const r = root(parent, c);
-      l = r == c ? count++ : load<i32>(label + (<usize>r << 2));
+      store<i32>(label + (<usize>c << 2), r == c ? count++ : load<i32>(label + (<usize>r << 2)));
     }
-    store<i32>(label + (<usize>c << 2), l);
-  }
   return count;
+}
+
+/** Whether cells c .. c + 15 (cx .. cx + 15 of a row of cw) are one row's and all cold (16 bytes at once). */
+@inline function coldRun(hot: usize, c: i32, cx: i32, cw: i32): bool {
+  return (cx & 15) == 0 && cx + 16 <= cw && !v128.any_true(v128.load(hot + <usize>c));
 }
 
 /** The root of c's set, halving the path on the way. */

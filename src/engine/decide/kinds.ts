@@ -241,8 +241,11 @@ let colourPairs = new Float64Array(0);
  */
 function functional(a: RawImage, b: RawImage, box: Box): { fraction: number; changed: number } {
   const stride = strideOf(box, SAMPLES_LEVEL);
+  // 8-bit samples are their own levels.
   const key = (im: RawImage, i: number) =>
-    (Math.round(at(im, i)) << 16) | (Math.round(at(im, i + 1)) << 8) | Math.round(at(im, i + 2));
+    im.max === 255
+      ? (im.samples[i]! << 16) | (im.samples[i + 1]! << 8) | im.samples[i + 2]!
+      : (Math.round(at(im, i)) << 16) | (Math.round(at(im, i + 1)) << 8) | Math.round(at(im, i + 2));
   const most = Math.ceil(box.width / stride) * Math.ceil(box.height / stride);
   if (colourPairs.length < most) colourPairs = new Float64Array(most);
   let pixels = 0,
