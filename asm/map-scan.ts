@@ -679,15 +679,17 @@ function offLine(a: usize, b: usize, w: i32, h: i32, x: i32, y: i32, tol2: f64):
   return farFromLine(a + <usize>((y * w + x) * 3), lo, hi, tol2);
 }
 
-/** The lumas of the three pixels at `at` (9 bytes; 16 readable) in lanes 0-2, `pad` in lane 3. */
+/**
+ * The lumas of the three pixels at `at` (9 bytes; 16 readable) in lanes 0-2, `pad` in lane 3: their R and G
+ * as 16-bit pairs and their B as 16-bit lanes (one swizzle each, zeros above), each dotted with the weights.
+ */
 @inline function lumas3(at: usize, pad: v128): v128 {
   const px = v128.load(at);
-  const r = i16x8.extend_low_i8x16_u(i8x16.swizzle(px, i8x16(0, 3, 6, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1))),
-    g = i16x8.extend_low_i8x16_u(i8x16.swizzle(px, i8x16(1, 4, 7, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1))),
-    b = i16x8.extend_low_i8x16_u(i8x16.swizzle(px, i8x16(2, 5, 8, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1)));
+  const rg = i8x16.swizzle(px, i8x16(0, -1, 1, -1, 3, -1, 4, -1, 6, -1, 7, -1, -1, -1, -1, -1)),
+    b = i8x16.swizzle(px, i8x16(2, -1, -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, -1, -1, -1, -1));
   const l = i32x4.add(
-    i32x4.add(i32x4.extmul_low_i16x8_u(r, i16x8.splat(299)), i32x4.extmul_low_i16x8_u(g, i16x8.splat(587))),
-    i32x4.extmul_low_i16x8_u(b, i16x8.splat(114)),
+    i32x4.dot_i16x8_s(rg, i16x8(299, 587, 299, 587, 299, 587, 0, 0)),
+    i32x4.dot_i16x8_s(b, i16x8(114, 0, 114, 0, 114, 0, 0, 0)),
   );
   return i32x4.replace_lane(l, 3, i32x4.extract_lane(pad, 3));
 }

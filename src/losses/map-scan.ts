@@ -260,6 +260,8 @@ interface PixelBox {
  *  range of rows asked for (all there). */
 let pair:
   { real: RawImage; fake: RawImage; fakeAt: number; copied: Uint8Array; lo: number; hi: number } | undefined;
+/** keepPair's marks of the rows copied, reused (pairLoaded clears them before the first copy). */
+let copiedRows = new Uint8Array(0);
 /** What lies at 0 of the kernel's memory when it is the held pair's rows. */
 const PAIR = new Float32Array(0);
 
@@ -277,7 +279,8 @@ export function keepPair<T>(real: RawImage, fake: RawImage, f: () => T): T {
     im.width === real.width &&
     im.height === real.height;
   const held = enabled && fits(real) && fits(fake) && 4 * align(bytes) < MAX_KERNEL_BYTES;
-  const copied = new Uint8Array(real.height);
+  if (copiedRows.length < real.height) copiedRows = new Uint8Array(real.height);
+  const copied = copiedRows.subarray(0, real.height);
   pair = held ? { real, fake, fakeAt: align(bytes), copied, lo: 0, hi: -1 } : undefined;
   try {
     return f();
