@@ -86,6 +86,11 @@ function settingShapes(n: SchemaNames) {
     allow: z
       .array(z.enum(KINDS))
       .describe('pass pairs whose every changed region is of these kinds, whatever the numbers'),
+    regions: z
+      .boolean()
+      .describe(
+        'false: find no changed regions or kinds (a little faster; allow and region gates refuse it)',
+      ),
     regionBoxes: z.boolean().describe('false: no outline around each changed region on the heatmaps'),
     regionThreshold: z
       .number()

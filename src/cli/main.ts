@@ -162,16 +162,22 @@ function parseShard(v: string): { index: number; total: number } {
   return { index, total };
 }
 
-/** With --no-regions, an allow-list (a gates file's allow= line) or a region gate could never judge a pair. */
+/** With --no-regions (or the config's regions: false), an allow-list (a gates file's allow= line) or a region gate could never judge a pair. */
 async function refuseWithoutRegions(run: RunSettings, gates: readonly Gate[], gatesFile?: string) {
   if (run.compute.regions) return;
   const { isRegionGate } = await import('../engine/decide/gates.js');
   const gate = gates.find(isRegionGate);
   if (gate)
-    throw new UserError(`the gate ${gate.loss} judges changed regions: drop --no-regions`, 'BAD_OPTION');
+    throw new UserError(
+      `the gate ${gate.loss} judges changed regions: drop --no-regions (or regions: false in the config)`,
+      'BAD_OPTION',
+    );
   if (run.allow) {
     const what = gatesFile ? `${gatesFile}'s allow= line` : 'the allow-list';
-    throw new UserError(`${what} judges changed regions: drop --no-regions`, 'BAD_OPTION');
+    throw new UserError(
+      `${what} judges changed regions: drop --no-regions (or regions: false in the config)`,
+      'BAD_OPTION',
+    );
   }
 }
 

@@ -50,7 +50,7 @@ export interface PairOptionValues {
   minRegionArea: number;
   maxDisplacement: number;
   allow?: Kind[];
-  /** true with --regions, false with --no-regions, undefined when neither is given. */
+  /** true with --regions, false with --no-regions (or the config's regions: false), else undefined. */
   regions?: boolean;
   /** false with --no-region-boxes: heatmaps without the regions' outlines. */
   regionBoxes?: boolean;
@@ -104,7 +104,10 @@ export function runSettings(o: PairOptionValues): RunSettings {
 /** The region settings; undefined with --no-regions. */
 function regionSettings(o: PairOptionValues): RegionSettings | undefined {
   if (o.regions === false && o.allow)
-    throw new UserError('--allow judges changed regions: drop --no-regions', 'BAD_OPTION');
+    throw new UserError(
+      '--allow judges changed regions: drop --no-regions (or regions: false in the config)',
+      'BAD_OPTION',
+    );
   if (o.regions === false) return undefined;
   return {
     ...(o.regionThreshold !== undefined ? { threshold: o.regionThreshold } : {}),

@@ -29,6 +29,7 @@ import {
   failedGates,
   failedVerdict,
   gateValue,
+  isRegionGate,
   type Gate,
   type RegionStat,
   type Stat,
@@ -84,6 +85,12 @@ export interface CompareImagesOptions {
   colormap?: string;
   /** Pass when every changed region is of these kinds, whatever the numbers (the CLI's --allow). */
   allow?: readonly Kind[];
+  /**
+   * false: find no changed regions or kinds (results have no `kind`, `regions` or `change`; a little
+   * faster). `allow` and region gates (`regions`, `region.area`...) judge regions, so they refuse it.
+   * Default true.
+   */
+  regions?: boolean;
   /** Changed regions: the first mapped loss's per-pixel threshold (default per loss, docs/regions.md). */
   regionThreshold?: number;
   /** Changed regions of fewer pixels are dropped (default 1). */
@@ -151,7 +158,8 @@ interface Settings {
     mask?: string;
     ignore: Rect[];
     ppd: number;
-    regions: RegionSettings;
+    /** Undefined with `regions: false`. */
+    regions?: RegionSettings;
   };
   weights: { file?: string; alexnet?: string; vgg16?: string; download: boolean };
   allow?: Kind[];
@@ -364,7 +372,7 @@ function settingsOf(o: CompareImagesOptions): Settings {
       ...(o.mask !== undefined ? { mask: o.mask } : {}),
       ignore,
       ppd: ppdOption(o.ppd),
-      regions: regionSettings(o),
+      regions: regionSettings(o, gates),
     },
     ...(o.allow !== undefined ? { allow: allowOption(o.allow) } : {}),
     weights: {
@@ -379,8 +387,18 @@ function settingsOf(o: CompareImagesOptions): Settings {
   };
 }
 
-/** The region options, checked: whole numbers of pixels, a threshold of 0 or more. */
-function regionSettings(o: CompareImagesOptions): RegionSettings {
+/** The region options, checked: whole numbers of pixels, a threshold of 0 or more; none with `regions: false`. */
+function regionSettings(o: CompareImagesOptions, gates: readonly Gate[]): RegionSettings | undefined {
+  if (o.regions !== undefined && typeof o.regions !== 'boolean')
+    throw new UserError('regions: expected true or false', 'BAD_OPTION');
+  if (o.regions === false) {
+    const gate = gates.find(isRegionGate);
+    if (gate)
+      throw new UserError(`the gate ${gate.loss} judges changed regions: drop regions: false`, 'BAD_OPTION');
+    if (o.allow !== undefined)
+      throw new UserError('allow judges changed regions: drop regions: false', 'BAD_OPTION');
+    return undefined;
+  }
   const whole = (v: number | undefined, name: string, d: number) => {
     if (v !== undefined && (!Number.isSafeInteger(v) || v < 0))
       throw new UserError(`${name}: expected a whole number, 0 or more`, 'BAD_OPTION');

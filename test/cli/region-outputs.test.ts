@@ -162,6 +162,51 @@ test('region boxes: batch outlines them in --files heatmap by default; --no-regi
   assert.equal(cyan(path.join(root, 'd/page.l1.heatmap.png')).size, 0);
 });
 
+test('config regions: false does what --no-regions does, in batch and compareImages; --regions overrides it', async () => {
+  const root = pair();
+  const records = (args: string[]) =>
+    cli(root, ['batch', 'real', 'fake', '--loss', 'l1', '--json', '--no-maps', ...args])
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { name?: string; kind?: string; regions?: unknown[] })
+      .filter((r) => r.name !== undefined);
+  const [on] = records([]);
+  assert.equal(on!.kind, 'content');
+  assert.equal(on!.regions!.length, 1);
+  writeFileSync(path.join(root, 'nectar-loss.config.json'), JSON.stringify({ regions: false }));
+  const [off] = records([]);
+  assert.equal('kind' in off! || 'regions' in off!, false, JSON.stringify(off));
+  const [flag] = records(['--regions']);
+  assert.deepEqual([flag!.kind, flag!.regions], [on!.kind, on!.regions]);
+  // An allow-list or a region gate with regions off: one line, exit 2, nothing on stdout.
+  const refused = spawnSync(process.execPath, [BIN, 'batch', 'real', 'fake', '--max', 'regions=0'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  assert.equal(refused.status, 2);
+  assert.equal(refused.stdout, '');
+  assert.equal(
+    refused.stderr,
+    'nectar-loss: the gate regions judges changed regions: drop --no-regions (or regions: false in the config)\n',
+  );
+  // The library reads the same config (found from the working directory, here named).
+  const { compareImages } = await import('../../src/engine/session.js');
+  const config = path.join(root, 'nectar-loss.config.json');
+  const lib = await compareImages(path.join(root, 'real/page.png'), path.join(root, 'fake/page.png'), {
+    loss: 'l1',
+    diff: 'never',
+    config,
+  });
+  assert.equal(lib.regions, undefined);
+  const asked = await compareImages(path.join(root, 'real/page.png'), path.join(root, 'fake/page.png'), {
+    loss: 'l1',
+    diff: 'never',
+    config,
+    regions: true,
+  });
+  assert.equal(asked.kind, 'content');
+});
+
 test("GitHub annotation: a pair over a threshold names its first region's box in the title", () => {
   const root = pair();
   const r = spawnSync(

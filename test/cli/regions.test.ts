@@ -157,7 +157,10 @@ test('region options and --allow refuse bad values with one line and exit 2', ()
     'regions=0',
   ]);
   assert.equal(one.code, 2, one.stderr);
-  assert.equal(one.stderr, 'nectar-loss: the gate regions judges changed regions: drop --no-regions\n');
+  assert.equal(
+    one.stderr,
+    'nectar-loss: the gate regions judges changed regions: drop --no-regions (or regions: false in the config)\n',
+  );
 });
 
 test('calibrate --write-config records allow and the region gates; batch with that config alone gives calibrate its verdicts', () => {

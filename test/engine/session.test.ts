@@ -96,6 +96,12 @@ test("compareImages: options are checked in the library's own words, as UserErro
     [{ shiftTolerance: 9 }, /^shiftTolerance: .*from 0 to 3/],
     [{ ignore: ['1,2,3'] }, /expected x,y,w,h/],
     [{ colormap: 'rainbow' }, /colormap: choose from/],
+    [{ regions: 'no' }, /^regions: expected true or false/],
+    [{ regions: false, allow: ['rendering'] }, /^allow judges changed regions: drop regions: false/],
+    [
+      { regions: false, max: { regions: 0 } },
+      /^the gate regions judges changed regions: drop regions: false/,
+    ],
   ];
   for (const [o, re] of cases)
     await assert.rejects(
@@ -119,6 +125,14 @@ test('compareImages: overlapping calls give the values of sequential ones; dispo
   assert.equal(tf.memory().numTensors, 0, 'no tensor is left after disposeEngine()');
   const again = await compareImages(REAL, FAKE, { loss: ['sobel', 'laplacian'], diff: 'never' });
   assert.deepEqual(again.values, one.values, 'a new engine after dispose');
+});
+
+test('compareImages: regions: false finds no regions or kind (the same values); by default they are there', async () => {
+  const on = await compareImages(REAL, FAKE, { loss: 'l1', diff: 'never', config: false });
+  assert.ok(on.regions?.length && on.kind && on.change, 'regions, kind and change by default');
+  const off = await compareImages(REAL, FAKE, { loss: 'l1', diff: 'never', config: false, regions: false });
+  assert.equal('regions' in off || 'kind' in off || 'change' in off, false, Object.keys(off).join(' '));
+  assert.deepEqual(off.values, on.values);
 });
 
 test('compareImages: stats: false skips the statistics unless a gate bounds one; a failure still draws', async () => {
