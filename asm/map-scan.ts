@@ -211,18 +211,15 @@ export function regions(
     store<f64>(sums + <usize>(l << 4), 0, 8);
   }
   const tv = f32x4.splat(tlo);
-  for (let cy = 0, c = 0; cy < height; cy += 4)
-    for (let cx = 0; cx < width; cx += 4, c++) {
-      // Sixteen cold cells at once (a cold cell's label is not written).
-      if (coldRun(hot, c, cx >> 2, cw)) {
-        c += 15;
-        cx += 60;
-        continue;
+  // The hot cells in index order, sixteen cells' hot bytes at a time as a bit mask (a cold cell's label is
+  // not written, nor read).
+  for (let cy = 0; cy < ch; cy++)
+    for (let gx = 0; gx < cw; gx += 16)
+      for (let m = hotBits(hot, cy * cw + gx, cw - gx); m != 0; m &= m - 1) {
+        const cx = gx + ctz(m),
+          l = load<i32>(label + (<usize>(cy * cw + cx) << 2));
+        addCell(map, width, height, t, tv, mask, cx << 2, cy << 2, ints + <usize>(l * 20), part + <usize>(l << 5), sums + <usize>(l << 4));
       }
-      if (load<u8>(hot + <usize>c) == 0) continue;
-      const l = load<i32>(label + (<usize>c << 2));
-        addCell(map, width, height, t, tv, mask, cx, cy, ints + <usize>(l * 20), part + <usize>(l << 5), sums + <usize>(l << 4));
-    }
   for (let l = 0; l < count; l++) {
     const p = part + <usize>(l << 5),
       s01 = v128.load(p),
@@ -269,7 +266,18 @@ export function regions(
       s01 = v128.load(p),
       s23 = v128.load(p, 16),
       mx = f32x4.splat(-Infinity);
-    for (let r = 0; r < ye - cy; r++) {
+    // A whole cell without a mask: its four rows without a branch (a cold row adds zeros).
+    const rows4 = ye == cy + 4 && mask == 0 ? 4 : 0;
+    for (let r = 0; r < rows4; r++) {
+      const v = v128.load(at + <usize>r * stride);
+      const g = f32x4.gt(v, tv);
+      bits |= i32x4.bitmask(g) << (4 * r);
+      const hv = v128.and(v, g);
+      s01 = f64x2.add(s01, f64x2.promote_low_f32x4(hv));
+      s23 = f64x2.add(s23, f64x2.promote_low_f32x4(i32x4.shuffle(hv, hv, 2, 3, 0, 1)));
+      mx = f32x4.pmax(mx, v128.bitselect(v, f32x4.splat(-Infinity), g));
+    }
+    for (let r = rows4; r < ye - cy; r++) {
       const v = v128.load(at + <usize>r * stride);
       let g = f32x4.gt(v, tv);
       if (mask != 0) {
@@ -282,7 +290,7 @@ export function regions(
       const hv = v128.and(v, g);
       s01 = f64x2.add(s01, f64x2.promote_low_f32x4(hv));
       s23 = f64x2.add(s23, f64x2.promote_low_f32x4(i32x4.shuffle(hv, hv, 2, 3, 0, 1)));
-      mx = f32x4.max(mx, v128.bitselect(v, f32x4.splat(-Infinity), g));
+      mx = f32x4.pmax(mx, v128.bitselect(v, f32x4.splat(-Infinity), g));
     }
     if (bits != 0) {
       const cols = (bits | (bits >> 4) | (bits >> 8) | (bits >> 12)) & 15,
@@ -294,8 +302,8 @@ export function regions(
       y1 = max(y1, cy + 31 - clz(rows));
       v128.store(p, s01);
       v128.store(p, s23, 16);
-      mx = f32x4.max(mx, i32x4.shuffle(mx, mx, 2, 3, 0, 1));
-      mx = f32x4.max(mx, i32x4.shuffle(mx, mx, 1, 0, 3, 2));
+      mx = f32x4.pmax(mx, i32x4.shuffle(mx, mx, 2, 3, 0, 1));
+      mx = f32x4.pmax(mx, i32x4.shuffle(mx, mx, 1, 0, 3, 2));
       top = max(top, <f64>f32x4.extract_lane(mx, 0));
     }
   } else {
@@ -382,50 +390,47 @@ function hotCells(map: usize, width: i32, height: i32, t: f64, tlo: f32, mask: u
  * a second pass numbers the roots in order and gives every hot cell its root's number.
  */
 function labelCells(hot: usize, label: usize, parent: usize, cw: i32, ch: i32): i32 {
-  for (let cy = 0, c = 0; cy < ch; cy++)
-    for (let cx = 0; cx < cw; cx++, c++) {
-      if (coldRun(hot, c, cx, cw)) {
-        c += 15;
-        cx += 15;
-        continue;
-      }
-      if (load<u8>(hot + <usize>c) == 0) continue;
-      store<i32>(parent + (<usize>c << 2), c);
-      const w = cx > 0 && load<u8>(hot + <usize>(c - 1)) != 0;
-      if (cy == 0) {
+  for (let cy = 0; cy < ch; cy++)
+    for (let gx = 0; gx < cw; gx += 16)
+      for (let m = hotBits(hot, cy * cw + gx, cw - gx); m != 0; m &= m - 1) {
+        const cx = gx + ctz(m),
+          c = cy * cw + cx;
+        store<i32>(parent + (<usize>c << 2), c);
+        const w = cx > 0 && load<u8>(hot + <usize>(c - 1)) != 0;
+        if (cy == 0) {
+          if (w) join(parent, c, c - 1);
+          continue;
+        }
+        const n = c - cw;
+        // North hot: it already joins west, north-west and north-east (their neighbours); else west joins
+        // north-west; north-east is joined on its own.
+        if (load<u8>(hot + <usize>n) != 0) {
+          join(parent, c, n);
+          continue;
+        }
         if (w) join(parent, c, c - 1);
-        continue;
+        else if (cx > 0 && load<u8>(hot + <usize>(n - 1)) != 0) join(parent, c, n - 1);
+        if (cx + 1 < cw && load<u8>(hot + <usize>(n + 1)) != 0) join(parent, c, n + 1);
       }
-      const n = c - cw;
-      // North hot: it already joins west, north-west and north-east (their neighbours); else west joins
-      // north-west; north-east is joined on its own.
-      if (load<u8>(hot + <usize>n) != 0) {
-        join(parent, c, n);
-        continue;
-      }
-      if (w) join(parent, c, c - 1);
-      else if (cx > 0 && load<u8>(hot + <usize>(n - 1)) != 0) join(parent, c, n - 1);
-      if (cx + 1 < cw && load<u8>(hot + <usize>(n + 1)) != 0) join(parent, c, n + 1);
-    }
   // Only hot cells get a label (regions reads no other).
   let count = 0;
-  for (let cy = 0, c = 0; cy < ch; cy++)
-    for (let cx = 0; cx < cw; cx++, c++) {
-      if (coldRun(hot, c, cx, cw)) {
-        c += 15;
-        cx += 15;
-        continue;
+  for (let cy = 0; cy < ch; cy++)
+    for (let gx = 0; gx < cw; gx += 16)
+      for (let m = hotBits(hot, cy * cw + gx, cw - gx); m != 0; m &= m - 1) {
+        const c = cy * cw + gx + ctz(m),
+          r = root(parent, c);
+        store<i32>(label + (<usize>c << 2), r == c ? count++ : load<i32>(label + (<usize>r << 2)));
       }
-      if (load<u8>(hot + <usize>c) == 0) continue;
-      const r = root(parent, c);
-      store<i32>(label + (<usize>c << 2), r == c ? count++ : load<i32>(label + (<usize>r << 2)));
-    }
   return count;
 }
 
-/** Whether cells c .. c + 15 (cx .. cx + 15 of a row of cw) are one row's and all cold (16 bytes at once). */
-@inline function coldRun(hot: usize, c: i32, cx: i32, cw: i32): bool {
-  return (cx & 15) == 0 && cx + 16 <= cw && !v128.any_true(v128.load(hot + <usize>c));
+/**
+ * Which of the cells c .. c + 15 are hot, as bits 0-15 (16 bytes at once; those past the row's `left`
+ * cells cleared). The caller visits them in order by ctz, without a branch per cold cell.
+ */
+@inline function hotBits(hot: usize, c: i32, left: i32): i32 {
+  const m = i8x16.bitmask(i8x16.ne(v128.load(hot + <usize>c), i8x16.splat(0)));
+  return left < 16 ? m & ((1 << left) - 1) : m;
 }
 
 /** The root of c's set, halving the path on the way. */
