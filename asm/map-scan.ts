@@ -591,20 +591,21 @@ function mostlyUnchanged(
   stride: i32,
   pixels: i32,
 ): bool {
-  const per = stride == 2 ? 3 : 2,
-    step = 3 * stride,
-    points = stride == 2 ? 0x1041 : stride == 3 ? 0x201 : 0x1001,
+  const per = pointsPerLoad(stride),
+    // Each point's first byte (its three bytes' mask, less the bytes that follow another of them).
+    bytes = i8x16.bitmask(pointBytes(stride, per)),
+    points = bytes & ~(bytes << 1),
     gx = (bw + stride - 1) / stride;
   let unchanged = 0;
   for (let y = by; y < by + bh; y += stride) {
-    let i = <usize>((y * w + bx) * 3),
+    let p = y * w + bx,
       k = 0;
-    for (; k + per <= gx; k += per, i += <usize>(per * step)) {
+    for (; k + per <= gx; k += per, p += per * stride) {
+      const i = <usize>(p * 3);
       const e = i8x16.bitmask(i8x16.eq(v128.load(real + i), v128.load(fake + i)));
       unchanged += popcnt(e & (e >> 1) & (e >> 2) & points);
     }
-    for (; k < gx; k++, i += <usize>step)
-      if (load<u16>(real + i) == load<u16>(fake + i) && load<u8>(real + i, 2) == load<u8>(fake + i, 2)) unchanged++;
+    for (; k < gx; k++, p += stride) if (!differs(real, fake, p)) unchanged++;
     if (unchanged * 2 > pixels) return true;
   }
   return false;
@@ -792,7 +793,7 @@ export function oneWay(
     step = 3 * stride;
   // Up to 4 px apart, a 16-byte load holds `per` grid points (5, 3, 2, 2): their bytes' absolute
   // differences, the others masked off, are added at once; the points left over one by one.
-  const per = stride == 1 ? 5 : stride == 2 ? 3 : stride <= 4 ? 2 : 0,
+  const per = stride <= 4 ? pointsPerLoad(stride) : 0,
     keep = pointBytes(stride, per),
     wide = <usize>(per * step);
   let sum: i64 = 0;
@@ -826,6 +827,11 @@ export function oneWay(
     }
   }
   return <f64>sum / scale;
+}
+
+/** How many grid points `stride` px apart (3 bytes a pixel, 1 <= stride <= 4) one 16-byte load holds: 5, 3, 2, 2. */
+@inline function pointsPerLoad(stride: i32): i32 {
+  return 13 / (3 * stride) + 1;
 }
 
 /** A 16-byte mask of the bytes of `per` grid points `stride` px apart (3 bytes a pixel) from byte 0. */
