@@ -12,8 +12,14 @@ import { serveCommand } from './serve/command.js';
 import type { BatchOptions } from './batch.js';
 import { addConfigOptions, applyConfig, configOf, printConfig } from './config.js';
 import { allowOfGatesFile, gateParser, STATS, type Gate } from './gates.js';
-import { REGION_GATES } from '../engine/decide/gates.js';
-import { addPairOptions, runSettings, type PairOptionValues, type RunSettings } from './options.js';
+import { REGION_GATES, refuseRegionJudges } from '../engine/decide/gates.js';
+import {
+  addPairOptions,
+  NO_REGIONS_FIX,
+  runSettings,
+  type PairOptionValues,
+  type RunSettings,
+} from './options.js';
 import { maplessNote } from './notes.js';
 import { makeProgress } from './progress.js';
 import { installSignalHandlers, watchFolder } from './signals.js';
@@ -104,7 +110,7 @@ function singleCommand(program: Command): Command {
         const { gatesFor } = await import('../engine/settings.js');
         const gates = gatesFor(configOf(cmd).resolved, [lossName]);
         const opt = { run: runSettings(o), json: Boolean(o.json), gates };
-        await refuseWithoutRegions(opt.run, gates);
+        refuseWithoutRegions(opt.run, gates);
         watchFolder(opt.run.out);
         const progress = makeProgress();
         try {
@@ -163,22 +169,10 @@ function parseShard(v: string): { index: number; total: number } {
 }
 
 /** With --no-regions (or the config's regions: false), an allow-list (a gates file's allow= line) or a region gate could never judge a pair. */
-async function refuseWithoutRegions(run: RunSettings, gates: readonly Gate[], gatesFile?: string) {
+function refuseWithoutRegions(run: RunSettings, gates: readonly Gate[], gatesFile?: string) {
   if (run.compute.regions) return;
-  const { isRegionGate } = await import('../engine/decide/gates.js');
-  const gate = gates.find(isRegionGate);
-  if (gate)
-    throw new UserError(
-      `the gate ${gate.loss} judges changed regions: drop --no-regions (or regions: false in the config)`,
-      'BAD_OPTION',
-    );
-  if (run.allow) {
-    const what = gatesFile ? `${gatesFile}'s allow= line` : 'the allow-list';
-    throw new UserError(
-      `${what} judges changed regions: drop --no-regions (or regions: false in the config)`,
-      'BAD_OPTION',
-    );
-  }
+  const allowName = gatesFile ? `${gatesFile}'s allow= line` : 'the allow-list';
+  refuseRegionJudges(gates, run.allow, allowName, NO_REGIONS_FIX);
 }
 
 /** The batch options from commander's values and the resolved config (gates, per-path overrides). */
@@ -195,7 +189,7 @@ async function batchOptions(o: BatchOptionValues, cmd: Command): Promise<BatchOp
     const allow = allowOfGatesFile(readFileSync(o.gates, 'utf8'), o.gates);
     if (allow) run.allow = allow;
   }
-  await refuseWithoutRegions(run, gates, typeof o.gates === 'string' ? o.gates : undefined);
+  refuseWithoutRegions(run, gates, typeof o.gates === 'string' ? o.gates : undefined);
   return {
     run,
     losses,

@@ -3,6 +3,7 @@ import { UserError } from '../errors.js';
 import { COLORMAPS } from '../io/colormap.js';
 import { ALEXNET_HUB, ENV_NO_DOWNLOAD, ENV_WEIGHTS, VGG16_HUB } from '../io/weights/env.js';
 import { checkLossTraits } from '../engine/checks.js';
+import { refuseRegionJudges } from '../engine/decide/gates.js';
 import {
   BACKEND_NAMES,
   DEFAULTS,
@@ -101,14 +102,15 @@ export function runSettings(o: PairOptionValues): RunSettings {
   };
 }
 
+/** How a command line without regions that needs them is mended (the refusals' words). */
+export const NO_REGIONS_FIX = 'drop --no-regions (or regions: false in the config)';
+
 /** The region settings; undefined with --no-regions. */
 function regionSettings(o: PairOptionValues): RegionSettings | undefined {
-  if (o.regions === false && o.allow)
-    throw new UserError(
-      '--allow judges changed regions: drop --no-regions (or regions: false in the config)',
-      'BAD_OPTION',
-    );
-  if (o.regions === false) return undefined;
+  if (o.regions === false) {
+    refuseRegionJudges([], o.allow, '--allow', NO_REGIONS_FIX);
+    return undefined;
+  }
   return {
     ...(o.regionThreshold !== undefined ? { threshold: o.regionThreshold } : {}),
     minArea: o.minRegionArea,

@@ -29,7 +29,7 @@ import {
   failedGates,
   failedVerdict,
   gateValue,
-  isRegionGate,
+  refuseRegionJudges,
   type Gate,
   type RegionStat,
   type Stat,
@@ -392,11 +392,7 @@ function regionSettings(o: CompareImagesOptions, gates: readonly Gate[]): Region
   if (o.regions !== undefined && typeof o.regions !== 'boolean')
     throw new UserError('regions: expected true or false', 'BAD_OPTION');
   if (o.regions === false) {
-    const gate = gates.find(isRegionGate);
-    if (gate)
-      throw new UserError(`the gate ${gate.loss} judges changed regions: drop regions: false`, 'BAD_OPTION');
-    if (o.allow !== undefined)
-      throw new UserError('allow judges changed regions: drop regions: false', 'BAD_OPTION');
+    refuseRegionJudges(gates, o.allow, 'allow', 'drop regions: false');
     return undefined;
   }
   const whole = (v: number | undefined, name: string, d: number) => {

@@ -74,6 +74,21 @@ function regionGate(
 export const isRegionGate = (g: Gate) => (REGION_GATES as readonly string[]).includes(g.loss);
 
 /**
+ * For a run that finds no changed regions: refuses a region gate, else an allow-list (named `allowName`),
+ * either of which would pass every pair unjudged; `fix` says, in the caller's words, how to find them.
+ */
+export function refuseRegionJudges(
+  gates: readonly Gate[],
+  allow: readonly Kind[] | undefined,
+  allowName: string,
+  fix: string,
+): void {
+  const gate = gates.find(isRegionGate);
+  const what = gate ? `the gate ${gate.loss}` : allow !== undefined ? allowName : undefined;
+  if (what !== undefined) throw new UserError(`${what} judges changed regions: ${fix}`, 'BAD_OPTION');
+}
+
+/**
  * Gates must name computed losses and point the right way: a value's bound follows its direction (--max
  * for lower-is-better losses, --min for higher-is-better metrics); map statistics are of a dissimilarity
  * map (bright = differs) and take --max only.
